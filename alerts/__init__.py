@@ -1,0 +1,1 @@
+"""Alerts: discharge-standard and O&M rule checks, emailed to operators (issue 3)."""

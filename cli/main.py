@@ -1,0 +1,176 @@
+"""The `wastewatch` command. Thin: parse, load config, call the package that does the work.
+
+Every expected failure is one sentence on stderr and a non-zero exit; a traceback only with
+--debug.
+"""
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from config import Config, ConfigError, load_config
+from ingest.broker import BrokerError
+
+
+class UsageError(Exception):
+    """A command-line mistake, said in one sentence."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.handler(args) or 0
+    except (ConfigError, UsageError, BrokerError) as exc:
+        print(f"wastewatch: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, UsageError) else 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 — the one place that turns surprises into a sentence
+        if args.debug:
+            raise
+        print(f"wastewatch: unexpected error: {exc.__class__.__name__}: {exc} (run with --debug for details)",
+              file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wastewatch", description="O&M monitoring for rural wastewater plants")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = parser.add_subparsers(title="commands")
+
+    def command(name: str, handler, help: str, config: bool = True) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(handler=handler)
+        if config:
+            sub.add_argument("--config", required=True, type=Path, help="the TOML config file")
+        return sub
+
+    config_cmd = commands.add_parser("config", help="configuration tools").add_subparsers(title="config commands")
+    check = config_cmd.add_parser("check", help="validate a config file and summarise it")
+    check.add_argument("--config", required=True, type=Path)
+    check.set_defaults(handler=_config_check)
+
+    command("serve", _serve, "run the ingestor until SIGTERM or Ctrl-C")
+
+    imp = command("import", _import, "load readings from CSV (site,metric,ts,value[,flag]) or JSON Lines")
+    imp.add_argument("path", type=Path)
+
+    readings = command("readings", _readings, "print stored readings as CSV")
+    readings.add_argument("--site", required=True)
+    readings.add_argument("--metric", required=True)
+    readings.add_argument("--since", help="ISO time or date, local time by default (default: 24 h ago)")
+    readings.add_argument("--until", help="ISO time or date (default: now)")
+
+    rejections = command("rejections", _rejections, "print the newest rejected messages and readings")
+    rejections.add_argument("--limit", type=int, default=20)
+
+    demo = command("demo", _demo, "run the ingestor and a simulated fleet on embedded defaults", config=False)
+    demo.add_argument("--duration", type=float, help="seconds to run (default: until Ctrl-C)")
+    demo.add_argument("--data-dir", type=Path, default=Path("demo-data"))
+    return parser
+
+
+def _load(args) -> Config:
+    config = load_config(args.config)
+    logging.basicConfig(level=config.service.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    return config
+
+
+def _config_check(args) -> None:
+    from .summary import summary
+    print(summary(load_config(args.config)))
+
+
+def _serve(args) -> None:
+    from ingest.service import serve
+    config = _load(args)
+    serve(config, _stop_on_signals())
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def _import(args) -> None:
+    from ingest.importer import import_file
+    from store import open_store
+    config = _load(args)
+    if not args.path.is_file():
+        raise UsageError(f"{args.path}: no such file")
+    store = open_store(config)
+    try:
+        result = import_file(config, store, args.path)
+    finally:
+        store.close()
+    print(f"accepted {result.inserted + result.duplicates} readings "
+          f"({result.inserted} new, {result.duplicates} already stored), rejected {result.rejections}")
+    if result.rejections:
+        print("see them with: wastewatch rejections --config " + str(args.config))
+
+
+def _readings(args) -> None:
+    import csv
+    from store import open_store
+    config = _load(args)
+    if args.site not in config.site_by_id:
+        raise UsageError(f"unknown site {args.site!r}; see 'wastewatch config check' for the site list")
+    now = datetime.now(config.tz)
+    until = _when(args.until, config, "--until") if args.until else now
+    since = _when(args.since, config, "--since") if args.since else until - timedelta(days=1)
+    if since >= until:
+        raise UsageError("--since must be earlier than --until")
+    store = open_store(config)
+    try:
+        rows = store.read_range(args.site, args.metric, int(since.timestamp()), int(until.timestamp()))
+    finally:
+        store.close()
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow(["site", "metric", "ts", "value", "flag"])
+    for r in rows:
+        out.writerow([r.site_id, r.metric, datetime.fromtimestamp(r.ts, config.tz).isoformat(), repr(r.value), r.flag])
+
+
+def _when(text: str, config: Config, option: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option} {text!r} is not an ISO date or time such as 2026-10-01 or 2026-10-01T08:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=config.tz)
+
+
+def _rejections(args) -> None:
+    from store import open_store
+    config = _load(args)
+    store = open_store(config)
+    try:
+        rows = store.rejections(limit=args.limit)
+        total = store.count_rejections()
+    finally:
+        store.close()
+    print(f"{total} rejections in all; newest {len(rows)}:")
+    for r in rows:
+        when = datetime.fromtimestamp(r.received_at, config.tz).isoformat(timespec="seconds")
+        where = r.topic or r.source
+        item = f" item {r.item}" if r.item is not None else ""
+        print(f"{when} {where}{item}: {r.reason} | {r.payload[:200]}")
+
+
+def _demo(args) -> None:
+    from .demo import run_demo
+    run_demo(args.data_dir, args.duration, _stop_on_signals())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""The one-screen summary `wastewatch config check` prints."""
+
+from collections import Counter
+
+from config import Config
+
+
+def summary(config: Config) -> str:
+    sites = config.sites
+    towns = Counter(site.town for site in sites)
+    per_day = sum(86400 // site.metric(m).interval_s for site in sites for m in site.metrics)
+    mqtt = config.mqtt
+    lines = [
+        f"{config.path}: OK",
+        f"  service     timezone {config.service.timezone}, locale {config.service.locale}, data in {config.data_dir}",
+        f"  mqtt        {mqtt.host}:{mqtt.port}, topic {mqtt.topic_prefix}/sites/<site>/readings, "
+        f"client id {mqtt.client_id}, login {'yes' if mqtt.username else 'no'}, TLS {'on' if mqtt.tls.enabled else 'off'}",
+        f"  store       {config.store.backend} at {config.database_path}",
+        f"  contractors {len(config.contractors)}: {', '.join(c.id for c in config.contractors) or '-'}",
+        f"  sites       {len(sites)} in {len(towns)} towns ("
+        + ", ".join(f"{town} {n}" for town, n in towns.most_common()) + ")",
+        f"  capacity    <20 m³/d: {sum(s.capacity_m3d < 20 for s in sites)}, "
+        f"20–100: {sum(20 <= s.capacity_m3d < 100 for s in sites)}, "
+        f"100–500: {sum(100 <= s.capacity_m3d < 500 for s in sites)}, "
+        f"≥500: {sum(s.capacity_m3d >= 500 for s in sites)}",
+        f"  readings    {sum(len(s.metrics) for s in sites)} metrics, {per_day} expected readings a day",
+    ]
+    if config.file.inventory.sites_csv:
+        from_csv = sum(1 for s in sites if config.site_sources[s.id] == str(config.file.inventory.sites_csv))
+        lines.append(f"  inventory   {from_csv} sites from {config.file.inventory.sites_csv}")
+    return "\n".join(lines)

@@ -1,0 +1,273 @@
+"""Read a config file, validate it strictly and resolve what it points to.
+
+Every mistake becomes a `ConfigError` naming the file, the key and what is allowed, because
+the person reading it is a county operator editing TOML or a spreadsheet export, not us.
+"""
+
+import csv
+import tomllib
+import zoneinfo
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from .schema import ConfigFile, Contractor, Site
+
+# Keys that may instead be given as "<key>_file": the secret is then the file's content.
+SECRET_KEYS = {("mqtt",): "password"}
+SITE_CSV_COLUMNS = (
+    "id", "name", "town", "village", "capacity_m3d", "receiving_water",
+    "key_control_area", "catering", "contractor", "operators", "metrics",
+)
+_YES = {"true", "yes", "1", "y", "是"}
+_NO = {"false", "no", "0", "n", "否", ""}
+
+
+class ConfigError(Exception):
+    """A config mistake: `file: key: message`."""
+
+    def __init__(self, path: Path | str, key: str, message: str):
+        self.path, self.key, self.message = str(path), key, message
+        super().__init__(f"{path}: {key}: {message}" if key else f"{path}: {message}")
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    file: ConfigFile
+    sites: tuple[Site, ...]
+    site_sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def service(self):
+        return self.file.service
+
+    @property
+    def mqtt(self):
+        return self.file.mqtt
+
+    @property
+    def ingest(self):
+        return self.file.ingest
+
+    @property
+    def store(self):
+        return self.file.store
+
+    @property
+    def contractors(self) -> list[Contractor]:
+        return self.file.contractors
+
+    @cached_property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.service.timezone)
+
+    @cached_property
+    def site_by_id(self) -> dict[str, Site]:
+        return {site.id: site for site in self.sites}
+
+    @property
+    def data_dir(self) -> Path:
+        return self.service.data_dir
+
+    @property
+    def database_path(self) -> Path:
+        return self.store.path or self.data_dir / "wastewatch.db"
+
+
+def load_config(path: str | Path) -> Config:
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(path, "", "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, "", f"cannot be read ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "", f"is not valid TOML ({exc})") from None
+
+    base = path.resolve().parent
+    _read_secrets(raw, path, base)
+    try:
+        parsed = ConfigFile.model_validate(raw)
+    except ValidationError as exc:
+        raise _as_config_error(path, ConfigFile, exc) from None
+    parsed = _resolve_paths(parsed, base)
+
+    sites = list(parsed.sites)
+    sources = {site.id: str(path) for site in sites}
+    if parsed.inventory.sites_csv:
+        for site in _read_sites_csv(parsed.inventory.sites_csv):
+            if site.id in sources:
+                raise ConfigError(parsed.inventory.sites_csv, f"site {site.id}",
+                                  f"duplicate site id, already defined in {sources[site.id]}")
+            sources[site.id] = str(parsed.inventory.sites_csv)
+            sites.append(site)
+    _check_references(path, parsed, sites, sources)
+    return Config(path=path, file=parsed, sites=tuple(sites), site_sources=sources)
+
+
+def _read_secrets(raw: dict, path: Path, base: Path) -> None:
+    for section_path, key in SECRET_KEYS.items():
+        section = raw
+        for name in section_path:
+            section = section.get(name, {}) if isinstance(section, dict) else {}
+        if not isinstance(section, dict) or f"{key}_file" not in section:
+            continue
+        dotted = ".".join((*section_path, f"{key}_file"))
+        if key in section:
+            raise ConfigError(path, dotted, f"give either {key} or {key}_file, not both")
+        secret_path = section.pop(f"{key}_file")
+        if not isinstance(secret_path, str):
+            raise ConfigError(path, dotted, "must be a path (a string)")
+        try:
+            section[key] = (base / secret_path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(path, dotted, f"cannot read {secret_path!r} ({exc.strerror})") from None
+
+
+def _resolve_paths(parsed: ConfigFile, base: Path) -> ConfigFile:
+    def absolute(p: Path | None) -> Path | None:
+        return None if p is None else (p if p.is_absolute() else (base / p).resolve())
+
+    tls = parsed.mqtt.tls
+    return parsed.model_copy(update={
+        "service": parsed.service.model_copy(update={"data_dir": absolute(parsed.service.data_dir)}),
+        "store": parsed.store.model_copy(update={"path": absolute(parsed.store.path)}),
+        "inventory": parsed.inventory.model_copy(update={"sites_csv": absolute(parsed.inventory.sites_csv)}),
+        "mqtt": parsed.mqtt.model_copy(update={"tls": tls.model_copy(update={
+            "ca_file": absolute(tls.ca_file), "cert_file": absolute(tls.cert_file),
+            "key_file": absolute(tls.key_file)})}),
+    })
+
+
+def _read_sites_csv(csv_path: Path) -> list[Site]:
+    try:
+        # utf-8-sig: spreadsheets exported on Windows start with a byte-order mark.
+        with open(csv_path, encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+            header = rows and list(rows[0].keys())
+    except FileNotFoundError:
+        raise ConfigError(csv_path, "", "file not found (named by inventory.sites_csv)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(csv_path, "", f"cannot be read as UTF-8 CSV ({exc})") from None
+    if header:
+        unknown = [c for c in header if c not in SITE_CSV_COLUMNS]
+        if unknown:
+            raise ConfigError(csv_path, "header", f"unknown column {unknown[0]!r}; "
+                              f"allowed: {', '.join(SITE_CSV_COLUMNS)}")
+    sites = []
+    for number, row in enumerate(rows, start=2):  # row 1 is the header
+        key = f"row {number}"
+        if None in row:
+            raise ConfigError(csv_path, key, "has more cells than the header has columns")
+        data: dict[str, Any] = {k: v.strip() for k, v in row.items() if v is not None}
+        for flag in ("key_control_area", "catering"):
+            if flag in data:
+                word = data[flag].lower()
+                if word not in _YES | _NO:
+                    raise ConfigError(csv_path, f"{key}, {flag}", f"must be true or false (got {data[flag]!r})")
+                data[flag] = word in _YES
+        data["operators"] = [a.strip() for a in data.get("operators", "").split(";") if a.strip()]
+        data["metrics"] = _parse_metrics_cell(csv_path, key, data.get("metrics", ""))
+        if not data.get("village"):
+            data.pop("village", None)
+        try:
+            sites.append(Site.model_validate(data, strict=False))
+        except ValidationError as exc:
+            raise _as_config_error(csv_path, Site, exc, prefix=f"{key}, ") from None
+    return sites
+
+
+def _parse_metrics_cell(csv_path: Path, key: str, cell: str) -> dict[str, int]:
+    """`flow=300;cod=3600`: metric name and expected interval in seconds."""
+    metrics = {}
+    for part in filter(None, (p.strip() for p in cell.split(";"))):
+        name, _, interval = part.partition("=")
+        if not interval.strip().isdigit():
+            raise ConfigError(csv_path, f"{key}, metrics",
+                              f"{part!r} must be metric=interval_seconds, e.g. 'cod=3600'")
+        metrics[name.strip()] = int(interval)
+    return metrics
+
+
+def _check_references(path: Path, parsed: ConfigFile, sites: list[Site], sources: dict) -> None:
+    contractor_ids = [c.id for c in parsed.contractors]
+    seen = set()
+    for index, contractor in enumerate(parsed.contractors):
+        if contractor.id in seen:
+            raise ConfigError(path, f"contractors[{index}].id", f"duplicate contractor id {contractor.id!r}")
+        seen.add(contractor.id)
+    toml_ids: set[str] = set()
+    for index, site in enumerate(parsed.sites):
+        if site.id in toml_ids:
+            raise ConfigError(path, f"sites[{index}].id", f"duplicate site id {site.id!r}")
+        toml_ids.add(site.id)
+    for index, site in enumerate(sites):
+        if site.contractor not in seen:
+            where = f"sites[{index}].contractor" if index < len(parsed.sites) else f"site {site.id}, contractor"
+            known = ", ".join(contractor_ids) or "none are defined"
+            raise ConfigError(sources[site.id], where,
+                              f"unknown contractor {site.contractor!r}; known contractors: {known}")
+
+
+def _as_config_error(path: Path, model: type[BaseModel], exc: ValidationError, prefix: str = "") -> ConfigError:
+    error = exc.errors()[0]
+    loc = error["loc"]
+    key = prefix + _dotted(loc)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        parent = _model_at(model, loc[:-1])
+        allowed = ", ".join(parent.model_fields) if parent else ""
+        return ConfigError(path, key, f"unknown key; allowed keys here: {allowed}")
+    if kind == "missing":
+        return ConfigError(path, key, "is required")
+    if kind == "value_error":
+        return ConfigError(path, key, str(error["ctx"]["error"]))
+    message = error["msg"].replace("Input should be", "must be")
+    if kind == "model_type":
+        message = "must be a table"
+    return ConfigError(path, key, f"{message} (got {error['input']!r})")
+
+
+def _dotted(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("int", "MetricSpec", "constrained-int") or "function-after" in str(part):
+            continue  # pydantic names union members in the location; readers don't need them
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _model_at(model: Any, loc: tuple) -> type[BaseModel] | None:
+    """Follow a pydantic error location down the models to the table it points into."""
+    current = model
+    for part in loc:
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            if part not in current.model_fields:
+                if part == "MetricSpec":
+                    continue
+                return None
+            current = current.model_fields[part].annotation
+        elif get_origin(current) in (list, tuple):
+            current = get_args(current)[0]
+        elif get_origin(current) is dict:
+            current = get_args(current)[1]
+        current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """`Site | None` or `int | MetricSpec` → the model inside; containers stay as they are."""
+    if get_origin(annotation) in (list, tuple, dict):
+        return annotation
+    for arg in get_args(annotation):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return annotation

@@ -1,0 +1,135 @@
+"""The shape of a Wastewatch config file, as strict pydantic models.
+
+Strict mode: TOML already carries types, so "1883" is not accepted where a port number is
+expected. Sites read from a CSV inventory are validated in lax mode instead (every CSV cell is
+text). Cross-references (a site's contractor) are checked in `loader.py`, which knows the
+file each site came from.
+"""
+
+import re
+import zoneinfo
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from .metrics import METRICS
+
+_ID = r"^[A-Za-z0-9_-]{1,64}$"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _timezone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as 'Asia/Shanghai'")
+    return name
+
+
+def _email(address: str) -> str:
+    if not _EMAIL.match(address):
+        raise ValueError(f"{address!r} is not an email address")
+    return address
+
+
+def _metric_name(name: str) -> str:
+    if name not in METRICS:
+        raise ValueError(f"unknown metric {name!r}; allowed: {', '.join(METRICS)}")
+    return name
+
+
+Email = Annotated[str, AfterValidator(_email)]
+MetricName = Annotated[str, AfterValidator(_metric_name)]
+Identifier = Annotated[str, Field(pattern=_ID)]
+# TOML has no path type: a path is a string, so paths alone are converted.
+PathValue = Annotated[Path, Field(strict=False)]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class ServiceConfig(Section):
+    timezone: Annotated[str, AfterValidator(_timezone)] = "Asia/Shanghai"
+    locale: Literal["zh-CN", "en"] = "zh-CN"
+    data_dir: PathValue = Path("data")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class TLSConfig(Section):
+    enabled: bool = False
+    ca_file: PathValue | None = None
+    cert_file: PathValue | None = None
+    key_file: PathValue | None = None
+    insecure: bool = False
+
+
+class MQTTConfig(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(1883, ge=1, le=65535)
+    topic_prefix: Annotated[str, Field(pattern=r"^[^#+]+$")] = "wastewatch"
+    client_id: Annotated[str, Field(min_length=1, max_length=128)] = "wastewatch-ingest"
+    username: str | None = None
+    password: str | None = None
+    keepalive_s: int = Field(60, ge=5)
+    session_expiry_s: int = Field(7 * 86400, ge=3600)
+    reconnect_min_s: int = Field(1, ge=1)
+    reconnect_max_s: int = Field(120, ge=1)
+    tls: TLSConfig = TLSConfig()
+
+
+class IngestConfig(Section):
+    max_inflight: int = Field(1000, ge=1, le=65535)
+    max_batch: int = Field(2000, ge=1)
+    commit_interval_ms: int = Field(0, ge=0, le=60_000)
+    max_payload_bytes: int = Field(256 * 1024, ge=1024)
+    future_tolerance_s: int = Field(3600, ge=0)
+
+
+class StoreConfig(Section):
+    backend: Literal["sqlite"] = "sqlite"
+    path: PathValue | None = None
+
+
+class InventoryConfig(Section):
+    sites_csv: PathValue | None = None
+
+
+class Contractor(Section):
+    id: Identifier
+    name: Annotated[str, Field(min_length=1)]
+    email: Email
+
+
+class MetricSpec(Section):
+    interval_s: int = Field(ge=1, le=86400)
+    range: list[float] | None = Field(None, min_length=2, max_length=2)
+
+
+class Site(Section):
+    id: Identifier
+    name: Annotated[str, Field(min_length=1)]
+    town: Annotated[str, Field(min_length=1)]
+    village: str = ""
+    capacity_m3d: float = Field(gt=0)
+    receiving_water: Literal["II", "III", "IV", "V", "none"]
+    key_control_area: bool = False
+    catering: bool = False
+    contractor: Identifier
+    operators: list[Email] = Field(min_length=1)
+    metrics: dict[MetricName, Annotated[int, Field(ge=1, le=86400)] | MetricSpec] = Field(min_length=1)
+
+    def metric(self, name: str) -> MetricSpec | None:
+        spec = self.metrics.get(name)
+        return MetricSpec(interval_s=spec) if isinstance(spec, int) else spec
+
+
+class ConfigFile(Section):
+    service: ServiceConfig = ServiceConfig()
+    mqtt: MQTTConfig = MQTTConfig()
+    ingest: IngestConfig = IngestConfig()
+    store: StoreConfig = StoreConfig()
+    inventory: InventoryConfig = InventoryConfig()
+    contractors: list[Contractor] = []
+    sites: list[Site] = []

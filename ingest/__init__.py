@@ -1,0 +1,1 @@
+"""MQTT ingest: site readings in, validated, durably stored, then acknowledged."""

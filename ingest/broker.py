@@ -1,0 +1,100 @@
+"""A private Mosquitto on a free loopback port, for the demo, the tests and the benchmarks.
+
+Its queue settings are the ones deploy/mosquitto/wastewatch.conf ships: Mosquitto's defaults
+(1,000 queued messages per client) silently drop readings while the service is down.
+"""
+
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+# Mirrors deploy/mosquitto/wastewatch.conf (a test keeps the two in step).
+QUEUE_SETTINGS = """\
+persistence true
+autosave_interval 60
+max_queued_messages 2000000
+max_queued_bytes 0
+persistent_client_expiration 14d
+max_inflight_messages 1000
+"""
+
+
+class BrokerError(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+class PrivateBroker:
+    def __init__(self, workdir: Path, port: int | None = None, conf: str | None = None):
+        """`conf` replaces the default configuration; `{port}` and `{dir}` are filled in."""
+        self.dir = Path(workdir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.port = port or free_port()
+        self.host = "127.0.0.1"
+        template = conf if conf is not None else (
+            "listener {port} 127.0.0.1\nallow_anonymous true\n" + QUEUE_SETTINGS)
+        self.conf_path = self.dir / "mosquitto.conf"
+        self.conf_path.write_text(
+            template.replace("{port}", str(self.port)).replace("{dir}", str(self.dir))
+            + f"\npersistence_location {self.dir}/\nlog_dest file {self.dir}/mosquitto.log\n")
+        self._process: subprocess.Popen | None = None
+
+    @staticmethod
+    def available() -> bool:
+        return shutil.which("mosquitto") is not None
+
+    def start(self, timeout: float = 10.0) -> "PrivateBroker":
+        binary = shutil.which("mosquitto")
+        if binary is None:
+            raise BrokerError("mosquitto is not installed; install it with 'apt-get install mosquitto'")
+        self._process = subprocess.Popen([binary, "-c", str(self.conf_path)],
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + timeout
+        while not port_open(self.host, self.port):
+            if self._process.poll() is not None:
+                raise BrokerError(f"mosquitto exited: {self._process.stderr.read().decode(errors='replace')}"
+                                  f" {self.log_tail()}")
+            if time.monotonic() > deadline:
+                raise BrokerError(f"mosquitto did not listen on port {self.port}")
+            time.sleep(0.05)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Graceful: Mosquitto writes its persistence file on SIGTERM."""
+        if self._process and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def log_tail(self, lines: int = 20) -> str:
+        log = self.dir / "mosquitto.log"
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else ""
+
+    def __enter__(self) -> "PrivateBroker":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,13 @@
+"""Storage shared by ingest, alerts and reports: one interface, one backend per deployment size."""
+
+from .base import Aggregate, Reading, Rejection, Store, StoredRejection, WriteResult
+from .sqlite import SQLiteStore
+
+
+def open_store(config) -> SQLiteStore:
+    """The store a config asks for."""
+    return SQLiteStore(config.database_path)
+
+
+__all__ = ["Aggregate", "Reading", "Rejection", "Store", "StoredRejection", "WriteResult",
+           "SQLiteStore", "open_store"]

@@ -1,0 +1,88 @@
+"""What every storage backend offers: the one interface ingest, alerts and reports use.
+
+Timestamps are integer seconds since the epoch (UTC). Loggers report at most once a minute, and
+integer seconds make (site, metric, ts) an exact key, which is what makes redelivered MQTT
+messages harmless.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Literal, NamedTuple, Protocol, Sequence
+
+
+class Reading(NamedTuple):
+    site_id: str
+    metric: str
+    ts: int
+    value: float
+    flag: str = "N"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A message, item or reading that was not stored, and why."""
+
+    source: str  # "mqtt" or "import:<file name>"
+    reason: str
+    payload: str  # the raw text (a message) or the JSON of the rejected item
+    topic: str = ""
+    site_id: str = ""
+    item: int | None = None  # position in a batch array or line number of an import
+    metric: str = ""
+
+
+@dataclass(frozen=True)
+class StoredRejection:
+    id: int
+    received_at: int
+    source: str
+    topic: str
+    site_id: str
+    item: int | None
+    metric: str
+    reason: str
+    payload: str
+
+
+class WriteResult(NamedTuple):
+    inserted: int  # new readings
+    duplicates: int  # readings already stored under the same site, metric and time
+    rejections: int
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """Readings of one metric in one local hour or day. Means cover valid (flag N) readings."""
+
+    start: datetime
+    count: int
+    valid_count: int
+    mean: float | None
+    minimum: float | None
+    maximum: float | None
+
+
+Period = Literal["hour", "day"]
+
+
+class Store(Protocol):
+    def write(self, readings: Sequence[Reading], rejections: Sequence[Rejection] = (),
+              received_at: int | None = None) -> WriteResult:
+        """Store readings and rejection records in one durable transaction."""
+
+    def read_range(self, site_id: str, metric: str, since: int, until: int) -> list[Reading]:
+        """Readings with since <= ts < until, oldest first."""
+
+    def last_reading_times(self) -> dict[tuple[str, str], int]:
+        """The newest timestamp per (site, metric)."""
+
+    def aggregate(self, site_id: str, metric: str, since: datetime, until: datetime,
+                  period: Period, tz: tzinfo) -> list[Aggregate]:
+        """Hourly or daily aggregates in local time for [since, until)."""
+
+    def rejections(self, since: int = 0, limit: int = 100) -> list[StoredRejection]:
+        """Rejection records received at or after `since`, newest first."""
+
+    def count_rejections(self) -> int: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,137 @@
+"""The embedded store: one SQLite file in WAL mode.
+
+WAL with synchronous=FULL makes every commit durable on return, which is the promise the
+ingestor gives the broker when it acknowledges a message after `write()`.
+"""
+
+import sqlite3
+import threading
+import time
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone, tzinfo
+from pathlib import Path
+from typing import Sequence
+
+from .base import Aggregate, Period, Reading, Rejection, StoredRejection, WriteResult
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS readings (
+    site_id TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    value REAL NOT NULL,
+    flag TEXT NOT NULL DEFAULT 'N',
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (site_id, metric, ts)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rejections (
+    id INTEGER PRIMARY KEY,
+    received_at INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    topic TEXT NOT NULL DEFAULT '',
+    site_id TEXT NOT NULL DEFAULT '',
+    item INTEGER,
+    metric TEXT NOT NULL DEFAULT '',
+    reason TEXT NOT NULL,
+    payload TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rejections_received ON rejections (received_at);
+"""
+
+
+class SQLiteStore:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # One connection guarded by a lock: the ingest writer and CLI readers share it, and
+        # SQLite serialises writers anyway.
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA busy_timeout=10000")
+        self._db.executescript(SCHEMA)
+
+    def write(self, readings: Sequence[Reading], rejections: Sequence[Rejection] = (),
+              received_at: int | None = None) -> WriteResult:
+        received_at = int(time.time()) if received_at is None else received_at
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                before = self._db.total_changes
+                self._db.executemany(
+                    "INSERT INTO readings (site_id, metric, ts, value, flag, received_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    [(*r, received_at) for r in readings])
+                inserted = self._db.total_changes - before
+                self._db.executemany(
+                    "INSERT INTO rejections (received_at, source, topic, site_id, item, metric, "
+                    "reason, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(received_at, r.source, r.topic, r.site_id, r.item, r.metric, r.reason, r.payload)
+                     for r in rejections])
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return WriteResult(inserted, len(readings) - inserted, len(rejections))
+
+    def read_range(self, site_id: str, metric: str, since: int, until: int) -> list[Reading]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT site_id, metric, ts, value, flag FROM readings "
+                "WHERE site_id = ? AND metric = ? AND ts >= ? AND ts < ? ORDER BY ts",
+                (site_id, metric, since, until)).fetchall()
+        return [Reading(*row) for row in rows]
+
+    def last_reading_times(self) -> dict[tuple[str, str], int]:
+        with self._lock:
+            # One index seek per (site, metric) thanks to the primary key order.
+            rows = self._db.execute(
+                "SELECT site_id, metric, MAX(ts) FROM readings GROUP BY site_id, metric").fetchall()
+        return {(site, metric): ts for site, metric, ts in rows}
+
+    def aggregate(self, site_id: str, metric: str, since: datetime, until: datetime,
+                  period: Period, tz: tzinfo) -> list[Aggregate]:
+        # SQLite sums per UTC hour; hours are then folded into local hours or days in Python,
+        # which stays right for any zone whose offset is a whole number of hours.
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT ts / 3600, COUNT(*), SUM(flag = 'N'), "
+                "SUM(CASE WHEN flag = 'N' THEN value END), "
+                "MIN(CASE WHEN flag = 'N' THEN value END), MAX(CASE WHEN flag = 'N' THEN value END) "
+                "FROM readings WHERE site_id = ? AND metric = ? AND ts >= ? AND ts < ? "
+                "GROUP BY ts / 3600 ORDER BY 1",
+                (site_id, metric, int(since.timestamp()), int(until.timestamp()))).fetchall()
+        buckets: dict[datetime, list] = defaultdict(lambda: [0, 0, 0.0, None, None])
+        for hour, count, valid, total, low, high in rows:
+            local = datetime.fromtimestamp(hour * 3600, timezone.utc).astimezone(tz)
+            start = local if period == "hour" else local.replace(hour=0)
+            bucket = buckets[start]
+            bucket[0] += count
+            bucket[1] += valid
+            bucket[2] += total or 0.0
+            if low is not None:
+                bucket[3] = low if bucket[3] is None else min(bucket[3], low)
+                bucket[4] = high if bucket[4] is None else max(bucket[4], high)
+        return [Aggregate(start, c, v, (s / v) if v else None, lo, hi)
+                for start, (c, v, s, lo, hi) in sorted(buckets.items())]
+
+    def rejections(self, since: int = 0, limit: int = 100) -> list[StoredRejection]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, received_at, source, topic, site_id, item, metric, reason, payload "
+                "FROM rejections WHERE received_at >= ? ORDER BY id DESC LIMIT ?",
+                (since, limit)).fetchall()
+        return [StoredRejection(*row) for row in rows]
+
+    def count_rejections(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM rejections").fetchone()[0]
+
+    def count_readings(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM readings").fetchone()[0]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
