@@ -4,6 +4,7 @@ Its queue settings are the ones deploy/mosquitto/wastewatch.conf ships: Mosquitt
 (1,000 queued messages per client) silently drop readings while the service is down.
 """
 
+import getpass
 import shutil
 import socket
 import subprocess
@@ -51,7 +52,10 @@ class PrivateBroker:
         self.conf_path = self.dir / "mosquitto.conf"
         self.conf_path.write_text(
             template.replace("{port}", str(self.port)).replace("{dir}", str(self.dir))
-            + f"\npersistence_location {self.dir}/\nlog_dest file {self.dir}/mosquitto.log\n")
+            + f"\npersistence_location {self.dir}/\nlog_dest file {self.dir}/mosquitto.log\n"
+            # Started as root, Mosquitto drops to user "mosquitto", which cannot write this
+            # folder: persistence would fail silently and a restart would forget every session.
+            + f"user {getpass.getuser()}\n")
         self._process: subprocess.Popen | None = None
 
     @staticmethod

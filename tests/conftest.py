@@ -1,0 +1,77 @@
+"""Shared characters and real parts: a private Mosquitto, a village site, a contractor."""
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from config import load_config
+from ingest.broker import PrivateBroker
+from tests.support import Publisher, Service
+
+CONTRACTOR = textwrap.dedent("""
+    [[contractors]]
+    id = "qingyuan"
+    name = "天全县清源环保运维有限公司"
+    email = "dispatch@qingyuan.example.cn"
+""")
+# A village site: 60 m³/d in 城厢镇, class III water, inside the key control area.
+VILLAGE_SITE = textwrap.dedent("""
+    [[sites]]
+    id = "helin"
+    name = "城厢镇禾林村污水处理站"
+    town = "城厢镇"
+    village = "禾林村"
+    capacity_m3d = 60.0
+    receiving_water = "III"
+    key_control_area = true
+    contractor = "qingyuan"
+    operators = ["operator@tqhb.example.cn"]
+    metrics = { flow = 300, cod = 3600, nh3n = 3600, ph = 300, pump_state = 300, water_temp = 300 }
+""")
+
+
+@pytest.fixture
+def broker(tmp_path):
+    with PrivateBroker(tmp_path / "broker") as running:
+        yield running
+
+
+@pytest.fixture
+def write_config(tmp_path):
+    """Writes a config for the village site against a broker; `extra` is appended TOML."""
+    def write(broker=None, extra: str = "", ingest: str = "", name: str = "wastewatch.toml") -> Path:
+        port = broker.port if broker else 1883
+        text = (f'[service]\ndata_dir = "data"\n\n[mqtt]\nhost = "127.0.0.1"\nport = {port}\n'
+                f'client_id = "ww-test"\nreconnect_max_s = 2\n\n[ingest]\n{ingest}\n'
+                + CONTRACTOR + VILLAGE_SITE + extra)
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+    return write
+
+
+@pytest.fixture
+def config(write_config, broker):
+    return load_config(write_config(broker))
+
+
+@pytest.fixture
+def publisher(broker):
+    pub = Publisher(broker)
+    yield pub
+    pub.close()
+
+
+@pytest.fixture
+def service(tmp_path):
+    started = []
+
+    def make(config_path: Path) -> Service:
+        svc = Service(config_path, tmp_path / "service.log")
+        started.append(svc)
+        return svc
+    yield make
+    for svc in started:
+        if svc.process and svc.process.poll() is None:
+            svc.kill()

@@ -1,0 +1,102 @@
+"""Helpers the tests share: waiting, a site logger, the service as a process."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+
+from ingest.topics import readings_topic
+from store import SQLiteStore
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def wait_until(predicate, timeout: float = 20.0, interval: float = 0.05, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what() if callable(what) else what}")
+        time.sleep(interval)
+
+
+class Publisher:
+    """A site logger: publishes at QoS 1 and waits until the broker has each message."""
+
+    def __init__(self, broker, client_id: str = "logger", username: str | None = None,
+                 password: str | None = None):
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id)
+        if username:
+            self.client.username_pw_set(username, password)
+        self.client.connect(broker.host, broker.port)
+        self.client.loop_start()
+
+    def send(self, site: str, payload, prefix: str = "wastewatch", wait: bool = True):
+        body = payload if isinstance(payload, (bytes, str)) else json.dumps(payload)
+        info = self.client.publish(readings_topic(prefix, site), body, qos=1)
+        if wait:
+            info.wait_for_publish(10)
+        return info
+
+    def send_many(self, messages, window: int = 2000):
+        """Publishes in windows: paho loses track past 65,535 unacknowledged QoS 1 messages."""
+        pending = []
+        for site, payload in messages:
+            pending.append(self.send(site, payload, wait=False))
+            if len(pending) >= window:
+                for info in pending:
+                    info.wait_for_publish(30)
+                pending.clear()
+        for info in pending:
+            info.wait_for_publish(30)
+
+    def close(self):
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+class Service:
+    """`wastewatch serve` as a separate process, so it can be stopped and killed."""
+
+    def __init__(self, config_path: Path, log_path: Path):
+        self.config_path, self.log_path = config_path, log_path
+        self.process: subprocess.Popen | None = None
+
+    def start(self):
+        self.log = open(self.log_path, "a")
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", "serve", "--config", str(self.config_path)],
+            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+        wait_until(lambda: "connected to" in self.log_path.read_text()[offset:]
+                   or self.process.poll() is not None, what="the service to connect")
+        assert self.process.poll() is None, self.log_path.read_text()
+        return self
+
+    def stop(self, sig=signal.SIGTERM, timeout: float = 30):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(timeout)
+        self.log.close()
+        return self.process.returncode
+
+    def kill(self):
+        return self.stop(signal.SIGKILL)
+
+
+def stored(config) -> SQLiteStore:
+    return SQLiteStore(config.database_path)
+
+
+def count_readings(config) -> int:
+    store = stored(config)
+    try:
+        return store.count_readings()
+    finally:
+        store.close()
