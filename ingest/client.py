@@ -72,6 +72,7 @@ class Ingestor:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         return client
 
     def start(self) -> None:
@@ -106,6 +107,13 @@ class Ingestor:
                  self.config.mqtt.port, flags.session_present)
         # Subscribing on every connect renews the subscription even if the broker lost the session.
         client.subscribe(readings_filter(self._prefix), qos=1)
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        # Ready only once the broker confirms: before SUBACK a first-time session gets nothing.
+        if any(code.is_failure for code in reason_codes):
+            log.error("broker refused the subscription to %s: %s", readings_filter(self._prefix), reason_codes)
+            return
+        log.info("subscribed to %s", readings_filter(self._prefix))
         self.connected.set()
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:

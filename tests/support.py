@@ -74,7 +74,7 @@ class Service:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "cli.main", "serve", "--config", str(self.config_path)],
             cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
-        wait_until(lambda: "connected to" in self.log_path.read_text()[offset:]
+        wait_until(lambda: "subscribed to" in self.log_path.read_text()[offset:]
                    or self.process.poll() is not None, what="the service to connect")
         assert self.process.poll() is None, self.log_path.read_text()
         return self
