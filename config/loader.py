@@ -148,8 +148,9 @@ def _read_sites_csv(csv_path: Path) -> list[Site]:
     try:
         # utf-8-sig: spreadsheets exported on Windows start with a byte-order mark.
         with open(csv_path, encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-            header = rows and list(rows[0].keys())
+            reader = csv.DictReader(handle)
+            header = reader.fieldnames or []
+            rows = list(reader)
     except FileNotFoundError:
         raise ConfigError(csv_path, "", "file not found (named by inventory.sites_csv)") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -215,7 +216,12 @@ def _check_references(path: Path, parsed: ConfigFile, sites: list[Site], sources
 
 
 def _as_config_error(path: Path, model: type[BaseModel], exc: ValidationError, prefix: str = "") -> ConfigError:
-    error = exc.errors()[0]
+    # With `int | MetricSpec`, pydantic reports both branches; the deepest error is the one
+    # about what the user actually wrote (a typo inside the table, not "must be an integer").
+    errors = exc.errors()
+    error = max(errors, key=lambda e: len(e["loc"]))
+    if len(error["loc"]) == len(errors[0]["loc"]):
+        error = errors[0]
     loc = error["loc"]
     key = prefix + _dotted(loc)
     kind = error["type"]
@@ -238,7 +244,7 @@ def _dotted(loc: tuple) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("int", "MetricSpec", "constrained-int") or "function-after" in str(part):
+        elif part in ("int", "MetricSpec", "constrained-int", "[key]") or "function-after" in str(part):
             continue  # pydantic names union members in the location; readers don't need them
         else:
             out += ("." if out else "") + str(part)

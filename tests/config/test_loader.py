@@ -1,0 +1,109 @@
+"""The config loader: strict, with errors that name the file, the key and what is allowed."""
+
+from pathlib import Path
+
+import pytest
+
+from config import ConfigError, load_config
+from config.schema import ConfigFile
+from tests.support import ROOT
+
+BAD = Path(__file__).parent / "bad"
+
+# Each bad config lives as a file; the message is asserted to the letter.
+EXPECTED = [
+    ('bad-backend.toml', "store.backend: must be 'sqlite' (got 'mysql')"),
+    ('bad-email.toml', "sites[0].operators[0]: 'operator at tqhb' is not an email address"),
+    ('bad-locale.toml', "service.locale: must be 'zh-CN' or 'en' (got 'fr')"),
+    ('bad-timezone.toml', "service.timezone: unknown time zone 'China/Beijing'; use an IANA name such as 'Asia/Shanghai'"),
+    ('bad-water-class.toml', "sites[0].receiving_water: must be 'II', 'III', 'IV', 'V' or 'none' (got 'VI')"),
+    ('both-password.toml', 'mqtt.password_file: give either password or password_file, not both'),
+    ('csv-bad-capacity.toml', "row 2, capacity_m3d: must be a valid number, unable to parse string as a number (got 'lots')"),
+    ('csv-bad-metrics.toml', "row 2, metrics: 'flow:300' must be metric=interval_seconds, e.g. 'cod=3600'"),
+    ('csv-unknown-column.toml', "header: unknown column 'capacity'; allowed: id, name, town, village, capacity_m3d, receiving_water, key_control_area, catering, contractor, operators, metrics"),
+    ('dangling-contractor.toml', "sites[0].contractor: unknown contractor 'nobody'; known contractors: qingyuan"),
+    ('duplicate-site.toml', "sites[1].id: duplicate site id 'helin'"),
+    ('metric-typo.toml', 'sites[0].metrics.cod.rnage: unknown key; allowed keys here: interval_s, range'),
+    ('missing-secret.toml', "mqtt.password_file: cannot read 'no-such-secret' (No such file or directory)"),
+    ('missing-town.toml', 'sites[0].town: is required'),
+    ('negative-capacity.toml', 'sites[0].capacity_m3d: must be greater than 0 (got -5.0)'),
+    ('not-toml.toml', "is not valid TOML (Expected ']' at the end of a table declaration (at line 1, column 6))"),
+    ('port-as-string.toml', "mqtt.port: must be a valid integer (got '1883')"),
+    ('port-out-of-range.toml', 'mqtt.port: must be less than or equal to 65535 (got 70000)'),
+    ('unknown-key.toml', 'mqtt.hots: unknown key; allowed keys here: host, port, topic_prefix, client_id, username, password, keepalive_s, session_expiry_s, reconnect_min_s, reconnect_max_s, tls'),
+    ('unknown-metric.toml', "sites[0].metrics.flux: unknown metric 'flux'; allowed: flow, flow_total, cod, bod5, nh3n, tn, tp, ss, ph, water_temp, do, oil, pump_state, blower_state, energy"),
+    ('zero-interval.toml', 'sites[0].metrics.flow: must be greater than or equal to 1 (got 0)'),
+]
+
+
+@pytest.mark.parametrize("name, message", EXPECTED)
+def test_it_names_the_file_the_key_and_what_is_allowed(name, message):
+    with pytest.raises(ConfigError) as caught:
+        load_config(BAD / name)
+    error = caught.value
+    named = Path(error.path).name
+    assert named in (name, "bad-sites.csv", "bad-metrics.csv", "bad-column.csv")
+    assert str(error) == f"{error.path}: {message}"
+
+
+def test_every_bad_config_file_is_in_the_table():
+    assert sorted(p.name for p in BAD.glob("*.toml")) == sorted(name for name, _ in EXPECTED)
+
+
+def test_a_missing_file_is_one_sentence(tmp_path):
+    with pytest.raises(ConfigError, match="nothere.toml: file not found$"):
+        load_config(tmp_path / "nothere.toml")
+
+
+def test_the_example_config_loads_with_its_csv_inventory():
+    config = load_config(ROOT / "config" / "example.toml")
+    assert [s.id for s in config.sites] == ["cx-01", "sy-01", "xh-01"]
+    xiaohe = config.site_by_id["xh-01"]
+    assert xiaohe.catering is True and xiaohe.key_control_area is False
+    assert xiaohe.operators == ["jianguan@tqhb.example.cn", "xiaohe@tqhb.example.cn"]
+    assert xiaohe.metric("cod").interval_s == 3600
+    assert config.site_by_id["cx-01"].metric("cod").range == [0.0, 500.0]
+    assert config.site_sources["sy-01"].endswith("sites.example.csv")
+
+
+def test_relative_paths_resolve_against_the_config_file(tmp_path, monkeypatch):
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    (folder / "secret").write_text("s3cret\n")
+    (folder / "ww.toml").write_text('[service]\ndata_dir = "../var"\n[mqtt]\npassword_file = "secret"\n')
+    monkeypatch.chdir(ROOT)
+    config = load_config(folder / "ww.toml")
+    assert config.data_dir == tmp_path / "var"
+    assert config.database_path == tmp_path / "var" / "wastewatch.db"
+    assert config.mqtt.password == "s3cret"
+
+
+def test_defaults_are_the_documented_ones(tmp_path):
+    (tmp_path / "empty.toml").write_text("")
+    config = load_config(tmp_path / "empty.toml")
+    assert config.service.timezone == "Asia/Shanghai"
+    assert config.service.locale == "zh-CN"
+    assert config.mqtt.topic_prefix == "wastewatch"
+    assert config.store.backend == "sqlite"
+
+
+def _option_names(model, prefix=""):
+    from pydantic import BaseModel
+    for name, field in model.model_fields.items():
+        kind = field.annotation
+        if name in ("contractors", "sites"):
+            continue  # arrays of tables: their fields are checked below
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            yield from _option_names(kind, f"{prefix}{name}.")
+        else:
+            yield prefix, name
+
+
+@pytest.mark.parametrize("doc", ["config/example.toml", "README.md"])
+def test_every_option_is_documented(doc):
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    from config.schema import Site, Contractor
+    missing = [f"{p}{n}" for p, n in _option_names(ConfigFile) if f"{n} =" not in text and f"`{n}`" not in text]
+    missing += [f"sites.{n}" for n in Site.model_fields if f"{n} =" not in text and f"`{n}`" not in text]
+    missing += [f"contractors.{n}" for n in Contractor.model_fields if f"{n} =" not in text and f"`{n}`" not in text]
+    assert missing == []
