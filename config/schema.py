@@ -80,8 +80,8 @@ class MQTTConfig(Section):
 
 
 class IngestConfig(Section):
-    max_inflight: int = Field(1000, ge=1, le=65535)
-    max_batch: int = Field(2000, ge=1)
+    max_inflight: int = Field(10000, ge=1, le=65535)
+    max_batch: int = Field(5000, ge=1)
     commit_interval_ms: int = Field(0, ge=0, le=60_000)
     max_payload_bytes: int = Field(256 * 1024, ge=1024)
     future_tolerance_s: int = Field(3600, ge=0)

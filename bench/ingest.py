@@ -1,0 +1,216 @@
+"""Backlog drain: how fast the service stores a queue that built up while it was down.
+
+With the service stopped, a publisher puts N messages (one timestamp, six metrics each) at
+QoS 1 into the service's persistent session on a private Mosquitto. Then `wastewatch serve`
+starts, and the clock runs until the last message's reading is committed. Messages are
+delivered and committed in order, so the last one stored means all are; the count is checked
+afterwards, and a takeover of the service's session proves nothing was left unacknowledged.
+The same backlog is then drained by a bare paho subscriber that only counts: MQTT 5 like the
+service (the ratio), and MQTT 3.1.1 for reference.
+
+Prints one JSON line. Usage: .venv/bin/python bench/ingest.py [--messages N] [--sites S]
+"""
+
+import argparse
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ingest.broker import PrivateBroker  # noqa: E402
+from ingest.topics import readings_topic  # noqa: E402
+
+METRICS = ("flow", "cod", "nh3n", "tp", "ph", "pump_state")
+START = datetime(2026, 10, 1, tzinfo=timezone(timedelta(hours=8)))
+
+
+def write_config(folder: Path, port: int, sites: int) -> Path:
+    lines = [f'[service]\ndata_dir = "data"\nlog_level = "INFO"\n[mqtt]\nport = {port}\n'
+             'client_id = "bench-service"\n[[contractors]]\nid = "c"\nname = "c"\nemail = "c@example.cn"\n']
+    metrics = ", ".join(f"{m} = 300" for m in METRICS)
+    for s in range(sites):
+        lines.append(f'[[sites]]\nid = "s{s:04d}"\nname = "site {s}"\ntown = "t"\ncapacity_m3d = 50.0\n'
+                     f'receiving_water = "III"\ncontractor = "c"\noperators = ["o@example.cn"]\n'
+                     f"metrics = {{ {metrics} }}\n")
+    path = folder / "bench.toml"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def message(n: int, sites: int) -> tuple[str, str]:
+    site = f"s{n % sites:04d}"
+    ts = (START + timedelta(minutes=5 * (n // sites))).isoformat()
+    values = {"flow": 2.5 + n % 7, "cod": 40.0 + n % 11, "nh3n": 5.1, "tp": 0.8, "ph": 7.2, "pump_state": 1}
+    return site, json.dumps({"ts": ts, "values": values})
+
+
+def publish_backlog(port: int, count: int, sites: int, window: int = 5000) -> float:
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-publisher")
+    client.max_inflight_messages_set(window)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    started = time.perf_counter()
+    pending = []
+    for n in range(count):
+        site, body = message(n, sites)
+        pending.append(client.publish(readings_topic("wastewatch", site), body, qos=1))
+        if len(pending) >= window:  # paho loses track beyond 65,535 awaiting acknowledgement
+            for info in pending:
+                info.wait_for_publish(60)
+            pending.clear()
+    for info in pending:
+        info.wait_for_publish(60)
+    client.loop_stop()
+    client.disconnect()
+    return time.perf_counter() - started
+
+
+class Counter:
+    """A bare MQTT 5 subscriber with a persistent session that only counts (auto-ack)."""
+
+    def __init__(self, port: int, client_id: str, receive_maximum: int = 10000, v311: bool = False):
+        self.count = 0
+        self.done = threading.Event()
+        self.target = None
+        self.subscribed = threading.Event()
+        if v311:
+            self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
+        else:
+            self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+        self.client.on_message = self._on_message
+        self.client.on_subscribe = lambda *a: self.subscribed.set()
+        self.client.on_connect = lambda c, *a: c.subscribe("wastewatch/sites/+/readings", qos=1)
+        if v311:
+            self.client.connect("127.0.0.1", port)
+        else:
+            props = Properties(PacketTypes.CONNECT)
+            props.SessionExpiryInterval = 3600
+            props.ReceiveMaximum = receive_maximum
+            self.client.connect("127.0.0.1", port, clean_start=False, properties=props)
+
+    def _on_message(self, client, userdata, msg):
+        self.count += 1
+        if self.target is not None and self.count >= self.target:
+            self.done.set()
+
+    def run(self):
+        self.client.loop_start()
+        return self
+
+    def stop(self):
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def peak_rss_mb_of(process: subprocess.Popen) -> float:
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_maxrss / 1024
+
+
+def service_drain(folder: Path, broker: PrivateBroker, count: int, sites: int) -> dict:
+    config = write_config(folder, broker.port, sites)
+    db = folder / "data" / "wastewatch.db"
+    log = open(folder / "service.log", "w")
+    command = [sys.executable, "-m", "cli.main", "serve", "--config", str(config)]
+
+    def start() -> subprocess.Popen:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        return process
+
+    # First start creates the persistent session (and the database), then the service stops.
+    process = start()
+    while not db.exists() or "subscribed" not in (folder / "service.log").read_text():
+        time.sleep(0.1)
+    process.terminate()
+    process.wait()
+    publish_s = publish_backlog(broker.port, count, sites)
+
+    last_site, last_body = message(count - 1, sites)
+    last_ts = int(datetime.fromisoformat(json.loads(last_body)["ts"]).timestamp())
+    reader = sqlite3.connect(db)
+    started = time.perf_counter()
+    process = start()
+    last = ("SELECT 1 FROM readings JOIN series ON series.id = readings.series "
+            "WHERE site_id = ? AND metric = 'cod' AND ts = ?")
+    while not reader.execute(last, (last_site, last_ts)).fetchone():
+        time.sleep(0.02)
+    drain_s = time.perf_counter() - started
+    process.terminate()
+    rss = peak_rss_mb_of(process)
+    stored = reader.execute("SELECT COUNT(*) FROM readings").fetchone()[0]
+    reader.close()
+
+    # Take over the service's session: anything it left unacknowledged would arrive now.
+    leftover = Counter(broker.port, "bench-service").run()
+    time.sleep(2)
+    leftover.stop()
+    return {"publish_s": publish_s, "drain_s": drain_s, "stored": stored, "peak_rss_mb": rss,
+            "unacknowledged_left": leftover.count, "exit_code": process.returncode}
+
+
+def bare_drain(broker: PrivateBroker, count: int, sites: int, v311: bool = False) -> float:
+    client_id = "bench-bare-v311" if v311 else "bench-bare"
+    counter = Counter(broker.port, client_id, v311=v311)
+    counter.run()
+    counter.subscribed.wait(10)
+    counter.stop()
+    publish_backlog(broker.port, count, sites)
+    counter = Counter(broker.port, client_id, v311=v311)
+    counter.target = count
+    started = time.perf_counter()
+    counter.run()
+    counter.done.wait(600)
+    elapsed = time.perf_counter() - started
+    counter.stop()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=200_000)
+    parser.add_argument("--sites", type=int, default=500)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="ww-bench-") as tmp:
+        folder = Path(tmp)
+        with PrivateBroker(folder / "broker") as broker:
+            service = service_drain(folder, broker, args.messages, args.sites)
+            bare_s = bare_drain(broker, args.messages, args.sites)
+            bare_v311_s = bare_drain(broker, args.messages, args.sites, v311=True)
+    readings = args.messages * len(METRICS)
+    result = {
+        "bench": "ingest_backlog_drain",
+        "messages": args.messages,
+        "readings": readings,
+        "stored_readings": service["stored"],
+        "service_messages_per_s": round(args.messages / service["drain_s"]),
+        "service_readings_per_s": round(readings / service["drain_s"]),
+        # The ratio compares like with like: a bare MQTT 5 paho subscriber, the protocol the
+        # service speaks. MQTT 3.1.1 parses faster in paho, shown for reference.
+        "bare_messages_per_s": round(args.messages / bare_s),
+        "bare_v311_messages_per_s": round(args.messages / bare_v311_s),
+        "ratio_to_v311": round(bare_v311_s / service["drain_s"], 3),
+        "ratio": round(bare_s and (service["drain_s"] and bare_s / service["drain_s"]), 3),
+        "service_peak_rss_mb": round(service["peak_rss_mb"], 1),
+        "unacknowledged_left": service["unacknowledged_left"],
+        "service_exit_code": service["exit_code"],
+        "publish_messages_per_s": round(args.messages / service["publish_s"]),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
