@@ -5,6 +5,7 @@ data (`wastewatch readings --config demo-data/wastewatch.toml ...`).
 """
 
 import json
+import logging
 import math
 import random
 import threading
@@ -82,7 +83,7 @@ class Fleet(threading.Thread):
                 body = {"ts": stamp, "values": reading(i, sim, rng, site.capacity_m3d)}
                 self.client.publish(readings_topic(prefix, site.id), json.dumps(body), qos=1)
                 self.published += 1
-            if self.published % (len(self.config.sites) * 50) == 0:
+            if self.published % (len(self.config.sites) * 10) == 0:
                 # A logger with a broken firmware: shows what a rejection looks like.
                 self.client.publish(readings_topic(prefix, self.config.sites[0].id),
                                     '{"ts": "yesterday", "values": {"cod": "high"}}', qos=1)
@@ -92,6 +93,8 @@ class Fleet(threading.Thread):
 
 
 def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> None:
+    # Warnings only: the demo shows each rejection as it happens, not routine connection news.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     broker = None
