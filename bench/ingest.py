@@ -186,9 +186,12 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ww-bench-") as tmp:
         folder = Path(tmp)
-        with PrivateBroker(folder / "broker") as broker:
+        # A fresh broker for each drain, so no run inherits another's queue or persistence file.
+        with PrivateBroker(folder / "broker-service") as broker:
             service = service_drain(folder, broker, args.messages, args.sites)
+        with PrivateBroker(folder / "broker-bare") as broker:
             bare_s = bare_drain(broker, args.messages, args.sites)
+        with PrivateBroker(folder / "broker-bare-v311") as broker:
             bare_v311_s = bare_drain(broker, args.messages, args.sites, v311=True)
     readings = args.messages * len(METRICS)
     result = {

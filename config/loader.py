@@ -258,7 +258,7 @@ def _model_at(model: Any, loc: tuple) -> type[BaseModel] | None:
         if isinstance(current, type) and issubclass(current, BaseModel):
             if part not in current.model_fields:
                 if part == "MetricSpec":
-                    continue
+                    continue  # pydantic names the union member it tried in the location
                 return None
             current = current.model_fields[part].annotation
         elif get_origin(current) in (list, tuple):

@@ -10,7 +10,7 @@ import logging
 import queue
 import threading
 import time
-from typing import Callable, NamedTuple
+from typing import Callable
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
@@ -25,13 +25,10 @@ from .topics import readings_filter, site_of
 log = logging.getLogger("wastewatch.ingest")
 
 
-class Received(NamedTuple):
-    connection: int  # which connection delivered it: acks only make sense on that one
-    mid: int
-    qos: int
-    topic: str
-    payload: bytes
-    at: float
+# A received message travels as a plain tuple (connection, mid, qos, topic, payload): building
+# it runs on paho's network thread, the ingest bottleneck. `connection` says which connection
+# delivered it, because an acknowledgement only makes sense on that one.
+Received = tuple[int, int, int, str, bytes]
 
 
 class Counters:
@@ -123,8 +120,7 @@ class Ingestor:
             log.warning("disconnected from broker (%s); reconnecting with back-off", reason_code)
 
     def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
-        self._queue.put(Received(self._connection, message.mid, message.qos, message.topic,
-                                 message.payload, time.time()))
+        self._queue.put((self._connection, message.mid, message.qos, message.topic, message.payload))
 
     # the writer thread
     def _write_loop(self) -> None:
@@ -154,9 +150,8 @@ class Ingestor:
     def _commit(self, batch: list[Received]) -> None:
         now = self.clock()
         readings, rejections = [], []
-        for message in batch:
-            good, bad = self.decoder.message(message.topic, site_of(self._prefix, message.topic),
-                                             message.payload, now)
+        for _, _, _, topic, payload in batch:
+            good, bad = self.decoder.message(topic, site_of(self._prefix, topic), payload, now)
             readings += good
             rejections += bad
         delay = 0.5
@@ -174,9 +169,9 @@ class Ingestor:
         for bad in rejections:
             log.warning("rejected from %s: %s", bad.topic or bad.source, bad.reason)
         current = self._connection
-        for message in batch:
-            if message.connection == current:
-                self.client.ack(message.mid, message.qos)
+        for connection, mid, qos, _, _ in batch:
+            if connection == current:
+                self.client.ack(mid, qos)
         c = self.counters
         c.messages += len(batch)
         c.readings += result.inserted

@@ -96,8 +96,9 @@ class SQLiteStore:
             try:
                 # A new series id is only cached once its transaction commits.
                 cached = dict(self._series)
-                rows = [(self._series_id(r.site_id, r.metric), r.ts, r.value, r.flag, received_at)
-                        for r in readings]
+                series, new_series = self._series.get, self._series_id
+                rows = [((series((site, metric)) or new_series(site, metric)), ts, value, flag, received_at)
+                        for site, metric, ts, value, flag in readings]
                 rows.sort()  # B-tree order: neighbouring inserts touch the same pages
                 before = self._db.total_changes
                 self._db.executemany(

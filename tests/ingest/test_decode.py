@@ -6,6 +6,7 @@ import pytest
 
 from config import load_config
 from ingest.decode import Decoder
+from store import Reading
 
 NOW = datetime.fromisoformat("2026-10-01T12:00:00+08:00").timestamp()
 
@@ -18,8 +19,9 @@ def decoder(write_config):
 def test_a_time_without_offset_is_the_service_timezone(decoder):
     readings, rejections = decoder.message("t", "helin", b'{"ts": "2026-10-01T08:00:00", "values": {"cod": 40}}', NOW)
     assert rejections == []
-    assert readings[0].ts == int(datetime.fromisoformat("2026-10-01T08:00:00+08:00").timestamp())
-    assert readings[0].value == 40.0 and isinstance(readings[0].value, float)
+    ts = int(datetime.fromisoformat("2026-10-01T08:00:00+08:00").timestamp())
+    assert readings == [Reading("helin", "cod", ts, 40.0, "N")]
+    assert isinstance(readings[0][3], float)
 
 
 @pytest.mark.parametrize("offset_s, accepted", [(3600, True), (3601, False)])
@@ -32,7 +34,8 @@ def test_the_future_limit_is_one_hour(decoder, offset_s, accepted):
 def test_flags_are_kept_and_checked(decoder):
     body = b'{"ts": "2026-10-01T08:00:00+08:00", "values": {"cod": 40, "ph": 7}, "flags": {"cod": "M", "ph": "X"}}'
     readings, rejections = decoder.message("t", "helin", body, NOW)
-    assert [(r.metric, r.flag) for r in readings] == [("cod", "M")]
+    assert [Reading(*r).flag for r in readings] == ["M"]
+    assert [Reading(*r).metric for r in readings] == ["cod"]
     assert rejections[0].reason == "flag of 'ph' must be one of B, C, D, F, M, N, S, T, not \"X\""
     assert rejections[0].metric == "ph"
 
