@@ -15,7 +15,6 @@ Usage: .venv/bin/python bench/ingest.py [--messages N] [--sites S] [--repeat R]
 
 import argparse
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -117,10 +116,15 @@ class Counter:
         self.client.loop_stop()
 
 
-def peak_rss_mb_of(process: subprocess.Popen) -> float:
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return usage.ru_maxrss / 1024
+def peak_rss_mb_of(pid: int) -> float:
+    """Peak resident memory of a process and its children (the writer), summed, from /proc."""
+    def hwm(p: int) -> int:
+        for line in Path(f"/proc/{p}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+        return 0
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return (hwm(pid) + sum(hwm(int(c)) for c in children)) / 1024
 
 
 def service_drain(folder: Path, broker: PrivateBroker, count: int, sites: int) -> dict:
@@ -152,8 +156,9 @@ def service_drain(folder: Path, broker: PrivateBroker, count: int, sites: int) -
     while not reader.execute(last, (last_site, last_ts)).fetchone():
         time.sleep(0.02)
     drain_s = time.perf_counter() - started
+    rss = peak_rss_mb_of(process.pid)
     process.terminate()
-    rss = peak_rss_mb_of(process)
+    process.wait()
     stored = reader.execute("SELECT COUNT(*) FROM readings").fetchone()[0]
     reader.close()
 

@@ -108,8 +108,8 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
     else:
         raise BrokerError("the demo needs Mosquitto: install it with 'apt-get install mosquitto'")
     config = load_config(demo_config(data_dir, port))
-    store = open_store(config)
-    ingestor = Ingestor(config, store)
+    store = open_store(config)  # for the status line; the ingestor writes from its own process
+    ingestor = Ingestor(config)
     ingestor.start()
     ingestor.connected.wait(10)
     fleet = Fleet(config, stop)

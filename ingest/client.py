@@ -17,10 +17,9 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from config import Config
-from store import Store
 
-from .decode import Decoder
-from .topics import readings_filter, site_of
+from .topics import readings_filter
+from .writer import WriterProcess
 
 log = logging.getLogger("wastewatch.ingest")
 
@@ -41,11 +40,12 @@ class Counters:
 
 
 class Ingestor:
-    def __init__(self, config: Config, store: Store, clock: Callable[[], float] = time.time):
+    """Receives readings and has the writer process commit them; the store is at config.database_path."""
+
+    def __init__(self, config: Config, clock: Callable[[], float] = time.time):
         self.config = config
-        self.store = store
         self.clock = clock
-        self.decoder = Decoder(config)
+        self.writer = WriterProcess(config.path)
         self.counters = Counters()
         self.connected = threading.Event()
         self._prefix = config.mqtt.topic_prefix
@@ -81,6 +81,7 @@ class Ingestor:
         # Receive Maximum caps unacknowledged deliveries (Mosquitto's default is 20, which
         # would starve a consumer that acknowledges only after committing).
         props.ReceiveMaximum = self.config.ingest.max_inflight
+        self.writer.start()
         self._writer.start()
         self.client.connect_async(cfg.host, cfg.port, keepalive=cfg.keepalive_s,
                                   clean_start=False, properties=props)
@@ -92,6 +93,7 @@ class Ingestor:
         self._writer.join(timeout)
         self.client.disconnect()
         self.client.loop_stop()
+        self.writer.stop()
         log.info("ingest stopped: %s", self.counters.as_dict())
 
     # paho callbacks, on the network thread: keep them short.
@@ -149,15 +151,11 @@ class Ingestor:
 
     def _commit(self, batch: list[Received]) -> None:
         now = self.clock()
-        readings, rejections = [], []
-        for _, _, _, topic, payload in batch:
-            good, bad = self.decoder.message(topic, site_of(self._prefix, topic), payload, now)
-            readings += good
-            rejections += bad
+        messages = [(topic, payload) for _, _, _, topic, payload in batch]
         delay = 0.5
         while True:
             try:
-                result = self.store.write(readings, rejections, received_at=int(now))
+                result = self.writer.write(now, messages)
                 break
             except Exception:
                 # Not acknowledged, so not lost: keep trying; at shutdown the broker keeps them.
@@ -166,8 +164,6 @@ class Ingestor:
                 if self._stopping.wait(delay):
                     return
                 delay = min(delay * 2, 30)
-        for bad in rejections:
-            log.warning("rejected from %s: %s", bad.topic or bad.source, bad.reason)
         current = self._connection
         for connection, mid, qos, _, _ in batch:
             if connection == current:

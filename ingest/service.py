@@ -4,7 +4,6 @@ import logging
 import threading
 
 from config import Config
-from store import open_store
 
 from .client import Ingestor
 
@@ -12,8 +11,7 @@ log = logging.getLogger("wastewatch")
 
 
 def serve(config: Config, stop: threading.Event) -> None:
-    store = open_store(config)
-    ingestor = Ingestor(config, store)
+    ingestor = Ingestor(config)
     log.info("ingesting %s/sites/+/readings from %s:%s into %s for %d sites",
              config.mqtt.topic_prefix, config.mqtt.host, config.mqtt.port,
              config.database_path, len(config.sites))
@@ -22,4 +20,3 @@ def serve(config: Config, stop: threading.Event) -> None:
         stop.wait()
     finally:
         ingestor.stop()
-        store.close()

@@ -62,7 +62,7 @@ def test_a_site_may_publish_only_to_its_own_topic(tmp_path, write_config):
     with deployed_broker(tmp_path) as broker:
         config = load_config(service_login(tmp_path, write_config(broker, name="acl.toml")))
         store = SQLiteStore(config.database_path)
-        ingestor = Ingestor(config, store)
+        ingestor = Ingestor(config)
         ingestor.start()
         assert ingestor.connected.wait(10)
         try:

@@ -26,7 +26,7 @@ def numbered(count: int):
 
 def running_ingestor(config):
     store = SQLiteStore(config.database_path)
-    ingestor = Ingestor(config, store)
+    ingestor = Ingestor(config)
     ingestor.start()
     assert ingestor.connected.wait(10)
     return ingestor, store
@@ -171,3 +171,21 @@ def test_sigterm_drains_and_exits_cleanly(write_config, broker, publisher, servi
     svc.start()
     wait_until(lambda: count_readings(config) == 200, what="all 200 readings")
     svc.stop()
+
+
+def test_a_killed_writer_process_is_restarted_and_loses_nothing(config, publisher):
+    ingestor = Ingestor(config)
+    ingestor.start()
+    assert ingestor.connected.wait(10)
+    store = SQLiteStore(config.database_path)
+    try:
+        publisher.send_many(numbered(20))
+        wait_until(lambda: store.count_readings() == 20, what="the first 20 readings")
+        killed = ingestor.writer._process.pid
+        os.kill(killed, 9)
+        publisher.send_many(("helin", body) for _, body in list(numbered(60))[20:])
+        wait_until(lambda: store.count_readings() == 60, what="all 60 readings after the writer died")
+        assert ingestor.writer._process.pid != killed
+    finally:
+        ingestor.stop()
+        store.close()

@@ -33,7 +33,7 @@ def test_it_ingests_over_tls_with_the_configured_ca(tmp_path, write_config):
         path.write_text(path.read_text() + '\n[mqtt.tls]\nenabled = true\nca_file = "ca.pem"\n')
         config = load_config(path)
         store = SQLiteStore(config.database_path)
-        ingestor = Ingestor(config, store)
+        ingestor = Ingestor(config)
         ingestor.start()
         try:
             assert ingestor.connected.wait(10), broker.log_tail()
