@@ -90,12 +90,8 @@ class Service:
         return self.stop(signal.SIGKILL)
 
 
-def stored(config) -> SQLiteStore:
-    return SQLiteStore(config.database_path)
-
-
 def count_readings(config) -> int:
-    store = stored(config)
+    store = SQLiteStore(config.database_path)
     try:
         return store.count_readings()
     finally:

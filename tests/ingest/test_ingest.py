@@ -1,14 +1,13 @@
 """The ingestor against a private Mosquitto: stored, rejected, and nothing acknowledged lost."""
 
 import os
-import subprocess
 import time
 from datetime import datetime, timedelta, timezone
 
 from config import load_config
 from ingest.client import Ingestor
 from store import SQLiteStore
-from tests.support import Publisher, count_readings, stored, wait_until
+from tests.support import Publisher, count_readings, wait_until
 
 TS = "2026-10-01T08:00:00+08:00"
 

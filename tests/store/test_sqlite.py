@@ -1,6 +1,6 @@
 """The embedded store: durable, idempotent, and aggregating in local time."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from store import Reading, Rejection, SQLiteStore
