@@ -59,11 +59,16 @@ class PrivateBroker:
         self._process: subprocess.Popen | None = None
 
     @staticmethod
-    def available() -> bool:
-        return shutil.which("mosquitto") is not None
+    def binary() -> str | None:
+        # Debian installs the broker in /usr/sbin, which a non-root PATH often lacks.
+        return shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin:/usr/local/sbin")
+
+    @classmethod
+    def available(cls) -> bool:
+        return cls.binary() is not None
 
     def start(self, timeout: float = 10.0) -> "PrivateBroker":
-        binary = shutil.which("mosquitto")
+        binary = self.binary()
         if binary is None:
             raise BrokerError("mosquitto is not installed; install it with 'apt-get install mosquitto'")
         self._process = subprocess.Popen([binary, "-c", str(self.conf_path)],
