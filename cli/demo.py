@@ -50,7 +50,7 @@ def demo_config(data_dir: Path, port: int) -> Path:
     return path
 
 
-def reading(site_index: int, ts: float, rng: random.Random, capacity: float) -> dict[str, float]:
+def reading(ts: float, rng: random.Random, capacity: float) -> dict[str, float]:
     hour = (ts / 3600 + 8) % 24
     diurnal = 1 + 0.6 * math.sin((hour - 8) / 24 * 2 * math.pi)
     return {
@@ -79,8 +79,8 @@ class Fleet(threading.Thread):
         while not self.stop.is_set():
             sim = min(sim + SIM_STEP_S, time.time())
             stamp = time.strftime("%Y-%m-%dT%H:%M:%S+08:00", time.gmtime(sim + 8 * 3600))
-            for i, site in enumerate(self.config.sites):
-                body = {"ts": stamp, "values": reading(i, sim, rng, site.capacity_m3d)}
+            for site in self.config.sites:
+                body = {"ts": stamp, "values": reading(sim, rng, site.capacity_m3d)}
                 self.client.publish(readings_topic(prefix, site.id), json.dumps(body), qos=1)
                 self.published += 1
             if self.published % (len(self.config.sites) * 10) == 0:

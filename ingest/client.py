@@ -1,9 +1,10 @@
-"""The MQTT ingestor: paho wiring, the writer thread and acknowledge-after-commit.
+"""The MQTT ingestor: paho wiring, batching and acknowledge-after-commit.
 
-paho's network thread only queues messages. The writer thread decodes a batch, commits its
-readings and rejection records in one transaction, and only then sends PUBACK for each
-message. A crash anywhere before the commit leaves the messages unacknowledged, so the broker
-delivers them again to the persistent session; the store ignores the duplicates.
+paho's network thread only queues messages. The feeder thread hands a batch to the writer
+process (`writer.py`), which decodes it and commits its readings and rejection records in one
+transaction; only then does the feeder send PUBACK for each message. A crash anywhere before
+the commit leaves the messages unacknowledged, so the broker delivers them again to the
+persistent session; the store ignores the duplicates.
 """
 
 import logging
@@ -52,7 +53,7 @@ class Ingestor:
         self._queue: queue.Queue[Received] = queue.Queue()
         self._connection = 0
         self._stopping = threading.Event()
-        self._writer = threading.Thread(target=self._write_loop, name="ingest-writer", daemon=True)
+        self._feeder = threading.Thread(target=self._feed_loop, name="ingest-feeder", daemon=True)
         self.client = self._make_client()
 
     def _make_client(self) -> mqtt.Client:
@@ -82,7 +83,7 @@ class Ingestor:
         # would starve a consumer that acknowledges only after committing).
         props.ReceiveMaximum = self.config.ingest.max_inflight
         self.writer.start()
-        self._writer.start()
+        self._feeder.start()
         self.client.connect_async(cfg.host, cfg.port, keepalive=cfg.keepalive_s,
                                   clean_start=False, properties=props)
         self.client.loop_start()
@@ -90,7 +91,7 @@ class Ingestor:
     def stop(self, timeout: float = 30.0) -> None:
         """Commit and acknowledge what has arrived, then disconnect."""
         self._stopping.set()
-        self._writer.join(timeout)
+        self._feeder.join(timeout)
         self.client.disconnect()
         self.client.loop_stop()
         self.writer.stop()
@@ -124,8 +125,8 @@ class Ingestor:
     def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
         self._queue.put((self._connection, message.mid, message.qos, message.topic, message.payload))
 
-    # the writer thread
-    def _write_loop(self) -> None:
+    # the feeder thread
+    def _feed_loop(self) -> None:
         cfg = self.config.ingest
         wait_s = cfg.commit_interval_ms / 1000
         last_report = time.monotonic()

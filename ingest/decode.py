@@ -59,7 +59,7 @@ class Decoder:
         rejections: list[Rejection] = []
         for index, item in enumerate(items):
             self.item(item, site_id, now, readings, rejections, topic=topic,
-                      index=index if len(items) > 1 or isinstance(body, list) else None)
+                      index=index if isinstance(body, list) else None)
         return readings, rejections
 
     def item(self, item: Any, site_id: str | None, now: float, readings: list[Reading],

@@ -66,8 +66,11 @@ class SQLiteStore:
         self._db.execute("PRAGMA wal_autocheckpoint=10000")
         self._db.execute("PRAGMA busy_timeout=10000")
         self._db.executescript(SCHEMA)
-        self._series: dict[tuple[str, str], int] = {
-            (site, metric): sid for sid, site, metric in self._db.execute("SELECT id, site_id, metric FROM series")}
+        self._series = self._load_series()
+
+    def _load_series(self) -> dict[tuple[str, str], int]:
+        return {(site, metric): sid
+                for sid, site, metric in self._db.execute("SELECT id, site_id, metric FROM series")}
 
     def _series_id(self, site_id: str, metric: str) -> int:
         """The id of a series, created on first sight (inside the caller's transaction)."""
@@ -94,8 +97,6 @@ class SQLiteStore:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                # A new series id is only cached once its transaction commits.
-                cached = dict(self._series)
                 series, new_series = self._series.get, self._series_id
                 rows = [((series((site, metric)) or new_series(site, metric)), ts, value, flag, received_at)
                         for site, metric, ts, value, flag in readings]
@@ -113,7 +114,8 @@ class SQLiteStore:
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
-                self._series = cached
+                # Series created in this transaction are gone with it: forget their ids too.
+                self._series = self._load_series()
                 raise
         return WriteResult(inserted, len(readings) - inserted, len(rejections))
 

@@ -56,3 +56,16 @@ def test_hourly_aggregates_and_last_reading_times(tmp_path):
                             datetime(2026, 10, 1, 10, tzinfo=SHANGHAI), "hour", SHANGHAI)
     assert [(h.start.hour, h.count, h.mean, h.minimum) for h in hours] == [(8, 12, 5.5, 0.0), (9, 12, 17.5, 12.0)]
     assert store.last_reading_times() == {("helin", "flow"): base + 300 * 23}
+
+
+def test_a_failed_write_stores_nothing_and_the_next_one_works(tmp_path):
+    import pytest
+    store = SQLiteStore(tmp_path / "db.sqlite")
+    broken = Rejection("mqtt", "bad", None)  # payload is NOT NULL: the whole batch must roll back
+    with pytest.raises(Exception):
+        store.write([Reading("helin", "cod", 100, 40.0)], [broken])
+    assert store.count_readings() == 0
+    assert store.write([Reading("helin", "cod", 100, 40.0)]).inserted == 1
+    assert store.read_range("helin", "cod", 0, 1000) == [Reading("helin", "cod", 100, 40.0)]
+    # Read through the series table: a series id cached from the rolled-back batch would be missing.
+    assert store.last_reading_times() == {("helin", "cod"): 100}
