@@ -15,6 +15,8 @@ from pathlib import Path
 from config import Config, ConfigError, load_config
 from ingest.broker import BrokerError
 
+from .alerts import CommandError, add_commands
+
 
 class UsageError(Exception):
     """A command-line mistake, said in one sentence."""
@@ -28,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.handler(args) or 0
-    except (ConfigError, UsageError, BrokerError) as exc:
+    except (ConfigError, UsageError, BrokerError, CommandError) as exc:
         print(f"wastewatch: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, UsageError) else 1
     except KeyboardInterrupt:
@@ -53,7 +55,8 @@ def _parser() -> argparse.ArgumentParser:
 
     def command(name: str, handler, help: str, config: bool = True) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help, description=help)
-        sub.set_defaults(handler=handler)
+        if handler:
+            sub.set_defaults(handler=handler)
         if config:
             sub.add_argument("--config", required=True, type=Path, help="the TOML config file")
         return sub
@@ -77,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     rejections = command("rejections", _rejections, "print the newest rejected messages and readings")
     rejections.add_argument("--limit", type=int, default=20)
 
+    add_commands(command)
+
     demo = command("demo", _demo, "run the ingestor and a simulated fleet on embedded defaults", config=False)
     demo.add_argument("--duration", type=float, help="seconds to run (default: until Ctrl-C)")
     demo.add_argument("--data-dir", type=Path, default=Path("demo-data"))
@@ -87,6 +92,8 @@ def _load(args) -> Config:
     config = load_config(args.config)
     logging.basicConfig(level=config.service.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    # APScheduler logs every job run at INFO; ours say what the jobs did.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     return config
 
 

@@ -17,11 +17,12 @@ from pydantic import BaseModel, ValidationError
 from .schema import ConfigFile, Contractor, Site
 
 # Keys that may instead be given as "<key>_file": the secret is then the file's content.
-SECRET_KEYS = {("mqtt",): "password"}
+SECRET_KEYS = {("mqtt",): "password", ("smtp",): "password"}
 SITE_CSV_COLUMNS = (
     "id", "name", "town", "village", "capacity_m3d", "receiving_water",
     "key_control_area", "catering", "contractor", "operators", "metrics",
 )
+SHIPPED = Path(__file__).resolve().parent  # rules.toml and standards/ as released
 _YES = {"true", "yes", "1", "y", "是"}
 _NO = {"false", "no", "0", "n", "否", ""}
 
@@ -58,12 +59,24 @@ class Config:
         return self.file.store
 
     @property
+    def alerts(self):
+        return self.file.alerts
+
+    @property
+    def smtp(self):
+        return self.file.smtp
+
+    @property
     def contractors(self) -> list[Contractor]:
         return self.file.contractors
 
     @cached_property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.service.timezone)
+
+    @cached_property
+    def contractor_by_id(self) -> dict[str, Contractor]:
+        return {c.id: c for c in self.contractors}
 
     @cached_property
     def site_by_id(self) -> dict[str, Site]:
@@ -138,6 +151,9 @@ def _resolve_paths(parsed: ConfigFile, base: Path) -> ConfigFile:
         "service": parsed.service.model_copy(update={"data_dir": absolute(parsed.service.data_dir)}),
         "store": parsed.store.model_copy(update={"path": absolute(parsed.store.path)}),
         "inventory": parsed.inventory.model_copy(update={"sites_csv": absolute(parsed.inventory.sites_csv)}),
+        "alerts": parsed.alerts.model_copy(update={
+            "rules_file": absolute(parsed.alerts.rules_file) or SHIPPED / "rules.toml",
+            "standards_dir": absolute(parsed.alerts.standards_dir) or SHIPPED / "standards"}),
         "mqtt": parsed.mqtt.model_copy(update={"tls": tls.model_copy(update={
             "ca_file": absolute(tls.ca_file), "cert_file": absolute(tls.cert_file),
             "key_file": absolute(tls.key_file)})}),

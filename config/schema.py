@@ -107,6 +107,14 @@ class MetricSpec(Section):
     range: list[float] | None = Field(None, min_length=2, max_length=2)
 
 
+class Permit(Section):
+    """A site's own discharge permit: a grade or limits that replace the standard's."""
+
+    grade: str | None = None
+    limits: dict[MetricName, float | list[float]] = {}
+    reason: Annotated[str, Field(min_length=1)]
+
+
 class Site(Section):
     id: Identifier
     name: Annotated[str, Field(min_length=1)]
@@ -119,10 +127,37 @@ class Site(Section):
     contractor: Identifier
     operators: list[Email] = Field(min_length=1)
     metrics: dict[MetricName, Annotated[int, Field(ge=1, le=86400)] | MetricSpec] = Field(min_length=1)
+    # Which temperature-conditional limit applies on a day without water temperature data:
+    # "stricter" (the warm-water value) or "relaxed" (the ≤ 12 °C value).
+    without_water_temp: Literal["stricter", "relaxed"] = "stricter"
+    # GB 18918 sets a laxer TP limit for plants built before 2006; unknown → the stricter one.
+    built_year: int | None = Field(None, ge=1950, le=2100)
+    permit: Permit | None = None
 
     def metric(self, name: str) -> MetricSpec | None:
         spec = self.metrics.get(name)
         return MetricSpec(interval_s=spec) if isinstance(spec, int) else spec
+
+
+class AlertsConfig(Section):
+    check_interval_s: int = Field(60, ge=1, le=86400)
+    day_close_interval_s: int = Field(600, ge=1, le=86400)
+    outbox_interval_s: int = Field(10, ge=1, le=3600)
+    # None: the rules and standards shipped in config/ (rules.toml, standards/).
+    rules_file: PathValue | None = None
+    standards_dir: PathValue | None = None
+
+
+class SMTPConfig(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(25, ge=1, le=65535)
+    security: Literal["none", "starttls", "ssl"] = "none"
+    username: str | None = None
+    password: str | None = None
+    sender: Email = "wastewatch@localhost.localdomain"
+    timeout_s: float = Field(30.0, gt=0)
+    retry_min_s: int = Field(30, ge=1)
+    retry_max_s: int = Field(3600, ge=1)
 
 
 class ConfigFile(Section):
@@ -131,5 +166,7 @@ class ConfigFile(Section):
     ingest: IngestConfig = IngestConfig()
     store: StoreConfig = StoreConfig()
     inventory: InventoryConfig = InventoryConfig()
+    alerts: AlertsConfig = AlertsConfig()
+    smtp: SMTPConfig = SMTPConfig()
     contractors: list[Contractor] = []
     sites: list[Site] = []

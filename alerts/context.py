@@ -1,0 +1,64 @@
+"""What every alerting job shares: config, rules, each site's standard, the store, the state
+database and the clock. Built once at start-up, where every config mistake surfaces."""
+
+import logging
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Callable
+
+from config import Config, ConfigError
+from store import open_store
+from store.base import Store
+from store.state import connect
+
+from .rules import Rules, load_rules
+from .standards import SiteStandard, Standards
+
+log = logging.getLogger("wastewatch.alerts")
+
+
+@dataclass
+class Context:
+    config: Config
+    rules: Rules
+    standards: Standards
+    store: Store
+    db: sqlite3.Connection
+    clock: Callable[[], float] = time.time
+    _site_standards: dict = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, config: Config, clock: Callable[[], float] = time.time) -> "Context":
+        rules = load_rules(config.alerts.rules_file)
+        standards = Standards.load(config.alerts.standards_dir)
+        chosen = {}
+        for site in config.sites:
+            try:
+                chosen[site.id] = standards.for_site(site)
+            except ConfigError as exc:
+                # Name the file the site came from, not the standards folder.
+                raise ConfigError(config.site_sources.get(site.id, config.path), exc.key, exc.message) from None
+        return cls(config, rules, standards, open_store(config), connect(config.database_path),
+                   clock, chosen)
+
+    def now(self) -> int:
+        return int(self.clock())
+
+    def standard(self, site_id: str) -> SiteStandard:
+        return self._site_standards[site_id]
+
+    def unverified(self) -> list[str]:
+        return self.standards.unverified() + self.rules.unverified()
+
+    def day_water_temp(self, site_id: str, day: date) -> float | None:
+        """Mean of the day's valid water temperature readings, or None without any."""
+        tz = self.config.tz
+        start = datetime(day.year, day.month, day.day, tzinfo=tz)
+        rows = self.store.aggregate(site_id, "water_temp", start, start + timedelta(days=1), "day", tz)
+        return rows[0].mean if rows and rows[0].mean is not None else None
+
+    def close(self) -> None:
+        self.store.close()
+        self.db.close()

@@ -1,0 +1,116 @@
+"""The day-close job: judge each closed local day per site, and judge it again on late data.
+
+A day is judged once it has ended in the service's time zone. Its reading count is stored
+with the verdict; when a later run counts a different number for a day still within
+`late_data_days`, late readings have arrived and the day is judged again. Results are kept in
+`day_results` (the audit trail behind each daily alert).
+
+Daily mean = arithmetic mean of the day's valid samples; a day counts only with valid samples
+≥ min_valid_fraction × expected (86,400 ÷ the metric's interval). The limit applies the
+temperature clause with the day's mean water temperature. Hydraulic load = mean valid flow
+(m³/h) × 24, compared with factor × design capacity.
+"""
+
+import json
+import logging
+from datetime import datetime, timedelta
+
+from config.schema import Site
+from store.state import transaction
+
+from .context import Context
+from .evaluate import CycleResult, day_bounds
+from .findings import Runs, valid_value
+from .lifecycle import Lifecycle
+
+log = logging.getLogger("wastewatch.alerts")
+
+
+class DayCloser:
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    def run(self, now: int) -> CycleResult:
+        result = CycleResult()
+        lifecycle = Lifecycle(self.ctx, result)
+        for site in self.ctx.config.sites:
+            try:
+                self._site(site, now, lifecycle)
+            except Exception:  # noqa: BLE001 — one broken site must not stop the others
+                log.exception("closing days for site %s failed; retried next run", site.id)
+                result.failed_sites.append(site.id)
+        return result
+
+    def _site(self, site: Site, now: int, lifecycle: Lifecycle) -> None:
+        ctx, tz = self.ctx, self.ctx.config.tz
+        today = datetime.fromtimestamp(now, tz).date()
+        days = [today - timedelta(days=k) for k in range(ctx.rules.daily_exceedance.late_data_days, 0, -1)]
+        first = datetime(days[0].year, days[0].month, days[0].day, tzinfo=tz)
+        last = datetime(today.year, today.month, today.day, tzinfo=tz)
+        counts: dict = {}
+        for metric in site.metrics:
+            for agg in ctx.store.aggregate(site.id, metric, first, last, "day", tz):
+                counts[agg.start.date()] = counts.get(agg.start.date(), 0) + agg.count
+        checked = {row["day"]: row["readings"] for row in ctx.db.execute(
+            "SELECT day, readings FROM day_checks WHERE site_id = ? AND day >= ?", (site.id, days[0].isoformat()))}
+        for day in days:
+            seen = checked.get(day.isoformat())
+            if seen is None or seen != counts.get(day, 0):
+                self._judge(site, day, counts.get(day, 0), late=seen is not None, now=now, lifecycle=lifecycle)
+
+    def _judge(self, site: Site, day, count: int, late: bool, now: int, lifecycle: Lifecycle) -> None:
+        ctx = self.ctx
+        rules = ctx.rules
+        start, end = day_bounds(ctx, day)
+        standard = ctx.standard(site.id)
+        water_temp = ctx.day_water_temp(site.id, day)
+        runs = Runs(site.id)
+        rows = []
+        extra = {"day": day.isoformat(), "late_data": late}
+        measured = [m for m in standard.controlled() if m in site.metrics]
+        for metric in measured + (["flow"] if "flow" in site.metrics else []):
+            expected = 86400 // site.metric(metric).interval_s
+            values = self._valid(site, metric, start, end)
+            enough = len(values) >= rules.daily_exceedance.min_valid_fraction * expected
+            mean = sum(values) / len(values) if values else None
+            if metric in measured and rules.daily_exceedance.enabled:
+                limit = standard.limit(metric, water_temp)
+                value, status = mean, "invalid"
+                if enough:
+                    if limit.basis == "sample":
+                        worst = max(values, key=lambda v: v - limit.high if limit.low is None
+                                    else max(v - limit.high, limit.low - v))
+                        value, status = worst, ("over" if limit.exceeded_by(worst) else "clear")
+                    else:
+                        status = "over" if limit.exceeded_by(mean) else "clear"
+                    runs.add("daily_exceedance", metric, status, start, value=value, limit=limit, basis=limit.basis,
+                             valid_samples=len(values), expected_samples=expected, **extra)
+                rows.append((site.id, day.isoformat(), "daily_exceedance", metric, value, limit.high, len(values),
+                             expected, status, json.dumps({"low": limit.low, "basis": limit.basis,
+                                                           "temperature_note": limit.temperature_note,
+                                                           "verified": limit.verified}, ensure_ascii=False), now))
+            if metric == "flow" and rules.hydraulic_overload.enabled:
+                capacity = rules.hydraulic_overload.factor * site.capacity_m3d
+                volume = round(mean * 24, 3) if enough else None
+                status = "invalid" if volume is None else ("over" if volume > capacity else "clear")
+                if volume is not None:
+                    runs.add("hydraulic_overload", "flow", status, start, value=volume, limit_m3d=capacity,
+                             capacity_m3d=site.capacity_m3d, factor=rules.hydraulic_overload.factor, **extra)
+                rows.append((site.id, day.isoformat(), "hydraulic_overload", "flow", volume, capacity, len(values),
+                             expected, status, "{}", now))
+        with transaction(ctx.db) as db:
+            db.executemany("INSERT OR REPLACE INTO day_results (site_id, day, rule, metric, value, limit_value, "
+                           "valid_samples, expected_samples, status, detail, checked_at) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            db.execute("INSERT OR REPLACE INTO day_checks (site_id, day, readings, checked_at) VALUES (?, ?, ?, ?)",
+                       (site.id, day.isoformat(), count, now))
+            lifecycle.apply(runs.findings, now)
+
+    def _valid(self, site: Site, metric: str, start: int, end: int) -> list[float]:
+        """Valid samples of the day, leaving out spans a stuck-value alert marked suspect."""
+        suspect = self.ctx.db.execute(
+            "SELECT since, last_seen FROM alerts WHERE site_id = ? AND rule = 'stuck_value' AND metric = ? "
+            "AND since < ? AND last_seen >= ?", (site.id, metric, end, start)).fetchall()
+        return [r.value for r in self.ctx.store.read_range(site.id, metric, start, end)
+                if valid_value(site, metric, r.value, r.flag)
+                and not any(s["since"] <= r.ts <= s["last_seen"] for s in suspect)]

@@ -1,0 +1,210 @@
+"""One evaluation cycle: new readings of every site through the sample rules, plus comms loss.
+
+Each series (site, metric) is read from its watermark, the newest reading time already
+evaluated, so a cycle costs what arrived since the last one. The rules' memory (consecutive
+counts, when a stuck or zero run began) is saved with the watermark and the alert changes in
+one transaction per site: a restart resumes where the last commit left off, and a site that
+throws is logged and skipped without touching the others.
+
+Readings older than a series' watermark (a logger that sends out of order) are not seen by
+the sample rules; the day-close job (`daily.py`) judges whole days again when late data arrives.
+"""
+
+import json
+import logging
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from config.schema import Site
+from store.state import transaction
+
+from .context import Context
+from .findings import Runs, plausible_range
+from .lifecycle import Lifecycle
+
+log = logging.getLogger("wastewatch.alerts")
+
+
+@dataclass
+class CycleResult:
+    opened: list = field(default_factory=list)  # alert rows
+    resolved: list = field(default_factory=list)
+    work_orders: list = field(default_factory=list)
+    reminders: int = 0
+    failed_sites: list = field(default_factory=list)
+
+
+class Evaluator:
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        rules = ctx.rules
+        # On first sight of a series, look back far enough for the longest-running condition.
+        self.lookback_s = max(rules.stuck_value.after_s, rules.zero_flow.after_s,
+                              rules.equipment.stopped_after_s) + 3600
+
+    def run(self, now: int) -> CycleResult:
+        result = CycleResult()
+        lifecycle = Lifecycle(self.ctx, result)
+        last_times: dict[str, int] = {}
+        for (site_id, metric), ts in self.ctx.store.last_reading_times().items():
+            site = self.ctx.config.site_by_id.get(site_id)
+            if site and metric in site.metrics and ts > last_times.get(site_id, -1):
+                last_times[site_id] = ts
+        for site in self.ctx.config.sites:
+            try:
+                self._site(site, now, last_times, lifecycle)
+            except Exception:  # noqa: BLE001 — one broken site must not stop the others
+                log.exception("evaluating site %s failed; skipped this cycle", site.id)
+                result.failed_sites.append(site.id)
+        try:
+            with transaction(self.ctx.db):
+                lifecycle.renotify(now)
+        except Exception:  # noqa: BLE001
+            log.exception("sending reminders failed; retried next cycle")
+        return result
+
+    def _site(self, site: Site, now: int, last_times: dict, lifecycle: Lifecycle) -> None:
+        db = self.ctx.db
+        states = {row["metric"]: (row["watermark"], json.loads(row["state"])) for row in db.execute(
+            "SELECT metric, watermark, state FROM series_state WHERE site_id = ?", (site.id,))}
+        runs = Runs(site.id)
+        changed = {}
+        limits = _DayLimits(self.ctx, site)
+        for metric in site.metrics:
+            watermark, state = states.get(metric, (now - self.lookback_s, {}))
+            readings = self.ctx.store.read_range(site.id, metric, watermark + 1, now + 1)
+            if not readings:
+                continue
+            self._readings(site, metric, readings, state, runs, limits)
+            changed[metric] = (readings[-1].ts, state)
+        comms = states.get("", (now, {"first_seen": now}))
+        self._comms(site, now, last_times, comms[1], runs)
+        changed.setdefault("", (now, comms[1]))
+        with transaction(db):
+            db.executemany(
+                "INSERT INTO series_state (site_id, metric, watermark, state) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT DO UPDATE SET watermark = excluded.watermark, state = excluded.state",
+                [(site.id, m, w, json.dumps(s)) for m, (w, s) in changed.items()])
+            lifecycle.apply(runs.findings, now)
+
+    def _readings(self, site: Site, metric: str, readings, state: dict, runs: Runs, limits) -> None:
+        rules = self.ctx.rules
+        range_on = rules.out_of_range.enabled
+        stuck_on = rules.stuck_value.enabled and metric in rules.stuck_value.metrics
+        sample_on = rules.sample_exceedance.enabled and metric in limits.controlled
+        zero_on = rules.zero_flow.enabled and metric == "flow"
+        equipment_on = rules.equipment.enabled and metric in rules.equipment.metrics
+        bounds = plausible_range(site, metric)
+        for _, _, ts, value, flag in readings:
+            if flag == "T" or (flag == "N" and not (math.isfinite(value) and (
+                    bounds is None or bounds[0] <= value <= bounds[1]))):
+                if range_on:
+                    runs.add("out_of_range", metric, "over", ts, value=value, flag=flag,
+                             range=list(bounds) if bounds and math.isfinite(bounds[1]) else
+                             [bounds[0] if bounds else None, None])
+                continue
+            if flag != "N":
+                continue  # maintenance, calibration, fault...: kept, judged by nobody
+            if range_on:
+                runs.add("out_of_range", metric, "clear", ts, value=value)
+            if stuck_on and self._stuck(metric, ts, value, state, runs):
+                continue  # a stuck sensor's readings are suspect, never exceedances
+            if sample_on:
+                self._sample(metric, ts, value, state, runs, limits.at(metric, ts))
+            if zero_on:
+                self._zero_flow(ts, value, state, runs)
+            if equipment_on:
+                self._equipment(metric, ts, value, state, runs)
+
+    def _stuck(self, metric, ts, value, state, runs) -> bool:
+        rule = self.ctx.rules.stuck_value
+        stuck = state.get("stuck")
+        if stuck and stuck[0] == value:
+            if ts - stuck[1] >= rule.after_s:
+                runs.add("stuck_value", metric, "over", ts, since=stuck[1], value=value)
+                return True
+            return False
+        state["stuck"] = [value, ts]
+        runs.add("stuck_value", metric, "clear", ts, value=value)
+        return False
+
+    def _sample(self, metric, ts, value, state, runs, limit) -> None:
+        if limit is None:
+            return
+        rule = self.ctx.rules.sample_exceedance
+        if limit.exceeded_by(value):
+            count, first = state.get("over", [0, ts])
+            state["over"] = [count + 1, first]
+            status = "over" if count + 1 >= rule.consecutive else "pending"
+            runs.add("sample_exceedance", metric, status, ts, since=first, value=value, limit=limit,
+                     consecutive=count + 1)
+        else:
+            state.pop("over", None)
+            runs.add("sample_exceedance", metric, "clear", ts, value=value, limit=limit)
+
+    def _zero_flow(self, ts, value, state, runs) -> None:
+        rule = self.ctx.rules.zero_flow
+        if value <= rule.max_flow_m3h:
+            since = state.setdefault("zero_since", ts)
+            status = "over" if ts - since >= rule.after_s else "pending"
+            runs.add("zero_flow", "flow", status, ts, since=since, value=value)
+        else:
+            state.pop("zero_since", None)
+            runs.add("zero_flow", "flow", "clear", ts, value=value)
+
+    def _equipment(self, metric, ts, value, state, runs) -> None:
+        rule = self.ctx.rules.equipment
+        code = int(value)
+        if code in rule.alarm_states:
+            runs.add("equipment", metric, "over", ts, value=value, reason="alarm", state=code)
+        elif code in rule.stopped_states:
+            since = state.setdefault("stopped_since", ts)
+            status = "over" if ts - since >= rule.stopped_after_s else "pending"
+            runs.add("equipment", metric, status, ts, since=since, value=value, reason="stopped", state=code)
+            return
+        else:
+            runs.add("equipment", metric, "clear", ts, value=value, state=code)
+        state.pop("stopped_since", None)
+
+    def _comms(self, site: Site, now: int, last_times: dict, state: dict, runs: Runs) -> None:
+        rule = self.ctx.rules.comms_loss
+        if not rule.enabled:
+            return
+        last = last_times.get(site.id)
+        if last is None:
+            since = state.setdefault("first_seen", now)  # never reported: count from first sight
+            if now - since >= rule.after_s:
+                runs.add("comms_loss", "", "over", now, since=since, never=True)
+        elif now - last >= rule.after_s:
+            runs.add("comms_loss", "", "over", now, since=last, last_reading=last)
+        else:
+            runs.add("comms_loss", "", "clear", last, last_reading=last)
+
+
+class _DayLimits:
+    """Limits by local day for one site, with the day's mean water temperature looked up once."""
+
+    def __init__(self, ctx: Context, site: Site):
+        self.ctx, self.site = ctx, site
+        self.standard = ctx.standard(site.id)
+        self.controlled = set(self.standard.controlled())
+        self._temps: dict = {}
+
+    def at(self, metric: str, ts: int):
+        if metric not in self.standard.temperature_dependent:
+            return self.standard.limit(metric, None)
+        day = datetime.fromtimestamp(ts, self.ctx.config.tz).date()
+        if day not in self._temps:
+            self._temps[day] = self.ctx.day_water_temp(self.site.id, day)
+        return self.standard.limit(metric, self._temps[day])
+
+
+def local_midnight(ctx: Context, day) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=ctx.config.tz)
+
+
+def day_bounds(ctx: Context, day) -> tuple[int, int]:
+    start = local_midnight(ctx, day)
+    end = local_midnight(ctx, day + timedelta(days=1))
+    return int(start.timestamp()), int(end.timestamp())

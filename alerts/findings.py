@@ -1,0 +1,83 @@
+"""What a rule says about a site: a finding, and the runs that successive readings form.
+
+A rule looks at readings one by one and says, for each, whether its condition holds (`over`),
+does not (`clear`), or is building up without holding yet (`pending`: two of three
+consecutive samples over the limit). Successive readings with the same status collapse into
+one finding covering [since, at], which is all the alert lifecycle needs.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+from config.schema import Site
+
+from .standards import Limit
+
+# Plausibility, where a site names no instrument range (shared/domain.md §5, provisional).
+PH_RANGE = (0.0, 14.0)
+NON_CONCENTRATIONS = {"ph", "water_temp", "pump_state", "blower_state", "energy", "flow_total"}
+
+
+@dataclass
+class Finding:
+    site_id: str
+    rule: str
+    metric: str
+    status: str  # over, pending or clear
+    since: int  # reading time the run began (the condition's start, for `over`)
+    at: int  # newest reading time in the run (or `now`, for comms loss)
+    value: float | None = None
+    peak: float | None = None
+    limit: Limit | None = None
+    detail: dict = field(default_factory=dict)
+
+
+class Runs:
+    """Collects statuses reading by reading and keeps one finding per run."""
+
+    def __init__(self, site_id: str):
+        self.site_id = site_id
+        self.findings: list[Finding] = []
+        self._last: dict[tuple[str, str], Finding] = {}
+
+    def add(self, rule: str, metric: str, status: str, ts: int, since: int | None = None,
+            value: float | None = None, limit: Limit | None = None, **detail) -> None:
+        key = (rule, metric)
+        last = self._last.get(key)
+        if last and last.status == status and last.detail.get("reason") == detail.get("reason"):
+            last.at, last.value, last.limit = ts, value, limit or last.limit
+            if value is not None and status == "over":
+                last.peak = _worse(last.peak, value, limit)
+            last.detail.update(detail)
+            return
+        finding = Finding(self.site_id, rule, metric, status, ts if since is None else since, ts,
+                          value, value if status == "over" else None, limit, dict(detail))
+        self.findings.append(finding)
+        self._last[key] = finding
+
+
+def _worse(old: float | None, new: float, limit: Limit | None) -> float:
+    if old is None:
+        return new
+    if limit is not None and limit.low is not None:  # pH: furthest from the range
+        return max(old, new, key=lambda v: max(v - limit.high, limit.low - v))
+    return max(old, new)
+
+
+def plausible_range(site: Site, metric: str) -> tuple[float, float] | None:
+    spec = site.metric(metric)
+    if spec and spec.range:
+        return spec.range[0], spec.range[1]
+    if metric == "ph":
+        return PH_RANGE
+    if metric not in NON_CONCENTRATIONS:
+        return 0.0, math.inf
+    return None
+
+
+def valid_value(site: Site, metric: str, value: float, flag: str) -> bool:
+    """Valid for compliance: flag N, finite, inside the instrument (or plausible) range."""
+    if flag != "N" or not math.isfinite(value):
+        return False
+    bounds = plausible_range(site, metric)
+    return bounds is None or bounds[0] <= value <= bounds[1]

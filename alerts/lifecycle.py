@@ -1,0 +1,119 @@
+"""Alert lifecycle: firing → acknowledged → resolved, every change a row, every email queued.
+
+Findings come from the rules (`evaluate.py`, `daily.py`). An alert opens on the first `over`;
+it resolves only after its condition has been clear for the rule's hold time in *reading*
+time, so missing data never resolves it and a value hovering at the limit does not flap.
+All of it runs inside the caller's transaction, together with the rules' own state.
+"""
+
+import json
+import logging
+from dataclasses import asdict
+
+from maintenance import work_orders
+
+from .findings import Finding
+from .mail import Mail
+
+log = logging.getLogger("wastewatch.alerts")
+RULE_ACTOR = "rules"
+
+
+class Lifecycle:
+    def __init__(self, ctx, result):
+        self.ctx, self.result = ctx, result
+        self.mail = Mail(ctx)
+
+    def apply(self, findings: list[Finding], now: int) -> None:
+        for finding in findings:
+            rule = self.ctx.rules.rule(finding.rule)
+            alert = open_alert(self.ctx.db, finding.site_id, finding.rule, finding.metric)
+            if finding.status == "over":
+                alert = self._over(alert, finding, rule, now)
+                if rule.work_order_after_s is not None and finding.at - alert["since"] >= rule.work_order_after_s:
+                    order = work_orders.open_for_alert(self.ctx, self.mail, alert, rule.work_order_kind, now)
+                    if order:
+                        self.result.work_orders.append(order)
+            elif alert is None or finding.at < alert["last_seen"]:
+                continue  # nothing open, or evidence older than what the alert already knows
+            elif finding.status == "pending":
+                self.ctx.db.execute("UPDATE alerts SET clear_since = NULL WHERE id = ?", (alert["id"],))
+            else:
+                clear_since = alert["clear_since"] if alert["clear_since"] is not None else finding.since
+                if finding.at - clear_since >= rule.clear_hold_s:
+                    held = finding.at - clear_since
+                    reason = (f"condition clear since {self.mail.local(clear_since)}"
+                              + (f" ({held // 60} min, hold {rule.clear_hold_s // 60} min)" if rule.clear_hold_s else ""))
+                    self.resolve(alert, now, reason, RULE_ACTOR)
+                else:
+                    self.ctx.db.execute("UPDATE alerts SET clear_since = ? WHERE id = ?", (clear_since, alert["id"]))
+
+    def _over(self, alert, finding: Finding, rule, now: int):
+        db = self.ctx.db
+        detail = dict(finding.detail)
+        if finding.limit:
+            detail["limit"] = asdict(finding.limit)
+        if alert is None:
+            cursor = db.execute(
+                "INSERT INTO alerts (site_id, rule, metric, kind, severity, state, opened_at, since, "
+                "last_seen, value, peak, detail) VALUES (?, ?, ?, ?, ?, 'firing', ?, ?, ?, ?, ?, ?)",
+                (finding.site_id, finding.rule, finding.metric, rule.kind, rule.severity, now,
+                 finding.since, finding.at, finding.value, finding.peak, json.dumps(detail, ensure_ascii=False)))
+            alert_id = cursor.lastrowid
+            transition(db, alert_id, None, "firing", self.mail.describe(finding), RULE_ACTOR, now)
+            alert = get_alert(db, alert_id)
+            thread = self.mail.alert(alert, "alert", now)
+            db.execute("UPDATE alerts SET thread_id = ?, notified_at = ? WHERE id = ?", (thread, now, alert_id))
+            alert = get_alert(db, alert_id)
+            self.result.opened.append(alert)
+            log.info("alert %d opened: %s %s %s", alert_id, finding.site_id, finding.rule, finding.metric)
+            return alert
+        if finding.at >= alert["last_seen"]:
+            old = json.loads(alert["detail"])
+            old.update(detail)
+            peak = finding.peak if alert["peak"] is None else (
+                alert["peak"] if finding.peak is None else _worse(alert["peak"], finding.peak, finding))
+            db.execute("UPDATE alerts SET last_seen = ?, value = ?, peak = ?, clear_since = NULL, detail = ? "
+                       "WHERE id = ?", (finding.at, finding.value, peak, json.dumps(old, ensure_ascii=False),
+                                        alert["id"]))
+        return get_alert(db, alert["id"])
+
+    def resolve(self, alert, now: int, reason: str, actor: str) -> None:
+        db = self.ctx.db
+        db.execute("UPDATE alerts SET state = 'resolved', resolved_at = ? WHERE id = ?", (now, alert["id"]))
+        transition(db, alert["id"], alert["state"], "resolved", reason, actor, now)
+        resolved = get_alert(db, alert["id"])
+        self.mail.alert(resolved, "resolved", now, reason=reason)
+        self.result.resolved.append(resolved)
+        log.info("alert %d resolved: %s", alert["id"], reason)
+
+    def renotify(self, now: int) -> None:
+        every = self.ctx.rules.notifications.renotify_after_s
+        due = self.ctx.db.execute(
+            "SELECT * FROM alerts WHERE state = 'firing' AND severity = 'critical' AND notified_at <= ?",
+            (now - every,)).fetchall()
+        for alert in due:
+            self.mail.alert(alert, "reminder", now)
+            self.ctx.db.execute("UPDATE alerts SET notified_at = ? WHERE id = ?", (now, alert["id"]))
+            self.result.reminders += 1
+
+
+def _worse(old: float, new: float, finding: Finding) -> float:
+    limit = finding.limit
+    if limit is not None and limit.low is not None:
+        return max(old, new, key=lambda v: max(v - limit.high, limit.low - v))
+    return max(old, new)
+
+
+def open_alert(db, site_id: str, rule: str, metric: str):
+    return db.execute("SELECT * FROM alerts WHERE site_id = ? AND rule = ? AND metric = ? AND state != 'resolved'",
+                      (site_id, rule, metric)).fetchone()
+
+
+def get_alert(db, alert_id: int):
+    return db.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+
+
+def transition(db, alert_id: int, old: str | None, new: str, reason: str, actor: str, at: int) -> None:
+    db.execute("INSERT INTO alert_transitions (alert_id, old_state, new_state, reason, actor, at) "
+               "VALUES (?, ?, ?, ?, ?, ?)", (alert_id, old, new, reason, actor, at))

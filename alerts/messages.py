@@ -1,0 +1,44 @@
+"""Render one kind of email from its three templates into a MIME message.
+
+Templates live in alerts/templates/<locale>/: `<name>-subject.txt`, `<name>-body.txt` and
+`<name>-body.html`. HTML is autoescaped (site names and notes are typed by people); the text
+part is not, because it is not HTML.
+"""
+
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def render(name: str, locale: str, context: dict) -> tuple[str, str, str]:
+    subject = _env.get_template(f"{locale}/{name}-subject.txt").render(context)
+    text = _env.get_template(f"{locale}/{name}-body.txt").render(context)
+    html = _env.get_template(f"{locale}/{name}-body.html").render(context)
+    return " ".join(subject.split()), text, html
+
+
+def make_message(name: str, locale: str, context: dict, to: list[str], sender: str,
+                 cc: list[str] = (), thread: str | None = None, idstring: str | None = None) -> EmailMessage:
+    subject, text, html = render(name, locale, context)
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = sender
+    message["To"] = ", ".join(to)
+    if cc:
+        message["Cc"] = ", ".join(cc)
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(idstring=idstring, domain=sender.rpartition("@")[2])
+    if thread:
+        # Replies on one incident: mail clients group them under the first email.
+        message["In-Reply-To"] = thread
+        message["References"] = thread
+    message["Content-Language"] = locale
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message

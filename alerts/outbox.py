@@ -1,0 +1,101 @@
+"""The persistent outbox: every email is a row first, and leaves only through `Sender`.
+
+A message is rendered once, stored in full, and sent by whichever sender claims it. The claim
+is a conditional UPDATE inside an IMMEDIATE transaction, so two senders (or a sender and a
+restarted one) never both take the same row. A failed attempt keeps the row pending with
+exponential back-off and its error stored for `wastewatch outbox list`; an SMTP outage only
+delays email. A 5xx answer marks the row failed (shown, never deleted; `outbox retry` requeues).
+
+A crash after the server accepted a message but before the row says so sends it again once the
+claim expires: at least once, by design — the window is one SMTP round trip.
+"""
+
+import json
+import logging
+import os
+import socket
+import time
+from email.message import EmailMessage
+from typing import Callable
+
+from config import Config
+from store.state import transaction
+
+from .transports.email import TransportError, send
+
+log = logging.getLogger("wastewatch.outbox")
+
+
+def enqueue(db, kind: str, ref: str, recipients: list[str], message: EmailMessage, now: int) -> int:
+    # next_attempt_at 0: due at once, whatever the sender's clock says.
+    cursor = db.execute(
+        "INSERT INTO outbox (kind, ref, recipients, subject, message, created_at, next_attempt_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, 0)",
+        (kind, ref, json.dumps(list(recipients)), str(message["Subject"]), message.as_bytes(), now))
+    return cursor.lastrowid
+
+
+class Sender:
+    def __init__(self, config: Config, db, clock: Callable[[], float] = time.time):
+        self.cfg = config.smtp
+        self.sender_address = config.smtp.sender
+        self.db, self.clock = db, clock
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        # Long enough for one delivery to finish; a crashed sender's claim lapses after it.
+        self.lease_s = int(self.cfg.timeout_s * 3) + 30
+
+    def run_once(self) -> tuple[int, int]:
+        """Send every due message; returns (sent, failed attempts)."""
+        sent = failed = 0
+        while True:
+            row = self._claim()
+            if row is None:
+                return sent, failed
+            if self._deliver(row):
+                sent += 1
+            else:
+                failed += 1
+
+    def _claim(self):
+        now = int(self.clock())
+        with transaction(self.db) as db:
+            row = db.execute(
+                "SELECT id, recipients, message, attempts FROM outbox WHERE status = 'pending' "
+                "AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?) "
+                "ORDER BY next_attempt_at, id LIMIT 1", (now, now)).fetchone()
+            if row is None:
+                return None
+            db.execute("UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?",
+                       (self.worker, now + self.lease_s, row["id"]))
+        return row
+
+    def _deliver(self, row) -> bool:
+        started = time.monotonic()
+        try:
+            note = send(self.cfg, self.sender_address, json.loads(row["recipients"]), row["message"])
+        except TransportError as exc:
+            attempts = row["attempts"] + 1
+            delay = min(self.cfg.retry_max_s, self.cfg.retry_min_s * 2 ** (attempts - 1))
+            status = "failed" if exc.permanent else "pending"
+            self.db.execute(
+                "UPDATE outbox SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ?, "
+                "claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ?",
+                (status, attempts, str(exc), int(self.clock()) + delay, row["id"], self.worker))
+            log.warning("email %d attempt %d failed in %.2f s: %s%s", row["id"], attempts,
+                        time.monotonic() - started, exc, "" if exc.permanent else f"; retry in {delay} s")
+            return False
+        self.db.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = ?, "
+            "claimed_by = NULL, claimed_until = NULL WHERE id = ?",
+            (int(self.clock()), note or None, row["id"]))
+        log.info("email %d sent in %.2f s%s", row["id"], time.monotonic() - started, f" ({note})" if note else "")
+        return True
+
+
+def pending_count(db) -> int:
+    return db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
+
+
+def retry(db, message_id: int) -> bool:
+    return db.execute("UPDATE outbox SET status = 'pending', next_attempt_at = 0 WHERE id = ? AND status = 'failed'",
+                      (message_id,)).rowcount == 1

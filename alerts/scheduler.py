@@ -1,0 +1,88 @@
+"""The alerting jobs on APScheduler 3.x: evaluation, day close and the outbox sender.
+
+Each job has its own database connections, since APScheduler runs jobs on pool threads; a job
+never overlaps itself (max_instances 1), and after downtime a missed run happens once, not once
+per missed interval (coalesce). A job that throws is logged by APScheduler and runs again at
+its next interval; inside a job, one site that throws is skipped (evaluate.py, daily.py).
+"""
+
+import logging
+import time
+from datetime import datetime
+from typing import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from config import Config
+from store.state import connect
+
+from .context import Context
+from .daily import DayCloser
+from .evaluate import CycleResult, Evaluator
+from .outbox import Sender
+
+log = logging.getLogger("wastewatch.alerts")
+
+
+class AlertService:
+    def __init__(self, config: Config, clock: Callable[[], float] = time.time):
+        self.config = config
+        self.evaluate_ctx = Context.open(config, clock)
+        self.day_ctx = Context.open(config, clock)
+        self.outbox_db = connect(config.database_path)
+        # The outbox runs on the real clock: retry back-off is about the real mail server.
+        self.sender = Sender(config, self.outbox_db)
+        self.evaluator = Evaluator(self.evaluate_ctx)
+        self.closer = DayCloser(self.day_ctx)
+        self.scheduler = BackgroundScheduler(timezone=str(config.tz), job_defaults={
+            "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+        self.cycles = 0
+
+    def start(self) -> None:
+        unverified = self.evaluate_ctx.unverified()
+        if unverified:
+            log.warning("%d provisional values (verified = false) are in use; every email quoting one says so: %s",
+                        len(unverified), "; ".join(unverified))
+        now = datetime.now(self.config.tz)
+        cfg = self.config.alerts
+        self.scheduler.add_job(self.evaluate, "interval", seconds=cfg.check_interval_s, id="evaluate", next_run_time=now)
+        self.scheduler.add_job(self.close_days, "interval", seconds=cfg.day_close_interval_s, id="day-close",
+                               next_run_time=now)
+        self.scheduler.add_job(self.send, "interval", seconds=cfg.outbox_interval_s, id="outbox", next_run_time=now)
+        self.scheduler.start()
+        log.info("alerts: checking %d sites every %d s; days close every %d s; SMTP %s:%d",
+                 len(self.config.sites), cfg.check_interval_s, cfg.day_close_interval_s,
+                 self.config.smtp.host, self.config.smtp.port)
+
+    def evaluate(self) -> CycleResult:
+        started = time.monotonic()
+        result = self.evaluator.run(self.evaluate_ctx.now())
+        self.cycles += 1
+        self._report("evaluation", result, time.monotonic() - started)
+        return result
+
+    def close_days(self) -> CycleResult:
+        started = time.monotonic()
+        result = self.closer.run(self.day_ctx.now())
+        self._report("day close", result, time.monotonic() - started)
+        return result
+
+    def send(self) -> None:
+        self.sender.run_once()
+
+    def _report(self, what: str, result: CycleResult, seconds: float) -> None:
+        changed = len(result.opened) + len(result.resolved) + len(result.work_orders) + result.reminders
+        log.log(logging.INFO if changed or result.failed_sites else logging.DEBUG,
+                "%s in %.2f s: %d opened, %d resolved, %d work orders, %d reminders%s", what, seconds,
+                len(result.opened), len(result.resolved), len(result.work_orders), result.reminders,
+                f", failed sites: {', '.join(result.failed_sites)}" if result.failed_sites else "")
+        if changed and self.scheduler.running:
+            # Email goes out now, not at the sender's next tick.
+            self.scheduler.modify_job("outbox", next_run_time=datetime.now(self.config.tz))
+
+    def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        self.evaluate_ctx.close()
+        self.day_ctx.close()
+        self.outbox_db.close()

@@ -1,0 +1,1 @@
+"""Ways an email leaves: SMTP for now."""

@@ -1,0 +1,42 @@
+"""SMTP delivery with the standard library: plain, STARTTLS or SSL, with login."""
+
+import smtplib
+import ssl
+
+from config.schema import SMTPConfig
+
+
+class TransportError(Exception):
+    """A failed delivery. `permanent`: retrying the same message cannot help (a 5xx answer)."""
+
+    def __init__(self, message: str, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def send(cfg: SMTPConfig, sender: str, recipients: list[str], message: bytes) -> str:
+    """Deliver one message. Raises TransportError; returns a note when the server accepted it
+    for some recipients only (sending again would duplicate it for the others)."""
+    try:
+        if cfg.security == "ssl":
+            server = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout_s, context=ssl.create_default_context())
+        else:
+            server = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout_s)
+        with server:
+            if cfg.security == "starttls":
+                server.starttls(context=ssl.create_default_context())
+            if cfg.username:
+                server.login(cfg.username, cfg.password or "")
+            refused = server.sendmail(sender, recipients, message)
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise TransportError(f"every recipient refused: {_codes(exc.recipients)}", permanent=True) from None
+    except smtplib.SMTPResponseException as exc:
+        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        raise TransportError(f"SMTP {exc.smtp_code} {text}", permanent=500 <= exc.smtp_code < 600) from None
+    except (OSError, smtplib.SMTPException) as exc:
+        raise TransportError(f"{exc.__class__.__name__}: {exc}") from None
+    return f"refused for {_codes(refused)}" if refused else ""
+
+
+def _codes(recipients: dict) -> str:
+    return ", ".join(f"{addr} ({code})" for addr, (code, _) in recipients.items())

@@ -1,0 +1,235 @@
+"""`wastewatch check | alerts | outbox | workorders`: operators' commands on alert state."""
+
+import getpass
+import json
+import time
+from datetime import datetime
+from pathlib import Path
+
+from alerts.context import Context
+from alerts.daily import DayCloser
+from alerts.evaluate import CycleResult, Evaluator
+from alerts.lifecycle import Lifecycle, get_alert, transition
+from alerts.outbox import Sender, retry
+from config import Config
+from maintenance import work_orders
+from store.state import connect, transaction
+
+
+class CommandError(Exception):
+    """An operator's mistake on an alert, email or work order, said in one sentence."""
+
+
+def add_commands(command) -> None:
+    """Register the subcommands; `command(name, handler, help)` comes from cli.main."""
+    check = command("check", _configured(check_once),
+                    "run one evaluation cycle and day close, print what opened and resolved")
+    check.add_argument("--at", help="evaluate as of this ISO time (local time by default); default: now")
+
+    alerts = command("alerts", None, "list, show, acknowledge and resolve alerts", config=False)
+    sub = alerts.add_subparsers(title="alerts commands")
+    _cmd(sub, "list", alerts_list, "list alerts, open ones first").add_argument(
+        "--state", choices=["open", "firing", "acknowledged", "resolved", "all"], default="open")
+    _cmd(sub, "show", alerts_show, "one alert with its history").add_argument("id", type=int)
+    ack = _cmd(sub, "ack", alerts_ack, "acknowledge an alert (stops reminders)")
+    ack.add_argument("id", type=int)
+    ack.add_argument("--note", default="")
+    ack.add_argument("--by", default=getpass.getuser())
+    res = _cmd(sub, "resolve", alerts_resolve, "resolve an alert by hand, with a note")
+    res.add_argument("id", type=int)
+    res.add_argument("--note", required=True)
+    res.add_argument("--by", default=getpass.getuser())
+
+    out = command("outbox", None, "the email outbox", config=False).add_subparsers(title="outbox commands")
+    _cmd(out, "list", outbox_list, "queued, sent and failed emails with their last error").add_argument(
+        "--status", choices=["pending", "sent", "failed", "all"], default="all")
+    _cmd(out, "send", outbox_send, "send every due email now, once")
+    _cmd(out, "retry", outbox_retry, "queue a failed email again").add_argument("id", type=int)
+
+    wo = command("workorders", None, "work orders for contractors", config=False).add_subparsers(
+        title="workorders commands")
+    _cmd(wo, "list", workorders_list, "work orders, overdue first").add_argument(
+        "--state", choices=["open", "closed", "all"], default="open")
+    _cmd(wo, "show", workorders_show, "one work order with its history").add_argument("id")
+    close = _cmd(wo, "close", workorders_close, "close a work order with a note")
+    close.add_argument("id")
+    close.add_argument("--note", required=True)
+    close.add_argument("--by", default=getpass.getuser())
+
+
+def _cmd(sub, name, handler, text):
+    parser = sub.add_parser(name, help=text, description=text)
+    parser.set_defaults(handler=_configured(handler))
+    parser.add_argument("--config", required=True, type=Path, help="the TOML config file")
+    return parser
+
+
+def _configured(handler):
+    """Load the config (one-sentence errors, logging) before the handler runs."""
+    def run(args):
+        from .main import _load, _when
+        config = _load(args)
+        return handler(args, config, lambda text: _when(text, config, "--at"))
+    return run
+
+
+def check_once(args, config: Config, when) -> None:
+    at = int(when(args.at).timestamp()) if args.at else None
+    ctx = Context.open(config, clock=(lambda: at) if at else time.time)
+    try:
+        now = ctx.now()
+        result = Evaluator(ctx).run(now)
+        daily = DayCloser(ctx).run(now)
+        queued = ctx.db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
+    finally:
+        ctx.close()
+    print(f"checked {len(config.sites)} sites as of {_local(config, now)}")
+    for part in (result, daily):
+        for alert in part.opened:
+            print(f"opened   alert {alert['id']}: {alert['site_id']} {alert['rule']} {alert['metric']}".rstrip()
+                  + _value(alert))
+        for alert in part.resolved:
+            print(f"resolved alert {alert['id']}: {alert['site_id']} {alert['rule']} {alert['metric']}".rstrip())
+        for order in part.work_orders:
+            print(f"opened   work order {order['id']}: {order['summary']}")
+    failed = result.failed_sites + daily.failed_sites
+    if failed:
+        print(f"failed sites (see the log): {', '.join(sorted(set(failed)))}")
+    print(f"{result.reminders} reminders; {queued} emails waiting in the outbox")
+
+
+def alerts_list(args, config: Config, when) -> None:
+    db = connect(config.database_path)
+    where = {"open": "state != 'resolved'", "all": "1"}.get(args.state, "state = ?")
+    params = () if args.state in ("open", "all") else (args.state,)
+    rows = db.execute(f"SELECT * FROM alerts WHERE {where} ORDER BY state = 'resolved', "
+                      "CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, opened_at DESC "
+                      "LIMIT 200", params).fetchall()
+    print(f"{len(rows)} alerts ({args.state})")
+    for a in rows:
+        print(f"{a['id']:>5} {a['state']:<12} {a['severity']:<8} {a['site_id']:<12} {a['rule']:<18} "
+              f"{a['metric'] or '-':<12} since {_local(config, a['since'])}{_value(a)}")
+
+
+def alerts_show(args, config: Config, when) -> None:
+    db = connect(config.database_path)
+    alert = _alert(db, args.id)
+    for key in ("id", "site_id", "rule", "metric", "kind", "severity", "state"):
+        print(f"{key}: {alert[key]}")
+    for key in ("opened_at", "since", "last_seen", "resolved_at", "notified_at"):
+        print(f"{key}: {_local(config, alert[key])}")
+    print(f"value: {alert['value']}  peak: {alert['peak']}")
+    print(f"detail: {json.dumps(json.loads(alert['detail']), ensure_ascii=False)}")
+    order = db.execute("SELECT id, state FROM work_orders WHERE alert_id = ?", (alert["id"],)).fetchone()
+    if order:
+        print(f"work order: {order['id']} ({order['state']})")
+    print("history:")
+    for t in db.execute("SELECT * FROM alert_transitions WHERE alert_id = ? ORDER BY id", (alert["id"],)):
+        print(f"  {_local(config, t['at'])} {t['old_state'] or '-'} → {t['new_state']} by {t['actor']}: {t['reason']}")
+
+
+def alerts_ack(args, config: Config, when) -> None:
+    db = connect(config.database_path)
+    now = int(datetime.now().timestamp())
+    with transaction(db):
+        alert = _alert(db, args.id)
+        if alert["state"] != "firing":
+            raise CommandError(f"alert {args.id} is {alert['state']}; only a firing alert can be acknowledged")
+        db.execute("UPDATE alerts SET state = 'acknowledged' WHERE id = ?", (args.id,))
+        transition(db, args.id, "firing", "acknowledged", args.note or "acknowledged", args.by, now)
+    print(f"alert {args.id} acknowledged by {args.by}")
+
+
+def alerts_resolve(args, config: Config, when) -> None:
+    ctx = Context.open(config)
+    try:
+        with transaction(ctx.db):
+            alert = _alert(ctx.db, args.id)
+            if alert["state"] == "resolved":
+                raise CommandError(f"alert {args.id} is already resolved")
+            Lifecycle(ctx, CycleResult()).resolve(alert, ctx.now(), f"resolved by hand: {args.note}", args.by)
+    finally:
+        ctx.close()
+    print(f"alert {args.id} resolved by {args.by}; the operators are emailed")
+
+
+def outbox_list(args, config: Config, when) -> None:
+    db = connect(config.database_path)
+    where, params = ("1", ()) if args.status == "all" else ("status = ?", (args.status,))
+    rows = db.execute(f"SELECT * FROM outbox WHERE {where} ORDER BY status != 'failed', status != 'pending', "
+                      "id DESC LIMIT 200", params).fetchall()
+    print(f"{len(rows)} emails ({args.status})")
+    for m in rows:
+        line = (f"{m['id']:>5} {m['status']:<8} attempts {m['attempts']} {m['kind']:<15} "
+                f"to {', '.join(json.loads(m['recipients']))}: {m['subject']}")
+        if m["status"] == "sent":
+            line += f" | sent {_local(config, m['sent_at'])}"
+        elif m["status"] == "pending" and m["attempts"]:
+            line += f" | next try {_local(config, m['next_attempt_at'])}"
+        if m["last_error"]:
+            line += f" | last error: {m['last_error']}"
+        print(line)
+
+
+def outbox_send(args, config: Config, when) -> None:
+    db = connect(config.database_path)
+    sent, failed = Sender(config, db).run_once()
+    print(f"sent {sent}, failed {failed} (failed ones stay queued; see 'wastewatch outbox list')")
+
+
+def outbox_retry(args, config: Config, when) -> None:
+    if not retry(connect(config.database_path), args.id):
+        raise CommandError(f"email {args.id} is not a failed email")
+    print(f"email {args.id} queued again")
+
+
+def workorders_list(args, config: Config, when) -> None:
+    db = connect(config.database_path)
+    rows = work_orders.listing(db, None if args.state == "all" else args.state)
+    now = int(datetime.now().timestamp())
+    print(f"{len(rows)} work orders ({args.state})")
+    for o in rows:
+        overdue = " OVERDUE" if o["state"] != "closed" and o["repair_by"] < now else ""
+        print(f"{o['id']} {o['state']:<7} {o['site_id']:<12} {o['kind']:<25} repair by "
+              f"{_local(config, o['repair_by'])}{overdue} | {o['summary']}")
+
+
+def workorders_show(args, config: Config, when) -> None:
+    db = connect(config.database_path)
+    order = work_orders.get(db, args.id)
+    if order is None:
+        raise CommandError(f"no work order {args.id}")
+    for key in ("id", "site_id", "kind", "origin", "priority", "contractor", "alert_id", "state", "summary"):
+        print(f"{key}: {order[key]}")
+    for key in ("opened_at", "acknowledge_by", "repair_by", "closed_at"):
+        print(f"{key}: {_local(config, order[key])}")
+    print("history:")
+    for t in work_orders.transitions(db, args.id):
+        print(f"  {_local(config, t['at'])} {t['old_state'] or '-'} → {t['new_state']} by {t['actor']}: {t['note']}")
+
+
+def workorders_close(args, config: Config, when) -> None:
+    db = connect(config.database_path)
+    try:
+        work_orders.close(db, args.id, args.note, args.by, int(datetime.now().timestamp()))
+    except (LookupError, ValueError) as exc:
+        raise CommandError(str(exc)) from None
+    print(f"work order {args.id} closed by {args.by}")
+
+
+def _alert(db, alert_id: int):
+    alert = get_alert(db, alert_id)
+    if alert is None:
+        raise CommandError(f"no alert {alert_id}; see 'wastewatch alerts list'")
+    return alert
+
+
+def _local(config: Config, ts: int | None) -> str:
+    return "-" if ts is None else datetime.fromtimestamp(ts, config.tz).isoformat(timespec="minutes")
+
+
+def _value(alert) -> str:
+    if alert["value"] is None:
+        return ""
+    limit = json.loads(alert["detail"]).get("limit")
+    return f" value {alert['value']:g}" + (f" (limit {limit['high']:g})" if limit else "")

@@ -1,0 +1,161 @@
+"""Operational state: alerts, work orders, rule state and the email outbox.
+
+It lives in the same SQLite file as the readings (one file to back up), on a connection of
+its own: the ingest writer process commits readings while the scheduler works here, and WAL
+lets both go on. Whatever the readings backend becomes, this state stays relational.
+
+Every state change is a row in a transitions table (old state, new state, reason, actor,
+time): the audit trail a regulator can read.
+"""
+
+import sqlite3
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS alerts (
+    id INTEGER PRIMARY KEY,
+    site_id TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    metric TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL,              -- exceedance, operations or data_quality
+    severity TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('firing', 'acknowledged', 'resolved')),
+    opened_at INTEGER NOT NULL,
+    since INTEGER NOT NULL,          -- when the condition began (reading time)
+    last_seen INTEGER NOT NULL,      -- newest evidence of the condition (reading time)
+    value REAL,
+    peak REAL,
+    detail TEXT NOT NULL DEFAULT '{}',  -- JSON: limit, standard, grade, temperature note, ...
+    clear_since INTEGER,             -- first reading time the condition was clear, if it is
+    resolved_at INTEGER,
+    notified_at INTEGER,
+    thread_id TEXT                   -- Message-ID of the first email: replies thread under it
+);
+-- One open alert per (site, rule, metric): the database says so, not the code.
+CREATE UNIQUE INDEX IF NOT EXISTS alerts_one_open ON alerts (site_id, rule, metric)
+    WHERE state != 'resolved';
+CREATE INDEX IF NOT EXISTS alerts_site ON alerts (site_id, opened_at);
+
+CREATE TABLE IF NOT EXISTS alert_transitions (
+    id INTEGER PRIMARY KEY,
+    alert_id INTEGER NOT NULL REFERENCES alerts (id),
+    old_state TEXT,
+    new_state TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alert_transitions_alert ON alert_transitions (alert_id);
+
+-- Per (site, metric): the newest reading time already evaluated and the rules' memory
+-- (consecutive counts, when a run of stuck or zero values began), so a restart resumes.
+CREATE TABLE IF NOT EXISTS series_state (
+    site_id TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    watermark INTEGER NOT NULL,
+    state TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (site_id, metric)
+);
+
+-- Closed local days already judged, with how many readings the day held then: a later count
+-- that differs means late data, and the day is judged again.
+CREATE TABLE IF NOT EXISTS day_checks (
+    site_id TEXT NOT NULL,
+    day TEXT NOT NULL,               -- local date, YYYY-MM-DD
+    readings INTEGER NOT NULL,
+    checked_at INTEGER NOT NULL,
+    PRIMARY KEY (site_id, day)
+);
+CREATE TABLE IF NOT EXISTS day_results (
+    site_id TEXT NOT NULL,
+    day TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    value REAL,                      -- daily mean, maximum sample or volume
+    limit_value REAL,
+    valid_samples INTEGER NOT NULL,
+    expected_samples INTEGER NOT NULL,
+    status TEXT NOT NULL,            -- over, clear or invalid (too few valid samples)
+    detail TEXT NOT NULL DEFAULT '{}',
+    checked_at INTEGER NOT NULL,
+    PRIMARY KEY (site_id, day, rule, metric)
+);
+
+CREATE TABLE IF NOT EXISTS work_orders (
+    id TEXT PRIMARY KEY,             -- WO-YYYYMM-NNNN
+    site_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    contractor TEXT NOT NULL,
+    alert_id INTEGER REFERENCES alerts (id),
+    state TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    opened_at INTEGER NOT NULL,
+    acknowledge_by INTEGER NOT NULL,
+    repair_by INTEGER NOT NULL,
+    closed_at INTEGER,
+    thread_id TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS work_orders_one_per_alert ON work_orders (alert_id)
+    WHERE alert_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS work_order_transitions (
+    id INTEGER PRIMARY KEY,
+    work_order_id TEXT NOT NULL REFERENCES work_orders (id),
+    old_state TEXT,
+    new_state TEXT NOT NULL,
+    note TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    ref TEXT NOT NULL DEFAULT '',    -- alert or work order the email is about
+    recipients TEXT NOT NULL,        -- JSON list: the SMTP envelope
+    subject TEXT NOT NULL,
+    message BLOB NOT NULL,           -- the whole RFC 5322 message, rendered once
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+    created_at INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    claimed_by TEXT,
+    claimed_until INTEGER,
+    sent_at INTEGER,
+    last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
+"""
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A connection to the state tables, created when missing. Autocommit: callers use
+    `transaction()` for anything that spans statements."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    db.row_factory = sqlite3.Row
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("PRAGMA foreign_keys=ON")
+    db.executescript(SCHEMA)
+    return db
+
+
+class transaction:
+    """`with transaction(db):` BEGIN IMMEDIATE … COMMIT, or ROLLBACK on an exception.
+
+    IMMEDIATE takes the write lock up front, so a read-then-write (claiming an email) cannot
+    be interleaved with another writer's."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, kind, *_):
+        self.db.execute("ROLLBACK" if kind else "COMMIT")
+        return False
