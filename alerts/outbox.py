@@ -16,6 +16,7 @@ import os
 import socket
 import time
 from email.message import EmailMessage
+from email.policy import SMTP
 from typing import Callable
 
 from config import Config
@@ -31,7 +32,8 @@ def enqueue(db, kind: str, ref: str, recipients: list[str], message: EmailMessag
     cursor = db.execute(
         "INSERT INTO outbox (kind, ref, recipients, subject, message, created_at, next_attempt_at) "
         "VALUES (?, ?, ?, ?, ?, ?, 0)",
-        (kind, ref, json.dumps(list(recipients)), str(message["Subject"]), message.as_bytes(), now))
+        # CRLF line ends, as SMTP wants: smtplib sends bytes as they are.
+        (kind, ref, json.dumps(list(recipients)), str(message["Subject"]), message.as_bytes(policy=SMTP), now))
     return cursor.lastrowid
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from config import load_config
 from ingest.broker import PrivateBroker
-from tests.support import Publisher, Service
+from tests.support import MailServer, Publisher, Service
 
 CONTRACTOR = textwrap.dedent("""
     [[contractors]]
@@ -40,11 +40,13 @@ def broker(tmp_path):
 @pytest.fixture
 def write_config(tmp_path):
     """Writes a config for the village site against a broker; `extra` is appended TOML."""
-    def write(broker=None, extra: str = "", ingest: str = "", name: str = "wastewatch.toml") -> Path:
+    def write(broker=None, extra: str = "", ingest: str = "", name: str = "wastewatch.toml",
+              mail=None, alerts: str = "", site: str = VILLAGE_SITE) -> Path:
         port = broker.port if broker else 1883
+        smtp = f'[smtp]\nport = {mail.port}\nsender = "wastewatch@tqhb.example.cn"\nretry_min_s = 1\nretry_max_s = 2\n' if mail else ""
         text = (f'[service]\ndata_dir = "data"\n\n[mqtt]\nhost = "127.0.0.1"\nport = {port}\n'
                 f'client_id = "ww-test"\nreconnect_max_s = 2\n\n[ingest]\n{ingest}\n'
-                + CONTRACTOR + VILLAGE_SITE + extra)
+                f'[alerts]\n{alerts}\n{smtp}\n' + CONTRACTOR + site + extra)
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
         return path
@@ -75,3 +77,10 @@ def service(tmp_path):
     for svc in started:
         if svc.process and svc.process.poll() is None:
             svc.kill()
+
+
+@pytest.fixture
+def mail():
+    server = MailServer().start()
+    yield server
+    server.stop()

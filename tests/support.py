@@ -96,3 +96,41 @@ def count_readings(config) -> int:
         return store.count_readings()
     finally:
         store.close()
+
+
+class MailServer:
+    """A real SMTP server (aiosmtpd) on a free port that keeps what it receives.
+
+    Stop it to simulate an outage; start it again on the same port."""
+
+    def __init__(self):
+        from ingest.broker import free_port
+        self.port = free_port()
+        self.messages: list = []  # (envelope recipients, parsed message)
+        self.controller = None
+
+    def start(self):
+        import email
+        import email.policy
+        from aiosmtpd.controller import Controller
+
+        server = self
+
+        class Handler:
+            async def handle_DATA(self, smtp, session, envelope):
+                message = email.message_from_bytes(envelope.original_content or envelope.content,
+                                                   policy=email.policy.default)
+                server.messages.append((list(envelope.rcpt_tos), message))
+                return "250 OK"
+
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self):
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+    def subjects(self) -> list[str]:
+        return [str(m["Subject"]) for _, m in self.messages]

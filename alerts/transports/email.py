@@ -39,4 +39,5 @@ def send(cfg: SMTPConfig, sender: str, recipients: list[str], message: bytes) ->
 
 
 def _codes(recipients: dict) -> str:
-    return ", ".join(f"{addr} ({code})" for addr, (code, _) in recipients.items())
+    return ", ".join(f"{addr} ({code} {text.decode(errors='replace') if isinstance(text, bytes) else text})"
+                     for addr, (code, text) in recipients.items())
