@@ -108,7 +108,7 @@ class Evaluator:
                 continue  # maintenance, calibration, fault...: kept, judged by nobody
             if range_on:
                 runs.add("out_of_range", metric, "clear", ts, value=value)
-            if stuck_on and self._stuck(metric, ts, value, state, runs):
+            if stuck_on and self._stuck(site, metric, ts, value, state, runs):
                 continue  # a stuck sensor's readings are suspect, never exceedances
             if sample_on:
                 self._sample(metric, ts, value, state, runs, limits.at(metric, ts))
@@ -117,15 +117,18 @@ class Evaluator:
             if equipment_on:
                 self._equipment(metric, ts, value, state, runs)
 
-    def _stuck(self, metric, ts, value, state, runs) -> bool:
+    def _stuck(self, site, metric, ts, value, state, runs) -> bool:
         rule = self.ctx.rules.stuck_value
         stuck = state.get("stuck")
-        if stuck and stuck[0] == value:
+        # A gap in the data ends a run: the same value before and after an outage is not a stuck sensor.
+        gap = max(2 * site.metric(metric).interval_s, 3600)
+        if stuck and stuck[0] == value and ts - stuck[2] <= gap:
+            stuck[2] = ts
             if ts - stuck[1] >= rule.after_s:
                 runs.add("stuck_value", metric, "over", ts, since=stuck[1], value=value)
                 return True
             return False
-        state["stuck"] = [value, ts]
+        state["stuck"] = [value, ts, ts]
         runs.add("stuck_value", metric, "clear", ts, value=value)
         return False
 

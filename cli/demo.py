@@ -1,7 +1,10 @@
-"""`wastewatch demo`: the ingestor on embedded defaults with a simulated fleet.
+"""`wastewatch demo`: the whole service on embedded defaults, with a simulated fleet.
 
-Writes a real config file into the data folder, so every other command works on the demo's
-data (`wastewatch readings --config demo-data/wastewatch.toml ...`).
+A private Mosquitto, SQLite, a local mail server that saves every email as an .eml file, and
+12 sites in Tianquan's towns publishing in accelerated time (a simulated day per real minute,
+starting two days back, until simulated time catches up with the clock). Faults are injected
+so that every alert kind and a work order appear within two minutes. The config it writes is a
+real one: every other command works on the demo's data.
 """
 
 import json
@@ -10,29 +13,63 @@ import math
 import random
 import threading
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
+from alerts.scheduler import AlertService
 from config import load_config
-from ingest.broker import BrokerError, PrivateBroker, port_open
+from config.loader import SHIPPED
+from ingest.broker import BrokerError, PrivateBroker, free_port, port_open
 from ingest.client import Ingestor
 from ingest.topics import readings_topic
 from store import open_store
+from store.state import connect
+
+from .mailbox import Mailbox
 
 # Illustrative sites named after Tianquan's towns (shared/domain.md §8), not an inventory.
 TOWNS = {"城厢镇": "cx", "始阳镇": "sy", "小河镇": "xh", "思经镇": "sj", "仁义镇": "ry", "喇叭河镇": "lb"}
 VILLAGES = ["一村", "二村"]
 METRICS = {"flow": 300, "cod": 300, "nh3n": 300, "tp": 300, "ph": 300, "water_temp": 300, "pump_state": 300}
 SIM_STEP_S = 300  # one publish per site per simulated five minutes
-SPEEDUP = 300  # simulated seconds per real second
+SPEEDUP = 1440  # a simulated day per real minute
+HOUR = 3600
+# Injected faults: site index → (fault, simulated hours after the start it begins, hours it lasts).
+FAULTS = {
+    0: ("cod_high", 1, 40),  # sample exceedance, then a daily-mean exceedance and its work order
+    1: ("silent", 3, 30),  # comms loss, then a comms-restore work order after 24 h
+    2: ("pump_alarm", 4, 2),  # equipment alarm and a repair work order
+    3: ("pump_stopped", 6, 10),  # pump off: equipment stopped and zero flow
+    4: ("overload", 0, 48),  # hydraulic overload when the day closes
+    5: ("stuck_nh3n", 1, 12),  # a stuck sensor (data quality)
+    6: ("ph_out_of_range", 5, 1),  # an impossible pH (data quality)
+}
 
 
-def demo_config(data_dir: Path, port: int) -> Path:
+class SimClock:
+    """Simulated time: SPEEDUP × real time from `start`, never past the real clock."""
+
+    def __init__(self, start: float):
+        self.start, self.real_start = start, time.time()
+
+    def __call__(self) -> float:
+        return min(self.start + (time.time() - self.real_start) * SPEEDUP, time.time())
+
+
+def demo_config(data_dir: Path, port: int, smtp_port: int) -> Path:
+    rules = (SHIPPED / "rules.toml").read_text(encoding="utf-8")
+    # A simulated day per minute would re-send critical alerts every 10 s; twice a simulated day is enough.
+    (data_dir / "rules.toml").write_text(rules.replace("renotify_after_s = 14400", "renotify_after_s = 43200"),
+                                         encoding="utf-8")
     lines = [
         "# Written by 'wastewatch demo'.",
         "[service]", 'data_dir = "."', "",
         "[mqtt]", 'host = "127.0.0.1"', f"port = {port}", 'client_id = "wastewatch-demo"', "",
+        "[alerts]", "check_interval_s = 1", "day_close_interval_s = 5", "outbox_interval_s = 1",
+        'rules_file = "rules.toml"', "",
+        "[smtp]", f"port = {smtp_port}", 'sender = "wastewatch@tqhb.example.cn"', "",
         "[[contractors]]", 'id = "tq-om"', 'name = "天全县清源环保运维有限公司（演示）"',
         'email = "dispatch@qingyuan.example.cn"', "",
     ]
@@ -50,23 +87,38 @@ def demo_config(data_dir: Path, port: int) -> Path:
     return path
 
 
-def reading(ts: float, rng: random.Random, capacity: float) -> dict[str, float]:
+def reading(ts: float, rng: random.Random, capacity: float, fault: str | None, cod_limit: float) -> dict | None:
     hour = (ts / 3600 + 8) % 24
     diurnal = 1 + 0.6 * math.sin((hour - 8) / 24 * 2 * math.pi)
-    return {
-        "flow": round(max(0.0, capacity / 24 * diurnal * rng.uniform(0.8, 1.2)), 2),
-        "cod": round(rng.gauss(38, 6), 1), "nh3n": round(abs(rng.gauss(5, 1.5)), 2),
+    values = {
+        "flow": round(max(0.0, capacity / 24 * diurnal * rng.uniform(0.8, 1.1)), 2),
+        "cod": round(rng.gauss(0.55 * cod_limit, 4), 1), "nh3n": round(abs(rng.gauss(5, 1.5)), 2),
         "tp": round(abs(rng.gauss(0.9, 0.2)), 2), "ph": round(rng.gauss(7.2, 0.2), 2),
         "water_temp": round(14 + 4 * math.sin(hour / 24 * 2 * math.pi), 1), "pump_state": 1,
     }
+    if fault == "silent":
+        return None
+    if fault == "cod_high":
+        values["cod"] = round(rng.gauss(1.4 * cod_limit, 5), 1)
+    elif fault == "pump_alarm":
+        values["pump_state"] = 4
+    elif fault == "pump_stopped":
+        values["pump_state"], values["flow"] = 0, 0.0
+    elif fault == "overload":
+        values["flow"] = round(values["flow"] * 1.6, 2)
+    elif fault == "stuck_nh3n":
+        values["nh3n"] = 4.2
+    elif fault == "ph_out_of_range":
+        values["ph"] = 15.5
+    return values
 
 
 class Fleet(threading.Thread):
-    """Publishes each site's readings at QoS 1, simulated time running SPEEDUP times faster."""
+    """Publishes each site's readings at QoS 1 on the simulated clock."""
 
-    def __init__(self, config, stop: threading.Event):
+    def __init__(self, config, clock: SimClock, cod_limits: dict, stop: threading.Event):
         super().__init__(name="demo-fleet", daemon=True)
-        self.config, self.stop = config, stop
+        self.config, self.clock, self.cod_limits, self.stop = config, clock, cod_limits, stop
         self.published = 0
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="demo-fleet")
         self.client.connect(config.mqtt.host, config.mqtt.port)
@@ -74,27 +126,35 @@ class Fleet(threading.Thread):
 
     def run(self) -> None:
         rng = random.Random(2026)
-        sim = time.time() - 86400  # start a day back, so accelerated time stays in the past
         prefix = self.config.mqtt.topic_prefix
+        sim = self.clock.start
         while not self.stop.is_set():
-            sim = min(sim + SIM_STEP_S, time.time())
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%S+08:00", time.gmtime(sim + 8 * 3600))
-            for site in self.config.sites:
-                body = {"ts": stamp, "values": reading(sim, rng, site.capacity_m3d)}
-                self.client.publish(readings_topic(prefix, site.id), json.dumps(body), qos=1)
-                self.published += 1
-            if self.published % (len(self.config.sites) * 10) == 0:
-                # A logger with a broken firmware: shows what a rejection looks like.
-                self.client.publish(readings_topic(prefix, self.config.sites[0].id),
-                                    '{"ts": "yesterday", "values": {"cod": "high"}}', qos=1)
-            self.stop.wait(SIM_STEP_S / SPEEDUP)
+            while sim + SIM_STEP_S <= self.clock() and not self.stop.is_set():
+                sim += SIM_STEP_S
+                self._publish(sim, rng, prefix)
+            self.stop.wait(0.05)
         self.client.loop_stop()
         self.client.disconnect()
 
+    def _publish(self, sim: float, rng: random.Random, prefix: str) -> None:
+        stamp = datetime.fromtimestamp(sim, self.config.tz).isoformat()
+        elapsed_h = (sim - self.clock.start) / HOUR
+        for n, site in enumerate(self.config.sites):
+            fault, begins, lasts = FAULTS.get(n, (None, 0, 0))
+            active = fault if begins <= elapsed_h < begins + lasts else None
+            values = reading(sim, rng, site.capacity_m3d, active, self.cod_limits[site.id])
+            if values is None:
+                continue
+            self.client.publish(readings_topic(prefix, site.id), json.dumps({"ts": stamp, "values": values}), qos=1)
+            self.published += 1
+            if self.published % 500 == 0:
+                # A logger with a broken firmware: shows what a rejection looks like.
+                self.client.publish(readings_topic(prefix, site.id), '{"ts": "yesterday", "values": {"cod": "high"}}', qos=1)
+
 
 def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> None:
-    # Warnings only: the demo shows each rejection as it happens, not routine connection news.
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    # Warnings only from the service: the demo prints its own lines.
+    logging.basicConfig(level=logging.ERROR, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     broker = None
@@ -107,28 +167,47 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
         print("demo: Mosquitto is not installed here; using the broker on 127.0.0.1:1883")
     else:
         raise BrokerError("the demo needs Mosquitto: install it with 'apt-get install mosquitto'")
-    config = load_config(demo_config(data_dir, port))
+    mailbox = Mailbox(data_dir / "mail", free_port()).start()
+    print(f"demo: mail server on 127.0.0.1:{mailbox.port}; every email is saved under {mailbox.folder}")
+    config = load_config(demo_config(data_dir, port, mailbox.port))
+    # Start at local midnight two days back: the first simulated day closes after a minute.
+    midnight = datetime.now(config.tz).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=2)
+    clock = SimClock(midnight.timestamp())
     store = open_store(config)  # for the status line; the ingestor writes from its own process
+    state = connect(config.database_path)
     ingestor = Ingestor(config)
     ingestor.start()
     ingestor.connected.wait(10)
-    fleet = Fleet(config, stop)
+    alerts = AlertService(config, clock)
+    cod_limits = {site.id: alerts.evaluate_ctx.standard(site.id).limit("cod", None).high for site in config.sites}
+    alerts.start()
+    fleet = Fleet(config, clock, cod_limits, stop)
     fleet.start()
-    print(f"demo: {len(config.sites)} sites publishing; config {config.path}; Ctrl-C stops")
+    print(f"demo: {len(config.sites)} sites publishing from {midnight:%Y-%m-%d %H:%M}, a simulated day per minute; "
+          f"config {config.path}; Ctrl-C stops")
     started = time.monotonic()
     try:
         while not stop.wait(5):
-            c = ingestor.counters
-            print(f"demo: {fleet.published} messages published, {c.messages} committed, "
-                  f"{store.count_readings()} readings stored, {c.rejections} rejected", flush=True)
+            open_alerts = state.execute("SELECT COUNT(*) FROM alerts WHERE state != 'resolved'").fetchone()[0]
+            orders = state.execute("SELECT COUNT(*) FROM work_orders").fetchone()[0]
+            print(f"demo: simulated {datetime.fromtimestamp(clock(), config.tz):%m-%d %H:%M} | "
+                  f"{fleet.published} published, {store.count_readings()} readings stored, "
+                  f"{ingestor.counters.rejections} rejected | {open_alerts} open alerts, {orders} work orders, "
+                  f"{mailbox.received} emails", flush=True)
             if duration and time.monotonic() - started >= duration:
                 break
     finally:
         stop.set()
         fleet.join(5)
+        alerts.stop()
         ingestor.stop()
+        mailbox.stop()
+        summary = state.execute("SELECT rule, COUNT(*) FROM alerts GROUP BY rule ORDER BY rule").fetchall()
+        state.close()
         store.close()
         if broker:
             broker.stop()
-    print(f"demo: stopped. Look at the data: wastewatch readings --config {config.path} "
-          f"--site {config.sites[0].id} --metric cod")
+    print("demo: alerts by rule: " + (", ".join(f"{rule} {n}" for rule, n in summary) or "none"))
+    print(f"demo: stopped. Look around: wastewatch alerts list --config {config.path}\n"
+          f"      wastewatch workorders list --config {config.path}\n"
+          f"      wastewatch outbox list --config {config.path}")

@@ -144,6 +144,12 @@ def test_a_stuck_sensor_is_a_data_quality_alert_and_never_an_exceedance(plant):
     assert plant.alerts("sample_exceedance") == []
 
 
+def test_the_same_value_before_and_after_an_outage_is_not_a_stuck_sensor(plant):
+    plant.write("nh3n", [(0, 5.0), (HOUR, 5.0), (30 * HOUR, 5.0), (31 * HOUR, 5.0)])
+    plant.cycle(31 * HOUR + 60)
+    assert plant.alerts("stuck_value") == []
+
+
 def test_a_daily_mean_over_the_limit_opens_an_investigation_when_the_day_closes(plant):
     plant.write("cod", [(h * HOUR, 55.0 + (h % 2) * 15) for h in range(24)])  # mean 62.5 > 60
     plant.close_days(DAY - 60)
