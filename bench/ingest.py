@@ -40,7 +40,7 @@ START = datetime(2026, 10, 1, tzinfo=timezone(timedelta(hours=8)))
 
 def write_config(folder: Path, port: int, sites: int) -> Path:
     lines = [f'[service]\ndata_dir = "data"\nlog_level = "INFO"\n[mqtt]\nport = {port}\n'
-             'client_id = "bench-service"\n[[contractors]]\nid = "c"\nname = "c"\nemail = "c@example.cn"\n']
+             f'client_id = "bench-service"\n[alerts]\nenabled = false\n[[contractors]]\nid = "c"\nname = "c"\nemail = "c@example.cn"\n']
     metrics = ", ".join(f"{m} = 300" for m in METRICS)
     for s in range(sites):
         lines.append(f'[[sites]]\nid = "s{s:04d}"\nname = "site {s}"\ntown = "t"\ncapacity_m3d = 50.0\n'

@@ -140,6 +140,8 @@ class Site(Section):
 
 
 class AlertsConfig(Section):
+    # false: `serve` only ingests (run the alerting jobs in another `serve` on the same data).
+    enabled: bool = True
     check_interval_s: int = Field(60, ge=1, le=86400)
     day_close_interval_s: int = Field(600, ge=1, le=86400)
     outbox_interval_s: int = Field(10, ge=1, le=3600)

@@ -12,15 +12,18 @@ log = logging.getLogger("wastewatch")
 
 
 def serve(config: Config, stop: threading.Event) -> None:
-    alerts = AlertService(config)  # first: a mistake in rules or standards stops us before connecting
+    # First: a mistake in the rules or standards stops us before connecting.
+    alerts = AlertService(config) if config.alerts.enabled else None
     ingestor = Ingestor(config)
     log.info("ingesting %s/sites/+/readings from %s:%s into %s for %d sites",
              config.mqtt.topic_prefix, config.mqtt.host, config.mqtt.port,
              config.database_path, len(config.sites))
     ingestor.start()
-    alerts.start()
+    if alerts:
+        alerts.start()
     try:
         stop.wait()
     finally:
-        alerts.stop()
+        if alerts:
+            alerts.stop()
         ingestor.stop()

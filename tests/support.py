@@ -107,6 +107,7 @@ class MailServer:
         from ingest.broker import free_port
         self.port = free_port()
         self.messages: list = []  # (envelope recipients, parsed message)
+        self.arrived: list[float] = []  # when each was accepted
         self.controller = None
 
     def start(self):
@@ -121,6 +122,7 @@ class MailServer:
                 message = email.message_from_bytes(envelope.original_content or envelope.content,
                                                    policy=email.policy.default)
                 server.messages.append((list(envelope.rcpt_tos), message))
+                server.arrived.append(time.time())
                 return "250 OK"
 
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
