@@ -1,0 +1,69 @@
+"""The whole path in real parts: a logger publishes, `wastewatch serve` stores and checks, the
+operator's mailbox (aiosmtpd) receives the alert."""
+
+import subprocess
+import sys
+import time
+
+from tests.support import ROOT, wait_until
+
+
+def test_an_over_limit_reading_published_by_a_site_becomes_an_email(write_config, broker, publisher, service, mail):
+    path = write_config(broker, mail=mail, alerts="check_interval_s = 1\noutbox_interval_s = 1\n")
+    svc = service(path).start()
+    now = int(time.time()) // 60 * 60
+    for minutes in (3, 2, 1):
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - minutes * 60))
+        publisher.send("helin", {"ts": stamp, "values": {"cod": 95.0, "flow": 2.1}})
+    wait_until(lambda: any("化学需氧量" in s for s in mail.subjects()), timeout=30, what="the COD alert email")
+    recipients, message = next((r, m) for r, m in mail.messages if "化学需氧量" in str(m["Subject"]))
+    assert recipients == ["operator@tqhb.example.cn"]
+    assert "数值：95 mg/L" in message.get_body(("plain",)).get_content()
+    assert svc.stop() == 0
+
+
+def test_check_prints_what_opened_and_alerts_can_be_acknowledged_and_resolved(write_config, tmp_path):
+    path = write_config()
+    csv = tmp_path / "cod.csv"
+    csv.write_text("site,metric,ts,value\n" + "".join(
+        f"helin,cod,2026-10-12T0{h}:00:00+08:00,{80 + h}\n" for h in range(3)))
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "cli.main", *args, "--config", str(path)],
+                              cwd=ROOT, capture_output=True, text=True)
+    assert run("import", str(csv)).returncode == 0
+    out = run("check", "--at", "2026-10-12T02:30").stdout
+    assert "opened   alert 1: helin sample_exceedance cod value 82 (limit 60)" in out
+    assert "opened   alert 2: helin comms_loss" not in out  # the last reading is 30 minutes old
+    assert "emails waiting in the outbox" in out
+    listed = run("alerts", "list").stdout
+    assert "firing" in listed and "sample_exceedance" in listed
+    assert run("alerts", "ack", "1", "--by", "王工").stdout == "alert 1 acknowledged by 王工\n"
+    again = run("alerts", "ack", "1")
+    assert again.returncode == 1
+    assert again.stderr == "wastewatch: alert 1 is acknowledged; only a firing alert can be acknowledged\n"
+    assert run("alerts", "resolve", "1", "--note", "复核正常", "--by", "王工").returncode == 0
+    shown = run("alerts", "show", "1").stdout
+    assert "firing → acknowledged by 王工" in shown and "acknowledged → resolved by 王工: resolved by hand: 复核正常" in shown
+    outbox = run("outbox", "list").stdout
+    assert "2 emails (all)" in outbox and "Connection refused" not in outbox  # not sent yet: nothing tried
+    assert run("alerts", "show", "99").stderr == "wastewatch: no alert 99; see 'wastewatch alerts list'\n"
+
+
+def test_work_orders_can_be_listed_shown_and_closed(write_config, tmp_path):
+    path = write_config()
+    csv = tmp_path / "pump.csv"
+    csv.write_text("site,metric,ts,value\nhelin,pump_state,2026-10-12T08:00:00+08:00,4\n")
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "cli.main", *args, "--config", str(path)],
+                              cwd=ROOT, capture_output=True, text=True)
+    run("import", str(csv))
+    assert "opened   work order WO-202610-0001" in run("check", "--at", "2026-10-12T08:01").stdout
+    listed = run("workorders", "list").stdout
+    assert "WO-202610-0001 open" in listed and "fault_repair" in listed
+    assert run("workorders", "close", "WO-202610-0001", "--note", "更换浮球开关", "--by", "李师傅").returncode == 0
+    shown = run("workorders", "show", "WO-202610-0001").stdout
+    assert "state: closed" in shown and "open → closed by 李师傅: 更换浮球开关" in shown
+    closed_twice = run("workorders", "close", "WO-202610-0001", "--note", "x")
+    assert closed_twice.stderr == "wastewatch: work order WO-202610-0001 is already closed\n"
