@@ -72,7 +72,8 @@ class AlertService:
 
     def _report(self, what: str, result: CycleResult, seconds: float) -> None:
         changed = len(result.opened) + len(result.resolved) + len(result.work_orders) + result.reminders
-        log.log(logging.INFO if changed or result.failed_sites else logging.DEBUG,
+        # One line per run, even a quiet one: the log shows the scheduler is alive and how long runs take.
+        log.log(logging.WARNING if result.failed_sites else logging.INFO,
                 "%s in %.2f s: %d opened, %d resolved, %d work orders, %d reminders%s", what, seconds,
                 len(result.opened), len(result.resolved), len(result.work_orders), result.reminders,
                 f", failed sites: {', '.join(result.failed_sites)}" if result.failed_sites else "")
