@@ -24,6 +24,7 @@ from .findings import Runs, plausible_range
 from .lifecycle import Lifecycle
 
 log = logging.getLogger("wastewatch.alerts")
+SITES_PER_COMMIT = 100
 
 
 @dataclass
@@ -51,12 +52,22 @@ class Evaluator:
             site = self.ctx.config.site_by_id.get(site_id)
             if site and metric in site.metrics and ts > last_times.get(site_id, -1):
                 last_times[site_id] = ts
-        for site in self.ctx.config.sites:
-            try:
-                self._site(site, now, last_times, lifecycle)
-            except Exception:  # noqa: BLE001 — one broken site must not stop the others
-                log.exception("evaluating site %s failed; skipped this cycle", site.id)
-                result.failed_sites.append(site.id)
+        sites = self.ctx.config.sites
+        db = self.ctx.db
+        # A commit per SITES_PER_COMMIT sites: each commit is an fsync, and the ingest writer
+        # waits for the write lock only that long. A savepoint per site keeps one site's
+        # failure from undoing the others'.
+        for first in range(0, len(sites), SITES_PER_COMMIT):
+            with transaction(db):
+                for site in sites[first:first + SITES_PER_COMMIT]:
+                    db.execute("SAVEPOINT site")
+                    try:
+                        self._site(site, now, last_times, lifecycle)
+                    except Exception:  # noqa: BLE001 — one broken site must not stop the others
+                        db.execute("ROLLBACK TO site")
+                        log.exception("evaluating site %s failed; skipped this cycle", site.id)
+                        result.failed_sites.append(site.id)
+                    db.execute("RELEASE site")
         try:
             with transaction(self.ctx.db):
                 lifecycle.renotify(now)
@@ -80,13 +91,13 @@ class Evaluator:
             changed[metric] = (readings[-1].ts, state)
         comms = states.get("", (now, {"first_seen": now}))
         self._comms(site, now, last_times, comms[1], runs)
-        changed.setdefault("", (now, comms[1]))
-        with transaction(db):
-            db.executemany(
-                "INSERT INTO series_state (site_id, metric, watermark, state) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT DO UPDATE SET watermark = excluded.watermark, state = excluded.state",
-                [(site.id, m, w, json.dumps(s)) for m, (w, s) in changed.items()])
-            lifecycle.apply(runs.findings, now)
+        if "" not in states:
+            changed[""] = (now, comms[1])
+        db.executemany(
+            "INSERT INTO series_state (site_id, metric, watermark, state) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT DO UPDATE SET watermark = excluded.watermark, state = excluded.state",
+            [(site.id, m, w, json.dumps(s)) for m, (w, s) in changed.items()])
+        lifecycle.apply(runs.findings, now)
 
     def _readings(self, site: Site, metric: str, readings, state: dict, runs: Runs, limits) -> None:
         rules = self.ctx.rules
@@ -96,6 +107,8 @@ class Evaluator:
         zero_on = rules.zero_flow.enabled and metric == "flow"
         equipment_on = rules.equipment.enabled and metric in rules.equipment.metrics
         bounds = plausible_range(site, metric)
+        # A gap in the data ends a stuck run: the same value before and after an outage is not a stuck sensor.
+        stuck_gap = max(2 * site.metric(metric).interval_s, 3600)
         for _, _, ts, value, flag in readings:
             if flag == "T" or (flag == "N" and not (math.isfinite(value) and (
                     bounds is None or bounds[0] <= value <= bounds[1]))):
@@ -108,7 +121,7 @@ class Evaluator:
                 continue  # maintenance, calibration, fault...: kept, judged by nobody
             if range_on:
                 runs.add("out_of_range", metric, "clear", ts, value=value)
-            if stuck_on and self._stuck(site, metric, ts, value, state, runs):
+            if stuck_on and self._stuck(metric, ts, value, state, runs, stuck_gap):
                 continue  # a stuck sensor's readings are suspect, never exceedances
             if sample_on:
                 self._sample(metric, ts, value, state, runs, limits.at(metric, ts))
@@ -117,11 +130,9 @@ class Evaluator:
             if equipment_on:
                 self._equipment(metric, ts, value, state, runs)
 
-    def _stuck(self, site, metric, ts, value, state, runs) -> bool:
+    def _stuck(self, metric, ts, value, state, runs, gap: int) -> bool:
         rule = self.ctx.rules.stuck_value
         stuck = state.get("stuck")
-        # A gap in the data ends a run: the same value before and after an outage is not a stuck sensor.
-        gap = max(2 * site.metric(metric).interval_s, 3600)
         if stuck and stuck[0] == value and ts - stuck[2] <= gap:
             stuck[2] = ts
             if ts - stuck[1] >= rule.after_s:
@@ -192,15 +203,16 @@ class _DayLimits:
         self.ctx, self.site = ctx, site
         self.standard = ctx.standard(site.id)
         self.controlled = set(self.standard.controlled())
-        self._temps: dict = {}
+        self.dependent = self.standard.temperature_dependent
+        self._limits: dict = {}  # (metric, day or None) → Limit
 
     def at(self, metric: str, ts: int):
-        if metric not in self.standard.temperature_dependent:
-            return self.standard.limit(metric, None)
-        day = datetime.fromtimestamp(ts, self.ctx.config.tz).date()
-        if day not in self._temps:
-            self._temps[day] = self.ctx.day_water_temp(self.site.id, day)
-        return self.standard.limit(metric, self._temps[day])
+        day = datetime.fromtimestamp(ts, self.ctx.config.tz).date() if metric in self.dependent else None
+        key = (metric, day)
+        if key not in self._limits:
+            temp = self.ctx.day_water_temp(self.site.id, day) if day else None
+            self._limits[key] = self.standard.limit(metric, temp)
+        return self._limits[key]
 
 
 def local_midnight(ctx: Context, day) -> datetime:
