@@ -6,6 +6,22 @@ from config import Config
 
 
 def summary(config: Config) -> str:
+    """Also loads the rules and standards, so that their mistakes show here too."""
+    from alerts.rules import load_rules
+    from alerts.standards import Standards
+    rules = load_rules(config.alerts.rules_file)
+    standards = Standards.load(config.alerts.standards_dir)
+    grades = Counter()
+    for site in config.sites:
+        try:
+            chosen = standards.for_site(site)
+        except Exception as exc:  # a ConfigError about one site: name the file it came from
+            from config import ConfigError
+            if isinstance(exc, ConfigError):
+                raise ConfigError(config.site_sources.get(site.id, config.path), exc.key, exc.message) from None
+            raise
+        grades[(chosen.standard.id, chosen.grade, chosen.grade_label)] += 1
+    unverified = len(standards.unverified()) + len(rules.unverified())
     sites = config.sites
     towns = Counter(site.town for site in sites)
     per_day = sum(86400 // site.metric(m).interval_s for site in sites for m in site.metrics)
@@ -24,6 +40,10 @@ def summary(config: Config) -> str:
         f"100–500: {sum(100 <= s.capacity_m3d < 500 for s in sites)}, "
         f"≥500: {sum(s.capacity_m3d >= 500 for s in sites)}",
         f"  readings    {sum(len(s.metrics) for s in sites)} metrics, {per_day} expected readings a day",
+        "  standards   " + (", ".join(f"{std} {label}: {n}" for (std, _, label), n in sorted(grades.items())) or "-"),
+        f"  rules       {config.alerts.rules_file}, checked every {config.alerts.check_interval_s} s; "
+        f"{unverified} provisional values (verified = false)",
+        f"  smtp        {config.smtp.host}:{config.smtp.port} ({config.smtp.security}), from {config.smtp.sender}",
     ]
     if config.file.inventory.sites_csv:
         from_csv = sum(1 for s in sites if config.site_sources[s.id] == str(config.file.inventory.sites_csv))

@@ -1,0 +1,75 @@
+"""Mistakes in the rules and standards files: the file, the key and what is allowed."""
+
+import subprocess
+import sys
+
+import pytest
+
+from alerts.rules import load_rules
+from alerts.standards import Standards
+from config import ConfigError
+from config.loader import SHIPPED
+from tests.support import ROOT
+
+RULES = (SHIPPED / "rules.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("edit, message", [
+    (("[comms_loss]\n", "[comms_loss]\nafter = 5\n"),
+     "comms_loss.after: unknown key; allowed keys here: enabled, severity, clear_hold_s, work_order_after_s, "
+     "work_order_kind, citation, verified, after_s"),
+    (('severity = "warning"\nafter_s = 21600', 'severity = "urgent"\nafter_s = 21600'),
+     "zero_flow.severity: must be 'info', 'warning' or 'critical' (got 'urgent')"),
+    (("consecutive = 3", "consecutive = 0"),
+     "sample_exceedance.consecutive: must be greater than or equal to 1 (got 0)"),
+    (("factor = 1.2", "factor = \"1.2\""),
+     "hydraulic_overload.factor: must be a valid number (got '1.2')"),
+    (('metrics = ["pump_state", "blower_state"]', 'metrics = ["pump"]'),
+     "equipment.metrics[0]: unknown metric 'pump'; allowed: flow, flow_total, cod, bod5, nh3n, tn, tp, ss, ph, "
+     "water_temp, do, oil, pump_state, blower_state, energy"),
+])
+def test_a_bad_rules_file_names_the_key_and_what_is_allowed(tmp_path, edit, message):
+    path = tmp_path / "rules.toml"
+    assert edit[0] in RULES
+    path.write_text(RULES.replace(edit[0], edit[1], 1), encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_rules(path)
+    assert str(error.value) == f"{path}: {message}"
+
+
+def test_a_standard_using_an_undefined_grade_is_refused(tmp_path):
+    text = (SHIPPED / "standards" / "db51-2626-2019.toml").read_text(encoding="utf-8")
+    (tmp_path / "db51.toml").write_text(text.replace('values = { "1" = 60.0', 'values = { "4" = 60.0'))
+    with pytest.raises(ConfigError) as error:
+        Standards.load(tmp_path)
+    assert str(error.value) == f"{tmp_path / 'db51.toml'}: grades: grade '4' is used but not defined; defined: 1, 2, 3"
+
+
+def test_config_check_reports_a_bad_rules_file_in_one_sentence(write_config, tmp_path):
+    rules = tmp_path / "my-rules.toml"
+    rules.write_text(RULES.replace("renotify_after_s = 14400", "renotify_after_s = 10"), encoding="utf-8")
+    path = write_config(alerts='rules_file = "my-rules.toml"\n')
+    run = subprocess.run([sys.executable, "-m", "cli.main", "config", "check", "--config", str(path)],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 1
+    assert run.stderr == (f"wastewatch: {rules}: notifications.renotify_after_s: "
+                          "must be greater than or equal to 60 (got 10)\n")
+
+
+def test_config_check_shows_each_sites_standard_and_the_provisional_count(write_config):
+    from tests.conftest import VILLAGE_SITE
+    big = VILLAGE_SITE.replace('id = "helin"', 'id = "county"').replace("capacity_m3d = 60.0", "capacity_m3d = 800.0")
+    path = write_config(extra=big)
+    out = subprocess.run([sys.executable, "-m", "cli.main", "config", "check", "--config", str(path)],
+                         cwd=ROOT, capture_output=True, text=True).stdout
+    assert "  standards   DB51/2626-2019 一级标准: 1, GB 18918-2002 一级B标准: 1\n" in out
+    assert "17 provisional values (verified = false)" in out
+
+
+def test_a_permit_with_an_unknown_grade_names_the_config_file(write_config):
+    from tests.conftest import VILLAGE_SITE
+    path = write_config(site=VILLAGE_SITE + 'permit = { grade = "A", reason = "许可证" }\n')
+    run = subprocess.run([sys.executable, "-m", "cli.main", "config", "check", "--config", str(path)],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert run.stderr == (f"wastewatch: {path}: site helin, permit.grade: "
+                          "DB51/2626-2019 has no grade 'A'; allowed: 1, 2, 3\n")
