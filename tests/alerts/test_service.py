@@ -67,3 +67,27 @@ def test_work_orders_can_be_listed_shown_and_closed(write_config, tmp_path):
     assert "state: closed" in shown and "open → closed by 李师傅: 更换浮球开关" in shown
     closed_twice = run("workorders", "close", "WO-202610-0001", "--note", "x")
     assert closed_twice.stderr == "wastewatch: work order WO-202610-0001 is already closed\n"
+
+
+def test_email_queued_while_smtp_is_down_is_delivered_once_after_a_restart(write_config, broker, publisher,
+                                                                           service, mail):
+    path = write_config(broker, mail=mail, alerts="check_interval_s = 1\noutbox_interval_s = 1\n")
+    mail.stop()
+    svc = service(path).start()
+    now = int(time.time()) // 60 * 60
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 60))
+    publisher.send("helin", {"ts": stamp, "values": {"pump_state": 4}})  # alarm: an alert and a work order
+    from store.state import connect
+    db = connect(svc.config_path.parent / "data" / "wastewatch.db")
+    wait_until(lambda: db.execute("SELECT COUNT(*) FROM outbox WHERE attempts > 0").fetchone()[0] == 2,
+               timeout=30, what="two failed delivery attempts")
+    assert svc.stop() == 0
+    mail.start()
+    svc.start()
+    wait_until(lambda: len(mail.messages) == 2, timeout=30, what="both emails")
+    time.sleep(2.5)  # a few more sender runs: nothing is sent twice
+    assert len(mail.messages) == 2
+    assert sorted(s[:5] for s in mail.subjects()) == ["[严重] ", "[工单 W"]
+    assert db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").fetchone()[0] == 2
+    db.close()
+    assert svc.stop() == 0
