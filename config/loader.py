@@ -151,6 +151,7 @@ def _resolve_paths(parsed: ConfigFile, base: Path) -> ConfigFile:
         "service": parsed.service.model_copy(update={"data_dir": absolute(parsed.service.data_dir)}),
         "store": parsed.store.model_copy(update={"path": absolute(parsed.store.path)}),
         "inventory": parsed.inventory.model_copy(update={"sites_csv": absolute(parsed.inventory.sites_csv)}),
+        "smtp": parsed.smtp.model_copy(update={"ca_file": absolute(parsed.smtp.ca_file)}),
         "alerts": parsed.alerts.model_copy(update={
             "rules_file": absolute(parsed.alerts.rules_file) or SHIPPED / "rules.toml",
             "standards_dir": absolute(parsed.alerts.standards_dir) or SHIPPED / "standards"}),

@@ -154,6 +154,8 @@ class SMTPConfig(Section):
     host: str = "127.0.0.1"
     port: int = Field(25, ge=1, le=65535)
     security: Literal["none", "starttls", "ssl"] = "none"
+    # CA that signed the server's certificate, when it is not a public one.
+    ca_file: PathValue | None = None
     username: str | None = None
     password: str | None = None
     sender: Email = "wastewatch@localhost.localdomain"

@@ -18,13 +18,14 @@ def send(cfg: SMTPConfig, sender: str, recipients: list[str], message: bytes) ->
     """Deliver one message. Raises TransportError; returns a note when the server accepted it
     for some recipients only (sending again would duplicate it for the others)."""
     try:
+        context = ssl.create_default_context(cafile=cfg.ca_file and str(cfg.ca_file))
         if cfg.security == "ssl":
-            server = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout_s, context=ssl.create_default_context())
+            server = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout_s, context=context)
         else:
             server = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout_s)
         with server:
             if cfg.security == "starttls":
-                server.starttls(context=ssl.create_default_context())
+                server.starttls(context=context)
             if cfg.username:
                 server.login(cfg.username, cfg.password or "")
             refused = server.sendmail(sender, recipients, message)
@@ -32,7 +33,10 @@ def send(cfg: SMTPConfig, sender: str, recipients: list[str], message: bytes) ->
         raise TransportError(f"every recipient refused: {_codes(exc.recipients)}", permanent=True) from None
     except smtplib.SMTPResponseException as exc:
         text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
-        raise TransportError(f"SMTP {exc.smtp_code} {text}", permanent=500 <= exc.smtp_code < 600) from None
+        # Only a refusal of this message is permanent. A refused login or sender is the
+        # server's or our config's problem: keep the email and retry until it is fixed.
+        permanent = isinstance(exc, smtplib.SMTPDataError) and 500 <= exc.smtp_code < 600
+        raise TransportError(f"SMTP {exc.smtp_code} {text}", permanent=permanent) from None
     except (OSError, smtplib.SMTPException) as exc:
         raise TransportError(f"{exc.__class__.__name__}: {exc}") from None
     return f"refused for {_codes(refused)}" if refused else ""
