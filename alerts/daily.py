@@ -64,7 +64,9 @@ class DayCloser:
         start, end = day_bounds(ctx, day)
         standard = ctx.standard(site.id)
         water_temp = ctx.day_water_temp(site.id, day)
-        runs = Runs(site.id)
+        open_keys = {(row["rule"], row["metric"]) for row in ctx.db.execute(
+            "SELECT rule, metric FROM alerts WHERE site_id = ? AND state != 'resolved'", (site.id,))}
+        runs = Runs(site.id, open_keys)
         rows = []
         extra = {"day": day.isoformat(), "late_data": late}
         measured = [m for m in standard.controlled() if m in site.metrics]

@@ -79,7 +79,9 @@ class Evaluator:
         db = self.ctx.db
         states = {row["metric"]: (row["watermark"], json.loads(row["state"])) for row in db.execute(
             "SELECT metric, watermark, state FROM series_state WHERE site_id = ?", (site.id,))}
-        runs = Runs(site.id)
+        open_keys = {(row["rule"], row["metric"]) for row in db.execute(
+            "SELECT rule, metric FROM alerts WHERE site_id = ? AND state != 'resolved'", (site.id,))}
+        runs = Runs(site.id, open_keys)
         changed = {}
         limits = _DayLimits(self.ctx, site)
         for metric in site.metrics:

@@ -33,10 +33,15 @@ class Finding:
 
 
 class Runs:
-    """Collects statuses reading by reading and keeps one finding per run."""
+    """Collects statuses reading by reading and keeps one finding per run.
 
-    def __init__(self, site_id: str):
+    A `clear` for a (rule, metric) with no open alert and nothing seen yet in this batch says
+    nothing the lifecycle could use, so it is dropped on arrival: most readings are that.
+    """
+
+    def __init__(self, site_id: str, open_keys: set[tuple[str, str]] = frozenset()):
         self.site_id = site_id
+        self.open_keys = open_keys
         self.findings: list[Finding] = []
         self._last: dict[tuple[str, str], Finding] = {}
 
@@ -44,14 +49,20 @@ class Runs:
             value: float | None = None, limit: Limit | None = None, **detail) -> None:
         key = (rule, metric)
         last = self._last.get(key)
-        if last and last.status == status and last.detail.get("reason") == detail.get("reason"):
-            last.at, last.value, last.limit = ts, value, limit or last.limit
-            if value is not None and status == "over":
+        if last is None:
+            if status == "clear" and key not in self.open_keys:
+                return
+        elif last.status == status and last.detail.get("reason") == detail.get("reason"):
+            last.at, last.value = ts, value
+            if limit is not None:
+                last.limit = limit
+            if status == "over" and value is not None:
                 last.peak = _worse(last.peak, value, limit)
-            last.detail.update(detail)
+            if detail:
+                last.detail.update(detail)
             return
         finding = Finding(self.site_id, rule, metric, status, ts if since is None else since, ts,
-                          value, value if status == "over" else None, limit, dict(detail))
+                          value, value if status == "over" else None, limit, detail)
         self.findings.append(finding)
         self._last[key] = finding
 

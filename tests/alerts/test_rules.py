@@ -162,6 +162,16 @@ def test_a_daily_mean_over_the_limit_opens_an_investigation_when_the_day_closes(
     assert order["kind"] == "exceedance_investigation" and order["repair_by"] - order["opened_at"] == 168 * HOUR
 
 
+def test_a_daily_exceedance_resolves_when_a_later_day_complies(plant):
+    plant.write("cod", [(h * HOUR, 70.0) for h in range(24)])
+    plant.close_days(DAY + 60)
+    plant.write("cod", [(DAY + h * HOUR, 45.0) for h in range(24)])
+    plant.close_days(2 * DAY + 60)
+    [alert] = plant.alerts("daily_exceedance")
+    assert alert["state"] == "resolved"
+    assert plant.transitions(alert["id"])[-1] == ("firing", "resolved", "rules")
+
+
 def test_late_data_for_a_closed_day_is_judged_again(plant):
     plant.write("cod", [(h * HOUR, 40.0) for h in range(12)])  # half a day: not a valid day
     plant.close_days(DAY + 60)
