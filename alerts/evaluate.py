@@ -86,11 +86,11 @@ class Evaluator:
         limits = _DayLimits(self.ctx, site)
         for metric in site.metrics:
             watermark, state = states.get(metric, (now - self.lookback_s, {}))
-            readings = self.ctx.store.read_range(site.id, metric, watermark + 1, now + 1)
+            readings = self.ctx.store.scan(site.id, metric, watermark + 1, now + 1)
             if not readings:
                 continue
             self._readings(site, metric, readings, state, runs, limits)
-            changed[metric] = (readings[-1].ts, state)
+            changed[metric] = (readings[-1][0], state)
         comms = states.get("", (now, {"first_seen": now}))
         self._comms(site, now, last_times, comms[1], runs)
         if "" not in states:
@@ -111,7 +111,8 @@ class Evaluator:
         bounds = plausible_range(site, metric)
         # A gap in the data ends a stuck run: the same value before and after an outage is not a stuck sensor.
         stuck_gap = max(2 * site.metric(metric).interval_s, 3600)
-        for _, _, ts, value, flag in readings:
+        active, range_key = runs.active, ("out_of_range", metric)
+        for ts, value, flag in readings:
             if flag == "T" or (flag == "N" and not (math.isfinite(value) and (
                     bounds is None or bounds[0] <= value <= bounds[1]))):
                 if range_on:
@@ -121,7 +122,7 @@ class Evaluator:
                 continue
             if flag != "N":
                 continue  # maintenance, calibration, fault...: kept, judged by nobody
-            if range_on:
+            if range_on and range_key in active:
                 runs.add("out_of_range", metric, "clear", ts, value=value)
             if stuck_on and self._stuck(metric, ts, value, state, runs, stuck_gap):
                 continue  # a stuck sensor's readings are suspect, never exceedances
@@ -142,7 +143,8 @@ class Evaluator:
                 return True
             return False
         state["stuck"] = [value, ts, ts]
-        runs.add("stuck_value", metric, "clear", ts, value=value)
+        if ("stuck_value", metric) in runs.active:
+            runs.add("stuck_value", metric, "clear", ts, value=value)
         return False
 
     def _sample(self, metric, ts, value, state, runs, limit) -> None:
@@ -157,7 +159,8 @@ class Evaluator:
                      consecutive=count + 1)
         else:
             state.pop("over", None)
-            runs.add("sample_exceedance", metric, "clear", ts, value=value, limit=limit)
+            if ("sample_exceedance", metric) in runs.active:
+                runs.add("sample_exceedance", metric, "clear", ts, value=value, limit=limit)
 
     def _zero_flow(self, ts, value, state, runs) -> None:
         rule = self.ctx.rules.zero_flow

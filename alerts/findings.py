@@ -41,7 +41,9 @@ class Runs:
 
     def __init__(self, site_id: str, open_keys: set[tuple[str, str]] = frozenset()):
         self.site_id = site_id
-        self.open_keys = open_keys
+        # Keys whose `clear` matters: an open alert, or a finding earlier in this batch. Callers
+        # test it before calling add() for a clear: most readings are clear, and a call costs.
+        self.active = set(open_keys)
         self.findings: list[Finding] = []
         self._last: dict[tuple[str, str], Finding] = {}
 
@@ -50,8 +52,9 @@ class Runs:
         key = (rule, metric)
         last = self._last.get(key)
         if last is None:
-            if status == "clear" and key not in self.open_keys:
+            if status == "clear" and key not in self.active:
                 return
+            self.active.add(key)
         elif last.status == status and last.detail.get("reason") == detail.get("reason"):
             last.at, last.value = ts, value
             if limit is not None:

@@ -73,6 +73,9 @@ class Store(Protocol):
     def read_range(self, site_id: str, metric: str, since: int, until: int) -> list[Reading]:
         """Readings with since <= ts < until, oldest first."""
 
+    def scan(self, site_id: str, metric: str, since: int, until: int) -> list[tuple[int, float, str]]:
+        """(ts, value, flag) with since <= ts < until, oldest first."""
+
     def last_reading_times(self) -> dict[tuple[str, str], int]:
         """The newest timestamp per (site, metric)."""
 

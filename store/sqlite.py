@@ -127,6 +127,15 @@ class SQLiteStore:
                 (sid, since, until)).fetchall()
         return [Reading(site_id, metric, ts, value, flag) for ts, value, flag in rows]
 
+    def scan(self, site_id: str, metric: str, since: int, until: int) -> list[tuple[int, float, str]]:
+        """(ts, value, flag) with since <= ts < until, oldest first: read_range without the
+        per-row objects, for the rules that read every reading."""
+        with self._lock:
+            sid = self._known_series(site_id, metric)
+            return [] if sid is None else self._db.execute(
+                "SELECT ts, value, flag FROM readings WHERE series = ? AND ts >= ? AND ts < ? ORDER BY ts",
+                (sid, since, until)).fetchall()
+
     def last_reading_times(self) -> dict[tuple[str, str], int]:
         with self._lock:
             # One index seek per series, thanks to the primary key order.
