@@ -43,10 +43,15 @@ class Evaluator:
         # On first sight of a series, look back far enough for the longest-running condition.
         self.lookback_s = max(rules.stuck_value.after_s, rules.zero_flow.after_s,
                               rules.equipment.stopped_after_s) + 3600
+        # Silence is counted from this evaluator's first cycle at the earliest: after downtime
+        # the broker's backlog is still draining, and every site would look silent.
+        self.started: int | None = None
 
     def run(self, now: int) -> CycleResult:
         result = CycleResult()
         lifecycle = Lifecycle(self.ctx, result)
+        if self.started is None:
+            self.started = now
         last_times: dict[str, int] = {}
         for (site_id, metric), ts in self.ctx.store.last_reading_times().items():
             site = self.ctx.config.site_by_id.get(site_id)
@@ -193,9 +198,9 @@ class Evaluator:
         last = last_times.get(site.id)
         if last is None:
             since = state.setdefault("first_seen", now)  # never reported: count from first sight
-            if now - since >= rule.after_s:
+            if now - max(since, self.started) >= rule.after_s:
                 runs.add("comms_loss", "", "over", now, since=since, never=True)
-        elif now - last >= rule.after_s:
+        elif now - max(last, self.started) >= rule.after_s:
             runs.add("comms_loss", "", "over", now, since=last, last_reading=last)
         else:
             runs.add("comms_loss", "", "clear", last, last_reading=last)

@@ -58,13 +58,13 @@ class Sender:
             else:
                 failed += 1
 
-    def _claim(self):
+    def _claim(self, after_id: int):
         now = int(self.clock())
         with transaction(self.db) as db:
             row = db.execute(
                 "SELECT id, recipients, message, attempts FROM outbox WHERE status = 'pending' "
-                "AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?) "
-                "ORDER BY next_attempt_at, id LIMIT 1", (now, now)).fetchone()
+                "AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?) AND id > ? "
+                "ORDER BY id LIMIT 1", (now, now, after_id)).fetchone()
             if row is None:
                 return None
             db.execute("UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?",

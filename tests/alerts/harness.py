@@ -31,11 +31,13 @@ class Harness:
         self.config = load_config(config_path)
         self.clock = Clock(T0)
         self.ctx = Context.open(self.config, self.clock)
+        self.evaluator = Evaluator(self.ctx)
 
     def restart(self) -> None:
         """A new process: new connections, nothing carried over in memory."""
         self.ctx.close()
         self.ctx = Context.open(self.config, self.clock)
+        self.evaluator = Evaluator(self.ctx)
 
     def write(self, metric: str, points, site: str = "helin") -> None:
         """points: (seconds after T0, value[, flag])."""
@@ -44,7 +46,7 @@ class Harness:
 
     def cycle(self, at: int):
         self.clock.now = T0 + at
-        return Evaluator(self.ctx).run(T0 + at)
+        return self.evaluator.run(T0 + at)
 
     def close_days(self, at: int):
         self.clock.now = T0 + at

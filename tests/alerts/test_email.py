@@ -58,6 +58,7 @@ def test_the_html_part_escapes_what_people_typed(write_config, mail):
 
 def test_resolution_and_reminder_reply_in_the_incidents_thread(plant, mail):
     plant.write("flow", [(0, 2.0)])
+    plant.cycle(0)
     plant.cycle(2 * HOUR)  # comms loss
     plant.cycle(6 * HOUR)  # reminder
     plant.write("flow", [(6 * HOUR + 60, 2.0)])

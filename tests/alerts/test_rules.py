@@ -49,6 +49,7 @@ def test_it_resolves_only_after_the_hold_time_of_clean_samples(plant):
 def test_missing_data_never_resolves_an_exceedance(plant):
     plant.write("cod", [(h * HOUR, 75.0) for h in range(3)])
     plant.cycle(2 * HOUR + 60)
+    plant.cycle(4 * HOUR + 60)
     plant.cycle(3 * DAY)  # nothing arrives for days
     assert plant.alerts("sample_exceedance")[0]["state"] == "firing"
     assert plant.alerts("comms_loss")[0]["state"] == "firing"  # that is its own alert
@@ -75,6 +76,7 @@ def test_ph_outside_its_range_is_an_exceedance_on_samples(plant):
 
 def test_comms_loss_is_raised_escalated_reminded_and_resolved(plant):
     plant.write("flow", [(0, 2.5)])
+    plant.cycle(0)
     plant.cycle(HOUR)
     assert plant.alerts("comms_loss") == []
     plant.cycle(2 * HOUR)
@@ -92,8 +94,20 @@ def test_comms_loss_is_raised_escalated_reminded_and_resolved(plant):
     assert plant.alerts("comms_loss")[0]["state"] == "resolved"
 
 
+def test_a_restart_after_downtime_does_not_call_every_site_silent(plant):
+    plant.write("flow", [(0, 2.5)])
+    plant.cycle(0)
+    plant.restart()  # down for 5 h; the broker's backlog has not drained yet
+    plant.cycle(5 * HOUR)
+    assert plant.alerts("comms_loss") == []
+    plant.cycle(7 * HOUR)  # 2 h after the restart and still nothing: silent
+    [alert] = plant.alerts("comms_loss")
+    assert alert["since"] == plant.clock.now - 7 * HOUR  # the email still says when the last reading came
+
+
 def test_an_acknowledged_critical_alert_is_not_reminded(plant):
     plant.write("flow", [(0, 2.5)])
+    plant.cycle(0)
     plant.cycle(2 * HOUR)
     [alert] = plant.alerts("comms_loss")
     plant.ctx.db.execute("UPDATE alerts SET state = 'acknowledged' WHERE id = ?", (alert["id"],))
