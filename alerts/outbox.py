@@ -47,12 +47,13 @@ class Sender:
         self.lease_s = int(self.cfg.timeout_s * 3) + 30
 
     def run_once(self) -> tuple[int, int]:
-        """Send every due message; returns (sent, failed attempts)."""
-        sent = failed = 0
+        """Send every due message, each at most once per run; returns (sent, failed attempts)."""
+        sent = failed = last_id = 0
         while True:
-            row = self._claim()
+            row = self._claim(last_id)
             if row is None:
                 return sent, failed
+            last_id = row["id"]
             if self._deliver(row):
                 sent += 1
             else:
