@@ -152,6 +152,15 @@ class Fleet(threading.Thread):
                 self.client.publish(readings_topic(prefix, site.id), '{"ts": "yesterday", "values": {"cod": "high"}}', qos=1)
 
 
+def _sleep(stop: threading.Event, seconds: float) -> bool:
+    """Like stop.wait(seconds) without holding the event's lock, which the Ctrl-C handler
+    (running on this thread) takes to set it."""
+    deadline = time.monotonic() + seconds
+    while not stop.is_set() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return stop.is_set()
+
+
 def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> None:
     # Warnings only from the service: the demo prints its own lines.
     logging.basicConfig(level=logging.ERROR, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -187,7 +196,7 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
           f"config {config.path}; Ctrl-C stops")
     started = time.monotonic()
     try:
-        while not stop.wait(5):
+        while not _sleep(stop, 5):
             open_alerts = state.execute("SELECT COUNT(*) FROM alerts WHERE state != 'resolved'").fetchone()[0]
             orders = state.execute("SELECT COUNT(*) FROM work_orders").fetchone()[0]
             print(f"demo: simulated {datetime.fromtimestamp(clock(), config.tz):%m-%d %H:%M} | "

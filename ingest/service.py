@@ -2,6 +2,7 @@
 
 import logging
 import threading
+import time
 
 from alerts.scheduler import AlertService
 from config import Config
@@ -22,7 +23,10 @@ def serve(config: Config, stop: threading.Event) -> None:
     if alerts:
         alerts.start()
     try:
-        stop.wait()
+        # Poll rather than stop.wait(): the SIGTERM handler calls stop.set(), and a signal
+        # landing while this thread is inside wait() holding the event's lock deadlocks.
+        while not stop.is_set():
+            time.sleep(0.2)
     finally:
         if alerts:
             alerts.stop()
