@@ -29,6 +29,7 @@ import paho.mqtt.client as mqtt
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import fleet  # noqa: E402  (bench/fleet.py)
 from alerts.context import Context  # noqa: E402
 from alerts.evaluate import Evaluator  # noqa: E402
 from config import load_config  # noqa: E402
@@ -45,18 +46,10 @@ STEP = 300
 def write_config(folder: Path, sites: int, broker_port: int, smtp_port: int) -> Path:
     rules = (SHIPPED / "rules.toml").read_text().replace("consecutive = 3", "consecutive = 1")
     (folder / "rules.toml").write_text(rules)
-    lines = [f'[service]\ndata_dir = "data"\n[mqtt]\nport = {broker_port}\nclient_id = "bench-eval"\n'
-             f'[alerts]\ncheck_interval_s = 10\nrules_file = "rules.toml"\n'
-             f'[smtp]\nport = {smtp_port}\nsender = "ww@example.cn"\n'
-             '[[contractors]]\nid = "c"\nname = "c"\nemail = "c@example.cn"\n']
-    metrics = ", ".join(f"{m} = {STEP}" for m in METRICS)
-    for s in range(sites):
-        lines.append(f'[[sites]]\nid = "s{s:04d}"\nname = "site {s}"\ntown = "t"\ncapacity_m3d = 50.0\n'
-                     f'receiving_water = "III"\ncontractor = "c"\noperators = ["o{s}@example.cn"]\n'
-                     f"metrics = {{ {metrics} }}\n")
-    path = folder / "bench.toml"
-    path.write_text("\n".join(lines))
-    return path
+    head = (f'[service]\ndata_dir = "data"\n[mqtt]\nport = {broker_port}\nclient_id = "bench-eval"\n'
+            f'[alerts]\ncheck_interval_s = 10\nrules_file = "rules.toml"\n'
+            f'[smtp]\nport = {smtp_port}\nsender = "ww@example.cn"\n')
+    return fleet.write_config(folder, head, sites, METRICS, STEP)
 
 
 def values(rng: random.Random) -> dict[str, float]:

@@ -31,6 +31,7 @@ from paho.mqtt.properties import Properties
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import fleet  # noqa: E402  (bench/fleet.py)
 from ingest.broker import PrivateBroker  # noqa: E402
 from ingest.topics import readings_topic  # noqa: E402
 
@@ -39,16 +40,9 @@ START = datetime(2026, 10, 1, tzinfo=timezone(timedelta(hours=8)))
 
 
 def write_config(folder: Path, port: int, sites: int) -> Path:
-    lines = [f'[service]\ndata_dir = "data"\nlog_level = "INFO"\n[mqtt]\nport = {port}\n'
-             f'client_id = "bench-service"\n[alerts]\nenabled = false\n[[contractors]]\nid = "c"\nname = "c"\nemail = "c@example.cn"\n']
-    metrics = ", ".join(f"{m} = 300" for m in METRICS)
-    for s in range(sites):
-        lines.append(f'[[sites]]\nid = "s{s:04d}"\nname = "site {s}"\ntown = "t"\ncapacity_m3d = 50.0\n'
-                     f'receiving_water = "III"\ncontractor = "c"\noperators = ["o@example.cn"]\n'
-                     f"metrics = {{ {metrics} }}\n")
-    path = folder / "bench.toml"
-    path.write_text("\n".join(lines))
-    return path
+    head = (f'[service]\ndata_dir = "data"\nlog_level = "INFO"\n[mqtt]\nport = {port}\n'
+            'client_id = "bench-service"\n[alerts]\nenabled = false\n')
+    return fleet.write_config(folder, head, sites, METRICS)
 
 
 def message(n: int, sites: int) -> tuple[str, str]:
