@@ -100,7 +100,15 @@ class DayCloser:
                              capacity_m3d=site.capacity_m3d, factor=rules.hydraulic_overload.factor, **extra)
                 rows.append((site.id, day.isoformat(), "hydraulic_overload", "flow", volume, capacity, len(values),
                              expected, status, "{}", now))
-        with transaction(ctx.db) as db:
+        counts = lifecycle.result.counts()
+        try:
+            self._commit(site, day, count, rows, runs, now, lifecycle)
+        except BaseException:
+            lifecycle.result.truncate(counts)  # rolled back: it did not happen
+            raise
+
+    def _commit(self, site: Site, day, count: int, rows: list, runs: Runs, now: int, lifecycle: Lifecycle) -> None:
+        with transaction(self.ctx.db) as db:
             db.executemany("INSERT OR REPLACE INTO day_results (site_id, day, rule, metric, value, limit_value, "
                            "valid_samples, expected_samples, status, detail, checked_at) "
                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)

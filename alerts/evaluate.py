@@ -35,6 +35,12 @@ class CycleResult:
     reminders: int = 0
     failed_sites: list = field(default_factory=list)
 
+    def counts(self) -> tuple[int, int, int]:
+        return len(self.opened), len(self.resolved), len(self.work_orders)
+
+    def truncate(self, counts: tuple[int, int, int]) -> None:
+        del self.opened[counts[0]:], self.resolved[counts[1]:], self.work_orders[counts[2]:]
+
 
 class Evaluator:
     def __init__(self, ctx: Context):
@@ -66,10 +72,12 @@ class Evaluator:
             with transaction(db):
                 for site in sites[first:first + SITES_PER_COMMIT]:
                     db.execute("SAVEPOINT site")
+                    counts = result.counts()
                     try:
                         self._site(site, now, last_times, lifecycle)
                     except Exception:  # noqa: BLE001 — one broken site must not stop the others
                         db.execute("ROLLBACK TO site")
+                        result.truncate(counts)  # what was rolled back did not happen
                         log.exception("evaluating site %s failed; skipped this cycle", site.id)
                         result.failed_sites.append(site.id)
                     db.execute("RELEASE site")
