@@ -52,11 +52,19 @@ class Context:
     def unverified(self) -> list[str]:
         return self.standards.unverified() + self.rules.unverified()
 
+    def midnight(self, day: date) -> datetime:
+        """The start of a local day in the service's time zone."""
+        return datetime(day.year, day.month, day.day, tzinfo=self.config.tz)
+
+    def day_bounds(self, day: date) -> tuple[int, int]:
+        """[start, end) of a local day as epoch seconds."""
+        return int(self.midnight(day).timestamp()), int(self.midnight(day + timedelta(days=1)).timestamp())
+
     def day_water_temp(self, site_id: str, day: date) -> float | None:
         """Mean of the day's valid water temperature readings, or None without any."""
-        tz = self.config.tz
-        start = datetime(day.year, day.month, day.day, tzinfo=tz)
-        rows = self.store.aggregate(site_id, "water_temp", start, start + timedelta(days=1), "day", tz)
+        start = self.midnight(day)
+        rows = self.store.aggregate(site_id, "water_temp", start, self.midnight(day + timedelta(days=1)), "day",
+                                    self.config.tz)
         return rows[0].mean if rows and rows[0].mean is not None else None
 
     def close(self) -> None:

@@ -19,7 +19,7 @@ from config.schema import Site
 from store.state import transaction
 
 from .context import Context
-from .evaluate import CycleResult, day_bounds
+from .evaluate import CycleResult
 from .findings import Runs, valid_value
 from .lifecycle import Lifecycle
 
@@ -45,8 +45,7 @@ class DayCloser:
         ctx, tz = self.ctx, self.ctx.config.tz
         today = datetime.fromtimestamp(now, tz).date()
         days = [today - timedelta(days=k) for k in range(ctx.rules.daily_exceedance.late_data_days, 0, -1)]
-        first = datetime(days[0].year, days[0].month, days[0].day, tzinfo=tz)
-        last = datetime(today.year, today.month, today.day, tzinfo=tz)
+        first, last = ctx.midnight(days[0]), ctx.midnight(today)
         counts: dict = {}
         for metric in site.metrics:
             for agg in ctx.store.aggregate(site.id, metric, first, last, "day", tz):
@@ -61,7 +60,7 @@ class DayCloser:
     def _judge(self, site: Site, day, count: int, late: bool, now: int, lifecycle: Lifecycle) -> None:
         ctx = self.ctx
         rules = ctx.rules
-        start, end = day_bounds(ctx, day)
+        start, end = ctx.day_bounds(day)
         standard = ctx.standard(site.id)
         water_temp = ctx.day_water_temp(site.id, day)
         open_keys = {(row["rule"], row["metric"]) for row in ctx.db.execute(

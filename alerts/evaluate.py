@@ -14,7 +14,7 @@ import json
 import logging
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from config.schema import Site
 from store.state import transaction
@@ -232,12 +232,3 @@ class _DayLimits:
             self._limits[key] = self.standard.limit(metric, temp)
         return self._limits[key]
 
-
-def local_midnight(ctx: Context, day) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=ctx.config.tz)
-
-
-def day_bounds(ctx: Context, day) -> tuple[int, int]:
-    start = local_midnight(ctx, day)
-    end = local_midnight(ctx, day + timedelta(days=1))
-    return int(start.timestamp()), int(end.timestamp())

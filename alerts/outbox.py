@@ -95,10 +95,6 @@ class Sender:
         return True
 
 
-def pending_count(db) -> int:
-    return db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
-
-
 def retry(db, message_id: int) -> bool:
     return db.execute("UPDATE outbox SET status = 'pending', next_attempt_at = 0 WHERE id = ? AND status = 'failed'",
                       (message_id,)).rowcount == 1
