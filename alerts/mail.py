@@ -107,6 +107,8 @@ class Mail:
         detail = Detail(json.loads(alert["detail"]))
         limit = detail.get("limit")
         unit = METRICS[alert["metric"]].unit if alert["metric"] in METRICS else ""
+        if alert["rule"] == "hydraulic_overload":
+            unit = "m³"  # the value is the day's volume, not a flow rate
         return {
             "site": site,
             "contractor": self.ctx.config.contractor_by_id.get(site.contractor),

@@ -217,6 +217,8 @@ def test_a_day_over_design_capacity_is_a_hydraulic_overload(plant):
     plant.close_days(DAY + 60)
     [alert] = plant.alerts("hydraulic_overload")
     assert alert["value"] == 84.0 and json.loads(alert["detail"])["limit_m3d"] == 72.0
+    text = plant.queued("alert")[0].get_body(("plain",)).get_content()
+    assert "数值：84 m³\n" in text and "日处理量：84 m³，上限 72.0 m³（1.2 × 设计规模 60.0 m³/d）" in text
 
 
 def test_one_broken_site_does_not_stop_the_others(write_config):
