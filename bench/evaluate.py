@@ -3,7 +3,8 @@
 1. A store with 1,000 sites × 6 metrics × 24 h of 5-minute readings (1.7 M readings, ending
    now). One evaluation cycle is timed cold (first start: every series read back over the
    rules' longest window) and then steady (one new reading per series since the last cycle,
-   the median of --cycles).
+   the median of --cycles). The day-close job is timed too: its first run (7 closed days per
+   site judged) and a later one (only counting readings, to find late data).
 2. `wastewatch serve` runs on that store with a 10 s check interval, a private Mosquitto and a
    real SMTP server (aiosmtpd) in this process. Over-limit COD readings are published to
    random sites at random moments; the latency is from publish to the email's DATA being
@@ -31,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 import fleet  # noqa: E402  (bench/fleet.py)
 from alerts.context import Context  # noqa: E402
+from alerts.daily import DayCloser  # noqa: E402
 from alerts.evaluate import Evaluator  # noqa: E402
 from config import load_config  # noqa: E402
 from config.loader import SHIPPED  # noqa: E402
@@ -85,8 +87,13 @@ def cycles(config, now: int, count: int) -> tuple[float, list[float]]:
         started = time.perf_counter()
         evaluator.run(at)
         steady.append(time.perf_counter() - started)
+    closer, closes = DayCloser(ctx), []
+    for _ in range(2):  # the first judges 7 closed days per site; later ones look for late data
+        started = time.perf_counter()
+        closer.run(now + count * STEP)
+        closes.append(time.perf_counter() - started)
     ctx.close()
-    return cold, steady
+    return cold, steady, closes
 
 
 def latency(config_path: Path, config, broker, mail, events: int) -> list[float]:
@@ -154,7 +161,7 @@ def main() -> None:
         copied = load_config(path)
         object.__setattr__(copied, "file", copied.file.model_copy(update={
             "store": copied.file.store.model_copy(update={"path": copy / "wastewatch.db"})}))
-        cold, steady = cycles(copied, now, args.cycles)
+        cold, steady, closes = cycles(copied, now, args.cycles)
         waits = latency(path, config, broker, mail, args.events)
         mail.stop()
     waits.sort()
@@ -163,6 +170,7 @@ def main() -> None:
         "sites": args.sites, "metrics": len(METRICS), "stored_readings": readings,
         "cold_cycle_s": round(cold, 3), "steady_cycle_s": round(statistics.median(steady), 3),
         "steady_cycles_s": [round(s, 3) for s in steady], "target_cycle_s": 2.0,
+        "day_close_first_s": round(closes[0], 2), "day_close_again_s": round(closes[1], 2),
         "check_interval_s": 10, "events": args.events, "emails_received": len(waits),
         "latency_p95_s": p95 and round(p95, 2), "latency_max_s": waits and round(waits[-1], 2),
         "latency_median_s": waits and round(statistics.median(waits), 2), "target_latency_p95_s": 15.0,
