@@ -36,6 +36,7 @@ METRICS = {"flow": 300, "cod": 300, "nh3n": 300, "tp": 300, "ph": 300, "water_te
 SIM_STEP_S = 300  # one publish per site per simulated five minutes
 SPEEDUP = 1440  # a simulated day per real minute
 HOUR = 3600
+DEMO_MARK = "# Written by 'wastewatch demo'."
 # Injected faults: site index → (fault, simulated hours after the start it begins, hours it lasts).
 FAULTS = {
     0: ("cod_high", 1, 40),  # sample exceedance, then a daily-mean exceedance and its work order
@@ -64,7 +65,7 @@ def demo_config(data_dir: Path, port: int, smtp_port: int) -> Path:
     (data_dir / "rules.toml").write_text(rules.replace("renotify_after_s = 14400", "renotify_after_s = 43200"),
                                          encoding="utf-8")
     lines = [
-        "# Written by 'wastewatch demo'.",
+        DEMO_MARK,
         "[service]", 'data_dir = "."', "",
         "[mqtt]", 'host = "127.0.0.1"', f"port = {port}", 'client_id = "wastewatch-demo"', "",
         "[alerts]", "check_interval_s = 1", "day_close_interval_s = 5", "outbox_interval_s = 1",
@@ -152,6 +153,17 @@ class Fleet(threading.Thread):
                 self.client.publish(readings_topic(prefix, site.id), '{"ts": "yesterday", "values": {"cod": "high"}}', qos=1)
 
 
+def _start_afresh(data_dir: Path) -> None:
+    """A demo run replays the same two simulated days: yesterday's run would hide its alerts.
+    Only a folder the demo wrote itself (its config says so) is cleared."""
+    config = data_dir / "wastewatch.toml"
+    if not config.exists() or not config.read_text(encoding="utf-8").startswith(DEMO_MARK):
+        return
+    for path in [*data_dir.glob("wastewatch.db*"), *(data_dir / "mail").glob("*.eml")]:
+        path.unlink()
+    print(f"demo: starting afresh (the previous demo's data in {data_dir} removed)")
+
+
 def _sleep(stop: threading.Event, seconds: float) -> bool:
     """Like stop.wait(seconds) without holding the event's lock, which the Ctrl-C handler
     (running on this thread) takes to set it."""
@@ -166,6 +178,7 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
     logging.basicConfig(level=logging.ERROR, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
+    _start_afresh(data_dir)
     broker = None
     if PrivateBroker.available():
         broker = PrivateBroker(data_dir / "broker").start()

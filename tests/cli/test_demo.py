@@ -26,3 +26,19 @@ def test_the_demo_shows_alerts_work_orders_and_emails_within_half_a_minute(tmp_p
     assert any(s.startswith("[工单 WO-") for s in subjects)
     assert sum(line.startswith("email ") for line in run.stdout.splitlines()) == len(saved)
     assert "demo: alerts by rule:" in run.stdout
+
+
+def test_a_second_demo_run_starts_afresh_but_leaves_other_folders_alone(tmp_path):
+    (tmp_path / "wastewatch.toml").write_text("# Written by 'wastewatch demo'.\n")
+    (tmp_path / "wastewatch.db").write_text("old")
+    (tmp_path / "mail").mkdir()
+    (tmp_path / "mail" / "0001.eml").write_text("old")
+    from cli.demo import _start_afresh
+    _start_afresh(tmp_path)
+    assert not (tmp_path / "wastewatch.db").exists() and not list((tmp_path / "mail").glob("*.eml"))
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "wastewatch.toml").write_text("[service]\n")
+    (mine / "wastewatch.db").write_text("precious")
+    _start_afresh(mine)
+    assert (mine / "wastewatch.db").read_text() == "precious"
