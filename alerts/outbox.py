@@ -12,6 +12,7 @@ claim expires: at least once, by design — the window is one SMTP round trip.
 
 import json
 import logging
+import math
 import os
 import socket
 import time
@@ -83,7 +84,7 @@ class Sender:
             self.db.execute(
                 "UPDATE outbox SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ?, "
                 "claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ?",
-                (status, attempts, str(exc), int(self.clock()) + delay, row["id"], self.worker))
+                (status, attempts, str(exc), math.ceil(self.clock()) + delay, row["id"], self.worker))
             log.warning("email %d attempt %d failed in %.2f s: %s%s", row["id"], attempts,
                         time.monotonic() - started, exc, "" if exc.permanent else f"; retry in {delay} s")
             return False
