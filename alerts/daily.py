@@ -46,10 +46,7 @@ class DayCloser:
         today = datetime.fromtimestamp(now, tz).date()
         days = [today - timedelta(days=k) for k in range(ctx.rules.daily_exceedance.late_data_days, 0, -1)]
         first, last = ctx.midnight(days[0]), ctx.midnight(today)
-        counts: dict = {}
-        for metric in site.metrics:
-            for agg in ctx.store.aggregate(site.id, metric, first, last, "day", tz):
-                counts[agg.start.date()] = counts.get(agg.start.date(), 0) + agg.count
+        counts = ctx.store.count_by_day(site.id, list(site.metrics), first, last, tz)
         checked = {row["day"]: row["readings"] for row in ctx.db.execute(
             "SELECT day, readings FROM day_checks WHERE site_id = ? AND day >= ?", (site.id, days[0].isoformat()))}
         for day in days:

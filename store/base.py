@@ -83,6 +83,10 @@ class Store(Protocol):
                   period: Period, tz: tzinfo) -> list[Aggregate]:
         """Hourly or daily aggregates in local time for [since, until)."""
 
+    def count_by_day(self, site_id: str, metrics: Sequence[str], since: datetime, until: datetime,
+                     tz: tzinfo) -> dict:
+        """Readings of the site's metrics per local day in [since, until): {date: count}."""
+
     def rejections(self, since: int = 0, limit: int = 100) -> list[StoredRejection]:
         """Rejection records received at or after `since`, newest first."""
 

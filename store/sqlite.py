@@ -170,6 +170,18 @@ class SQLiteStore:
         return [Aggregate(start, c, v, (s / v) if v else None, lo, hi)
                 for start, (c, v, s, lo, hi) in sorted(buckets.items())]
 
+    def count_by_day(self, site_id: str, metrics, since: datetime, until: datetime, tz: tzinfo) -> dict:
+        """Readings of the site's `metrics` per local day in [since, until): {date: count}."""
+        with self._lock:
+            ids = [sid for m in metrics if (sid := self._known_series(site_id, m)) is not None]
+            rows = [] if not ids else self._db.execute(
+                f"SELECT ts / 3600, COUNT(*) FROM readings WHERE series IN ({','.join('?' * len(ids))}) "
+                "AND ts >= ? AND ts < ? GROUP BY 1", (*ids, int(since.timestamp()), int(until.timestamp()))).fetchall()
+        counts: dict = defaultdict(int)
+        for hour, count in rows:  # UTC hours folded into local days, as in aggregate()
+            counts[datetime.fromtimestamp(hour * 3600, timezone.utc).astimezone(tz).date()] += count
+        return dict(counts)
+
     def rejections(self, since: int = 0, limit: int = 100) -> list[StoredRejection]:
         with self._lock:
             rows = self._db.execute(

@@ -48,6 +48,23 @@ def test_daily_aggregates_follow_local_midnight(tmp_path):
     ]
 
 
+def test_it_counts_a_sites_readings_per_local_day(tmp_path):
+    from datetime import date
+    store = SQLiteStore(tmp_path / "db.sqlite")
+    store.write([
+        Reading("helin", "cod", at("2026-10-01T23:59:00+08:00"), 40.0),
+        Reading("helin", "flow", at("2026-10-01T23:59:00+08:00"), 2.0),
+        Reading("helin", "cod", at("2026-10-02T00:00:00+08:00"), 41.0, "D"),  # flags count too
+        Reading("helin", "ph", at("2026-10-02T00:00:00+08:00"), 7.0),  # not asked for
+        Reading("qiaotou", "cod", at("2026-10-02T00:00:00+08:00"), 41.0),  # another site
+    ])
+    counts = store.count_by_day("helin", ["cod", "flow", "tp"], datetime(2026, 10, 1, tzinfo=SHANGHAI),
+                                datetime(2026, 10, 3, tzinfo=SHANGHAI), SHANGHAI)
+    assert counts == {date(2026, 10, 1): 2, date(2026, 10, 2): 1}
+    assert store.count_by_day("nowhere", ["cod"], datetime(2026, 10, 1, tzinfo=SHANGHAI),
+                              datetime(2026, 10, 3, tzinfo=SHANGHAI), SHANGHAI) == {}
+
+
 def test_hourly_aggregates_and_last_reading_times(tmp_path):
     store = SQLiteStore(tmp_path / "db.sqlite")
     base = at("2026-10-01T08:00:00+08:00")
