@@ -15,6 +15,12 @@ from store import SQLiteStore
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def wastewatch(*args, cwd=ROOT, timeout: float = 60):
+    """The `wastewatch` command as a user runs it: a process, its exit code, stdout and stderr."""
+    return subprocess.run([sys.executable, "-m", "cli.main", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)
+
+
 def wait_until(predicate, timeout: float = 20.0, interval: float = 0.05, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while True:

@@ -1,15 +1,12 @@
 """Mistakes in the rules and standards files: the file, the key and what is allowed."""
 
-import subprocess
-import sys
-
 import pytest
 
 from alerts.rules import load_rules
 from alerts.standards import Standards
 from config import ConfigError
 from config.loader import SHIPPED
-from tests.support import ROOT
+from tests.support import wastewatch
 
 RULES = (SHIPPED / "rules.toml").read_text(encoding="utf-8")
 
@@ -49,8 +46,7 @@ def test_config_check_reports_a_bad_rules_file_in_one_sentence(write_config, tmp
     rules = tmp_path / "my-rules.toml"
     rules.write_text(RULES.replace("renotify_after_s = 14400", "renotify_after_s = 10"), encoding="utf-8")
     path = write_config(alerts='rules_file = "my-rules.toml"\n')
-    run = subprocess.run([sys.executable, "-m", "cli.main", "config", "check", "--config", str(path)],
-                         cwd=ROOT, capture_output=True, text=True)
+    run = wastewatch("config", "check", "--config", path)
     assert run.returncode == 1
     assert run.stderr == (f"wastewatch: {rules}: notifications.renotify_after_s: "
                           "must be greater than or equal to 60 (got 10)\n")
@@ -60,8 +56,7 @@ def test_config_check_shows_each_sites_standard_and_the_provisional_count(write_
     from tests.conftest import VILLAGE_SITE
     big = VILLAGE_SITE.replace('id = "helin"', 'id = "county"').replace("capacity_m3d = 60.0", "capacity_m3d = 800.0")
     path = write_config(extra=big)
-    out = subprocess.run([sys.executable, "-m", "cli.main", "config", "check", "--config", str(path)],
-                         cwd=ROOT, capture_output=True, text=True).stdout
+    out = wastewatch("config", "check", "--config", path).stdout
     assert "  standards   DB51/2626-2019 一级标准: 1, GB 18918-2002 一级B标准: 1\n" in out
     assert "17 provisional values (verified = false)" in out
 
@@ -69,7 +64,6 @@ def test_config_check_shows_each_sites_standard_and_the_provisional_count(write_
 def test_a_permit_with_an_unknown_grade_names_the_config_file(write_config):
     from tests.conftest import VILLAGE_SITE
     path = write_config(site=VILLAGE_SITE + 'permit = { grade = "A", reason = "许可证" }\n')
-    run = subprocess.run([sys.executable, "-m", "cli.main", "config", "check", "--config", str(path)],
-                         cwd=ROOT, capture_output=True, text=True)
+    run = wastewatch("config", "check", "--config", path)
     assert run.stderr == (f"wastewatch: {path}: site helin, permit.grade: "
                           "DB51/2626-2019 has no grade 'A'; allowed: 1, 2, 3\n")

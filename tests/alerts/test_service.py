@@ -1,11 +1,9 @@
 """The whole path in real parts: a logger publishes, `wastewatch serve` stores and checks, the
 operator's mailbox (aiosmtpd) receives the alert."""
 
-import subprocess
-import sys
 import time
 
-from tests.support import ROOT, wait_until
+from tests.support import wait_until, wastewatch
 
 
 def test_an_over_limit_reading_published_by_a_site_becomes_an_email(write_config, broker, publisher, service, mail):
@@ -29,8 +27,7 @@ def test_check_prints_what_opened_and_alerts_can_be_acknowledged_and_resolved(wr
         f"helin,cod,2026-10-12T0{h}:00:00+08:00,{80 + h}\n" for h in range(3)))
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "cli.main", *args, "--config", str(path)],
-                              cwd=ROOT, capture_output=True, text=True)
+        return wastewatch(*args, "--config", path)
     assert run("import", str(csv)).returncode == 0
     out = run("check", "--at", "2026-10-12T02:30").stdout
     assert "opened   alert 1: helin sample_exceedance cod value 82 (limit 60)" in out
@@ -56,8 +53,7 @@ def test_work_orders_can_be_listed_shown_and_closed(write_config, tmp_path):
     csv.write_text("site,metric,ts,value\nhelin,pump_state,2026-10-12T08:00:00+08:00,4\n")
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "cli.main", *args, "--config", str(path)],
-                              cwd=ROOT, capture_output=True, text=True)
+        return wastewatch(*args, "--config", path)
     run("import", str(csv))
     assert "opened   work order WO-202610-0001" in run("check", "--at", "2026-10-12T08:01").stdout
     listed = run("workorders", "list").stdout

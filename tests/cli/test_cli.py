@@ -1,14 +1,6 @@
 """The `wastewatch` command as an operator runs it: counts, CSV out, one-sentence errors."""
 
-import subprocess
-import sys
-
-from tests.support import ROOT
-
-
-def wastewatch(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "cli.main", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=60)
+from tests.support import ROOT, wastewatch
 
 
 def test_import_stores_good_rows_and_counts_the_bad(write_config, tmp_path):

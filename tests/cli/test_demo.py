@@ -4,15 +4,12 @@ saves every email it sends as an .eml file."""
 import email
 import email.policy
 import sqlite3
-import subprocess
-import sys
 
-from tests.support import ROOT
+from tests.support import wastewatch
 
 
 def test_the_demo_shows_alerts_work_orders_and_emails_within_half_a_minute(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "cli.main", "demo", "--duration", "30", "--data-dir", str(tmp_path)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    run = wastewatch("demo", "--duration", "30", "--data-dir", tmp_path, timeout=120)
     assert run.returncode == 0, run.stderr
     db = sqlite3.connect(tmp_path / "wastewatch.db")
     rules = {rule for (rule,) in db.execute("SELECT DISTINCT rule FROM alerts")}
