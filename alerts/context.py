@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable
 
-from config import Config, ConfigError
+from config import Config
 from store import open_store
 from store.base import Store
 from store.state import connect
@@ -33,15 +33,8 @@ class Context:
     def open(cls, config: Config, clock: Callable[[], float] = time.time) -> "Context":
         rules = load_rules(config.alerts.rules_file)
         standards = Standards.load(config.alerts.standards_dir)
-        chosen = {}
-        for site in config.sites:
-            try:
-                chosen[site.id] = standards.for_site(site)
-            except ConfigError as exc:
-                # Name the file the site came from, not the standards folder.
-                raise ConfigError(config.site_sources.get(site.id, config.path), exc.key, exc.message) from None
         return cls(config, rules, standards, open_store(config), connect(config.database_path),
-                   clock, chosen)
+                   clock, standards.for_sites(config))
 
     def now(self) -> int:
         return int(self.clock())

@@ -60,7 +60,7 @@ class Runs:
             if limit is not None:
                 last.limit = limit
             if status == "over" and value is not None:
-                last.peak = _worse(last.peak, value, limit)
+                last.peak = worse(last.peak, value, limit)
             if detail:
                 last.detail.update(detail)
             return
@@ -70,7 +70,8 @@ class Runs:
         self._last[key] = finding
 
 
-def _worse(old: float | None, new: float, limit: Limit | None) -> float:
+def worse(old: float | None, new: float, limit: Limit | None) -> float:
+    """The value further over its limit (pH: further outside its range)."""
     if old is None:
         return new
     if limit is not None and limit.low is not None:  # pH: furthest from the range

@@ -12,7 +12,7 @@ from dataclasses import asdict
 
 from maintenance import work_orders
 
-from .findings import Finding
+from .findings import Finding, worse
 from .mail import Mail
 
 log = logging.getLogger("wastewatch.alerts")
@@ -71,8 +71,7 @@ class Lifecycle:
         if finding.at >= alert["last_seen"]:
             old = json.loads(alert["detail"])
             old.update(detail)
-            peak = finding.peak if alert["peak"] is None else (
-                alert["peak"] if finding.peak is None else _worse(alert["peak"], finding.peak, finding))
+            peak = alert["peak"] if finding.peak is None else worse(alert["peak"], finding.peak, finding.limit)
             db.execute("UPDATE alerts SET last_seen = ?, value = ?, peak = ?, clear_since = NULL, detail = ? "
                        "WHERE id = ?", (finding.at, finding.value, peak, json.dumps(old, ensure_ascii=False),
                                         alert["id"]))
@@ -96,13 +95,6 @@ class Lifecycle:
             self.mail.alert(alert, "reminder", now)
             self.ctx.db.execute("UPDATE alerts SET notified_at = ? WHERE id = ?", (now, alert["id"]))
             self.result.reminders += 1
-
-
-def _worse(old: float, new: float, finding: Finding) -> float:
-    limit = finding.limit
-    if limit is not None and limit.low is not None:
-        return max(old, new, key=lambda v: max(v - limit.high, limit.low - v))
-    return max(old, new)
 
 
 def open_alert(db, site_id: str, rule: str, metric: str):

@@ -203,6 +203,16 @@ class Standards:
             reason = f"排污许可：{site.permit.reason}"
         return SiteStandard(site, std, grade, reason)
 
+    def for_sites(self, config) -> dict[str, "SiteStandard"]:
+        """Every site's standard; a mistake names the file the site came from."""
+        chosen = {}
+        for site in config.sites:
+            try:
+                chosen[site.id] = self.for_site(site)
+            except ConfigError as exc:
+                raise ConfigError(config.site_sources.get(site.id, config.path), exc.key, exc.message) from None
+        return chosen
+
     def unverified(self) -> list[str]:
         """One line per provisional value, for the start-up announcement."""
         lines = []

@@ -11,16 +11,8 @@ def summary(config: Config) -> str:
     from alerts.standards import Standards
     rules = load_rules(config.alerts.rules_file)
     standards = Standards.load(config.alerts.standards_dir)
-    grades = Counter()
-    for site in config.sites:
-        try:
-            chosen = standards.for_site(site)
-        except Exception as exc:  # a ConfigError about one site: name the file it came from
-            from config import ConfigError
-            if isinstance(exc, ConfigError):
-                raise ConfigError(config.site_sources.get(site.id, config.path), exc.key, exc.message) from None
-            raise
-        grades[(chosen.standard.id, chosen.grade, chosen.grade_label)] += 1
+    grades = Counter((chosen.standard.id, chosen.grade, chosen.grade_label)
+                     for chosen in standards.for_sites(config).values())
     unverified = len(standards.unverified()) + len(rules.unverified())
     sites = config.sites
     towns = Counter(site.town for site in sites)
