@@ -92,7 +92,7 @@ class DayCloser:
                 volume = round(mean * 24, 3) if enough else None
                 status = "invalid" if volume is None else ("over" if volume > capacity else "clear")
                 if volume is not None:
-                    runs.add("hydraulic_overload", "flow", status, start, value=volume, limit_m3d=capacity,
+                    runs.add("hydraulic_overload", "flow", status, start, value=volume, unit="m³", limit_m3d=capacity,
                              capacity_m3d=site.capacity_m3d, factor=rules.hydraulic_overload.factor, **extra)
                 rows.append((site.id, day.isoformat(), "hydraulic_overload", "flow", volume, capacity, len(values),
                              expected, status, "{}", now))

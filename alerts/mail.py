@@ -106,9 +106,8 @@ class Mail:
         rule = self.ctx.rules.rule(alert["rule"])
         detail = Detail(json.loads(alert["detail"]))
         limit = detail.get("limit")
-        unit = METRICS[alert["metric"]].unit if alert["metric"] in METRICS else ""
-        if alert["rule"] == "hydraulic_overload":
-            unit = "m³"  # the value is the day's volume, not a flow rate
+        # A rule whose value is not the metric itself (a day's volume of flow) names its unit.
+        unit = detail["unit"] or (METRICS[alert["metric"]].unit if alert["metric"] in METRICS else "")
         return {
             "site": site,
             "contractor": self.ctx.config.contractor_by_id.get(site.contractor),

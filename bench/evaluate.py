@@ -15,9 +15,11 @@ Prints one JSON line. Usage: .venv/bin/python bench/evaluate.py [--sites N] [--e
 """
 
 import argparse
+import dataclasses
 import json
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -154,13 +156,11 @@ def main() -> None:
         now = int(time.time()) // STEP * STEP - 2 * STEP
         readings = fill(config, now)
         # Timed on a copy: the latency run below needs the store as it was.
-        import shutil
         copy = Path(tmp) / "copy"
         copy.mkdir()
         shutil.copy(config.database_path, copy / "wastewatch.db")
-        copied = load_config(path)
-        object.__setattr__(copied, "file", copied.file.model_copy(update={
-            "store": copied.file.store.model_copy(update={"path": copy / "wastewatch.db"})}))
+        copied = dataclasses.replace(config, file=config.file.model_copy(update={
+            "store": config.file.store.model_copy(update={"path": copy / "wastewatch.db"})}))
         cold, steady, closes = cycles(copied, now, args.cycles)
         waits = latency(path, config, broker, mail, args.events)
         mail.stop()

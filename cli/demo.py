@@ -23,6 +23,7 @@ from config import load_config
 from config.loader import SHIPPED
 from ingest.broker import BrokerError, PrivateBroker, free_port, port_open
 from ingest.client import Ingestor
+from ingest.service import sleep_unless_stopped
 from ingest.topics import readings_topic
 from store import open_store
 from store.state import connect
@@ -164,15 +165,6 @@ def _start_afresh(data_dir: Path) -> None:
     print(f"demo: starting afresh (the previous demo's data in {data_dir} removed)")
 
 
-def _sleep(stop: threading.Event, seconds: float) -> bool:
-    """Like stop.wait(seconds) without holding the event's lock, which the Ctrl-C handler
-    (running on this thread) takes to set it."""
-    deadline = time.monotonic() + seconds
-    while not stop.is_set() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return stop.is_set()
-
-
 def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> None:
     # Warnings only from the service: the demo prints its own lines.
     logging.basicConfig(level=logging.ERROR, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -209,7 +201,7 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
           f"config {config.path}; Ctrl-C stops")
     started = time.monotonic()
     try:
-        while not _sleep(stop, 5):
+        while not sleep_unless_stopped(stop, 5):
             open_alerts = state.execute("SELECT COUNT(*) FROM alerts WHERE state != 'resolved'").fetchone()[0]
             orders = state.execute("SELECT COUNT(*) FROM work_orders").fetchone()[0]
             print(f"demo: simulated {datetime.fromtimestamp(clock(), config.tz):%m-%d %H:%M} | "

@@ -23,11 +23,21 @@ def serve(config: Config, stop: threading.Event) -> None:
     if alerts:
         alerts.start()
     try:
-        # Poll rather than stop.wait(): the SIGTERM handler calls stop.set(), and a signal
-        # landing while this thread is inside wait() holding the event's lock deadlocks.
-        while not stop.is_set():
-            time.sleep(0.2)
+        while not sleep_unless_stopped(stop, 3600):
+            pass
     finally:
         if alerts:
             alerts.stop()
         ingestor.stop()
+
+
+def sleep_unless_stopped(stop: threading.Event, seconds: float) -> bool:
+    """stop.wait(seconds) for the main thread: True once stopped.
+
+    It polls instead of waiting on the event, because the signal handler that sets the event
+    runs on this same thread, and a signal landing inside wait(), while the event's lock is
+    held, deadlocks."""
+    deadline = time.monotonic() + seconds
+    while not stop.is_set() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return stop.is_set()
