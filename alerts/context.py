@@ -28,6 +28,7 @@ class Context:
     db: sqlite3.Connection
     clock: Callable[[], float] = time.time
     _site_standards: dict = field(default_factory=dict)
+    _notices: object = None
 
     @classmethod
     def open(cls, config: Config, clock: Callable[[], float] = time.time) -> "Context":
@@ -41,6 +42,15 @@ class Context:
 
     def standard(self, site_id: str) -> SiteStandard:
         return self._site_standards[site_id]
+
+    @property
+    def notices(self):
+        """Work-order emails (maintenance/notices.py), made on first use: they sign links."""
+        if self._notices is None:
+            from maintenance.notices import Notices
+
+            self._notices = Notices(self)
+        return self._notices
 
     def unverified(self) -> list[str]:
         return self.standards.unverified() + self.rules.unverified()

@@ -68,7 +68,7 @@ class DayCloser:
         measured = [m for m in standard.controlled() if m in site.metrics]
         for metric in measured + (["flow"] if "flow" in site.metrics else []):
             expected = 86400 // site.metric(metric).interval_s
-            values = self._valid(site, metric, start, end)
+            values = self._valid(site, metric, start, end, lifecycle.windows)
             enough = len(values) >= rules.daily_exceedance.min_valid_fraction * expected
             mean = sum(values) / len(values) if values else None
             if metric in measured and rules.daily_exceedance.enabled:
@@ -112,11 +112,13 @@ class DayCloser:
                        (site.id, day.isoformat(), count, now))
             lifecycle.apply(runs.findings, now)
 
-    def _valid(self, site: Site, metric: str, start: int, end: int) -> list[float]:
-        """Valid samples of the day, leaving out spans a stuck-value alert marked suspect."""
-        suspect = self.ctx.db.execute(
+    def _valid(self, site: Site, metric: str, start: int, end: int, windows) -> list[float]:
+        """Valid samples of the day, leaving out spans a stuck-value alert marked suspect and
+        maintenance windows (their readings count as flag M)."""
+        suspect = [(s["since"], s["last_seen"] + 1) for s in self.ctx.db.execute(
             "SELECT since, last_seen FROM alerts WHERE site_id = ? AND rule = 'stuck_value' AND metric = ? "
-            "AND since < ? AND last_seen >= ?", (site.id, metric, end, start)).fetchall()
+            "AND since < ? AND last_seen >= ?", (site.id, metric, end, start))]
+        suspect += windows.spans(site.id, start, end)
         return [r.value for r in self.ctx.store.read_range(site.id, metric, start, end)
                 if valid_value(site, metric, r.value, r.flag)
-                and not any(s["since"] <= r.ts <= s["last_seen"] for s in suspect)]
+                and not any(a <= r.ts < b for a, b in suspect)]

@@ -102,6 +102,10 @@ class Evaluator:
             readings = self.ctx.store.scan(site.id, metric, watermark + 1, now + 1)
             if not readings:
                 continue
+            spans = lifecycle.windows.spans(site.id, readings[0][0], readings[-1][0] + 1)
+            if spans:  # readings inside a maintenance window count as flag M
+                readings = [(ts, v, "M" if f == "N" and any(a <= ts < b for a, b in spans) else f)
+                            for ts, v, f in readings]
             self._readings(site, metric, readings, state, runs, limits)
             changed[metric] = (readings[-1][0], state)
         comms = states.get("", (now, {"first_seen": now}))

@@ -11,6 +11,7 @@ import logging
 from dataclasses import asdict
 
 from maintenance import work_orders
+from maintenance.windows import Windows
 
 from .findings import Finding, worse
 from .mail import Mail
@@ -23,6 +24,7 @@ class Lifecycle:
     def __init__(self, ctx, result):
         self.ctx, self.result = ctx, result
         self.mail = Mail(ctx)
+        self.windows = Windows(ctx.db)
 
     def apply(self, findings: list[Finding], now: int) -> None:
         for finding in findings:
@@ -30,8 +32,10 @@ class Lifecycle:
             alert = open_alert(self.ctx.db, finding.site_id, finding.rule, finding.metric)
             if finding.status == "over":
                 alert = self._over(alert, finding, rule, now)
-                if rule.work_order_after_s is not None and finding.at - alert["since"] >= rule.work_order_after_s:
-                    order = work_orders.open_for_alert(self.ctx, self.mail, alert, rule.work_order_kind, now)
+                # Inside a maintenance window the condition is planned: no work order for it.
+                if (rule.work_order_after_s is not None and finding.at - alert["since"] >= rule.work_order_after_s
+                        and not self.windows.covering(finding.site_id, finding.at)):
+                    order = work_orders.for_alert(self.ctx, alert, rule.work_order_kind, now)
                     if order:
                         self.result.work_orders.append(order)
             elif alert is None or finding.at < alert["last_seen"]:
@@ -60,11 +64,17 @@ class Lifecycle:
                 (finding.site_id, finding.rule, finding.metric, rule.kind, rule.severity, now,
                  finding.since, finding.at, finding.value, finding.peak, json.dumps(detail, ensure_ascii=False)))
             alert_id = cursor.lastrowid
-            transition(db, alert_id, None, "firing", self.mail.describe(finding), RULE_ACTOR, now)
+            window = self.windows.covering(finding.site_id, finding.at)
+            reason = self.mail.describe(finding)
+            if window:
+                reason += f" (inside maintenance window {window.id}, {window.kind}: recorded, not emailed)"
+                db.execute("UPDATE alerts SET muted_by = ? WHERE id = ?", (window.id, alert_id))
+            transition(db, alert_id, None, "firing", reason, RULE_ACTOR, now)
             alert = get_alert(db, alert_id)
-            thread = self.mail.alert(alert, "alert", now)
-            db.execute("UPDATE alerts SET thread_id = ?, notified_at = ? WHERE id = ?", (thread, now, alert_id))
-            alert = get_alert(db, alert_id)
+            if not window:
+                alert = self._notify(alert, now)
+                if rule.work_order_after_s is not None:
+                    work_orders.attach_alert(self.ctx, alert, now)  # a fault with an order already
             self.result.opened.append(alert)
             log.info("alert %d opened: %s %s %s", alert_id, finding.site_id, finding.rule, finding.metric)
             return alert
@@ -75,14 +85,25 @@ class Lifecycle:
             db.execute("UPDATE alerts SET last_seen = ?, value = ?, peak = ?, clear_since = NULL, detail = ? "
                        "WHERE id = ?", (finding.at, finding.value, peak, json.dumps(old, ensure_ascii=False),
                                         alert["id"]))
+            if alert["notified_at"] is None and not self.windows.covering(finding.site_id, finding.at):
+                # Opened inside a maintenance window and still there after it: now it is news.
+                self._notify(get_alert(db, alert["id"]), now)
+                if rule.work_order_after_s is not None:
+                    work_orders.attach_alert(self.ctx, get_alert(db, alert["id"]), now)
         return get_alert(db, alert["id"])
+
+    def _notify(self, alert, now: int):
+        thread = self.mail.alert(alert, "alert", now)
+        self.ctx.db.execute("UPDATE alerts SET thread_id = ?, notified_at = ? WHERE id = ?", (thread, now, alert["id"]))
+        return get_alert(self.ctx.db, alert["id"])
 
     def resolve(self, alert, now: int, reason: str, actor: str) -> None:
         db = self.ctx.db
         db.execute("UPDATE alerts SET state = 'resolved', resolved_at = ? WHERE id = ?", (now, alert["id"]))
         transition(db, alert["id"], alert["state"], "resolved", reason, actor, now)
         resolved = get_alert(db, alert["id"])
-        self.mail.alert(resolved, "resolved", now, reason=reason)
+        if alert["notified_at"] is not None:  # nobody was told it began (a maintenance window)
+            self.mail.alert(resolved, "resolved", now, reason=reason)
         self.result.resolved.append(resolved)
         log.info("alert %d resolved: %s", alert["id"], reason)
 

@@ -1,6 +1,7 @@
-"""Alert and work-order emails: the context every template gets, rendered and queued.
+"""Alert emails: the context every template gets, rendered and queued (work-order emails build
+on it in maintenance/notices.py).
 
-One base name per kind (`alert`, `alert-reminder`, `alert-resolved`, `work-order`), three
+One base name per kind (`alert`, `alert-reminder`, `alert-resolved`), three
 templates each (`-subject.txt`, `-body.txt`, `-body.html`) per locale, all rendered by
 `messages.make_message` from the same context keys: site, alert, rule, limit, reading,
 work_order. Follow-ups on one incident reply in its thread.
@@ -30,7 +31,10 @@ KINDS = {"exceedance": ("超标", "exceedance"), "operations": ("运行异常", 
 SEVERITIES = {"info": ("提示", "info"), "warning": ("警告", "warning"), "critical": ("严重", "critical")}
 WORK_ORDER_KINDS = {"fault_repair": ("故障维修", "fault repair"),
                     "exceedance_investigation": ("超标原因调查", "exceedance investigation"),
-                    "comms_restore": ("通信恢复", "communications restore")}
+                    "comms_restore": ("通信恢复", "communications restore"),
+                    "routine_inspection": ("例行巡检", "routine inspection"),
+                    "effluent_sampling": ("人工采样", "effluent sampling"),
+                    "operator_request": ("监管派单", "operator request")}
 # What to do next, per rule: the part of the email an operator acts on.
 NEXT_STEPS = {
     "sample_exceedance": ("核查工艺运行与加药情况，必要时人工取样复核；若持续超标将形成日均值超标并派发工单。",
@@ -135,22 +139,6 @@ class Mail:
         message = make_message(name, self.locale, ctx, to=site.operators, sender=self.ctx.config.smtp.sender,
                                thread=alert["thread_id"], idstring=f"alert{alert['id']}.{kind}")
         outbox.enqueue(self.ctx.db, name, f"alert:{alert['id']}", site.operators, message, now)
-        return message["Message-ID"]
-
-    def work_order(self, order, alert, now: int) -> str:
-        ctx = self.context(alert)
-        contractor = ctx["contractor"]
-        ctx["work_order"] = {**dict(order), "kind_label": self._pick(WORK_ORDER_KINDS[order["kind"]]),
-                             "acknowledge_by_local": self.local(order["acknowledge_by"]),
-                             "repair_by_local": self.local(order["repair_by"]),
-                             "opened_local": self.local(order["opened_at"])}
-        ctx["deadlines"] = {"citation": self.ctx.rules.work_orders.citation,
-                            "verified": self.ctx.rules.work_orders.verified}
-        to = [contractor.email]
-        message = make_message("work-order", self.locale, ctx, to=to, cc=ctx["site"].operators,
-                               sender=self.ctx.config.smtp.sender, idstring=f"wo.{order['id']}")
-        outbox.enqueue(self.ctx.db, "work-order", f"work_order:{order['id']}", to + list(ctx["site"].operators),
-                       message, now)
         return message["Message-ID"]
 
 

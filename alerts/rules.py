@@ -4,18 +4,22 @@ Every rule carries its parameters, severity, citation and `verified` marker. Whi
 exceedances, operations or data-quality problems is a property of the rule, not of the data.
 """
 
+import re
 import tomllib
+from datetime import date
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from config import ConfigError
 from config.loader import _as_config_error
 from config.schema import MetricName
 
 Severity = Literal["info", "warning", "critical"]
-WorkOrderKind = Literal["fault_repair", "exceedance_investigation", "comms_restore"]
+WorkOrderKind = Literal["fault_repair", "exceedance_investigation", "comms_restore", "routine_inspection",
+                        "effluent_sampling", "operator_request"]
+RoutineKind = Literal["routine_inspection", "effluent_sampling"]
 
 
 class Rule(BaseModel):
@@ -78,13 +82,74 @@ class Notifications(BaseModel):
     renotify_after_s: int = Field(14400, ge=60)
 
 
-class WorkOrderDeadlines(BaseModel):
+class _Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
-    acknowledge_within_h: float = Field(24, gt=0)
-    repair_within_h: float = Field(72, gt=0)
-    investigation_within_h: float = Field(168, gt=0)
-    citation: str
+
+
+class Deadline(_Strict):
+    """How long a contractor has for one kind of order at sites of at least a given size."""
+
+    kind: WorkOrderKind
+    min_capacity_m3d: float = Field(0, ge=0)
+    acknowledge_within_h: float = Field(gt=0)
+    repair_within_h: float = Field(gt=0)
+
+
+class WorkOrderRules(_Strict):
+    deadlines: list[Deadline] = Field(min_length=1)
+    # A reminder goes to the contractor at this fraction of each deadline.
+    reminder_at: float = Field(0.75, gt=0, lt=1)
+    # A closed order whose fault comes back within this long is reopened, not duplicated.
+    reopen_within_s: int = Field(7 * 86400, ge=0)
+    # An exceedance or comms order is verified only after this long back in range (or reporting).
+    verify_hold_s: int = Field(86400, ge=0)
+    # A stop outside any planned window longer than this is reported to the bureau.
+    unplanned_stop_report_after_s: int = Field(86400, ge=3600)
+    # Local time of the contractors' daily digest.
+    digest_at: str = Field("08:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    citation: str = Field(min_length=1)
     verified: bool
+
+    def deadline(self, kind: str, capacity_m3d: float) -> Deadline:
+        bands = [d for d in self.deadlines if d.kind == kind and d.min_capacity_m3d <= capacity_m3d]
+        if not bands:
+            raise LookupError(f"rules.toml [work_orders] has no deadline for {kind} at {capacity_m3d:g} m³/d")
+        return max(bands, key=lambda d: d.min_capacity_m3d)
+
+
+_EVERY = re.compile(r"^([1-9][0-9]*)(d|mo)$")
+
+
+def _every(text: str) -> str:
+    match = _EVERY.match(text)
+    if not match or (match[2] == "mo" and 12 % int(match[1])):
+        raise ValueError(f"{text!r} is not a period; use days such as '7d' or months that divide a year "
+                         "('1mo', '2mo', '3mo', '4mo', '6mo', '12mo')")
+    return text
+
+
+class Schedule(_Strict):
+    """A routine visit every `every` at sites of at least `min_capacity_m3d` (the largest band wins)."""
+
+    kind: RoutineKind
+    min_capacity_m3d: float = Field(0, ge=0)
+    every: Annotated[str, AfterValidator(_every)]
+    open_ahead_days: int = Field(ge=0, le=366)
+
+
+class Inspections(_Strict):
+    enabled: bool = True
+    # Day periods count from this date (a Monday: weekly visits are due by Sunday night);
+    # month periods count from January.
+    anchor: date = date(2026, 1, 5)
+    schedule: list[Schedule]
+    checklist: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
+    citation: str = Field(min_length=1)
+    verified: bool
+
+    def for_site(self, kind: str, capacity_m3d: float) -> Schedule | None:
+        bands = [s for s in self.schedule if s.kind == kind and s.min_capacity_m3d <= capacity_m3d]
+        return max(bands, key=lambda s: s.min_capacity_m3d) if bands else None
 
 
 class Rules(BaseModel):
@@ -99,7 +164,8 @@ class Rules(BaseModel):
     stuck_value: StuckValue
     out_of_range: OutOfRange
     notifications: Notifications = Notifications()
-    work_orders: WorkOrderDeadlines
+    work_orders: WorkOrderRules
+    inspections: Inspections
 
     def rule(self, name: str) -> Rule:
         return getattr(self, name)
@@ -108,8 +174,10 @@ class Rules(BaseModel):
         return [n for n, f in type(self).model_fields.items() if isinstance(getattr(self, n), Rule)]
 
     def unverified(self) -> list[str]:
-        return [f"rules: {name} ({self.rule(name).citation})" for name in self.names()
-                if not self.rule(name).verified]
+        return ([f"rules: {name} ({self.rule(name).citation})" for name in self.names()
+                 if not self.rule(name).verified]
+                + [f"rules: {name} ({part.citation})" for name, part in
+                   (("work_orders", self.work_orders), ("inspections", self.inspections)) if not part.verified])
 
 
 def load_rules(path: Path) -> Rules:

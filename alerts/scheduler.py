@@ -1,4 +1,5 @@
-"""The alerting jobs on APScheduler 3.x: evaluation, day close and the outbox sender.
+"""The scheduled jobs on APScheduler 3.x: evaluation, day close, the work-order sweep and the
+outbox sender.
 
 Each job has its own database connections, since APScheduler runs jobs on pool threads; a job
 never overlaps itself (max_instances 1), and after downtime a missed run happens once, not once
@@ -14,6 +15,7 @@ from typing import Callable
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from config import Config
+from maintenance.sla import Sweep, SweepResult
 from store.state import connect
 
 from .context import Context
@@ -29,6 +31,8 @@ class AlertService:
         self.config = config
         self.evaluate_ctx = Context.open(config, clock)
         self.day_ctx = Context.open(config, clock)
+        self.sweep_ctx = Context.open(config, clock)
+        self.sweeper = Sweep(self.sweep_ctx)
         self.outbox_db = connect(config.database_path)
         # The outbox runs on the real clock: retry back-off is about the real mail server.
         self.sender = Sender(config, self.outbox_db)
@@ -48,6 +52,8 @@ class AlertService:
         self.scheduler.add_job(self.evaluate, "interval", seconds=cfg.check_interval_s, id="evaluate", next_run_time=now)
         self.scheduler.add_job(self.close_days, "interval", seconds=cfg.day_close_interval_s, id="day-close",
                                next_run_time=now)
+        self.scheduler.add_job(self.sweep, "interval", seconds=cfg.sla_interval_s, id="work-orders",
+                               next_run_time=now)
         self.scheduler.add_job(self.send, "interval", seconds=cfg.outbox_interval_s, id="outbox", next_run_time=now)
         self.scheduler.start()
         log.info("alerts: checking %d sites every %d s; days close every %d s; SMTP %s:%d",
@@ -65,6 +71,18 @@ class AlertService:
         started = time.monotonic()
         result = self.closer.run(self.day_ctx.now())
         self._report("day close", result, time.monotonic() - started)
+        return result
+
+    def sweep(self) -> SweepResult:
+        started = time.monotonic()
+        result = self.sweeper.run(self.sweep_ctx.now())
+        log.log(logging.WARNING if result.failed else logging.INFO,
+                "work-order sweep in %.2f s: %d reminders, %d escalations, %d routine orders, %d stop reports, "
+                "%d digests%s", time.monotonic() - started, result.reminders, result.escalations,
+                len(result.routine), result.stop_reports, result.digests,
+                f", failed: {', '.join(result.failed)}" if result.failed else "")
+        if result.changed() and self.scheduler.running:
+            self.scheduler.modify_job("outbox", next_run_time=datetime.now(self.config.tz))
         return result
 
     def send(self) -> None:
@@ -86,4 +104,5 @@ class AlertService:
             self.scheduler.shutdown(wait=True)
         self.evaluate_ctx.close()
         self.day_ctx.close()
+        self.sweep_ctx.close()
         self.outbox_db.close()

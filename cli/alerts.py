@@ -1,4 +1,4 @@
-"""`wastewatch check | alerts | outbox | workorders`: operators' commands on alert state."""
+"""`wastewatch check | alerts | outbox`: operators' commands on alert state."""
 
 import getpass
 import json
@@ -13,11 +13,12 @@ from alerts.lifecycle import Lifecycle, get_alert, transition
 from alerts.outbox import Sender, retry
 from config import Config
 from maintenance import work_orders
+from maintenance.sla import Sweep
 from store.state import connect, transaction
 
 
 class CommandError(Exception):
-    """An operator's mistake on an alert, email or work order, said in one sentence."""
+    """An operator's mistake on an alert, email, work order or window, said in one sentence."""
 
 
 def add_commands(command) -> None:
@@ -46,16 +47,6 @@ def add_commands(command) -> None:
     _cmd(out, "send", outbox_send, "send every due email now, once")
     _cmd(out, "retry", outbox_retry, "queue a failed email again").add_argument("id", type=int)
 
-    wo = command("workorders", None, "work orders for contractors", config=False).add_subparsers(
-        title="workorders commands")
-    _cmd(wo, "list", workorders_list, "work orders, overdue first").add_argument(
-        "--state", choices=["open", "closed", "all"], default="open")
-    _cmd(wo, "show", workorders_show, "one work order with its history").add_argument("id")
-    close = _cmd(wo, "close", workorders_close, "close a work order with a note")
-    close.add_argument("id")
-    close.add_argument("--note", required=True)
-    close.add_argument("--by", default=getpass.getuser())
-
 
 def _cmd(sub, name, handler, text):
     parser = sub.add_parser(name, help=text, description=text)
@@ -80,6 +71,7 @@ def check_once(args, config: Config, when) -> None:
         now = ctx.now()
         result = Evaluator(ctx).run(now)
         daily = DayCloser(ctx).run(now)
+        sweep = Sweep(ctx).run(now)
         queued = ctx.db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
     finally:
         ctx.close()
@@ -92,7 +84,12 @@ def check_once(args, config: Config, when) -> None:
             print(f"resolved alert {alert['id']}: {alert['site_id']} {alert['rule']} {alert['metric']}".rstrip())
         for order in part.work_orders:
             print(f"opened   work order {order['id']}: {order['summary']}")
-    failed = result.failed_sites + daily.failed_sites
+    for order in sweep.routine:
+        print(f"opened   work order {order['id']}: {order['summary']}")
+    if sweep.reminders or sweep.escalations or sweep.stop_reports or sweep.digests:
+        print(f"work orders: {sweep.reminders} reminders, {sweep.escalations} escalations, "
+              f"{sweep.stop_reports} unplanned-stop reports, {sweep.digests} digests")
+    failed = result.failed_sites + daily.failed_sites + sweep.failed
     if failed:
         print(f"failed sites (see the log): {', '.join(sorted(set(failed)))}")
     print(f"{result.reminders} reminders; {queued} emails waiting in the outbox")
@@ -120,7 +117,7 @@ def alerts_show(args, config: Config, when) -> None:
         print(f"{key}: {_local(config, alert[key])}")
     print(f"value: {alert['value']}  peak: {alert['peak']}")
     print(f"detail: {json.dumps(json.loads(alert['detail']), ensure_ascii=False)}")
-    order = db.execute("SELECT id, state FROM work_orders WHERE alert_id = ?", (alert["id"],)).fetchone()
+    order = work_orders.linked_order(db, alert["id"])
     if order:
         print(f"work order: {order['id']} ({order['state']})")
     print("history:")
@@ -181,40 +178,6 @@ def outbox_retry(args, config: Config, when) -> None:
     if not retry(connect(config.database_path), args.id):
         raise CommandError(f"email {args.id} is not a failed email")
     print(f"email {args.id} queued again")
-
-
-def workorders_list(args, config: Config, when) -> None:
-    db = connect(config.database_path)
-    rows = work_orders.listing(db, None if args.state == "all" else args.state)
-    now = int(datetime.now().timestamp())
-    print(f"{len(rows)} work orders ({args.state})")
-    for o in rows:
-        overdue = " OVERDUE" if o["state"] != "closed" and o["repair_by"] < now else ""
-        print(f"{o['id']} {o['state']:<7} {o['site_id']:<12} {o['kind']:<25} repair by "
-              f"{_local(config, o['repair_by'])}{overdue} | {o['summary']}")
-
-
-def workorders_show(args, config: Config, when) -> None:
-    db = connect(config.database_path)
-    order = work_orders.get(db, args.id)
-    if order is None:
-        raise CommandError(f"no work order {args.id}")
-    for key in ("id", "site_id", "kind", "origin", "priority", "contractor", "alert_id", "state", "summary"):
-        print(f"{key}: {order[key]}")
-    for key in ("opened_at", "acknowledge_by", "repair_by", "closed_at"):
-        print(f"{key}: {_local(config, order[key])}")
-    print("history:")
-    for t in work_orders.transitions(db, args.id):
-        print(f"  {_local(config, t['at'])} {t['old_state'] or '-'} → {t['new_state']} by {t['actor']}: {t['note']}")
-
-
-def workorders_close(args, config: Config, when) -> None:
-    db = connect(config.database_path)
-    try:
-        work_orders.close(db, args.id, args.note, args.by, int(datetime.now().timestamp()))
-    except (LookupError, ValueError) as exc:
-        raise CommandError(str(exc)) from None
-    print(f"work order {args.id} closed by {args.by}")
 
 
 def _alert(db, alert_id: int):

@@ -16,6 +16,7 @@ from config import Config, ConfigError, load_config
 from ingest.broker import BrokerError
 
 from .alerts import CommandError, add_commands
+from .workorders import add_commands as add_workorder_commands
 
 
 class UsageError(Exception):
@@ -81,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     rejections.add_argument("--limit", type=int, default=20)
 
     add_commands(command)
+    add_workorder_commands(command)
 
     demo = command("demo", _demo, "run the ingestor and a simulated fleet on embedded defaults", config=False)
     demo.add_argument("--duration", type=float, help="seconds to run (default: until Ctrl-C)")

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from .schema import ConfigFile, Contractor, Site
 
 # Keys that may instead be given as "<key>_file": the secret is then the file's content.
-SECRET_KEYS = {("mqtt",): "password", ("smtp",): "password"}
+SECRET_KEYS = {("mqtt",): "password", ("smtp",): "password", ("web",): "secret_key"}
 SITE_CSV_COLUMNS = (
     "id", "name", "town", "village", "capacity_m3d", "receiving_water",
     "key_control_area", "catering", "contractor", "operators", "metrics",
@@ -65,6 +65,14 @@ class Config:
     @property
     def smtp(self):
         return self.file.smtp
+
+    @property
+    def bureau(self):
+        return self.file.bureau
+
+    @property
+    def web(self):
+        return self.file.web
 
     @property
     def contractors(self) -> list[Contractor]:

@@ -145,6 +145,8 @@ class AlertsConfig(Section):
     check_interval_s: int = Field(60, ge=1, le=86400)
     day_close_interval_s: int = Field(600, ge=1, le=86400)
     outbox_interval_s: int = Field(10, ge=1, le=3600)
+    # Work-order reminders, escalations, routine orders and the daily digest.
+    sla_interval_s: int = Field(60, ge=1, le=3600)
     # None: the rules and standards shipped in config/ (rules.toml, standards/).
     rules_file: PathValue | None = None
     standards_dir: PathValue | None = None
@@ -164,6 +166,33 @@ class SMTPConfig(Section):
     retry_max_s: int = Field(3600, ge=1)
 
 
+class BureauConfig(Section):
+    """The county bureau (生态环境局) that supervises: missed deadlines and unplanned stops go here."""
+
+    name: str = "县生态环境局"
+    emails: list[Email] = []
+
+
+class WebConfig(Section):
+    """The contractors' work-order pages, served by `wastewatch serve`."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    # The address contractors' phones reach (behind a reverse proxy with TLS, in production);
+    # None: http://host:port.
+    base_url: Annotated[str, Field(pattern=r"^https?://[^\s/]+(/[^\s]*)?$")] | None = None
+    # Signs the links in work-order emails. None: a random key kept in the data folder.
+    secret_key: Annotated[str, Field(min_length=16)] | None = None
+    link_valid_h: int = Field(7 * 24, ge=1, le=90 * 24)
+    max_photo_mb: float = Field(10, gt=0, le=100)
+    max_photos: int = Field(6, ge=0, le=50)
+
+    @property
+    def url(self) -> str:
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
 class ConfigFile(Section):
     service: ServiceConfig = ServiceConfig()
     mqtt: MQTTConfig = MQTTConfig()
@@ -172,5 +201,7 @@ class ConfigFile(Section):
     inventory: InventoryConfig = InventoryConfig()
     alerts: AlertsConfig = AlertsConfig()
     smtp: SMTPConfig = SMTPConfig()
+    bureau: BureauConfig = BureauConfig()
+    web: WebConfig = WebConfig()
     contractors: list[Contractor] = []
     sites: list[Site] = []

@@ -1,66 +1,249 @@
-"""Work orders for contractors: opened from alerts, closed with a note.
+"""Work orders: the county's 问题销号 loop, from a problem found to an operator crossing it off.
 
-This is the first part of the county's 问题销号 loop; acknowledgement, verification, reminders
-and escalation come with the work-order issue. Ids are `WO-YYYYMM-NNNN`, numbered per local
-month of opening.
+open → acknowledged (contractor 接单) → resolved (contractor reports done) → closed (operator
+verifies, 销号); reopened when verification fails or the same fault comes back within
+`reopen_within_s` of closing; cancelled by an operator with a reason. Every change is a row in
+`work_order_transitions`; nothing is deleted. An order in play for a site and fault absorbs
+the fault's new alerts instead of opening a second order.
+
+Every function here runs inside the caller's transaction (`store.state.transaction`) and queues
+its emails in the outbox within it, so an order, its transitions and its emails commit together.
+Ids are `WO-YYYYMM-NNNN`, numbered per local month of opening.
 """
 
+import json
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from store.state import transaction
-
+ACTIVE = ("open", "acknowledged", "reopened")  # waiting on the contractor
+IN_PLAY = ACTIVE + ("resolved",)  # not yet closed or cancelled
+MOVES = {  # action: (states it is allowed from, state it leads to)
+    "acknowledge": (("open", "reopened"), "acknowledged"),
+    "done": (ACTIVE, "resolved"),
+    "verify": (("resolved",), "closed"),
+    "reopen": (("resolved", "closed"), "reopened"),
+    "cancel": (IN_PLAY, "cancelled"),
+}
 PRIORITY = {"critical": "high", "warning": "normal", "info": "low"}
+ROUTINE = ("routine_inspection", "effluent_sampling")
+# Orders for these rules are closed only after the readings have been back for verify_hold_s.
+VERIFIED_RULES = ("daily_exceedance", "sample_exceedance", "comms_loss")
+# SQL for "past a deadline the contractor still owes".
+OVERDUE = ("(state IN ('open', 'acknowledged', 'reopened') AND (repair_by <= :now "
+           "OR (state != 'acknowledged' AND acknowledge_by <= :now)))")
 
 
-def open_for_alert(ctx, mail, alert, kind: str, now: int):
-    """Open the work order for an alert, unless it has one. Returns the new order or None."""
-    db = ctx.db
-    if db.execute("SELECT 1 FROM work_orders WHERE alert_id = ?", (alert["id"],)).fetchone():
-        return None
-    site = ctx.config.site_by_id[alert["site_id"]]
-    deadlines = ctx.rules.work_orders
-    repair_h = deadlines.investigation_within_h if kind == "exceedance_investigation" else deadlines.repair_within_h
-    order_id = _next_id(db, now, ctx.config.tz)
-    summary = mail.describe_alert(alert)
-    db.execute(
+class WorkOrderError(Exception):
+    """An action the order's state or checks do not allow; the message is one sentence."""
+
+
+def open_order(ctx, site_id: str, kind: str, origin: str, summary: str, now: int, actor: str, *,
+               priority: str = "normal", alert=None, due_at: int | None = None, note: str = ""):
+    site = ctx.config.site_by_id[site_id]
+    deadline = ctx.rules.work_orders.deadline(kind, site.capacity_m3d)
+    repair_by = due_at if due_at is not None else now + int(deadline.repair_within_h * 3600)
+    acknowledge_by = min(now + int(deadline.acknowledge_within_h * 3600), repair_by)
+    order_id = _next_id(ctx.db, now, ctx.config.tz)
+    fault = f"{alert['rule']}:{alert['metric']}" if alert is not None else ""
+    ctx.db.execute(
         "INSERT INTO work_orders (id, site_id, kind, origin, priority, contractor, alert_id, state, summary, "
-        "opened_at, acknowledge_by, repair_by) VALUES (?, ?, ?, 'alert', ?, ?, ?, 'open', ?, ?, ?, ?)",
-        (order_id, site.id, kind, PRIORITY[alert["severity"]], site.contractor, alert["id"], summary, now,
-         now + int(deadlines.acknowledge_within_h * 3600), now + int(repair_h * 3600)))
-    _transition(db, order_id, None, "open", f"opened for alert {alert['id']}: {summary}", "rules", now)
-    order = get(db, order_id)
-    thread = mail.work_order(order, alert, now)
-    db.execute("UPDATE work_orders SET thread_id = ? WHERE id = ?", (thread, order_id))
-    return get(db, order_id)
+        "opened_at, acknowledge_by, repair_by, fault, due_at, deadlines_from) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)",
+        (order_id, site_id, kind, origin, priority, site.contractor, alert["id"] if alert is not None else None,
+         summary, now, acknowledge_by, repair_by, fault, due_at, now))
+    transition(ctx.db, order_id, None, "open", note or summary, actor, now)
+    if alert is not None:
+        link_alert(ctx.db, order_id, alert["id"], now)
+    thread = ctx.notices.order(get(ctx.db, order_id), "opened", now)
+    ctx.db.execute("UPDATE work_orders SET thread_id = ? WHERE id = ?", (thread, order_id))
+    return get(ctx.db, order_id)
 
 
-def close(db, order_id: str, note: str, actor: str, now: int) -> None:
-    with transaction(db):
-        order = get(db, order_id)
-        if order is None:
-            raise LookupError(f"no work order {order_id}")
-        if order["state"] == "closed":
-            raise ValueError(f"work order {order_id} is already closed")
-        db.execute("UPDATE work_orders SET state = 'closed', closed_at = ? WHERE id = ?", (now, order_id))
-        _transition(db, order_id, order["state"], "closed", note, actor, now)
+def for_alert(ctx, alert, kind: str, now: int):
+    """The alert's condition lasted long enough for a work order: join the fault's order in
+    play, reopen one closed recently, or open a new one. Returns a new order, or None."""
+    if linked_order(ctx.db, alert["id"]) is not None or attach_alert(ctx, alert, now):
+        return None
+    summary = ctx.notices.describe_alert(alert)
+    return open_order(ctx, alert["site_id"], kind, "alert", summary, now, "rules",
+                      priority=PRIORITY[alert["severity"]], alert=alert,
+                      note=f"opened for alert {alert['id']}: {summary}")
+
+
+def attach_alert(ctx, alert, now: int) -> bool:
+    """A new alert for a fault that already has an order: the order in play absorbs it, or a
+    closed one reopens if the fault recurred within reopen_within_s. True if attached."""
+    fault = f"{alert['rule']}:{alert['metric']}"
+    db = ctx.db
+    order = db.execute(f"SELECT * FROM work_orders WHERE site_id = ? AND fault = ? AND state IN {IN_PLAY} "
+                       "ORDER BY opened_at DESC LIMIT 1", (alert["site_id"], fault)).fetchone()
+    if order is not None:
+        link_alert(db, order["id"], alert["id"], now)
+        transition(db, order["id"], order["state"], order["state"], f"absorbed alert {alert['id']} (same fault)",
+                   "rules", now)
+        return True
+    order = db.execute("SELECT * FROM work_orders WHERE site_id = ? AND fault = ? AND state = 'closed' "
+                       "AND closed_at >= ? ORDER BY closed_at DESC LIMIT 1",
+                       (alert["site_id"], fault, now - ctx.rules.work_orders.reopen_within_s)).fetchone()
+    if order is None:
+        return False
+    link_alert(db, order["id"], alert["id"], now)
+    reopen(ctx, order["id"], "rules", f"fault recurred within {ctx.rules.work_orders.reopen_within_s // 3600} h "
+                                      f"of closing: alert {alert['id']}", now)
+    return True
+
+
+def acknowledge(ctx, order_id: str, actor: str, note: str, now: int):
+    order = _move(ctx, order_id, "acknowledge", actor, note, now, acknowledged_at=now)
+    _retire_links(ctx.db, order_id, ("acknowledge",), now)
+    return order
+
+
+def done(ctx, order_id: str, actor: str, note: str, now: int, visited_at: int | None = None,
+         checklist: dict | None = None):
+    """The contractor reports the work done; routine orders record the visit and checklist."""
+    order = get_or_fail(ctx.db, order_id)
+    if order["kind"] in ROUTINE:
+        visited_at = visited_at if visited_at is not None else now
+        if visited_at > now:
+            raise WorkOrderError("the visit time is in the future")
+    order = _move(ctx, order_id, "done", actor, note, now, resolved_at=now, visited_at=visited_at,
+                  checklist=json.dumps(checklist, ensure_ascii=False) if checklist is not None else None,
+                  acknowledged_at=order["acknowledged_at"] or now)
+    _retire_links(ctx.db, order_id, ("acknowledge", "done"), now)
+    ctx.notices.update(order, "resolved", note, actor, now)
+    return order
+
+
+def verify(ctx, order_id: str, actor: str, note: str, now: int):
+    """销号: the operator crosses the order off, if the readings say the fault is gone."""
+    order = get_or_fail(ctx.db, order_id)
+    check = verification(ctx, order, now)
+    if order["state"] == "resolved" and not check.ok:
+        raise WorkOrderError(f"work order {order_id} cannot be closed yet: {'; '.join(check.problems)}")
+    order = _move(ctx, order_id, "verify", actor, "; ".join(filter(None, [note, check.summary()])), now,
+                  closed_at=now)
+    ctx.notices.update(order, "closed", note, actor, now)
+    return order
+
+
+def reopen(ctx, order_id: str, actor: str, note: str, now: int):
+    """Verification failed or the fault came back: the contractor gets fresh deadlines and links."""
+    order = get_or_fail(ctx.db, order_id)
+    site = ctx.config.site_by_id[order["site_id"]]
+    deadline = ctx.rules.work_orders.deadline(order["kind"], site.capacity_m3d)
+    repair_by = now + int(deadline.repair_within_h * 3600)
+    order = _move(ctx, order_id, "reopen", actor, note, now, deadlines_from=now,
+                  acknowledge_by=min(now + int(deadline.acknowledge_within_h * 3600), repair_by),
+                  repair_by=repair_by, acknowledged_at=None, resolved_at=None, closed_at=None,
+                  ack_reminded_at=None, repair_reminded_at=None, ack_escalated_at=None, repair_escalated_at=None)
+    ctx.notices.order(order, "reopened", now, note=note)
+    return order
+
+
+def cancel(ctx, order_id: str, actor: str, reason: str, now: int):
+    if not reason.strip():
+        raise WorkOrderError("cancelling a work order needs a reason")
+    order = _move(ctx, order_id, "cancel", actor, reason, now, cancelled_at=now)
+    _retire_links(ctx.db, order_id, ("acknowledge", "done"), now)
+    ctx.notices.update(order, "cancelled", reason, actor, now)
+    return order
+
+
+def assign(ctx, order_id: str, contractor: str, actor: str, note: str, now: int):
+    """Hand the order to another contractor: the old links stop working, the new one gets its own."""
+    order = get_or_fail(ctx.db, order_id)
+    if contractor not in ctx.config.contractor_by_id:
+        raise WorkOrderError(f"unknown contractor {contractor!r}; known: {', '.join(ctx.config.contractor_by_id)}")
+    if order["state"] not in IN_PLAY:
+        raise WorkOrderError(f"work order {order_id} is {order['state']}; only an order in play can be reassigned")
+    if order["contractor"] == contractor:
+        raise WorkOrderError(f"work order {order_id} is already assigned to {contractor}")
+    ctx.db.execute("UPDATE work_orders SET contractor = ? WHERE id = ?", (contractor, order_id))
+    transition(ctx.db, order_id, order["state"], order["state"],
+               f"assigned from {order['contractor']} to {contractor}" + (f": {note}" if note else ""), actor, now)
+    _retire_links(ctx.db, order_id, ("acknowledge", "done"), now)
+    order = get(ctx.db, order_id)
+    ctx.notices.order(order, "assigned", now, note=note)
+    return order
+
+
+@dataclass
+class Verification:
+    """What the readings say about an order's fault, shown to the operator before 销号."""
+
+    ok: bool = True
+    checked: bool = False  # False: this kind of order has no readings check
+    facts: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if not self.checked:
+            return ""
+        return "verification: " + "; ".join(self.problems or self.facts)
+
+
+def verification(ctx, order, now: int) -> Verification:
+    """For exceedance and comms orders: every linked alert resolved, its condition clear (the
+    rules' own judgement, in reading time) for verify_hold_s, and the site reporting."""
+    result = Verification()
+    rule = order["fault"].partition(":")[0]
+    if rule not in VERIFIED_RULES:
+        return result
+    result.checked = True
+    hold = ctx.rules.work_orders.verify_hold_s
+    db = ctx.db
+    alerts = db.execute("SELECT a.* FROM alerts a JOIN work_order_alerts l ON l.alert_id = a.id "
+                        "WHERE l.work_order_id = ? ORDER BY a.id", (order["id"],)).fetchall()
+    mail = ctx.notices
+    for alert in alerts:
+        if alert["state"] != "resolved":
+            result.problems.append(f"alert {alert['id']} ({alert['rule']} {alert['metric']}) is still {alert['state']}")
+            continue
+        clear = alert["clear_since"] if alert["clear_since"] is not None else alert["resolved_at"]
+        held = now - clear
+        text = (f"alert {alert['id']} ({alert['rule']} {alert['metric']}) clear since {mail.local(clear)}, "
+                f"{held / 3600:.1f} h of {hold / 3600:g} h")
+        (result.facts if held >= hold else result.problems).append(text)
+    silent = db.execute("SELECT since FROM alerts WHERE site_id = ? AND rule = 'comms_loss' AND state != 'resolved'",
+                        (order["site_id"],)).fetchone()
+    if silent is not None:
+        result.problems.append(f"the site has sent no data since {mail.local(silent['since'])}")
+    result.ok = not result.problems
+    return result
 
 
 def get(db, order_id: str):
     return db.execute("SELECT * FROM work_orders WHERE id = ?", (order_id,)).fetchone()
 
 
-def listing(db, state: str | None = None, site_id: str | None = None, limit: int = 100):
-    """Open orders past their repair deadline first, then newest first."""
-    where, args = [], []
-    if state:
-        where.append("state = ?")
-        args.append(state)
-    if site_id:
-        where.append("site_id = ?")
-        args.append(site_id)
-    sql = "SELECT * FROM work_orders" + (" WHERE " + " AND ".join(where) if where else "")
-    return db.execute(sql + " ORDER BY (state != 'closed') DESC, repair_by, opened_at DESC LIMIT ?",
-                      (*args, limit)).fetchall()
+def get_or_fail(db, order_id: str):
+    order = get(db, order_id)
+    if order is None:
+        raise WorkOrderError(f"no work order {order_id}")
+    return order
+
+
+def is_overdue(order, now: int) -> bool:
+    return order["state"] in ACTIVE and (order["repair_by"] <= now or (
+        order["state"] != "acknowledged" and order["acknowledge_by"] <= now))
+
+
+def listing(db, now: int, states: tuple[str, ...] = IN_PLAY, site_id: str | None = None,
+            contractor: str | None = None, overdue_only: bool = False, limit: int = 100):
+    """Overdue orders first (earliest deadline first), then the rest by deadline."""
+    where = [f"state IN ({','.join('?' * len(states))})"]
+    args: list = list(states)
+    for column, value in (("site_id", site_id), ("contractor", contractor)):
+        if value:
+            where.append(f"{column} = ?")
+            args.append(value)
+    if overdue_only:
+        where.append(OVERDUE.replace(":now", "?").replace(":now", "?"))
+    sql = (f"SELECT *, {OVERDUE.replace(':now', '?')} AS overdue FROM work_orders WHERE {' AND '.join(where)} "
+           "ORDER BY overdue DESC, repair_by, id LIMIT ?")
+    overdue_args = [now, now]
+    return db.execute(sql, [*overdue_args, *args, *(overdue_args if overdue_only else []), limit]).fetchall()
 
 
 def transitions(db, order_id: str):
@@ -68,13 +251,52 @@ def transitions(db, order_id: str):
                       (order_id,)).fetchall()
 
 
+def linked_alerts(db, order_id: str):
+    return db.execute("SELECT a.* FROM alerts a JOIN work_order_alerts l ON l.alert_id = a.id "
+                      "WHERE l.work_order_id = ? ORDER BY a.id", (order_id,)).fetchall()
+
+
+def linked_order(db, alert_id: int):
+    return db.execute("SELECT o.* FROM work_orders o JOIN work_order_alerts l ON l.work_order_id = o.id "
+                      "WHERE l.alert_id = ? ORDER BY o.opened_at DESC LIMIT 1", (alert_id,)).fetchone()
+
+
+def attachments(db, order_id: str):
+    return db.execute("SELECT * FROM work_order_attachments WHERE work_order_id = ? ORDER BY id",
+                      (order_id,)).fetchall()
+
+
+def link_alert(db, order_id: str, alert_id: int, now: int) -> None:
+    db.execute("INSERT OR IGNORE INTO work_order_alerts (work_order_id, alert_id, linked_at) VALUES (?, ?, ?)",
+               (order_id, alert_id, now))
+
+
+def transition(db, order_id: str, old: str | None, new: str, note: str, actor: str, at: int) -> None:
+    db.execute("INSERT INTO work_order_transitions (work_order_id, old_state, new_state, note, actor, at) "
+               "VALUES (?, ?, ?, ?, ?, ?)", (order_id, old, new, note, actor, at))
+
+
+def _move(ctx, order_id: str, action: str, actor: str, note: str, now: int, **updates):
+    order = get_or_fail(ctx.db, order_id)
+    allowed, new = MOVES[action]
+    if order["state"] not in allowed:
+        raise WorkOrderError(f"work order {order_id} is {order['state']}; {action} needs it to be "
+                             f"{' or '.join(allowed)}")
+    updates["state"] = new
+    ctx.db.execute(f"UPDATE work_orders SET {', '.join(f'{k} = ?' for k in updates)} WHERE id = ?",
+                   (*updates.values(), order_id))
+    transition(ctx.db, order_id, order["state"], new, note, actor, now)
+    return get(ctx.db, order_id)
+
+
+def _retire_links(db, order_id: str, actions: tuple[str, ...], now: int) -> None:
+    from web.links import retire  # links belong to the pages; orders only retire them
+
+    retire(db, order_id, actions, now)
+
+
 def _next_id(db, now: int, tz) -> str:
     prefix = datetime.fromtimestamp(now, tz).strftime("WO-%Y%m-")
     row = db.execute("SELECT MAX(id) FROM work_orders WHERE id LIKE ?", (prefix + "%",)).fetchone()
     number = int(row[0][len(prefix):]) + 1 if row[0] else 1
     return f"{prefix}{number:04d}"
-
-
-def _transition(db, order_id: str, old: str | None, new: str, note: str, actor: str, at: int) -> None:
-    db.execute("INSERT INTO work_order_transitions (work_order_id, old_state, new_state, note, actor, at) "
-               "VALUES (?, ?, ?, ?, ?, ?)", (order_id, old, new, note, actor, at))

@@ -29,7 +29,9 @@ CREATE TABLE IF NOT EXISTS alerts (
     clear_since INTEGER,             -- first reading time the condition was clear, if it is
     resolved_at INTEGER,
     notified_at INTEGER,
-    thread_id TEXT                   -- Message-ID of the first email: replies thread under it
+    thread_id TEXT,                  -- Message-ID of the first email: replies thread under it
+    muted_by INTEGER,                -- maintenance window it opened in: recorded, not emailed
+    bureau_notified_at INTEGER       -- an unplanned stop reported to the bureau
 );
 -- One open alert per (site, rule, metric): the database says so, not the code.
 CREATE UNIQUE INDEX IF NOT EXISTS alerts_one_open ON alerts (site_id, rule, metric)
@@ -84,18 +86,30 @@ CREATE TABLE IF NOT EXISTS day_results (
 CREATE TABLE IF NOT EXISTS work_orders (
     id TEXT PRIMARY KEY,             -- WO-YYYYMM-NNNN
     site_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    origin TEXT NOT NULL,
+    kind TEXT NOT NULL,              -- fault_repair, exceedance_investigation, comms_restore, ...
+    origin TEXT NOT NULL,            -- alert, schedule or manual
     priority TEXT NOT NULL,
     contractor TEXT NOT NULL,
-    alert_id INTEGER REFERENCES alerts (id),
-    state TEXT NOT NULL,
+    alert_id INTEGER REFERENCES alerts (id),  -- the alert that opened it; others: work_order_alerts
+    state TEXT NOT NULL,             -- open, acknowledged, resolved, closed, reopened, cancelled
     summary TEXT NOT NULL,
     opened_at INTEGER NOT NULL,
     acknowledge_by INTEGER NOT NULL,
     repair_by INTEGER NOT NULL,
     closed_at INTEGER,
-    thread_id TEXT
+    thread_id TEXT,
+    fault TEXT NOT NULL DEFAULT '',  -- rule:metric of its alert: the same fault joins or reopens it
+    due_at INTEGER,                  -- routine orders: end of the period the visit is due in
+    deadlines_from INTEGER,          -- when the deadlines started: opening, or the last reopening
+    acknowledged_at INTEGER,
+    resolved_at INTEGER,
+    cancelled_at INTEGER,
+    visited_at INTEGER,              -- routine orders: when the contractor says they were there
+    checklist TEXT,                  -- routine orders: JSON {question: answer}
+    ack_reminded_at INTEGER,         -- each reminder and escalation happens once per deadline
+    repair_reminded_at INTEGER,
+    ack_escalated_at INTEGER,
+    repair_escalated_at INTEGER
 );
 CREATE UNIQUE INDEX IF NOT EXISTS work_orders_one_per_alert ON work_orders (alert_id)
     WHERE alert_id IS NOT NULL;
@@ -107,6 +121,55 @@ CREATE TABLE IF NOT EXISTS work_order_transitions (
     note TEXT NOT NULL,
     actor TEXT NOT NULL,
     at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS work_order_transitions_order ON work_order_transitions (work_order_id);
+-- Alerts a work order covers: the one that opened it and any that it absorbed later.
+CREATE TABLE IF NOT EXISTS work_order_alerts (
+    work_order_id TEXT NOT NULL REFERENCES work_orders (id),
+    alert_id INTEGER NOT NULL REFERENCES alerts (id),
+    linked_at INTEGER NOT NULL,
+    PRIMARY KEY (work_order_id, alert_id)
+);
+CREATE INDEX IF NOT EXISTS work_order_alerts_alert ON work_order_alerts (alert_id);
+CREATE TABLE IF NOT EXISTS work_order_attachments (
+    id INTEGER PRIMARY KEY,
+    work_order_id TEXT NOT NULL REFERENCES work_orders (id),
+    path TEXT NOT NULL,              -- relative to the data folder
+    original_name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    uploaded_at INTEGER NOT NULL
+);
+-- Every signed link that went out by email: one order, one action, used at most once.
+CREATE TABLE IF NOT EXISTS work_order_links (
+    nonce TEXT PRIMARY KEY,
+    work_order_id TEXT NOT NULL REFERENCES work_orders (id),
+    action TEXT NOT NULL,            -- acknowledge or done
+    issued_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS maintenance_windows (
+    id INTEGER PRIMARY KEY,
+    site_id TEXT NOT NULL,
+    kind TEXT NOT NULL,              -- planned_stop, maintenance or calibration
+    starts_at INTEGER NOT NULL,
+    ends_at INTEGER,                 -- NULL: until someone ends it
+    reason TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    ended_by TEXT
+);
+CREATE INDEX IF NOT EXISTS maintenance_windows_site ON maintenance_windows (site_id, starts_at);
+-- Daily digests already sent, per contractor and local day.
+CREATE TABLE IF NOT EXISTS digests (
+    contractor TEXT NOT NULL,
+    day TEXT NOT NULL,
+    orders INTEGER NOT NULL,
+    sent_at INTEGER NOT NULL,
+    PRIMARY KEY (contractor, day)
 );
 
 CREATE TABLE IF NOT EXISTS outbox (
@@ -139,8 +202,34 @@ def connect(path: str | Path) -> sqlite3.Connection:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
     db.execute("PRAGMA foreign_keys=ON")
-    db.executescript(SCHEMA)
+    _add_columns(db)
+    db.executescript(SCHEMA + INDEXES)
     return db
+
+
+# Indexes on columns a database from an earlier version gains in _add_columns.
+INDEXES = """
+-- The SLA sweep and every listing look only at orders still in play, by deadline.
+CREATE INDEX IF NOT EXISTS work_orders_state ON work_orders (state, repair_by);
+CREATE INDEX IF NOT EXISTS work_orders_fault ON work_orders (site_id, fault);
+CREATE UNIQUE INDEX IF NOT EXISTS work_orders_one_per_due ON work_orders (site_id, kind, due_at)
+    WHERE due_at IS NOT NULL;
+"""
+
+
+def _add_columns(db: sqlite3.Connection) -> None:
+    """Bring a database written by an earlier version up to SCHEMA: new columns are added
+    (with their defaults), nothing is dropped or rewritten."""
+    for table in ("alerts", "work_orders"):
+        have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if not have:
+            continue  # a new database: SCHEMA creates it whole
+        body = SCHEMA[SCHEMA.index(f"CREATE TABLE IF NOT EXISTS {table} ("):]
+        body = body[body.index("(") + 1:body.index("\n);")]
+        for line in body.splitlines():
+            words = line.split("--")[0].strip().rstrip(",").split()
+            if words and words[0] not in have and words[0].isidentifier() and words[0].upper() not in ("PRIMARY", "UNIQUE"):
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {' '.join(words)}")
 
 
 class transaction:

@@ -80,8 +80,10 @@ def test_the_work_order_email_goes_to_the_contractor_with_id_and_deadline(plant,
     assert message["To"] == "dispatch@qingyuan.example.cn" and message["Cc"] == "operator@tqhb.example.cn"
     assert str(message["Subject"]) == f"[工单 {order['id']}] 城厢镇 城厢镇禾林村污水处理站：故障维修，2026-10-15 00:01 前完成"
     text = message.get_body(("plain",)).get_content()
-    assert "天全县清源环保运维有限公司：" in text and "响应期限：2026-10-13 00:01 前接单" in text
-    assert "设备状态：报警" in text
+    assert "天全县清源环保运维有限公司：" in text and "接单期限：2026-10-13 00:01" in text
+    assert "完成期限：2026-10-15 00:01" in text and "设备状态：报警" in text
+    # Links the contractor acts from: one to acknowledge, one to report done.
+    assert f"/wo/{order['id']}/acknowledge?t=" in text and f"/wo/{order['id']}/done?t=" in text
 
 
 def test_english_is_available(write_config, mail):

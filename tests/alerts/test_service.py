@@ -47,7 +47,7 @@ def test_check_prints_what_opened_and_alerts_can_be_acknowledged_and_resolved(wr
     assert run("alerts", "show", "99").stderr == "wastewatch: no alert 99; see 'wastewatch alerts list'\n"
 
 
-def test_work_orders_can_be_listed_shown_and_closed(write_config, tmp_path):
+def test_an_operator_takes_a_work_order_through_its_life_from_the_command_line(write_config, tmp_path):
     path = write_config()
     csv = tmp_path / "pump.csv"
     csv.write_text("site,metric,ts,value\nhelin,pump_state,2026-10-12T08:00:00+08:00,4\n")
@@ -58,11 +58,25 @@ def test_work_orders_can_be_listed_shown_and_closed(write_config, tmp_path):
     assert "opened   work order WO-202610-0001" in run("check", "--at", "2026-10-12T08:01").stdout
     listed = run("workorders", "list").stdout
     assert "WO-202610-0001 open" in listed and "fault_repair" in listed
-    assert run("workorders", "close", "WO-202610-0001", "--note", "更换浮球开关", "--by", "李师傅").returncode == 0
+    assert run("workorders", "ack", "WO-202610-0001", "--by", "李师傅").returncode == 0
+    done = run("workorders", "done", "WO-202610-0001", "--note", "更换浮球开关", "--by", "李师傅")
+    assert done.stdout == "work order WO-202610-0001 reported done by 李师傅; an operator verifies it next\n"
+    assert run("workorders", "verify", "WO-202610-0001", "--by", "王科长").returncode == 0
     shown = run("workorders", "show", "WO-202610-0001").stdout
-    assert "state: closed" in shown and "open → closed by 李师傅: 更换浮球开关" in shown
-    closed_twice = run("workorders", "close", "WO-202610-0001", "--note", "x")
-    assert closed_twice.stderr == "wastewatch: work order WO-202610-0001 is already closed\n"
+    assert "state: closed" in shown and "acknowledged → resolved by 李师傅: 更换浮球开关" in shown
+    assert "resolved → closed by 王科长" in shown
+    closed_twice = run("workorders", "verify", "WO-202610-0001")
+    assert closed_twice.stderr == "wastewatch: work order WO-202610-0001 is closed; verify needs it to be resolved\n"
+    assert run("workorders", "reopen", "WO-202610-0001", "--note", "泵又报警", "--by", "王科长").returncode == 0
+    assert "WO-202610-0001 reopened" in run("workorders", "list", "--state", "reopened").stdout
+    no_reason = run("workorders", "cancel", "WO-202610-0001", "--note", " ")
+    assert no_reason.stderr == "wastewatch: cancelling a work order needs a reason\n"
+    assert run("workorders", "assign", "WO-202610-0001", "--contractor", "nobody").stderr.startswith(
+        "wastewatch: unknown contractor 'nobody'; known: ")
+    new = run("workorders", "new", "--site", "helin", "--summary", "清理格栅", "--by", "王科长")
+    assert new.stdout.startswith("work order WO-") and " opened for qingyuan, due " in new.stdout
+    assert run("workorders", "show", "WO-209901-0001").stderr == (
+        "wastewatch: no work order WO-209901-0001; see 'wastewatch workorders list'\n")
 
 
 def test_email_queued_while_smtp_is_down_is_delivered_once_after_a_restart(write_config, broker, publisher,

@@ -1,0 +1,98 @@
+"""Planned stops and maintenance windows (计划停运、检修窗口) per site.
+
+Readings inside a window count as flag M: they are kept as received (the raw flag is never
+rewritten, domain §5) and read as M by the rules and reports, so a window registered after
+the fact still applies. Alerts whose condition falls inside a window are recorded but not
+emailed, and open no work order. Every window stays in the table; ending one sets its end.
+"""
+
+from dataclasses import dataclass
+
+from store.state import transaction
+
+KINDS = ("planned_stop", "maintenance", "calibration")
+LABELS = {"planned_stop": ("计划停运", "planned stop"), "maintenance": ("检修", "maintenance"),
+          "calibration": ("校准", "calibration")}
+
+
+@dataclass(frozen=True)
+class Window:
+    id: int
+    site_id: str
+    kind: str
+    starts_at: int
+    ends_at: int | None
+    reason: str
+
+    def covers(self, ts: int) -> bool:
+        return self.starts_at <= ts and (self.ends_at is None or ts < self.ends_at)
+
+
+class Windows:
+    """The windows of every site, loaded once per scheduler run (they change rarely)."""
+
+    def __init__(self, db):
+        self.by_site: dict[str, list[Window]] = {}
+        for row in db.execute("SELECT id, site_id, kind, starts_at, ends_at, reason FROM maintenance_windows "
+                              "ORDER BY starts_at"):
+            self.by_site.setdefault(row["site_id"], []).append(Window(*row))
+
+    def covering(self, site_id: str, ts: int) -> Window | None:
+        for window in self.by_site.get(site_id, ()):
+            if window.covers(ts):
+                return window
+        return None
+
+    def spans(self, site_id: str, start: int, end: int) -> list[tuple[int, int]]:
+        """[from, until) of each window overlapping [start, end)."""
+        far = 2 ** 62
+        return [(w.starts_at, w.ends_at or far) for w in self.by_site.get(site_id, ())
+                if w.starts_at < end and (w.ends_at is None or w.ends_at > start)]
+
+
+def add(db, site_id: str, kind: str, starts_at: int, ends_at: int | None, reason: str, actor: str, now: int) -> int:
+    if kind not in KINDS:
+        raise ValueError(f"unknown window kind {kind!r}; allowed: {', '.join(KINDS)}")
+    if ends_at is not None and ends_at <= starts_at:
+        raise ValueError("a window must end after it starts")
+    if not reason.strip():
+        raise ValueError("a window needs a reason")
+    with transaction(db):
+        window_id = db.execute(
+            "INSERT INTO maintenance_windows (site_id, kind, starts_at, ends_at, reason, created_by, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", (site_id, kind, starts_at, ends_at, reason, actor, now)).lastrowid
+        _rejudge(db, site_id, starts_at, ends_at)
+    return window_id
+
+
+def end(db, window_id: int, actor: str, now: int) -> int:
+    """End a window now (or keep its earlier end); returns the end time."""
+    with transaction(db):
+        row = db.execute("SELECT * FROM maintenance_windows WHERE id = ?", (window_id,)).fetchone()
+        if row is None:
+            raise LookupError(f"no maintenance window {window_id}")
+        if row["ends_at"] is not None and row["ends_at"] <= now:
+            raise ValueError(f"maintenance window {window_id} already ended")
+        ends_at = max(now, row["starts_at"] + 1)
+        db.execute("UPDATE maintenance_windows SET ends_at = ?, ended_by = ? WHERE id = ?", (ends_at, actor, window_id))
+        _rejudge(db, row["site_id"], row["starts_at"], row["ends_at"])
+    return ends_at
+
+
+def listing(db, site_id: str | None = None, active_at: int | None = None):
+    where, args = [], []
+    if site_id:
+        where.append("site_id = ?")
+        args.append(site_id)
+    if active_at is not None:
+        where.append("starts_at <= ? AND (ends_at IS NULL OR ends_at > ?)")
+        args += [active_at, active_at]
+    sql = "SELECT * FROM maintenance_windows" + (" WHERE " + " AND ".join(where) if where else "")
+    return db.execute(sql + " ORDER BY starts_at DESC, id DESC", args).fetchall()
+
+
+def _rejudge(db, site_id: str, starts_at: int, ends_at: int | None) -> None:
+    """Closed days a window touches are judged again by the next day close: their valid
+    samples changed. (Day keys are local dates; a day either side covers any time zone.)"""
+    db.execute("DELETE FROM day_checks WHERE site_id = ? AND day >= date(?, 'unixepoch', '-1 day') "
+               "AND (? IS NULL OR day <= date(?, 'unixepoch', '+1 day'))", (site_id, starts_at, ends_at, ends_at))
