@@ -14,6 +14,7 @@ from pathlib import Path
 
 from config import Config, ConfigError, load_config
 from ingest.broker import BrokerError
+from web import WebError
 
 from .alerts import CommandError, add_commands
 from .workorders import add_commands as add_workorder_commands
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.handler(args) or 0
-    except (ConfigError, UsageError, BrokerError, CommandError) as exc:
+    except (ConfigError, UsageError, BrokerError, CommandError, WebError) as exc:
         print(f"wastewatch: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, UsageError) else 1
     except KeyboardInterrupt:

@@ -1,4 +1,5 @@
-"""`wastewatch serve`: the ingestor and the alerting jobs until a stop is asked for."""
+"""`wastewatch serve`: the ingestor, the scheduled jobs and the work-order pages until a stop is
+asked for."""
 
 import logging
 import threading
@@ -6,6 +7,7 @@ import time
 
 from alerts.scheduler import AlertService
 from config import Config
+from web.server import WebServer
 
 from .client import Ingestor
 
@@ -15,20 +17,27 @@ log = logging.getLogger("wastewatch")
 def serve(config: Config, stop: threading.Event) -> None:
     # First: a mistake in the rules or standards stops us before connecting.
     alerts = AlertService(config) if config.alerts.enabled else None
+    web = WebServer(config) if config.web.enabled and config.alerts.enabled else None
     ingestor = Ingestor(config)
     log.info("ingesting %s/sites/+/readings from %s:%s into %s for %d sites",
              config.mqtt.topic_prefix, config.mqtt.host, config.mqtt.port,
              config.database_path, len(config.sites))
-    ingestor.start()
-    if alerts:
-        alerts.start()
+    if web:
+        web.start()
+        log.info("work-order pages on http://%s:%d (links point to %s)", config.web.host, config.web.port,
+                 config.web.url)
     try:
+        ingestor.start()
+        if alerts:
+            alerts.start()
         while not sleep_unless_stopped(stop, 3600):
             pass
     finally:
         if alerts:
             alerts.stop()
         ingestor.stop()
+        if web:
+            web.stop()
 
 
 def sleep_unless_stopped(stop: threading.Event, seconds: float) -> bool:

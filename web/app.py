@@ -1,0 +1,196 @@
+"""The contractors' pages (Starlette): a signed link from a work-order email opens a small form
+to acknowledge the order or report it done, with a note and photos.
+
+No accounts: the link is the credential. It is checked on every request (signature, order,
+action, expiry, not yet used) and spent in the same transaction as the action, so a second
+submit, another order's link or a changed character gets an error page instead. Database
+work runs on the event loop thread: SQLite calls here take milliseconds, and one thread
+means one connection used by one thread at a time.
+"""
+
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from alerts.context import Context
+from alerts.mail import WORK_ORDER_KINDS
+from config import Config
+from maintenance import work_orders
+from maintenance.notices import STATES
+from store.state import transaction
+
+from . import links as signed
+from .text import TEXT
+from .uploads import UploadError, read_photo, store
+
+log = logging.getLogger("wastewatch.web")
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATUS = {"missing": 400, "tampered": 400, "unknown": 400, "wrong_order": 400, "wrong_action": 400,
+          "expired": 410, "used": 409, "state": 409, "no_order": 404}
+ALLOWED = {"acknowledge": work_orders.MOVES["acknowledge"][0], "done": work_orders.MOVES["done"][0]}
+
+
+class Problem(Exception):
+    """Something to tell the contractor: a key into TEXT and its values."""
+
+    def __init__(self, key: str, status: int = 400, **values):
+        super().__init__(key)
+        self.key, self.status, self.values = key, status, values
+
+
+def create_app(config: Config, ctx: Context) -> Starlette:
+    """The app on a context of its own (the caller closes it): its database connection is used
+    only by the server's event loop."""
+    pages = Pages(config, ctx)
+    return Starlette(routes=[
+        Route("/wo/{order_id}/{action:str}", pages.order, methods=["GET", "POST"]),
+        Route("/healthz", lambda request: PlainTextResponse("ok")),
+    ])
+
+
+class Pages:
+    def __init__(self, config: Config, ctx: Context):
+        self.config, self.ctx = config, ctx
+        self.links = signed.Links(config)
+        self.templates = Jinja2Templates(directory=TEMPLATES)
+        web = config.web
+        self.max_photo_bytes = int(web.max_photo_mb * 1024 * 1024)
+        # The whole form: every photo at its largest plus room for the text fields.
+        self.max_body = web.max_photos * self.max_photo_bytes + 256 * 1024
+
+    async def order(self, request: Request):
+        locale = request.query_params.get("lang") or self.config.service.locale
+        locale = locale if locale in TEXT else "zh-CN"
+        t = TEXT[locale]
+        order_id, action = request.path_params["order_id"], request.path_params["action"]
+        try:
+            if action not in signed.ACTIONS:
+                raise Problem("no_order", 404)
+            if request.method == "POST":
+                return await self._submit(request, order_id, action, locale)
+            token = request.query_params.get("t", "")
+            order = self._check(order_id, action, token)
+            return self._form(request, order, action, token, locale)
+        except Problem as problem:
+            message = t[f"err_{problem.key}"].format(**problem.values)
+            log.info("work-order page %s %s refused: %s", order_id, action, problem.key)
+            return self.templates.TemplateResponse(request, "error.html", {"t": t, "locale": locale,
+                                                                           "message": message},
+                                                   status_code=problem.status)
+
+    def _check(self, order_id: str, action: str, token: str):
+        if not token:
+            raise Problem("missing")
+        db = self.ctx.db
+        try:
+            self.links.check(db, order_id, action, token, self.ctx.now())
+        except signed.LinkError as exc:
+            raise Problem(exc.reason, STATUS[exc.reason]) from None
+        order = work_orders.get(db, order_id)
+        if order["state"] not in ALLOWED[action]:
+            raise Problem("state", 409, state=self._state_label(order))
+        return order
+
+    def _state_label(self, order) -> str:
+        return STATES[order["state"]][0 if self.ctx.notices.zh else 1]
+
+    def _context(self, order, action: str, locale: str) -> dict:
+        zh = locale == "zh-CN"
+        local = self.ctx.notices.local
+        return {"t": TEXT[locale], "locale": locale, "action": action, "order": order,
+                "site": self.config.site_by_id[order["site_id"]],
+                "kind_label": WORK_ORDER_KINDS[order["kind"]][0 if zh else 1],
+                "state_label": STATES[order["state"]][0 if zh else 1],
+                "acknowledge_by": local(order["acknowledge_by"]), "repair_by": local(order["repair_by"]),
+                "overdue": work_orders.is_overdue(order, self.ctx.now())}
+
+    def _form(self, request, order, action, token, locale, problem: str = "", form: dict | None = None, status=200):
+        t = TEXT[locale]
+        now_local = datetime.fromtimestamp(self.ctx.now(), self.config.tz).strftime("%Y-%m-%dT%H:%M")
+        context = self._context(order, action, locale)
+        context.update(token=token, problem=problem, routine=order["kind"] in work_orders.ROUTINE,
+                       checklist=self.ctx.rules.inspections.checklist, max_photos=self.config.web.max_photos,
+                       photos_hint=t["photos_hint"].format(n=self.config.web.max_photos,
+                                                           mb=f"{self.config.web.max_photo_mb:g}"),
+                       form=form or {"name": "", "note": "", "visited": now_local, "answers": {}})
+        return self.templates.TemplateResponse(request, "order.html", context, status_code=status)
+
+    async def _submit(self, request: Request, order_id: str, action: str, locale: str):
+        t, web = TEXT[locale], self.config.web
+        length = request.headers.get("content-length")
+        if length is None or not length.isdigit() or int(length) > self.max_body:
+            raise Problem("too_large", 413, n=web.max_photos, mb=f"{web.max_photo_mb:g}")
+        async with request.form(max_files=web.max_photos + 1, max_fields=100) as form:
+            token = str(form.get("t", ""))
+            order = self._check(order_id, action, token)
+            answers = {int(k[1:]): str(v) for k, v in form.items() if k[:1] == "q" and k[1:].isdigit()}
+            fields = {"name": str(form.get("name", ""))[:40].strip(), "note": str(form.get("note", ""))[:4000].strip(),
+                      "visited": str(form.get("visited", "")), "answers": answers}
+            uploads = [f for f in form.getlist("photos") if hasattr(f, "read") and f.filename]
+            try:
+                if len(uploads) > web.max_photos:
+                    raise Problem("too_many", 400, n=web.max_photos)
+                photos = [await read_photo(f, self.max_photo_bytes) for f in uploads]
+                visited, checklist = self._routine_fields(order, action, fields)
+            except UploadError as exc:
+                problem = Problem("too_large", 413, n=web.max_photos, mb=f"{web.max_photo_mb:g}") \
+                    if exc.reason == "too_large" else Problem("not_image", 415, name=exc.name)
+                return self._form(request, order, action, token, locale, t[f"err_{problem.key}"].format(
+                    **problem.values), fields, problem.status)
+            except Problem as problem:
+                return self._form(request, order, action, token, locale, t[f"err_{problem.key}"].format(
+                    **problem.values), fields, problem.status)
+        try:
+            order = self._act(order, action, token, fields, photos, visited, checklist)
+        except signed.LinkError as exc:  # spent or expired between the form and the submit
+            raise Problem(exc.reason, STATUS[exc.reason]) from None
+        except work_orders.WorkOrderError:
+            raise Problem("state", 409, state=self._state_label(work_orders.get(self.ctx.db, order_id))) from None
+        message = t["acknowledged"] if action == "acknowledge" else t["reported"]
+        if photos:
+            message += " " + t["photos_saved"].format(n=len(photos))
+        context = self._context(order, action, locale)
+        context["message"] = message
+        return self.templates.TemplateResponse(request, "result.html", context)
+
+    def _routine_fields(self, order, action: str, fields: dict):
+        if action != "done" or order["kind"] not in work_orders.ROUTINE:
+            return None, None
+        try:
+            visited = int(datetime.fromisoformat(fields["visited"]).replace(tzinfo=self.config.tz).timestamp())
+        except ValueError:
+            raise Problem("visited") from None
+        if visited > self.ctx.now():
+            raise Problem("visited")
+        questions = self.ctx.rules.inspections.checklist
+        answers = fields["answers"]
+        if any(answers.get(i) not in ("yes", "no", "na") for i in range(len(questions))):
+            raise Problem("checklist")
+        return visited, {q: answers[i] for i, q in enumerate(questions)}
+
+    def _act(self, order, action: str, token: str, fields: dict, photos, visited, checklist):
+        ctx, now = self.ctx, self.ctx.now()
+        actor = order["contractor"] + (f"/{fields['name']}" if fields["name"] else "")
+        # Files first: a crash after writing them leaves a stray file, never a row without its file.
+        paths = [store(self.config.data_dir, order["id"], photo) for photo in photos]
+        with transaction(ctx.db) as db:
+            link = self.links.check(db, order["id"], action, token, now)
+            signed.use(db, link["nonce"], now)
+            for photo, path in zip(photos, paths):
+                db.execute("INSERT INTO work_order_attachments (work_order_id, path, original_name, content_type, "
+                           "bytes, sha256, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           (order["id"], path, photo.name, photo.content_type, len(photo.data), photo.sha256,
+                            actor, now))
+            note = fields["note"] + (f" ({len(photos)} photos)" if photos else "")
+            if action == "acknowledge":
+                order = work_orders.acknowledge(ctx, order["id"], actor, note, now)
+            else:
+                order = work_orders.done(ctx, order["id"], actor, note, now, visited_at=visited, checklist=checklist)
+        log.info("work order %s: %s by %s through its link (%d photos)", order["id"], action, actor, len(photos))
+        return order
