@@ -45,6 +45,8 @@ class Lifecycle:
             else:
                 clear_since = alert["clear_since"] if alert["clear_since"] is not None else finding.since
                 if finding.at - clear_since >= rule.clear_hold_s:
+                    # Kept: work-order verification counts its hold from here.
+                    self.ctx.db.execute("UPDATE alerts SET clear_since = ? WHERE id = ?", (clear_since, alert["id"]))
                     held = finding.at - clear_since
                     reason = (f"condition clear since {self.mail.local(clear_since)}"
                               + (f" ({held // 60} min, hold {rule.clear_hold_s // 60} min)" if rule.clear_hold_s else ""))

@@ -198,11 +198,11 @@ def verification(ctx, order, now: int) -> Verification:
     mail = ctx.notices
     for alert in alerts:
         if alert["state"] != "resolved":
-            result.problems.append(f"alert {alert['id']} ({alert['rule']} {alert['metric']}) is still {alert['state']}")
+            result.problems.append(f"alert {alert['id']} ({_fault(alert)}) is still {alert['state']}")
             continue
         clear = alert["clear_since"] if alert["clear_since"] is not None else alert["resolved_at"]
         held = now - clear
-        text = (f"alert {alert['id']} ({alert['rule']} {alert['metric']}) clear since {mail.local(clear)}, "
+        text = (f"alert {alert['id']} ({_fault(alert)}) clear since {mail.local(clear)}, "
                 f"{held / 3600:.1f} h of {hold / 3600:g} h")
         (result.facts if held >= hold else result.problems).append(text)
     silent = db.execute("SELECT since FROM alerts WHERE site_id = ? AND rule = 'comms_loss' AND state != 'resolved'",
@@ -211,6 +211,10 @@ def verification(ctx, order, now: int) -> Verification:
         result.problems.append(f"the site has sent no data since {mail.local(silent['since'])}")
     result.ok = not result.problems
     return result
+
+
+def _fault(alert) -> str:
+    return f"{alert['rule']} {alert['metric']}".strip()
 
 
 def get(db, order_id: str):

@@ -1,0 +1,168 @@
+"""The 问题销号 loop on real rules: verification against the readings, recurrence, absorbed
+alerts, maintenance windows and unplanned stops."""
+
+import pytest
+
+from maintenance import windows, work_orders
+from maintenance.work_orders import WorkOrderError
+from tests.alerts.harness import DAY, HOUR, T0
+
+MINUTE = 60
+
+
+def silent_for_a_day(desk):
+    """The site reports flow until 01:00, then nothing: comms loss at 2 h, a work order at 24 h."""
+    desk.write("flow", [(m * 300, 3.0) for m in range(12)])
+    desk.cycle(HOUR)
+    desk.cycle(4 * HOUR)
+    desk.cycle(26 * HOUR)
+    [order] = [o for o in desk.work_orders() if o["kind"] == "comms_restore"]
+    return order
+
+
+def test_verification_is_refused_until_the_readings_have_been_back_for_the_hold(desk):
+    order = silent_for_a_day(desk)
+    desk.at(27 * HOUR)
+    desk.act(work_orders.done, order["id"], "qingyuan", "更换了数采仪电源")
+    with pytest.raises(WorkOrderError) as still_silent:
+        desk.act(work_orders.verify, order["id"], "王科长", "")
+    assert "is still firing" in str(still_silent.value) and "the site has sent no data since" in str(still_silent.value)
+
+    # Data again from 28:00; the alert resolves, the hold starts.
+    desk.write("flow", [(28 * HOUR + m * 300, 3.0) for m in range(12)])
+    desk.cycle(29 * HOUR)
+    check = work_orders.verification(desk.ctx, desk.order(order["id"]), desk.clock.now)
+    # Clear since the newest reading the comms check saw (28:55), not since the check ran.
+    assert not check.ok and check.problems == ["alert 1 (comms_loss) clear since 2026-10-13 04:55, 0.1 h of 24 h"]
+    with pytest.raises(WorkOrderError, match="cannot be closed yet"):
+        desk.act(work_orders.verify, order["id"], "王科长", "")
+    desk.write("flow", [(29 * HOUR + m * 300, 3.0) for m in range(12 * 24)])
+    desk.cycle(53 * HOUR)
+    closed = desk.act(work_orders.verify, order["id"], "王科长", "数据恢复")
+    assert closed["state"] == "closed"
+    last_note = work_orders.transitions(desk.ctx.db, order["id"])[-1]["note"]
+    assert last_note.startswith("数据恢复; verification: alert") and "24.1 h of 24 h" in last_note
+
+
+def test_a_failed_verification_reopens_the_order_with_new_deadlines_and_links(desk):
+    desk.write("pump_state", [(0, 4)])
+    desk.cycle(MINUTE)
+    [order] = desk.work_orders()
+    desk.at(DAY)
+    desk.act(work_orders.done, order["id"], "qingyuan", "已修")
+    desk.at(DAY + HOUR)
+    reopened = desk.act(work_orders.reopen, order["id"], "王科长", "现场泵仍报警")
+    assert reopened["state"] == "reopened" and reopened["repair_by"] == T0 + DAY + HOUR + 72 * HOUR
+    desk.send()
+    [(recipients, message)] = desk.emails("【重新打开】")
+    assert recipients[0] == "dispatch@qingyuan.example.cn" and "现场泵仍报警" in message.get_body(("plain",)).get_content()
+    assert message["In-Reply-To"] == order["thread_id"]
+
+
+def test_the_same_fault_coming_back_within_seven_days_reopens_the_closed_order(desk):
+    desk.write("pump_state", [(0, 4), (HOUR, 1)])
+    desk.cycle(2 * HOUR)  # alarm, work order, and the alarm cleared
+    [order] = desk.work_orders()
+    desk.at(3 * HOUR)
+    desk.act(work_orders.done, order["id"], "qingyuan", "复位")
+    desk.act(work_orders.verify, order["id"], "王科长", "")
+    desk.write("pump_state", [(3 * DAY, 4)])
+    result = desk.cycle(3 * DAY + MINUTE)
+    assert result.work_orders == [] and len(desk.work_orders()) == 1
+    again = desk.order(order["id"])
+    assert again["state"] == "reopened"
+    assert [a["id"] for a in work_orders.linked_alerts(desk.ctx.db, order["id"])] == [1, 2]
+    assert desk.history(order["id"])[-1] == ("closed", "reopened", "rules")
+
+
+def test_after_seven_days_the_same_fault_gets_a_new_order(desk):
+    desk.write("pump_state", [(0, 4), (HOUR, 1)])
+    desk.cycle(2 * HOUR)
+    [order] = desk.work_orders()
+    desk.at(3 * HOUR)
+    desk.act(work_orders.done, order["id"], "qingyuan", "复位")
+    desk.act(work_orders.verify, order["id"], "王科长", "")
+    desk.write("pump_state", [(8 * DAY, 4)])
+    assert len(desk.cycle(8 * DAY + MINUTE).work_orders) == 1
+    assert desk.order(order["id"])["state"] == "closed"
+
+
+def test_an_order_in_play_absorbs_new_alerts_for_the_same_fault(desk):
+    desk.write("pump_state", [(0, 4), (HOUR, 1), (2 * HOUR, 4)])
+    desk.cycle(3 * HOUR)
+    assert len(desk.alerts("equipment")) == 2  # alarm, cleared, alarm again
+    [order] = desk.work_orders()
+    assert [a["id"] for a in work_orders.linked_alerts(desk.ctx.db, order["id"])] == [1, 2]
+    assert desk.history(order["id"])[-1] == ("open", "open", "rules")
+
+
+def test_inside_a_maintenance_window_readings_count_as_m_and_alerts_are_recorded_but_not_emailed(desk):
+    window = windows.add(desk.ctx.db, "helin", "planned_stop", T0, T0 + 2 * DAY, "更换鼓风机", "王科长", T0)
+    desk.write("flow", [(m * 300, 0.0) for m in range(12 * 6)])  # zero flow until 06:00, then the logger is off
+    desk.write("cod", [(h * HOUR, 95.0) for h in range(6)])  # over the limit, but planned
+    desk.cycle(6 * HOUR)
+    desk.cycle(31 * HOUR)  # 25 h without data: comms loss, past its work-order threshold
+    desk.close_days(31 * HOUR)
+    assert desk.alerts("zero_flow") == [] and desk.alerts("sample_exceedance") == []
+    assert desk.alerts("daily_exceedance") == []
+    day = desk.ctx.db.execute("SELECT * FROM day_results WHERE rule = 'daily_exceedance' AND metric = 'cod'").fetchone()
+    assert day["status"] == "invalid" and day["valid_samples"] == 0
+    [silent] = desk.alerts("comms_loss")
+    assert silent["muted_by"] == window and silent["notified_at"] is None
+    assert "inside maintenance window" in desk.ctx.db.execute(
+        "SELECT reason FROM alert_transitions WHERE alert_id = ?", (silent["id"],)).fetchone()[0]
+    assert desk.work_orders() == []
+    assert desk.sweep(31 * HOUR).stop_reports == 0
+    desk.send()
+    assert desk.mail.messages == []
+
+
+def test_a_window_registered_afterwards_makes_the_closed_day_judged_again(desk):
+    desk.write("cod", [(h * HOUR, 95.0) for h in range(24)])
+    desk.close_days(DAY + HOUR)
+    [alert] = desk.alerts("daily_exceedance")
+    windows.add(desk.ctx.db, "helin", "calibration", T0, T0 + DAY, "COD 仪表校准", "王科长", T0 + DAY + 2 * HOUR)
+    desk.close_days(DAY + 3 * HOUR)
+    day = desk.ctx.db.execute("SELECT * FROM day_results WHERE rule = 'daily_exceedance' AND metric = 'cod'").fetchone()
+    assert day["status"] == "invalid"
+
+
+def test_an_unplanned_stop_over_24_hours_is_reported_to_the_bureau_once(desk):
+    desk.write("flow", [(m * 300, 0.0) for m in range(12 * 31)])
+    for hour in range(1, 32, 6):
+        desk.cycle(hour * HOUR)
+    assert desk.sweep(31 * HOUR).stop_reports == 1  # zero since 00:00, seen until 30:55
+    assert desk.sweep(32 * HOUR).stop_reports == 0
+    desk.send()
+    [(recipients, report)] = desk.emails("[非计划停运]")
+    assert recipients == ["jianguan@tqhb.example.cn", "operator@tqhb.example.cn"]
+    assert "已停运 30.9 小时" in str(report["Subject"])
+
+
+def test_a_window_that_ends_while_the_fault_goes_on_lets_the_alert_out(desk):
+    window = windows.add(desk.ctx.db, "helin", "maintenance", T0, None, "检修数采仪", "王科长", T0)
+    desk.write("flow", [(0, 3.0)])
+    desk.cycle(MINUTE)
+    desk.cycle(3 * HOUR)
+    [alert] = desk.alerts("comms_loss")
+    assert alert["muted_by"] == window and alert["notified_at"] is None
+    windows.end(desk.ctx.db, window, "王科长", T0 + 4 * HOUR)
+    desk.cycle(5 * HOUR)
+    assert desk.alerts("comms_loss")[0]["notified_at"] == T0 + 5 * HOUR
+    desk.send()
+    assert len(desk.emails("数据中断")) == 1
+    desk.cycle(29 * HOUR)  # 24 h counted from the last reading; the window's end changes nothing there
+    assert len(desk.work_orders()) == 1
+
+
+def test_nothing_is_deleted_and_each_change_is_a_row(desk):
+    desk.at(0)
+    order = desk.act(lambda ctx, now: work_orders.open_order(ctx, "helin", "operator_request", "manual", "清理", now,
+                                                             "王科长"))
+    with pytest.raises(WorkOrderError, match="is open; verify needs it to be resolved"):
+        desk.act(work_orders.verify, order["id"], "王科长", "")
+    desk.act(work_orders.cancel, order["id"], "王科长", "重复派单")
+    with pytest.raises(WorkOrderError, match="is cancelled; acknowledge needs it to be open or reopened"):
+        desk.act(work_orders.acknowledge, order["id"], "qingyuan", "")
+    assert desk.history(order["id"]) == [(None, "open", "王科长"), ("open", "cancelled", "王科长")]
+    assert desk.order(order["id"])["cancelled_at"] == T0
