@@ -52,7 +52,7 @@ def write_config(folder: Path, sites: int, broker_port: int, smtp_port: int) -> 
     (folder / "rules.toml").write_text(rules)
     head = (f'[service]\ndata_dir = "data"\n[mqtt]\nport = {broker_port}\nclient_id = "bench-eval"\n'
             f'[alerts]\ncheck_interval_s = 10\nrules_file = "rules.toml"\n'
-            f'[smtp]\nport = {smtp_port}\nsender = "ww@example.cn"\n')
+            f'[smtp]\nport = {smtp_port}\nsender = "ww@example.cn"\n[web]\nenabled = false\n')
     return fleet.write_config(folder, head, sites, METRICS, STEP)
 
 

@@ -27,6 +27,7 @@ from ingest.service import sleep_unless_stopped
 from ingest.topics import readings_topic
 from store import open_store
 from store.state import connect
+from web.server import WebServer
 
 from .mailbox import Mailbox
 
@@ -60,7 +61,7 @@ class SimClock:
         return min(self.start + (time.time() - self.real_start) * SPEEDUP, time.time())
 
 
-def demo_config(data_dir: Path, port: int, smtp_port: int) -> Path:
+def demo_config(data_dir: Path, port: int, smtp_port: int, web_port: int) -> Path:
     rules = (SHIPPED / "rules.toml").read_text(encoding="utf-8")
     # A simulated day per minute would re-send critical alerts every 10 s; twice a simulated day is enough.
     (data_dir / "rules.toml").write_text(rules.replace("renotify_after_s = 14400", "renotify_after_s = 43200"),
@@ -72,6 +73,8 @@ def demo_config(data_dir: Path, port: int, smtp_port: int) -> Path:
         "[alerts]", "check_interval_s = 1", "day_close_interval_s = 5", "outbox_interval_s = 1",
         'rules_file = "rules.toml"', "",
         "[smtp]", f"port = {smtp_port}", 'sender = "wastewatch@tqhb.example.cn"', "",
+        "[bureau]", 'name = "天全县生态环境局"', 'emails = ["ducha@tqhb.example.cn"]', "",
+        "[web]", f"port = {web_port}", "",
         "[[contractors]]", 'id = "tq-om"', 'name = "天全县清源环保运维有限公司（演示）"',
         'email = "dispatch@qingyuan.example.cn"', "",
     ]
@@ -183,7 +186,8 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
         raise BrokerError("the demo needs Mosquitto: install it with 'apt-get install mosquitto'")
     mailbox = Mailbox(data_dir / "mail", free_port()).start()
     print(f"demo: mail server on 127.0.0.1:{mailbox.port}; every email is saved under {mailbox.folder}")
-    config = load_config(demo_config(data_dir, port, mailbox.port))
+    web_port = 8080 if not port_open("127.0.0.1", 8080) else free_port()
+    config = load_config(demo_config(data_dir, port, mailbox.port, web_port))
     # Start at local midnight two days back: the first simulated day closes after a minute.
     midnight = datetime.now(config.tz).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=2)
     clock = SimClock(midnight.timestamp())
@@ -194,6 +198,9 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
     ingestor.connected.wait(10)
     alerts = AlertService(config, clock)
     cod_limits = {site.id: alerts.evaluate_ctx.standard(site.id).limit("cod", None).high for site in config.sites}
+    pages = WebServer(config, clock)
+    pages.start()
+    print(f"demo: contractors' work-order pages on {config.web.url}; each work-order email's links open them")
     alerts.start()
     fleet = Fleet(config, clock, cod_limits, stop)
     fleet.start()
@@ -215,6 +222,7 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
         fleet.join(5)
         alerts.stop()
         ingestor.stop()
+        pages.stop()
         mailbox.stop()
         summary = state.execute("SELECT rule, COUNT(*) FROM alerts GROUP BY rule ORDER BY rule").fetchall()
         state.close()

@@ -2,10 +2,13 @@
 
 import email
 import email.policy
+import re
 import threading
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+
+LINK = re.compile(r"https?://\S+/wo/\S+/acknowledge\?t=\S+")
 
 
 class Mailbox:
@@ -31,4 +34,7 @@ class Mailbox:
             path = self.folder / f"{self.received:04d}.eml"
         path.write_bytes(data)
         print(f"email {path.name} → {', '.join(envelope.rcpt_tos)}: {message['Subject']}", flush=True)
+        link = LINK.search(message.get_body(("plain",)).get_content()) if message.get_body(("plain",)) else None
+        if link and "工单日报" not in str(message["Subject"]):
+            print(f"      the contractor's link: {link[0]}", flush=True)
         return "250 OK"

@@ -23,6 +23,10 @@ def test_the_demo_shows_alerts_work_orders_and_emails_within_half_a_minute(tmp_p
     assert any(s.startswith("[工单 WO-") for s in subjects)
     assert sum(line.startswith("email ") for line in run.stdout.splitlines()) == len(saved)
     assert "demo: alerts by rule:" in run.stdout
+    # The contractor's side: the pages ran, and each work-order email printed its link.
+    assert "demo: contractors' work-order pages on http://127.0.0.1:" in run.stdout
+    assert "      the contractor's link: http://127.0.0.1:" in run.stdout
+    assert db.execute("SELECT COUNT(*) FROM work_orders WHERE origin = 'schedule'").fetchone()[0] >= 1
 
 
 def test_a_second_demo_run_starts_afresh_but_leaves_other_folders_alone(tmp_path):
