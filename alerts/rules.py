@@ -91,7 +91,8 @@ class Deadline(_Strict):
 
     kind: WorkOrderKind
     min_capacity_m3d: float = Field(0, ge=0)
-    acknowledge_within_h: float = Field(gt=0)
+    # None: no separate acknowledgement deadline (routine visits: the visit is what is due).
+    acknowledge_within_h: float | None = Field(None, gt=0)
     repair_within_h: float = Field(gt=0)
 
 

@@ -55,7 +55,8 @@ class Sweep:
     def _deadlines(self, now: int, result: SweepResult) -> None:
         db, frac = self.ctx.db, self.ctx.rules.work_orders.reminder_at
         notices = self.ctx.notices
-        waiting = "state IN ('open', 'reopened')"
+        # An order whose acknowledgement is due with the work itself has one deadline, not two.
+        waiting = "state IN ('open', 'reopened') AND acknowledge_by < repair_by"
         active = "state IN ('open', 'acknowledged', 'reopened')"
         with transaction(db):
             for deadline, column, states in (("acknowledge", "acknowledge_by", waiting),

@@ -26,7 +26,8 @@ MOVES = {  # action: (states it is allowed from, state it leads to)
 }
 PRIORITY = {"critical": "high", "warning": "normal", "info": "low"}
 ROUTINE = ("routine_inspection", "effluent_sampling")
-# Orders for these rules are closed only after the readings have been back for verify_hold_s.
+# Orders for these rules are closed only after the readings have been back for verify_hold_s;
+# any order with alerts, only once they have resolved.
 VERIFIED_RULES = ("daily_exceedance", "sample_exceedance", "comms_loss")
 # SQL for "past a deadline the contractor still owes".
 OVERDUE = ("(state IN ('open', 'acknowledged', 'reopened') AND (repair_by <= :now "
@@ -42,7 +43,7 @@ def open_order(ctx, site_id: str, kind: str, origin: str, summary: str, now: int
     site = ctx.config.site_by_id[site_id]
     deadline = ctx.rules.work_orders.deadline(kind, site.capacity_m3d)
     repair_by = due_at if due_at is not None else now + int(deadline.repair_within_h * 3600)
-    acknowledge_by = min(now + int(deadline.acknowledge_within_h * 3600), repair_by)
+    acknowledge_by = _acknowledge_by(deadline, now, repair_by)
     order_id = _next_id(ctx.db, now, ctx.config.tz)
     fault = f"{alert['rule']}:{alert['metric']}" if alert is not None else ""
     ctx.db.execute(
@@ -134,7 +135,7 @@ def reopen(ctx, order_id: str, actor: str, note: str, now: int):
     deadline = ctx.rules.work_orders.deadline(order["kind"], site.capacity_m3d)
     repair_by = now + int(deadline.repair_within_h * 3600)
     order = _move(ctx, order_id, "reopen", actor, note, now, deadlines_from=now,
-                  acknowledge_by=min(now + int(deadline.acknowledge_within_h * 3600), repair_by),
+                  acknowledge_by=_acknowledge_by(deadline, now, repair_by),
                   repair_by=repair_by, acknowledged_at=None, resolved_at=None, closed_at=None,
                   ack_reminded_at=None, repair_reminded_at=None, ack_escalated_at=None, repair_escalated_at=None)
     ctx.notices.order(order, "reopened", now, note=note)
@@ -184,33 +185,43 @@ class Verification:
 
 
 def verification(ctx, order, now: int) -> Verification:
-    """For exceedance and comms orders: every linked alert resolved, its condition clear (the
-    rules' own judgement, in reading time) for verify_hold_s, and the site reporting."""
+    """Every linked alert resolved; for exceedance and comms orders, also its condition clear
+    (the rules' own judgement, in reading time) for verify_hold_s, and the site reporting."""
     result = Verification()
-    rule = order["fault"].partition(":")[0]
-    if rule not in VERIFIED_RULES:
+    db = ctx.db
+    alerts = linked_alerts(db, order["id"])
+    held_rule = order["fault"].partition(":")[0] in VERIFIED_RULES
+    if not alerts and not held_rule:
         return result
     result.checked = True
     hold = ctx.rules.work_orders.verify_hold_s
-    db = ctx.db
-    alerts = db.execute("SELECT a.* FROM alerts a JOIN work_order_alerts l ON l.alert_id = a.id "
-                        "WHERE l.work_order_id = ? ORDER BY a.id", (order["id"],)).fetchall()
-    mail = ctx.notices
+    local = ctx.notices.local
     for alert in alerts:
         if alert["state"] != "resolved":
             result.problems.append(f"alert {alert['id']} ({_fault(alert)}) is still {alert['state']}")
             continue
         clear = alert["clear_since"] if alert["clear_since"] is not None else alert["resolved_at"]
+        if not held_rule:
+            result.facts.append(f"alert {alert['id']} ({_fault(alert)}) resolved {local(alert['resolved_at'])}")
+            continue
         held = now - clear
-        text = (f"alert {alert['id']} ({_fault(alert)}) clear since {mail.local(clear)}, "
-                f"{held / 3600:.1f} h of {hold / 3600:g} h")
+        text = f"alert {alert['id']} ({_fault(alert)}) clear since {local(clear)}, {held / 3600:.1f} h of {hold / 3600:g} h"
         (result.facts if held >= hold else result.problems).append(text)
-    silent = db.execute("SELECT since FROM alerts WHERE site_id = ? AND rule = 'comms_loss' AND state != 'resolved'",
-                        (order["site_id"],)).fetchone()
-    if silent is not None:
-        result.problems.append(f"the site has sent no data since {mail.local(silent['since'])}")
+    if held_rule:
+        silent = db.execute("SELECT since FROM alerts WHERE site_id = ? AND rule = 'comms_loss' "
+                            "AND state != 'resolved'", (order["site_id"],)).fetchone()
+        if silent is not None:
+            result.problems.append(f"the site has sent no data since {local(silent['since'])}")
     result.ok = not result.problems
     return result
+
+
+def _acknowledge_by(deadline, now: int, repair_by: int) -> int:
+    """Equal to repair_by when there is no separate acknowledgement deadline: the sweep then
+    reminds and escalates the repair deadline only."""
+    if deadline.acknowledge_within_h is None:
+        return repair_by
+    return min(now + int(deadline.acknowledge_within_h * 3600), repair_by)
 
 
 def _fault(alert) -> str:

@@ -51,6 +51,8 @@ def test_an_operator_takes_a_work_order_through_its_life_from_the_command_line(w
     path = write_config()
     csv = tmp_path / "pump.csv"
     csv.write_text("site,metric,ts,value\nhelin,pump_state,2026-10-12T08:00:00+08:00,4\n")
+    running = tmp_path / "running.csv"
+    running.write_text("site,metric,ts,value\nhelin,pump_state,2026-10-12T09:00:00+08:00,1\n")
 
     def run(*args):
         return wastewatch(*args, "--config", path)
@@ -61,6 +63,13 @@ def test_an_operator_takes_a_work_order_through_its_life_from_the_command_line(w
     assert run("workorders", "ack", "WO-202610-0001", "--by", "李师傅").returncode == 0
     done = run("workorders", "done", "WO-202610-0001", "--note", "更换浮球开关", "--by", "李师傅")
     assert done.stdout == "work order WO-202610-0001 reported done by 李师傅; an operator verifies it next\n"
+    refused = run("workorders", "verify", "WO-202610-0001", "--by", "王科长")
+    assert refused.stderr == ("wastewatch: work order WO-202610-0001 cannot be closed yet: "
+                              "alert 1 (equipment pump_state) is still firing\n")
+    assert "verification: not yet\n  alert 1 (equipment pump_state) is still firing" in run(
+        "workorders", "show", "WO-202610-0001").stdout
+    run("import", str(running))
+    assert "resolved alert 1" in run("check", "--at", "2026-10-12T09:01").stdout
     assert run("workorders", "verify", "WO-202610-0001", "--by", "王科长").returncode == 0
     shown = run("workorders", "show", "WO-202610-0001").stdout
     assert "state: closed" in shown and "acknowledged → resolved by 李师傅: 更换浮球开关" in shown

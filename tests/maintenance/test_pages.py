@@ -55,6 +55,10 @@ def test_a_contractor_acknowledges_and_reports_done_from_the_links_in_the_email(
     [(recipients, message)] = desk.emails("运维单位报告已完成")
     assert recipients[0] == "operator@tqhb.example.cn" and "更换浮球开关" in text(message)
     assert message["In-Reply-To"] is not None  # in the order's thread
+    with pytest.raises(work_orders.WorkOrderError, match=r"alert 1 \(equipment pump_state\) is still firing"):
+        desk.act(work_orders.verify, order["id"], "王科长", "现场核实")
+    desk.write("pump_state", [(20 * HOUR, 1)])  # the pump runs again: the alarm resolves
+    desk.cycle(20 * HOUR + 60)
     desk.act(work_orders.verify, order["id"], "王科长", "现场核实")
     assert desk.order(order["id"])["state"] == "closed"
 

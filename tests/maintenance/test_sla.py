@@ -112,7 +112,10 @@ def test_the_scheduler_opens_routine_orders_ahead_of_the_due_date_and_a_missed_o
     desk.send()
     [(_, email)] = desk.emails(f"[工单 {opened[0]['id']}]")
     assert "例行巡检" in str(email["Subject"]) and "每两周" in text(email)
-    assert desk.sweep(14 * DAY).escalations >= 1  # nobody went
+    assert opened[0]["acknowledge_by"] == opened[0]["repair_by"]  # a routine visit has one deadline
+    assert desk.sweep(7 * DAY + 2 * DAY).reminders == 0
+    assert desk.sweep(7 * DAY + 6 * DAY).reminders == 1  # 75 % of the week it was open
+    assert desk.sweep(14 * DAY).escalations == 1  # nobody went
     assert work_orders.is_overdue(desk.order(opened[0]["id"]), desk.clock.now)
     following = desk.sweep(21 * DAY).routine
     assert [o["due_at"] for o in following] == [T0 + 28 * DAY]
