@@ -96,6 +96,12 @@ class Deadline(_Strict):
     repair_within_h: float = Field(gt=0)
 
 
+def _clock_time(text: str) -> str:
+    if not re.match(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", text):
+        raise ValueError(f"{text!r} is not a local time; use HH:MM such as '08:00'")
+    return text
+
+
 class WorkOrderRules(_Strict):
     deadlines: list[Deadline] = Field(min_length=1)
     # A reminder goes to the contractor at this fraction of each deadline.
@@ -107,7 +113,7 @@ class WorkOrderRules(_Strict):
     # A stop outside any planned window longer than this is reported to the bureau.
     unplanned_stop_report_after_s: int = Field(86400, ge=3600)
     # Local time of the contractors' daily digest.
-    digest_at: str = Field("08:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    digest_at: Annotated[str, AfterValidator(_clock_time)] = "08:00"
     citation: str = Field(min_length=1)
     verified: bool
 

@@ -36,6 +36,10 @@ def summary(config: Config) -> str:
         f"  rules       {config.alerts.rules_file}, checked every {config.alerts.check_interval_s} s; "
         f"{unverified} provisional values (verified = false)",
         f"  smtp        {config.smtp.host}:{config.smtp.port} ({config.smtp.security}), from {config.smtp.sender}",
+        f"  bureau      {config.bureau.name}: " + (", ".join(config.bureau.emails) or
+                                                   "no address (escalations go to the site's operators only)"),
+        "  pages       " + (f"on {config.web.host}:{config.web.port}, links to {config.web.url}, valid "
+                            f"{config.web.link_valid_h} h" if config.web.enabled else "off"),
     ]
     if config.file.inventory.sites_csv:
         from_csv = sum(1 for s in sites if config.site_sources[s.id] == str(config.file.inventory.sites_csv))

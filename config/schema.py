@@ -39,6 +39,12 @@ def _metric_name(name: str) -> str:
     return name
 
 
+def _web_address(url: str) -> str:
+    if not re.match(r"^https?://[^\s/]+(/\S*)?$", url):
+        raise ValueError(f"{url!r} is not a web address; use one such as 'https://ww.tqhb.example.cn'")
+    return url
+
+
 Email = Annotated[str, AfterValidator(_email)]
 MetricName = Annotated[str, AfterValidator(_metric_name)]
 Identifier = Annotated[str, Field(pattern=_ID)]
@@ -181,7 +187,7 @@ class WebConfig(Section):
     port: int = Field(8080, ge=1, le=65535)
     # The address contractors' phones reach (behind a reverse proxy with TLS, in production);
     # None: http://host:port.
-    base_url: Annotated[str, Field(pattern=r"^https?://[^\s/]+(/[^\s]*)?$")] | None = None
+    base_url: Annotated[str, AfterValidator(_web_address)] | None = None
     # Signs the links in work-order emails. None: a random key kept in the data folder.
     secret_key: Annotated[str, Field(min_length=16)] | None = None
     link_valid_h: int = Field(7 * 24, ge=1, le=90 * 24)

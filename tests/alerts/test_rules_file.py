@@ -24,6 +24,15 @@ RULES = (SHIPPED / "rules.toml").read_text(encoding="utf-8")
     (('metrics = ["pump_state", "blower_state"]', 'metrics = ["pump"]'),
      "equipment.metrics[0]: unknown metric 'pump'; allowed: flow, flow_total, cod, bod5, nh3n, tn, tp, ss, ph, "
      "water_temp, do, oil, pump_state, blower_state, energy"),
+    (('every = "14d"', 'every = "5mo"'),
+     "inspections.schedule[1].every: '5mo' is not a period; use days such as '7d' or months that divide a year "
+     "('1mo', '2mo', '3mo', '4mo', '6mo', '12mo')"),
+    (('kind = "fault_repair"\nacknowledge_within_h', 'kind = "repair"\nacknowledge_within_h'),
+     "work_orders.deadlines[0].kind: must be 'fault_repair', 'exceedance_investigation', 'comms_restore', "
+     "'routine_inspection', 'effluent_sampling' or 'operator_request' (got 'repair')"),
+    (('reminder_at = 0.75', 'reminder_at = 1.5'), "work_orders.reminder_at: must be less than 1 (got 1.5)"),
+    (('digest_at = "08:00"', 'digest_at = "8am"'),
+     "work_orders.digest_at: '8am' is not a local time; use HH:MM such as '08:00'"),
 ])
 def test_a_bad_rules_file_names_the_key_and_what_is_allowed(tmp_path, edit, message):
     path = tmp_path / "rules.toml"
@@ -59,6 +68,7 @@ def test_config_check_shows_each_sites_standard_and_the_provisional_count(write_
     out = wastewatch("config", "check", "--config", path).stdout
     assert "  standards   DB51/2626-2019 一级标准: 1, GB 18918-2002 一级B标准: 1\n" in out
     assert "19 provisional values (verified = false)" in out
+    assert "  pages       on 127.0.0.1:" in out and "  bureau      县生态环境局: no address" in out
 
 
 def test_a_permit_with_an_unknown_grade_names_the_config_file(write_config):

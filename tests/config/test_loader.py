@@ -33,6 +33,9 @@ EXPECTED = [
     ('unknown-key.toml', 'mqtt.hots: unknown key; allowed keys here: host, port, topic_prefix, client_id, username, password, keepalive_s, session_expiry_s, reconnect_min_s, reconnect_max_s, tls'),
     ('unknown-metric.toml', "sites[0].metrics.flux: unknown metric 'flux'; allowed: flow, flow_total, cod, bod5, nh3n, tn, tp, ss, ph, water_temp, do, oil, pump_state, blower_state, energy"),
     ('zero-interval.toml', 'sites[0].metrics.flow: must be greater than or equal to 1 (got 0)'),
+    ('web-bad-url.toml', "web.base_url: 'ww.tqhb.example.cn' is not a web address; use one such as 'https://ww.tqhb.example.cn'"),
+    ('web-short-key.toml', "web.secret_key: String should have at least 16 characters (got 'short')"),
+    ('bureau-bad-email.toml', "bureau.emails[0]: 'bureau' is not an email address"),
 ]
 
 
