@@ -166,3 +166,19 @@ def test_nothing_is_deleted_and_each_change_is_a_row(desk):
         desk.act(work_orders.acknowledge, order["id"], "qingyuan", "")
     assert desk.history(order["id"]) == [(None, "open", "王科长"), ("open", "cancelled", "王科长")]
     assert desk.order(order["id"])["cancelled_at"] == T0
+
+
+def test_an_exceedance_order_is_verified_only_once_a_whole_day_is_back_under_the_limit(desk):
+    desk.write("cod", [(h * HOUR, 95.0) for h in range(24)])  # the daily mean is over 60 mg/L
+    desk.close_days(DAY + HOUR)
+    [order] = desk.work_orders()
+    assert order["kind"] == "exceedance_investigation" and order["repair_by"] == T0 + DAY + HOUR + 7 * DAY
+    desk.at(DAY + 2 * HOUR)
+    desk.act(work_orders.done, order["id"], "qingyuan", "调整曝气，清理二沉池")
+    with pytest.raises(WorkOrderError, match=r"alert 1 \(daily_exceedance cod\) is still firing"):
+        desk.act(work_orders.verify, order["id"], "王科长", "")
+    desk.write("cod", [(DAY + h * HOUR, 31.0) for h in range(24)])
+    desk.close_days(2 * DAY + HOUR)  # day two closes under the limit: the alert resolves
+    check = work_orders.verification(desk.ctx, desk.order(order["id"]), desk.clock.now)
+    assert check.ok and check.facts == ["alert 1 (daily_exceedance cod) clear since 2026-10-13 00:00, 25.0 h of 24 h"]
+    assert desk.act(work_orders.verify, order["id"], "王科长", "复核达标")["state"] == "closed"

@@ -152,3 +152,11 @@ def test_the_page_speaks_chinese_by_default_and_english_on_request(desk, lang, w
     order, urls = pump_alarm(desk)
     page = desk.http.get(urls["acknowledge"] + ("&lang=en" if lang == "en" else ""))
     assert page.status_code == 200 and words in page.text and f'lang="{lang}"' in page.text
+
+
+def test_what_a_contractor_types_is_shown_back_escaped(desk):
+    order, urls = pump_alarm(desk)
+    page = desk.http.post(urls["done"], data={"t": urls["done"].split("t=")[1], "note": "<script>alert(1)</script>"},
+                          files=[("photos", ("x.png", b"not an image", "image/png"))])
+    assert page.status_code == 415
+    assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
