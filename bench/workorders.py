@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import fleet  # noqa: E402  (bench/fleet.py)
 from alerts.context import Context  # noqa: E402
 from config import load_config  # noqa: E402
 from maintenance import work_orders  # noqa: E402
@@ -50,18 +51,9 @@ RULE_OF = {"fault_repair": "equipment:pump_state", "comms_restore": "comms_loss:
 
 
 def write_config(folder: Path, sites: int) -> Path:
-    rng = random.Random(3)
-    lines = ['[service]\ndata_dir = "data"\n', '[bureau]\nemails = ["bureau@example.cn"]\n']
-    for c in range(CONTRACTORS):
-        lines.append(f'[[contractors]]\nid = "c{c}"\nname = "contractor {c}"\nemail = "c{c}@example.cn"\n')
-    for s in range(sites):
-        capacity = rng.choice((10.0, 30.0, 50.0, 80.0, 150.0))
-        lines.append(f'[[sites]]\nid = "s{s:04d}"\nname = "site {s}"\ntown = "t{s % 12}"\n'
-                     f'capacity_m3d = {capacity}\nreceiving_water = "III"\ncontractor = "c{s % CONTRACTORS}"\n'
-                     f'operators = ["o{s}@example.cn"]\nmetrics = {{ flow = 300, cod = 3600, pump_state = 300 }}\n')
-    path = folder / "bench.toml"
-    path.write_text("\n".join(lines))
-    return path
+    head = '[service]\ndata_dir = "data"\n[bureau]\nemails = ["bureau@example.cn"]\n'
+    return fleet.write_config(folder, head, sites, ("flow", "cod", "pump_state"),
+                              capacities=(10.0, 30.0, 50.0, 80.0, 150.0), contractors=CONTRACTORS)
 
 
 def generate(config, rng: random.Random) -> dict:
