@@ -75,7 +75,7 @@ class Pages:
             if request.method == "POST":
                 return await self._submit(request, order_id, action, locale)
             token = request.query_params.get("t", "")
-            order = self._check(order_id, action, token)
+            order = self._check(order_id, action, token, locale)
             return self._form(request, order, action, token, locale)
         except Problem as problem:
             message = t[f"err_{problem.key}"].format(**problem.values)
@@ -84,7 +84,7 @@ class Pages:
                                                                            "message": message},
                                                    status_code=problem.status)
 
-    def _check(self, order_id: str, action: str, token: str):
+    def _check(self, order_id: str, action: str, token: str, locale: str):
         if not token:
             raise Problem("missing")
         db = self.ctx.db
@@ -94,11 +94,8 @@ class Pages:
             raise Problem(exc.reason, STATUS[exc.reason]) from None
         order = work_orders.get(db, order_id)
         if order["state"] not in ALLOWED[action]:
-            raise Problem("state", 409, state=self._state_label(order))
+            raise Problem("state", 409, state=_state_label(order, locale))
         return order
-
-    def _state_label(self, order) -> str:
-        return STATES[order["state"]][0 if self.ctx.notices.zh else 1]
 
     def _context(self, order, action: str, locale: str) -> dict:
         zh = locale == "zh-CN"
@@ -106,7 +103,7 @@ class Pages:
         return {"t": TEXT[locale], "locale": locale, "action": action, "order": order,
                 "site": self.config.site_by_id[order["site_id"]],
                 "kind_label": WORK_ORDER_KINDS[order["kind"]][0 if zh else 1],
-                "state_label": STATES[order["state"]][0 if zh else 1],
+                "state_label": _state_label(order, locale),
                 "acknowledge_by": local(order["acknowledge_by"]), "repair_by": local(order["repair_by"]),
                 "overdue": work_orders.is_overdue(order, self.ctx.now())}
 
@@ -128,7 +125,7 @@ class Pages:
             raise Problem("too_large", 413, n=web.max_photos, mb=f"{web.max_photo_mb:g}")
         async with request.form(max_files=web.max_photos + 1, max_fields=100) as form:
             token = str(form.get("t", ""))
-            order = self._check(order_id, action, token)
+            order = self._check(order_id, action, token, locale)
             answers = {int(k[1:]): str(v) for k, v in form.items() if k[:1] == "q" and k[1:].isdigit()}
             fields = {"name": str(form.get("name", ""))[:40].strip(), "note": str(form.get("note", ""))[:4000].strip(),
                       "visited": str(form.get("visited", "")), "answers": answers}
@@ -151,7 +148,7 @@ class Pages:
         except signed.LinkError as exc:  # spent or expired between the form and the submit
             raise Problem(exc.reason, STATUS[exc.reason]) from None
         except work_orders.WorkOrderError:
-            raise Problem("state", 409, state=self._state_label(work_orders.get(self.ctx.db, order_id))) from None
+            raise Problem("state", 409, state=_state_label(work_orders.get(self.ctx.db, order_id), locale)) from None
         message = t["acknowledged"] if action == "acknowledge" else t["reported"]
         if photos:
             message += " " + t["photos_saved"].format(n=len(photos))
@@ -194,3 +191,7 @@ class Pages:
                 order = work_orders.done(ctx, order["id"], actor, note, now, visited_at=visited, checklist=checklist)
         log.info("work order %s: %s by %s through its link (%d photos)", order["id"], action, actor, len(photos))
         return order
+
+
+def _state_label(order, locale: str) -> str:
+    return STATES[order["state"]][0 if locale == "zh-CN" else 1]
