@@ -24,7 +24,9 @@ def render(name: str, locale: str, context: dict) -> tuple[str, str, str]:
 
 
 def make_message(name: str, locale: str, context: dict, to: list[str], sender: str,
-                 cc: list[str] = (), thread: str | None = None, idstring: str | None = None) -> EmailMessage:
+                 cc: list[str] = (), thread: str | None = None, idstring: str | None = None,
+                 attachments: list[tuple[str, bytes, str, str]] = ()) -> EmailMessage:
+    """attachments: (file name, content, maintype, subtype)."""
     subject, text, html = render(name, locale, context)
     message = EmailMessage()
     message["Subject"] = subject
@@ -41,4 +43,6 @@ def make_message(name: str, locale: str, context: dict, to: list[str], sender: s
     message["Content-Language"] = locale
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    for filename, content, maintype, subtype in attachments:
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     return message

@@ -159,6 +159,31 @@ class Inspections(_Strict):
         return max(bands, key=lambda s: s.min_capacity_m3d) if bands else None
 
 
+SCORE_TERMS = ("operating_rate", "compliance_rate", "transmission_rate", "ack_on_time_rate",
+               "repair_on_time_rate", "inspection_rate")
+
+
+def _weights(weights: dict) -> dict:
+    unknown = sorted(set(weights) - set(SCORE_TERMS))
+    if unknown:
+        raise ValueError(f"unknown score term {unknown[0]!r}; allowed: {', '.join(SCORE_TERMS)}")
+    if not any(weights.values()):
+        raise ValueError("at least one weight must be above 0")
+    return weights
+
+
+class ReportRules(_Strict):
+    """The monthly report's judgements: when a day counts, and the contractor score (考核)."""
+
+    # A day counts when its valid samples reach this share of the day's expected samples.
+    min_valid_fraction: float = Field(0.75, gt=0, le=1)
+    # Weights of the contractor score out of 100; a term without data that month is left out
+    # and the other weights rescaled.
+    score: Annotated[dict[str, Annotated[float, Field(ge=0)]], AfterValidator(_weights)]
+    citation: str = Field(min_length=1)
+    verified: bool
+
+
 class Rules(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
@@ -173,6 +198,7 @@ class Rules(BaseModel):
     notifications: Notifications = Notifications()
     work_orders: WorkOrderRules
     inspections: Inspections
+    report: ReportRules
 
     def rule(self, name: str) -> Rule:
         return getattr(self, name)
@@ -184,7 +210,8 @@ class Rules(BaseModel):
         return ([f"rules: {name} ({self.rule(name).citation})" for name in self.names()
                  if not self.rule(name).verified]
                 + [f"rules: {name} ({part.citation})" for name, part in
-                   (("work_orders", self.work_orders), ("inspections", self.inspections)) if not part.verified])
+                   (("work_orders", self.work_orders), ("inspections", self.inspections),
+                    ("report", self.report)) if not part.verified])
 
 
 def load_rules(path: Path) -> Rules:

@@ -1,5 +1,5 @@
-"""The scheduled jobs on APScheduler 3.x: evaluation, day close, the work-order sweep and the
-outbox sender.
+"""The scheduled jobs on APScheduler 3.x: evaluation, day close, the work-order sweep, the
+monthly report and the outbox sender.
 
 Each job has its own database connections, since APScheduler runs jobs on pool threads; a job
 never overlaps itself (max_instances 1), and after downtime a missed run happens once, not once
@@ -15,6 +15,7 @@ from typing import Callable
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from config import Config
+from maintenance.monthly import MonthlyReports
 from maintenance.sla import Sweep, SweepResult
 from store.state import connect
 
@@ -33,6 +34,8 @@ class AlertService:
         self.day_ctx = Context.open(config, clock)
         self.sweep_ctx = Context.open(config, clock)
         self.sweeper = Sweep(self.sweep_ctx)
+        self.report_ctx = Context.open(config, clock)
+        self.monthly = MonthlyReports(self.report_ctx)
         self.outbox_db = connect(config.database_path)
         # The outbox runs on the real clock: retry back-off is about the real mail server.
         self.sender = Sender(config, self.outbox_db)
@@ -54,6 +57,9 @@ class AlertService:
                                next_run_time=now)
         self.scheduler.add_job(self.sweep, "interval", seconds=cfg.sla_interval_s, id="work-orders",
                                next_run_time=now)
+        if self.config.report.enabled:
+            self.scheduler.add_job(self.reports, "interval", seconds=self.config.report.check_interval_s,
+                                   id="monthly-report", next_run_time=now)
         self.scheduler.add_job(self.send, "interval", seconds=cfg.outbox_interval_s, id="outbox", next_run_time=now)
         self.scheduler.start()
         log.info("alerts: checking %d sites every %d s; days close every %d s; SMTP %s:%d",
@@ -85,6 +91,15 @@ class AlertService:
             self.scheduler.modify_job("outbox", next_run_time=datetime.now(self.config.tz))
         return result
 
+    def reports(self) -> None:
+        started = time.monotonic()
+        produced = self.monthly.run(self.report_ctx.now())
+        if produced:
+            log.info("monthly reports in %.1f s: %s", time.monotonic() - started,
+                     ", ".join(f"{month} v{version}" for month, version in produced))
+            if self.scheduler.running:
+                self.scheduler.modify_job("outbox", next_run_time=datetime.now(self.config.tz))
+
     def send(self) -> None:
         self.sender.run_once()
 
@@ -105,4 +120,5 @@ class AlertService:
         self.evaluate_ctx.close()
         self.day_ctx.close()
         self.sweep_ctx.close()
+        self.report_ctx.close()
         self.outbox_db.close()

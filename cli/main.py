@@ -17,6 +17,7 @@ from ingest.broker import BrokerError
 from web import WebError
 
 from .alerts import CommandError, add_commands
+from .report import add_commands as add_report_commands
 from .workorders import add_commands as add_workorder_commands
 
 
@@ -84,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_commands(command)
     add_workorder_commands(command)
+    add_report_commands(command)
 
     demo = command("demo", _demo, "run the ingestor and a simulated fleet on embedded defaults", config=False)
     demo.add_argument("--duration", type=float, help="seconds to run (default: until Ctrl-C)")

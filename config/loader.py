@@ -75,6 +75,10 @@ class Config:
         return self.file.web
 
     @property
+    def report(self):
+        return self.file.report
+
+    @property
     def contractors(self) -> list[Contractor]:
         return self.file.contractors
 

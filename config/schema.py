@@ -199,6 +199,21 @@ class WebConfig(Section):
         return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
+class ReportConfig(Section):
+    """The monthly compliance summary, emailed on the 1st (the figures' rules: rules.toml [report])."""
+
+    enabled: bool = True
+    # Regulators (生态环境局) who receive it; the sites' operators too, unless false.
+    recipients: list[Email] = []
+    include_operators: bool = True
+    # Local time on the 1st when the previous month's report goes out.
+    send_at: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = "08:00"
+    # How often to look for late readings that change a month already sent (an amended report).
+    check_interval_s: int = Field(3600, ge=60, le=86400)
+    # How many months back late readings still amend a report.
+    amend_months: int = Field(3, ge=0, le=24)
+
+
 class ConfigFile(Section):
     service: ServiceConfig = ServiceConfig()
     mqtt: MQTTConfig = MQTTConfig()
@@ -209,5 +224,6 @@ class ConfigFile(Section):
     smtp: SMTPConfig = SMTPConfig()
     bureau: BureauConfig = BureauConfig()
     web: WebConfig = WebConfig()
+    report: ReportConfig = ReportConfig()
     contractors: list[Contractor] = []
     sites: list[Site] = []

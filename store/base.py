@@ -87,6 +87,13 @@ class Store(Protocol):
                      tz: tzinfo) -> dict:
         """Readings of the site's metrics per local day in [since, until): {date: count}."""
 
+    def hourly(self, site_id: str, metrics: Sequence[str], since: int, until: int) -> list[tuple]:
+        """(metric, hour, received, flagged_n, total, low, high) per UTC hour (ts // 3600) in
+        [since, until): kept up to date as readings arrive; sums and extremes over flag N."""
+
+    def hourly_frame(self, since_hour: int, until_hour: int):
+        """The same for every series, as a pandas DataFrame with site_id and metric columns."""
+
     def rejections(self, since: int = 0, limit: int = 100) -> list[StoredRejection]:
         """Rejection records received at or after `since`, newest first."""
 

@@ -46,6 +46,46 @@ CREATE TABLE IF NOT EXISTS rejections (
 CREATE INDEX IF NOT EXISTS rejections_received ON rejections (received_at);
 """
 
+# Hourly aggregates per series, kept up to date as readings arrive, in the same transaction.
+# Reports read these instead of every reading: a month at 500 sites is 2.2 M hours instead of
+# 27 M readings. Sums and extremes are over flag-N readings; whether those were valid
+# (instrument range, windows, suspect spans) the report decides, reading the raw readings of
+# the few hours where it cannot tell from low/high alone.
+HOURLY = """
+CREATE TABLE IF NOT EXISTS hourly (
+    series INTEGER NOT NULL,
+    hour INTEGER NOT NULL,           -- ts / 3600: the UTC hour
+    received INTEGER NOT NULL,       -- readings of any flag
+    flagged_n INTEGER NOT NULL,      -- readings with flag N
+    total REAL NOT NULL,             -- sum of the flag-N values
+    low REAL,                        -- least and greatest flag-N value
+    high REAL,
+    PRIMARY KEY (series, hour)
+) WITHOUT ROWID
+"""
+_ADD = """
+INSERT INTO hourly (series, hour, received, flagged_n, total, low, high) VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (series, hour) DO UPDATE SET
+    received = received + excluded.received,
+    flagged_n = flagged_n + excluded.flagged_n,
+    total = total + excluded.total,
+    low = min(coalesce(low, excluded.low), coalesce(excluded.low, low)),
+    high = max(coalesce(high, excluded.high), coalesce(excluded.high, high))
+"""
+# One hour summed again from its readings: after a batch that held duplicates.
+_RESUM = """
+INSERT OR REPLACE INTO hourly (series, hour, received, flagged_n, total, low, high)
+SELECT series, ts / 3600, COUNT(*), SUM(flag = 'N'), TOTAL(CASE WHEN flag = 'N' THEN value END),
+       MIN(CASE WHEN flag = 'N' THEN value END), MAX(CASE WHEN flag = 'N' THEN value END)
+FROM readings WHERE series = ? AND ts >= ? * 3600 AND ts < (? + 1) * 3600 GROUP BY series, ts / 3600
+"""
+_BACKFILL = """
+INSERT INTO hourly (series, hour, received, flagged_n, total, low, high)
+SELECT series, ts / 3600, COUNT(*), SUM(flag = 'N'), TOTAL(CASE WHEN flag = 'N' THEN value END),
+       MIN(CASE WHEN flag = 'N' THEN value END), MAX(CASE WHEN flag = 'N' THEN value END)
+FROM readings GROUP BY series, ts / 3600
+"""
+
 
 class SQLiteStore:
     def __init__(self, path: str | Path):
@@ -66,7 +106,22 @@ class SQLiteStore:
         self._db.execute("PRAGMA wal_autocheckpoint=10000")
         self._db.execute("PRAGMA busy_timeout=10000")
         self._db.executescript(SCHEMA)
+        self._add_hourly()
         self._series = self._load_series()
+
+    def _add_hourly(self) -> None:
+        """The hourly table; a store from before it is summed up once."""
+        if self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'hourly'").fetchone():
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            if not self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'hourly'").fetchone():
+                self._db.execute(HOURLY)
+                self._db.execute(_BACKFILL)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     def _load_series(self) -> dict[tuple[str, str], int]:
         return {(site, metric): sid
@@ -106,6 +161,7 @@ class SQLiteStore:
                     "INSERT INTO readings (series, ts, value, flag, received_at) "
                     "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", rows)
                 inserted = self._db.total_changes - before
+                self._add_to_hourly(rows, duplicates=inserted < len(rows))
                 self._db.executemany(
                     "INSERT INTO rejections (received_at, source, topic, site_id, item, metric, "
                     "reason, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -118,6 +174,49 @@ class SQLiteStore:
                 self._series = self._load_series()
                 raise
         return WriteResult(inserted, len(readings) - inserted, len(rejections))
+
+    def _add_to_hourly(self, rows: list, duplicates: bool) -> None:
+        """Fold a batch into the hourly table. Summed here rather than by a trigger per row
+        (which halved the insert rate); a batch with duplicates, rare, re-sums its hours."""
+        hours: dict = {}
+        for series, ts, value, flag, _ in rows:
+            key = (series, ts // 3600)
+            hour = hours.get(key)
+            if hour is None:
+                hour = hours[key] = [0, 0, 0.0, None, None]
+            hour[0] += 1
+            if flag == "N":
+                hour[1] += 1
+                hour[2] += value
+                if hour[3] is None or value < hour[3]:
+                    hour[3] = value
+                if hour[4] is None or value > hour[4]:
+                    hour[4] = value
+        if duplicates:
+            self._db.executemany(_RESUM, [(series, hour, hour) for series, hour in hours])
+        else:
+            self._db.executemany(_ADD, [(*key, *sums) for key, sums in hours.items()])
+
+    def hourly(self, site_id: str, metrics, since: int, until: int) -> list[tuple]:
+        """(metric, hour, received, flagged_n, total, low, high) for UTC hours in [since, until)
+        (epoch hours, ts // 3600) of the site's metrics."""
+        with self._lock:
+            ids = {sid: m for m in metrics if (sid := self._known_series(site_id, m)) is not None}
+            rows = [] if not ids else self._db.execute(
+                f"SELECT series, hour, received, flagged_n, total, low, high FROM hourly WHERE series IN "
+                f"({','.join('?' * len(ids))}) AND hour >= ? AND hour < ? ORDER BY series, hour",
+                (*ids, since, until)).fetchall()
+        return [(ids[r[0]], *r[1:]) for r in rows]
+
+    def hourly_frame(self, since_hour: int, until_hour: int):
+        """Every series' hourly aggregates for UTC hours in [since_hour, until_hour), as a
+        DataFrame: site_id, metric, hour, received, flagged_n, total, low, high."""
+        import pandas as pd
+        with self._lock:
+            return pd.read_sql_query(
+                "SELECT s.site_id, s.metric, h.hour, h.received, h.flagged_n, h.total, h.low, h.high "
+                "FROM hourly h JOIN series s ON s.id = h.series WHERE h.hour >= ? AND h.hour < ?",
+                self._db, params=(since_hour, until_hour))
 
     def read_range(self, site_id: str, metric: str, since: int, until: int) -> list[Reading]:
         with self._lock:

@@ -172,6 +172,25 @@ CREATE TABLE IF NOT EXISTS digests (
     PRIMARY KEY (contractor, day)
 );
 
+-- Monthly reports as generated and sent: version 1 on the 1st, 2, 3, … when late readings
+-- change a month already sent. Each version's files stay in its folder.
+CREATE TABLE IF NOT EXISTS reports (
+    month TEXT NOT NULL,             -- YYYY-MM
+    version INTEGER NOT NULL,
+    generated_at INTEGER NOT NULL,
+    folder TEXT NOT NULL,            -- relative to the data folder
+    fingerprint TEXT NOT NULL,       -- JSON {site: readings received for the month}
+    changes INTEGER NOT NULL DEFAULT 0,  -- figures that changed from the version before
+    PRIMARY KEY (month, version)
+);
+
+-- When each scheduled job first ran: the monthly report is sent for months that ended after it,
+-- so a new deployment does not email last month's report of data it never saw.
+CREATE TABLE IF NOT EXISTS job_starts (
+    job TEXT PRIMARY KEY,
+    started_at INTEGER NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,

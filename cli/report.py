@@ -1,0 +1,56 @@
+"""`wastewatch report monthly | list`: the monthly compliance summary on demand, and the
+versions the scheduler has sent."""
+
+from datetime import datetime
+from pathlib import Path
+
+from alerts.context import Context
+from config import Config
+from maintenance import report_files, reports
+from store.state import connect
+
+from .alerts import CommandError, _cmd, _local
+
+
+def add_commands(command) -> None:
+    sub = command("report", None, "the monthly compliance summary for regulators",
+                  config=False).add_subparsers(title="report commands")
+    monthly = _cmd(sub, "monthly", report_monthly, "build a month's report into a folder (CSV, XLSX, HTML)")
+    monthly.add_argument("--month", required=True, help="YYYY-MM, a local calendar month")
+    monthly.add_argument("--site", action="append", help="only this site (repeat for more)")
+    monthly.add_argument("--format", default="csv,xlsx,html", help="any of csv, xlsx, html, comma-separated")
+    monthly.add_argument("--out", type=Path, required=True, help="the folder to write to")
+    monthly.add_argument("--locale", choices=["zh-CN", "en"], help="default: [service] locale")
+    _cmd(sub, "list", report_list, "the versions sent by the scheduler, and where their files are")
+
+
+def report_monthly(args, config: Config, when) -> None:
+    try:
+        datetime.strptime(args.month, "%Y-%m")
+    except ValueError:
+        raise CommandError(f"--month {args.month!r} is not a month; use YYYY-MM, e.g. 2026-10") from None
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in report_files.FORMATS]
+    if unknown or not formats:
+        raise CommandError(f"--format {args.format!r}: use any of {', '.join(report_files.FORMATS)}, comma-separated")
+    missing = [s for s in args.site or [] if s not in config.site_by_id]
+    if missing:
+        raise CommandError(f"unknown site {missing[0]!r}; see 'wastewatch config check'")
+    ctx = Context.open(config)
+    try:
+        report = reports.build(ctx, args.month, args.site)
+    finally:
+        ctx.close()
+    written = report_files.write(report, args.out, formats, locale=args.locale or config.service.locale)
+    print(f"report {args.month}: {len(report.sites)} sites, {len(report.compliance)} pollutant rows")
+    for path in written:
+        print(f"  {path}")
+
+
+def report_list(args, config: Config, when) -> None:
+    rows = connect(config.database_path).execute("SELECT * FROM reports ORDER BY month DESC, version DESC").fetchall()
+    print(f"{len(rows)} report versions")
+    for r in rows:
+        print(f"{r['month']} v{r['version']} generated {_local(config, r['generated_at'])}"
+              + (f", {r['changes']} figures changed" if r["version"] > 1 else "") + ": "
+              f"{config.data_dir / r['folder']}")

@@ -1,0 +1,144 @@
+"""The monthly report on schedule: the previous month's report on the 1st at `send_at`, and an
+amended version when readings for a month already sent arrive later. A month is sent only if it
+ended after the job first ran (`job_starts`): a new deployment starts with the month in course.
+
+Each version is built, written to <data_dir>/reports/YYYY-MM/vN/ (CSV, XLSX, HTML), recorded in
+`reports` and emailed through the outbox in one transaction, so a crash leaves either nothing
+(the next run tries again) or a version that is recorded and queued. A version's fingerprint is
+the readings received per site for the month; a later run that counts differently builds the
+month again and, if any figure changed, sends version N + 1 listing what changed. Earlier
+versions stay in their folders.
+"""
+
+import csv
+import io
+import json
+import logging
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from alerts import outbox
+from alerts.messages import make_message
+from store.state import transaction
+
+from . import report_files, reports
+from .reports import COMPLIANCE_COLUMNS, OPERATIONS_COLUMNS
+
+log = logging.getLogger("wastewatch.reports")
+XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+class MonthlyReports:
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    def run(self, now: int) -> list[tuple[str, int]]:
+        """Send what is due; returns the (month, version) pairs produced."""
+        cfg = self.ctx.config.report
+        if not cfg.enabled:
+            return []
+        produced = []
+        db = self.ctx.db
+        db.execute("INSERT OR IGNORE INTO job_starts (job, started_at) VALUES ('monthly-report', ?)", (now,))
+        started = db.execute("SELECT started_at FROM job_starts WHERE job = 'monthly-report'").fetchone()[0]
+        local = datetime.fromtimestamp(now, self.ctx.config.tz)
+        this_month = local.date().replace(day=1)
+        previous = (this_month - timedelta(days=1)).strftime("%Y-%m")
+        # Due from send_at on the 1st (or at the first run after, after downtime), for a month
+        # that ended after this job first ran.
+        due = local.day > 1 or local.strftime("%H:%M") >= cfg.send_at
+        if due and int(self.ctx.midnight(this_month).timestamp()) > started and self.latest(previous) is None:
+            produced.append((previous, self.produce(previous, now)))
+        for month, version, fingerprint in self._watched(local, cfg.amend_months):
+            if self.fingerprint(month) != json.loads(fingerprint):
+                new = self.produce(month, now)
+                if new != version:
+                    produced.append((month, new))
+        return produced
+
+    def latest(self, month: str):
+        return self.ctx.db.execute("SELECT * FROM reports WHERE month = ? ORDER BY version DESC LIMIT 1",
+                                   (month,)).fetchone()
+
+    def _watched(self, local, months: int):
+        first = local.date().replace(day=1)
+        oldest = first
+        for _ in range(months):
+            oldest = (oldest - timedelta(days=1)).replace(day=1)
+        return [(r["month"], r["version"], r["fingerprint"]) for r in self.ctx.db.execute(
+            "SELECT month, MAX(version) AS version, fingerprint FROM reports WHERE month >= ? AND month < ? "
+            "GROUP BY month", (oldest.strftime("%Y-%m"), first.strftime("%Y-%m")))]
+
+    def fingerprint(self, month: str) -> dict:
+        """Readings received for the month, per site: late data changes it."""
+        _, _, start, end = reports.month_bounds(self.ctx, month)
+        frame = self.ctx.store.hourly_frame(start // 3600, (end + 3599) // 3600)
+        if not len(frame):
+            return {}
+        return {site: int(count) for site, count in frame.groupby("site_id")["received"].sum().items()}
+
+    def produce(self, month: str, now: int) -> int:
+        """Build the month; record and email it as the next version unless nothing changed.
+        Returns the version now current."""
+        ctx = self.ctx
+        fingerprint = self.fingerprint(month)
+        report = reports.build(ctx, month)
+        before = self.latest(month)
+        changes = self._changes(before, report) if before is not None else []
+        if before is not None and not changes:
+            # Readings arrived but no figure moved: remember the new count, send nothing.
+            ctx.db.execute("UPDATE reports SET fingerprint = ? WHERE month = ? AND version = ?",
+                           (json.dumps(fingerprint, sort_keys=True), month, before["version"]))
+            return before["version"]
+        version = before["version"] + 1 if before is not None else 1
+        folder = Path("reports") / month / f"v{version}"
+        locale = ctx.config.service.locale
+        files = report_files.write(report, ctx.config.data_dir / folder, locale=locale, version=version,
+                                   changes=changes)
+        if changes:
+            (ctx.config.data_dir / folder / "changes.txt").write_text("\n".join(changes) + "\n", encoding="utf-8")
+        with transaction(ctx.db):
+            ctx.db.execute("INSERT INTO reports (month, version, generated_at, folder, fingerprint, changes) "
+                           "VALUES (?, ?, ?, ?, ?, ?)", (month, version, now, str(folder),
+                                                         json.dumps(fingerprint, sort_keys=True), len(changes)))
+            self._email(report, version, changes, files, now)
+        log.info("monthly report %s version %d: %d sites, %d changes", month, version, len(report.sites),
+                 len(changes))
+        return version
+
+    def _changes(self, before, report) -> list[str]:
+        """Every figure that differs from the version before, as 'site pollutant column: old → new'."""
+        folder = self.ctx.config.data_dir / before["folder"]
+        lines = []
+        for name, rows, columns, key in (("compliance", report.compliance, COMPLIANCE_COLUMNS, ("site_id", "pollutant")),
+                                         ("operations", report.operations, OPERATIONS_COLUMNS, ("site_id",))):
+            old = {tuple(r[k] for k in key): r for r in csv.DictReader(
+                io.StringIO((folder / f"{name}-{report.month}.csv").read_text(encoding="utf-8")))}
+            new = {tuple(r[k] for k in key): r for r in csv.DictReader(
+                io.StringIO(report_files.csv_text(rows, columns)))}
+            for ident in sorted(set(old) | set(new)):
+                a, b = old.get(ident, {}), new.get(ident, {})
+                for column in columns:
+                    if a.get(column, "") != b.get(column, ""):
+                        lines.append(f"{' '.join(ident)} {column}: {a.get(column, '') or '-'} → "
+                                     f"{b.get(column, '') or '-'}")
+        return lines
+
+    def _email(self, report, version: int, changes: list[str], files: list[Path], now: int) -> None:
+        ctx = self.ctx
+        cfg = ctx.config.report
+        to = list(dict.fromkeys(list(cfg.recipients) + (
+            [a for s in report.sites for a in s.operators] if cfg.include_operators else [])))
+        if not to:
+            log.warning("monthly report %s v%d: no recipients ([report] recipients, include_operators)",
+                        report.month, version)
+            return
+        locale = ctx.config.service.locale
+        xlsx = next(p for p in files if p.suffix == ".xlsx")
+        context = {"month": report.month, "version": version, "changes": changes, "county": {
+            k: report_files.cell(k, v) for k, v in report.county.items()}, "bureau": ctx.config.bureau,
+            "report_html": report_files.html(report, locale, version, changes, charts=False)}
+        message = make_message("monthly-report", locale, context, to=to, sender=ctx.config.smtp.sender,
+                               idstring=f"report.{report.month}.v{version}",
+                               attachments=[(xlsx.name, xlsx.read_bytes(), *XLSX)])
+        outbox.enqueue(ctx.db, "monthly-report", f"report:{report.month}:v{version}", to, message, now)

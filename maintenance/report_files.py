@@ -1,0 +1,199 @@
+"""The monthly report as files: two CSV tables, an XLSX workbook and a printable HTML page.
+
+CSV is the auditable form: UTF-8, a header row, '.' as the decimal point, no thousands
+separators, fixed decimals per column, rows in site and pollutant order, "\\n" line ends;
+the same figures give the same bytes. The XLSX holds the same numbers (rounded the same way)
+plus the county sheet, the scorecards, the formulas and charts. The HTML has a chart per site
+and pollutant of daily means against the limit, drawn as SVG by the template: 28–31 points
+and a limit line each, where a plotting library took ~0.2 s per site (100 s at 500 sites).
+"""
+
+import csv
+import io
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from .formulas import FORMULAS
+from .reports import COMPLIANCE_COLUMNS, DECIMALS, OPERATIONS_COLUMNS, MonthlyReport
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                   trim_blocks=True, lstrip_blocks=True)
+FORMATS = ("csv", "xlsx", "html")
+
+
+def cell(column: str, value) -> str:
+    """One CSV cell: fixed decimals, empty for no data, true/false."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if column in DECIMALS:
+        return f"{value:.{DECIMALS[column]}f}"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def number(column: str, value):
+    """The same value as the CSV cell, as a number for the workbook."""
+    if value is None or isinstance(value, (bool, str, int)):
+        return value
+    return round(value, DECIMALS.get(column, 3))
+
+
+def csv_text(rows: list[dict], columns: list[str]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([cell(c, row[c]) for c in columns])
+    return out.getvalue()
+
+
+def write(report: MonthlyReport, out: Path, formats=FORMATS, locale: str = "zh-CN", version: int = 1,
+          changes: list[str] = ()) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    if "csv" in formats:
+        for name, rows, columns in (("compliance", report.compliance, COMPLIANCE_COLUMNS),
+                                    ("operations", report.operations, OPERATIONS_COLUMNS)):
+            path = out / f"{name}-{report.month}.csv"
+            path.write_bytes(csv_text(rows, columns).encode("utf-8"))
+            written.append(path)
+    if "xlsx" in formats:
+        written.append(write_xlsx(report, out / f"report-{report.month}.xlsx", locale, version, changes))
+    if "html" in formats:
+        path = out / f"report-{report.month}.html"
+        path.write_text(html(report, locale, version, changes), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def write_xlsx(report: MonthlyReport, path: Path, locale: str, version: int, changes) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+
+    zh = locale == "zh-CN"
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "compliance"
+    _table(sheet, report.compliance, COMPLIANCE_COLUMNS)
+    operations = book.create_sheet("operations")
+    _table(operations, report.operations, OPERATIONS_COLUMNS)
+    county = book.create_sheet("county")
+    county.append(["month", report.month])
+    county.append(["version", version])
+    for key, value in report.county.items():
+        county.append([key, number(key, value)])
+    county.append([])
+    county.append(["pollutant", "valid_days", "exceedance_days", "compliance_rate"])
+    first = county.max_row + 1
+    for pollutant, (valid, exceed) in _by_pollutant(report).items():
+        county.append([pollutant, valid, exceed, number("compliance_rate", (valid - exceed) / valid if valid else None)])
+    if county.max_row >= first:
+        chart = BarChart()
+        chart.title = "达标率（按污染物）" if zh else "Compliance by pollutant"
+        chart.add_data(Reference(county, min_col=4, min_row=first - 1, max_row=county.max_row), titles_from_data=True)
+        chart.set_categories(Reference(county, min_col=1, min_row=first, max_row=county.max_row))
+        chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
+        county.add_chart(chart, "F2")
+    cards = book.create_sheet("scorecards")
+    columns = ["contractor", "name", "sites", "mean_score", "compliance_rate", "transmission_rate",
+               "work_orders_opened", "work_orders_closed", "inspections_due", "inspections_done"]
+    _table(cards, report.scorecards, columns, decimals={"mean_score": "score"})
+    if report.scorecards:
+        chart = BarChart()
+        chart.title = "运维单位考核得分" if zh else "Contractor scores"
+        chart.add_data(Reference(cards, min_col=4, min_row=1, max_row=cards.max_row), titles_from_data=True)
+        chart.set_categories(Reference(cards, min_col=1, min_row=2, max_row=cards.max_row))
+        cards.add_chart(chart, "L2")
+    weights = book.create_sheet("formulas")
+    weights.append(["score weight", "value"])
+    for term, weight in report.weights.items():
+        weights.append([term, weight])
+    weights.append([])
+    for zh_name, en_name, zh_text, en_text in FORMULAS:
+        weights.append([zh_name if zh else en_name, zh_text if zh else en_text])
+    weights.append([])
+    weights.append(["unverified limits" if not zh else "暂定（未核实）限值"])
+    for line in report.unverified:
+        weights.append([line])
+    if changes:
+        changed = book.create_sheet("changes")
+        changed.append([f"version {version}"])
+        for line in changes:
+            changed.append([line])
+    book.properties.creator = "Wastewatch"
+    book.save(path)
+    return path
+
+
+def _table(sheet, rows, columns, decimals: dict | None = None) -> None:
+    sheet.append(columns)
+    for row in rows:
+        sheet.append([number((decimals or {}).get(c, c), row[c]) for c in columns])
+    sheet.freeze_panes = "A2"
+
+
+def _by_pollutant(report: MonthlyReport) -> dict:
+    totals: dict = {}
+    for row in report.compliance:
+        valid, exceed = totals.get(row["pollutant"], (0, 0))
+        totals[row["pollutant"]] = (valid + row["valid_days"], exceed + row["exceedance_days"])
+    return dict(sorted(totals.items()))
+
+
+def html(report: MonthlyReport, locale: str = "zh-CN", version: int = 1, changes=(), charts: bool = True) -> str:
+    from config.metrics import METRICS
+
+    zh = locale == "zh-CN"
+    sites = []
+    for site in report.sites:
+        rows = [r for r in report.compliance if r["site_id"] == site.id]
+        ops = next(r for r in report.operations if r["site_id"] == site.id)
+        sites.append({"site": site, "rows": [{c: cell(c, r[c]) for c in COMPLIANCE_COLUMNS} for r in rows],
+                      "ops": {c: cell(c, ops[c]) for c in OPERATIONS_COLUMNS},
+                      "charts": [_chart(report.daily[(site.id, r["pollutant"])],
+                                        METRICS[r["pollutant"]].label_zh if zh else r["pollutant"], r["unit"])
+                                 for r in rows] if charts else []})
+    template = _env.get_template("report.html")
+    return template.render(
+        zh=zh, locale=locale, month=report.month, version=version, changes=list(changes), sites=sites,
+        county={k: cell(k, v) for k, v in report.county.items()},
+        cards=[{k: cell("score" if k == "mean_score" else k, v) for k, v in c.items()} for c in report.scorecards],
+        formulas=[(a if zh else b, c if zh else d) for a, b, c, d in FORMULAS], weights=report.weights,
+        unverified=report.unverified, charts=charts)
+
+
+def _chart(series, label: str, unit: str, width: int = 320, height: int = 120) -> dict:
+    """Points for an SVG line of daily means and the limit line(s), scaled to the box."""
+    means = [m for _, m, _, _, _ in series if m is not None]
+    highs = [h for _, _, h, _, _ in series]
+    lows = [lo for _, _, _, lo, _ in series if lo is not None]
+    top = max(means + highs) * 1.1 if (means or highs) else 1.0
+    bottom = min(means + lows + [0.0]) if lows else 0.0
+    span = (top - bottom) or 1.0
+    n = max(len(series) - 1, 1)
+
+    def x(i: int) -> float:
+        return round(30 + i * (width - 40) / n, 1)
+
+    def y(v: float) -> float:
+        return round(height - 20 - (v - bottom) * (height - 30) / span, 1)
+    segments, current = [], []
+    for i, (_, mean, _, _, _) in enumerate(series):
+        if mean is None:
+            if current:
+                segments.append(" ".join(current))
+            current = []
+        else:
+            current.append(f"{x(i)},{y(mean)}")
+    if current:
+        segments.append(" ".join(current))
+    return {"label": label, "unit": unit, "width": width, "height": height, "segments": segments,
+            "limit": " ".join(f"{x(i)},{y(h)}" for i, (_, _, h, _, _) in enumerate(series)),
+            "low": " ".join(f"{x(i)},{y(lo)}" for i, (_, _, _, lo, _) in enumerate(series)) if lows else "",
+            "over": [(x(i), y(m)) for i, (_, m, _, _, over) in enumerate(series) if over and m is not None],
+            "top": f"{top:g}", "bottom": f"{bottom:g}", "days": len(series)}

@@ -1,0 +1,347 @@
+"""The monthly compliance summary's figures: per site and pollutant, per site, per county and
+per contractor. Every figure has its formula in FORMULAS (printed in every report and in the
+README); the same inputs give the same figures.
+
+Readings come from the store's hourly aggregates, kept up to date as readings arrive, so a
+month at 500 sites reads 2.2 M hours instead of 27 M readings. An hour's aggregate is used
+as it is when all its flag-N readings are valid by what the aggregate shows (inside the
+plausible range); an hour that touches a maintenance window or a suspect span, or whose
+extremes leave the range, is summed again from its raw readings with the sample rule below.
+
+A sample is valid when its flag is N, its value is finite and inside the instrument (or
+plausible) range, and it is neither inside a maintenance window nor inside a span a stuck-value
+alert marked suspect. Days are local days in the service's time zone.
+"""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+
+from alerts.findings import plausible_range
+from config.metrics import METRICS
+
+from . import inspections
+from .windows import Windows
+
+COMPLIANCE_COLUMNS = ["site_id", "site_name", "town", "pollutant", "unit", "standard", "grade", "limit", "basis",
+                      "expected_samples", "received_samples", "valid_samples", "valid_days", "exceedance_days",
+                      "compliance_rate", "monthly_mean", "max_daily_mean", "max_sample", "limit_verified"]
+OPERATIONS_COLUMNS = ["site_id", "expected_readings", "received_readings", "transmission_rate", "valid_readings",
+                      "validity_rate", "treated_volume_m3", "operating_rate", "alerts_opened", "work_orders_opened",
+                      "work_orders_closed", "ack_on_time_rate", "repair_on_time_rate", "mean_hours_to_close",
+                      "inspections_due", "inspections_done", "score"]
+# Decimals per column: rates 4, concentrations 3, volumes and hours 1, the score 1.
+DECIMALS = {"compliance_rate": 4, "monthly_mean": 3, "max_daily_mean": 3, "max_sample": 3, "transmission_rate": 4,
+            "validity_rate": 4, "operating_rate": 4, "ack_on_time_rate": 4, "repair_on_time_rate": 4,
+            "treated_volume_m3": 1, "mean_hours_to_close": 1, "score": 1}
+
+
+@dataclass
+class Day:
+    received: int = 0
+    valid: int = 0
+    total: float = 0.0
+    low: float | None = None
+    high: float | None = None
+
+    def add(self, received: int, valid: int, total: float, low, high) -> None:
+        self.received += received
+        self.valid += valid
+        self.total += total
+        if low is not None:
+            self.low = low if self.low is None else min(self.low, low)
+            self.high = high if self.high is None else max(self.high, high)
+
+    @property
+    def mean(self) -> float | None:
+        return self.total / self.valid if self.valid else None
+
+
+@dataclass
+class MonthlyReport:
+    month: str  # YYYY-MM
+    compliance: list[dict]
+    operations: list[dict]
+    county: dict
+    scorecards: list[dict]
+    daily: dict  # (site_id, pollutant) → [(day, mean or None, limit high, limit low, valid day?)]
+    unverified: list[str]
+    weights: dict
+    sites: list = field(default_factory=list)
+
+
+def month_bounds(ctx, month: str) -> tuple[date, date, int, int]:
+    first = datetime.strptime(month, "%Y-%m").date()
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return first, following, int(ctx.midnight(first).timestamp()), int(ctx.midnight(following).timestamp())
+
+
+def build(ctx, month: str, site_ids: list[str] | None = None) -> MonthlyReport:
+    first, following, start, end = month_bounds(ctx, month)
+    sites = [s for s in ctx.config.sites if site_ids is None or s.id in site_ids]
+    days = [first + timedelta(days=k) for k in range((following - first).days)]
+    day_bounds = [ctx.day_bounds(d) for d in days]
+    frame = ctx.store.hourly_frame(start // 3600, (end + 3599) // 3600)
+    windows = Windows(ctx.db)
+    suspect = defaultdict(list)
+    for row in ctx.db.execute("SELECT site_id, metric, since, last_seen FROM alerts WHERE rule = 'stuck_value' "
+                              "AND since < ? AND last_seen >= ?", (end, start)):
+        suspect[(row["site_id"], row["metric"])].append((row["since"], row["last_seen"] + 1))
+    by_series = {key: part for key, part in frame.groupby(["site_id", "metric"], sort=False)} if len(frame) else {}
+    rules = ctx.rules.report
+    compliance, operations = [], []
+    daily: dict = {}
+    for site in sites:
+        spans = windows.spans(site.id, start, end)
+        site_days: dict[str, list[Day]] = {}
+        operating_hours = 0
+        for metric in site.metrics:
+            hours = by_series.get((site.id, metric))
+            per_day, positive = _fold(ctx, site, metric, hours, day_bounds, spans + suspect[(site.id, metric)],
+                                      start, end)
+            site_days[metric] = per_day
+            if metric == "flow":
+                operating_hours = positive
+        standard = ctx.standard(site.id)
+        temps = [d.mean for d in site_days.get("water_temp", [Day() for _ in days])]
+        for pollutant in [m for m in standard.controlled() if m in site.metrics]:
+            row, series = _compliance_row(ctx, site, standard, pollutant, site_days[pollutant], day_bounds, days,
+                                          temps, rules.min_valid_fraction)
+            compliance.append(row)
+            daily[(site.id, pollutant)] = series
+        operations.append(_operations_row(ctx, site, site_days, day_bounds, operating_hours, start, end,
+                                          [r for r in compliance if r["site_id"] == site.id]))
+    for row in operations:
+        row["score"] = score(row, [r for r in compliance if r["site_id"] == row["site_id"]], rules.score)
+    county = _county(ctx, sites, compliance, operations, start, end)
+    cards = _scorecards(ctx, sites, compliance, operations)
+    unverified = sorted({f"{r['site_id']} {r['pollutant']}: {r['standard']} {r['grade']} {r['limit']}"
+                         for r in compliance if not r["limit_verified"]})
+    return MonthlyReport(month, compliance, operations, county, cards, daily, unverified, dict(rules.score), sites)
+
+
+def _fold(ctx, site, metric: str, hours, day_bounds, spans, start: int, end: int) -> tuple[list[Day], int]:
+    """The metric's days from its hours; and, for flow, the hours with a valid sample > 0."""
+    per_day = [Day() for _ in day_bounds]
+    day_starts = [b[0] for b in day_bounds]
+    bounds = plausible_range(site, metric)
+    positive = 0
+    if hours is None:
+        return per_day, 0
+    for hour, received, flagged_n, total, low, high in zip(hours["hour"], hours["received"], hours["flagged_n"],
+                                                            hours["total"], hours["low"], hours["high"]):
+        h0, h1 = int(hour) * 3600, int(hour) * 3600 + 3600
+        index = _day_index(day_starts, h0)
+        low = None if pd.isna(low) else float(low)
+        high = None if pd.isna(high) else float(high)
+        dirty = (any(a < h1 and b > h0 for a, b in spans) or h0 < start or h1 > end
+                 or (flagged_n and (not math.isfinite(total) or (bounds is not None and (
+                     low < bounds[0] or high > bounds[1])))))
+        if not dirty:
+            per_day[index].add(int(received), int(flagged_n), float(total), low, high)
+            positive += flagged_n > 0 and high > 0
+            continue
+        # Summed again from the raw readings, with the sample rule.
+        samples = ctx.store.scan(site.id, metric, max(h0, start), min(h1, end))
+        by_day: dict[int, Day] = defaultdict(Day)
+        any_positive = False
+        for ts, value, flag in samples:
+            day = by_day[_day_index(day_starts, ts)]
+            valid = (flag == "N" and math.isfinite(value) and (bounds is None or bounds[0] <= value <= bounds[1])
+                     and not any(a <= ts < b for a, b in spans))
+            day.add(1, 1 if valid else 0, value if valid else 0.0, value if valid else None, value if valid else None)
+            any_positive = any_positive or (valid and value > 0)
+        for i, day in by_day.items():
+            per_day[i].add(day.received, day.valid, day.total, day.low, day.high)
+        positive += any_positive
+    return per_day, positive
+
+
+def _day_index(day_starts: list[int], ts: int) -> int:
+    low, high = 0, len(day_starts) - 1
+    while low < high:  # the last day starting at or before ts
+        mid = (low + high + 1) // 2
+        if day_starts[mid] <= ts:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def _compliance_row(ctx, site, standard, pollutant: str, per_day: list[Day], day_bounds, days, temps,
+                    min_fraction: float):
+    interval = site.metric(pollutant).interval_s
+    expected = [(b - a) // interval for a, b in day_bounds]
+    base = standard.limit(pollutant, None)
+    valid_days = exceedance_days = 0
+    means, series = [], []
+    max_sample = None
+    for day, d, want, temp in zip(days, per_day, expected, temps):
+        limit = standard.limit(pollutant, temp)
+        is_valid = d.valid >= min_fraction * want and d.valid > 0
+        over = False
+        if is_valid:
+            valid_days += 1
+            means.append(d.mean)
+            if pollutant == "ph" or limit.basis == "sample":
+                over = limit.exceeded_by(d.high) or limit.exceeded_by(d.low)
+            else:
+                over = limit.exceeded_by(d.mean)
+            exceedance_days += over
+        if d.valid:
+            max_sample = d.high if max_sample is None else max(max_sample, d.high)
+        series.append((day.isoformat(), d.mean if is_valid else None, limit.high, limit.low, over))
+    row = {
+        "site_id": site.id, "site_name": site.name, "town": site.town, "pollutant": pollutant,
+        "unit": METRICS[pollutant].unit if pollutant in METRICS else "", "standard": base.standard,
+        "grade": base.grade, "limit": _limit_text(base), "basis": base.basis,
+        "expected_samples": sum(expected), "received_samples": sum(d.received for d in per_day),
+        "valid_samples": sum(d.valid for d in per_day), "valid_days": valid_days, "exceedance_days": exceedance_days,
+        "compliance_rate": (valid_days - exceedance_days) / valid_days if valid_days else None,
+        "monthly_mean": sum(means) / len(means) if means else None,
+        "max_daily_mean": max(means) if means else None, "max_sample": max_sample,
+        "limit_verified": base.verified,
+    }
+    return row, series
+
+
+def _limit_text(limit) -> str:
+    return f"{limit.low:g}-{limit.high:g}" if limit.low is not None else f"{limit.high:g}"
+
+
+def _operations_row(ctx, site, site_days, day_bounds, operating_hours: int, start: int, end: int, rows) -> dict:
+    expected = received = valid = 0
+    for metric, per_day in site_days.items():
+        interval = site.metric(metric).interval_s
+        expected += sum((b - a) // interval for a, b in day_bounds)
+        received += sum(d.received for d in per_day)
+        valid += sum(d.valid for d in per_day)
+    volume = None
+    if "flow" in site_days:
+        volume = sum(d.total for d in site_days["flow"]) * site.metric("flow").interval_s / 3600
+    hours_in_month = (end - start) // 3600
+    db = ctx.db
+    alerts = db.execute("SELECT COUNT(*) FROM alerts WHERE site_id = ? AND opened_at >= ? AND opened_at < ?",
+                        (site.id, start, end)).fetchone()[0]
+    opened = db.execute("SELECT COUNT(*) FROM work_orders WHERE site_id = ? AND opened_at >= ? AND opened_at < ?",
+                        (site.id, start, end)).fetchone()[0]
+    closed = db.execute("SELECT COUNT(*), AVG(closed_at - opened_at) FROM work_orders WHERE site_id = ? "
+                        "AND closed_at >= ? AND closed_at < ?", (site.id, start, end)).fetchone()
+    ack = db.execute("SELECT COUNT(*), SUM(acknowledged_at IS NOT NULL AND acknowledged_at <= acknowledge_by) "
+                     "FROM work_orders WHERE site_id = ? AND acknowledge_by >= ? AND acknowledge_by < ? "
+                     "AND acknowledge_by < repair_by AND state != 'cancelled'", (site.id, start, end)).fetchone()
+    repair = db.execute("SELECT COUNT(*), SUM(resolved_at IS NOT NULL AND resolved_at <= repair_by) "
+                        "FROM work_orders WHERE site_id = ? AND repair_by >= ? AND repair_by < ? "
+                        "AND state != 'cancelled'", (site.id, start, end)).fetchone()
+    due, done = _inspections(ctx, site, start, end)
+    return {
+        "site_id": site.id, "expected_readings": expected, "received_readings": received,
+        "transmission_rate": received / expected if expected else None, "valid_readings": valid,
+        "validity_rate": valid / expected if expected else None, "treated_volume_m3": volume,
+        "operating_rate": operating_hours / hours_in_month if "flow" in site_days else None,
+        "alerts_opened": alerts, "work_orders_opened": opened, "work_orders_closed": closed[0],
+        "ack_on_time_rate": (ack[1] or 0) / ack[0] if ack[0] else None,
+        "repair_on_time_rate": (repair[1] or 0) / repair[0] if repair[0] else None,
+        "mean_hours_to_close": closed[1] / 3600 if closed[0] else None,
+        "inspections_due": due, "inspections_done": done,
+        # For the score and the county sheet, not a CSV column:
+        "_compliance": _site_compliance(rows),
+    }
+
+
+def _inspections(ctx, site, start: int, end: int) -> tuple[int, int]:
+    """Routine inspections due in the month (periods ending in it, by the calendar) and those
+    reported done by their due time."""
+    rules = ctx.rules.inspections
+    schedule = rules.for_site("routine_inspection", site.capacity_m3d)
+    if schedule is None or not rules.enabled:
+        return 0, 0
+    dues = set()
+    day = datetime.fromtimestamp(start, ctx.config.tz).date()
+    last = datetime.fromtimestamp(end - 1, ctx.config.tz).date()
+    while day <= last + timedelta(days=1):
+        period_end = inspections.period(schedule.every, rules.anchor, day)[1]
+        due_at = int(ctx.midnight(period_end).timestamp())
+        if start < due_at <= end:
+            dues.add(due_at)
+        day = period_end
+    if not dues:
+        return 0, 0
+    done = ctx.db.execute(
+        f"SELECT COUNT(DISTINCT due_at) FROM work_orders WHERE site_id = ? AND kind = 'routine_inspection' "
+        f"AND due_at IN ({','.join('?' * len(dues))}) AND state IN ('resolved', 'closed') AND visited_at <= due_at",
+        (site.id, *sorted(dues))).fetchone()[0]
+    return len(dues), done
+
+
+def _site_compliance(rows) -> float | None:
+    valid = sum(r["valid_days"] for r in rows)
+    return (valid - sum(r["exceedance_days"] for r in rows)) / valid if valid else None
+
+
+def score(row: dict, rows, weights: dict) -> float | None:
+    """100 × Σ weight × rate ÷ Σ weight over the rates the site had this month."""
+    rates = {"operating_rate": row["operating_rate"], "compliance_rate": _site_compliance(rows),
+             "transmission_rate": row["transmission_rate"], "ack_on_time_rate": row["ack_on_time_rate"],
+             "repair_on_time_rate": row["repair_on_time_rate"],
+             "inspection_rate": row["inspections_done"] / row["inspections_due"] if row["inspections_due"] else None}
+    used = {k: w for k, w in weights.items() if w and rates[k] is not None}
+    if not used:
+        return None
+    return 100 * sum(w * rates[k] for k, w in used.items()) / sum(used.values())
+
+
+def _county(ctx, sites, compliance, operations, start: int, end: int) -> dict:
+    valid = sum(r["valid_days"] for r in compliance)
+    exceed = sum(r["exceedance_days"] for r in compliance)
+    by_site = defaultdict(list)
+    for r in compliance:
+        by_site[r["site_id"]].append(r)
+    expected = sum(r["expected_readings"] for r in operations)
+    ids = [s.id for s in sites]
+    marks = ",".join("?" * len(ids))
+    db = ctx.db
+    faults = "kind NOT IN ('routine_inspection', 'effluent_sampling')"
+    opened = db.execute(f"SELECT COUNT(*) FROM work_orders WHERE {faults} AND site_id IN ({marks}) "
+                        "AND opened_at >= ? AND opened_at < ?", (*ids, start, end)).fetchone()[0]
+    closed = db.execute(f"SELECT COUNT(*) FROM work_orders WHERE {faults} AND site_id IN ({marks}) "
+                        "AND closed_at >= ? AND closed_at < ?", (*ids, start, end)).fetchone()[0]
+    overdue = db.execute(f"SELECT COUNT(*) FROM work_orders WHERE {faults} AND site_id IN ({marks}) "
+                         "AND repair_by >= ? AND repair_by < ? AND state != 'cancelled' "
+                         "AND (resolved_at IS NULL OR resolved_at > repair_by)", (*ids, start, end)).fetchone()[0]
+    return {
+        "sites": len(sites),
+        "sites_fully_compliant": sum(1 for s in sites if by_site[s.id] and all(
+            r["exceedance_days"] == 0 for r in by_site[s.id]) and any(r["valid_days"] for r in by_site[s.id])),
+        "compliance_rate": (valid - exceed) / valid if valid else None,
+        "transmission_rate": sum(r["received_readings"] for r in operations) / expected if expected else None,
+        "validity_rate": sum(r["valid_readings"] for r in operations) / expected if expected else None,
+        "treated_volume_m3": sum(r["treated_volume_m3"] or 0 for r in operations),
+        "faults_opened": opened, "faults_closed": closed, "faults_overdue": overdue,
+    }
+
+
+def _scorecards(ctx, sites, compliance, operations) -> list[dict]:
+    cards = []
+    for contractor in ctx.config.contractors:
+        mine = {s.id for s in sites if s.contractor == contractor.id}
+        if not mine:
+            continue
+        ops = [r for r in operations if r["site_id"] in mine]
+        rows = [r for r in compliance if r["site_id"] in mine]
+        scores = [r["score"] for r in ops if r["score"] is not None]
+        expected = sum(r["expected_readings"] for r in ops)
+        due = sum(r["inspections_due"] for r in ops)
+        cards.append({
+            "contractor": contractor.id, "name": contractor.name, "sites": len(mine),
+            "mean_score": sum(scores) / len(scores) if scores else None,
+            "compliance_rate": _site_compliance(rows),
+            "transmission_rate": sum(r["received_readings"] for r in ops) / expected if expected else None,
+            "work_orders_opened": sum(r["work_orders_opened"] for r in ops),
+            "work_orders_closed": sum(r["work_orders_closed"] for r in ops),
+            "inspections_due": due, "inspections_done": sum(r["inspections_done"] for r in ops),
+        })
+    return cards

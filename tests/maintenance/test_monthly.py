@@ -1,0 +1,94 @@
+"""The monthly report on schedule: emailed on the 1st with the workbook attached (real SMTP),
+amended when late readings change a month already sent, and from the command line."""
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from alerts.outbox import Sender
+from maintenance.monthly import MonthlyReports
+from tests.alerts.harness import Harness
+from tests.maintenance.test_reports import HOURLY_SITE, at, hours, write
+from tests.support import wastewatch
+
+REGULATORS = '[report]\nrecipients = ["jianguan@tqhb.example.cn"]\n'
+
+
+@pytest.fixture
+def plant(write_config, mail):
+    harness = Harness(write_config(mail=mail, site=HOURLY_SITE, extra=REGULATORS))
+    yield harness
+    harness.close()
+
+
+def run(plant, when: int):
+    plant.clock.now = when
+    return MonthlyReports(plant.ctx).run(when)
+
+
+def test_the_previous_month_is_emailed_at_eight_on_the_first_with_the_workbook_attached(plant, mail):
+    assert run(plant, at(10, 15)) == []  # the job's first run: October is the month in course
+    write(plant, "cod", hours(1, [40.0] * 24) + hours(2, [70.0] * 24))
+    assert run(plant, at(11, 1, 7, 59)) == []
+    assert run(plant, at(11, 1, 8)) == [("2026-10", 1)]
+    assert run(plant, at(11, 1, 9)) == []  # once
+    assert Sender(plant.config, plant.ctx.db).run_once() == (1, 0)
+    [(recipients, message)] = mail.messages
+    assert recipients == ["jianguan@tqhb.example.cn", "operator@tqhb.example.cn"]
+    assert str(message["Subject"]).startswith("[运行月报 2026-10] 农村生活污水处理设施：达标率 0.5000")
+    html = message.get_body(("html",)).get_content()
+    assert "全县汇总" in html and "城厢镇禾林村污水处理站" in html
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == "report-2026-10.xlsx"
+    book = load_workbook(io.BytesIO(attachment.get_content()))
+    header = [c.value for c in book["compliance"][1]]
+    cod = next(r for r in book["compliance"].iter_rows(min_row=2, values_only=True) if r[3] == "cod")
+    assert dict(zip(header, cod))["exceedance_days"] == 1 and dict(zip(header, cod))["compliance_rate"] == 0.5
+    folder = plant.config.data_dir / "reports" / "2026-10" / "v1"
+    assert (folder / "compliance-2026-10.csv").exists() and (folder / "report-2026-10.html").exists()
+
+
+def test_late_readings_for_a_sent_month_produce_an_amended_version_listing_what_changed(plant, mail):
+    run(plant, at(10, 15))
+    write(plant, "cod", hours(1, [40.0] * 24))
+    assert run(plant, at(11, 1, 8)) == [("2026-10", 1)]
+    assert run(plant, at(11, 1, 9)) == []  # nothing new
+    write(plant, "cod", hours(2, [70.0] * 24))  # a logger's backlog for 2 October arrives
+    assert run(plant, at(11, 2, 9)) == [("2026-10", 2)]
+    assert run(plant, at(11, 2, 10)) == []
+    Sender(plant.config, plant.ctx.db).run_once()
+    subjects = [str(m["Subject"]) for _, m in mail.messages]
+    assert len(subjects) == 2 and "【修订版 第 2 版】" in subjects[1]
+    v1 = plant.config.data_dir / "reports" / "2026-10" / "v1"
+    v2 = plant.config.data_dir / "reports" / "2026-10" / "v2"
+    assert v1.exists() and v2.exists()  # the first version stays
+    changes = (v2 / "changes.txt").read_text(encoding="utf-8").splitlines()
+    assert "helin cod received_samples: 24 → 48" in changes and "helin cod exceedance_days: 0 → 1" in changes
+    assert "helin cod compliance_rate: 1.0000 → 0.5000" in changes
+    assert "修订版，第 2 版" in (v2 / "report-2026-10.html").read_text(encoding="utf-8")
+    versions = wastewatch("report", "list", "--config", plant.path).stdout
+    assert versions.startswith("2 report versions\n2026-10 v2 generated 2026-11-02T09:00+08:00, ")
+
+
+def test_a_new_deployment_does_not_send_last_months_report_of_data_it_never_saw(plant):
+    assert run(plant, at(11, 3)) == []
+    assert plant.ctx.db.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 0
+
+
+def test_report_monthly_writes_the_files_for_any_month_and_says_what_is_wrong_in_one_sentence(plant, tmp_path):
+    write(plant, "cod", hours(1, [40.0] * 24))
+
+    def report(*args):
+        return wastewatch("report", "monthly", "--config", plant.path, *args)
+    done = report("--month", "2026-10", "--format", "csv,html", "--out", tmp_path / "out", "--locale", "en")
+    assert done.returncode == 0 and done.stdout.startswith("report 2026-10: 1 sites, 3 pollutant rows\n")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "compliance-2026-10.csv", "operations-2026-10.csv", "report-2026-10.html"]
+    assert "How each figure is computed" in (tmp_path / "out" / "report-2026-10.html").read_text(encoding="utf-8")
+    assert report("--month", "October", "--out", tmp_path).stderr == (
+        "wastewatch: --month 'October' is not a month; use YYYY-MM, e.g. 2026-10\n")
+    assert report("--month", "2026-10", "--format", "pdf", "--out", tmp_path).stderr == (
+        "wastewatch: --format 'pdf': use any of csv, xlsx, html, comma-separated\n")
+    assert report("--month", "2026-10", "--site", "nowhere", "--out", tmp_path).stderr == (
+        "wastewatch: unknown site 'nowhere'; see 'wastewatch config check'\n")

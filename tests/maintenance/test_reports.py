@@ -1,0 +1,197 @@
+"""The monthly report's figures, worked out by hand on small months (UTC+8, hourly samples:
+24 expected a day, 18 make a valid day)."""
+
+import csv
+import io
+import textwrap
+from datetime import datetime
+
+import pytest
+
+from maintenance import report_files, reports, windows, work_orders
+from store.base import Reading
+from store.state import transaction
+from tests.alerts.harness import TZ, Harness
+
+# A village site (grade 1: COD 60, NH3-N 8, or 15 at ≤ 12 °C; pH 6–9) sampling every hour.
+HOURLY_SITE = textwrap.dedent("""
+    [[sites]]
+    id = "helin"
+    name = "城厢镇禾林村污水处理站"
+    town = "城厢镇"
+    village = "禾林村"
+    capacity_m3d = 60.0
+    receiving_water = "III"
+    key_control_area = true
+    contractor = "qingyuan"
+    operators = ["operator@tqhb.example.cn"]
+    metrics = { flow = 3600, cod = 3600, nh3n = 3600, ph = 3600, water_temp = 3600 }
+""")
+
+
+def at(month: int, day: int, hour: int = 0, minute: int = 0, year: int = 2026) -> int:
+    return int(datetime(year, month, day, hour, minute, tzinfo=TZ).timestamp())
+
+
+@pytest.fixture
+def plant(write_config):
+    harness = Harness(write_config(site=HOURLY_SITE))
+    yield harness
+    harness.close()
+
+
+def write(plant, metric: str, points) -> None:
+    """points: (epoch seconds, value[, flag])."""
+    plant.ctx.store.write([Reading("helin", metric, p[0], float(p[1]), p[2] if len(p) > 2 else "N") for p in points])
+
+
+def hours(day: int, values, month: int = 10, first_hour: int = 0) -> list:
+    return [(at(month, day, first_hour + h), v) for h, v in enumerate(values)]
+
+
+def row(report, pollutant: str) -> dict:
+    return next(r for r in report.compliance if r["pollutant"] == pollutant)
+
+
+def test_boundary_days_at_75_percent_and_a_day_without_data(plant):
+    write(plant, "cod", hours(1, [40.0] * 24))  # valid, clear
+    write(plant, "cod", hours(2, [70.0] * 18))  # exactly 75 %: valid, over 60
+    write(plant, "cod", hours(3, [90.0] * 17))  # one short: not a valid day
+    # day 4: nothing
+    write(plant, "cod", hours(5, [50.0] * 12 + [80.0] * 12))  # mean 65: over
+    cod = row(reports.build(plant.ctx, "2026-10"), "cod")
+    assert (cod["expected_samples"], cod["received_samples"], cod["valid_samples"]) == (31 * 24, 83, 83)
+    assert (cod["valid_days"], cod["exceedance_days"]) == (3, 2)
+    assert cod["compliance_rate"] == pytest.approx(1 / 3)
+    assert cod["monthly_mean"] == pytest.approx((40 + 70 + 65) / 3)
+    assert (cod["max_daily_mean"], cod["max_sample"]) == (70.0, 90.0)  # day 3's samples are valid samples
+    assert (cod["standard"], cod["grade"], cod["limit"], cod["basis"], cod["limit_verified"]) == (
+        "DB51/2626-2019", "1", "60", "daily_mean", False)
+    line = report_files.csv_text([cod], reports.COMPLIANCE_COLUMNS).splitlines()[1]
+    assert line.endswith(",83,83,3,2,0.3333,58.333,70.000,90.000,false")
+
+
+def test_the_temperature_clause_applies_each_days_mean_water_temperature(plant):
+    for day, temp in ((1, 10.0), (2, 20.0), (3, None)):
+        write(plant, "nh3n", hours(day, [12.0] * 24))
+        if temp is not None:
+            write(plant, "water_temp", hours(day, [temp] * 24))
+    nh3n = row(reports.build(plant.ctx, "2026-10"), "nh3n")
+    # Day 1 at 10 °C: limit 15, clear. Day 2 at 20 °C: limit 8, over. Day 3 without a
+    # temperature: the stricter limit (without_water_temp = "stricter"), over.
+    assert (nh3n["valid_days"], nh3n["exceedance_days"]) == (3, 2)
+    days = {d: (over, high) for d, _, high, _, over in reports.build(plant.ctx, "2026-10").daily[("helin", "nh3n")]}
+    assert days["2026-10-01"] == (False, 15.0) and days["2026-10-02"] == (True, 8.0)
+
+
+def test_ph_is_judged_on_every_valid_sample_against_its_range(plant):
+    write(plant, "ph", hours(1, [7.0] * 23 + [9.5]))
+    write(plant, "ph", hours(2, [5.5] + [7.0] * 23))
+    write(plant, "ph", hours(3, [7.0] * 24))
+    write(plant, "ph", hours(4, [7.0] * 23 + [15.0]))  # 15 is no pH: invalid, not an exceedance
+    ph = row(reports.build(plant.ctx, "2026-10"), "ph")
+    assert (ph["valid_days"], ph["exceedance_days"], ph["valid_samples"], ph["received_samples"]) == (4, 2, 95, 96)
+    assert ph["max_sample"] == 9.5 and ph["limit"] == "6-9" and ph["basis"] == "sample"
+
+
+def test_readings_inside_a_maintenance_window_and_flagged_ones_are_not_valid(plant):
+    write(plant, "cod", hours(1, [100.0] * 24))
+    write(plant, "cod", hours(2, [100.0] * 22 + [20.0] * 2))
+    write(plant, "cod", [(at(10, 3, h), 30.0, "M" if h < 10 else "N") for h in range(24)])
+    windows.add(plant.ctx.db, "helin", "maintenance", at(10, 1, 8), at(10, 1, 20), "更换曝气头", "王科长", at(10, 1))
+    windows.add(plant.ctx.db, "helin", "calibration", at(10, 2, 22), at(10, 3), "COD 仪表校准", "王科长", at(10, 2))
+    cod = row(reports.build(plant.ctx, "2026-10"), "cod")
+    # Day 1: 12 of 24 valid → not valid. Day 2: the two 20s are inside the window → 22 valid at
+    # 100, over. Day 3: 10 flagged M → 14 valid → not valid.
+    assert (cod["received_samples"], cod["valid_samples"], cod["valid_days"], cod["exceedance_days"]) == (
+        72, 12 + 22 + 14, 1, 1)
+    assert cod["monthly_mean"] == 100.0 and cod["max_sample"] == 100.0
+
+
+def test_readings_either_side_of_local_midnight_count_on_their_local_day(plant):
+    write(plant, "nh3n", [(at(9, 30, 23, 30), 1.0), (at(10, 1, 0, 30), 2.0),
+                          (at(10, 31, 23, 30), 3.0), (at(11, 1, 0, 30), 4.0)])
+    # 2026-10-01 00:30 in Tianquan is 2026-09-30 16:30 UTC; 2026-11-01 00:30 is 2026-10-31 16:30 UTC.
+    nh3n = row(reports.build(plant.ctx, "2026-10"), "nh3n")
+    assert (nh3n["received_samples"], nh3n["max_sample"]) == (2, 3.0)
+    november = row(reports.build(plant.ctx, "2026-11"), "nh3n")
+    assert november["received_samples"] == 1 and november["max_sample"] == 4.0
+
+
+@pytest.mark.parametrize("month, days", [("2027-02", 28), ("2026-11", 30), ("2026-10", 31)])
+def test_months_of_28_30_and_31_days(plant, month, days):
+    year, number = map(int, month.split("-"))
+    for day in range(1, 11):  # flow 2.0 m³/h every hour of the first ten days
+        write(plant, "flow", hours(day, [2.0] * 24, month=number) if year == 2026 else
+              [(at(number, day, h, year=year), 2.0) for h in range(24)])
+    report = reports.build(plant.ctx, month)
+    ops = report.operations[0]
+    assert row(report, "cod")["expected_samples"] == days * 24
+    assert ops["expected_readings"] == 5 * days * 24 and ops["received_readings"] == 240
+    assert ops["operating_rate"] == pytest.approx(240 / (days * 24))
+    assert ops["treated_volume_m3"] == pytest.approx(240 * 2.0)  # Σ flow × 3600 s ÷ 3600
+    assert ops["transmission_rate"] == pytest.approx(240 / (5 * days * 24))
+
+
+def test_operations_count_alerts_orders_deadlines_and_inspections(plant):
+    write(plant, "flow", hours(1, [2.0] * 12 + [0.0] * 12))  # 12 operating hours
+    ctx = plant.ctx
+
+    def act(action, *args, now):
+        with transaction(ctx.db):
+            return action(ctx, *args, now)
+    a = act(lambda c, n: work_orders.open_order(c, "helin", "fault_repair", "manual", "泵", n, "王科长"), now=at(10, 2))
+    act(work_orders.acknowledge, a["id"], "qingyuan", "", now=at(10, 2, 12))  # within 24 h
+    act(work_orders.done, a["id"], "qingyuan", "", now=at(10, 6))  # after the 72 h
+    act(work_orders.verify, a["id"], "王科长", "", now=at(10, 7))
+    b = act(lambda c, n: work_orders.open_order(c, "helin", "operator_request", "manual", "清理", n, "王科长"),
+            now=at(10, 10))
+    act(work_orders.cancel, b["id"], "王科长", "重复", now=at(10, 10, 1))
+    routine = act(lambda c, n: work_orders.open_order(c, "helin", "routine_inspection", "schedule", "巡检", n,
+                                                      "schedule", due_at=at(10, 12)), now=at(10, 5))
+    act(lambda c, n: work_orders.done(c, routine["id"], "qingyuan", "", n, visited_at=at(10, 11, 9)), now=at(10, 11, 10))
+    ops = reports.build(ctx, "2026-10").operations[0]
+    assert (ops["work_orders_opened"], ops["work_orders_closed"]) == (3, 1)
+    assert ops["ack_on_time_rate"] == 1.0  # a; b was cancelled; the routine order has no separate one
+    assert ops["repair_on_time_rate"] == 0.5  # a late, the routine visit on time
+    assert ops["mean_hours_to_close"] == 5 * 24.0
+    # Fortnightly inspections (60 m³/d) are due 2026-10-12 and 2026-10-26; one was done.
+    assert (ops["inspections_due"], ops["inspections_done"]) == (2, 1)
+    assert ops["operating_rate"] == pytest.approx(12 / 744)
+    # No valid day: compliance is left out of the score, the other weights rescaled.
+    weights = ctx.rules.report.score
+    rates = {"operating_rate": 12 / 744, "transmission_rate": 24 / (5 * 744), "ack_on_time_rate": 1.0,
+             "repair_on_time_rate": 0.5, "inspection_rate": 0.5}
+    expected = 100 * sum(weights[k] * v for k, v in rates.items()) / sum(weights[k] for k in rates)
+    assert ops["score"] == pytest.approx(expected)
+
+
+def test_the_csv_is_the_same_bytes_on_every_run_and_the_workbook_holds_the_same_numbers(plant, tmp_path):
+    write(plant, "cod", hours(1, [40.0] * 24) + hours(2, [70.0] * 20))
+    write(plant, "ph", hours(1, [7.2] * 24))
+    write(plant, "flow", hours(1, [2.5] * 24))
+    first = report_files.write(reports.build(plant.ctx, "2026-10"), tmp_path / "a")
+    second = report_files.write(reports.build(plant.ctx, "2026-10"), tmp_path / "b", formats=("csv",))
+    for a, b in zip(first[:2], second):
+        assert a.read_bytes() == b.read_bytes()
+    text = first[0].read_text(encoding="utf-8")
+    assert text.startswith("site_id,site_name,town,pollutant,unit,standard,grade,limit,basis,") and "\r" not in text
+
+    from openpyxl import load_workbook
+    book = load_workbook(tmp_path / "a" / "report-2026-10.xlsx")
+    assert {"compliance", "operations", "county", "scorecards", "formulas"} <= set(book.sheetnames)
+    for sheet, path in (("compliance", first[0]), ("operations", first[1])):
+        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+        cells = [["" if v is None else v for v in r] for r in book[sheet].iter_rows(values_only=True)]
+        assert [c for c in cells[0]] == rows[0]
+        for got, want in zip(cells[1:], rows[1:]):
+            for value, text in zip(got, want):
+                if isinstance(value, bool):
+                    assert text == str(value).lower()
+                elif isinstance(value, (int, float)):
+                    assert float(text) == pytest.approx(value, abs=1e-9)
+                else:
+                    assert str(value) == text
+    assert book["county"]._charts and book["scorecards"]._charts
+    html = (tmp_path / "a" / "report-2026-10.html").read_text(encoding="utf-8")
+    assert "<svg" in html and "计算方法" in html and "暂定" in html
