@@ -76,9 +76,9 @@ def write_xlsx(report: MonthlyReport, path: Path, locale: str, version: int, cha
     from openpyxl.chart import BarChart, Reference
 
     zh = locale == "zh-CN"
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "compliance"
+    # Write-only: rows stream to the file (a 500-site county is 2,000 rows a sheet).
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("compliance")
     _table(sheet, report.compliance, COMPLIANCE_COLUMNS)
     operations = book.create_sheet("operations")
     _table(operations, report.operations, OPERATIONS_COLUMNS)
@@ -89,26 +89,31 @@ def write_xlsx(report: MonthlyReport, path: Path, locale: str, version: int, cha
         county.append([key, number(key, value)])
     county.append([])
     county.append(["pollutant", "valid_days", "exceedance_days", "compliance_rate"])
-    first = county.max_row + 1
-    for pollutant, (valid, exceed) in _by_pollutant(report).items():
+    first = 3 + len(report.county) + 2  # the row after that header
+    pollutants = _by_pollutant(report)
+    for pollutant, (valid, exceed) in pollutants.items():
         county.append([pollutant, valid, exceed, number("compliance_rate", (valid - exceed) / valid if valid else None)])
-    if county.max_row >= first:
+    if pollutants:
+        last = first + len(pollutants) - 1
         chart = BarChart()
         chart.title = "达标率（按污染物）" if zh else "Compliance by pollutant"
-        chart.add_data(Reference(county, min_col=4, min_row=first - 1, max_row=county.max_row), titles_from_data=True)
-        chart.set_categories(Reference(county, min_col=1, min_row=first, max_row=county.max_row))
+        chart.add_data(Reference(county, min_col=4, min_row=first - 1, max_row=last), titles_from_data=True)
+        chart.set_categories(Reference(county, min_col=1, min_row=first, max_row=last))
         chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
-        county.add_chart(chart, "F2")
+        chart.anchor = "F2"
+        county.add_chart(chart)
     cards = book.create_sheet("scorecards")
     columns = ["contractor", "name", "sites", "mean_score", "compliance_rate", "transmission_rate",
                "work_orders_opened", "work_orders_closed", "inspections_due", "inspections_done"]
     _table(cards, report.scorecards, columns, decimals={"mean_score": "score"})
     if report.scorecards:
+        last = 1 + len(report.scorecards)
         chart = BarChart()
         chart.title = "运维单位考核得分" if zh else "Contractor scores"
-        chart.add_data(Reference(cards, min_col=4, min_row=1, max_row=cards.max_row), titles_from_data=True)
-        chart.set_categories(Reference(cards, min_col=1, min_row=2, max_row=cards.max_row))
-        cards.add_chart(chart, "L2")
+        chart.add_data(Reference(cards, min_col=4, min_row=1, max_row=last), titles_from_data=True)
+        chart.set_categories(Reference(cards, min_col=1, min_row=2, max_row=last))
+        chart.anchor = "L2"
+        cards.add_chart(chart)
     weights = book.create_sheet("formulas")
     weights.append(["score weight", "value"])
     for term, weight in report.weights.items():
@@ -131,10 +136,10 @@ def write_xlsx(report: MonthlyReport, path: Path, locale: str, version: int, cha
 
 
 def _table(sheet, rows, columns, decimals: dict | None = None) -> None:
+    sheet.freeze_panes = "A2"
     sheet.append(columns)
     for row in rows:
         sheet.append([number((decimals or {}).get(c, c), row[c]) for c in columns])
-    sheet.freeze_panes = "A2"
 
 
 def _by_pollutant(report: MonthlyReport) -> dict:

@@ -79,18 +79,23 @@ def month_bounds(ctx, month: str) -> tuple[date, date, int, int]:
     return first, following, int(ctx.midnight(first).timestamp()), int(ctx.midnight(following).timestamp())
 
 
-def build(ctx, month: str, site_ids: list[str] | None = None) -> MonthlyReport:
+def build(ctx, month: str, site_ids: list[str] | None = None, hour_by_hour: bool = False) -> MonthlyReport:
+    """hour_by_hour: fold every series hour by hour in Python (the reference the SQL path is
+    tested against)."""
     first, following, start, end = month_bounds(ctx, month)
     sites = [s for s in ctx.config.sites if site_ids is None or s.id in site_ids]
     days = [first + timedelta(days=k) for k in range((following - first).days)]
     day_bounds = [ctx.day_bounds(d) for d in days]
-    frame = ctx.store.hourly_frame(start // 3600, (end + 3599) // 3600)
     windows = Windows(ctx.db)
     suspect = defaultdict(list)
     for row in ctx.db.execute("SELECT site_id, metric, since, last_seen FROM alerts WHERE rule = 'stuck_value' "
                               "AND since < ? AND last_seen >= ?", (end, start)):
         suspect[(row["site_id"], row["metric"])].append((row["since"], row["last_seen"] + 1))
-    by_series = {key: part for key, part in frame.groupby(["site_id", "metric"], sort=False)} if len(frame) else {}
+    # Whole-hour days of 86,400 s (no DST change in the month): SQLite sums the days from the
+    # hourly aggregates. Otherwise, and for a series touched by a window or a suspect span,
+    # the hours are folded here, one by one.
+    fast = start % 3600 == 0 and end - start == len(days) * 86400 and not hour_by_hour
+    sums = _daily_sums(ctx, sites, days, start, end) if fast else {}
     rules = ctx.rules.report
     compliance, operations = [], []
     daily: dict = {}
@@ -99,9 +104,12 @@ def build(ctx, month: str, site_ids: list[str] | None = None) -> MonthlyReport:
         site_days: dict[str, list[Day]] = {}
         operating_hours = 0
         for metric in site.metrics:
-            hours = by_series.get((site.id, metric))
-            per_day, positive = _fold(ctx, site, metric, hours, day_bounds, spans + suspect[(site.id, metric)],
-                                      start, end)
+            exclude = spans + suspect[(site.id, metric)]
+            if fast and not exclude:
+                per_day, positive = sums.get((site.id, metric), ([Day() for _ in days], 0))
+            else:
+                hours = ctx.store.hourly(site.id, [metric], start // 3600, (end + 3599) // 3600)
+                per_day, positive = _fold(ctx, site, metric, hours, day_bounds, exclude, start, end)
             site_days[metric] = per_day
             if metric == "flow":
                 operating_hours = positive
@@ -123,32 +131,42 @@ def build(ctx, month: str, site_ids: list[str] | None = None) -> MonthlyReport:
     return MonthlyReport(month, compliance, operations, county, cards, daily, unverified, dict(rules.score), sites)
 
 
+def _daily_sums(ctx, sites, days, start: int, end: int) -> dict:
+    """{(site, metric): ([Day per day], hours with a valid value > 0)} from the store."""
+    ranges = {(s.id, m): plausible_range(s, m) for s in sites for m in s.metrics}
+    frame, positive = ctx.store.daily_sums(ranges, start, end, hours_for={(s.id, "flow") for s in sites})
+    out: dict = {}
+    columns = [frame[c].tolist() for c in ("site_id", "metric", "day", "received", "valid", "total", "low", "high")]
+    for site_id, metric, day, received, valid, total, low, high in zip(*columns):
+        key = (site_id, metric)
+        if key not in out:
+            out[key] = ([Day() for _ in days], positive.get(key, 0))
+        if 0 <= day < len(days):
+            out[key][0][int(day)] = Day(int(received), int(valid), float(total), None if low != low else low,
+                                        None if high != high else high)
+    return out
+
+
 def _fold(ctx, site, metric: str, hours, day_bounds, spans, start: int, end: int) -> tuple[list[Day], int]:
-    """The metric's days from its hours; and, for flow, the hours with a valid sample > 0."""
+    """The metric's days from its hours, one by one; and the hours with a valid value > 0."""
     per_day = [Day() for _ in day_bounds]
     day_starts = [b[0] for b in day_bounds]
     bounds = plausible_range(site, metric)
     positive = 0
-    if hours is None:
-        return per_day, 0
-    for hour, received, flagged_n, total, low, high in zip(hours["hour"], hours["received"], hours["flagged_n"],
-                                                            hours["total"], hours["low"], hours["high"]):
-        h0, h1 = int(hour) * 3600, int(hour) * 3600 + 3600
+    for _, hour, received, flagged_n, total, low, high in hours:
+        h0, h1 = hour * 3600, hour * 3600 + 3600
         index = _day_index(day_starts, h0)
-        low = None if pd.isna(low) else float(low)
-        high = None if pd.isna(high) else float(high)
         dirty = (any(a < h1 and b > h0 for a, b in spans) or h0 < start or h1 > end
                  or (flagged_n and (not math.isfinite(total) or (bounds is not None and (
                      low < bounds[0] or high > bounds[1])))))
         if not dirty:
-            per_day[index].add(int(received), int(flagged_n), float(total), low, high)
+            per_day[index].add(received, flagged_n, total, low, high)
             positive += flagged_n > 0 and high > 0
             continue
         # Summed again from the raw readings, with the sample rule.
-        samples = ctx.store.scan(site.id, metric, max(h0, start), min(h1, end))
         by_day: dict[int, Day] = defaultdict(Day)
         any_positive = False
-        for ts, value, flag in samples:
+        for ts, value, flag in ctx.store.scan(site.id, metric, max(h0, start), min(h1, end)):
             day = by_day[_day_index(day_starts, ts)]
             valid = (flag == "N" and math.isfinite(value) and (bounds is None or bounds[0] <= value <= bounds[1])
                      and not any(a <= ts < b for a, b in spans))
@@ -179,8 +197,9 @@ def _compliance_row(ctx, site, standard, pollutant: str, per_day: list[Day], day
     valid_days = exceedance_days = 0
     means, series = [], []
     max_sample = None
+    dependent = pollutant in standard.temperature_dependent
     for day, d, want, temp in zip(days, per_day, expected, temps):
-        limit = standard.limit(pollutant, temp)
+        limit = standard.limit(pollutant, temp) if dependent else base
         is_valid = d.valid >= min_fraction * want and d.valid > 0
         over = False
         if is_valid:

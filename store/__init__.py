@@ -6,7 +6,7 @@ from .sqlite import SQLiteStore
 
 def open_store(config) -> SQLiteStore:
     """The store a config asks for."""
-    return SQLiteStore(config.database_path)
+    return SQLiteStore(config.database_path, config.service.timezone)
 
 
 __all__ = ["Aggregate", "Reading", "Rejection", "Store", "StoredRejection", "WriteResult",

@@ -91,8 +91,13 @@ class Store(Protocol):
         """(metric, hour, received, flagged_n, total, low, high) per UTC hour (ts // 3600) in
         [since, until): kept up to date as readings arrive; sums and extremes over flag N."""
 
-    def hourly_frame(self, since_hour: int, until_hour: int):
-        """The same for every series, as a pandas DataFrame with site_id and metric columns."""
+    def daily_sums(self, ranges: dict, start: int, end: int, hours_for=()) -> tuple:
+        """Per series and local day in [start, end): a pandas DataFrame (site_id, metric, day,
+        received, valid, total, low, high; valid = flag N and inside the series' range), and
+        the hours with a valid value > 0 of the series in `hours_for`."""
+
+    def received_by_site(self, start: int, end: int) -> dict[str, int]:
+        """Readings received per site in [start, end)."""
 
     def rejections(self, since: int = 0, limit: int = 100) -> list[StoredRejection]:
         """Rejection records received at or after `since`, newest first."""

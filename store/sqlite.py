@@ -12,6 +12,7 @@ from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Sequence
 
+from . import aggregates
 from .base import Aggregate, Period, Reading, Rejection, StoredRejection, WriteResult
 
 # A series is one metric of one site. Readings key on (series, ts): an integer pair instead of
@@ -46,49 +47,10 @@ CREATE TABLE IF NOT EXISTS rejections (
 CREATE INDEX IF NOT EXISTS rejections_received ON rejections (received_at);
 """
 
-# Hourly aggregates per series, kept up to date as readings arrive, in the same transaction.
-# Reports read these instead of every reading: a month at 500 sites is 2.2 M hours instead of
-# 27 M readings. Sums and extremes are over flag-N readings; whether those were valid
-# (instrument range, windows, suspect spans) the report decides, reading the raw readings of
-# the few hours where it cannot tell from low/high alone.
-HOURLY = """
-CREATE TABLE IF NOT EXISTS hourly (
-    series INTEGER NOT NULL,
-    hour INTEGER NOT NULL,           -- ts / 3600: the UTC hour
-    received INTEGER NOT NULL,       -- readings of any flag
-    flagged_n INTEGER NOT NULL,      -- readings with flag N
-    total REAL NOT NULL,             -- sum of the flag-N values
-    low REAL,                        -- least and greatest flag-N value
-    high REAL,
-    PRIMARY KEY (series, hour)
-) WITHOUT ROWID
-"""
-_ADD = """
-INSERT INTO hourly (series, hour, received, flagged_n, total, low, high) VALUES (?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (series, hour) DO UPDATE SET
-    received = received + excluded.received,
-    flagged_n = flagged_n + excluded.flagged_n,
-    total = total + excluded.total,
-    low = min(coalesce(low, excluded.low), coalesce(excluded.low, low)),
-    high = max(coalesce(high, excluded.high), coalesce(excluded.high, high))
-"""
-# One hour summed again from its readings: after a batch that held duplicates.
-_RESUM = """
-INSERT OR REPLACE INTO hourly (series, hour, received, flagged_n, total, low, high)
-SELECT series, ts / 3600, COUNT(*), SUM(flag = 'N'), TOTAL(CASE WHEN flag = 'N' THEN value END),
-       MIN(CASE WHEN flag = 'N' THEN value END), MAX(CASE WHEN flag = 'N' THEN value END)
-FROM readings WHERE series = ? AND ts >= ? * 3600 AND ts < (? + 1) * 3600 GROUP BY series, ts / 3600
-"""
-_BACKFILL = """
-INSERT INTO hourly (series, hour, received, flagged_n, total, low, high)
-SELECT series, ts / 3600, COUNT(*), SUM(flag = 'N'), TOTAL(CASE WHEN flag = 'N' THEN value END),
-       MIN(CASE WHEN flag = 'N' THEN value END), MAX(CASE WHEN flag = 'N' THEN value END)
-FROM readings GROUP BY series, ts / 3600
-"""
-
-
 class SQLiteStore:
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, tz_name: str | None = None):
+        """tz_name: the service's time zone, for the daily aggregates (store/aggregates.py); a
+        reader may leave it out and takes the store's."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # One connection guarded by a lock: the ingest writer and CLI readers share it, and
@@ -106,22 +68,8 @@ class SQLiteStore:
         self._db.execute("PRAGMA wal_autocheckpoint=10000")
         self._db.execute("PRAGMA busy_timeout=10000")
         self._db.executescript(SCHEMA)
-        self._add_hourly()
+        self._calendar = aggregates.ensure(self._db, tz_name)
         self._series = self._load_series()
-
-    def _add_hourly(self) -> None:
-        """The hourly table; a store from before it is summed up once."""
-        if self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'hourly'").fetchone():
-            return
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            if not self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'hourly'").fetchone():
-                self._db.execute(HOURLY)
-                self._db.execute(_BACKFILL)
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
 
     def _load_series(self) -> dict[tuple[str, str], int]:
         return {(site, metric): sid
@@ -161,7 +109,7 @@ class SQLiteStore:
                     "INSERT INTO readings (series, ts, value, flag, received_at) "
                     "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", rows)
                 inserted = self._db.total_changes - before
-                self._add_to_hourly(rows, duplicates=inserted < len(rows))
+                aggregates.add(self._db, self._calendar, rows, duplicates=inserted < len(rows))
                 self._db.executemany(
                     "INSERT INTO rejections (received_at, source, topic, site_id, item, metric, "
                     "reason, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -175,28 +123,6 @@ class SQLiteStore:
                 raise
         return WriteResult(inserted, len(readings) - inserted, len(rejections))
 
-    def _add_to_hourly(self, rows: list, duplicates: bool) -> None:
-        """Fold a batch into the hourly table. Summed here rather than by a trigger per row
-        (which halved the insert rate); a batch with duplicates, rare, re-sums its hours."""
-        hours: dict = {}
-        for series, ts, value, flag, _ in rows:
-            key = (series, ts // 3600)
-            hour = hours.get(key)
-            if hour is None:
-                hour = hours[key] = [0, 0, 0.0, None, None]
-            hour[0] += 1
-            if flag == "N":
-                hour[1] += 1
-                hour[2] += value
-                if hour[3] is None or value < hour[3]:
-                    hour[3] = value
-                if hour[4] is None or value > hour[4]:
-                    hour[4] = value
-        if duplicates:
-            self._db.executemany(_RESUM, [(series, hour, hour) for series, hour in hours])
-        else:
-            self._db.executemany(_ADD, [(*key, *sums) for key, sums in hours.items()])
-
     def hourly(self, site_id: str, metrics, since: int, until: int) -> list[tuple]:
         """(metric, hour, received, flagged_n, total, low, high) for UTC hours in [since, until)
         (epoch hours, ts // 3600) of the site's metrics."""
@@ -208,15 +134,53 @@ class SQLiteStore:
                 (*ids, since, until)).fetchall()
         return [(ids[r[0]], *r[1:]) for r in rows]
 
-    def hourly_frame(self, since_hour: int, until_hour: int):
-        """Every series' hourly aggregates for UTC hours in [since_hour, until_hour), as a
-        DataFrame: site_id, metric, hour, received, flagged_n, total, low, high."""
+    def daily_sums(self, ranges: dict, start: int, end: int, hours_for=()) -> tuple:
+        """The local days in [start, end) (local midnights) of the series in `ranges`
+        {(site, metric): (low, high) or None}: a pandas DataFrame of site_id, metric, day
+        (0 = the first), received, valid, total, low, high, where valid means flag N and inside
+        the range; and, for the series in `hours_for`, the hours with a valid value > 0."""
         import pandas as pd
+        first = self._calendar.day_of_hour(start // 3600)
+        last = self._calendar.day_of_hour((end - 1) // 3600) + 1
         with self._lock:
-            return pd.read_sql_query(
-                "SELECT s.site_id, s.metric, h.hour, h.received, h.flagged_n, h.total, h.low, h.high "
-                "FROM hourly h JOIN series s ON s.id = h.series WHERE h.hour >= ? AND h.hour < ?",
-                self._db, params=(since_hour, until_hour))
+            db = self._db
+            db.executescript(aggregates.REPORT_TABLES)
+            bounds = {}
+            for key, limits in ranges.items():
+                sid = self._known_series(*key)
+                if sid is not None:
+                    lo, hi = limits if limits is not None else (-aggregates.FAR, aggregates.FAR)
+                    bounds[sid] = (max(lo, -aggregates.FAR), min(hi, aggregates.FAR), int(key in hours_for), key)
+            db.executemany("INSERT INTO temp.report_series VALUES (?, ?, ?, ?)", [(s, *b[:3]) for s, b in bounds.items()])
+            days = pd.read_sql_query(
+                "SELECT d.series, d.day, d.received, d.flagged_n AS valid, d.total, d.low, d.high "
+                "FROM temp.report_series r CROSS JOIN daily d ON d.series = r.series AND d.day >= ? AND d.day < ?",
+                db, params=(first, last))
+            lo = days["series"].map(lambda s: bounds[s][0])
+            hi = days["series"].map(lambda s: bounds[s][1])
+            dirty = (days["valid"] > 0) & ((days["low"] < lo) | (days["high"] > hi) | (days["total"].abs() >= aggregates.FAR))
+            if dirty.any():
+                db.executemany("INSERT INTO temp.report_days VALUES (?, ?, ?, ?)",
+                               [(int(s), int(d), *self._calendar.hours_of_day(int(d)))
+                                for s, d in zip(days.loc[dirty, "series"], days.loc[dirty, "day"])])
+                again = pd.read_sql_query(aggregates.HOURS_OF_DAYS, db).groupby(["series", "day"]).agg(
+                    valid=("valid", "sum"), total=("total", "sum"), low=("low", "min"), high=("high", "max"))
+                fixed = days.loc[dirty, ["series", "day"]].join(again, on=["series", "day"])
+                days.loc[dirty, ["valid", "total", "low", "high"]] = fixed[["valid", "total", "low", "high"]].values
+            positive = {bounds[s][3]: int(n) for s, n in db.execute(
+                aggregates.POSITIVE_HOURS, (start // 3600, (end + 3599) // 3600))}
+        days["day"] -= first
+        days["site_id"] = days["series"].map(lambda s: bounds[s][3][0])
+        days["metric"] = days["series"].map(lambda s: bounds[s][3][1])
+        return days.drop(columns="series"), positive
+
+    def received_by_site(self, start: int, end: int) -> dict[str, int]:
+        """Readings received per site with start <= ts < end (whole hours)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT s.site_id, SUM(h.received) FROM series s CROSS JOIN hourly h ON h.series = s.id "
+                "AND h.hour >= ? AND h.hour < ? GROUP BY s.site_id", (start // 3600, (end + 3599) // 3600)).fetchall()
+        return {site: int(count) for site, count in rows}
 
     def read_range(self, site_id: str, metric: str, since: int, until: int) -> list[Reading]:
         with self._lock:

@@ -1,0 +1,142 @@
+"""The monthly report at county scale, against a plain SQL GROUP BY over the raw readings.
+
+500 sites × 6 metrics at 5-minute intervals for a 31-day month (26.8 M readings) in the
+embedded store. The readings are inserted directly and the store then sums its hourly and
+daily aggregates from them once, as for a store from before the aggregates (what
+`store.write` keeps up to date as readings arrive; tests/store checks the two agree): the
+input is not what is measured. About 1 % of
+readings are flagged or out of range, and a few hours per site are missing, so the report
+meets hours it must sum again from raw readings.
+
+Measured, each in its own process, with its peak RSS:
+- the whole report: `wastewatch report monthly --format csv,xlsx,html` for every site;
+- a plain `GROUP BY` of the month's raw readings per series and local day (count, valid
+  count, mean), the query a report without aggregates would start from.
+
+Prints one JSON line per figure. Usage: .venv/bin/python bench/report.py [--sites N] [--keep DIR]
+"""
+
+import argparse
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import fleet  # noqa: E402  (bench/fleet.py)
+from store.sqlite import SQLiteStore  # noqa: E402
+
+TZ = ZoneInfo("Asia/Shanghai")
+MONTH = "2026-10"
+METRICS = ("flow", "cod", "nh3n", "tp", "ph", "water_temp")
+STEP = 300
+TYPICAL = {"flow": (2.0, 0.6), "cod": (35.0, 8.0), "nh3n": (4.0, 1.5), "tp": (0.8, 0.3), "ph": (7.2, 0.3),
+           "water_temp": (16.0, 3.0)}
+
+GROUP_BY = """
+SELECT series, (ts + 28800) / 86400 AS day, COUNT(*), SUM(flag = 'N'), AVG(CASE WHEN flag = 'N' THEN value END)
+FROM readings WHERE ts >= ? AND ts < ? GROUP BY series, day
+"""
+
+
+def fill(config, path: Path, start: int, end: int) -> int:
+    SQLiteStore(path).close()  # the store's schema and page size
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA synchronous=OFF")
+    db.execute("PRAGMA cache_size=-1000000")
+    rng = np.random.default_rng(5)
+    stamps = np.arange(start, end, STEP)
+    total = 0
+    db.execute("BEGIN")
+    for s, site in enumerate(config.sites):
+        for m, metric in enumerate(METRICS):
+            series = db.execute("INSERT INTO series (site_id, metric) VALUES (?, ?) RETURNING id",
+                                (site.id, metric)).fetchone()[0]
+            mean, spread = TYPICAL[metric]
+            values = np.round(np.abs(rng.normal(mean, spread, len(stamps))), 3)
+            keep = rng.random(len(stamps)) > 0.01  # about 1 % never arrives
+            flags = np.where(rng.random(len(stamps)) < 0.005, "M", "N")
+            odd = rng.random(len(stamps)) < 0.0002  # about two glitches per series and month
+            values = np.where(odd, -1.0, values)  # impossible: the report sums those hours again
+            rows = [(series, int(t), float(v), f, int(t)) for t, v, f, k in zip(stamps, values, flags, keep) if k]
+            db.executemany("INSERT INTO readings (series, ts, value, flag, received_at) VALUES (?, ?, ?, ?, ?)", rows)
+            total += len(rows)
+        if s % 50 == 49:
+            db.execute("COMMIT")
+            db.execute("BEGIN")
+    db.execute("COMMIT")
+    # The aggregates, summed once from the readings by the store itself (as for a store from
+    # before them): what write() keeps up to date as readings arrive.
+    db.execute("DELETE FROM hourly")
+    db.execute("DELETE FROM daily")
+    db.execute("DELETE FROM store_meta")
+    db.close()
+    SQLiteStore(path, config.service.timezone).close()
+    return total
+
+
+def measured(code: str) -> tuple[float, float, str]:
+    """Run Python code in a fresh process: seconds, peak RSS in MB, its stdout."""
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the parent that forked us.
+    runner = code + ("\nprint('PEAK', next(int(line.split()[1]) for line in open('/proc/self/status') "
+                     "if line.startswith('VmHWM:')))\n")
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", runner], cwd=ROOT, capture_output=True, text=True, check=True)
+    seconds = time.perf_counter() - started
+    peak = next(int(line.split()[1]) for line in done.stdout.splitlines() if line.startswith("PEAK "))
+    return seconds, peak / 1024, done.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sites", type=int, default=500)
+    parser.add_argument("--keep", type=Path, help="keep the generated store in this folder")
+    args = parser.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="ww-bench-report-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        from config import load_config
+        head = '[service]\ndata_dir = "data"\n[alerts]\nenabled = false\n'
+        path = fleet.write_config(folder, head, args.sites, METRICS, STEP, capacities=(15.0, 50.0, 150.0))
+        config = load_config(path)
+        start = int(datetime(2026, 10, 1, tzinfo=TZ).timestamp())
+        end = int(datetime(2026, 11, 1, tzinfo=TZ).timestamp())
+        if not config.database_path.exists():
+            began = time.perf_counter()
+            readings = fill(config, config.database_path, start, end)
+            print(json.dumps({"figure": "generated", "sites": args.sites, "metrics": len(METRICS),
+                              "readings": readings, "seconds": round(time.perf_counter() - began, 1)}), flush=True)
+        out = folder / "out"
+        seconds, peak, _ = measured(
+            "from cli.main import main\n"
+            f"assert main(['report', 'monthly', '--config', {str(path)!r}, '--month', {MONTH!r}, "
+            f"'--format', 'csv,xlsx,html', '--out', {str(out)!r}]) == 0")
+        print(json.dumps({"figure": "report_s", "seconds": round(seconds, 2), "peak_rss_mb": round(peak),
+                          "formats": "csv,xlsx,html", "files": sorted(p.name for p in out.iterdir())}), flush=True)
+        group_seconds, group_peak, output = measured(
+            "import sqlite3\n"
+            f"db = sqlite3.connect({str(config.database_path)!r})\n"
+            f"rows = db.execute({GROUP_BY!r}, ({start}, {end})).fetchall()\n"
+            "print('ROWS', len(rows))")
+        rows = next(int(line.split()[1]) for line in output.splitlines() if line.startswith("ROWS "))
+        print(json.dumps({"figure": "plain_group_by_s", "seconds": round(group_seconds, 2),
+                          "peak_rss_mb": round(group_peak), "rows": rows}), flush=True)
+        print(json.dumps({"figure": "speedup", "ratio": round(group_seconds / seconds, 2), "target": 4.0,
+                          "report_peak_rss_mb": round(peak), "target_peak_rss_mb": 2048}), flush=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
