@@ -86,3 +86,52 @@ def test_a_failed_write_stores_nothing_and_the_next_one_works(tmp_path):
     assert store.read_range("helin", "cod", 0, 1000) == [Reading("helin", "cod", 100, 40.0)]
     # Read through the series table: a series id cached from the rolled-back batch would be missing.
     assert store.last_reading_times() == {("helin", "cod"): 100}
+
+
+def aggregates(path):
+    import sqlite3
+    db = sqlite3.connect(path)
+    try:
+        return (db.execute("SELECT * FROM hourly ORDER BY 1, 2").fetchall(),
+                db.execute("SELECT * FROM daily ORDER BY 1, 2").fetchall())
+    finally:
+        db.close()
+
+
+def test_the_aggregates_kept_on_every_write_equal_a_sum_from_scratch(tmp_path):
+    import random
+    import shutil
+    import sqlite3
+    rng = random.Random(2)
+    store = SQLiteStore(tmp_path / "db.sqlite", "Asia/Shanghai")
+    start = at("2026-10-01T00:00:00+08:00")
+    for batch in range(40):
+        readings = [Reading(rng.choice(["helin", "cx-01"]), rng.choice(["cod", "flow"]),
+                            start + rng.randrange(0, 3 * 86400 // 60) * 60, round(rng.uniform(-1, 90), 2),
+                            rng.choice("NNNNNMT")) for _ in range(300)]
+        store.write(readings)  # random picks repeat: many batches hold duplicates, and some not
+    store.close()
+    kept = aggregates(tmp_path / "db.sqlite")
+    shutil.copy(tmp_path / "db.sqlite", tmp_path / "fresh.sqlite")
+    db = sqlite3.connect(tmp_path / "fresh.sqlite")
+    db.executescript("DELETE FROM hourly; DELETE FROM daily; DELETE FROM store_meta;")
+    db.close()
+    SQLiteStore(tmp_path / "fresh.sqlite", "Asia/Shanghai").close()  # sums everything again
+    fresh = aggregates(tmp_path / "fresh.sqlite")
+    assert len(kept[0]) > 100 and len(kept[1]) >= 12
+    for got, want in zip(kept, fresh):
+        assert [r[:4] for r in got] == [r[:4] for r in want]
+        assert all(abs(a[4] - b[4]) < 1e-6 and a[5:] == b[5:] for a, b in zip(got, want))
+
+
+def test_days_are_local_days_of_the_writers_time_zone_and_follow_it(tmp_path):
+    path = tmp_path / "db.sqlite"
+    store = SQLiteStore(path, "UTC")
+    store.write([Reading("helin", "cod", at("2026-10-01T23:30:00+00:00"), 5.0)])  # 10-02 07:30 in Tianquan
+    store.close()
+    day = datetime(2026, 10, 1).toordinal() - datetime(1970, 1, 1).toordinal()
+    assert [r[1] for r in aggregates(path)[1]] == [day]
+    SQLiteStore(path).close()  # a reader keeps the store's zone
+    assert [r[1] for r in aggregates(path)[1]] == [day]
+    SQLiteStore(path, "Asia/Shanghai").close()  # a writer in another zone: daily rebuilt once
+    assert [r[1] for r in aggregates(path)[1]] == [day + 1]
