@@ -232,4 +232,6 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
     print("demo: alerts by rule: " + (", ".join(f"{rule} {n}" for rule, n in summary) or "none"))
     print(f"demo: stopped. Look around: wastewatch alerts list --config {config.path}\n"
           f"      wastewatch workorders list --config {config.path}\n"
-          f"      wastewatch outbox list --config {config.path}")
+          f"      wastewatch outbox list --config {config.path}\n"
+          f"      wastewatch report monthly --config {config.path} --month {datetime.fromtimestamp(clock(), config.tz):%Y-%m} "
+          f"--out {data_dir / 'report'}")
