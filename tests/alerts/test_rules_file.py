@@ -67,7 +67,7 @@ def test_config_check_shows_each_sites_standard_and_the_provisional_count(write_
     path = write_config(extra=big)
     out = wastewatch("config", "check", "--config", path).stdout
     assert "  standards   DB51/2626-2019 一级标准: 1, GB 18918-2002 一级B标准: 1\n" in out
-    assert "19 provisional values (verified = false)" in out
+    assert "20 provisional values (verified = false)" in out
     assert "  pages       on 127.0.0.1:" in out and "  bureau      县生态环境局: no address" in out
 
 
