@@ -3,7 +3,6 @@
 
 import csv
 import io
-import textwrap
 from datetime import datetime
 
 import pytest
@@ -12,21 +11,13 @@ from maintenance import report_files, reports, windows, work_orders
 from store.base import Reading
 from store.state import transaction
 from tests.alerts.harness import TZ, Harness
+from tests.conftest import VILLAGE_SITE
 
 # A village site (grade 1: COD 60, NH3-N 8, or 15 at ≤ 12 °C; pH 6–9) sampling every hour.
-HOURLY_SITE = textwrap.dedent("""
-    [[sites]]
-    id = "helin"
-    name = "城厢镇禾林村污水处理站"
-    town = "城厢镇"
-    village = "禾林村"
-    capacity_m3d = 60.0
-    receiving_water = "III"
-    key_control_area = true
-    contractor = "qingyuan"
-    operators = ["operator@tqhb.example.cn"]
-    metrics = { flow = 3600, cod = 3600, nh3n = 3600, ph = 3600, water_temp = 3600 }
-""")
+HOURLY_SITE = VILLAGE_SITE.replace(
+    "metrics = { flow = 300, cod = 3600, nh3n = 3600, ph = 300, pump_state = 300, water_temp = 300 }",
+    "metrics = { flow = 3600, cod = 3600, nh3n = 3600, ph = 3600, water_temp = 3600 }")
+assert HOURLY_SITE != VILLAGE_SITE
 
 
 def at(month: int, day: int, hour: int = 0, minute: int = 0, year: int = 2026) -> int:
