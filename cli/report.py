@@ -17,7 +17,7 @@ def add_commands(command) -> None:
                   config=False).add_subparsers(title="report commands")
     monthly = _cmd(sub, "monthly", report_monthly, "build a month's report into a folder (CSV, XLSX, HTML)")
     monthly.add_argument("--month", required=True, help="YYYY-MM, a local calendar month")
-    monthly.add_argument("--site", action="append", help="only this site (repeat for more)")
+    monthly.add_argument("--site", action="extend", nargs="+", help="only these sites")
     monthly.add_argument("--format", default="csv,xlsx,html", help="any of csv, xlsx, html, comma-separated")
     monthly.add_argument("--out", type=Path, required=True, help="the folder to write to")
     monthly.add_argument("--locale", choices=["zh-CN", "en"], help="default: [service] locale")

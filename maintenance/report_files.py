@@ -126,6 +126,10 @@ def write_xlsx(report: MonthlyReport, path: Path, locale: str, version: int, cha
     weights.append(["unverified limits" if not zh else "暂定（未核实）限值"])
     for line in report.unverified:
         weights.append([line])
+    stops = book.create_sheet("windows")
+    stops.append(["site_id", "kind", "from", "until", "reason"])
+    for window in report.windows:
+        stops.append([window["site_id"], window["kind"], window["from"], window["until"], window["reason"]])
     if changes:
         changed = book.create_sheet("changes")
         changed.append([f"version {version}"])
@@ -159,7 +163,7 @@ def html(report: MonthlyReport, locale: str = "zh-CN", version: int = 1, changes
     for site in report.sites:
         rows = [r for r in report.compliance if r["site_id"] == site.id]
         ops = next(r for r in report.operations if r["site_id"] == site.id)
-        sites.append({"site": site, "rows": [{c: cell(c, r[c]) for c in COMPLIANCE_COLUMNS} for r in rows],
+        sites.append({"site": site, "windows": [w for w in report.windows if w["site_id"] == site.id], "rows": [{c: cell(c, r[c]) for c in COMPLIANCE_COLUMNS} for r in rows],
                       "ops": {c: cell(c, ops[c]) for c in OPERATIONS_COLUMNS},
                       "charts": [_chart(report.daily[(site.id, r["pollutant"])],
                                         METRICS[r["pollutant"]].label_zh if zh else r["pollutant"], r["unit"])

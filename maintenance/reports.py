@@ -70,6 +70,7 @@ class MonthlyReport:
     unverified: list[str]
     weights: dict
     sites: list = field(default_factory=list)
+    windows: list[dict] = field(default_factory=list)  # maintenance windows in the month
 
 
 def month_bounds(ctx, month: str) -> tuple[date, date, int, int]:
@@ -127,7 +128,12 @@ def build(ctx, month: str, site_ids: list[str] | None = None, hour_by_hour: bool
     cards = _scorecards(ctx, sites, compliance, operations)
     unverified = sorted({f"{r['site_id']} {r['pollutant']}: {r['standard']} {r['grade']} {r['limit']}"
                          for r in compliance if not r["limit_verified"]})
-    return MonthlyReport(month, compliance, operations, county, cards, daily, unverified, dict(rules.score), sites)
+    local = ctx.notices.local
+    in_month = [{"site_id": w.site_id, "kind": w.kind, "from": local(w.starts_at), "until": local(w.ends_at),
+                 "reason": w.reason} for s in sites for w in windows.by_site.get(s.id, ())
+                if w.starts_at < end and (w.ends_at is None or w.ends_at > start)]
+    return MonthlyReport(month, compliance, operations, county, cards, daily, unverified, dict(rules.score), sites,
+                         in_month)
 
 
 def _daily_sums(ctx, sites, days, start: int, end: int) -> dict:

@@ -97,6 +97,10 @@ def test_readings_inside_a_maintenance_window_and_flagged_ones_are_not_valid(pla
     assert (cod["received_samples"], cod["valid_samples"], cod["valid_days"], cod["exceedance_days"]) == (
         72, 12 + 22 + 14, 1, 1)
     assert cod["monthly_mean"] == 100.0 and cod["max_sample"] == 100.0
+    report = reports.build(plant.ctx, "2026-10")
+    assert [(w["kind"], w["from"], w["reason"]) for w in report.windows] == [
+        ("maintenance", "2026-10-01 08:00", "更换曝气头"), ("calibration", "2026-10-02 22:00", "COD 仪表校准")]
+    assert "更换曝气头" in report_files.html(report)
 
 
 def test_readings_either_side_of_local_midnight_count_on_their_local_day(plant):
