@@ -184,14 +184,12 @@ def _chart(series, label: str, unit: str, width: int = 320, height: int = 120) -
     lows = [lo for _, _, _, lo, _ in series if lo is not None]
     top = max(means + highs) * 1.1 if (means or highs) else 1.0
     bottom = min(means + lows + [0.0]) if lows else 0.0
-    span = (top - bottom) or 1.0
-    n = max(len(series) - 1, 1)
+    scale = (height - 30) / ((top - bottom) or 1.0)
+    xs = _xs(len(series), width)
+    base = height - 20 + bottom * scale
 
-    def x(i: int) -> float:
-        return round(30 + i * (width - 40) / n, 1)
-
-    def y(v: float) -> float:
-        return round(height - 20 - (v - bottom) * (height - 30) / span, 1)
+    def y(v: float) -> str:
+        return "%.1f" % (base - v * scale)
     segments, current = [], []
     for i, (_, mean, _, _, _) in enumerate(series):
         if mean is None:
@@ -199,11 +197,30 @@ def _chart(series, label: str, unit: str, width: int = 320, height: int = 120) -
                 segments.append(" ".join(current))
             current = []
         else:
-            current.append(f"{x(i)},{y(mean)}")
+            current.append(f"{xs[i]},{y(mean)}")
     if current:
         segments.append(" ".join(current))
     return {"label": label, "unit": unit, "width": width, "height": height, "segments": segments,
-            "limit": " ".join(f"{x(i)},{y(h)}" for i, (_, _, h, _, _) in enumerate(series)),
-            "low": " ".join(f"{x(i)},{y(lo)}" for i, (_, _, _, lo, _) in enumerate(series)) if lows else "",
-            "over": [(x(i), y(m)) for i, (_, m, _, _, over) in enumerate(series) if over and m is not None],
+            "limit": _steps(xs, highs, y), "low": _steps(xs, [lo for _, _, _, lo, _ in series], y) if lows else "",
+            "over": [(xs[i], y(m)) for i, (_, m, _, _, over) in enumerate(series) if over and m is not None],
             "top": f"{top:g}", "bottom": f"{bottom:g}", "days": len(series)}
+
+
+_X_CACHE: dict = {}
+
+
+def _xs(count: int, width: int) -> list[str]:
+    key = (count, width)
+    if key not in _X_CACHE:
+        step = (width - 40) / max(count - 1, 1)
+        _X_CACHE[key] = ["%.1f" % (30 + i * step) for i in range(count)]
+    return _X_CACHE[key]
+
+
+def _steps(xs: list[str], values: list, y) -> str:
+    """A limit line: a point where the value changes (the temperature clause) and at both ends."""
+    points = []
+    for i, value in enumerate(values):
+        if i == 0 or i == len(values) - 1 or value != values[i - 1] or value != values[i + 1]:
+            points.append(f"{xs[i]},{y(value)}")
+    return " ".join(points)
