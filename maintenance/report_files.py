@@ -160,10 +160,14 @@ def html(report: MonthlyReport, locale: str = "zh-CN", version: int = 1, changes
 
     zh = locale == "zh-CN"
     sites = []
+    by_site: dict = {}
+    for r in report.compliance:
+        by_site.setdefault(r["site_id"], []).append(r)
+    operations = {r["site_id"]: r for r in report.operations}
     for site in report.sites:
-        rows = [r for r in report.compliance if r["site_id"] == site.id]
-        ops = next(r for r in report.operations if r["site_id"] == site.id)
-        sites.append({"site": site, "windows": [w for w in report.windows if w["site_id"] == site.id], "rows": [{c: cell(c, r[c]) for c in COMPLIANCE_COLUMNS} for r in rows],
+        rows, ops = by_site.get(site.id, []), operations[site.id]
+        sites.append({"site": site, "windows": [w for w in report.windows if w["site_id"] == site.id],
+                      "rows": [{c: cell(c, r[c]) for c in COMPLIANCE_COLUMNS} for r in rows],
                       "ops": {c: cell(c, ops[c]) for c in OPERATIONS_COLUMNS},
                       "charts": [_chart(report.daily[(site.id, r["pollutant"])],
                                         METRICS[r["pollutant"]].label_zh if zh else r["pollutant"], r["unit"])

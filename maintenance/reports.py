@@ -115,15 +115,16 @@ def build(ctx, month: str, site_ids: list[str] | None = None, hour_by_hour: bool
                 operating_hours = positive
         standard = ctx.standard(site.id)
         temps = [d.mean for d in site_days.get("water_temp", [Day() for _ in days])]
+        site_rows = []
         for pollutant in [m for m in standard.controlled() if m in site.metrics]:
             row, series = _compliance_row(ctx, site, standard, pollutant, site_days[pollutant], day_bounds, days,
                                           temps, rules.min_valid_fraction)
-            compliance.append(row)
+            site_rows.append(row)
             daily[(site.id, pollutant)] = series
-        operations.append(_operations_row(ctx, site, site_days, day_bounds, operating_hours, start, end,
-                                          [r for r in compliance if r["site_id"] == site.id]))
-    for row in operations:
-        row["score"] = score(row, [r for r in compliance if r["site_id"] == row["site_id"]], rules.score)
+        compliance += site_rows
+        ops = _operations_row(ctx, site, site_days, day_bounds, operating_hours, start, end)
+        ops["score"] = score(ops, site_rows, rules.score)
+        operations.append(ops)
     county = _county(ctx, sites, compliance, operations, start, end)
     cards = _scorecards(ctx, sites, compliance, operations)
     unverified = sorted({f"{r['site_id']} {r['pollutant']}: {r['standard']} {r['grade']} {r['limit']}"
@@ -236,7 +237,7 @@ def _limit_text(limit) -> str:
     return f"{limit.low:g}-{limit.high:g}" if limit.low is not None else f"{limit.high:g}"
 
 
-def _operations_row(ctx, site, site_days, day_bounds, operating_hours: int, start: int, end: int, rows) -> dict:
+def _operations_row(ctx, site, site_days, day_bounds, operating_hours: int, start: int, end: int) -> dict:
     expected = received = valid = 0
     for metric, per_day in site_days.items():
         interval = site.metric(metric).interval_s
@@ -271,8 +272,6 @@ def _operations_row(ctx, site, site_days, day_bounds, operating_hours: int, star
         "repair_on_time_rate": (repair[1] or 0) / repair[0] if repair[0] else None,
         "mean_hours_to_close": closed[1] / 3600 if closed[0] else None,
         "inspections_due": due, "inspections_done": done,
-        # For the score and the county sheet, not a CSV column:
-        "_compliance": _site_compliance(rows),
     }
 
 

@@ -15,6 +15,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from web import links
+
 ACTIVE = ("open", "acknowledged", "reopened")  # waiting on the contractor
 IN_PLAY = ACTIVE + ("resolved",)  # not yet closed or cancelled
 MOVES = {  # action: (states it is allowed from, state it leads to)
@@ -305,9 +307,7 @@ def _move(ctx, order_id: str, action: str, actor: str, note: str, now: int, **up
 
 
 def _retire_links(db, order_id: str, actions: tuple[str, ...], now: int) -> None:
-    from web.links import retire  # links belong to the pages; orders only retire them
-
-    retire(db, order_id, actions, now)
+    links.retire(db, order_id, actions, now)
 
 
 def _next_id(db, now: int, tz) -> str:
