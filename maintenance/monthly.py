@@ -65,6 +65,7 @@ class MonthlyReports:
         oldest = first
         for _ in range(months):
             oldest = (oldest - timedelta(days=1)).replace(day=1)
+        # SQLite takes a bare column (fingerprint) from the row that holds the MAX().
         return [(r["month"], r["version"], r["fingerprint"]) for r in self.ctx.db.execute(
             "SELECT month, MAX(version) AS version, fingerprint FROM reports WHERE month >= ? AND month < ? "
             "GROUP BY month", (oldest.strftime("%Y-%m"), first.strftime("%Y-%m")))]
