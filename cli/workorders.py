@@ -156,6 +156,9 @@ def workorders_done(args, config: Config, when) -> None:
 def workorders_verify(args, config: Config, when) -> None:
     order = _act(config, work_orders.verify, args.id, args.by, args.note)
     print(f"work order {order['id']} verified and closed (销号) by {args.by}")
+    check = work_orders.transitions(connect(config.database_path), order["id"])[-1]["note"]
+    if "verification: " in check:  # what the readings said, as recorded with the closing
+        print(check[check.index("verification: "):])
 
 
 def workorders_reopen(args, config: Config, when) -> None:

@@ -70,7 +70,9 @@ def test_an_operator_takes_a_work_order_through_its_life_from_the_command_line(w
         "workorders", "show", "WO-202610-0001").stdout
     run("import", str(running))
     assert "resolved alert 1" in run("check", "--at", "2026-10-12T09:01").stdout
-    assert run("workorders", "verify", "WO-202610-0001", "--by", "王科长").returncode == 0
+    verified = run("workorders", "verify", "WO-202610-0001", "--by", "王科长").stdout
+    assert verified.startswith("work order WO-202610-0001 verified and closed (销号) by 王科长\n")
+    assert "verification: alert 1 (equipment pump_state) resolved 2026-10-12 09:01" in verified
     shown = run("workorders", "show", "WO-202610-0001").stdout
     assert "state: closed" in shown and "acknowledged → resolved by 李师傅: 更换浮球开关" in shown
     assert "resolved → closed by 王科长" in shown
