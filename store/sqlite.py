@@ -209,16 +209,12 @@ class SQLiteStore:
 
     def aggregate(self, site_id: str, metric: str, since: datetime, until: datetime,
                   period: Period, tz: tzinfo) -> list[Aggregate]:
-        # SQLite sums per UTC hour; hours are then folded into local hours or days in Python,
-        # which stays right for any zone whose offset is a whole number of hours.
+        # Sums per UTC hour, folded into local hours or days in Python, which stays right for any
+        # zone whose offset is a whole number of hours.
         with self._lock:
             sid = self._known_series(site_id, metric)
-            rows = [] if sid is None else self._db.execute(
-                "SELECT ts / 3600, COUNT(*), SUM(flag = 'N'), "
-                "SUM(CASE WHEN flag = 'N' THEN value END), "
-                "MIN(CASE WHEN flag = 'N' THEN value END), MAX(CASE WHEN flag = 'N' THEN value END) "
-                "FROM readings WHERE series = ? AND ts >= ? AND ts < ? GROUP BY ts / 3600 ORDER BY 1",
-                (sid, int(since.timestamp()), int(until.timestamp()))).fetchall()
+            rows = [] if sid is None else self._hours(
+                "{hour}, {received}, {flagged_n}, {total}, {low}, {high}", [sid], since, until, "ORDER BY 1")
         buckets: dict[datetime, list] = defaultdict(lambda: [0, 0, 0.0, None, None])
         for hour, count, valid, total, low, high in rows:
             local = datetime.fromtimestamp(hour * 3600, timezone.utc).astimezone(tz)
@@ -233,13 +229,32 @@ class SQLiteStore:
         return [Aggregate(start, c, v, (s / v) if v else None, lo, hi)
                 for start, (c, v, s, lo, hi) in sorted(buckets.items())]
 
+    def _hours(self, columns: str, ids: list[int], since: datetime, until: datetime, order: str = "") -> list:
+        """Per-UTC-hour sums of the series `ids` over [since, until), from the hourly
+        aggregates when both ends are whole hours (the day close and the temperature clause
+        ask for days), else from the readings themselves. `columns` names the fields as
+        {hour}, {received}, {flagged_n}, {total}, {low}, {high}."""
+        start, end = int(since.timestamp()), int(until.timestamp())
+        marks = ",".join("?" * len(ids))
+        if start % 3600 == 0 and end % 3600 == 0:
+            fields = columns.format(hour="hour", received="SUM(received)", flagged_n="SUM(flagged_n)",
+                                    total="TOTAL(total)", low="MIN(low)", high="MAX(high)")
+            sql = (f"SELECT {fields} FROM hourly WHERE series IN ({marks}) AND hour >= ? AND hour < ? "
+                   f"GROUP BY hour {order}")
+            return self._db.execute(sql, (*ids, start // 3600, end // 3600)).fetchall()
+        fields = columns.format(hour="ts / 3600", received="COUNT(*)", flagged_n="SUM(flag = 'N')",
+                                total="TOTAL(CASE WHEN flag = 'N' THEN value END)",
+                                low="MIN(CASE WHEN flag = 'N' THEN value END)",
+                                high="MAX(CASE WHEN flag = 'N' THEN value END)")
+        sql = (f"SELECT {fields} FROM readings WHERE series IN ({marks}) AND ts >= ? AND ts < ? "
+               f"GROUP BY ts / 3600 {order}")
+        return self._db.execute(sql, (*ids, start, end)).fetchall()
+
     def count_by_day(self, site_id: str, metrics, since: datetime, until: datetime, tz: tzinfo) -> dict:
         """Readings of the site's `metrics` per local day in [since, until): {date: count}."""
         with self._lock:
             ids = [sid for m in metrics if (sid := self._known_series(site_id, m)) is not None]
-            rows = [] if not ids else self._db.execute(
-                f"SELECT ts / 3600, COUNT(*) FROM readings WHERE series IN ({','.join('?' * len(ids))}) "
-                "AND ts >= ? AND ts < ? GROUP BY 1", (*ids, int(since.timestamp()), int(until.timestamp()))).fetchall()
+            rows = [] if not ids else self._hours("{hour}, {received}", ids, since, until)
         counts: dict = defaultdict(int)
         for hour, count in rows:  # UTC hours folded into local days, as in aggregate()
             counts[datetime.fromtimestamp(hour * 3600, timezone.utc).astimezone(tz).date()] += count
