@@ -50,8 +50,9 @@ class MonthlyReports:
         if due and int(self.ctx.midnight(this_month).timestamp()) > started and self.latest(previous) is None:
             produced.append((previous, self.produce(previous, now)))
         for month, version, fingerprint in self._watched(local, cfg.amend_months):
-            if self.fingerprint(month) != json.loads(fingerprint):
-                new = self.produce(month, now)
+            counted = self.fingerprint(month)
+            if counted != json.loads(fingerprint):
+                new = self.produce(month, now, counted)
                 if new != version:
                     produced.append((month, new))
         return produced
@@ -75,11 +76,11 @@ class MonthlyReports:
         _, _, start, end = reports.month_bounds(self.ctx, month)
         return self.ctx.store.received_by_site(start, end)
 
-    def produce(self, month: str, now: int) -> int:
+    def produce(self, month: str, now: int, fingerprint: dict | None = None) -> int:
         """Build the month; record and email it as the next version unless nothing changed.
-        Returns the version now current."""
+        Returns the version now current. `fingerprint`: the month's counts, if just taken."""
         ctx = self.ctx
-        fingerprint = self.fingerprint(month)
+        fingerprint = self.fingerprint(month) if fingerprint is None else fingerprint
         report = reports.build(ctx, month)
         before = self.latest(month)
         changes = self._changes(before, report) if before is not None else []
