@@ -110,8 +110,8 @@ class Evaluator:
             changed[metric] = (readings[-1][0], state)
         comms = states.get("", (now, {"first_seen": now}))
         self._comms(site, now, last_times, comms[1], runs)
-        if "" not in states:
-            changed[""] = (now, comms[1])
+        if self._quarantine(site, now, comms[1], runs) or "" not in states:
+            changed[""] = comms
         db.executemany(
             "INSERT INTO series_state (site_id, metric, watermark, state) VALUES (?, ?, ?, ?) "
             "ON CONFLICT DO UPDATE SET watermark = excluded.watermark, state = excluded.state",
@@ -216,6 +216,21 @@ class Evaluator:
             runs.add("comms_loss", "", "over", now, since=last, last_reading=last)
         else:
             runs.add("comms_loss", "", "clear", last, last_reading=last)
+
+
+    def _quarantine(self, site: Site, now: int, state: dict, runs: Runs) -> bool:
+        """Messages of the site quarantined since the last cycle; True when `state` changed."""
+        if not self.ctx.rules.quarantine.enabled:
+            return False
+        seen = state.get("quarantine_seen", 0)
+        count, last_id, received_at, error = self.ctx.store.quarantine_summary(site.id, seen)
+        if count:
+            state["quarantine_seen"] = last_id
+            runs.add("quarantine", "", "over", max(received_at, 0), messages=count, error=error[:500])
+            return True
+        if ("quarantine", "") in runs.active:
+            runs.add("quarantine", "", "clear", now)
+        return False
 
 
 class _DayLimits:

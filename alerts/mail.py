@@ -25,6 +25,7 @@ RULES = {
     "equipment": ("设备故障", "Equipment fault"),
     "stuck_value": ("数据恒定不变（疑似传感器卡滞）", "Stuck value (sensor suspect)"),
     "out_of_range": ("数据超出量程", "Value outside the instrument range"),
+    "quarantine": ("消息无法入库（已隔离）", "Messages quarantined (could not be stored)"),
 }
 KINDS = {"exceedance": ("超标", "exceedance"), "operations": ("运行异常", "operations"),
          "data_quality": ("数据质量", "data quality")}
@@ -55,6 +56,11 @@ NEXT_STEPS = {
                     "The sensor looks stuck; its readings are left out of compliance. Arrange calibration or repair."),
     "out_of_range": ("数据超出仪表量程，不计入达标判定；请检查仪表与量程设置。",
                      "The value is outside the instrument range and left out of compliance; check the instrument."),
+    "quarantine": ("该站点的消息无法写入数据库，已原样隔离保存，其中的数据暂未入库。请用 wastewatch quarantine list "
+                   "查看原因，排除后用 wastewatch quarantine replay 重新入库。",
+                   "Messages from this site could not be stored and were set aside as received; their readings are "
+                   "not stored yet. See why with `wastewatch quarantine list`, then store them with "
+                   "`wastewatch quarantine replay` once the cause is fixed."),
 }
 
 

@@ -77,6 +77,17 @@ class OutOfRange(Rule):
     kind: ClassVar[str] = "data_quality"
 
 
+class Quarantine(Rule):
+    """Messages from a site that the store could not commit and set aside (ingest/client.py)."""
+
+    kind: ClassVar[str] = "data_quality"
+
+
+# A rules file written before the rule existed gets it as shipped.
+_QUARANTINE = Quarantine(severity="warning", clear_hold_s=86400,
+                         citation="Wastewatch 入库保障：无法入库的消息隔离保存并告警", verified=True)
+
+
 class Notifications(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
     renotify_after_s: int = Field(14400, ge=60)
@@ -97,7 +108,7 @@ class Deadline(_Strict):
 
 
 def _clock_time(text: str) -> str:
-    if not re.match(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", text):
+    if not re.match(r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z", text):
         raise ValueError(f"{text!r} is not a local time; use HH:MM such as '08:00'")
     return text
 
@@ -124,7 +135,7 @@ class WorkOrderRules(_Strict):
         return max(bands, key=lambda d: d.min_capacity_m3d)
 
 
-_EVERY = re.compile(r"^([1-9][0-9]*)(d|mo)$")
+_EVERY = re.compile(r"^([1-9][0-9]*)(d|mo)\Z")
 
 
 def _every(text: str) -> str:
@@ -195,6 +206,7 @@ class Rules(BaseModel):
     equipment: Equipment
     stuck_value: StuckValue
     out_of_range: OutOfRange
+    quarantine: Quarantine = _QUARANTINE
     notifications: Notifications = Notifications()
     work_orders: WorkOrderRules
     inspections: Inspections

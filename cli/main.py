@@ -13,10 +13,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from config import Config, ConfigError, load_config
+from config.text import printable
 from ingest.broker import BrokerError
 from web import WebError
 
+from store import StoreUnavailable
+
 from .alerts import CommandError, add_commands
+from .quarantine import add_commands as add_quarantine_commands
 from .report import add_commands as add_report_commands
 from .workorders import add_commands as add_workorder_commands
 
@@ -34,8 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args) or 0
     except (ConfigError, UsageError, BrokerError, CommandError, WebError) as exc:
-        print(f"wastewatch: {exc}", file=sys.stderr)
+        print(f"wastewatch: {printable(exc)}", file=sys.stderr)
         return 2 if isinstance(exc, UsageError) else 1
+    except StoreUnavailable as exc:
+        print(f"wastewatch: the database cannot be written ({exc.cause}); what was committed before is kept",
+              file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -86,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     add_commands(command)
     add_workorder_commands(command)
     add_report_commands(command)
+    add_quarantine_commands(command)
 
     demo = command("demo", _demo, "run the ingestor and a simulated fleet on embedded defaults", config=False)
     demo.add_argument("--duration", type=float, help="seconds to run (default: until Ctrl-C)")
@@ -181,7 +190,7 @@ def _rejections(args) -> None:
         when = datetime.fromtimestamp(r.received_at, config.tz).isoformat(timespec="seconds")
         where = r.topic or r.source
         item = f" item {r.item}" if r.item is not None else ""
-        print(f"{when} {where}{item}: {r.reason} | {r.payload[:200]}")
+        print(f"{when} {printable(where)}{item}: {printable(r.reason)} | {printable(r.payload[:200])}")
 
 
 def _demo(args) -> None:

@@ -6,6 +6,7 @@ text). Cross-references (a site's contractor) are checked in `loader.py`, which 
 file each site came from.
 """
 
+import datetime
 import re
 import zoneinfo
 from pathlib import Path
@@ -16,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from .metrics import METRICS
 
 _ID = r"^[A-Za-z0-9_-]{1,64}$"
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 
 
 def _timezone(name: str) -> str:
@@ -40,7 +41,7 @@ def _metric_name(name: str) -> str:
 
 
 def _web_address(url: str) -> str:
-    if not re.match(r"^https?://[^\s/]+(/\S*)?$", url):
+    if not re.match(r"^https?://[^\s/]+(/\S*)?\Z", url):
         raise ValueError(f"{url!r} is not a web address; use one such as 'https://ww.tqhb.example.cn'")
     return url
 
@@ -91,6 +92,14 @@ class IngestConfig(Section):
     commit_interval_ms: int = Field(0, ge=0, le=60_000)
     max_payload_bytes: int = Field(256 * 1024, ge=1024)
     future_tolerance_s: int = Field(3600, ge=0)
+    # Readings stamped before this date are a logger clock fault (DB51/2626-2019 is in force
+    # from 2020-01-01: nothing earlier can be judged against it).
+    earliest_date: datetime.date = datetime.date(2020, 1, 1)
+    # Live readings (MQTT) older than this are a clock fault too; `wastewatch import` loads
+    # older history.
+    max_backfill_days: int = Field(400, ge=1)
+    # A message the store cannot commit this many times in a row is quarantined.
+    quarantine_after: int = Field(3, ge=1, le=100)
 
 
 class StoreConfig(Section):

@@ -5,6 +5,13 @@ process (`writer.py`), which decodes it and commits its readings and rejection r
 transaction; only then does the feeder send PUBACK for each message. A crash anywhere before
 the commit leaves the messages unacknowledged, so the broker delivers them again to the
 persistent session; the store ignores the duplicates.
+
+A batch that cannot be committed is retried. When the store itself is the problem (disk full)
+it waits, logging the cause once, and acknowledges nothing. When the batch may be the problem,
+after `quarantine_after` attempts it is split in halves, recursively, so that the messages
+that can be committed are; a single message that still fails is quarantined (kept raw with
+the error, acknowledged, counted, and alerted to the site's operators by the rules), so it
+can never hold up the other sites.
 """
 
 import logging
@@ -18,9 +25,10 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from config import Config
+from config.text import printable
 
 from .topics import readings_filter
-from .writer import WriterProcess
+from .writer import WriterError, WriterProcess
 
 log = logging.getLogger("wastewatch.ingest")
 
@@ -34,7 +42,7 @@ Received = tuple[int, int, int, str, bytes]
 class Counters:
     def __init__(self):
         self.messages = self.readings = self.duplicates = self.rejections = 0
-        self.failed_commits = 0
+        self.failed_commits = self.quarantined = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))
@@ -53,6 +61,7 @@ class Ingestor:
         self._queue: queue.Queue[Received] = queue.Queue()
         self._connection = 0
         self._stopping = threading.Event()
+        self._failing: str | None = None  # the cause of the current run of failed commits
         self._feeder = threading.Thread(target=self._feed_loop, name="ingest-feeder", daemon=True)
         self.client = self._make_client()
 
@@ -152,28 +161,85 @@ class Ingestor:
 
     def _commit(self, batch: list[Received]) -> None:
         now = self.clock()
-        messages = [(topic, payload) for _, _, _, topic, payload in batch]
-        delay = 0.5
-        while True:
-            try:
-                result = self.writer.write(now, messages)
-                break
-            except Exception:
-                # Not acknowledged, so not lost: keep trying; at shutdown the broker keeps them.
-                self.counters.failed_commits += 1
-                log.exception("could not commit %d messages; retrying in %.1f s", len(batch), delay)
-                if self._stopping.wait(delay):
-                    return
-                delay = min(delay * 2, 30)
+        totals = self._settle(now, [(topic, payload) for _, _, _, topic, payload in batch])
+        if totals is None:
+            return  # stopping: nothing acknowledged, the broker keeps it all
         current = self._connection
         for connection, mid, qos, _, _ in batch:
             if connection == current:
                 self.client.ack(mid, qos)
         c = self.counters
         c.messages += len(batch)
-        c.readings += result.inserted
-        c.duplicates += result.duplicates
-        c.rejections += result.rejections
+        c.readings += totals[0]
+        c.duplicates += totals[1]
+        c.rejections += totals[2]
+
+    def _settle(self, now: float, messages: list[tuple[str, bytes]], tries: int | None = None) -> list[int] | None:
+        """Commit `messages`, isolating and quarantining what cannot be committed; returns
+        (inserted, duplicates, rejections) summed, or None when stopping first.
+
+        A batch and a single message get `quarantine_after` tries; the halves of a failed
+        batch one each, since the batch's tries already covered a passing hiccup."""
+        tries = self.config.ingest.quarantine_after if tries is None else tries
+        attempts, delay = 0, 0.5
+        while True:
+            try:
+                result = self.writer.write(now, messages)
+                self._recovered()
+                return list(result)
+            except WriterError as exc:
+                self.counters.failed_commits += 1
+                self._failed(exc, len(messages))
+                if not exc.unavailable:
+                    attempts += 1
+                    if attempts >= tries:
+                        return self._isolate(now, messages, exc)
+                    delay = 0.1  # likely the data, not the disk: no long back-off
+            if self._stopping.wait(delay):
+                return None
+            delay = min(delay * 2, 30)
+
+    def _isolate(self, now: float, messages: list[tuple[str, bytes]], exc: WriterError) -> list[int] | None:
+        if len(messages) > 1:
+            half = len(messages) // 2
+            totals = [0, 0, 0]
+            for part in (messages[:half], messages[half:]):
+                done = self._settle(now, part, None if len(part) == 1 else 1)
+                if done is None:
+                    return None
+                totals = [a + b for a, b in zip(totals, done)]
+            return totals
+        (topic, payload), = messages
+        error = str(exc)
+        delay = 0.5
+        while True:
+            try:
+                qid = self.writer.quarantine(now, topic, payload, error)
+                break
+            except WriterError as problem:
+                self._failed(problem, 1)
+                if self._stopping.wait(delay):
+                    return None
+                delay = min(delay * 2, 30)
+        self.counters.quarantined += 1
+        log.error("quarantined message %d from %s after %d failed commits: %s", qid, printable(topic),
+                  self.config.ingest.quarantine_after, printable(error))
+        return [0, 0, 0]
+
+    def _failed(self, exc: WriterError, size: int) -> None:
+        # Once per change of cause: a disk that stays full for a night must not write a
+        # line every 30 s, and the line must say what is wrong, not what it broke.
+        cause = str(exc)
+        if cause != self._failing:
+            self._failing = cause
+            log.error("could not commit %d messages, retrying: %s%s", size, printable(cause),
+                      " (the store is unavailable; nothing is acknowledged until it recovers)"
+                      if exc.unavailable else "")
+
+    def _recovered(self) -> None:
+        if self._failing is not None:
+            log.warning("commits succeed again (last error: %s)", printable(self._failing))
+            self._failing = None
 
 
 def _str(path) -> str | None:

@@ -1,19 +1,62 @@
 """Payloads and import lines → readings, and a rejection record for everything else.
 
 A batch is accepted item by item and metric by metric: one bad value never costs the good
-readings beside it. Nothing here raises on bad input; it all becomes a `Rejection`.
+readings beside it. Nothing here raises on bad input; it all becomes a `Rejection`, whose text
+is always storable (lone surrogates from JSON escapes such as "\\ud800" are written as escapes).
 """
 
 import json
+import logging
 import math
-from datetime import datetime, tzinfo
+from datetime import datetime, time, tzinfo
 from typing import Any
 
 from config import Config
 from config.metrics import FLAGS, METRICS
 from store import Reading, Rejection
 
-_NUMBER = (int, float)
+log = logging.getLogger("wastewatch.ingest")
+# Integers beyond this are not numbers a sensor sends, and float() of a larger one overflows.
+_BIG = 10**300
+
+
+class DuplicateKey(ValueError):
+    """A JSON object names the same key twice: which value counts would be a guess."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKey(f"duplicate key {storable(repr(key))}")
+            seen.add(key)
+    return obj
+
+
+def loads(text: str) -> Any:
+    """JSON with duplicate keys refused; raises ValueError (or RecursionError) on bad input."""
+    return json.loads(text, object_pairs_hook=_unique_keys)
+
+
+def json_problem(exc: BaseException) -> str:
+    """Why a text is not acceptable JSON, in one line."""
+    if isinstance(exc, DuplicateKey):
+        return f"payload has a {exc}"
+    if isinstance(exc, RecursionError):
+        return "payload is not JSON (nested too deeply)"
+    return f"payload is not JSON ({storable(str(exc))})"
+
+
+def storable(text: str) -> str:
+    """The text with lone surrogates (from JSON escapes) written as backslash escapes: UTF-8
+    cannot hold them, so a database or log would refuse the text whole."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class Decoder:
@@ -21,8 +64,14 @@ class Decoder:
         self.config = config
         self.source = source
         self.tz: tzinfo = config.tz
-        self.max_bytes = config.ingest.max_payload_bytes
-        self.future_s = config.ingest.future_tolerance_s
+        ingest = config.ingest
+        self.max_bytes = ingest.max_payload_bytes
+        self.future_s = ingest.future_tolerance_s
+        # A reading before this is a logger clock fault (a reset clock reads 2000-01-01 or
+        # year 1), not history: imports are held to the earliest date only, live sources also
+        # to max_backfill_days before now.
+        self.earliest = int(datetime.combine(ingest.earliest_date, time(), self.tz).timestamp())
+        self.backfill_s = ingest.max_backfill_days * 86400 if source == "mqtt" else None
 
     def message(self, topic: str, site_id: str | None, payload: bytes, now: float
                 ) -> tuple[list[Reading], list[Rejection]]:
@@ -30,8 +79,18 @@ class Decoder:
 
         Readings come back as plain (site_id, metric, ts, value, flag) tuples, Reading's fields.
         """
+        try:
+            return self._message(topic, site_id, payload, now)
+        except Exception as exc:  # noqa: BLE001 — a decoder bug must cost one message, not the stream
+            log.exception("decoding a message on %s failed", storable(topic))
+            return [], [Rejection(self.source, f"payload could not be decoded ({exc.__class__.__name__})",
+                                  _excerpt(payload), topic=storable(topic), site_id=storable(site_id or ""))]
+
+    def _message(self, topic: str, site_id: str | None, payload: bytes, now: float
+                 ) -> tuple[list[Reading], list[Rejection]]:
         def reject(reason: str, text: str) -> tuple[list, list]:
-            return [], [Rejection(self.source, reason, text, topic=topic, site_id=site_id or "")]
+            return [], [Rejection(self.source, storable(reason), storable(text), topic=storable(topic),
+                                  site_id=storable(site_id or ""))]
 
         if len(payload) > self.max_bytes:
             return reject(f"payload of {len(payload)} bytes is over the {self.max_bytes}-byte limit",
@@ -45,9 +104,9 @@ class Decoder:
         if site_id not in self.config.site_by_id:
             return reject(f"unknown site {site_id!r}", text)
         try:
-            body = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            return reject(f"payload is not JSON ({exc})", text)
+            body = loads(text)
+        except (ValueError, RecursionError) as exc:
+            return reject(json_problem(exc), text)
         if isinstance(body, dict):
             items = [body]
         elif isinstance(body, list) and body:
@@ -65,9 +124,21 @@ class Decoder:
     def item(self, item: Any, site_id: str | None, now: float, readings: list[Reading],
              rejections: list[Rejection], topic: str = "", index: int | None = None) -> None:
         """One reading object; appends what it yields to `readings` and `rejections`."""
+        done = len(readings)
+        try:
+            self._item(item, site_id, now, readings, rejections, topic, index)
+        except Exception as exc:  # noqa: BLE001 — as in message(): this item only
+            log.exception("decoding an item on %s failed", storable(topic))
+            del readings[done:]
+            rejections.append(Rejection(self.source, f"item could not be decoded ({exc.__class__.__name__})",
+                                        _compact(item), topic=storable(topic), site_id=storable(site_id or ""),
+                                        item=index))
+
+    def _item(self, item: Any, site_id: str | None, now: float, readings: list[Reading],
+              rejections: list[Rejection], topic: str, index: int | None) -> None:
         def reject(reason: str, metric: str = "", site: str | None = site_id) -> None:
-            rejections.append(Rejection(self.source, reason, _compact(item), topic=topic,
-                                        site_id=site or "", item=index, metric=metric))
+            rejections.append(Rejection(self.source, storable(reason), _compact(item), topic=storable(topic),
+                                        site_id=storable(site or ""), item=index, metric=storable(metric)))
 
         if not isinstance(item, dict):
             return reject("item must be a JSON object with ts and values")
@@ -77,7 +148,8 @@ class Decoder:
                 return reject(f"site {named!r} in the payload does not match site {site_id!r} of the topic")
             site_id = named
         if not isinstance(site_id, str) or not site_id:
-            return reject("item has no site")
+            return reject("item has no site" if site_id in (None, "") else "site must be a string",
+                          site="" if not isinstance(site_id, str) else site_id)
         site = self.config.site_by_id.get(site_id)
         if site is None:
             return reject(f"unknown site {site_id!r}", site=site_id)
@@ -92,11 +164,13 @@ class Decoder:
         configured = site.metrics
         for metric, value in values.items():
             flag = flags.get(metric, "N") if flags else "N"
+            kind = type(value)
             # The common case in one test; the reasons are worked out only for a failure.
             # Plain tuples, not Reading(...): this runs for every value and Reading's
-            # constructor costs more than the rest of the checks together.
-            if (metric in configured and type(value) in _NUMBER and math.isfinite(value)
-                    and flag in FLAGS):
+            # constructor costs more than the rest of the checks together. A float is tested
+            # with isfinite, an int by size (isfinite of a huge int overflows).
+            if (metric in configured and type(flag) is str and flag in FLAGS
+                    and (math.isfinite(value) if kind is float else kind is int and -_BIG < value < _BIG)):
                 readings.append((site_id, metric, ts, float(value), flag))
             else:
                 reject(self._value_problem(site, metric, value, flag), metric=metric, site=site_id)
@@ -111,9 +185,18 @@ class Decoder:
             return f"ts {value!r} is not an ISO 8601 time"
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=self.tz)
-        ts = int(moment.timestamp())
+        try:
+            ts = int(moment.timestamp())
+        except (ValueError, OverflowError):
+            ts = -2**62  # year 1 with an offset that leaves the calendar: before any horizon
         if ts > now + self.future_s:
             return f"ts {value} is more than {self.future_s} s in the future"
+        if ts < self.earliest:
+            return (f"ts {value} is before {self.config.ingest.earliest_date.isoformat()} "
+                    "(the earliest date accepted): a logger clock fault")
+        if self.backfill_s is not None and ts < now - self.backfill_s:
+            return (f"ts {value} is more than {self.config.ingest.max_backfill_days} days in the past "
+                    "(max_backfill_days): a logger clock fault")
         return ts
 
     @staticmethod
@@ -122,15 +205,20 @@ class Decoder:
             return f"unknown metric {metric!r}"
         if metric not in site.metrics:
             return f"metric {metric!r} is not configured for site {site.id!r}"
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            return f"value of {metric!r} is not a finite number: {_compact(value)}"
-        if flag not in FLAGS:
-            return f"flag of {metric!r} must be one of {', '.join(sorted(FLAGS))}, not {_compact(flag)}"
+        kind = type(value)
+        if not (kind is float and math.isfinite(value) or kind is int and -_BIG < value < _BIG):
+            return f"value of {metric!r} is not a finite number: {_compact(value, 200)}"
+        if type(flag) is not str or flag not in FLAGS:
+            return f"flag of {metric!r} must be one of {', '.join(sorted(FLAGS))}, not {_compact(flag, 200)}"
         raise AssertionError(f"no problem with {metric}={value!r}")
 
 
 def _compact(value: Any, limit: int = 4096) -> str:
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    except (ValueError, RecursionError):  # an integer past Python's digit limit, deep nesting
+        text = f"<{type(value).__name__} that cannot be shown>"
+    text = storable(text)
     return text if len(text) <= limit else text[:limit] + "…"
 
 

@@ -1,73 +1,111 @@
 """`wastewatch import`: readings from CSV (site,metric,ts,value[,flag]) or JSON Lines.
 
 The same validation as MQTT (a JSON Lines line is a payload object plus its "site"), and the
-same rejection records, with the line number as the item.
+same rejection records, with the line number as the item. Lines are committed in chunks; a
+chunk the store refuses for a reason of its own data is split until the line at fault is
+found, and that line is recorded as a rejection with the error, so good lines are stored
+whatever a bad one holds. A store that refuses everything (disk full) stops the import with
+what was committed kept: importing the file again stores only what is missing.
 """
 
 import csv
-import json
 import time
 from pathlib import Path
 from typing import Iterator
 
 from config import Config
-from store import Rejection, Store, WriteResult
+from store import Rejection, Store, StoreUnavailable, WriteResult
 
-from .decode import Decoder
+from .decode import Decoder, json_problem, loads, storable
 
 CSV_COLUMNS = ["site", "metric", "ts", "value", "flag"]
 CHUNK = 5000
 
+# One line's outcome: its number, raw text, readings and rejections.
+Line = tuple[int, str, list, list]
+
 
 def import_file(config: Config, store: Store, path: Path, now: float | None = None) -> WriteResult:
     now = time.time() if now is None else now
-    decoder = Decoder(config, source=f"import:{path.name}")
-    items = _jsonl_items(path) if path.suffix.lower() in (".jsonl", ".ndjson") else _csv_items(path)
+    source = f"import:{storable(path.name)}"
+    decoder = Decoder(config, source=source)
+    items = _jsonl_items(path, source) if path.suffix.lower() in (".jsonl", ".ndjson") else _csv_items(path, source)
     totals = [0, 0, 0]
-    readings, rejections = [], []
+    chunk: list[Line] = []
+    size = 0
 
     def flush() -> None:
-        result = store.write(readings, rejections, received_at=int(now))
-        for i, n in enumerate(result):
+        for i, n in enumerate(_commit(store, chunk, int(now), source)):
             totals[i] += n
-        readings.clear()
-        rejections.clear()
+        chunk.clear()
 
-    for line, item in items:
+    for line, text, item in items:
+        readings, rejections = [], []
         if isinstance(item, Rejection):
             rejections.append(item)
         else:
             decoder.item(item, None, now, readings, rejections, index=line)
-        if len(readings) + len(rejections) >= CHUNK:
+        chunk.append((line, text, readings, rejections))
+        size += len(readings) + len(rejections)
+        if size >= CHUNK:
             flush()
+            size = 0
     flush()
     return WriteResult(*totals)
 
 
-def _csv_items(path: Path) -> Iterator[tuple[int, object]]:
-    with open(path, encoding="utf-8-sig", newline="") as handle:
+def _commit(store: Store, lines: list[Line], received_at: int, source: str) -> list[int]:
+    """Commit the lines in one transaction, or, when that fails for a reason other than the
+    store's, in halves down to the line at fault, which becomes a rejection."""
+    if not lines:
+        return [0, 0, 0]
+    try:
+        return list(store.write([r for line in lines for r in line[2]], [r for line in lines for r in line[3]],
+                                received_at=received_at))
+    except StoreUnavailable:
+        raise
+    except Exception as exc:  # noqa: BLE001 — isolated below; the error is kept with the line
+        if len(lines) > 1:
+            half = len(lines) // 2
+            return [a + b for a, b in zip(_commit(store, lines[:half], received_at, source),
+                                          _commit(store, lines[half:], received_at, source))]
+        number, text = lines[0][:2]
+        reason = storable(f"line could not be stored ({exc.__class__.__name__}: {exc})")
+        return list(store.write([], [Rejection(source, reason, storable(text), item=number)], received_at=received_at))
+
+
+def _csv_items(path: Path, source: str) -> Iterator[tuple[int, str, object]]:
+    # surrogateescape: a line that is not UTF-8 is rejected alone, not the file.
+    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         for line, row in enumerate(csv.reader(handle), start=1):
+            text = ",".join(row)
             if not row or (line == 1 and [c.strip().lower() for c in row] == CSV_COLUMNS[:len(row)]):
                 continue
-            if len(row) not in (4, 5):
-                yield line, Rejection(f"import:{path.name}", "a line must be site,metric,ts,value[,flag]",
-                                      ",".join(row), item=line)
-                continue
-            site, metric, ts, value = (c.strip() for c in row[:4])
-            flag = row[4].strip() if len(row) == 5 and row[4].strip() else "N"
-            yield line, {"site": site, "ts": ts, "values": {metric: _number(value)}, "flags": {metric: flag}}
+            if storable(text) != text:
+                yield line, text, Rejection(source, "line is not UTF-8 text", storable(text), item=line)
+            elif len(row) not in (4, 5):
+                yield line, text, Rejection(source, "a line must be site,metric,ts,value[,flag]", text, item=line)
+            else:
+                site, metric, ts, value = (c.strip() for c in row[:4])
+                flag = row[4].strip() if len(row) == 5 and row[4].strip() else "N"
+                yield line, text, {"site": site, "ts": ts, "values": {metric: _number(value)},
+                                   "flags": {metric: flag}}
 
 
-def _jsonl_items(path: Path) -> Iterator[tuple[int, object]]:
-    with open(path, encoding="utf-8") as handle:
+def _jsonl_items(path: Path, source: str) -> Iterator[tuple[int, str, object]]:
+    with open(path, encoding="utf-8", errors="surrogateescape") as handle:
         for line, text in enumerate(handle, start=1):
+            text = text.rstrip("\n")
             if not text.strip():
                 continue
+            if storable(text) != text:
+                yield line, text, Rejection(source, "line is not UTF-8 text", storable(text), item=line)
+                continue
             try:
-                yield line, json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield line, Rejection(f"import:{path.name}", f"line is not JSON ({exc})",
-                                      text.rstrip("\n"), item=line)
+                yield line, text, loads(text)
+            except (ValueError, RecursionError) as exc:
+                yield line, text, Rejection(source, json_problem(exc).replace("payload", "line", 1),
+                                            storable(text), item=line)
 
 
 def _number(text: str) -> float | str:

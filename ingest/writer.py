@@ -5,6 +5,10 @@ committing in the same process took the interpreter lock from it about 40 % of t
 they run in a child process: the parent sends a batch of (topic, payload) over a pipe, the
 child commits it and answers with the counts, and only then does the parent acknowledge.
 A child that dies takes nothing with it: its batch was not acknowledged, and is sent again.
+
+An answer says whether a failure was the store's (`unavailable`: disk full, locked; the same
+batch will go through later) or possibly the batch's own (`failed`: any other error, or the
+process died), which the ingestor isolates and, for a message that keeps failing, quarantines.
 """
 
 import logging
@@ -13,13 +17,19 @@ import signal
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from store import WriteResult
+from config.text import printable
+from store import StoreUnavailable, WriteResult
 
 log = logging.getLogger("wastewatch.ingest")
 
 
 class WriterError(RuntimeError):
-    """The batch was not committed (store error, or the writer process died)."""
+    """The batch was not committed (store error, or the writer process died). `unavailable`:
+    the store refused everything (disk full...), not this batch in particular."""
+
+    def __init__(self, message: str, unavailable: bool = False):
+        super().__init__(message)
+        self.unavailable = unavailable
 
 
 def _serve(config_path: str, connection: Connection) -> None:
@@ -47,22 +57,33 @@ def _serve(config_path: str, connection: Connection) -> None:
                 return  # the parent is gone
             if request is None:
                 return
-            now, batch = request
-            readings, rejections = [], []
-            for topic, payload in batch:
-                good, bad = decoder.message(topic, site_of(prefix, topic), payload, now)
-                readings += good
-                rejections += bad
             try:
-                result = store.write(readings, rejections, received_at=int(now))
-            except Exception as exc:  # noqa: BLE001 — reported to the parent, which retries
-                connection.send(("error", f"{exc.__class__.__name__}: {exc}"))
-                continue
-            for bad in rejections:
-                log.warning("rejected from %s: %s", bad.topic or bad.source, bad.reason)
-            connection.send(("ok", tuple(result)))
+                answer = _handle(request, store, decoder, prefix, site_of)
+            except StoreUnavailable as exc:  # reported to the parent, which retries
+                answer = ("error", True, f"{exc.__class__.__name__}: {exc}")
+            except Exception as exc:  # noqa: BLE001 — likewise; the parent isolates the cause
+                answer = ("error", False, f"{exc.__class__.__name__}: {exc}")
+            connection.send(answer)
     finally:
         store.close()
+
+
+def _handle(request, store, decoder, prefix: str, site_of) -> tuple:
+    if request[0] == "quarantine":
+        _, now, topic, payload, error = request
+        site = site_of(prefix, topic) or ""
+        return "ok", store.quarantine("mqtt", topic, site if site in decoder.config.site_by_id else "",
+                                      payload, error, int(now))
+    _, now, batch = request
+    readings, rejections = [], []
+    for topic, payload in batch:
+        good, bad = decoder.message(topic, site_of(prefix, topic), payload, now)
+        readings += good
+        rejections += bad
+    result = store.write(readings, rejections, received_at=int(now))
+    for bad in rejections:
+        log.warning("rejected from %s: %s", printable(bad.topic or bad.source), printable(bad.reason))
+    return "ok", tuple(result)
 
 
 class WriterProcess:
@@ -83,20 +104,29 @@ class WriterProcess:
         self._connection = parent
 
     def write(self, now: float, batch: list[tuple[str, bytes]]) -> WriteResult:
+        """Decode and commit the batch's readings and rejection records in one transaction."""
+        return WriteResult(*self._ask(("write", now, batch)))
+
+    def quarantine(self, now: float, topic: str, payload: bytes, error: str) -> int:
+        """Keep one message raw with the error that stopped it; returns the quarantine id."""
+        return self._ask(("quarantine", now, topic, payload, error))
+
+    def _ask(self, request: tuple):
         if self._process is None or not self._process.is_alive():
             if self._process is not None:
                 log.warning("the writer process ended (exit code %s); starting another", self._process.exitcode)
             self.start()
         try:
-            self._connection.send((now, batch))
+            self._connection.send(request)
             answer = self._connection.recv()
         except (EOFError, OSError) as exc:
-            code = self._process.exitcode if self._process else None
+            self._process.join(1)
+            code = self._process.exitcode
             self._process = None
             raise WriterError(f"the writer process ended (exit code {code}): {exc!r}") from None
         if answer[0] == "error":
-            raise WriterError(answer[1])
-        return WriteResult(*answer[1])
+            raise WriterError(answer[2], unavailable=answer[1])
+        return answer[1]
 
     def stop(self, timeout: float = 10.0) -> None:
         if self._process is None:

@@ -1,6 +1,7 @@
 """Storage shared by ingest, alerts and reports: one interface, one backend per deployment size."""
 
-from .base import Aggregate, Reading, Rejection, Store, StoredRejection, WriteResult
+from .base import Aggregate, Quarantined, Reading, Rejection, Store, StoredRejection, WriteResult
+from .files import StoreUnavailable
 from .sqlite import SQLiteStore
 
 
@@ -9,5 +10,5 @@ def open_store(config) -> SQLiteStore:
     return SQLiteStore(config.database_path, config.service.timezone)
 
 
-__all__ = ["Aggregate", "Reading", "Rejection", "Store", "StoredRejection", "WriteResult",
+__all__ = ["Aggregate", "Quarantined", "StoreUnavailable", "Reading", "Rejection", "Store", "StoredRejection", "WriteResult",
            "SQLiteStore", "open_store"]

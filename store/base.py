@@ -44,6 +44,20 @@ class StoredRejection:
     payload: str
 
 
+@dataclass(frozen=True)
+class Quarantined:
+    """A message the store could not commit, kept raw."""
+
+    id: int
+    received_at: int
+    source: str
+    topic: str
+    site_id: str
+    error: str
+    payload: bytes
+    replayed_at: int | None
+
+
 class WriteResult(NamedTuple):
     inserted: int  # new readings
     duplicates: int  # readings already stored under the same site, metric and time
@@ -98,6 +112,18 @@ class Store(Protocol):
 
     def received_by_site(self, start: int, end: int) -> dict[str, int]:
         """Readings received per site in [start, end)."""
+
+    def quarantine(self, source: str, topic: str, site_id: str, payload: bytes, error: str,
+                   received_at: int) -> int:
+        """Keep a message that could not be committed, raw, with the error."""
+
+    def quarantined(self, after_id: int = 0, limit: int = 100, pending_only: bool = False) -> list[Quarantined]:
+        """Quarantined messages with id > after_id, oldest first."""
+
+    def quarantine_summary(self, site_id: str, after_id: int) -> tuple[int, int, int, str]:
+        """(count, newest id, newest received_at, newest error) after `after_id`."""
+
+    def mark_replayed(self, quarantine_id: int, at: int) -> None: ...
 
     def rejections(self, since: int = 0, limit: int = 100) -> list[StoredRejection]:
         """Rejection records received at or after `since`, newest first."""

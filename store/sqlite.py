@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Sequence
 
 from . import aggregates
-from .base import Aggregate, Period, Reading, Rejection, StoredRejection, WriteResult
+from .base import Aggregate, Period, Quarantined, Reading, Rejection, StoredRejection, WriteResult
+from .files import private_database, unavailable
 
 # A series is one metric of one site. Readings key on (series, ts): an integer pair instead of
 # two strings per row keeps the primary-key B-tree small, which is what inserts and range
@@ -45,6 +46,19 @@ CREATE TABLE IF NOT EXISTS rejections (
     payload TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS rejections_received ON rejections (received_at);
+-- Messages the store could not commit after repeated attempts, kept raw with the error so
+-- that they never block the others and can be replayed once the cause is fixed.
+CREATE TABLE IF NOT EXISTS quarantine (
+    id INTEGER PRIMARY KEY,
+    received_at INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    topic TEXT NOT NULL DEFAULT '',
+    site_id TEXT NOT NULL DEFAULT '',
+    error TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    replayed_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS quarantine_site ON quarantine (site_id, id);
 """
 
 class SQLiteStore:
@@ -52,7 +66,7 @@ class SQLiteStore:
         """tz_name: the service's time zone, for the daily aggregates (store/aggregates.py); a
         reader may leave it out and takes the store's."""
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_database(self.path)
         # One connection guarded by a lock: the ingest writer and CLI readers share it, and
         # SQLite serialises writers anyway.
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
@@ -116,12 +130,69 @@ class SQLiteStore:
                     [(received_at, r.source, r.topic, r.site_id, r.item, r.metric, r.reason, r.payload)
                      for r in rejections])
                 self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                # Series created in this transaction are gone with it: forget their ids too.
-                self._series = self._load_series()
+            except BaseException as exc:
+                self._abandon()
+                problem = unavailable(exc)
+                if problem is not None:
+                    raise problem from exc
                 raise
         return WriteResult(inserted, len(readings) - inserted, len(rejections))
+
+    def _abandon(self) -> None:
+        """After a failed write. SQLite may have rolled back already (SQLITE_FULL, some I/O
+        errors): a second ROLLBACK would raise and hide the real error. Series created in the
+        transaction are gone with it, so their cached ids must go too, whatever happened:
+        a stale id would file later readings under a series that does not exist, or under
+        the next one created (COD stored as flow)."""
+        try:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # the connection is in trouble; the caller reports the original error
+        try:
+            self._series = self._load_series()
+        except sqlite3.Error:
+            self._series = {}  # rebuilt one series at a time, from the database
+
+    def quarantine(self, source: str, topic: str, site_id: str, payload: bytes, error: str,
+                   received_at: int) -> int:
+        """Keep a message that could not be committed, raw, with the error; returns its id."""
+        with self._lock:
+            try:
+                return self._db.execute(
+                    "INSERT INTO quarantine (received_at, source, topic, site_id, error, payload) "
+                    "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                    (received_at, source, topic, site_id, error, bytes(payload))).fetchone()[0]
+            except sqlite3.Error as exc:
+                problem = unavailable(exc)
+                if problem is not None:
+                    raise problem from exc
+                raise
+
+    def quarantined(self, after_id: int = 0, limit: int = 100, pending_only: bool = False) -> list[Quarantined]:
+        """Quarantined messages with id > after_id, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, received_at, source, topic, site_id, error, payload, replayed_at FROM quarantine "
+                f"WHERE id > ? {'AND replayed_at IS NULL' if pending_only else ''} ORDER BY id LIMIT ?",
+                (after_id, limit)).fetchall()
+        return [Quarantined(*row) for row in rows]
+
+    def quarantine_summary(self, site_id: str, after_id: int) -> tuple[int, int, int, str]:
+        """(count, newest id, newest received_at, newest error) of the site's quarantined
+        messages with id > after_id; count 0 when there are none."""
+        with self._lock:
+            count, last_id = self._db.execute(
+                "SELECT COUNT(*), MAX(id) FROM quarantine WHERE site_id = ? AND id > ?", (site_id, after_id)).fetchone()
+            if not count:
+                return 0, after_id, 0, ""
+            received_at, error = self._db.execute(
+                "SELECT received_at, error FROM quarantine WHERE id = ?", (last_id,)).fetchone()
+        return count, last_id, received_at, error
+
+    def mark_replayed(self, quarantine_id: int, at: int) -> None:
+        with self._lock:
+            self._db.execute("UPDATE quarantine SET replayed_at = ? WHERE id = ?", (at, quarantine_id))
 
     def hourly(self, site_id: str, metrics, since: int, until: int) -> list[tuple]:
         """(metric, hour, received, flagged_n, total, low, high) for UTC hours in [since, until)

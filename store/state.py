@@ -11,6 +11,8 @@ time): the audit trail a regulator can read.
 import sqlite3
 from pathlib import Path
 
+from .files import private_database
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS alerts (
     id INTEGER PRIMARY KEY,
@@ -215,7 +217,7 @@ def connect(path: str | Path) -> sqlite3.Connection:
     """A connection to the state tables, created when missing. Autocommit: callers use
     `transaction()` for anything that spans statements."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_database(path)
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
     db.row_factory = sqlite3.Row
     db.execute("PRAGMA journal_mode=WAL")
@@ -265,5 +267,14 @@ class transaction:
         return self.db
 
     def __exit__(self, kind, *_):
-        self.db.execute("ROLLBACK" if kind else "COMMIT")
+        if kind is None:
+            try:
+                self.db.execute("COMMIT")
+                return False
+            except BaseException:
+                if self.db.in_transaction:  # a failed COMMIT leaves the transaction open
+                    self.db.execute("ROLLBACK")
+                raise
+        if self.db.in_transaction:  # SQLite may have rolled back already (disk full)
+            self.db.execute("ROLLBACK")
         return False

@@ -1,0 +1,30 @@
+"""Text from outside (a contractor's name and note, a logger's payload) made safe to print.
+
+A log line or a terminal line is one line: a CR or LF inside a name would forge a second log
+entry, and terminal escapes or bidi overrides would rewrite what an operator sees. Stored text
+is kept as typed; it is escaped where it is printed. It lives here, at the bottom of the
+layers, because ingest, the pages and the CLI all print such text.
+"""
+
+import unicodedata
+
+# Bidirectional overrides and isolates: they reorder what follows them on screen.
+_BIDI = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
+
+
+def printable(text: object, keep_newlines: bool = False) -> str:
+    """`text` with control characters written as escapes (\\n, \\r, \\x1b, \\u202e), so that
+    it stays on one line and cannot steer the terminal. keep_newlines leaves LF as it is, for
+    multi-line notes shown on their own lines."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        if char == "\n" and keep_newlines:
+            out.append(char)
+        elif unicodedata.category(char) in ("Cc", "Cs") or ord(char) in _BIDI:
+            out.append(char.encode("unicode_escape").decode("ascii") if char != "\\" else char)
+        else:
+            out.append(char)
+    return "".join(out)
