@@ -225,11 +225,11 @@ class Evaluator:
         seen = state.get("quarantine_seen", 0)
         count, last_id, received_at, error = self.ctx.store.quarantine_summary(site.id, seen)
         if count:
-            state["quarantine_seen"] = last_id
-            runs.add("quarantine", "", "over", max(received_at, 0), messages=count, error=error[:500])
+            state["quarantine_seen"], state["quarantine_last"] = last_id, received_at
+            runs.add("quarantine", "", "over", received_at, messages=count, error=error[:500])
             return True
-        if ("quarantine", "") in runs.active:
-            runs.add("quarantine", "", "clear", now)
+        if ("quarantine", "") in runs.active:  # clear since the last one, for the rule's hold
+            runs.add("quarantine", "", "clear", now, since=min(state.get("quarantine_last", now), now))
         return False
 
 

@@ -12,6 +12,7 @@ from alerts.evaluate import CycleResult, Evaluator
 from alerts.lifecycle import Lifecycle, get_alert, transition
 from alerts.outbox import Sender, retry
 from config import Config
+from config.text import printable
 from maintenance import work_orders
 from maintenance.sla import Sweep
 from store.state import connect, transaction
@@ -122,7 +123,8 @@ def alerts_show(args, config: Config, when) -> None:
         print(f"work order: {order['id']} ({order['state']})")
     print("history:")
     for t in db.execute("SELECT * FROM alert_transitions WHERE alert_id = ? ORDER BY id", (alert["id"],)):
-        print(f"  {_local(config, t['at'])} {t['old_state'] or '-'} → {t['new_state']} by {t['actor']}: {t['reason']}")
+        print(f"  {_local(config, t['at'])} {t['old_state'] or '-'} → {t['new_state']} by {printable(t['actor'])}: "
+              f"{printable(t['reason'])}")
 
 
 def alerts_ack(args, config: Config, when) -> None:

@@ -6,6 +6,7 @@ import time
 
 from alerts.context import Context
 from config import Config
+from config.text import printable
 from maintenance import windows, work_orders
 from maintenance.work_orders import WorkOrderError
 from store.state import connect, transaction
@@ -107,14 +108,14 @@ def workorders_show(args, config: Config, when) -> None:
             raise CommandError(f"no work order {args.id}; see 'wastewatch workorders list'")
         now = ctx.now()
         for key in ("id", "site_id", "kind", "origin", "priority", "contractor", "state", "summary", "fault"):
-            print(f"{key}: {order[key]}")
+            print(f"{key}: {printable(order[key])}")
         for key in ("opened_at", "acknowledge_by", "repair_by", "acknowledged_at", "resolved_at", "closed_at",
                     "cancelled_at", "visited_at"):
             print(f"{key}: {_local(config, order[key])}")
         if work_orders.is_overdue(order, now):
             print("OVERDUE")
         if order["checklist"]:
-            print(f"checklist: {json.dumps(json.loads(order['checklist']), ensure_ascii=False)}")
+            print(f"checklist: {printable(json.dumps(json.loads(order['checklist']), ensure_ascii=False))}")
         check = work_orders.verification(ctx, order, now)
         if check.checked:
             print(f"verification: {'passes' if check.ok else 'not yet'}")
@@ -125,11 +126,12 @@ def workorders_show(args, config: Config, when) -> None:
                   f"since {_local(config, alert['since'])}")
         for photo in work_orders.attachments(db, order["id"]):
             print(f"photo: {config.data_dir / photo['path']} ({photo['content_type']}, {photo['bytes']} bytes, "
-                  f"by {photo['uploaded_by']} at {_local(config, photo['uploaded_at'])})")
+                  f"by {printable(photo['uploaded_by'])} at {_local(config, photo['uploaded_at'])})")
         print("history:")
         for t in work_orders.transitions(db, order["id"]):
-            print(f"  {_local(config, t['at'])} {t['old_state'] or '-'} → {t['new_state']} by {t['actor']}: "
-                  f"{t['note']}")
+            # What a contractor typed, escaped: a CR or LF in it would forge a history line.
+            print(f"  {_local(config, t['at'])} {t['old_state'] or '-'} → {t['new_state']} by {printable(t['actor'])}: "
+                  f"{printable(t['note'])}")
     finally:
         ctx.close()
 

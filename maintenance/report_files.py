@@ -24,8 +24,14 @@ _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoesc
 FORMATS = ("csv", "xlsx", "html")
 
 
+# A text cell starting with one of these is a formula to a spreadsheet that opens the file
+# (=HYPERLINK(...), -2+3+cmd|...): a site, contractor or window reason is typed by people.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def cell(column: str, value) -> str:
-    """One CSV cell: fixed decimals, empty for no data, true/false."""
+    """One CSV cell: fixed decimals, empty for no data, true/false; text that a spreadsheet
+    would take for a formula gets a leading apostrophe (OWASP's CSV-injection advice)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -34,6 +40,8 @@ def cell(column: str, value) -> str:
         return f"{value:.{DECIMALS[column]}f}"
     if isinstance(value, float):
         return f"{value:.3f}"
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return str(value)
 
 
@@ -84,16 +92,16 @@ def write_xlsx(report: MonthlyReport, path: Path, locale: str, version: int, cha
     operations = book.create_sheet("operations")
     _table(operations, report.operations, OPERATIONS_COLUMNS)
     county = book.create_sheet("county")
-    county.append(["month", report.month])
-    county.append(["version", version])
+    _append(county, ["month", report.month])
+    _append(county, ["version", version])
     for key, value in report.county.items():
-        county.append([key, number(key, value)])
-    county.append([])
-    county.append(["pollutant", "valid_days", "exceedance_days", "compliance_rate"])
+        _append(county, [key, number(key, value)])
+    _append(county, [])
+    _append(county, ["pollutant", "valid_days", "exceedance_days", "compliance_rate"])
     first = 3 + len(report.county) + 2  # the row after that header
     pollutants = _by_pollutant(report)
     for pollutant, (valid, exceed) in pollutants.items():
-        county.append([pollutant, valid, exceed, number("compliance_rate", (valid - exceed) / valid if valid else None)])
+        _append(county, [pollutant, valid, exceed, number("compliance_rate", (valid - exceed) / valid if valid else None)])
     if pollutants:
         last = first + len(pollutants) - 1
         chart = BarChart()
@@ -116,25 +124,25 @@ def write_xlsx(report: MonthlyReport, path: Path, locale: str, version: int, cha
         chart.anchor = "L2"
         cards.add_chart(chart)
     weights = book.create_sheet("formulas")
-    weights.append(["score weight", "value"])
+    _append(weights, ["score weight", "value"])
     for term, weight in report.weights.items():
-        weights.append([term, weight])
-    weights.append([])
+        _append(weights, [term, weight])
+    _append(weights, [])
     for zh_name, en_name, zh_text, en_text in FORMULAS:
-        weights.append([zh_name if zh else en_name, zh_text if zh else en_text])
-    weights.append([])
-    weights.append(["unverified limits" if not zh else "暂定（未核实）限值"])
+        _append(weights, [zh_name if zh else en_name, zh_text if zh else en_text])
+    _append(weights, [])
+    _append(weights, ["unverified limits" if not zh else "暂定（未核实）限值"])
     for line in report.unverified:
-        weights.append([line])
+        _append(weights, [line])
     stops = book.create_sheet("windows")
-    stops.append(["site_id", "kind", "from", "until", "reason"])
+    _append(stops, ["site_id", "kind", "from", "until", "reason"])
     for window in report.windows:
-        stops.append([window["site_id"], window["kind"], window["from"], window["until"], window["reason"]])
+        _append(stops, [window["site_id"], window["kind"], window["from"], window["until"], window["reason"]])
     if changes:
         changed = book.create_sheet("changes")
-        changed.append([f"version {version}"])
+        _append(changed, [f"version {version}"])
         for line in changes:
-            changed.append([line])
+            _append(changed, [line])
     book.properties.creator = "Wastewatch"
     book.save(path)
     return path
@@ -142,9 +150,22 @@ def write_xlsx(report: MonthlyReport, path: Path, locale: str, version: int, cha
 
 def _table(sheet, rows, columns, decimals: dict | None = None) -> None:
     sheet.freeze_panes = "A2"
-    sheet.append(columns)
+    _append(sheet, columns)
     for row in rows:
-        sheet.append([number((decimals or {}).get(c, c), row[c]) for c in columns])
+        _append(sheet, [number((decimals or {}).get(c, c), row[c]) for c in columns])
+
+
+def _append(sheet, values: list) -> None:
+    """A row of the workbook, every text written as text: openpyxl makes a string starting
+    with "=" a live formula, and a site or reason typed by a person must stay words."""
+    from openpyxl.cell import WriteOnlyCell
+    row = []
+    for value in values:
+        if isinstance(value, str) and value.startswith("="):
+            value = WriteOnlyCell(sheet, value=value)
+            value.data_type = "s"
+        row.append(value)
+    sheet.append(row)
 
 
 def _by_pollutant(report: MonthlyReport) -> dict:

@@ -9,6 +9,8 @@ means one connection used by one thread at a time.
 """
 
 import logging
+import re
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from starlette.templating import Jinja2Templates
 from alerts.context import Context
 from alerts.mail import WORK_ORDER_KINDS
 from config import Config
+from config.text import printable
 from maintenance import work_orders
 from maintenance.notices import STATES
 from store.state import transaction
@@ -121,13 +124,14 @@ class Pages:
     async def _submit(self, request: Request, order_id: str, action: str, locale: str):
         t, web = TEXT[locale], self.config.web
         length = request.headers.get("content-length")
-        if length is None or not length.isdigit() or int(length) > self.max_body:
+        if length is None or not (length.isascii() and length.isdigit()) or int(length) > self.max_body:
             raise Problem("too_large", 413, n=web.max_photos, mb=f"{web.max_photo_mb:g}")
         async with request.form(max_files=web.max_photos + 1, max_fields=100) as form:
             token = str(form.get("t", ""))
             order = self._check(order_id, action, token, locale)
-            answers = {int(k[1:]): str(v) for k, v in form.items() if k[:1] == "q" and k[1:].isdigit()}
-            fields = {"name": str(form.get("name", ""))[:40].strip(), "note": str(form.get("note", ""))[:4000].strip(),
+            # ASCII digits only: "q²" passes str.isdigit() and then fails int().
+            answers = {int(m[1]): str(v) for k, v in form.items() if (m := _QUESTION.fullmatch(k))}
+            fields = {"name": one_line(str(form.get("name", "")))[:40], "note": note_text(str(form.get("note", "")))[:4000],
                       "visited": str(form.get("visited", "")), "answers": answers}
             uploads = [f for f in form.getlist("photos") if hasattr(f, "read") and f.filename]
             try:
@@ -189,8 +193,23 @@ class Pages:
                 order = work_orders.acknowledge(ctx, order["id"], actor, note, now)
             else:
                 order = work_orders.done(ctx, order["id"], actor, note, now, visited_at=visited, checklist=checklist)
-        log.info("work order %s: %s by %s through its link (%d photos)", order["id"], action, actor, len(photos))
+        log.info("work order %s: %s by %s through its link (%d photos)", order["id"], action, printable(actor),
+                 len(photos))
         return order
+
+
+_QUESTION = re.compile(r"q([0-9]{1,3})")
+
+
+def one_line(text: str) -> str:
+    """A name: one line, runs of white space and control characters as one space."""
+    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
+
+
+def note_text(text: str) -> str:
+    """A note keeps its line breaks (as LF) and tabs; other control characters go."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc").strip()
 
 
 def _state_label(order, locale: str) -> str:

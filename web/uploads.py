@@ -13,7 +13,10 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
+# MPO is a JPEG with extra frames (MPF data) that many phone cameras write: Pillow names it
+# MPO, and every JPEG viewer shows its first frame.
+FORMATS = {"JPEG": ("jpg", "image/jpeg"), "MPO": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"),
+           "WEBP": ("webp", "image/webp")}
 # Decompression bombs: a small file that unpacks to a huge bitmap is refused by Pillow.
 Image.MAX_IMAGE_PIXELS = 60_000_000
 

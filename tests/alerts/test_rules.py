@@ -243,3 +243,32 @@ def test_the_database_allows_one_open_alert_per_site_rule_and_metric(plant):
         plant.ctx.db.execute("INSERT INTO alerts (site_id, rule, metric, kind, severity, state, opened_at, since, "
                              "last_seen) VALUES ('helin', 'sample_exceedance', 'cod', 'exceedance', 'warning', "
                              "'acknowledged', 0, 0, 0)")
+
+
+def test_it_tells_the_operators_when_a_message_from_the_site_was_quarantined(plant):
+    store = plant.ctx.store
+    store.quarantine("mqtt", "wastewatch/sites/helin/readings", "helin", b'{"bad": 1}', "IntegrityError: x", T0_PLUS(60))
+    store.quarantine("mqtt", "wastewatch/sites/helin/readings", "helin", b'{"bad": 2}', "IntegrityError: y", T0_PLUS(90))
+    plant.cycle(120)
+    [alert] = plant.alerts("quarantine")
+    assert (alert["state"], alert["kind"], alert["severity"]) == ("firing", "data_quality", "warning")
+    assert json.loads(alert["detail"]) == {"messages": 2, "error": "IntegrityError: y"}
+    [mail] = plant.queued("alert")
+    assert mail["To"] == "operator@tqhb.example.cn"
+    assert "消息无法入库" in mail["Subject"]
+    assert "wastewatch quarantine replay" in mail.get_body(("plain",)).get_content()
+    plant.cycle(HOUR)  # nothing new: no second email
+    assert len(plant.queued("alert")) == 1
+    plant.cycle(DAY + 120)  # a day with none: resolved
+    assert plant.alerts("quarantine")[0]["state"] == "resolved"
+
+
+def test_a_quarantined_message_of_another_site_is_not_this_sites_alert(plant):
+    plant.ctx.store.quarantine("mqtt", "wastewatch/sites/other/readings", "", b"{}", "TypeError: z", T0_PLUS(60))
+    plant.cycle(120)
+    assert plant.alerts("quarantine") == []
+
+
+def T0_PLUS(seconds: int) -> int:  # noqa: N802 — reads as the harness's T0 + seconds
+    from tests.alerts.harness import T0
+    return T0 + seconds

@@ -36,6 +36,10 @@ EXPECTED = [
     ('web-bad-url.toml', "web.base_url: 'ww.tqhb.example.cn' is not a web address; use one such as 'https://ww.tqhb.example.cn'"),
     ('web-short-key.toml', "web.secret_key: String should have at least 16 characters (got 'short')"),
     ('bureau-bad-email.toml', "bureau.emails[0]: 'bureau' is not an email address"),
+    ('email-trailing-newline.toml', "sites[0].operators[0]: 'operator@tqhb.example.cn\\n' is not an email address"),
+    ('web-url-trailing-newline.toml', "web.base_url: 'https://ww.tqhb.example.cn\\n' is not a web address; use one such "
+                                      "as 'https://ww.tqhb.example.cn'"),
+    ('earliest-date-as-text.toml', "ingest.earliest_date: must be a valid date (got '2020-01-01')"),
 ]
 
 

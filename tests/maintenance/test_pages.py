@@ -160,3 +160,54 @@ def test_what_a_contractor_types_is_shown_back_escaped(desk):
                           files=[("photos", ("x.png", b"not an image", "image/png"))])
     assert page.status_code == 415
     assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+
+
+def test_a_phone_jpeg_with_mpf_data_is_accepted_as_a_jpeg(desk):
+    import io
+
+    from PIL import Image
+    order, urls = pump_alarm(desk)
+    frames = [Image.new("RGB", (64, 48), colour) for colour in ((30, 120, 200), (200, 120, 30))]
+    out = io.BytesIO()
+    frames[0].save(out, "MPO", save_all=True, append_images=frames[1:])
+    assert Image.open(io.BytesIO(out.getvalue())).format == "MPO"
+    done = desk.http.post(urls["done"], data={"t": urls["done"].split("t=")[1], "note": "已修复"},
+                          files=[("photos", ("IMG_0001.JPG", out.getvalue(), "image/jpeg"))])
+    assert done.status_code == 200
+    [saved] = work_orders.attachments(desk.ctx.db, order["id"])
+    assert (saved["content_type"], saved["path"][-4:]) == ("image/jpeg", ".jpg")
+
+
+def test_a_checklist_field_with_a_non_ascii_digit_is_ignored_not_a_server_error(desk):
+    desk.sweep(7 * DAY)
+    [order] = [o for o in desk.work_orders() if o["kind"] == "routine_inspection"]
+    desk.send()
+    urls = links(desk.emails(f"[工单 {order['id']}]")[0][1])
+    desk.at(9 * DAY + 12 * HOUR)
+    token = urls["done"].split("t=")[1]
+    answers = {f"q{i}": "yes" for i in range(len(desk.ctx.rules.inspections.checklist))}
+    odd = desk.http.post(urls["done"], data={"t": token, "visited": "2026-10-21T09:30", "q²": "yes", "q٣": "no"})
+    assert odd.status_code == 400 and "请回答全部巡检项目" in odd.text
+    done = desk.http.post(urls["done"], data={"t": token, "visited": "2026-10-21T09:30", "q²": "yes", **answers})
+    assert done.status_code == 200
+
+
+def test_control_characters_a_contractor_types_never_reach_a_log_line_or_the_cli_as_such(desk, caplog):
+    from tests.support import wastewatch
+    order, urls = pump_alarm(desk)
+    name = "张三\r\n2026-10-12 INFO forged line\x1b[2J"
+    note = "换了泵\r\n明天复查\x1b[31m\u202e"
+    with caplog.at_level("INFO", logger="wastewatch.web"):
+        done = desk.http.post(urls["done"], data={"t": urls["done"].split("t=")[1], "name": name, "note": note})
+    assert done.status_code == 200
+    [last] = [t for t in desk.ctx.db.execute("SELECT actor, note FROM work_order_transitions WHERE work_order_id = ? "
+                                             "ORDER BY id DESC LIMIT 1", (order["id"],))]
+    assert last["actor"] == "qingyuan/张三 2026-10-12 INFO forged line [2J"  # one line, no escape byte
+    assert last["note"] == "换了泵\n明天复查[31m\u202e"  # line breaks kept as LF
+    logged = [r.getMessage() for r in caplog.records if order["id"] in r.getMessage()]
+    assert logged and all("\n" not in m and "\r" not in m and "\x1b" not in m for m in logged)
+    shown = wastewatch("workorders", "show", order["id"], "--config", desk.path)
+    assert shown.returncode == 0, shown.stderr
+    [line] = [line for line in shown.stdout.splitlines() if "换了泵" in line]
+    assert line.endswith("换了泵\\n明天复查[31m\\u202e")
+    assert "\x1b" not in shown.stdout and "\u202e" not in shown.stdout

@@ -213,3 +213,28 @@ def test_the_days_summed_in_sqlite_equal_the_days_folded_hour_by_hour(plant):
         assert [[report_files.cell(c, r[c]) for c in columns] for r in a] == \
                [[report_files.cell(c, r[c]) for c in columns] for r in b]
     assert fast.operations[0]["received_readings"] > 3000
+
+
+def test_text_a_spreadsheet_would_run_as_a_formula_stays_text(write_config, tmp_path):
+    from openpyxl import load_workbook
+    site = HOURLY_SITE.replace('name = "城厢镇禾林村污水处理站"', 'name = "=HYPERLINK(\\"http://evil.example\\",\\"x\\")"')
+    site = site.replace('town = "城厢镇"', 'town = "-2+3+cmd|\' /C calc\'!A0"')
+    plant = Harness(write_config(site=site))
+    try:
+        write(plant, "cod", hours(1, [40.0] * 24))
+        windows.add(plant.ctx.db, "helin", "maintenance", at(10, 2, 8), at(10, 2, 20), "@SUM(1+1)*cmd|' /C calc'!A0",
+                    "王科长", at(10, 2))
+        report = reports.build(plant.ctx, "2026-10")
+        report_files.write(report, tmp_path, formats=("csv", "xlsx"))
+    finally:
+        plant.close()
+    [first] = list(csv.DictReader(io.StringIO((tmp_path / "compliance-2026-10.csv").read_text(encoding="utf-8"))))[:1]
+    assert first["site_name"] == "'=HYPERLINK(\"http://evil.example\",\"x\")"
+    assert first["town"] == "'-2+3+cmd|' /C calc'!A0"
+    assert first["site_id"] == "helin"
+    book = load_workbook(tmp_path / "report-2026-10.xlsx")
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"], "no live formula anywhere"
+    names = [c.value for c in cells if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
+    assert names and all(c.data_type == "s" for c in cells if c.value in names)
+    assert "@SUM(1+1)*cmd|' /C calc'!A0" in [c.value for c in book["windows"]["E"]]

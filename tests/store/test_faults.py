@@ -1,0 +1,89 @@
+"""The store under faults: a full disk, and who may read the files."""
+
+import stat
+
+import pytest
+
+from store import Reading, SQLiteStore, StoreUnavailable
+from store.state import connect, transaction
+
+DAY = 86400
+
+
+def fill_until_full(store: SQLiteStore, site: str, metric: str) -> StoreUnavailable:
+    """Cap the file just above its size, then write a batch that cannot fit."""
+    pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+    store._db.execute(f"PRAGMA max_page_count = {pages + 2}")
+    big = [Reading(site, metric, ts, float(ts)) for ts in range(0, 60 * 20000, 60)]
+    with pytest.raises(StoreUnavailable) as raised:
+        store.write(big)
+    return raised.value
+
+
+def test_it_says_disk_full_when_the_disk_is_full(tmp_path):
+    store = SQLiteStore(tmp_path / "db.sqlite")
+    store.write([Reading("helin", "flow", 0, 3.0)])
+    problem = fill_until_full(store, "helin", "cod")
+    assert problem.cause == "disk full"
+    assert "database or disk is full" in str(problem)  # the real error, not "cannot rollback"
+
+
+def test_a_series_created_in_a_failed_write_is_forgotten(tmp_path):
+    # The COD series is created inside the write that fails: its id is rolled back with it.
+    # A store that kept the id cached filed later COD readings under the next series
+    # created, so COD read back as pH.
+    store = SQLiteStore(tmp_path / "db.sqlite")
+    store.write([Reading("helin", "flow", 0, 3.0)])
+    fill_until_full(store, "helin", "cod")
+    store._db.execute("PRAGMA max_page_count = 1073741823")
+    store.write([Reading("helin", "ph", 60, 7.2)])  # takes the id COD had in the failed write
+    store.write([Reading("helin", "cod", 120, 41.0)])
+    assert [(r.metric, r.value) for r in store.read_range("helin", "ph", 0, DAY)] == [("ph", 7.2)]
+    assert [(r.metric, r.value) for r in store.read_range("helin", "cod", 0, DAY)] == [("cod", 41.0)]
+    reopened = SQLiteStore(tmp_path / "db.sqlite")
+    assert [r.value for r in reopened.read_range("helin", "cod", 0, DAY)] == [41.0]
+    assert [r.value for r in reopened.read_range("helin", "ph", 0, DAY)] == [7.2]
+
+
+def test_a_write_after_the_disk_frees_up_commits(tmp_path):
+    store = SQLiteStore(tmp_path / "db.sqlite")
+    store.write([Reading("helin", "flow", 0, 3.0)])
+    fill_until_full(store, "helin", "cod")
+    store._db.execute("PRAGMA max_page_count = 1073741823")
+    assert not store._db.in_transaction
+    result = store.write([Reading("helin", "cod", ts, 40.0) for ts in range(0, 6000, 60)])
+    assert result.inserted == 100
+
+
+def test_a_state_transaction_on_a_full_disk_raises_the_real_error(tmp_path):
+    db = connect(tmp_path / "db.sqlite")
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count = {pages + 1}")
+    with pytest.raises(Exception, match="full"):
+        with transaction(db):
+            db.executemany("INSERT INTO series_state (site_id, metric, watermark, state) VALUES (?, 'cod', 0, ?)",
+                           [(f"site{n}", "x" * 2000) for n in range(200)])
+    assert not db.in_transaction
+    db.execute("PRAGMA max_page_count = 1073741823")
+    with transaction(db):
+        db.execute("INSERT INTO series_state (site_id, metric, watermark) VALUES ('helin', 'cod', 0)")
+    assert db.execute("SELECT COUNT(*) FROM series_state").fetchone()[0] == 1
+
+
+def test_the_database_files_are_readable_by_their_owner_only(tmp_path):
+    path = tmp_path / "data" / "wastewatch.db"
+    store = SQLiteStore(path)
+    store.write([Reading("helin", "cod", 0, 40.0)])
+    state = connect(path)
+    for name in (path, path.with_name("wastewatch.db-wal"), path.with_name("wastewatch.db-shm")):
+        assert stat.S_IMODE(name.stat().st_mode) == 0o600, name
+    state.close()
+    store.close()
+
+
+def test_an_existing_world_readable_database_is_made_private(tmp_path):
+    path = tmp_path / "old.db"
+    SQLiteStore(path).close()
+    path.chmod(0o644)
+    SQLiteStore(path).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
