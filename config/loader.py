@@ -5,6 +5,7 @@ the person reading it is a county operator editing TOML or a spreadsheet export,
 """
 
 import csv
+import datetime
 import tomllib
 import zoneinfo
 from dataclasses import dataclass, field
@@ -265,7 +266,10 @@ def _as_config_error(path: Path, model: type[BaseModel], exc: ValidationError, p
     message = error["msg"].replace("Input should be", "must be")
     if kind == "model_type":
         message = "must be a table"
-    return ConfigError(path, key, f"{message} (got {error['input']!r})")
+    got = error["input"]
+    # TOML dates and times are shown as TOML writes them, not as Python's repr.
+    shown = got.isoformat() if isinstance(got, (datetime.date, datetime.time)) else repr(got)
+    return ConfigError(path, key, f"{message} (got {shown})")
 
 
 def _dotted(loc: tuple) -> str:

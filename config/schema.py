@@ -94,7 +94,7 @@ class IngestConfig(Section):
     future_tolerance_s: int = Field(3600, ge=0)
     # Readings stamped before this date are a logger clock fault (DB51/2626-2019 is in force
     # from 2020-01-01: nothing earlier can be judged against it).
-    earliest_date: datetime.date = datetime.date(2020, 1, 1)
+    earliest_date: datetime.date = Field(datetime.date(2020, 1, 1), ge=datetime.date(1970, 1, 1))
     # Live readings (MQTT) older than this are a clock fault too; `wastewatch import` loads
     # older history.
     max_backfill_days: int = Field(400, ge=1)

@@ -40,6 +40,8 @@ EXPECTED = [
     ('web-url-trailing-newline.toml', "web.base_url: 'https://ww.tqhb.example.cn\\n' is not a web address; use one such "
                                       "as 'https://ww.tqhb.example.cn'"),
     ('earliest-date-as-text.toml', "ingest.earliest_date: must be a valid date (got '2020-01-01')"),
+    ('earliest-date-before-epoch.toml', "ingest.earliest_date: must be greater than or equal to 1970-01-01 "
+                                        "(got 0001-01-01)"),
 ]
 
 
