@@ -58,6 +58,8 @@ class Evaluator:
         lifecycle = Lifecycle(self.ctx, result)
         if self.started is None:
             self.started = now
+        # Sites are asked about quarantined messages only when there are new ones at all.
+        self._quarantined = self.ctx.store.last_quarantine_id() if self.ctx.rules.quarantine.enabled else 0
         last_times: dict[str, int] = {}
         for (site_id, metric), ts in self.ctx.store.last_reading_times().items():
             site = self.ctx.config.site_by_id.get(site_id)
@@ -220,17 +222,17 @@ class Evaluator:
 
     def _quarantine(self, site: Site, now: int, state: dict, runs: Runs) -> bool:
         """Messages of the site quarantined since the last cycle; True when `state` changed."""
-        if not self.ctx.rules.quarantine.enabled:
-            return False
         seen = state.get("quarantine_seen", 0)
-        count, last_id, received_at, error = self.ctx.store.quarantine_summary(site.id, seen)
-        if count:
-            state["quarantine_seen"], state["quarantine_last"] = last_id, received_at
-            runs.add("quarantine", "", "over", received_at, messages=count, error=error[:500])
-            return True
+        if self._quarantined > seen:
+            count, last_id, received_at, error = self.ctx.store.quarantine_summary(site.id, seen)
+            if count:
+                state["quarantine_seen"], state["quarantine_last"] = last_id, received_at
+                runs.add("quarantine", "", "over", received_at, messages=count, error=error[:500])
+                return True
+            state["quarantine_seen"] = self._quarantined  # new ones, none this site's: not asked again
         if ("quarantine", "") in runs.active:  # clear since the last one, for the rule's hold
             runs.add("quarantine", "", "clear", now, since=min(state.get("quarantine_last", now), now))
-        return False
+        return state.get("quarantine_seen", 0) != seen
 
 
 class _DayLimits:

@@ -120,6 +120,9 @@ class Store(Protocol):
     def quarantined(self, after_id: int = 0, limit: int = 100, pending_only: bool = False) -> list[Quarantined]:
         """Quarantined messages with id > after_id, oldest first."""
 
+    def last_quarantine_id(self) -> int:
+        """The newest quarantined message's id (0: none ever)."""
+
     def quarantine_summary(self, site_id: str, after_id: int) -> tuple[int, int, int, str]:
         """(count, newest id, newest received_at, newest error) after `after_id`."""
 

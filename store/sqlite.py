@@ -178,6 +178,10 @@ class SQLiteStore:
                 (after_id, limit)).fetchall()
         return [Quarantined(*row) for row in rows]
 
+    def last_quarantine_id(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT COALESCE(MAX(id), 0) FROM quarantine").fetchone()[0]
+
     def quarantine_summary(self, site_id: str, after_id: int) -> tuple[int, int, int, str]:
         """(count, newest id, newest received_at, newest error) of the site's quarantined
         messages with id > after_id; count 0 when there are none."""
