@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable
 
-from config import Config
-from store import open_store
-from store.base import Store
-from store.state import connect
+from wastewatch.config import Config
+from wastewatch.store import open_store
+from wastewatch.store.base import Store
+from wastewatch.store.state import connect
 
 from .rules import Rules, load_rules
 from .standards import SiteStandard, Standards
@@ -34,8 +34,15 @@ class Context:
     def open(cls, config: Config, clock: Callable[[], float] = time.time) -> "Context":
         rules = load_rules(config.alerts.rules_file)
         standards = Standards.load(config.alerts.standards_dir)
-        return cls(config, rules, standards, open_store(config), connect(config.database_path),
-                   clock, standards.for_sites(config))
+        return cls(
+            config,
+            rules,
+            standards,
+            open_store(config),
+            connect(config.database_path),
+            clock,
+            standards.for_sites(config),
+        )
 
     def now(self) -> int:
         return int(self.clock())
@@ -47,7 +54,7 @@ class Context:
     def notices(self):
         """Work-order emails (maintenance/notices.py), made on first use: they sign links."""
         if self._notices is None:
-            from maintenance.notices import Notices
+            from wastewatch.maintenance.notices import Notices
 
             self._notices = Notices(self)
         return self._notices
@@ -66,8 +73,9 @@ class Context:
     def day_water_temp(self, site_id: str, day: date) -> float | None:
         """Mean of the day's valid water temperature readings, or None without any."""
         start = self.midnight(day)
-        rows = self.store.aggregate(site_id, "water_temp", start, self.midnight(day + timedelta(days=1)), "day",
-                                    self.config.tz)
+        rows = self.store.aggregate(
+            site_id, "water_temp", start, self.midnight(day + timedelta(days=1)), "day", self.config.tz
+        )
         return rows[0].mean if rows and rows[0].mean is not None else None
 
     def close(self) -> None:

@@ -15,8 +15,8 @@ import json
 import logging
 from datetime import datetime, timedelta
 
-from config.schema import Site
-from store.state import transaction
+from wastewatch.config.schema import Site
+from wastewatch.store.state import transaction
 
 from .context import Context
 from .evaluate import CycleResult
@@ -47,12 +47,19 @@ class DayCloser:
         days = [today - timedelta(days=k) for k in range(ctx.rules.daily_exceedance.late_data_days, 0, -1)]
         first, last = ctx.midnight(days[0]), ctx.midnight(today)
         counts = ctx.store.count_by_day(site.id, list(site.metrics), first, last, tz)
-        checked = {row["day"]: row["readings"] for row in ctx.db.execute(
-            "SELECT day, readings FROM day_checks WHERE site_id = ? AND day >= ?", (site.id, days[0].isoformat()))}
+        checked = {
+            row["day"]: row["readings"]
+            for row in ctx.db.execute(
+                "SELECT day, readings FROM day_checks WHERE site_id = ? AND day >= ?",
+                (site.id, days[0].isoformat()),
+            )
+        }
         for day in days:
             seen = checked.get(day.isoformat())
             if seen is None or seen != counts.get(day, 0):
-                self._judge(site, day, counts.get(day, 0), late=seen is not None, now=now, lifecycle=lifecycle)
+                self._judge(
+                    site, day, counts.get(day, 0), late=seen is not None, now=now, lifecycle=lifecycle
+                )
 
     def _judge(self, site: Site, day, count: int, late: bool, now: int, lifecycle: Lifecycle) -> None:
         ctx = self.ctx
@@ -60,8 +67,12 @@ class DayCloser:
         start, end = ctx.day_bounds(day)
         standard = ctx.standard(site.id)
         water_temp = ctx.day_water_temp(site.id, day)
-        open_keys = {(row["rule"], row["metric"]) for row in ctx.db.execute(
-            "SELECT rule, metric FROM alerts WHERE site_id = ? AND state != 'resolved'", (site.id,))}
+        open_keys = {
+            (row["rule"], row["metric"])
+            for row in ctx.db.execute(
+                "SELECT rule, metric FROM alerts WHERE site_id = ? AND state != 'resolved'", (site.id,)
+            )
+        }
         runs = Runs(site.id, open_keys)
         rows = []
         extra = {"day": day.isoformat(), "late_data": late}
@@ -76,26 +87,82 @@ class DayCloser:
                 value, status = mean, "invalid"
                 if enough:
                     if limit.basis == "sample":
-                        worst = max(values, key=lambda v: v - limit.high if limit.low is None
-                                    else max(v - limit.high, limit.low - v))
+                        worst = max(
+                            values,
+                            key=lambda v: (
+                                v - limit.high if limit.low is None else max(v - limit.high, limit.low - v)
+                            ),
+                        )
                         value, status = worst, ("over" if limit.exceeded_by(worst) else "clear")
                     else:
                         status = "over" if limit.exceeded_by(mean) else "clear"
-                    runs.add("daily_exceedance", metric, status, start, value=value, limit=limit, basis=limit.basis,
-                             valid_samples=len(values), expected_samples=expected, **extra)
-                rows.append((site.id, day.isoformat(), "daily_exceedance", metric, value, limit.high, len(values),
-                             expected, status, json.dumps({"low": limit.low, "basis": limit.basis,
-                                                           "temperature_note": limit.temperature_note,
-                                                           "verified": limit.verified}, ensure_ascii=False), now))
+                    runs.add(
+                        "daily_exceedance",
+                        metric,
+                        status,
+                        start,
+                        value=value,
+                        limit=limit,
+                        basis=limit.basis,
+                        valid_samples=len(values),
+                        expected_samples=expected,
+                        **extra,
+                    )
+                rows.append(
+                    (
+                        site.id,
+                        day.isoformat(),
+                        "daily_exceedance",
+                        metric,
+                        value,
+                        limit.high,
+                        len(values),
+                        expected,
+                        status,
+                        json.dumps(
+                            {
+                                "low": limit.low,
+                                "basis": limit.basis,
+                                "temperature_note": limit.temperature_note,
+                                "verified": limit.verified,
+                            },
+                            ensure_ascii=False,
+                        ),
+                        now,
+                    )
+                )
             if metric == "flow" and rules.hydraulic_overload.enabled:
                 capacity = rules.hydraulic_overload.factor * site.capacity_m3d
                 volume = round(mean * 24, 3) if enough else None
                 status = "invalid" if volume is None else ("over" if volume > capacity else "clear")
                 if volume is not None:
-                    runs.add("hydraulic_overload", "flow", status, start, value=volume, unit="m³", limit_m3d=capacity,
-                             capacity_m3d=site.capacity_m3d, factor=rules.hydraulic_overload.factor, **extra)
-                rows.append((site.id, day.isoformat(), "hydraulic_overload", "flow", volume, capacity, len(values),
-                             expected, status, "{}", now))
+                    runs.add(
+                        "hydraulic_overload",
+                        "flow",
+                        status,
+                        start,
+                        value=volume,
+                        unit="m³",
+                        limit_m3d=capacity,
+                        capacity_m3d=site.capacity_m3d,
+                        factor=rules.hydraulic_overload.factor,
+                        **extra,
+                    )
+                rows.append(
+                    (
+                        site.id,
+                        day.isoformat(),
+                        "hydraulic_overload",
+                        "flow",
+                        volume,
+                        capacity,
+                        len(values),
+                        expected,
+                        status,
+                        "{}",
+                        now,
+                    )
+                )
         counts = lifecycle.result.counts()
         try:
             self._commit(site, day, count, rows, runs, now, lifecycle)
@@ -103,22 +170,37 @@ class DayCloser:
             lifecycle.result.truncate(counts)  # rolled back: it did not happen
             raise
 
-    def _commit(self, site: Site, day, count: int, rows: list, runs: Runs, now: int, lifecycle: Lifecycle) -> None:
+    def _commit(
+        self, site: Site, day, count: int, rows: list, runs: Runs, now: int, lifecycle: Lifecycle
+    ) -> None:
         with transaction(self.ctx.db) as db:
-            db.executemany("INSERT OR REPLACE INTO day_results (site_id, day, rule, metric, value, limit_value, "
-                           "valid_samples, expected_samples, status, detail, checked_at) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            db.execute("INSERT OR REPLACE INTO day_checks (site_id, day, readings, checked_at) VALUES (?, ?, ?, ?)",
-                       (site.id, day.isoformat(), count, now))
+            db.executemany(
+                "INSERT OR REPLACE INTO day_results (site_id, day, rule, metric, value, limit_value, "
+                "valid_samples, expected_samples, status, detail, checked_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            db.execute(
+                "INSERT OR REPLACE INTO day_checks (site_id, day, readings, checked_at) VALUES (?, ?, ?, ?)",
+                (site.id, day.isoformat(), count, now),
+            )
             lifecycle.apply(runs.findings, now)
 
     def _valid(self, site: Site, metric: str, start: int, end: int, windows) -> list[float]:
         """Valid samples of the day, leaving out spans a stuck-value alert marked suspect and
         maintenance windows (their readings count as flag M)."""
-        suspect = [(s["since"], s["last_seen"] + 1) for s in self.ctx.db.execute(
-            "SELECT since, last_seen FROM alerts WHERE site_id = ? AND rule = 'stuck_value' AND metric = ? "
-            "AND since < ? AND last_seen >= ?", (site.id, metric, end, start))]
+        suspect = [
+            (s["since"], s["last_seen"] + 1)
+            for s in self.ctx.db.execute(
+                "SELECT since, last_seen FROM alerts WHERE site_id = ? AND rule = 'stuck_value' AND "
+                "metric = ? "
+                "AND since < ? AND last_seen >= ?",
+                (site.id, metric, end, start),
+            )
+        ]
         suspect += windows.spans(site.id, start, end)
-        return [r.value for r in self.ctx.store.read_range(site.id, metric, start, end)
-                if valid_value(site, metric, r.value, r.flag)
-                and not any(a <= r.ts < b for a, b in suspect)]
+        return [
+            r.value
+            for r in self.ctx.store.read_range(site.id, metric, start, end)
+            if valid_value(site, metric, r.value, r.flag) and not any(a <= r.ts < b for a, b in suspect)
+        ]

@@ -16,8 +16,8 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from config.schema import Site
-from store.state import transaction
+from wastewatch.config.schema import Site
+from wastewatch.store.state import transaction
 
 from .context import Context
 from .findings import Runs, plausible_range
@@ -39,7 +39,7 @@ class CycleResult:
         return len(self.opened), len(self.resolved), len(self.work_orders)
 
     def truncate(self, counts: tuple[int, int, int]) -> None:
-        del self.opened[counts[0]:], self.resolved[counts[1]:], self.work_orders[counts[2]:]
+        del self.opened[counts[0] :], self.resolved[counts[1] :], self.work_orders[counts[2] :]
 
 
 class Evaluator:
@@ -47,8 +47,9 @@ class Evaluator:
         self.ctx = ctx
         rules = ctx.rules
         # On first sight of a series, look back far enough for the longest-running condition.
-        self.lookback_s = max(rules.stuck_value.after_s, rules.zero_flow.after_s,
-                              rules.equipment.stopped_after_s) + 3600
+        self.lookback_s = (
+            max(rules.stuck_value.after_s, rules.zero_flow.after_s, rules.equipment.stopped_after_s) + 3600
+        )
         # Silence is counted from this evaluator's first cycle at the earliest: after downtime
         # the broker's backlog is still draining, and every site would look silent.
         self.started: int | None = None
@@ -72,7 +73,7 @@ class Evaluator:
         # failure from undoing the others'.
         for first in range(0, len(sites), SITES_PER_COMMIT):
             with transaction(db):
-                for site in sites[first:first + SITES_PER_COMMIT]:
+                for site in sites[first : first + SITES_PER_COMMIT]:
                     db.execute("SAVEPOINT site")
                     counts = result.counts()
                     try:
@@ -92,10 +93,18 @@ class Evaluator:
 
     def _site(self, site: Site, now: int, last_times: dict, lifecycle: Lifecycle) -> None:
         db = self.ctx.db
-        states = {row["metric"]: (row["watermark"], json.loads(row["state"])) for row in db.execute(
-            "SELECT metric, watermark, state FROM series_state WHERE site_id = ?", (site.id,))}
-        open_keys = {(row["rule"], row["metric"]) for row in db.execute(
-            "SELECT rule, metric FROM alerts WHERE site_id = ? AND state != 'resolved'", (site.id,))}
+        states = {
+            row["metric"]: (row["watermark"], json.loads(row["state"]))
+            for row in db.execute(
+                "SELECT metric, watermark, state FROM series_state WHERE site_id = ?", (site.id,)
+            )
+        }
+        open_keys = {
+            (row["rule"], row["metric"])
+            for row in db.execute(
+                "SELECT rule, metric FROM alerts WHERE site_id = ? AND state != 'resolved'", (site.id,)
+            )
+        }
         runs = Runs(site.id, open_keys)
         changed = {}
         limits = _DayLimits(self.ctx, site)
@@ -106,8 +115,10 @@ class Evaluator:
                 continue
             spans = lifecycle.windows.spans(site.id, readings[0][0], readings[-1][0] + 1)
             if spans:  # readings inside a maintenance window count as flag M
-                readings = [(ts, v, "M" if f == "N" and any(a <= ts < b for a, b in spans) else f)
-                            for ts, v, f in readings]
+                readings = [
+                    (ts, v, "M" if f == "N" and any(a <= ts < b for a, b in spans) else f)
+                    for ts, v, f in readings
+                ]
             self._readings(site, metric, readings, state, runs, limits)
             changed[metric] = (readings[-1][0], state)
         comms = states.get("", (now, {"first_seen": now}))
@@ -117,7 +128,8 @@ class Evaluator:
         db.executemany(
             "INSERT INTO series_state (site_id, metric, watermark, state) VALUES (?, ?, ?, ?) "
             "ON CONFLICT DO UPDATE SET watermark = excluded.watermark, state = excluded.state",
-            [(site.id, m, w, json.dumps(s)) for m, (w, s) in changed.items()])
+            [(site.id, m, w, json.dumps(s)) for m, (w, s) in changed.items()],
+        )
         lifecycle.apply(runs.findings, now)
 
     def _readings(self, site: Site, metric: str, readings, state: dict, runs: Runs, limits) -> None:
@@ -132,12 +144,22 @@ class Evaluator:
         stuck_gap = max(2 * site.metric(metric).interval_s, 3600)
         active, range_key = runs.active, ("out_of_range", metric)
         for ts, value, flag in readings:
-            if flag == "T" or (flag == "N" and not (math.isfinite(value) and (
-                    bounds is None or bounds[0] <= value <= bounds[1]))):
+            if flag == "T" or (
+                flag == "N"
+                and not (math.isfinite(value) and (bounds is None or bounds[0] <= value <= bounds[1]))
+            ):
                 if range_on:
-                    runs.add("out_of_range", metric, "over", ts, value=value, flag=flag,
-                             range=list(bounds) if bounds and math.isfinite(bounds[1]) else
-                             [bounds[0] if bounds else None, None])
+                    runs.add(
+                        "out_of_range",
+                        metric,
+                        "over",
+                        ts,
+                        value=value,
+                        flag=flag,
+                        range=list(bounds)
+                        if bounds and math.isfinite(bounds[1])
+                        else [bounds[0] if bounds else None, None],
+                    )
                 continue
             if flag != "N":
                 continue  # maintenance, calibration, fault...: kept, judged by nobody
@@ -174,8 +196,16 @@ class Evaluator:
             count, first = state.get("over", [0, ts])
             state["over"] = [count + 1, first]
             status = "over" if count + 1 >= rule.consecutive else "pending"
-            runs.add("sample_exceedance", metric, status, ts, since=first, value=value, limit=limit,
-                     consecutive=count + 1)
+            runs.add(
+                "sample_exceedance",
+                metric,
+                status,
+                ts,
+                since=first,
+                value=value,
+                limit=limit,
+                consecutive=count + 1,
+            )
         else:
             state.pop("over", None)
             if ("sample_exceedance", metric) in runs.active:
@@ -219,7 +249,6 @@ class Evaluator:
         else:
             runs.add("comms_loss", "", "clear", last, last_reading=last)
 
-
     def _quarantine(self, site: Site, now: int, state: dict, runs: Runs) -> bool:
         """Messages of the site quarantined since the last cycle; True when `state` changed."""
         seen = state.get("quarantine_seen", 0)
@@ -252,4 +281,3 @@ class _DayLimits:
             temp = self.ctx.day_water_temp(self.site.id, day) if day else None
             self._limits[key] = self.standard.limit(metric, temp)
         return self._limits[key]
-

@@ -9,7 +9,7 @@ one finding covering [since, at], which is all the alert lifecycle needs.
 import math
 from dataclasses import dataclass, field
 
-from config.schema import Site
+from wastewatch.config.schema import Site
 
 from .standards import Limit
 
@@ -47,8 +47,17 @@ class Runs:
         self.findings: list[Finding] = []
         self._last: dict[tuple[str, str], Finding] = {}
 
-    def add(self, rule: str, metric: str, status: str, ts: int, since: int | None = None,
-            value: float | None = None, limit: Limit | None = None, **detail) -> None:
+    def add(
+        self,
+        rule: str,
+        metric: str,
+        status: str,
+        ts: int,
+        since: int | None = None,
+        value: float | None = None,
+        limit: Limit | None = None,
+        **detail,
+    ) -> None:
         key = (rule, metric)
         last = self._last.get(key)
         if last is None:
@@ -64,8 +73,18 @@ class Runs:
             if detail:
                 last.detail.update(detail)
             return
-        finding = Finding(self.site_id, rule, metric, status, ts if since is None else since, ts,
-                          value, value if status == "over" else None, limit, detail)
+        finding = Finding(
+            self.site_id,
+            rule,
+            metric,
+            status,
+            ts if since is None else since,
+            ts,
+            value,
+            value if status == "over" else None,
+            limit,
+            detail,
+        )
         self.findings.append(finding)
         self._last[key] = finding
 

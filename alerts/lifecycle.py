@@ -10,8 +10,8 @@ import json
 import logging
 from dataclasses import asdict
 
-from maintenance import work_orders
-from maintenance.windows import Windows
+from wastewatch.maintenance import work_orders
+from wastewatch.maintenance.windows import Windows
 
 from .findings import Finding, worse
 from .mail import Mail
@@ -33,8 +33,11 @@ class Lifecycle:
             if finding.status == "over":
                 alert = self._over(alert, finding, rule, now)
                 # Inside a maintenance window the condition is planned: no work order for it.
-                if (rule.work_order_after_s is not None and finding.at - alert["since"] >= rule.work_order_after_s
-                        and not self.windows.covering(finding.site_id, finding.at)):
+                if (
+                    rule.work_order_after_s is not None
+                    and finding.at - alert["since"] >= rule.work_order_after_s
+                    and not self.windows.covering(finding.site_id, finding.at)
+                ):
                     order = work_orders.for_alert(self.ctx, alert, rule.work_order_kind, now)
                     if order:
                         self.result.work_orders.append(order)
@@ -46,13 +49,20 @@ class Lifecycle:
                 clear_since = alert["clear_since"] if alert["clear_since"] is not None else finding.since
                 if finding.at - clear_since >= rule.clear_hold_s:
                     # Kept: work-order verification counts its hold from here.
-                    self.ctx.db.execute("UPDATE alerts SET clear_since = ? WHERE id = ?", (clear_since, alert["id"]))
+                    self.ctx.db.execute(
+                        "UPDATE alerts SET clear_since = ? WHERE id = ?", (clear_since, alert["id"])
+                    )
                     held = finding.at - clear_since
-                    reason = (f"condition clear since {self.mail.local(clear_since)}"
-                              + (f" ({held // 60} min, hold {rule.clear_hold_s // 60} min)" if rule.clear_hold_s else ""))
+                    reason = f"condition clear since {self.mail.local(clear_since)}" + (
+                        f" ({held // 60} min, hold {rule.clear_hold_s // 60} min)"
+                        if rule.clear_hold_s
+                        else ""
+                    )
                     self.resolve(alert, now, reason, RULE_ACTOR)
                 else:
-                    self.ctx.db.execute("UPDATE alerts SET clear_since = ? WHERE id = ?", (clear_since, alert["id"]))
+                    self.ctx.db.execute(
+                        "UPDATE alerts SET clear_since = ? WHERE id = ?", (clear_since, alert["id"])
+                    )
 
     def _over(self, alert, finding: Finding, rule, now: int):
         db = self.ctx.db
@@ -63,8 +73,20 @@ class Lifecycle:
             cursor = db.execute(
                 "INSERT INTO alerts (site_id, rule, metric, kind, severity, state, opened_at, since, "
                 "last_seen, value, peak, detail) VALUES (?, ?, ?, ?, ?, 'firing', ?, ?, ?, ?, ?, ?)",
-                (finding.site_id, finding.rule, finding.metric, rule.kind, rule.severity, now,
-                 finding.since, finding.at, finding.value, finding.peak, json.dumps(detail, ensure_ascii=False)))
+                (
+                    finding.site_id,
+                    finding.rule,
+                    finding.metric,
+                    rule.kind,
+                    rule.severity,
+                    now,
+                    finding.since,
+                    finding.at,
+                    finding.value,
+                    finding.peak,
+                    json.dumps(detail, ensure_ascii=False),
+                ),
+            )
             alert_id = cursor.lastrowid
             window = self.windows.covering(finding.site_id, finding.at)
             reason = self.mail.describe(finding)
@@ -83,10 +105,14 @@ class Lifecycle:
         if finding.at >= alert["last_seen"]:
             old = json.loads(alert["detail"])
             old.update(detail)
-            peak = alert["peak"] if finding.peak is None else worse(alert["peak"], finding.peak, finding.limit)
-            db.execute("UPDATE alerts SET last_seen = ?, value = ?, peak = ?, clear_since = NULL, detail = ? "
-                       "WHERE id = ?", (finding.at, finding.value, peak, json.dumps(old, ensure_ascii=False),
-                                        alert["id"]))
+            peak = (
+                alert["peak"] if finding.peak is None else worse(alert["peak"], finding.peak, finding.limit)
+            )
+            db.execute(
+                "UPDATE alerts SET last_seen = ?, value = ?, peak = ?, clear_since = NULL, detail = ? "
+                "WHERE id = ?",
+                (finding.at, finding.value, peak, json.dumps(old, ensure_ascii=False), alert["id"]),
+            )
             if alert["notified_at"] is None and not self.windows.covering(finding.site_id, finding.at):
                 # Opened inside a maintenance window and still there after it: now it is news.
                 self._notify(get_alert(db, alert["id"]), now)
@@ -96,7 +122,9 @@ class Lifecycle:
 
     def _notify(self, alert, now: int):
         thread = self.mail.alert(alert, "alert", now)
-        self.ctx.db.execute("UPDATE alerts SET thread_id = ?, notified_at = ? WHERE id = ?", (thread, now, alert["id"]))
+        self.ctx.db.execute(
+            "UPDATE alerts SET thread_id = ?, notified_at = ? WHERE id = ?", (thread, now, alert["id"])
+        )
         return get_alert(self.ctx.db, alert["id"])
 
     def resolve(self, alert, now: int, reason: str, actor: str) -> None:
@@ -113,7 +141,8 @@ class Lifecycle:
         every = self.ctx.rules.notifications.renotify_after_s
         due = self.ctx.db.execute(
             "SELECT * FROM alerts WHERE state = 'firing' AND severity = 'critical' AND notified_at <= ?",
-            (now - every,)).fetchall()
+            (now - every,),
+        ).fetchall()
         for alert in due:
             self.mail.alert(alert, "reminder", now)
             self.ctx.db.execute("UPDATE alerts SET notified_at = ? WHERE id = ?", (now, alert["id"]))
@@ -121,8 +150,10 @@ class Lifecycle:
 
 
 def open_alert(db, site_id: str, rule: str, metric: str):
-    return db.execute("SELECT * FROM alerts WHERE site_id = ? AND rule = ? AND metric = ? AND state != 'resolved'",
-                      (site_id, rule, metric)).fetchone()
+    return db.execute(
+        "SELECT * FROM alerts WHERE site_id = ? AND rule = ? AND metric = ? AND state != 'resolved'",
+        (site_id, rule, metric),
+    ).fetchone()
 
 
 def get_alert(db, alert_id: int):
@@ -130,5 +161,8 @@ def get_alert(db, alert_id: int):
 
 
 def transition(db, alert_id: int, old: str | None, new: str, reason: str, actor: str, at: int) -> None:
-    db.execute("INSERT INTO alert_transitions (alert_id, old_state, new_state, reason, actor, at) "
-               "VALUES (?, ?, ?, ?, ?, ?)", (alert_id, old, new, reason, actor, at))
+    db.execute(
+        "INSERT INTO alert_transitions (alert_id, old_state, new_state, reason, actor, at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (alert_id, old, new, reason, actor, at),
+    )

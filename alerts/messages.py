@@ -12,8 +12,14 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
 
 
 def render(name: str, locale: str, context: dict) -> tuple[str, str, str]:
@@ -23,9 +29,17 @@ def render(name: str, locale: str, context: dict) -> tuple[str, str, str]:
     return " ".join(subject.split()), text, html
 
 
-def make_message(name: str, locale: str, context: dict, to: list[str], sender: str,
-                 cc: list[str] = (), thread: str | None = None, idstring: str | None = None,
-                 attachments: list[tuple[str, bytes, str, str]] = ()) -> EmailMessage:
+def make_message(
+    name: str,
+    locale: str,
+    context: dict,
+    to: list[str],
+    sender: str,
+    cc: list[str] = (),
+    thread: str | None = None,
+    idstring: str | None = None,
+    attachments: list[tuple[str, bytes, str, str]] = (),
+) -> EmailMessage:
     """attachments: (file name, content, maintype, subtype)."""
     subject, text, html = render(name, locale, context)
     message = EmailMessage()

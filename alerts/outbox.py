@@ -20,8 +20,8 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from typing import Callable
 
-from config import Config
-from store.state import transaction
+from wastewatch.config import Config
+from wastewatch.store.state import transaction
 
 from .transports.email import TransportError, send
 
@@ -34,7 +34,15 @@ def enqueue(db, kind: str, ref: str, recipients: list[str], message: EmailMessag
         "INSERT INTO outbox (kind, ref, recipients, subject, message, created_at, next_attempt_at) "
         "VALUES (?, ?, ?, ?, ?, ?, 0)",
         # CRLF line ends, as SMTP wants: smtplib sends bytes as they are.
-        (kind, ref, json.dumps(list(recipients)), str(message["Subject"]), message.as_bytes(policy=SMTP), now))
+        (
+            kind,
+            ref,
+            json.dumps(list(recipients)),
+            str(message["Subject"]),
+            message.as_bytes(policy=SMTP),
+            now,
+        ),
+    )
     return cursor.lastrowid
 
 
@@ -66,11 +74,15 @@ class Sender:
             row = db.execute(
                 "SELECT id, recipients, message, attempts FROM outbox WHERE status = 'pending' "
                 "AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?) AND id > ? "
-                "ORDER BY id LIMIT 1", (now, now, after_id)).fetchone()
+                "ORDER BY id LIMIT 1",
+                (now, now, after_id),
+            ).fetchone()
             if row is None:
                 return None
-            db.execute("UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?",
-                       (self.worker, now + self.lease_s, row["id"]))
+            db.execute(
+                "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?",
+                (self.worker, now + self.lease_s, row["id"]),
+            )
         return row
 
     def _deliver(self, row) -> bool:
@@ -84,18 +96,33 @@ class Sender:
             self.db.execute(
                 "UPDATE outbox SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ?, "
                 "claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ?",
-                (status, attempts, str(exc), math.ceil(self.clock()) + delay, row["id"], self.worker))
-            log.warning("email %d attempt %d failed in %.2f s: %s%s", row["id"], attempts,
-                        time.monotonic() - started, exc, "" if exc.permanent else f"; retry in {delay} s")
+                (status, attempts, str(exc), math.ceil(self.clock()) + delay, row["id"], self.worker),
+            )
+            log.warning(
+                "email %d attempt %d failed in %.2f s: %s%s",
+                row["id"],
+                attempts,
+                time.monotonic() - started,
+                exc,
+                "" if exc.permanent else f"; retry in {delay} s",
+            )
             return False
         self.db.execute(
             "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = ?, "
             "claimed_by = NULL, claimed_until = NULL WHERE id = ?",
-            (int(self.clock()), note or None, row["id"]))
-        log.info("email %d sent in %.2f s%s", row["id"], time.monotonic() - started, f" ({note})" if note else "")
+            (int(self.clock()), note or None, row["id"]),
+        )
+        log.info(
+            "email %d sent in %.2f s%s", row["id"], time.monotonic() - started, f" ({note})" if note else ""
+        )
         return True
 
 
 def retry(db, message_id: int) -> bool:
-    return db.execute("UPDATE outbox SET status = 'pending', next_attempt_at = 0 WHERE id = ? AND status = 'failed'",
-                      (message_id,)).rowcount == 1
+    return (
+        db.execute(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = 0 WHERE id = ? AND status = 'failed'",
+            (message_id,),
+        ).rowcount
+        == 1
+    )

@@ -12,13 +12,19 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from config import ConfigError
-from config.loader import _as_config_error
-from config.schema import MetricName
+from wastewatch.config import ConfigError
+from wastewatch.config.loader import _as_config_error
+from wastewatch.config.schema import MetricName
 
 Severity = Literal["info", "warning", "critical"]
-WorkOrderKind = Literal["fault_repair", "exceedance_investigation", "comms_restore", "routine_inspection",
-                        "effluent_sampling", "operator_request"]
+WorkOrderKind = Literal[
+    "fault_repair",
+    "exceedance_investigation",
+    "comms_restore",
+    "routine_inspection",
+    "effluent_sampling",
+    "operator_request",
+]
 RoutineKind = Literal["routine_inspection", "effluent_sampling"]
 
 
@@ -84,8 +90,12 @@ class Quarantine(Rule):
 
 
 # A rules file written before the rule existed gets it as shipped.
-_QUARANTINE = Quarantine(severity="warning", clear_hold_s=86400,
-                         citation="Wastewatch 入库保障：无法入库的消息隔离保存并告警", verified=True)
+_QUARANTINE = Quarantine(
+    severity="warning",
+    clear_hold_s=86400,
+    citation="Wastewatch 入库保障：无法入库的消息隔离保存并告警",
+    verified=True,
+)
 
 
 class Notifications(BaseModel):
@@ -141,8 +151,10 @@ _EVERY = re.compile(r"^([1-9][0-9]*)(d|mo)\Z")
 def _every(text: str) -> str:
     match = _EVERY.match(text)
     if not match or (match[2] == "mo" and 12 % int(match[1])):
-        raise ValueError(f"{text!r} is not a period; use days such as '7d' or months that divide a year "
-                         "('1mo', '2mo', '3mo', '4mo', '6mo', '12mo')")
+        raise ValueError(
+            f"{text!r} is not a period; use days such as '7d' or months that divide a year "
+            "('1mo', '2mo', '3mo', '4mo', '6mo', '12mo')"
+        )
     return text
 
 
@@ -170,8 +182,14 @@ class Inspections(_Strict):
         return max(bands, key=lambda s: s.min_capacity_m3d) if bands else None
 
 
-SCORE_TERMS = ("operating_rate", "compliance_rate", "transmission_rate", "ack_on_time_rate",
-               "repair_on_time_rate", "inspection_rate")
+SCORE_TERMS = (
+    "operating_rate",
+    "compliance_rate",
+    "transmission_rate",
+    "ack_on_time_rate",
+    "repair_on_time_rate",
+    "inspection_rate",
+)
 
 
 def _weights(weights: dict) -> dict:
@@ -219,11 +237,19 @@ class Rules(BaseModel):
         return [n for n, f in type(self).model_fields.items() if isinstance(getattr(self, n), Rule)]
 
     def unverified(self) -> list[str]:
-        return ([f"rules: {name} ({self.rule(name).citation})" for name in self.names()
-                 if not self.rule(name).verified]
-                + [f"rules: {name} ({part.citation})" for name, part in
-                   (("work_orders", self.work_orders), ("inspections", self.inspections),
-                    ("report", self.report)) if not part.verified])
+        return [
+            f"rules: {name} ({self.rule(name).citation})"
+            for name in self.names()
+            if not self.rule(name).verified
+        ] + [
+            f"rules: {name} ({part.citation})"
+            for name, part in (
+                ("work_orders", self.work_orders),
+                ("inspections", self.inspections),
+                ("report", self.report),
+            )
+            if not part.verified
+        ]
 
 
 def load_rules(path: Path) -> Rules:

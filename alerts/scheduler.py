@@ -14,10 +14,10 @@ from typing import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from config import Config
-from maintenance.monthly import MonthlyReports
-from maintenance.sla import Sweep, SweepResult
-from store.state import connect
+from wastewatch.config import Config
+from wastewatch.maintenance.monthly import MonthlyReports
+from wastewatch.maintenance.sla import Sweep, SweepResult
+from wastewatch.store.state import connect
 
 from .context import Context
 from .daily import DayCloser
@@ -41,30 +41,51 @@ class AlertService:
         self.sender = Sender(config, self.outbox_db)
         self.evaluator = Evaluator(self.evaluate_ctx)
         self.closer = DayCloser(self.day_ctx)
-        self.scheduler = BackgroundScheduler(timezone=str(config.tz), job_defaults={
-            "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+        self.scheduler = BackgroundScheduler(
+            timezone=str(config.tz),
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
         self.cycles = 0
 
     def start(self) -> None:
         unverified = self.evaluate_ctx.unverified()
         if unverified:
-            log.warning("%d provisional values (verified = false) are in use; every email quoting one says so: %s",
-                        len(unverified), "; ".join(unverified))
+            log.warning(
+                "%d provisional values (verified = false) are in use; every email quoting one says so: %s",
+                len(unverified),
+                "; ".join(unverified),
+            )
         now = datetime.now(self.config.tz)
         cfg = self.config.alerts
-        self.scheduler.add_job(self.evaluate, "interval", seconds=cfg.check_interval_s, id="evaluate", next_run_time=now)
-        self.scheduler.add_job(self.close_days, "interval", seconds=cfg.day_close_interval_s, id="day-close",
-                               next_run_time=now)
-        self.scheduler.add_job(self.sweep, "interval", seconds=cfg.sla_interval_s, id="work-orders",
-                               next_run_time=now)
+        self.scheduler.add_job(
+            self.evaluate, "interval", seconds=cfg.check_interval_s, id="evaluate", next_run_time=now
+        )
+        self.scheduler.add_job(
+            self.close_days, "interval", seconds=cfg.day_close_interval_s, id="day-close", next_run_time=now
+        )
+        self.scheduler.add_job(
+            self.sweep, "interval", seconds=cfg.sla_interval_s, id="work-orders", next_run_time=now
+        )
         if self.config.report.enabled:
-            self.scheduler.add_job(self.reports, "interval", seconds=self.config.report.check_interval_s,
-                                   id="monthly-report", next_run_time=now)
-        self.scheduler.add_job(self.send, "interval", seconds=cfg.outbox_interval_s, id="outbox", next_run_time=now)
+            self.scheduler.add_job(
+                self.reports,
+                "interval",
+                seconds=self.config.report.check_interval_s,
+                id="monthly-report",
+                next_run_time=now,
+            )
+        self.scheduler.add_job(
+            self.send, "interval", seconds=cfg.outbox_interval_s, id="outbox", next_run_time=now
+        )
         self.scheduler.start()
-        log.info("alerts: checking %d sites every %d s; days close every %d s; SMTP %s:%d",
-                 len(self.config.sites), cfg.check_interval_s, cfg.day_close_interval_s,
-                 self.config.smtp.host, self.config.smtp.port)
+        log.info(
+            "alerts: checking %d sites every %d s; days close every %d s; SMTP %s:%d",
+            len(self.config.sites),
+            cfg.check_interval_s,
+            cfg.day_close_interval_s,
+            self.config.smtp.host,
+            self.config.smtp.port,
+        )
 
     def evaluate(self) -> CycleResult:
         started = time.monotonic()
@@ -82,11 +103,18 @@ class AlertService:
     def sweep(self) -> SweepResult:
         started = time.monotonic()
         result = self.sweeper.run(self.sweep_ctx.now())
-        log.log(logging.WARNING if result.failed else logging.INFO,
-                "work-order sweep in %.2f s: %d reminders, %d escalations, %d routine orders, %d stop reports, "
-                "%d digests%s", time.monotonic() - started, result.reminders, result.escalations,
-                len(result.routine), result.stop_reports, result.digests,
-                f", failed: {', '.join(result.failed)}" if result.failed else "")
+        log.log(
+            logging.WARNING if result.failed else logging.INFO,
+            "work-order sweep in %.2f s: %d reminders, %d escalations, %d routine orders, %d stop reports, "
+            "%d digests%s",
+            time.monotonic() - started,
+            result.reminders,
+            result.escalations,
+            len(result.routine),
+            result.stop_reports,
+            result.digests,
+            f", failed: {', '.join(result.failed)}" if result.failed else "",
+        )
         if result.changed() and self.scheduler.running:
             self.scheduler.modify_job("outbox", next_run_time=datetime.now(self.config.tz))
         return result
@@ -95,8 +123,11 @@ class AlertService:
         started = time.monotonic()
         produced = self.monthly.run(self.report_ctx.now())
         if produced:
-            log.info("monthly reports in %.1f s: %s", time.monotonic() - started,
-                     ", ".join(f"{month} v{version}" for month, version in produced))
+            log.info(
+                "monthly reports in %.1f s: %s",
+                time.monotonic() - started,
+                ", ".join(f"{month} v{version}" for month, version in produced),
+            )
             if self.scheduler.running:
                 self.scheduler.modify_job("outbox", next_run_time=datetime.now(self.config.tz))
 
@@ -106,10 +137,17 @@ class AlertService:
     def _report(self, what: str, result: CycleResult, seconds: float) -> None:
         changed = len(result.opened) + len(result.resolved) + len(result.work_orders) + result.reminders
         # One line per run, even a quiet one: the log shows the scheduler is alive and how long runs take.
-        log.log(logging.WARNING if result.failed_sites else logging.INFO,
-                "%s in %.2f s: %d opened, %d resolved, %d work orders, %d reminders%s", what, seconds,
-                len(result.opened), len(result.resolved), len(result.work_orders), result.reminders,
-                f", failed sites: {', '.join(result.failed_sites)}" if result.failed_sites else "")
+        log.log(
+            logging.WARNING if result.failed_sites else logging.INFO,
+            "%s in %.2f s: %d opened, %d resolved, %d work orders, %d reminders%s",
+            what,
+            seconds,
+            len(result.opened),
+            len(result.resolved),
+            len(result.work_orders),
+            result.reminders,
+            f", failed sites: {', '.join(result.failed_sites)}" if result.failed_sites else "",
+        )
         if changed and self.scheduler.running:
             # Email goes out now, not at the sender's next tick.
             self.scheduler.modify_job("outbox", next_run_time=datetime.now(self.config.tz))

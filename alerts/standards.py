@@ -11,9 +11,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from config import ConfigError
-from config.loader import _as_config_error
-from config.schema import MetricName, Site
+from wastewatch.config import ConfigError
+from wastewatch.config.loader import _as_config_error
+from wastewatch.config.schema import MetricName, Site
 
 Water = Literal["II", "III", "IV", "V", "none"]
 
@@ -109,9 +109,12 @@ class SiteStandard:
 
     def controlled(self) -> list[str]:
         """The pollutants this site is judged on (and reports, if it measures them)."""
-        names = [m for m, spec in self.standard.limits.items()
-                 if (self.grade in spec.values or self.grade in spec.range)
-                 and not (spec.catering_only and not self.site.catering)]
+        names = [
+            m
+            for m, spec in self.standard.limits.items()
+            if (self.grade in spec.values or self.grade in spec.range)
+            and not (spec.catering_only and not self.site.catering)
+        ]
         permit = self.site.permit
         return names + [m for m in (permit.limits if permit else {}) if m not in names]
 
@@ -128,13 +131,33 @@ class SiteStandard:
             value = permit.limits[metric]
             low, high = (value[0], value[1]) if isinstance(value, list) else (None, value)
             spec = std.limits.get(metric)
-            return Limit(metric, low, high, spec.basis if spec else "daily_mean", std.id, self.grade,
-                         self.grade_label, True, f"排污许可 {permit.reason}", f"permit: {permit.reason}")
+            return Limit(
+                metric,
+                low,
+                high,
+                spec.basis if spec else "daily_mean",
+                std.id,
+                self.grade,
+                self.grade_label,
+                True,
+                f"排污许可 {permit.reason}",
+                f"permit: {permit.reason}",
+            )
         spec = std.limits[metric]
         if self.grade in spec.range:
             low, high = spec.range[self.grade]
-            return Limit(metric, low, high, spec.basis, std.id, self.grade, self.grade_label,
-                         spec.verified and std.selection.verified, spec.citation, "standard")
+            return Limit(
+                metric,
+                low,
+                high,
+                spec.basis,
+                std.id,
+                self.grade,
+                self.grade_label,
+                spec.verified and std.selection.verified,
+                spec.citation,
+                "standard",
+            )
         high, note = spec.values[self.grade], ""
         if self.grade in spec.before_2006_values and self.site.built_year and self.site.built_year < 2006:
             high = spec.before_2006_values[self.grade]
@@ -143,16 +166,29 @@ class SiteStandard:
             if water_temp is None:
                 relaxed = self.site.without_water_temp == "relaxed"
                 high = cold if relaxed else high
-                note = (f"无水温数据，按站点配置取{'≤' if relaxed else '>'}{spec.cold_max_temp_c:g}℃限值"
-                        f" (no water temperature: site config applies the "
-                        f"{'relaxed' if relaxed else 'stricter'} value)")
+                note = (
+                    f"无水温数据，按站点配置取{'≤' if relaxed else '>'}{spec.cold_max_temp_c:g}℃限值"
+                    f" (no water temperature: site config applies the "
+                    f"{'relaxed' if relaxed else 'stricter'} value)"
+                )
             elif water_temp <= spec.cold_max_temp_c:
                 high = cold
                 note = f"日均水温 {water_temp:.1f}℃ ≤ {spec.cold_max_temp_c:g}℃"
             else:
                 note = f"日均水温 {water_temp:.1f}℃ > {spec.cold_max_temp_c:g}℃"
-        return Limit(metric, None, high, spec.basis, std.id, self.grade, self.grade_label,
-                     spec.verified and std.selection.verified, spec.citation, "standard", note)
+        return Limit(
+            metric,
+            None,
+            high,
+            spec.basis,
+            std.id,
+            self.grade,
+            self.grade_label,
+            spec.verified and std.selection.verified,
+            spec.citation,
+            "standard",
+            note,
+        )
 
 
 class Standards:
@@ -181,12 +217,23 @@ class Standards:
     def for_site(self, site: Site) -> SiteStandard:
         std = next((f for f in self.files if _applies(f, site.capacity_m3d)), None)
         if std is None:
-            raise ConfigError("standards", f"site {site.id}", f"no standard applies to {site.capacity_m3d:g} m³/d")
-        band = next((b for b in std.selection.bands
-                     if site.receiving_water in b.waters and site.capacity_m3d >= b.min_capacity_m3d), None)
+            raise ConfigError(
+                "standards", f"site {site.id}", f"no standard applies to {site.capacity_m3d:g} m³/d"
+            )
+        band = next(
+            (
+                b
+                for b in std.selection.bands
+                if site.receiving_water in b.waters and site.capacity_m3d >= b.min_capacity_m3d
+            ),
+            None,
+        )
         if band is None:
-            raise ConfigError("standards", f"site {site.id}",
-                              f"{std.id} has no grade for water {site.receiving_water} at {site.capacity_m3d:g} m³/d")
+            raise ConfigError(
+                "standards",
+                f"site {site.id}",
+                f"{std.id} has no grade for water {site.receiving_water} at {site.capacity_m3d:g} m³/d",
+            )
         grade = band.grade
         reason = f"{_water_zh(site.receiving_water)}，设计规模 {site.capacity_m3d:g} m³/d"
         step = std.selection.key_control_area
@@ -197,8 +244,11 @@ class Standards:
             reason += f"，岷江沱江重点控制区域（≥{step.min_capacity_m3d:g} m³/d 提高一级）"
         if site.permit and site.permit.grade:
             if site.permit.grade not in std.grades:
-                raise ConfigError("sites", f"site {site.id}, permit.grade",
-                                  f"{std.id} has no grade {site.permit.grade!r}; allowed: {', '.join(std.grades)}")
+                raise ConfigError(
+                    "sites",
+                    f"site {site.id}, permit.grade",
+                    f"{std.id} has no grade {site.permit.grade!r}; allowed: {', '.join(std.grades)}",
+                )
             grade = site.permit.grade
             reason = f"排污许可：{site.permit.reason}"
         return SiteStandard(site, std, grade, reason)
@@ -210,7 +260,9 @@ class Standards:
             try:
                 chosen[site.id] = self.for_site(site)
             except ConfigError as exc:
-                raise ConfigError(config.site_sources.get(site.id, config.path), exc.key, exc.message) from None
+                raise ConfigError(
+                    config.site_sources.get(site.id, config.path), exc.key, exc.message
+                ) from None
         return chosen
 
     def unverified(self) -> list[str]:
@@ -226,19 +278,22 @@ class Standards:
 
 
 def _applies(std: StandardFile, capacity: float) -> bool:
-    return ((std.capacity_below_m3d is None or capacity < std.capacity_below_m3d)
-            and (std.capacity_at_least_m3d is None or capacity >= std.capacity_at_least_m3d))
+    return (std.capacity_below_m3d is None or capacity < std.capacity_below_m3d) and (
+        std.capacity_at_least_m3d is None or capacity >= std.capacity_at_least_m3d
+    )
 
 
 def _check_grades(path: Path, std: StandardFile) -> None:
     named = [b.grade for b in std.selection.bands]
     if std.selection.key_control_area:
         named += std.selection.key_control_area.order
-    for metric, spec in std.limits.items():
+    for spec in std.limits.values():
         named += [*spec.values, *spec.range, *spec.cold_values, *spec.before_2006_values]
     for grade in named:
         if grade not in std.grades:
-            raise ConfigError(path, "grades", f"grade {grade!r} is used but not defined; defined: {', '.join(std.grades)}")
+            raise ConfigError(
+                path, "grades", f"grade {grade!r} is used but not defined; defined: {', '.join(std.grades)}"
+            )
 
 
 def _water_zh(water: str) -> str:

@@ -8,19 +8,18 @@ Usage: .venv/bin/python bench/decode.py [--messages N] [--repeat R]
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 import fleet  # noqa: E402  (bench/fleet.py)
-from config import load_config  # noqa: E402
-from ingest.decode import Decoder  # noqa: E402
-from ingest.topics import readings_topic  # noqa: E402
+
+from wastewatch.config import load_config  # noqa: E402
+from wastewatch.ingest.decode import Decoder  # noqa: E402
+from wastewatch.ingest.topics import readings_topic  # noqa: E402
 
 METRICS = ("flow", "cod", "nh3n", "tp", "ph", "pump_state")
 
@@ -32,7 +31,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        path = fleet.write_config(Path(tmp), "[service]\ndata_dir = \"data\"\n", args.sites, metrics=METRICS)
+        path = fleet.write_config(Path(tmp), '[service]\ndata_dir = "data"\n', args.sites, metrics=METRICS)
         config = load_config(path)
     decoder = Decoder(config)
     start = datetime(2026, 10, 1, tzinfo=timezone(timedelta(hours=8)))
@@ -53,9 +52,17 @@ def main() -> None:
         runs.append(time.perf_counter() - began)
         assert count == len(messages) * len(METRICS) and not rejections
     best = min(runs)
-    print(json.dumps({"figure": "decode_messages_per_s", "value": round(len(messages) / best),
-                      "readings_per_s": round(count / best), "messages": len(messages),
-                      "runs_s": [round(r, 3) for r in runs]}))
+    print(
+        json.dumps(
+            {
+                "figure": "decode_messages_per_s",
+                "value": round(len(messages) / best),
+                "readings_per_s": round(count / best),
+                "messages": len(messages),
+                "runs_s": [round(r, 3) for r in runs],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -30,18 +30,18 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 import fleet  # noqa: E402  (bench/fleet.py)
-from alerts.context import Context  # noqa: E402
-from alerts.daily import DayCloser  # noqa: E402
-from alerts.evaluate import Evaluator  # noqa: E402
-from config import load_config  # noqa: E402
-from config.loader import SHIPPED  # noqa: E402
-from ingest.broker import PrivateBroker  # noqa: E402
-from ingest.topics import readings_topic  # noqa: E402
-from store.base import Reading  # noqa: E402
+
 from tests.support import MailServer  # noqa: E402
+from wastewatch.alerts.context import Context  # noqa: E402
+from wastewatch.alerts.daily import DayCloser  # noqa: E402
+from wastewatch.alerts.evaluate import Evaluator  # noqa: E402
+from wastewatch.config import load_config  # noqa: E402
+from wastewatch.config.loader import SHIPPED  # noqa: E402
+from wastewatch.ingest.broker import PrivateBroker  # noqa: E402
+from wastewatch.ingest.topics import readings_topic  # noqa: E402
+from wastewatch.store.base import Reading  # noqa: E402
 
 METRICS = ("flow", "cod", "nh3n", "ph", "pump_state", "water_temp")
 STEP = 300
@@ -50,20 +50,28 @@ STEP = 300
 def write_config(folder: Path, sites: int, broker_port: int, smtp_port: int) -> Path:
     rules = (SHIPPED / "rules.toml").read_text().replace("consecutive = 3", "consecutive = 1")
     (folder / "rules.toml").write_text(rules)
-    head = (f'[service]\ndata_dir = "data"\n[mqtt]\nport = {broker_port}\nclient_id = "bench-eval"\n'
-            f'[alerts]\ncheck_interval_s = 10\nrules_file = "rules.toml"\n'
-            f'[smtp]\nport = {smtp_port}\nsender = "ww@example.cn"\n[web]\nenabled = false\n')
+    head = (
+        f'[service]\ndata_dir = "data"\n[mqtt]\nport = {broker_port}\nclient_id = "bench-eval"\n'
+        f'[alerts]\ncheck_interval_s = 10\nrules_file = "rules.toml"\n'
+        f'[smtp]\nport = {smtp_port}\nsender = "ww@example.cn"\n[web]\nenabled = false\n'
+    )
     return fleet.write_config(folder, head, sites, METRICS, STEP)
 
 
 def values(rng: random.Random) -> dict[str, float]:
-    return {"flow": round(rng.uniform(1.5, 3.0), 2), "cod": round(rng.uniform(20, 45), 1),
-            "nh3n": round(rng.uniform(2, 6), 2), "ph": round(rng.uniform(6.8, 7.6), 2), "pump_state": 1.0,
-            "water_temp": round(rng.uniform(13, 18), 1)}
+    return {
+        "flow": round(rng.uniform(1.5, 3.0), 2),
+        "cod": round(rng.uniform(20, 45), 1),
+        "nh3n": round(rng.uniform(2, 6), 2),
+        "ph": round(rng.uniform(6.8, 7.6), 2),
+        "pump_state": 1.0,
+        "water_temp": round(rng.uniform(13, 18), 1),
+    }
 
 
 def fill(config, end: int) -> int:
-    from store import open_store
+    from wastewatch.store import open_store
+
     store, rng, total = open_store(config), random.Random(7), 0
     start = end - 86400
     for site in config.sites:
@@ -85,7 +93,9 @@ def cycles(config, now: int, count: int) -> tuple[float, list[float]]:
     rng, steady = random.Random(8), []
     for n in range(1, count + 1):
         at = now + n * STEP
-        ctx.store.write([Reading(site.id, m, at - 1, v) for site in config.sites for m, v in values(rng).items()])
+        ctx.store.write(
+            [Reading(site.id, m, at - 1, v) for site in config.sites for m, v in values(rng).items()]
+        )
         started = time.perf_counter()
         evaluator.run(at)
         steady.append(time.perf_counter() - started)
@@ -100,8 +110,12 @@ def cycles(config, now: int, count: int) -> tuple[float, list[float]]:
 
 def latency(config_path: Path, config, broker, mail, events: int) -> list[float]:
     log = open(config_path.parent / "serve.log", "w")
-    service = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--config", str(config_path)],
-                               cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    service = subprocess.Popen(
+        [sys.executable, "-m", "wastewatch", "serve", "--config", str(config_path)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-logger")
     client.connect(broker.host, broker.port)
     client.loop_start()
@@ -110,7 +124,10 @@ def latency(config_path: Path, config, broker, mail, events: int) -> list[float]
         deadline = time.time() + 300
         while time.time() < deadline and "day close in" not in (config_path.parent / "serve.log").read_text():
             time.sleep(0.5)
-        while time.time() < deadline and (config_path.parent / "serve.log").read_text().count("evaluation in") < 1:
+        while (
+            time.time() < deadline
+            and (config_path.parent / "serve.log").read_text().count("evaluation in") < 1
+        ):
             time.sleep(0.5)
         time.sleep(2)
         mail.messages.clear()
@@ -159,22 +176,39 @@ def main() -> None:
         copy = Path(tmp) / "copy"
         copy.mkdir()
         shutil.copy(config.database_path, copy / "wastewatch.db")
-        copied = dataclasses.replace(config, file=config.file.model_copy(update={
-            "store": config.file.store.model_copy(update={"path": copy / "wastewatch.db"})}))
+        copied = dataclasses.replace(
+            config,
+            file=config.file.model_copy(
+                update={"store": config.file.store.model_copy(update={"path": copy / "wastewatch.db"})}
+            ),
+        )
         cold, steady, closes = cycles(copied, now, args.cycles)
         waits = latency(path, config, broker, mail, args.events)
         mail.stop()
     waits.sort()
     p95 = waits[max(0, int(round(0.95 * len(waits))) - 1)] if waits else None
-    print(json.dumps({
-        "sites": args.sites, "metrics": len(METRICS), "stored_readings": readings,
-        "cold_cycle_s": round(cold, 3), "steady_cycle_s": round(statistics.median(steady), 3),
-        "steady_cycles_s": [round(s, 3) for s in steady], "target_cycle_s": 2.0,
-        "day_close_first_s": round(closes[0], 2), "day_close_again_s": round(closes[1], 2),
-        "check_interval_s": 10, "events": args.events, "emails_received": len(waits),
-        "latency_p95_s": p95 and round(p95, 2), "latency_max_s": waits and round(waits[-1], 2),
-        "latency_median_s": waits and round(statistics.median(waits), 2), "target_latency_p95_s": 15.0,
-    }))
+    print(
+        json.dumps(
+            {
+                "sites": args.sites,
+                "metrics": len(METRICS),
+                "stored_readings": readings,
+                "cold_cycle_s": round(cold, 3),
+                "steady_cycle_s": round(statistics.median(steady), 3),
+                "steady_cycles_s": [round(s, 3) for s in steady],
+                "target_cycle_s": 2.0,
+                "day_close_first_s": round(closes[0], 2),
+                "day_close_again_s": round(closes[1], 2),
+                "check_interval_s": 10,
+                "events": args.events,
+                "emails_received": len(waits),
+                "latency_p95_s": p95 and round(p95, 2),
+                "latency_max_s": waits and round(waits[-1], 2),
+                "latency_median_s": waits and round(statistics.median(waits), 2),
+                "target_latency_p95_s": 15.0,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

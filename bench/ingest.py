@@ -29,19 +29,21 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 import fleet  # noqa: E402  (bench/fleet.py)
-from ingest.broker import PrivateBroker  # noqa: E402
-from ingest.topics import readings_topic  # noqa: E402
+
+from wastewatch.ingest.broker import PrivateBroker  # noqa: E402
+from wastewatch.ingest.topics import readings_topic  # noqa: E402
 
 METRICS = ("flow", "cod", "nh3n", "tp", "ph", "pump_state")
 START = datetime(2026, 10, 1, tzinfo=timezone(timedelta(hours=8)))
 
 
 def write_config(folder: Path, port: int, sites: int) -> Path:
-    head = (f'[service]\ndata_dir = "data"\nlog_level = "INFO"\n[mqtt]\nport = {port}\n'
-            'client_id = "bench-service"\n[alerts]\nenabled = false\n')
+    head = (
+        f'[service]\ndata_dir = "data"\nlog_level = "INFO"\n[mqtt]\nport = {port}\n'
+        'client_id = "bench-service"\n[alerts]\nenabled = false\n'
+    )
     return fleet.write_config(folder, head, sites, METRICS)
 
 
@@ -82,9 +84,13 @@ class Counter:
         self.target = None
         self.subscribed = threading.Event()
         if v311:
-            self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
+            self.client = mqtt.Client(
+                mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False
+            )
         else:
-            self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+            self.client = mqtt.Client(
+                mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
+            )
         self.client.on_message = self._on_message
         self.client.on_subscribe = lambda *a: self.subscribed.set()
         self.client.on_connect = lambda c, *a: c.subscribe("wastewatch/sites/+/readings", qos=1)
@@ -112,11 +118,13 @@ class Counter:
 
 def peak_rss_mb_of(pid: int) -> float:
     """Peak resident memory of a process and its children (the writer), summed, from /proc."""
+
     def hwm(p: int) -> int:
         for line in Path(f"/proc/{p}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1])
         return 0
+
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     return (hwm(pid) + sum(hwm(int(c)) for c in children)) / 1024
 
@@ -126,7 +134,7 @@ def service_drain(folder: Path, broker: PrivateBroker, count: int, sites: int) -
     config = write_config(folder, broker.port, sites)
     db = folder / "data" / "wastewatch.db"
     log = open(folder / "service.log", "w")
-    command = [sys.executable, "-m", "cli.main", "serve", "--config", str(config)]
+    command = [sys.executable, "-m", "wastewatch", "serve", "--config", str(config)]
 
     def start() -> subprocess.Popen:
         process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
@@ -145,8 +153,10 @@ def service_drain(folder: Path, broker: PrivateBroker, count: int, sites: int) -
     reader = sqlite3.connect(db)
     started = time.perf_counter()
     process = start()
-    last = ("SELECT 1 FROM readings JOIN series ON series.id = readings.series "
-            "WHERE site_id = ? AND metric = 'cod' AND ts = ?")
+    last = (
+        "SELECT 1 FROM readings JOIN series ON series.id = readings.series "
+        "WHERE site_id = ? AND metric = 'cod' AND ts = ?"
+    )
     while not reader.execute(last, (last_site, last_ts)).fetchone():
         time.sleep(0.02)
     drain_s = time.perf_counter() - started
@@ -186,8 +196,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=200_000)
     parser.add_argument("--sites", type=int, default=500)
-    parser.add_argument("--repeat", type=int, default=2,
-                        help="drains of each kind; the best counts (single runs vary by up to 40 %%)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=2,
+        help="drains of each kind; the best counts (single runs vary by up to 40 %%)",
+    )
     args = parser.parse_args()
     services, bare, bare_v311 = [], [], []
     with tempfile.TemporaryDirectory(prefix="ww-bench-") as tmp:

@@ -31,20 +31,27 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 import fleet  # noqa: E402  (bench/fleet.py)
-from store.sqlite import SQLiteStore  # noqa: E402
+
+from wastewatch.store.sqlite import SQLiteStore  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 MONTH = "2026-10"
 METRICS = ("flow", "cod", "nh3n", "tp", "ph", "water_temp")
 STEP = 300
-TYPICAL = {"flow": (2.0, 0.6), "cod": (35.0, 8.0), "nh3n": (4.0, 1.5), "tp": (0.8, 0.3), "ph": (7.2, 0.3),
-           "water_temp": (16.0, 3.0)}
+TYPICAL = {
+    "flow": (2.0, 0.6),
+    "cod": (35.0, 8.0),
+    "nh3n": (4.0, 1.5),
+    "tp": (0.8, 0.3),
+    "ph": (7.2, 0.3),
+    "water_temp": (16.0, 3.0),
+}
 
 GROUP_BY = """
-SELECT series, (ts + 28800) / 86400 AS day, COUNT(*), SUM(flag = 'N'), AVG(CASE WHEN flag = 'N' THEN value END)
+SELECT series, (ts + 28800) / 86400 AS day, COUNT(*), SUM(flag = 'N'),
+       AVG(CASE WHEN flag = 'N' THEN value END)
 FROM readings WHERE ts >= ? AND ts < ? GROUP BY series, day
 """
 
@@ -59,17 +66,22 @@ def fill(config, path: Path, start: int, end: int) -> int:
     total = 0
     db.execute("BEGIN")
     for s, site in enumerate(config.sites):
-        for m, metric in enumerate(METRICS):
-            series = db.execute("INSERT INTO series (site_id, metric) VALUES (?, ?) RETURNING id",
-                                (site.id, metric)).fetchone()[0]
+        for metric in METRICS:
+            series = db.execute(
+                "INSERT INTO series (site_id, metric) VALUES (?, ?) RETURNING id", (site.id, metric)
+            ).fetchone()[0]
             mean, spread = TYPICAL[metric]
             values = np.round(np.abs(rng.normal(mean, spread, len(stamps))), 3)
             keep = rng.random(len(stamps)) > 0.01  # about 1 % never arrives
             flags = np.where(rng.random(len(stamps)) < 0.005, "M", "N")
             odd = rng.random(len(stamps)) < 0.0002  # about two glitches per series and month
             values = np.where(odd, -1.0, values)  # impossible: the report sums those hours again
-            rows = [(series, int(t), float(v), f, int(t)) for t, v, f, k in zip(stamps, values, flags, keep) if k]
-            db.executemany("INSERT INTO readings (series, ts, value, flag, received_at) VALUES (?, ?, ?, ?, ?)", rows)
+            rows = [
+                (series, int(t), float(v), f, int(t)) for t, v, f, k in zip(stamps, values, flags, keep) if k
+            ]
+            db.executemany(
+                "INSERT INTO readings (series, ts, value, flag, received_at) VALUES (?, ?, ?, ?, ?)", rows
+            )
             total += len(rows)
         if s % 50 == 49:
             db.execute("COMMIT")
@@ -88,10 +100,14 @@ def fill(config, path: Path, start: int, end: int) -> int:
 def measured(code: str) -> tuple[float, float, str]:
     """Run Python code in a fresh process: seconds, peak RSS in MB, its stdout."""
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the parent that forked us.
-    runner = code + ("\nprint('PEAK', next(int(line.split()[1]) for line in open('/proc/self/status') "
-                     "if line.startswith('VmHWM:')))\n")
+    runner = code + (
+        "\nprint('PEAK', next(int(line.split()[1]) for line in open('/proc/self/status') "
+        "if line.startswith('VmHWM:')))\n"
+    )
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", runner], cwd=ROOT, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", runner], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     seconds = time.perf_counter() - started
     peak = next(int(line.split()[1]) for line in done.stdout.splitlines() if line.startswith("PEAK "))
     return seconds, peak / 1024, done.stdout
@@ -105,7 +121,8 @@ def main() -> None:
     folder = args.keep or Path(tempfile.mkdtemp(prefix="ww-bench-report-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        from config import load_config
+        from wastewatch.config import load_config
+
         head = '[service]\ndata_dir = "data"\n[alerts]\nenabled = false\n'
         path = fleet.write_config(folder, head, args.sites, METRICS, STEP, capacities=(15.0, 50.0, 150.0))
         config = load_config(path)
@@ -114,27 +131,69 @@ def main() -> None:
         if not config.database_path.exists():
             began = time.perf_counter()
             readings = fill(config, config.database_path, start, end)
-            print(json.dumps({"figure": "generated", "sites": args.sites, "metrics": len(METRICS),
-                              "readings": readings, "seconds": round(time.perf_counter() - began, 1)}), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "figure": "generated",
+                        "sites": args.sites,
+                        "metrics": len(METRICS),
+                        "readings": readings,
+                        "seconds": round(time.perf_counter() - began, 1),
+                    }
+                ),
+                flush=True,
+            )
         out = folder / "out"
         seconds, peak, _ = measured(
-            "from cli.main import main\n"
+            "from wastewatch.cli.main import main\n"
             f"assert main(['report', 'monthly', '--config', {str(path)!r}, '--month', {MONTH!r}, "
-            f"'--format', 'csv,xlsx,html', '--out', {str(out)!r}]) == 0")
-        print(json.dumps({"figure": "report_s", "seconds": round(seconds, 2), "peak_rss_mb": round(peak),
-                          "formats": "csv,xlsx,html", "files": sorted(p.name for p in out.iterdir())}), flush=True)
+            f"'--format', 'csv,xlsx,html', '--out', {str(out)!r}]) == 0"
+        )
+        print(
+            json.dumps(
+                {
+                    "figure": "report_s",
+                    "seconds": round(seconds, 2),
+                    "peak_rss_mb": round(peak),
+                    "formats": "csv,xlsx,html",
+                    "files": sorted(p.name for p in out.iterdir()),
+                }
+            ),
+            flush=True,
+        )
         group_seconds, group_peak, output = measured(
             "import sqlite3\n"
             f"db = sqlite3.connect({str(config.database_path)!r})\n"
             f"rows = db.execute({GROUP_BY!r}, ({start}, {end})).fetchall()\n"
-            "print('ROWS', len(rows))")
+            "print('ROWS', len(rows))"
+        )
         rows = next(int(line.split()[1]) for line in output.splitlines() if line.startswith("ROWS "))
-        print(json.dumps({"figure": "plain_group_by_s", "seconds": round(group_seconds, 2),
-                          "peak_rss_mb": round(group_peak), "rows": rows}), flush=True)
-        print(json.dumps({"figure": "report_vs_group_by", "report_s": round(seconds, 2),
-                          "report_peak_rss_mb": round(peak), "group_by_s": round(group_seconds, 2),
-                          "group_by_peak_rss_mb": round(group_peak), "ratio": round(group_seconds / seconds, 2),
-                          "target_ratio": 4.0, "target_peak_rss_mb": 2048}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "figure": "plain_group_by_s",
+                    "seconds": round(group_seconds, 2),
+                    "peak_rss_mb": round(group_peak),
+                    "rows": rows,
+                }
+            ),
+            flush=True,
+        )
+        print(
+            json.dumps(
+                {
+                    "figure": "report_vs_group_by",
+                    "report_s": round(seconds, 2),
+                    "report_peak_rss_mb": round(peak),
+                    "group_by_s": round(group_seconds, 2),
+                    "group_by_peak_rss_mb": round(group_peak),
+                    "ratio": round(group_seconds / seconds, 2),
+                    "target_ratio": 4.0,
+                    "target_peak_rss_mb": 2048,
+                }
+            ),
+            flush=True,
+        )
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)

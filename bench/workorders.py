@@ -23,7 +23,6 @@ import json
 import random
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from datetime import datetime, timedelta
@@ -31,14 +30,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 import fleet  # noqa: E402  (bench/fleet.py)
-from alerts.context import Context  # noqa: E402
-from config import load_config  # noqa: E402
-from maintenance import work_orders  # noqa: E402
-from maintenance.sla import Sweep  # noqa: E402
-from store.state import connect  # noqa: E402
+
+from wastewatch.alerts.context import Context  # noqa: E402
+from wastewatch.config import load_config  # noqa: E402
+from wastewatch.maintenance import work_orders  # noqa: E402
+from wastewatch.maintenance.sla import Sweep  # noqa: E402
+from wastewatch.store.state import connect  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 # The benchmark's "now": a fortnight boundary of the shipped calendar (anchor 2026-01-05), so
@@ -46,14 +45,24 @@ TZ = ZoneInfo("Asia/Shanghai")
 NOW = int(datetime(2026, 10, 19, 0, 0, 30, tzinfo=TZ).timestamp())
 CONTRACTORS = 10
 KINDS = ("fault_repair", "comms_restore", "exceedance_investigation", "operator_request")
-RULE_OF = {"fault_repair": "equipment:pump_state", "comms_restore": "comms_loss:",
-           "exceedance_investigation": "daily_exceedance:nh3n", "operator_request": ""}
+RULE_OF = {
+    "fault_repair": "equipment:pump_state",
+    "comms_restore": "comms_loss:",
+    "exceedance_investigation": "daily_exceedance:nh3n",
+    "operator_request": "",
+}
 
 
 def write_config(folder: Path, sites: int) -> Path:
     head = '[service]\ndata_dir = "data"\n[bureau]\nemails = ["bureau@example.cn"]\n'
-    return fleet.write_config(folder, head, sites, ("flow", "cod", "pump_state"),
-                              capacities=(10.0, 30.0, 50.0, 80.0, 150.0), contractors=CONTRACTORS)
+    return fleet.write_config(
+        folder,
+        head,
+        sites,
+        ("flow", "cod", "pump_state"),
+        capacities=(10.0, 30.0, 50.0, 80.0, 150.0),
+        contractors=CONTRACTORS,
+    )
 
 
 def generate(config, rng: random.Random) -> dict:
@@ -78,21 +87,44 @@ def generate(config, rng: random.Random) -> dict:
             events.append((NOW - k * 91 * 86400 - 21 * 86400, site, "effluent_sampling", "schedule"))
         for _ in range(rng.randint(4, 16)):  # faults found by the rules or by operators
             kind = rng.choice(KINDS)
-            events.append((rng.randint(year_ago, NOW - 3600), site, kind, "manual" if kind == "operator_request"
-                           else "alert"))
+            events.append(
+                (
+                    rng.randint(year_ago, NOW - 3600),
+                    site,
+                    kind,
+                    "manual" if kind == "operator_request" else "alert",
+                )
+            )
     events.sort(key=lambda e: e[0])
     alert_id = 0
     for opened, site, kind, origin in events:
         oid = order_id(opened)
-        repair_h = {"exceedance_investigation": 168, "routine_inspection": 168, "effluent_sampling": 336}.get(kind, 72)
+        repair_h = {"exceedance_investigation": 168, "routine_inspection": 168, "effluent_sampling": 336}.get(
+            kind, 72
+        )
         ack_by, repair_by = opened + 24 * 3600, opened + repair_h * 3600
         fault, linked = RULE_OF.get(kind, ""), None
         if origin == "alert":
             alert_id += 1
             rule, _, metric = fault.partition(":")
             resolved = min(opened + rng.randint(3600, 5 * 86400), NOW - 60)
-            alerts.append((alert_id, site.id, rule, metric, "operations", "critical", "resolved", opened, opened,
-                           resolved, resolved, resolved, opened))
+            alerts.append(
+                (
+                    alert_id,
+                    site.id,
+                    rule,
+                    metric,
+                    "operations",
+                    "critical",
+                    "resolved",
+                    opened,
+                    opened,
+                    resolved,
+                    resolved,
+                    resolved,
+                    opened,
+                )
+            )
             linked = alert_id
         age = NOW - opened
         in_play = age < 10 * 86400 and rng.random() < 0.7
@@ -104,42 +136,95 @@ def generate(config, rng: random.Random) -> dict:
         done = acked + rng.randint(3600, 80 * 3600) if acked and state in ("resolved", "closed") else None
         closed = done + rng.randint(3600, 48 * 3600) if done and state == "closed" else None
         cancelled = opened + 7200 if state == "cancelled" else None
-        orders.append((oid, site.id, kind, origin, "normal", site.contractor, linked, state, f"{kind} at {site.id}",
-                       opened, ack_by, repair_by, closed, fault, opened, acked, done, cancelled,
-                       opened + 18 * 3600 if age > 18 * 3600 else None,
-                       opened + 54 * 3600 if age > 54 * 3600 and state != "open" else None,
-                       # The sweeps of the past year escalated the deadlines that passed then.
-                       ack_by if ack_by < NOW - 60 and (acked is None or acked > ack_by) else None,
-                       repair_by if repair_by < NOW - 60 and (done is None or done > repair_by) else None))
+        orders.append(
+            (
+                oid,
+                site.id,
+                kind,
+                origin,
+                "normal",
+                site.contractor,
+                linked,
+                state,
+                f"{kind} at {site.id}",
+                opened,
+                ack_by,
+                repair_by,
+                closed,
+                fault,
+                opened,
+                acked,
+                done,
+                cancelled,
+                opened + 18 * 3600 if age > 18 * 3600 else None,
+                opened + 54 * 3600 if age > 54 * 3600 and state != "open" else None,
+                # The sweeps of the past year escalated the deadlines that passed then.
+                ack_by if ack_by < NOW - 60 and (acked is None or acked > ack_by) else None,
+                repair_by if repair_by < NOW - 60 and (done is None or done > repair_by) else None,
+            )
+        )
         transitions.append((oid, None, "open", "opened", "rules", opened))
-        for old, new, at in (("open", "acknowledged", acked), ("acknowledged", "resolved", done),
-                             ("resolved", "closed", closed), ("open", "cancelled", cancelled)):
+        for old, new, at in (
+            ("open", "acknowledged", acked),
+            ("acknowledged", "resolved", done),
+            ("resolved", "closed", closed),
+            ("open", "cancelled", cancelled),
+        ):
             if at:
                 transitions.append((oid, old, new, "bench", "bench", at))
         for action in ("acknowledge", "done"):
-            links.append((f"{oid}-{action}", oid, action, opened, opened + 7 * 86400, acked if action == "acknowledge"
-                          else done))
+            links.append(
+                (
+                    f"{oid}-{action}",
+                    oid,
+                    action,
+                    opened,
+                    opened + 7 * 86400,
+                    acked if action == "acknowledge" else done,
+                )
+            )
         counts["work_orders"] += 1
         counts["in_play"] += state in work_orders.IN_PLAY
-        counts["overdue"] += state in work_orders.ACTIVE and (repair_by <= NOW or (state == "open" and ack_by <= NOW))
+        counts["overdue"] += state in work_orders.ACTIVE and (
+            repair_by <= NOW or (state == "open" and ack_by <= NOW)
+        )
     counts["alerts"] = alert_id
     db.execute("BEGIN")
-    db.executemany("INSERT INTO alerts (id, site_id, rule, metric, kind, severity, state, opened_at, since, "
-                   "last_seen, clear_since, resolved_at, notified_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", alerts)
-    db.executemany("INSERT INTO work_orders (id, site_id, kind, origin, priority, contractor, alert_id, state, "
-                   "summary, opened_at, acknowledge_by, repair_by, closed_at, fault, deadlines_from, "
-                   "acknowledged_at, resolved_at, cancelled_at, ack_reminded_at, repair_reminded_at, ack_escalated_at, "
-                   "repair_escalated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", orders)
-    db.executemany("INSERT INTO work_order_alerts (work_order_id, alert_id, linked_at) "
-                   "SELECT id, alert_id, opened_at FROM work_orders WHERE alert_id IS NOT NULL", [()])
-    db.executemany("INSERT INTO work_order_transitions (work_order_id, old_state, new_state, note, actor, at) "
-                   "VALUES (?,?,?,?,?,?)", transitions)
-    db.executemany("INSERT INTO work_order_links (nonce, work_order_id, action, issued_at, expires_at, used_at) "
-                   "VALUES (?,?,?,?,?,?)", links)
+    db.executemany(
+        "INSERT INTO alerts (id, site_id, rule, metric, kind, severity, state, opened_at, since, "
+        "last_seen, clear_since, resolved_at, notified_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        alerts,
+    )
+    db.executemany(
+        "INSERT INTO work_orders (id, site_id, kind, origin, priority, contractor, alert_id, state, "
+        "summary, opened_at, acknowledge_by, repair_by, closed_at, fault, deadlines_from, "
+        "acknowledged_at, resolved_at, cancelled_at, ack_reminded_at, repair_reminded_at, ack_escalated_at, "
+        "repair_escalated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        orders,
+    )
+    db.executemany(
+        "INSERT INTO work_order_alerts (work_order_id, alert_id, linked_at) "
+        "SELECT id, alert_id, opened_at FROM work_orders WHERE alert_id IS NOT NULL",
+        [()],
+    )
+    db.executemany(
+        "INSERT INTO work_order_transitions (work_order_id, old_state, new_state, note, actor, at) "
+        "VALUES (?,?,?,?,?,?)",
+        transitions,
+    )
+    db.executemany(
+        "INSERT INTO work_order_links (nonce, work_order_id, action, issued_at, expires_at, used_at) "
+        "VALUES (?,?,?,?,?,?)",
+        links,
+    )
     # Digests of the days before, so only a sweep after 08:00 sends today's.
-    db.executemany("INSERT INTO digests (contractor, day, orders, sent_at) VALUES (?,?,?,?)",
-                   [(f"c{c}", (datetime.fromtimestamp(NOW, TZ).date() - timedelta(days=1)).isoformat(), 0, NOW)
-                    for c in range(CONTRACTORS)])
+    db.executemany(
+        "INSERT INTO digests (contractor, day, orders, sent_at) VALUES (?,?,?,?)",
+        [
+            (f"c{c}", (datetime.fromtimestamp(NOW, TZ).date() - timedelta(days=1)).isoformat(), 0, NOW)
+            for c in range(CONTRACTORS)
+        ],
+    )
     db.execute("COMMIT")
     counts["transitions"] = len(transitions)
     db.close()
@@ -175,36 +260,80 @@ def main() -> None:
             boundary.append(round(seconds, 3))
             opened += len(result.routine)
             k += 1
-        print(json.dumps({"figure": "sweep_boundary_s", "seconds": max(boundary), "runs": boundary,
-                          "routine_orders": opened, "target_s": 1.0,
-                          "note": "a period boundary: every site's routine order opens, ROUTINE_PER_RUN a run"}),
-              flush=True)
+        print(
+            json.dumps(
+                {
+                    "figure": "sweep_boundary_s",
+                    "seconds": max(boundary),
+                    "runs": boundary,
+                    "routine_orders": opened,
+                    "target_s": 1.0,
+                    "note": "a period boundary: every site's routine order opens, ROUTINE_PER_RUN a run",
+                }
+            ),
+            flush=True,
+        )
         steady = []
         for j in range(args.cycles):
             clock["now"] = NOW + 60 * (k + j + 1)
             seconds, result = timed(lambda: sweep.run(clock["now"]))
             steady.append(round(seconds, 3))
-        print(json.dumps({"figure": "sweep_cycle_s", "seconds": statistics.median(steady), "runs": steady,
-                          "target_s": 1.0}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "figure": "sweep_cycle_s",
+                    "seconds": statistics.median(steady),
+                    "runs": steady,
+                    "target_s": 1.0,
+                }
+            ),
+            flush=True,
+        )
         clock["now"] = NOW + 8 * 3600
         digest_s, digest = timed(lambda: sweep.run(clock["now"]))
-        print(json.dumps({"figure": "sweep_with_digests_s", "seconds": round(digest_s, 3),
-                          "digests": digest.digests, "reminders": digest.reminders,
-                          "escalations": digest.escalations}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "figure": "sweep_with_digests_s",
+                    "seconds": round(digest_s, 3),
+                    "digests": digest.digests,
+                    "reminders": digest.reminders,
+                    "escalations": digest.escalations,
+                }
+            ),
+            flush=True,
+        )
 
         now = clock["now"]
         runs = []
         for _ in range(20):
             seconds, overdue = timed(lambda: work_orders.listing(ctx.db, now, overdue_only=True, limit=500))
             runs.append(seconds * 1000)
-        print(json.dumps({"figure": "overdue_listing_ms", "ms": round(statistics.median(runs), 2),
-                          "orders": len(overdue), "target_ms": 100.0}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "figure": "overdue_listing_ms",
+                    "ms": round(statistics.median(runs), 2),
+                    "orders": len(overdue),
+                    "target_ms": 100.0,
+                }
+            ),
+            flush=True,
+        )
         runs = []
         for _ in range(20):
             seconds, page = timed(lambda: work_orders.listing(ctx.db, now, limit=100))
             runs.append(seconds * 1000)
-        print(json.dumps({"figure": "in_play_first_page_ms", "ms": round(statistics.median(runs), 2),
-                          "orders": len(page)}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "figure": "in_play_first_page_ms",
+                    "ms": round(statistics.median(runs), 2),
+                    "orders": len(page),
+                }
+            ),
+            flush=True,
+        )
         ctx.close()
     finally:
         shutil.rmtree(folder, ignore_errors=True)

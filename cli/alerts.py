@@ -6,16 +6,16 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from alerts.context import Context
-from alerts.daily import DayCloser
-from alerts.evaluate import CycleResult, Evaluator
-from alerts.lifecycle import Lifecycle, get_alert, transition
-from alerts.outbox import Sender, retry
-from config import Config
-from config.text import printable
-from maintenance import work_orders
-from maintenance.sla import Sweep
-from store.state import connect, transaction
+from wastewatch.alerts.context import Context
+from wastewatch.alerts.daily import DayCloser
+from wastewatch.alerts.evaluate import CycleResult, Evaluator
+from wastewatch.alerts.lifecycle import Lifecycle, get_alert, transition
+from wastewatch.alerts.outbox import Sender, retry
+from wastewatch.config import Config
+from wastewatch.config.text import printable
+from wastewatch.maintenance import work_orders
+from wastewatch.maintenance.sla import Sweep
+from wastewatch.store.state import connect, transaction
 
 
 class CommandError(Exception):
@@ -24,14 +24,18 @@ class CommandError(Exception):
 
 def add_commands(command) -> None:
     """Register the subcommands; `command(name, handler, help)` comes from cli.main."""
-    check = command("check", _configured(check_once),
-                    "run one evaluation cycle and day close, print what opened and resolved")
+    check = command(
+        "check",
+        _configured(check_once),
+        "run one evaluation cycle and day close, print what opened and resolved",
+    )
     check.add_argument("--at", help="evaluate as of this ISO time (local time by default); default: now")
 
     alerts = command("alerts", None, "list, show, acknowledge and resolve alerts", config=False)
     sub = alerts.add_subparsers(title="alerts commands")
     _cmd(sub, "list", alerts_list, "list alerts, open ones first").add_argument(
-        "--state", choices=["open", "firing", "acknowledged", "resolved", "all"], default="open")
+        "--state", choices=["open", "firing", "acknowledged", "resolved", "all"], default="open"
+    )
     _cmd(sub, "show", alerts_show, "one alert with its history").add_argument("id", type=int)
     ack = _cmd(sub, "ack", alerts_ack, "acknowledge an alert (stops reminders)")
     ack.add_argument("id", type=int)
@@ -44,7 +48,8 @@ def add_commands(command) -> None:
 
     out = command("outbox", None, "the email outbox", config=False).add_subparsers(title="outbox commands")
     _cmd(out, "list", outbox_list, "queued, sent and failed emails with their last error").add_argument(
-        "--status", choices=["pending", "sent", "failed", "all"], default="all")
+        "--status", choices=["pending", "sent", "failed", "all"], default="all"
+    )
     _cmd(out, "send", outbox_send, "send every due email now, once")
     _cmd(out, "retry", outbox_retry, "queue a failed email again").add_argument("id", type=int)
 
@@ -58,10 +63,13 @@ def _cmd(sub, name, handler, text):
 
 def _configured(handler):
     """Load the config (one-sentence errors, logging) before the handler runs."""
+
     def run(args):
         from .main import _load, _when
+
         config = _load(args)
         return handler(args, config, lambda text: _when(text, config, "--at"))
+
     return run
 
 
@@ -79,17 +87,23 @@ def check_once(args, config: Config, when) -> None:
     print(f"checked {len(config.sites)} sites as of {_local(config, now)}")
     for part in (result, daily):
         for alert in part.opened:
-            print(f"opened   alert {alert['id']}: {alert['site_id']} {alert['rule']} {alert['metric']}".rstrip()
-                  + _value(alert))
+            print(
+                f"opened   alert {alert['id']}: {alert['site_id']} {alert['rule']} {alert['metric']}".rstrip()
+                + _value(alert)
+            )
         for alert in part.resolved:
-            print(f"resolved alert {alert['id']}: {alert['site_id']} {alert['rule']} {alert['metric']}".rstrip())
+            print(
+                f"resolved alert {alert['id']}: {alert['site_id']} {alert['rule']} {alert['metric']}".rstrip()
+            )
         for order in part.work_orders:
             print(f"opened   work order {order['id']}: {order['summary']}")
     for order in sweep.routine:
         print(f"opened   work order {order['id']}: {order['summary']}")
     if sweep.reminders or sweep.escalations or sweep.stop_reports or sweep.digests:
-        print(f"work orders: {sweep.reminders} reminders, {sweep.escalations} escalations, "
-              f"{sweep.stop_reports} unplanned-stop reports, {sweep.digests} digests")
+        print(
+            f"work orders: {sweep.reminders} reminders, {sweep.escalations} escalations, "
+            f"{sweep.stop_reports} unplanned-stop reports, {sweep.digests} digests"
+        )
     failed = result.failed_sites + daily.failed_sites + sweep.failed
     if failed:
         print(f"failed sites (see the log): {', '.join(sorted(set(failed)))}")
@@ -100,13 +114,18 @@ def alerts_list(args, config: Config, when) -> None:
     db = connect(config.database_path)
     where = {"open": "state != 'resolved'", "all": "1"}.get(args.state, "state = ?")
     params = () if args.state in ("open", "all") else (args.state,)
-    rows = db.execute(f"SELECT * FROM alerts WHERE {where} ORDER BY state = 'resolved', "
-                      "CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, opened_at DESC "
-                      "LIMIT 200", params).fetchall()
+    rows = db.execute(
+        f"SELECT * FROM alerts WHERE {where} ORDER BY state = 'resolved', "
+        "CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, opened_at DESC "
+        "LIMIT 200",
+        params,
+    ).fetchall()
     print(f"{len(rows)} alerts ({args.state})")
     for a in rows:
-        print(f"{a['id']:>5} {a['state']:<12} {a['severity']:<8} {a['site_id']:<12} {a['rule']:<18} "
-              f"{a['metric'] or '-':<12} since {_local(config, a['since'])}{_value(a)}")
+        print(
+            f"{a['id']:>5} {a['state']:<12} {a['severity']:<8} {a['site_id']:<12} {a['rule']:<18} "
+            f"{a['metric'] or '-':<12} since {_local(config, a['since'])}{_value(a)}"
+        )
 
 
 def alerts_show(args, config: Config, when) -> None:
@@ -123,8 +142,11 @@ def alerts_show(args, config: Config, when) -> None:
         print(f"work order: {order['id']} ({order['state']})")
     print("history:")
     for t in db.execute("SELECT * FROM alert_transitions WHERE alert_id = ? ORDER BY id", (alert["id"],)):
-        print(f"  {_local(config, t['at'])} {t['old_state'] or '-'} → {t['new_state']} by {printable(t['actor'])}: "
-              f"{printable(t['reason'])}")
+        print(
+            f"  {_local(config, t['at'])} {t['old_state'] or '-'} → {t['new_state']} by "
+            f"{printable(t['actor'])}: "
+            f"{printable(t['reason'])}"
+        )
 
 
 def alerts_ack(args, config: Config, when) -> None:
@@ -133,7 +155,9 @@ def alerts_ack(args, config: Config, when) -> None:
     with transaction(db):
         alert = _alert(db, args.id)
         if alert["state"] != "firing":
-            raise CommandError(f"alert {args.id} is {alert['state']}; only a firing alert can be acknowledged")
+            raise CommandError(
+                f"alert {args.id} is {alert['state']}; only a firing alert can be acknowledged"
+            )
         db.execute("UPDATE alerts SET state = 'acknowledged' WHERE id = ?", (args.id,))
         transition(db, args.id, "firing", "acknowledged", args.note or "acknowledged", args.by, now)
     print(f"alert {args.id} acknowledged by {args.by}")
@@ -155,12 +179,17 @@ def alerts_resolve(args, config: Config, when) -> None:
 def outbox_list(args, config: Config, when) -> None:
     db = connect(config.database_path)
     where, params = ("1", ()) if args.status == "all" else ("status = ?", (args.status,))
-    rows = db.execute(f"SELECT * FROM outbox WHERE {where} ORDER BY status != 'failed', status != 'pending', "
-                      "id DESC LIMIT 200", params).fetchall()
+    rows = db.execute(
+        f"SELECT * FROM outbox WHERE {where} ORDER BY status != 'failed', status != 'pending', "
+        "id DESC LIMIT 200",
+        params,
+    ).fetchall()
     print(f"{len(rows)} emails ({args.status})")
     for m in rows:
-        line = (f"{m['id']:>5} {m['status']:<8} attempts {m['attempts']} {m['kind']:<15} "
-                f"to {', '.join(json.loads(m['recipients']))}: {m['subject']}")
+        line = (
+            f"{m['id']:>5} {m['status']:<8} attempts {m['attempts']} {m['kind']:<15} "
+            f"to {', '.join(json.loads(m['recipients']))}: {m['subject']}"
+        )
         if m["status"] == "sent":
             line += f" | sent {_local(config, m['sent_at'])}"
         elif m["status"] == "pending" and m["attempts"]:

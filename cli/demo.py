@@ -18,16 +18,16 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
-from alerts.scheduler import AlertService
-from config import load_config
-from config.loader import SHIPPED
-from ingest.broker import BrokerError, PrivateBroker, free_port, port_open
-from ingest.client import Ingestor
-from ingest.service import sleep_unless_stopped
-from ingest.topics import readings_topic
-from store import open_store
-from store.state import connect
-from web.server import WebServer
+from wastewatch.alerts.scheduler import AlertService
+from wastewatch.config import load_config
+from wastewatch.config.loader import SHIPPED
+from wastewatch.ingest.broker import BrokerError, PrivateBroker, free_port, port_open
+from wastewatch.ingest.client import Ingestor
+from wastewatch.ingest.service import sleep_unless_stopped
+from wastewatch.ingest.topics import readings_topic
+from wastewatch.store import open_store
+from wastewatch.store.state import connect
+from wastewatch.web.server import WebServer
 
 from .mailbox import Mailbox
 
@@ -64,42 +64,78 @@ class SimClock:
 def demo_config(data_dir: Path, port: int, smtp_port: int, web_port: int) -> Path:
     rules = (SHIPPED / "rules.toml").read_text(encoding="utf-8")
     # A simulated day per minute would re-send critical alerts every 10 s; twice a simulated day is enough.
-    (data_dir / "rules.toml").write_text(rules.replace("renotify_after_s = 14400", "renotify_after_s = 43200"),
-                                         encoding="utf-8")
+    (data_dir / "rules.toml").write_text(
+        rules.replace("renotify_after_s = 14400", "renotify_after_s = 43200"), encoding="utf-8"
+    )
     lines = [
         DEMO_MARK,
-        "[service]", 'data_dir = "."', "",
-        "[mqtt]", 'host = "127.0.0.1"', f"port = {port}", 'client_id = "wastewatch-demo"', "",
-        "[alerts]", "check_interval_s = 1", "day_close_interval_s = 5", "outbox_interval_s = 1",
-        'rules_file = "rules.toml"', "",
-        "[smtp]", f"port = {smtp_port}", 'sender = "wastewatch@tqhb.example.cn"', "",
-        "[bureau]", 'name = "天全县生态环境局"', 'emails = ["ducha@tqhb.example.cn"]', "",
-        "[web]", f"port = {web_port}", "",
-        "[[contractors]]", 'id = "tq-om"', 'name = "天全县清源环保运维有限公司（演示）"',
-        'email = "dispatch@qingyuan.example.cn"', "",
+        "[service]",
+        'data_dir = "."',
+        "",
+        "[mqtt]",
+        'host = "127.0.0.1"',
+        f"port = {port}",
+        'client_id = "wastewatch-demo"',
+        "",
+        "[alerts]",
+        "check_interval_s = 1",
+        "day_close_interval_s = 5",
+        "outbox_interval_s = 1",
+        'rules_file = "rules.toml"',
+        "",
+        "[smtp]",
+        f"port = {smtp_port}",
+        'sender = "wastewatch@tqhb.example.cn"',
+        "",
+        "[bureau]",
+        'name = "天全县生态环境局"',
+        'emails = ["ducha@tqhb.example.cn"]',
+        "",
+        "[web]",
+        f"port = {web_port}",
+        "",
+        "[[contractors]]",
+        'id = "tq-om"',
+        'name = "天全县清源环保运维有限公司（演示）"',
+        'email = "dispatch@qingyuan.example.cn"',
+        "",
     ]
     metrics = ", ".join(f"{m} = {s}" for m, s in METRICS.items())
     for n, (town, code) in enumerate((t, c) for t, c in TOWNS.items() for _ in VILLAGES):
         village = VILLAGES[n % 2]
         capacity = [15.0, 30.0, 60.0, 120.0][n % 4]
-        lines += ["[[sites]]", f'id = "{code}-{n % 2 + 1:02d}"', f'name = "{town}{village}污水处理站"',
-                  f'town = "{town}"', f'village = "{village}"', f"capacity_m3d = {capacity}",
-                  f'receiving_water = "{["III", "IV", "none"][n % 3]}"', "key_control_area = true",
-                  'contractor = "tq-om"', 'operators = ["jianguan@tqhb.example.cn"]',
-                  f"metrics = {{ {metrics} }}", ""]
+        lines += [
+            "[[sites]]",
+            f'id = "{code}-{n % 2 + 1:02d}"',
+            f'name = "{town}{village}污水处理站"',
+            f'town = "{town}"',
+            f'village = "{village}"',
+            f"capacity_m3d = {capacity}",
+            f'receiving_water = "{["III", "IV", "none"][n % 3]}"',
+            "key_control_area = true",
+            'contractor = "tq-om"',
+            'operators = ["jianguan@tqhb.example.cn"]',
+            f"metrics = {{ {metrics} }}",
+            "",
+        ]
     path = data_dir / "wastewatch.toml"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 
 
-def reading(ts: float, rng: random.Random, capacity: float, fault: str | None, cod_limit: float) -> dict | None:
+def reading(
+    ts: float, rng: random.Random, capacity: float, fault: str | None, cod_limit: float
+) -> dict | None:
     hour = (ts / 3600 + 8) % 24
     diurnal = 1 + 0.6 * math.sin((hour - 8) / 24 * 2 * math.pi)
     values = {
         "flow": round(max(0.0, capacity / 24 * diurnal * rng.uniform(0.8, 1.1)), 2),
-        "cod": round(rng.gauss(0.55 * cod_limit, 4), 1), "nh3n": round(abs(rng.gauss(5, 1.5)), 2),
-        "tp": round(abs(rng.gauss(0.9, 0.2)), 2), "ph": round(rng.gauss(7.2, 0.2), 2),
-        "water_temp": round(14 + 4 * math.sin(hour / 24 * 2 * math.pi), 1), "pump_state": 1,
+        "cod": round(rng.gauss(0.55 * cod_limit, 4), 1),
+        "nh3n": round(abs(rng.gauss(5, 1.5)), 2),
+        "tp": round(abs(rng.gauss(0.9, 0.2)), 2),
+        "ph": round(rng.gauss(7.2, 0.2), 2),
+        "water_temp": round(14 + 4 * math.sin(hour / 24 * 2 * math.pi), 1),
+        "pump_state": 1,
     }
     if fault == "silent":
         return None
@@ -150,11 +186,15 @@ class Fleet(threading.Thread):
             values = reading(sim, rng, site.capacity_m3d, active, self.cod_limits[site.id])
             if values is None:
                 continue
-            self.client.publish(readings_topic(prefix, site.id), json.dumps({"ts": stamp, "values": values}), qos=1)
+            self.client.publish(
+                readings_topic(prefix, site.id), json.dumps({"ts": stamp, "values": values}), qos=1
+            )
             self.published += 1
             if self.published % 500 == 0:
                 # A logger with a broken firmware: shows what a rejection looks like.
-                self.client.publish(readings_topic(prefix, site.id), '{"ts": "yesterday", "values": {"cod": "high"}}', qos=1)
+                self.client.publish(
+                    readings_topic(prefix, site.id), '{"ts": "yesterday", "values": {"cod": "high"}}', qos=1
+                )
 
 
 def _start_afresh(data_dir: Path) -> None:
@@ -197,24 +237,32 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
     ingestor.start()
     ingestor.connected.wait(10)
     alerts = AlertService(config, clock)
-    cod_limits = {site.id: alerts.evaluate_ctx.standard(site.id).limit("cod", None).high for site in config.sites}
+    cod_limits = {
+        site.id: alerts.evaluate_ctx.standard(site.id).limit("cod", None).high for site in config.sites
+    }
     pages = WebServer(config, clock)
     pages.start()
     print(f"demo: contractors' work-order pages on {config.web.url}; each work-order email's links open them")
     alerts.start()
     fleet = Fleet(config, clock, cod_limits, stop)
     fleet.start()
-    print(f"demo: {len(config.sites)} sites publishing from {midnight:%Y-%m-%d %H:%M}, a simulated day per minute; "
-          f"config {config.path}; Ctrl-C stops")
+    print(
+        f"demo: {len(config.sites)} sites publishing from {midnight:%Y-%m-%d %H:%M}, a simulated day "
+        "per minute; "
+        f"config {config.path}; Ctrl-C stops"
+    )
     started = time.monotonic()
     try:
         while not sleep_unless_stopped(stop, 5):
             open_alerts = state.execute("SELECT COUNT(*) FROM alerts WHERE state != 'resolved'").fetchone()[0]
             orders = state.execute("SELECT COUNT(*) FROM work_orders").fetchone()[0]
-            print(f"demo: simulated {datetime.fromtimestamp(clock(), config.tz):%m-%d %H:%M} | "
-                  f"{fleet.published} published, {store.count_readings()} readings stored, "
-                  f"{ingestor.counters.rejections} rejected | {open_alerts} open alerts, {orders} work orders, "
-                  f"{mailbox.received} emails", flush=True)
+            print(
+                f"demo: simulated {datetime.fromtimestamp(clock(), config.tz):%m-%d %H:%M} | "
+                f"{fleet.published} published, {store.count_readings()} readings stored, "
+                f"{ingestor.counters.rejections} rejected | {open_alerts} open alerts, {orders} work orders, "
+                f"{mailbox.received} emails",
+                flush=True,
+            )
             if duration and time.monotonic() - started >= duration:
                 break
     finally:
@@ -230,8 +278,11 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
         if broker:
             broker.stop()
     print("demo: alerts by rule: " + (", ".join(f"{rule} {n}" for rule, n in summary) or "none"))
-    print(f"demo: stopped. Look around: wastewatch alerts list --config {config.path}\n"
-          f"      wastewatch workorders list --config {config.path}\n"
-          f"      wastewatch outbox list --config {config.path}\n"
-          f"      wastewatch report monthly --config {config.path} --month {datetime.fromtimestamp(clock(), config.tz):%Y-%m} "
-          f"--out {data_dir / 'report'}")
+    print(
+        f"demo: stopped. Look around: wastewatch alerts list --config {config.path}\n"
+        f"      wastewatch workorders list --config {config.path}\n"
+        f"      wastewatch outbox list --config {config.path}\n"
+        f"      wastewatch report monthly --config {config.path} --month "
+        f"{datetime.fromtimestamp(clock(), config.tz):%Y-%m} "
+        f"--out {data_dir / 'report'}"
+    )

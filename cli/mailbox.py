@@ -34,7 +34,9 @@ class Mailbox:
             path = self.folder / f"{self.received:04d}.eml"
         path.write_bytes(data)
         print(f"email {path.name} → {', '.join(envelope.rcpt_tos)}: {message['Subject']}", flush=True)
-        link = LINK.search(message.get_body(("plain",)).get_content()) if message.get_body(("plain",)) else None
+        link = (
+            LINK.search(message.get_body(("plain",)).get_content()) if message.get_body(("plain",)) else None
+        )
         if link and "工单日报" not in str(message["Subject"]):
             print(f"      the contractor's link: {link[0]}", flush=True)
         return "250 OK"

@@ -12,12 +12,11 @@ import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from config import Config, ConfigError, load_config
-from config.text import printable
-from ingest.broker import BrokerError
-from web import WebError
-
-from store import StoreUnavailable
+from wastewatch.config import Config, ConfigError, load_config
+from wastewatch.config.text import printable
+from wastewatch.ingest.broker import BrokerError
+from wastewatch.store import StoreUnavailable
+from wastewatch.web import WebError
 
 from .alerts import CommandError, add_commands
 from .quarantine import add_commands as add_quarantine_commands
@@ -41,26 +40,33 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wastewatch: {printable(exc)}", file=sys.stderr)
         return 2 if isinstance(exc, UsageError) else 1
     except StoreUnavailable as exc:
-        print(f"wastewatch: the database cannot be written ({exc.cause}); what was committed before is kept",
-              file=sys.stderr)
+        print(
+            f"wastewatch: the database cannot be written ({exc.cause}); what was committed before is kept",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         # Output piped into `head`: not an error. Point stdout at devnull so exit does not retry.
         import os
+
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:  # noqa: BLE001 — the one place that turns surprises into a sentence
         if args.debug:
             raise
-        print(f"wastewatch: unexpected error: {exc.__class__.__name__}: {exc} (run with --debug for details)",
-              file=sys.stderr)
+        print(
+            f"wastewatch: unexpected error: {exc.__class__.__name__}: {exc} (run with --debug for details)",
+            file=sys.stderr,
+        )
         return 1
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wastewatch", description="O&M monitoring for rural wastewater plants")
+    parser = argparse.ArgumentParser(
+        prog="wastewatch", description="O&M monitoring for rural wastewater plants"
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     commands = parser.add_subparsers(title="commands")
 
@@ -72,7 +78,9 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--config", required=True, type=Path, help="the TOML config file")
         return sub
 
-    config_cmd = commands.add_parser("config", help="configuration tools").add_subparsers(title="config commands")
+    config_cmd = commands.add_parser("config", help="configuration tools").add_subparsers(
+        title="config commands"
+    )
     check = config_cmd.add_parser("check", help="validate a config file and summarise it")
     check.add_argument("--config", required=True, type=Path)
     check.set_defaults(handler=_config_check)
@@ -104,8 +112,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def _load(args) -> Config:
     config = load_config(args.config)
-    logging.basicConfig(level=config.service.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=config.service.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     # APScheduler logs every job run at INFO; ours say what the jobs did.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     return config
@@ -113,11 +124,13 @@ def _load(args) -> Config:
 
 def _config_check(args) -> None:
     from .summary import summary
+
     print(summary(load_config(args.config)))
 
 
 def _serve(args) -> None:
-    from ingest.service import serve
+    from wastewatch.ingest.service import serve
+
     config = _load(args)
     serve(config, _stop_on_signals())
 
@@ -130,8 +143,9 @@ def _stop_on_signals() -> threading.Event:
 
 
 def _import(args) -> None:
-    from ingest.importer import import_file
-    from store import open_store
+    from wastewatch.ingest.importer import import_file
+    from wastewatch.store import open_store
+
     config = _load(args)
     if not args.path.is_file():
         raise UsageError(f"{args.path}: no such file")
@@ -140,15 +154,19 @@ def _import(args) -> None:
         result = import_file(config, store, args.path)
     finally:
         store.close()
-    print(f"accepted {result.inserted + result.duplicates} readings "
-          f"({result.inserted} new, {result.duplicates} already stored), rejected {result.rejections}")
+    print(
+        f"accepted {result.inserted + result.duplicates} readings "
+        f"({result.inserted} new, {result.duplicates} already stored), rejected {result.rejections}"
+    )
     if result.rejections:
         print("see them with: wastewatch rejections --config " + str(args.config))
 
 
 def _readings(args) -> None:
     import csv
-    from store import open_store
+
+    from wastewatch.store import open_store
+
     config = _load(args)
     if args.site not in config.site_by_id:
         raise UsageError(f"unknown site {args.site!r}; see 'wastewatch config check' for the site list")
@@ -165,19 +183,24 @@ def _readings(args) -> None:
     out = csv.writer(sys.stdout, lineterminator="\n")
     out.writerow(["site", "metric", "ts", "value", "flag"])
     for r in rows:
-        out.writerow([r.site_id, r.metric, datetime.fromtimestamp(r.ts, config.tz).isoformat(), repr(r.value), r.flag])
+        out.writerow(
+            [r.site_id, r.metric, datetime.fromtimestamp(r.ts, config.tz).isoformat(), repr(r.value), r.flag]
+        )
 
 
 def _when(text: str, config: Config, option: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"{option} {text!r} is not an ISO date or time such as 2026-10-01 or 2026-10-01T08:00") from None
+        raise UsageError(
+            f"{option} {text!r} is not an ISO date or time such as 2026-10-01 or 2026-10-01T08:00"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=config.tz)
 
 
 def _rejections(args) -> None:
-    from store import open_store
+    from wastewatch.store import open_store
+
     config = _load(args)
     store = open_store(config)
     try:
@@ -195,6 +218,7 @@ def _rejections(args) -> None:
 
 def _demo(args) -> None:
     from .demo import run_demo
+
     run_demo(args.data_dir, args.duration, _stop_on_signals())
 
 

@@ -3,34 +3,40 @@
 import time
 from datetime import datetime
 
-from config import Config
-from config.text import printable
+from wastewatch.config import Config
+from wastewatch.config.text import printable
 
 from .alerts import _cmd
 
 
 def add_commands(command) -> None:
     """Register the subcommands; `command(name, handler, help)` comes from cli.main."""
-    group = command("quarantine", None, "messages set aside because the store could not commit them",
-                    config=False).add_subparsers(title="quarantine commands")
+    group = command(
+        "quarantine", None, "messages set aside because the store could not commit them", config=False
+    ).add_subparsers(title="quarantine commands")
     listing = _cmd(group, "list", quarantine_list, "quarantined messages with the error that stopped each")
     listing.add_argument("--all", action="store_true", help="include messages already replayed")
     listing.add_argument("--limit", type=int, default=50)
-    again = _cmd(group, "replay", quarantine_replay, "store quarantined messages again, once the cause is fixed")
+    again = _cmd(
+        group, "replay", quarantine_replay, "store quarantined messages again, once the cause is fixed"
+    )
     again.add_argument("--id", type=int, action="append", dest="ids", help="only this message (repeatable)")
 
 
 def quarantine_list(args, config: Config, when) -> None:
-    from store import open_store
+    from wastewatch.store import open_store
+
     store = open_store(config)
     try:
         rows, after = [], 0
-        while len(rows) < args.limit and (batch := store.quarantined(after, limit=500, pending_only=not args.all)):
+        while len(rows) < args.limit and (
+            batch := store.quarantined(after, limit=500, pending_only=not args.all)
+        ):
             rows += batch
             after = batch[-1].id
     finally:
         store.close()
-    rows = rows[:args.limit]
+    rows = rows[: args.limit]
     if not rows:
         print("no quarantined messages" + ("" if args.all else " waiting for replay"))
         return
@@ -43,14 +49,17 @@ def quarantine_list(args, config: Config, when) -> None:
 
 
 def quarantine_replay(args, config: Config, when) -> None:
-    from ingest.replay import replay
-    from store import open_store
+    from wastewatch.ingest.replay import replay
+    from wastewatch.store import open_store
+
     store = open_store(config)
     try:
         result = replay(config, store, int(time.time()), args.ids)
     finally:
         store.close()
-    print(f"replayed {result.replayed} messages: {result.inserted} readings stored, "
-          f"{result.duplicates} already stored, {result.rejections} rejected")
+    print(
+        f"replayed {result.replayed} messages: {result.inserted} readings stored, "
+        f"{result.duplicates} already stored, {result.rejections} rejected"
+    )
     for qid, error in result.failed:
         print(f"message {qid} still cannot be stored: {printable(error)}")

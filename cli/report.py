@@ -4,17 +4,18 @@ versions the scheduler has sent."""
 from datetime import datetime
 from pathlib import Path
 
-from alerts.context import Context
-from config import Config
-from maintenance import report_files, reports
-from store.state import connect
+from wastewatch.alerts.context import Context
+from wastewatch.config import Config
+from wastewatch.maintenance import report_files, reports
+from wastewatch.store.state import connect
 
 from .alerts import CommandError, _cmd, _local
 
 
 def add_commands(command) -> None:
-    sub = command("report", None, "the monthly compliance summary for regulators",
-                  config=False).add_subparsers(title="report commands")
+    sub = command(
+        "report", None, "the monthly compliance summary for regulators", config=False
+    ).add_subparsers(title="report commands")
     monthly = _cmd(sub, "monthly", report_monthly, "build a month's report into a folder (CSV, XLSX, HTML)")
     monthly.add_argument("--month", required=True, help="YYYY-MM, a local calendar month")
     monthly.add_argument("--site", action="extend", nargs="+", help="only these sites")
@@ -32,7 +33,9 @@ def report_monthly(args, config: Config, when) -> None:
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     unknown = [f for f in formats if f not in report_files.FORMATS]
     if unknown or not formats:
-        raise CommandError(f"--format {args.format!r}: use any of {', '.join(report_files.FORMATS)}, comma-separated")
+        raise CommandError(
+            f"--format {args.format!r}: use any of {', '.join(report_files.FORMATS)}, comma-separated"
+        )
     missing = [s for s in args.site or [] if s not in config.site_by_id]
     if missing:
         raise CommandError(f"unknown site {missing[0]!r}; see 'wastewatch config check'")
@@ -48,9 +51,16 @@ def report_monthly(args, config: Config, when) -> None:
 
 
 def report_list(args, config: Config, when) -> None:
-    rows = connect(config.database_path).execute("SELECT * FROM reports ORDER BY month DESC, version DESC").fetchall()
+    rows = (
+        connect(config.database_path)
+        .execute("SELECT * FROM reports ORDER BY month DESC, version DESC")
+        .fetchall()
+    )
     print(f"{len(rows)} report versions")
     for r in rows:
-        print(f"{r['month']} v{r['version']} generated {_local(config, r['generated_at'])}"
-              + (f", {r['changes']} figures changed" if r["version"] > 1 else "") + ": "
-              f"{config.data_dir / r['folder']}")
+        print(
+            f"{r['month']} v{r['version']} generated {_local(config, r['generated_at'])}"
+            + (f", {r['changes']} figures changed" if r["version"] > 1 else "")
+            + ": "
+            f"{config.data_dir / r['folder']}"
+        )

@@ -4,56 +4,87 @@ import getpass
 import json
 import time
 
-from alerts.context import Context
-from config import Config
-from config.text import printable
-from maintenance import windows, work_orders
-from maintenance.work_orders import WorkOrderError
-from store.state import connect, transaction
+from wastewatch.alerts.context import Context
+from wastewatch.config import Config
+from wastewatch.config.text import printable
+from wastewatch.maintenance import windows, work_orders
+from wastewatch.maintenance.work_orders import WorkOrderError
+from wastewatch.store.state import connect, transaction
 
 from .alerts import CommandError, _cmd, _local
 
-LIST_STATES = {"in-play": work_orders.IN_PLAY,
-               "all": ("open", "acknowledged", "resolved", "reopened", "closed", "cancelled")}
+LIST_STATES = {
+    "in-play": work_orders.IN_PLAY,
+    "all": ("open", "acknowledged", "resolved", "reopened", "closed", "cancelled"),
+}
 
 
 def add_commands(command) -> None:
-    wo = command("workorders", None, "work orders: list, show, open, verify (销号), reopen, cancel, assign",
-                  config=False).add_subparsers(title="workorders commands")
+    wo = command(
+        "workorders",
+        None,
+        "work orders: list, show, open, verify (销号), reopen, cancel, assign",
+        config=False,
+    ).add_subparsers(title="workorders commands")
     listing = _cmd(wo, "list", workorders_list, "work orders, overdue first, then by deadline")
-    listing.add_argument("--state", default="in-play",
-                         choices=["in-play", "open", "acknowledged", "resolved", "reopened", "closed", "cancelled",
-                                  "all"], help="default: every order not yet closed or cancelled")
+    listing.add_argument(
+        "--state",
+        default="in-play",
+        choices=["in-play", "open", "acknowledged", "resolved", "reopened", "closed", "cancelled", "all"],
+        help="default: every order not yet closed or cancelled",
+    )
     listing.add_argument("--site")
     listing.add_argument("--contractor")
     listing.add_argument("--overdue", action="store_true", help="only orders past a deadline")
-    _cmd(wo, "show", workorders_show, "one work order: facts, verification check, alerts, photos, history"
-         ).add_argument("id")
+    _cmd(
+        wo, "show", workorders_show, "one work order: facts, verification check, alerts, photos, history"
+    ).add_argument("id")
     new = _actor(_cmd(wo, "new", workorders_new, "open a work order by hand (an operator's request)"))
     new.add_argument("--site", required=True)
     new.add_argument("--summary", required=True, help="what the contractor should do")
-    new.add_argument("--kind", default="operator_request",
-                     choices=["operator_request", "fault_repair", "exceedance_investigation", "comms_restore",
-                              "routine_inspection", "effluent_sampling"])
+    new.add_argument(
+        "--kind",
+        default="operator_request",
+        choices=[
+            "operator_request",
+            "fault_repair",
+            "exceedance_investigation",
+            "comms_restore",
+            "routine_inspection",
+            "effluent_sampling",
+        ],
+    )
     new.add_argument("--priority", default="normal", choices=["high", "normal", "low"])
-    _actor(_cmd(wo, "ack", workorders_ack, "acknowledge for the contractor (接单), e.g. after a phone call")
-           ).add_argument("id")
+    _actor(
+        _cmd(wo, "ack", workorders_ack, "acknowledge for the contractor (接单), e.g. after a phone call")
+    ).add_argument("id")
     done = _actor(_cmd(wo, "done", workorders_done, "report done for the contractor"), note_required=True)
     done.add_argument("id")
     done.add_argument("--visited", help="routine orders: when the site was visited (ISO, local time)")
-    _actor(_cmd(wo, "verify", workorders_verify,
-                "verify and close (销号); refused while the readings are not yet back in range")).add_argument("id")
-    _actor(_cmd(wo, "reopen", workorders_reopen, "reopen: verification failed"), note_required=True
-           ).add_argument("id")
-    _actor(_cmd(wo, "cancel", workorders_cancel, "cancel an order, with the reason"), note_required=True
-           ).add_argument("id")
+    _actor(
+        _cmd(
+            wo,
+            "verify",
+            workorders_verify,
+            "verify and close (销号); refused while the readings are not yet back in range",
+        )
+    ).add_argument("id")
+    _actor(
+        _cmd(wo, "reopen", workorders_reopen, "reopen: verification failed"), note_required=True
+    ).add_argument("id")
+    _actor(
+        _cmd(wo, "cancel", workorders_cancel, "cancel an order, with the reason"), note_required=True
+    ).add_argument("id")
     assign = _actor(_cmd(wo, "assign", workorders_assign, "hand an order to another contractor"))
     assign.add_argument("id")
     assign.add_argument("--contractor", required=True)
 
-    mw = command("maintenance", None, "planned stops and maintenance windows per site",
-                 config=False).add_subparsers(title="maintenance commands")
-    add = _cmd(mw, "add", maintenance_add, "register a window: readings inside count as M, alerts are not emailed")
+    mw = command(
+        "maintenance", None, "planned stops and maintenance windows per site", config=False
+    ).add_subparsers(title="maintenance commands")
+    add = _cmd(
+        mw, "add", maintenance_add, "register a window: readings inside count as M, alerts are not emailed"
+    )
     add.add_argument("--site", required=True)
     add.add_argument("--kind", default="maintenance", choices=list(windows.KINDS))
     add.add_argument("--from", dest="start", help="ISO time, local by default (default: now)")
@@ -69,8 +100,9 @@ def add_commands(command) -> None:
 
 
 def _actor(parser, note_required: bool = False):
-    parser.add_argument("--note", required=note_required, default="",
-                        help="required" if note_required else "optional")
+    parser.add_argument(
+        "--note", required=note_required, default="", help="required" if note_required else "optional"
+    )
     parser.add_argument("--by", default=getpass.getuser(), help="who does it (default: your login)")
     return parser
 
@@ -91,12 +123,15 @@ def workorders_list(args, config: Config, when) -> None:
     db = connect(config.database_path)
     now = int(time.time())
     states = LIST_STATES.get(args.state, (args.state,))
-    rows = work_orders.listing(db, now, states, site_id=args.site, contractor=args.contractor,
-                               overdue_only=args.overdue, limit=500)
+    rows = work_orders.listing(
+        db, now, states, site_id=args.site, contractor=args.contractor, overdue_only=args.overdue, limit=500
+    )
     print(f"{len(rows)} work orders ({args.state}{', overdue' if args.overdue else ''})")
     for o in rows:
-        print(f"{o['id']} {o['state']:<12} {o['site_id']:<12} {o['kind']:<24} {o['contractor']:<12} due "
-              f"{_local(config, o['repair_by'])}{' OVERDUE' if o['overdue'] else ''} | {o['summary']}")
+        print(
+            f"{o['id']} {o['state']:<12} {o['site_id']:<12} {o['kind']:<24} {o['contractor']:<12} due "
+            f"{_local(config, o['repair_by'])}{' OVERDUE' if o['overdue'] else ''} | {o['summary']}"
+        )
 
 
 def workorders_show(args, config: Config, when) -> None:
@@ -109,8 +144,16 @@ def workorders_show(args, config: Config, when) -> None:
         now = ctx.now()
         for key in ("id", "site_id", "kind", "origin", "priority", "contractor", "state", "summary", "fault"):
             print(f"{key}: {printable(order[key])}")
-        for key in ("opened_at", "acknowledge_by", "repair_by", "acknowledged_at", "resolved_at", "closed_at",
-                    "cancelled_at", "visited_at"):
+        for key in (
+            "opened_at",
+            "acknowledge_by",
+            "repair_by",
+            "acknowledged_at",
+            "resolved_at",
+            "closed_at",
+            "cancelled_at",
+            "visited_at",
+        ):
             print(f"{key}: {_local(config, order[key])}")
         if work_orders.is_overdue(order, now):
             print("OVERDUE")
@@ -122,16 +165,23 @@ def workorders_show(args, config: Config, when) -> None:
             for line in check.facts + check.problems:
                 print(f"  {line}")
         for alert in work_orders.linked_alerts(db, order["id"]):
-            print(f"alert {alert['id']}: {alert['rule']} {alert['metric']} {alert['state']} "
-                  f"since {_local(config, alert['since'])}")
+            print(
+                f"alert {alert['id']}: {alert['rule']} {alert['metric']} {alert['state']} "
+                f"since {_local(config, alert['since'])}"
+            )
         for photo in work_orders.attachments(db, order["id"]):
-            print(f"photo: {config.data_dir / photo['path']} ({photo['content_type']}, {photo['bytes']} bytes, "
-                  f"by {printable(photo['uploaded_by'])} at {_local(config, photo['uploaded_at'])})")
+            print(
+                f"photo: {config.data_dir / photo['path']} ({photo['content_type']}, {photo['bytes']} bytes, "
+                f"by {printable(photo['uploaded_by'])} at {_local(config, photo['uploaded_at'])})"
+            )
         print("history:")
         for t in work_orders.transitions(db, order["id"]):
             # What a contractor typed, escaped: a CR or LF in it would forge a history line.
-            print(f"  {_local(config, t['at'])} {t['old_state'] or '-'} → {t['new_state']} by {printable(t['actor'])}: "
-                  f"{printable(t['note'])}")
+            print(
+                f"  {_local(config, t['at'])} {t['old_state'] or '-'} → {t['new_state']} by "
+                f"{printable(t['actor'])}: "
+                f"{printable(t['note'])}"
+            )
     finally:
         ctx.close()
 
@@ -139,9 +189,23 @@ def workorders_show(args, config: Config, when) -> None:
 def workorders_new(args, config: Config, when) -> None:
     if args.site not in config.site_by_id:
         raise CommandError(f"unknown site {args.site!r}; see 'wastewatch config check'")
-    order = _act(config, lambda ctx, now: work_orders.open_order(
-        ctx, args.site, args.kind, "manual", args.summary, now, args.by, priority=args.priority, note=args.note))
-    print(f"work order {order['id']} opened for {order['contractor']}, due {_local(config, order['repair_by'])}")
+    order = _act(
+        config,
+        lambda ctx, now: work_orders.open_order(
+            ctx,
+            args.site,
+            args.kind,
+            "manual",
+            args.summary,
+            now,
+            args.by,
+            priority=args.priority,
+            note=args.note,
+        ),
+    )
+    print(
+        f"work order {order['id']} opened for {order['contractor']}, due {_local(config, order['repair_by'])}"
+    )
 
 
 def workorders_ack(args, config: Config, when) -> None:
@@ -160,7 +224,7 @@ def workorders_verify(args, config: Config, when) -> None:
     print(f"work order {order['id']} verified and closed (销号) by {args.by}")
     check = work_orders.transitions(connect(config.database_path), order["id"])[-1]["note"]
     if "verification: " in check:  # what the readings said, as recorded with the closing
-        print(check[check.index("verification: "):])
+        print(check[check.index("verification: ") :])
 
 
 def workorders_reopen(args, config: Config, when) -> None:
@@ -185,20 +249,27 @@ def maintenance_add(args, config: Config, when) -> None:
     start = int(when(args.start).timestamp()) if args.start else now
     until = int(when(args.until).timestamp()) if args.until else None
     try:
-        window_id = windows.add(connect(config.database_path), args.site, args.kind, start, until, args.reason,
-                                args.by, now)
+        window_id = windows.add(
+            connect(config.database_path), args.site, args.kind, start, until, args.reason, args.by, now
+        )
     except ValueError as exc:
         raise CommandError(str(exc)) from None
-    print(f"maintenance window {window_id}: {args.site} {args.kind} from {_local(config, start)}"
-          + (f" until {_local(config, until)}" if until else " until ended"))
+    print(
+        f"maintenance window {window_id}: {args.site} {args.kind} from {_local(config, start)}"
+        + (f" until {_local(config, until)}" if until else " until ended")
+    )
 
 
 def maintenance_list(args, config: Config, when) -> None:
-    rows = windows.listing(connect(config.database_path), args.site, int(time.time()) if args.active else None)
+    rows = windows.listing(
+        connect(config.database_path), args.site, int(time.time()) if args.active else None
+    )
     print(f"{len(rows)} maintenance windows")
     for w in rows:
-        print(f"{w['id']:>4} {w['site_id']:<12} {w['kind']:<13} {_local(config, w['starts_at'])} → "
-              f"{_local(config, w['ends_at']) if w['ends_at'] else 'open'} by {w['created_by']}: {w['reason']}")
+        print(
+            f"{w['id']:>4} {w['site_id']:<12} {w['kind']:<13} {_local(config, w['starts_at'])} → "
+            f"{_local(config, w['ends_at']) if w['ends_at'] else 'open'} by {w['created_by']}: {w['reason']}"
+        )
 
 
 def maintenance_end(args, config: Config, when) -> None:

@@ -20,8 +20,17 @@ from .schema import ConfigFile, Contractor, Site
 # Keys that may instead be given as "<key>_file": the secret is then the file's content.
 SECRET_KEYS = {("mqtt",): "password", ("smtp",): "password", ("web",): "secret_key"}
 SITE_CSV_COLUMNS = (
-    "id", "name", "town", "village", "capacity_m3d", "receiving_water",
-    "key_control_area", "catering", "contractor", "operators", "metrics",
+    "id",
+    "name",
+    "town",
+    "village",
+    "capacity_m3d",
+    "receiving_water",
+    "key_control_area",
+    "catering",
+    "contractor",
+    "operators",
+    "metrics",
 )
 SHIPPED = Path(__file__).resolve().parent  # rules.toml and standards/ as released
 _YES = {"true", "yes", "1", "y", "是"}
@@ -128,8 +137,11 @@ def load_config(path: str | Path) -> Config:
     if parsed.inventory.sites_csv:
         for site in _read_sites_csv(parsed.inventory.sites_csv):
             if site.id in sources:
-                raise ConfigError(parsed.inventory.sites_csv, f"site {site.id}",
-                                  f"duplicate site id, already defined in {sources[site.id]}")
+                raise ConfigError(
+                    parsed.inventory.sites_csv,
+                    f"site {site.id}",
+                    f"duplicate site id, already defined in {sources[site.id]}",
+                )
             sources[site.id] = str(parsed.inventory.sites_csv)
             sites.append(site)
     _check_references(path, parsed, sites, sources)
@@ -160,18 +172,33 @@ def _resolve_paths(parsed: ConfigFile, base: Path) -> ConfigFile:
         return None if p is None else (p if p.is_absolute() else (base / p).resolve())
 
     tls = parsed.mqtt.tls
-    return parsed.model_copy(update={
-        "service": parsed.service.model_copy(update={"data_dir": absolute(parsed.service.data_dir)}),
-        "store": parsed.store.model_copy(update={"path": absolute(parsed.store.path)}),
-        "inventory": parsed.inventory.model_copy(update={"sites_csv": absolute(parsed.inventory.sites_csv)}),
-        "smtp": parsed.smtp.model_copy(update={"ca_file": absolute(parsed.smtp.ca_file)}),
-        "alerts": parsed.alerts.model_copy(update={
-            "rules_file": absolute(parsed.alerts.rules_file) or SHIPPED / "rules.toml",
-            "standards_dir": absolute(parsed.alerts.standards_dir) or SHIPPED / "standards"}),
-        "mqtt": parsed.mqtt.model_copy(update={"tls": tls.model_copy(update={
-            "ca_file": absolute(tls.ca_file), "cert_file": absolute(tls.cert_file),
-            "key_file": absolute(tls.key_file)})}),
-    })
+    return parsed.model_copy(
+        update={
+            "service": parsed.service.model_copy(update={"data_dir": absolute(parsed.service.data_dir)}),
+            "store": parsed.store.model_copy(update={"path": absolute(parsed.store.path)}),
+            "inventory": parsed.inventory.model_copy(
+                update={"sites_csv": absolute(parsed.inventory.sites_csv)}
+            ),
+            "smtp": parsed.smtp.model_copy(update={"ca_file": absolute(parsed.smtp.ca_file)}),
+            "alerts": parsed.alerts.model_copy(
+                update={
+                    "rules_file": absolute(parsed.alerts.rules_file) or SHIPPED / "rules.toml",
+                    "standards_dir": absolute(parsed.alerts.standards_dir) or SHIPPED / "standards",
+                }
+            ),
+            "mqtt": parsed.mqtt.model_copy(
+                update={
+                    "tls": tls.model_copy(
+                        update={
+                            "ca_file": absolute(tls.ca_file),
+                            "cert_file": absolute(tls.cert_file),
+                            "key_file": absolute(tls.key_file),
+                        }
+                    )
+                }
+            ),
+        }
+    )
 
 
 def _read_sites_csv(csv_path: Path) -> list[Site]:
@@ -188,8 +215,9 @@ def _read_sites_csv(csv_path: Path) -> list[Site]:
     if header:
         unknown = [c for c in header if c not in SITE_CSV_COLUMNS]
         if unknown:
-            raise ConfigError(csv_path, "header", f"unknown column {unknown[0]!r}; "
-                              f"allowed: {', '.join(SITE_CSV_COLUMNS)}")
+            raise ConfigError(
+                csv_path, "header", f"unknown column {unknown[0]!r}; allowed: {', '.join(SITE_CSV_COLUMNS)}"
+            )
     sites = []
     for number, row in enumerate(rows, start=2):  # row 1 is the header
         key = f"row {number}"
@@ -200,7 +228,9 @@ def _read_sites_csv(csv_path: Path) -> list[Site]:
             if flag in data:
                 word = data[flag].lower()
                 if word not in _YES | _NO:
-                    raise ConfigError(csv_path, f"{key}, {flag}", f"must be true or false (got {data[flag]!r})")
+                    raise ConfigError(
+                        csv_path, f"{key}, {flag}", f"must be true or false (got {data[flag]!r})"
+                    )
                 data[flag] = word in _YES
         data["operators"] = [a.strip() for a in data.get("operators", "").split(";") if a.strip()]
         data["metrics"] = _parse_metrics_cell(csv_path, key, data.get("metrics", ""))
@@ -219,8 +249,9 @@ def _parse_metrics_cell(csv_path: Path, key: str, cell: str) -> dict[str, int]:
     for part in filter(None, (p.strip() for p in cell.split(";"))):
         name, _, interval = part.partition("=")
         if not interval.strip().isdigit():
-            raise ConfigError(csv_path, f"{key}, metrics",
-                              f"{part!r} must be metric=interval_seconds, e.g. 'cod=3600'")
+            raise ConfigError(
+                csv_path, f"{key}, metrics", f"{part!r} must be metric=interval_seconds, e.g. 'cod=3600'"
+            )
         metrics[name.strip()] = int(interval)
     return metrics
 
@@ -239,13 +270,18 @@ def _check_references(path: Path, parsed: ConfigFile, sites: list[Site], sources
         toml_ids.add(site.id)
     for index, site in enumerate(sites):
         if site.contractor not in seen:
-            where = f"sites[{index}].contractor" if index < len(parsed.sites) else f"site {site.id}, contractor"
+            where = (
+                f"sites[{index}].contractor" if index < len(parsed.sites) else f"site {site.id}, contractor"
+            )
             known = ", ".join(contractor_ids) or "none are defined"
-            raise ConfigError(sources[site.id], where,
-                              f"unknown contractor {site.contractor!r}; known contractors: {known}")
+            raise ConfigError(
+                sources[site.id], where, f"unknown contractor {site.contractor!r}; known contractors: {known}"
+            )
 
 
-def _as_config_error(path: Path, model: type[BaseModel], exc: ValidationError, prefix: str = "") -> ConfigError:
+def _as_config_error(
+    path: Path, model: type[BaseModel], exc: ValidationError, prefix: str = ""
+) -> ConfigError:
     # With `int | MetricSpec`, pydantic reports both branches; the deepest error is the one
     # about what the user actually wrote (a typo inside the table, not "must be an integer").
     errors = exc.errors()

@@ -47,15 +47,19 @@ class PrivateBroker:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
         self.host = "127.0.0.1"
-        template = conf if conf is not None else (
-            "listener {port} 127.0.0.1\nallow_anonymous true\n" + QUEUE_SETTINGS)
+        template = (
+            conf
+            if conf is not None
+            else ("listener {port} 127.0.0.1\nallow_anonymous true\n" + QUEUE_SETTINGS)
+        )
         self.conf_path = self.dir / "mosquitto.conf"
         self.conf_path.write_text(
             template.replace("{port}", str(self.port)).replace("{dir}", str(self.dir))
             + f"\npersistence_location {self.dir}/\nlog_dest file {self.dir}/mosquitto.log\n"
             # Started as root, Mosquitto drops to user "mosquitto", which cannot write this
             # folder: persistence would fail silently and a restart would forget every session.
-            + f"user {getpass.getuser()}\n")
+            + f"user {getpass.getuser()}\n"
+        )
         self._process: subprocess.Popen | None = None
 
     @staticmethod
@@ -71,13 +75,16 @@ class PrivateBroker:
         binary = self.binary()
         if binary is None:
             raise BrokerError("mosquitto is not installed; install it with 'apt-get install mosquitto'")
-        self._process = subprocess.Popen([binary, "-c", str(self.conf_path)],
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self._process = subprocess.Popen(
+            [binary, "-c", str(self.conf_path)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         deadline = time.monotonic() + timeout
         while not port_open(self.host, self.port):
             if self._process.poll() is not None:
-                raise BrokerError(f"mosquitto exited: {self._process.stderr.read().decode(errors='replace')}"
-                                  f" {self.log_tail()}")
+                raise BrokerError(
+                    f"mosquitto exited: {self._process.stderr.read().decode(errors='replace')}"
+                    f" {self.log_tail()}"
+                )
             if time.monotonic() > deadline:
                 raise BrokerError(f"mosquitto did not listen on port {self.port}")
             time.sleep(0.05)

@@ -24,8 +24,8 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from config import Config
-from config.text import printable
+from wastewatch.config import Config
+from wastewatch.config.text import printable
 
 from .topics import readings_filter
 from .writer import WriterError, WriterProcess
@@ -67,13 +67,17 @@ class Ingestor:
 
     def _make_client(self) -> mqtt.Client:
         cfg = self.config.mqtt
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=cfg.client_id,
-                             protocol=mqtt.MQTTv5, manual_ack=True)
+        client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2, client_id=cfg.client_id, protocol=mqtt.MQTTv5, manual_ack=True
+        )
         if cfg.username:
             client.username_pw_set(cfg.username, cfg.password)
         if cfg.tls.enabled:
-            client.tls_set(ca_certs=_str(cfg.tls.ca_file), certfile=_str(cfg.tls.cert_file),
-                           keyfile=_str(cfg.tls.key_file))
+            client.tls_set(
+                ca_certs=_str(cfg.tls.ca_file),
+                certfile=_str(cfg.tls.cert_file),
+                keyfile=_str(cfg.tls.key_file),
+            )
             client.tls_insecure_set(cfg.tls.insecure)
         client.reconnect_delay_set(cfg.reconnect_min_s, cfg.reconnect_max_s)
         client.on_connect = self._on_connect
@@ -93,8 +97,9 @@ class Ingestor:
         props.ReceiveMaximum = self.config.ingest.max_inflight
         self.writer.start()
         self._feeder.start()
-        self.client.connect_async(cfg.host, cfg.port, keepalive=cfg.keepalive_s,
-                                  clean_start=False, properties=props)
+        self.client.connect_async(
+            cfg.host, cfg.port, keepalive=cfg.keepalive_s, clean_start=False, properties=props
+        )
         self.client.loop_start()
 
     def stop(self, timeout: float = 30.0) -> None:
@@ -109,18 +114,28 @@ class Ingestor:
     # paho callbacks, on the network thread: keep them short.
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
         if reason_code.is_failure:
-            log.error("broker %s:%s refused the connection: %s", self.config.mqtt.host,
-                      self.config.mqtt.port, reason_code)
+            log.error(
+                "broker %s:%s refused the connection: %s",
+                self.config.mqtt.host,
+                self.config.mqtt.port,
+                reason_code,
+            )
             return
-        log.info("connected to %s:%s (session present: %s)", self.config.mqtt.host,
-                 self.config.mqtt.port, flags.session_present)
+        log.info(
+            "connected to %s:%s (session present: %s)",
+            self.config.mqtt.host,
+            self.config.mqtt.port,
+            flags.session_present,
+        )
         # Subscribing on every connect renews the subscription even if the broker lost the session.
         client.subscribe(readings_filter(self._prefix), qos=1)
 
     def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
         # Ready only once the broker confirms: before SUBACK a first-time session gets nothing.
         if any(code.is_failure for code in reason_codes):
-            log.error("broker refused the subscription to %s: %s", readings_filter(self._prefix), reason_codes)
+            log.error(
+                "broker refused the subscription to %s: %s", readings_filter(self._prefix), reason_codes
+            )
             return
         log.info("subscribed to %s", readings_filter(self._prefix))
         self.connected.set()
@@ -174,7 +189,9 @@ class Ingestor:
         c.duplicates += totals[1]
         c.rejections += totals[2]
 
-    def _settle(self, now: float, messages: list[tuple[str, bytes]], tries: int | None = None) -> list[int] | None:
+    def _settle(
+        self, now: float, messages: list[tuple[str, bytes]], tries: int | None = None
+    ) -> list[int] | None:
         """Commit `messages`, isolating and quarantining what cannot be committed; returns
         (inserted, duplicates, rejections) summed, or None when stopping first.
 
@@ -209,7 +226,7 @@ class Ingestor:
                     return None
                 totals = [a + b for a, b in zip(totals, done)]
             return totals
-        (topic, payload), = messages
+        ((topic, payload),) = messages
         error = str(exc)
         delay = 0.5
         while True:
@@ -222,8 +239,13 @@ class Ingestor:
                     return None
                 delay = min(delay * 2, 30)
         self.counters.quarantined += 1
-        log.error("quarantined message %d from %s after %d failed commits: %s", qid, printable(topic),
-                  self.config.ingest.quarantine_after, printable(error))
+        log.error(
+            "quarantined message %d from %s after %d failed commits: %s",
+            qid,
+            printable(topic),
+            self.config.ingest.quarantine_after,
+            printable(error),
+        )
         return [0, 0, 0]
 
     def _failed(self, exc: WriterError, size: int) -> None:
@@ -232,9 +254,14 @@ class Ingestor:
         cause = str(exc)
         if cause != self._failing:
             self._failing = cause
-            log.error("could not commit %d messages, retrying: %s%s", size, printable(cause),
-                      " (the store is unavailable; nothing is acknowledged until it recovers)"
-                      if exc.unavailable else "")
+            log.error(
+                "could not commit %d messages, retrying: %s%s",
+                size,
+                printable(cause),
+                " (the store is unavailable; nothing is acknowledged until it recovers)"
+                if exc.unavailable
+                else "",
+            )
 
     def _recovered(self) -> None:
         if self._failing is not None:

@@ -11,9 +11,9 @@ import math
 from datetime import datetime, time, tzinfo
 from typing import Any
 
-from config import Config
-from config.metrics import FLAGS, METRICS
-from store import Reading, Rejection
+from wastewatch.config import Config
+from wastewatch.config.metrics import FLAGS, METRICS
+from wastewatch.store import Reading, Rejection
 
 log = logging.getLogger("wastewatch.ingest")
 # Integers beyond this are not numbers a sensor sends, and float() of a larger one overflows.
@@ -73,8 +73,9 @@ class Decoder:
         self.earliest = int(datetime.combine(ingest.earliest_date, time(), self.tz).timestamp())
         self.backfill_s = ingest.max_backfill_days * 86400 if source == "mqtt" else None
 
-    def message(self, topic: str, site_id: str | None, payload: bytes, now: float
-                ) -> tuple[list[Reading], list[Rejection]]:
+    def message(
+        self, topic: str, site_id: str | None, payload: bytes, now: float
+    ) -> tuple[list[Reading], list[Rejection]]:
         """One MQTT message: an object or an array of objects, for the site its topic names.
 
         Readings come back as plain (site_id, metric, ts, value, flag) tuples, Reading's fields.
@@ -83,18 +84,34 @@ class Decoder:
             return self._message(topic, site_id, payload, now)
         except Exception as exc:  # noqa: BLE001 — a decoder bug must cost one message, not the stream
             log.exception("decoding a message on %s failed", storable(topic))
-            return [], [Rejection(self.source, f"payload could not be decoded ({exc.__class__.__name__})",
-                                  _excerpt(payload), topic=storable(topic), site_id=storable(site_id or ""))]
+            return [], [
+                Rejection(
+                    self.source,
+                    f"payload could not be decoded ({exc.__class__.__name__})",
+                    _excerpt(payload),
+                    topic=storable(topic),
+                    site_id=storable(site_id or ""),
+                )
+            ]
 
-    def _message(self, topic: str, site_id: str | None, payload: bytes, now: float
-                 ) -> tuple[list[Reading], list[Rejection]]:
+    def _message(
+        self, topic: str, site_id: str | None, payload: bytes, now: float
+    ) -> tuple[list[Reading], list[Rejection]]:
         def reject(reason: str, text: str) -> tuple[list, list]:
-            return [], [Rejection(self.source, storable(reason), storable(text), topic=storable(topic),
-                                  site_id=storable(site_id or ""))]
+            return [], [
+                Rejection(
+                    self.source,
+                    storable(reason),
+                    storable(text),
+                    topic=storable(topic),
+                    site_id=storable(site_id or ""),
+                )
+            ]
 
         if len(payload) > self.max_bytes:
-            return reject(f"payload of {len(payload)} bytes is over the {self.max_bytes}-byte limit",
-                          _excerpt(payload))
+            return reject(
+                f"payload of {len(payload)} bytes is over the {self.max_bytes}-byte limit", _excerpt(payload)
+            )
         try:
             text = payload.decode("utf-8")
         except UnicodeDecodeError:
@@ -117,12 +134,27 @@ class Decoder:
         readings: list[Reading] = []
         rejections: list[Rejection] = []
         for index, item in enumerate(items):
-            self.item(item, site_id, now, readings, rejections, topic=topic,
-                      index=index if isinstance(body, list) else None)
+            self.item(
+                item,
+                site_id,
+                now,
+                readings,
+                rejections,
+                topic=topic,
+                index=index if isinstance(body, list) else None,
+            )
         return readings, rejections
 
-    def item(self, item: Any, site_id: str | None, now: float, readings: list[Reading],
-             rejections: list[Rejection], topic: str = "", index: int | None = None) -> None:
+    def item(
+        self,
+        item: Any,
+        site_id: str | None,
+        now: float,
+        readings: list[Reading],
+        rejections: list[Rejection],
+        topic: str = "",
+        index: int | None = None,
+    ) -> None:
         """One reading object; appends what it yields to `readings` and `rejections`."""
         done = len(readings)
         try:
@@ -130,15 +162,39 @@ class Decoder:
         except Exception as exc:  # noqa: BLE001 — as in message(): this item only
             log.exception("decoding an item on %s failed", storable(topic))
             del readings[done:]
-            rejections.append(Rejection(self.source, f"item could not be decoded ({exc.__class__.__name__})",
-                                        _compact(item), topic=storable(topic), site_id=storable(site_id or ""),
-                                        item=index))
+            rejections.append(
+                Rejection(
+                    self.source,
+                    f"item could not be decoded ({exc.__class__.__name__})",
+                    _compact(item),
+                    topic=storable(topic),
+                    site_id=storable(site_id or ""),
+                    item=index,
+                )
+            )
 
-    def _item(self, item: Any, site_id: str | None, now: float, readings: list[Reading],
-              rejections: list[Rejection], topic: str, index: int | None) -> None:
+    def _item(
+        self,
+        item: Any,
+        site_id: str | None,
+        now: float,
+        readings: list[Reading],
+        rejections: list[Rejection],
+        topic: str,
+        index: int | None,
+    ) -> None:
         def reject(reason: str, metric: str = "", site: str | None = site_id) -> None:
-            rejections.append(Rejection(self.source, storable(reason), _compact(item), topic=storable(topic),
-                                        site_id=storable(site or ""), item=index, metric=storable(metric)))
+            rejections.append(
+                Rejection(
+                    self.source,
+                    storable(reason),
+                    _compact(item),
+                    topic=storable(topic),
+                    site_id=storable(site or ""),
+                    item=index,
+                    metric=storable(metric),
+                )
+            )
 
         if not isinstance(item, dict):
             return reject("item must be a JSON object with ts and values")
@@ -148,8 +204,10 @@ class Decoder:
                 return reject(f"site {named!r} in the payload does not match site {site_id!r} of the topic")
             site_id = named
         if not isinstance(site_id, str) or not site_id:
-            return reject("item has no site" if site_id in (None, "") else "site must be a string",
-                          site="" if not isinstance(site_id, str) else site_id)
+            return reject(
+                "item has no site" if site_id in (None, "") else "site must be a string",
+                site="" if not isinstance(site_id, str) else site_id,
+            )
         site = self.config.site_by_id.get(site_id)
         if site is None:
             return reject(f"unknown site {site_id!r}", site=site_id)
@@ -169,8 +227,12 @@ class Decoder:
             # Plain tuples, not Reading(...): this runs for every value and Reading's
             # constructor costs more than the rest of the checks together. A float is tested
             # with isfinite, an int by size (isfinite of a huge int overflows).
-            if (metric in configured and type(flag) is str and flag in FLAGS
-                    and (math.isfinite(value) if kind is float else kind is int and -_BIG < value < _BIG)):
+            if (
+                metric in configured
+                and type(flag) is str
+                and flag in FLAGS
+                and (math.isfinite(value) if kind is float else kind is int and -_BIG < value < _BIG)
+            ):
                 readings.append((site_id, metric, ts, float(value), flag))
             else:
                 reject(self._value_problem(site, metric, value, flag), metric=metric, site=site_id)
@@ -188,15 +250,19 @@ class Decoder:
         try:
             ts = int(moment.timestamp())
         except (ValueError, OverflowError):
-            ts = -2**62  # year 1 with an offset that leaves the calendar: before any horizon
+            ts = -(2**62)  # year 1 with an offset that leaves the calendar: before any horizon
         if ts > now + self.future_s:
             return f"ts {value} is more than {self.future_s} s in the future"
         if ts < self.earliest:
-            return (f"ts {value} is before {self.config.ingest.earliest_date.isoformat()} "
-                    "(the earliest date accepted): a logger clock fault")
+            return (
+                f"ts {value} is before {self.config.ingest.earliest_date.isoformat()} "
+                "(the earliest date accepted): a logger clock fault"
+            )
         if self.backfill_s is not None and ts < now - self.backfill_s:
-            return (f"ts {value} is more than {self.config.ingest.max_backfill_days} days in the past "
-                    "(max_backfill_days): a logger clock fault")
+            return (
+                f"ts {value} is more than {self.config.ingest.max_backfill_days} days in the past "
+                "(max_backfill_days): a logger clock fault"
+            )
         return ts
 
     @staticmethod

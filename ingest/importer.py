@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from config import Config
-from store import Rejection, Store, StoreUnavailable, WriteResult
+from wastewatch.config import Config
+from wastewatch.store import Rejection, Store, StoreUnavailable, WriteResult
 
 from .decode import Decoder, json_problem, loads, storable
 
@@ -29,7 +29,11 @@ def import_file(config: Config, store: Store, path: Path, now: float | None = No
     now = time.time() if now is None else now
     source = f"import:{storable(path.name)}"
     decoder = Decoder(config, source=source)
-    items = _jsonl_items(path, source) if path.suffix.lower() in (".jsonl", ".ndjson") else _csv_items(path, source)
+    items = (
+        _jsonl_items(path, source)
+        if path.suffix.lower() in (".jsonl", ".ndjson")
+        else _csv_items(path, source)
+    )
     totals = [0, 0, 0]
     chunk: list[Line] = []
     size = 0
@@ -60,18 +64,30 @@ def _commit(store: Store, lines: list[Line], received_at: int, source: str) -> l
     if not lines:
         return [0, 0, 0]
     try:
-        return list(store.write([r for line in lines for r in line[2]], [r for line in lines for r in line[3]],
-                                received_at=received_at))
+        return list(
+            store.write(
+                [r for line in lines for r in line[2]],
+                [r for line in lines for r in line[3]],
+                received_at=received_at,
+            )
+        )
     except StoreUnavailable:
         raise
     except Exception as exc:  # noqa: BLE001 — isolated below; the error is kept with the line
         if len(lines) > 1:
             half = len(lines) // 2
-            return [a + b for a, b in zip(_commit(store, lines[:half], received_at, source),
-                                          _commit(store, lines[half:], received_at, source))]
+            return [
+                a + b
+                for a, b in zip(
+                    _commit(store, lines[:half], received_at, source),
+                    _commit(store, lines[half:], received_at, source),
+                )
+            ]
         number, text = lines[0][:2]
         reason = storable(f"line could not be stored ({exc.__class__.__name__}: {exc})")
-        return list(store.write([], [Rejection(source, reason, storable(text), item=number)], received_at=received_at))
+        return list(
+            store.write([], [Rejection(source, reason, storable(text), item=number)], received_at=received_at)
+        )
 
 
 def _csv_items(path: Path, source: str) -> Iterator[tuple[int, str, object]]:
@@ -79,17 +95,24 @@ def _csv_items(path: Path, source: str) -> Iterator[tuple[int, str, object]]:
     with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         for line, row in enumerate(csv.reader(handle), start=1):
             text = ",".join(row)
-            if not row or (line == 1 and [c.strip().lower() for c in row] == CSV_COLUMNS[:len(row)]):
+            if not row or (line == 1 and [c.strip().lower() for c in row] == CSV_COLUMNS[: len(row)]):
                 continue
             if storable(text) != text:
                 yield line, text, Rejection(source, "line is not UTF-8 text", storable(text), item=line)
             elif len(row) not in (4, 5):
-                yield line, text, Rejection(source, "a line must be site,metric,ts,value[,flag]", text, item=line)
+                yield (
+                    line,
+                    text,
+                    Rejection(source, "a line must be site,metric,ts,value[,flag]", text, item=line),
+                )
             else:
                 site, metric, ts, value = (c.strip() for c in row[:4])
                 flag = row[4].strip() if len(row) == 5 and row[4].strip() else "N"
-                yield line, text, {"site": site, "ts": ts, "values": {metric: _number(value)},
-                                   "flags": {metric: flag}}
+                yield (
+                    line,
+                    text,
+                    {"site": site, "ts": ts, "values": {metric: _number(value)}, "flags": {metric: flag}},
+                )
 
 
 def _jsonl_items(path: Path, source: str) -> Iterator[tuple[int, str, object]]:
@@ -104,8 +127,13 @@ def _jsonl_items(path: Path, source: str) -> Iterator[tuple[int, str, object]]:
             try:
                 yield line, text, loads(text)
             except (ValueError, RecursionError) as exc:
-                yield line, text, Rejection(source, json_problem(exc).replace("payload", "line", 1),
-                                            storable(text), item=line)
+                yield (
+                    line,
+                    text,
+                    Rejection(
+                        source, json_problem(exc).replace("payload", "line", 1), storable(text), item=line
+                    ),
+                )
 
 
 def _number(text: str) -> float | str:

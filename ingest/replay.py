@@ -8,8 +8,8 @@ marked replayed and never replayed twice.
 
 from dataclasses import dataclass, field
 
-from config import Config
-from store import Store, StoreUnavailable
+from wastewatch.config import Config
+from wastewatch.store import Store, StoreUnavailable
 
 from .decode import Decoder
 from .topics import site_of
@@ -34,8 +34,9 @@ def replay(config: Config, store: Store, now: int, ids: list[int] | None = None)
         for message in batch:
             if ids is not None and message.id not in ids:
                 continue
-            readings, rejections = decoder.message(message.topic, site_of(prefix, message.topic),
-                                                   message.payload, message.received_at)
+            readings, rejections = decoder.message(
+                message.topic, site_of(prefix, message.topic), message.payload, message.received_at
+            )
             try:
                 written = store.write(readings, rejections, received_at=message.received_at)
             except StoreUnavailable:

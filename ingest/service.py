@@ -5,9 +5,9 @@ import logging
 import threading
 import time
 
-from alerts.scheduler import AlertService
-from config import Config
-from web.server import WebServer
+from wastewatch.alerts.scheduler import AlertService
+from wastewatch.config import Config
+from wastewatch.web.server import WebServer
 
 from .client import Ingestor
 
@@ -19,13 +19,22 @@ def serve(config: Config, stop: threading.Event) -> None:
     alerts = AlertService(config) if config.alerts.enabled else None
     web = WebServer(config) if config.web.enabled and config.alerts.enabled else None
     ingestor = Ingestor(config)
-    log.info("ingesting %s/sites/+/readings from %s:%s into %s for %d sites",
-             config.mqtt.topic_prefix, config.mqtt.host, config.mqtt.port,
-             config.database_path, len(config.sites))
+    log.info(
+        "ingesting %s/sites/+/readings from %s:%s into %s for %d sites",
+        config.mqtt.topic_prefix,
+        config.mqtt.host,
+        config.mqtt.port,
+        config.database_path,
+        len(config.sites),
+    )
     if web:
         web.start()
-        log.info("work-order pages on http://%s:%d (links point to %s)", config.web.host, config.web.port,
-                 config.web.url)
+        log.info(
+            "work-order pages on http://%s:%d (links point to %s)",
+            config.web.host,
+            config.web.port,
+            config.web.url,
+        )
     try:
         ingestor.start()
         if alerts:

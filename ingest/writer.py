@@ -17,8 +17,8 @@ import signal
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from config.text import printable
-from store import StoreUnavailable, WriteResult
+from wastewatch.config.text import printable
+from wastewatch.store import StoreUnavailable, WriteResult
 
 log = logging.getLogger("wastewatch.ingest")
 
@@ -37,15 +37,16 @@ def _serve(config_path: str, connection: Connection) -> None:
     # terminal reaches the whole process group and must not interrupt a commit here.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    from config import load_config
-    from store import open_store
+    from wastewatch.config import load_config
+    from wastewatch.store import open_store
 
     from .decode import Decoder
     from .topics import site_of
 
     config = load_config(config_path)
-    logging.basicConfig(level=config.service.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=config.service.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     store = open_store(config)
     decoder = Decoder(config)
     prefix = config.mqtt.topic_prefix
@@ -72,8 +73,9 @@ def _handle(request, store, decoder, prefix: str, site_of) -> tuple:
     if request[0] == "quarantine":
         _, now, topic, payload, error = request
         site = site_of(prefix, topic) or ""
-        return "ok", store.quarantine("mqtt", topic, site if site in decoder.config.site_by_id else "",
-                                      payload, error, int(now))
+        return "ok", store.quarantine(
+            "mqtt", topic, site if site in decoder.config.site_by_id else "", payload, error, int(now)
+        )
     _, now, batch = request
     readings, rejections = [], []
     for topic, payload in batch:
@@ -97,8 +99,9 @@ class WriterProcess:
 
     def start(self) -> None:
         parent, child = self._context.Pipe()
-        self._process = self._context.Process(target=_serve, args=(self.config_path, child),
-                                              name="wastewatch-writer", daemon=True)
+        self._process = self._context.Process(
+            target=_serve, args=(self.config_path, child), name="wastewatch-writer", daemon=True
+        )
         self._process.start()
         child.close()
         self._connection = parent
@@ -114,7 +117,9 @@ class WriterProcess:
     def _ask(self, request: tuple):
         if self._process is None or not self._process.is_alive():
             if self._process is not None:
-                log.warning("the writer process ended (exit code %s); starting another", self._process.exitcode)
+                log.warning(
+                    "the writer process ended (exit code %s); starting another", self._process.exitcode
+                )
             self.start()
         try:
             self._connection.send(request)

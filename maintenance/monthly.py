@@ -17,9 +17,9 @@ import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from alerts import outbox
-from alerts.messages import make_message
-from store.state import transaction
+from wastewatch.alerts import outbox
+from wastewatch.alerts.messages import make_message
+from wastewatch.store.state import transaction
 
 from . import report_files, reports
 from .reports import COMPLIANCE_COLUMNS, OPERATIONS_COLUMNS
@@ -58,8 +58,9 @@ class MonthlyReports:
         return produced
 
     def latest(self, month: str):
-        return self.ctx.db.execute("SELECT * FROM reports WHERE month = ? ORDER BY version DESC LIMIT 1",
-                                   (month,)).fetchone()
+        return self.ctx.db.execute(
+            "SELECT * FROM reports WHERE month = ? ORDER BY version DESC LIMIT 1", (month,)
+        ).fetchone()
 
     def _watched(self, local, months: int):
         first = local.date().replace(day=1)
@@ -67,9 +68,15 @@ class MonthlyReports:
         for _ in range(months):
             oldest = (oldest - timedelta(days=1)).replace(day=1)
         # SQLite takes a bare column (fingerprint) from the row that holds the MAX().
-        return [(r["month"], r["version"], r["fingerprint"]) for r in self.ctx.db.execute(
-            "SELECT month, MAX(version) AS version, fingerprint FROM reports WHERE month >= ? AND month < ? "
-            "GROUP BY month", (oldest.strftime("%Y-%m"), first.strftime("%Y-%m")))]
+        return [
+            (r["month"], r["version"], r["fingerprint"])
+            for r in self.ctx.db.execute(
+                "SELECT month, MAX(version) AS version, fingerprint FROM reports WHERE month >= ? AND "
+                "month < ? "
+                "GROUP BY month",
+                (oldest.strftime("%Y-%m"), first.strftime("%Y-%m")),
+            )
+        ]
 
     def fingerprint(self, month: str) -> dict:
         """Readings received for the month, per site: late data changes it."""
@@ -86,58 +93,98 @@ class MonthlyReports:
         changes = self._changes(before, report) if before is not None else []
         if before is not None and not changes:
             # Readings arrived but no figure moved: remember the new count, send nothing.
-            ctx.db.execute("UPDATE reports SET fingerprint = ? WHERE month = ? AND version = ?",
-                           (json.dumps(fingerprint, sort_keys=True), month, before["version"]))
+            ctx.db.execute(
+                "UPDATE reports SET fingerprint = ? WHERE month = ? AND version = ?",
+                (json.dumps(fingerprint, sort_keys=True), month, before["version"]),
+            )
             return before["version"]
         version = before["version"] + 1 if before is not None else 1
         folder = Path("reports") / month / f"v{version}"
         locale = ctx.config.service.locale
-        files = report_files.write(report, ctx.config.data_dir / folder, locale=locale, version=version,
-                                   changes=changes)
+        files = report_files.write(
+            report, ctx.config.data_dir / folder, locale=locale, version=version, changes=changes
+        )
         if changes:
-            (ctx.config.data_dir / folder / "changes.txt").write_text("\n".join(changes) + "\n", encoding="utf-8")
+            (ctx.config.data_dir / folder / "changes.txt").write_text(
+                "\n".join(changes) + "\n", encoding="utf-8"
+            )
         with transaction(ctx.db):
-            ctx.db.execute("INSERT INTO reports (month, version, generated_at, folder, fingerprint, changes) "
-                           "VALUES (?, ?, ?, ?, ?, ?)", (month, version, now, str(folder),
-                                                         json.dumps(fingerprint, sort_keys=True), len(changes)))
+            ctx.db.execute(
+                "INSERT INTO reports (month, version, generated_at, folder, fingerprint, changes) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (month, version, now, str(folder), json.dumps(fingerprint, sort_keys=True), len(changes)),
+            )
             self._email(report, version, changes, files, now)
-        log.info("monthly report %s version %d: %d sites, %d changes", month, version, len(report.sites),
-                 len(changes))
+        log.info(
+            "monthly report %s version %d: %d sites, %d changes",
+            month,
+            version,
+            len(report.sites),
+            len(changes),
+        )
         return version
 
     def _changes(self, before, report) -> list[str]:
         """Every figure that differs from the version before, as 'site pollutant column: old → new'."""
         folder = self.ctx.config.data_dir / before["folder"]
         lines = []
-        for name, rows, columns, key in (("compliance", report.compliance, COMPLIANCE_COLUMNS, ("site_id", "pollutant")),
-                                         ("operations", report.operations, OPERATIONS_COLUMNS, ("site_id",))):
-            old = {tuple(r[k] for k in key): r for r in csv.DictReader(
-                io.StringIO((folder / f"{name}-{report.month}.csv").read_text(encoding="utf-8")))}
-            new = {tuple(r[k] for k in key): r for r in csv.DictReader(
-                io.StringIO(report_files.csv_text(rows, columns)))}
+        for name, rows, columns, key in (
+            ("compliance", report.compliance, COMPLIANCE_COLUMNS, ("site_id", "pollutant")),
+            ("operations", report.operations, OPERATIONS_COLUMNS, ("site_id",)),
+        ):
+            old = {
+                tuple(r[k] for k in key): r
+                for r in csv.DictReader(
+                    io.StringIO((folder / f"{name}-{report.month}.csv").read_text(encoding="utf-8"))
+                )
+            }
+            new = {
+                tuple(r[k] for k in key): r
+                for r in csv.DictReader(io.StringIO(report_files.csv_text(rows, columns)))
+            }
             for ident in sorted(set(old) | set(new)):
                 a, b = old.get(ident, {}), new.get(ident, {})
                 for column in columns:
                     if a.get(column, "") != b.get(column, ""):
-                        lines.append(f"{' '.join(ident)} {column}: {a.get(column, '') or '-'} → "
-                                     f"{b.get(column, '') or '-'}")
+                        lines.append(
+                            f"{' '.join(ident)} {column}: {a.get(column, '') or '-'} → "
+                            f"{b.get(column, '') or '-'}"
+                        )
         return lines
 
     def _email(self, report, version: int, changes: list[str], files: list[Path], now: int) -> None:
         ctx = self.ctx
         cfg = ctx.config.report
-        to = list(dict.fromkeys(list(cfg.recipients) + (
-            [a for s in report.sites for a in s.operators] if cfg.include_operators else [])))
+        to = list(
+            dict.fromkeys(
+                list(cfg.recipients)
+                + ([a for s in report.sites for a in s.operators] if cfg.include_operators else [])
+            )
+        )
         if not to:
-            log.warning("monthly report %s v%d: no recipients ([report] recipients, include_operators)",
-                        report.month, version)
+            log.warning(
+                "monthly report %s v%d: no recipients ([report] recipients, include_operators)",
+                report.month,
+                version,
+            )
             return
         locale = ctx.config.service.locale
         xlsx = next(p for p in files if p.suffix == ".xlsx")
-        context = {"month": report.month, "version": version, "changes": changes, "county": {
-            k: report_files.cell(k, v) for k, v in report.county.items()}, "bureau": ctx.config.bureau,
-            "report_html": report_files.html(report, locale, version, changes, charts=False)}
-        message = make_message("monthly-report", locale, context, to=to, sender=ctx.config.smtp.sender,
-                               idstring=f"report.{report.month}.v{version}",
-                               attachments=[(xlsx.name, xlsx.read_bytes(), *XLSX)])
+        context = {
+            "month": report.month,
+            "version": version,
+            "changes": changes,
+            "county": {k: report_files.cell(k, v) for k, v in report.county.items()},
+            "bureau": ctx.config.bureau,
+            "report_html": report_files.html(report, locale, version, changes, charts=False),
+        }
+        message = make_message(
+            "monthly-report",
+            locale,
+            context,
+            to=to,
+            sender=ctx.config.smtp.sender,
+            idstring=f"report.{report.month}.v{version}",
+            attachments=[(xlsx.name, xlsx.read_bytes(), *XLSX)],
+        )
         outbox.enqueue(ctx.db, "monthly-report", f"report:{report.month}:v{version}", to, message, now)

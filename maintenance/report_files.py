@@ -19,8 +19,12 @@ from .formulas import FORMULAS
 from .reports import COMPLIANCE_COLUMNS, DECIMALS, OPERATIONS_COLUMNS, MonthlyReport
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                   trim_blocks=True, lstrip_blocks=True)
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 FORMATS = ("csv", "xlsx", "html")
 
 
@@ -61,13 +65,21 @@ def csv_text(rows: list[dict], columns: list[str]) -> str:
     return out.getvalue()
 
 
-def write(report: MonthlyReport, out: Path, formats=FORMATS, locale: str = "zh-CN", version: int = 1,
-          changes: list[str] = ()) -> list[Path]:
+def write(
+    report: MonthlyReport,
+    out: Path,
+    formats=FORMATS,
+    locale: str = "zh-CN",
+    version: int = 1,
+    changes: list[str] = (),
+) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     if "csv" in formats:
-        for name, rows, columns in (("compliance", report.compliance, COMPLIANCE_COLUMNS),
-                                    ("operations", report.operations, OPERATIONS_COLUMNS)):
+        for name, rows, columns in (
+            ("compliance", report.compliance, COMPLIANCE_COLUMNS),
+            ("operations", report.operations, OPERATIONS_COLUMNS),
+        ):
             path = out / f"{name}-{report.month}.csv"
             path.write_bytes(csv_text(rows, columns).encode("utf-8"))
             written.append(path)
@@ -101,7 +113,15 @@ def write_xlsx(report: MonthlyReport, path: Path, locale: str, version: int, cha
     first = 3 + len(report.county) + 2  # the row after that header
     pollutants = _by_pollutant(report)
     for pollutant, (valid, exceed) in pollutants.items():
-        _append(county, [pollutant, valid, exceed, number("compliance_rate", (valid - exceed) / valid if valid else None)])
+        _append(
+            county,
+            [
+                pollutant,
+                valid,
+                exceed,
+                number("compliance_rate", (valid - exceed) / valid if valid else None),
+            ],
+        )
     if pollutants:
         last = first + len(pollutants) - 1
         chart = BarChart()
@@ -112,8 +132,18 @@ def write_xlsx(report: MonthlyReport, path: Path, locale: str, version: int, cha
         chart.anchor = "F2"
         county.add_chart(chart)
     cards = book.create_sheet("scorecards")
-    columns = ["contractor", "name", "sites", "mean_score", "compliance_rate", "transmission_rate",
-               "work_orders_opened", "work_orders_closed", "inspections_due", "inspections_done"]
+    columns = [
+        "contractor",
+        "name",
+        "sites",
+        "mean_score",
+        "compliance_rate",
+        "transmission_rate",
+        "work_orders_opened",
+        "work_orders_closed",
+        "inspections_due",
+        "inspections_done",
+    ]
     _table(cards, report.scorecards, columns, decimals={"mean_score": "score"})
     if report.scorecards:
         last = 1 + len(report.scorecards)
@@ -159,6 +189,7 @@ def _append(sheet, values: list) -> None:
     """A row of the workbook, every text written as text: openpyxl makes a string starting
     with "=" a live formula, and a site or reason typed by a person must stay words."""
     from openpyxl.cell import WriteOnlyCell
+
     row = []
     for value in values:
         if isinstance(value, str) and value.startswith("="):
@@ -176,8 +207,10 @@ def _by_pollutant(report: MonthlyReport) -> dict:
     return dict(sorted(totals.items()))
 
 
-def html(report: MonthlyReport, locale: str = "zh-CN", version: int = 1, changes=(), charts: bool = True) -> str:
-    from config.metrics import METRICS
+def html(
+    report: MonthlyReport, locale: str = "zh-CN", version: int = 1, changes=(), charts: bool = True
+) -> str:
+    from wastewatch.config.metrics import METRICS
 
     zh = locale == "zh-CN"
     sites = []
@@ -187,19 +220,41 @@ def html(report: MonthlyReport, locale: str = "zh-CN", version: int = 1, changes
     operations = {r["site_id"]: r for r in report.operations}
     for site in report.sites:
         rows, ops = by_site.get(site.id, []), operations[site.id]
-        sites.append({"site": site, "windows": [w for w in report.windows if w["site_id"] == site.id],
-                      "rows": [{c: cell(c, r[c]) for c in COMPLIANCE_COLUMNS} for r in rows],
-                      "ops": {c: cell(c, ops[c]) for c in OPERATIONS_COLUMNS},
-                      "charts": [_chart(report.daily[(site.id, r["pollutant"])],
-                                        METRICS[r["pollutant"]].label_zh if zh else r["pollutant"], r["unit"])
-                                 for r in rows] if charts else []})
+        sites.append(
+            {
+                "site": site,
+                "windows": [w for w in report.windows if w["site_id"] == site.id],
+                "rows": [{c: cell(c, r[c]) for c in COMPLIANCE_COLUMNS} for r in rows],
+                "ops": {c: cell(c, ops[c]) for c in OPERATIONS_COLUMNS},
+                "charts": [
+                    _chart(
+                        report.daily[(site.id, r["pollutant"])],
+                        METRICS[r["pollutant"]].label_zh if zh else r["pollutant"],
+                        r["unit"],
+                    )
+                    for r in rows
+                ]
+                if charts
+                else [],
+            }
+        )
     template = _env.get_template("report.html")
     return template.render(
-        zh=zh, locale=locale, month=report.month, version=version, changes=list(changes), sites=sites,
+        zh=zh,
+        locale=locale,
+        month=report.month,
+        version=version,
+        changes=list(changes),
+        sites=sites,
         county={k: cell(k, v) for k, v in report.county.items()},
-        cards=[{k: cell("score" if k == "mean_score" else k, v) for k, v in c.items()} for c in report.scorecards],
-        formulas=[(a if zh else b, c if zh else d) for a, b, c, d in FORMULAS], weights=report.weights,
-        unverified=report.unverified, charts=charts)
+        cards=[
+            {k: cell("score" if k == "mean_score" else k, v) for k, v in c.items()} for c in report.scorecards
+        ],
+        formulas=[(a if zh else b, c if zh else d) for a, b, c, d in FORMULAS],
+        weights=report.weights,
+        unverified=report.unverified,
+        charts=charts,
+    )
 
 
 def _chart(series, label: str, unit: str, width: int = 320, height: int = 120) -> dict:
@@ -215,6 +270,7 @@ def _chart(series, label: str, unit: str, width: int = 320, height: int = 120) -
 
     def y(v: float) -> str:
         return "%.1f" % (base - v * scale)
+
     segments, current = [], []
     for i, (_, mean, _, _, _) in enumerate(series):
         if mean is None:
@@ -225,10 +281,19 @@ def _chart(series, label: str, unit: str, width: int = 320, height: int = 120) -
             current.append(f"{xs[i]},{y(mean)}")
     if current:
         segments.append(" ".join(current))
-    return {"label": label, "unit": unit, "width": width, "height": height, "segments": segments,
-            "limit": _steps(xs, highs, y), "low": _steps(xs, [lo for _, _, _, lo, _ in series], y) if lows else "",
-            "over": [(xs[i], y(m)) for i, (_, m, _, _, over) in enumerate(series) if over and m is not None],
-            "top": f"{top:g}", "bottom": f"{bottom:g}", "days": len(series)}
+    return {
+        "label": label,
+        "unit": unit,
+        "width": width,
+        "height": height,
+        "segments": segments,
+        "limit": _steps(xs, highs, y),
+        "low": _steps(xs, [lo for _, _, _, lo, _ in series], y) if lows else "",
+        "over": [(xs[i], y(m)) for i, (_, m, _, _, over) in enumerate(series) if over and m is not None],
+        "top": f"{top:g}",
+        "bottom": f"{bottom:g}",
+        "days": len(series),
+    }
 
 
 _X_CACHE: dict = {}

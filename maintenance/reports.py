@@ -19,23 +19,67 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from alerts.findings import plausible_range
-from config.metrics import METRICS
+from wastewatch.alerts.findings import plausible_range
+from wastewatch.config.metrics import METRICS
 
 from . import inspections
 from .windows import Windows
 
-COMPLIANCE_COLUMNS = ["site_id", "site_name", "town", "pollutant", "unit", "standard", "grade", "limit", "basis",
-                      "expected_samples", "received_samples", "valid_samples", "valid_days", "exceedance_days",
-                      "compliance_rate", "monthly_mean", "max_daily_mean", "max_sample", "limit_verified"]
-OPERATIONS_COLUMNS = ["site_id", "expected_readings", "received_readings", "transmission_rate", "valid_readings",
-                      "validity_rate", "treated_volume_m3", "operating_rate", "alerts_opened", "work_orders_opened",
-                      "work_orders_closed", "ack_on_time_rate", "repair_on_time_rate", "mean_hours_to_close",
-                      "inspections_due", "inspections_done", "score"]
+COMPLIANCE_COLUMNS = [
+    "site_id",
+    "site_name",
+    "town",
+    "pollutant",
+    "unit",
+    "standard",
+    "grade",
+    "limit",
+    "basis",
+    "expected_samples",
+    "received_samples",
+    "valid_samples",
+    "valid_days",
+    "exceedance_days",
+    "compliance_rate",
+    "monthly_mean",
+    "max_daily_mean",
+    "max_sample",
+    "limit_verified",
+]
+OPERATIONS_COLUMNS = [
+    "site_id",
+    "expected_readings",
+    "received_readings",
+    "transmission_rate",
+    "valid_readings",
+    "validity_rate",
+    "treated_volume_m3",
+    "operating_rate",
+    "alerts_opened",
+    "work_orders_opened",
+    "work_orders_closed",
+    "ack_on_time_rate",
+    "repair_on_time_rate",
+    "mean_hours_to_close",
+    "inspections_due",
+    "inspections_done",
+    "score",
+]
 # Decimals per column: rates 4, concentrations 3, volumes and hours 1, the score 1.
-DECIMALS = {"compliance_rate": 4, "monthly_mean": 3, "max_daily_mean": 3, "max_sample": 3, "transmission_rate": 4,
-            "validity_rate": 4, "operating_rate": 4, "ack_on_time_rate": 4, "repair_on_time_rate": 4,
-            "treated_volume_m3": 1, "mean_hours_to_close": 1, "score": 1}
+DECIMALS = {
+    "compliance_rate": 4,
+    "monthly_mean": 3,
+    "max_daily_mean": 3,
+    "max_sample": 3,
+    "transmission_rate": 4,
+    "validity_rate": 4,
+    "operating_rate": 4,
+    "ack_on_time_rate": 4,
+    "repair_on_time_rate": 4,
+    "treated_volume_m3": 1,
+    "mean_hours_to_close": 1,
+    "score": 1,
+}
 
 
 @dataclass
@@ -88,8 +132,11 @@ def build(ctx, month: str, site_ids: list[str] | None = None, hour_by_hour: bool
     day_bounds = [ctx.day_bounds(d) for d in days]
     windows = Windows(ctx.db)
     suspect = defaultdict(list)
-    for row in ctx.db.execute("SELECT site_id, metric, since, last_seen FROM alerts WHERE rule = 'stuck_value' "
-                              "AND since < ? AND last_seen >= ?", (end, start)):
+    for row in ctx.db.execute(
+        "SELECT site_id, metric, since, last_seen FROM alerts WHERE rule = 'stuck_value' "
+        "AND since < ? AND last_seen >= ?",
+        (end, start),
+    ):
         suspect[(row["site_id"], row["metric"])].append((row["since"], row["last_seen"] + 1))
     # Whole-hour days of 86,400 s (no DST change in the month): SQLite sums the days from the
     # hourly aggregates. Otherwise, and for a series touched by a window or a suspect span,
@@ -117,8 +164,17 @@ def build(ctx, month: str, site_ids: list[str] | None = None, hour_by_hour: bool
         temps = [d.mean for d in site_days.get("water_temp", [Day() for _ in days])]
         site_rows = []
         for pollutant in [m for m in standard.controlled() if m in site.metrics]:
-            row, series = _compliance_row(ctx, site, standard, pollutant, site_days[pollutant], day_bounds, days,
-                                          temps, rules.min_valid_fraction)
+            row, series = _compliance_row(
+                ctx,
+                site,
+                standard,
+                pollutant,
+                site_days[pollutant],
+                day_bounds,
+                days,
+                temps,
+                rules.min_valid_fraction,
+            )
             site_rows.append(row)
             daily[(site.id, pollutant)] = series
         compliance += site_rows
@@ -127,14 +183,29 @@ def build(ctx, month: str, site_ids: list[str] | None = None, hour_by_hour: bool
         operations.append(ops)
     county = _county(ctx, sites, compliance, operations, start, end)
     cards = _scorecards(ctx, sites, compliance, operations)
-    unverified = sorted({f"{r['site_id']} {r['pollutant']}: {r['standard']} {r['grade']} {r['limit']}"
-                         for r in compliance if not r["limit_verified"]})
+    unverified = sorted(
+        {
+            f"{r['site_id']} {r['pollutant']}: {r['standard']} {r['grade']} {r['limit']}"
+            for r in compliance
+            if not r["limit_verified"]
+        }
+    )
     local = ctx.notices.local
-    in_month = [{"site_id": w.site_id, "kind": w.kind, "from": local(w.starts_at), "until": local(w.ends_at),
-                 "reason": w.reason} for s in sites for w in windows.by_site.get(s.id, ())
-                if w.starts_at < end and (w.ends_at is None or w.ends_at > start)]
-    return MonthlyReport(month, compliance, operations, county, cards, daily, unverified, dict(rules.score), sites,
-                         in_month)
+    in_month = [
+        {
+            "site_id": w.site_id,
+            "kind": w.kind,
+            "from": local(w.starts_at),
+            "until": local(w.ends_at),
+            "reason": w.reason,
+        }
+        for s in sites
+        for w in windows.by_site.get(s.id, ())
+        if w.starts_at < end and (w.ends_at is None or w.ends_at > start)
+    ]
+    return MonthlyReport(
+        month, compliance, operations, county, cards, daily, unverified, dict(rules.score), sites, in_month
+    )
 
 
 def _daily_sums(ctx, sites, days, start: int, end: int) -> dict:
@@ -142,14 +213,21 @@ def _daily_sums(ctx, sites, days, start: int, end: int) -> dict:
     ranges = {(s.id, m): plausible_range(s, m) for s in sites for m in s.metrics}
     frame, positive = ctx.store.daily_sums(ranges, start, end, hours_for={(s.id, "flow") for s in sites})
     out: dict = {}
-    columns = [frame[c].tolist() for c in ("site_id", "metric", "day", "received", "valid", "total", "low", "high")]
+    columns = [
+        frame[c].tolist() for c in ("site_id", "metric", "day", "received", "valid", "total", "low", "high")
+    ]
     for site_id, metric, day, received, valid, total, low, high in zip(*columns):
         key = (site_id, metric)
         if key not in out:
             out[key] = ([Day() for _ in days], positive.get(key, 0))
         if 0 <= day < len(days):
-            out[key][0][int(day)] = Day(int(received), int(valid), float(total), None if low != low else low,
-                                        None if high != high else high)
+            out[key][0][int(day)] = Day(
+                int(received),
+                int(valid),
+                float(total),
+                None if low != low else low,
+                None if high != high else high,
+            )
     return out
 
 
@@ -162,9 +240,17 @@ def _fold(ctx, site, metric: str, hours, day_bounds, spans, start: int, end: int
     for _, hour, received, flagged_n, total, low, high in hours:
         h0, h1 = hour * 3600, hour * 3600 + 3600
         index = _day_index(day_starts, h0)
-        dirty = (any(a < h1 and b > h0 for a, b in spans) or h0 < start or h1 > end
-                 or (flagged_n and (not math.isfinite(total) or (bounds is not None and (
-                     low < bounds[0] or high > bounds[1])))))
+        dirty = (
+            any(a < h1 and b > h0 for a, b in spans)
+            or h0 < start
+            or h1 > end
+            or (
+                flagged_n
+                and (
+                    not math.isfinite(total) or (bounds is not None and (low < bounds[0] or high > bounds[1]))
+                )
+            )
+        )
         if not dirty:
             per_day[index].add(received, flagged_n, total, low, high)
             positive += flagged_n > 0 and high > 0
@@ -174,9 +260,19 @@ def _fold(ctx, site, metric: str, hours, day_bounds, spans, start: int, end: int
         any_positive = False
         for ts, value, flag in ctx.store.scan(site.id, metric, max(h0, start), min(h1, end)):
             day = by_day[_day_index(day_starts, ts)]
-            valid = (flag == "N" and math.isfinite(value) and (bounds is None or bounds[0] <= value <= bounds[1])
-                     and not any(a <= ts < b for a, b in spans))
-            day.add(1, 1 if valid else 0, value if valid else 0.0, value if valid else None, value if valid else None)
+            valid = (
+                flag == "N"
+                and math.isfinite(value)
+                and (bounds is None or bounds[0] <= value <= bounds[1])
+                and not any(a <= ts < b for a, b in spans)
+            )
+            day.add(
+                1,
+                1 if valid else 0,
+                value if valid else 0.0,
+                value if valid else None,
+                value if valid else None,
+            )
             any_positive = any_positive or (valid and value > 0)
         for i, day in by_day.items():
             per_day[i].add(day.received, day.valid, day.total, day.low, day.high)
@@ -195,8 +291,9 @@ def _day_index(day_starts: list[int], ts: int) -> int:
     return low
 
 
-def _compliance_row(ctx, site, standard, pollutant: str, per_day: list[Day], day_bounds, days, temps,
-                    min_fraction: float):
+def _compliance_row(
+    ctx, site, standard, pollutant: str, per_day: list[Day], day_bounds, days, temps, min_fraction: float
+):
     interval = site.metric(pollutant).interval_s
     expected = [(b - a) // interval for a, b in day_bounds]
     base = standard.limit(pollutant, None)
@@ -220,14 +317,24 @@ def _compliance_row(ctx, site, standard, pollutant: str, per_day: list[Day], day
             max_sample = d.high if max_sample is None else max(max_sample, d.high)
         series.append((day.isoformat(), d.mean if is_valid else None, limit.high, limit.low, over))
     row = {
-        "site_id": site.id, "site_name": site.name, "town": site.town, "pollutant": pollutant,
-        "unit": METRICS[pollutant].unit if pollutant in METRICS else "", "standard": base.standard,
-        "grade": base.grade, "limit": _limit_text(base), "basis": base.basis,
-        "expected_samples": sum(expected), "received_samples": sum(d.received for d in per_day),
-        "valid_samples": sum(d.valid for d in per_day), "valid_days": valid_days, "exceedance_days": exceedance_days,
+        "site_id": site.id,
+        "site_name": site.name,
+        "town": site.town,
+        "pollutant": pollutant,
+        "unit": METRICS[pollutant].unit if pollutant in METRICS else "",
+        "standard": base.standard,
+        "grade": base.grade,
+        "limit": _limit_text(base),
+        "basis": base.basis,
+        "expected_samples": sum(expected),
+        "received_samples": sum(d.received for d in per_day),
+        "valid_samples": sum(d.valid for d in per_day),
+        "valid_days": valid_days,
+        "exceedance_days": exceedance_days,
         "compliance_rate": (valid_days - exceedance_days) / valid_days if valid_days else None,
         "monthly_mean": sum(means) / len(means) if means else None,
-        "max_daily_mean": max(means) if means else None, "max_sample": max_sample,
+        "max_daily_mean": max(means) if means else None,
+        "max_sample": max_sample,
         "limit_verified": base.verified,
     }
     return row, series
@@ -249,29 +356,49 @@ def _operations_row(ctx, site, site_days, day_bounds, operating_hours: int, star
         volume = sum(d.total for d in site_days["flow"]) * site.metric("flow").interval_s / 3600
     hours_in_month = (end - start) // 3600
     db = ctx.db
-    alerts = db.execute("SELECT COUNT(*) FROM alerts WHERE site_id = ? AND opened_at >= ? AND opened_at < ?",
-                        (site.id, start, end)).fetchone()[0]
-    opened = db.execute("SELECT COUNT(*) FROM work_orders WHERE site_id = ? AND opened_at >= ? AND opened_at < ?",
-                        (site.id, start, end)).fetchone()[0]
-    closed = db.execute("SELECT COUNT(*), AVG(closed_at - opened_at) FROM work_orders WHERE site_id = ? "
-                        "AND closed_at >= ? AND closed_at < ?", (site.id, start, end)).fetchone()
-    ack = db.execute("SELECT COUNT(*), SUM(acknowledged_at IS NOT NULL AND acknowledged_at <= acknowledge_by) "
-                     "FROM work_orders WHERE site_id = ? AND acknowledge_by >= ? AND acknowledge_by < ? "
-                     "AND acknowledge_by < repair_by AND state != 'cancelled'", (site.id, start, end)).fetchone()
-    repair = db.execute("SELECT COUNT(*), SUM(resolved_at IS NOT NULL AND resolved_at <= repair_by) "
-                        "FROM work_orders WHERE site_id = ? AND repair_by >= ? AND repair_by < ? "
-                        "AND state != 'cancelled'", (site.id, start, end)).fetchone()
+    alerts = db.execute(
+        "SELECT COUNT(*) FROM alerts WHERE site_id = ? AND opened_at >= ? AND opened_at < ?",
+        (site.id, start, end),
+    ).fetchone()[0]
+    opened = db.execute(
+        "SELECT COUNT(*) FROM work_orders WHERE site_id = ? AND opened_at >= ? AND opened_at < ?",
+        (site.id, start, end),
+    ).fetchone()[0]
+    closed = db.execute(
+        "SELECT COUNT(*), AVG(closed_at - opened_at) FROM work_orders WHERE site_id = ? "
+        "AND closed_at >= ? AND closed_at < ?",
+        (site.id, start, end),
+    ).fetchone()
+    ack = db.execute(
+        "SELECT COUNT(*), SUM(acknowledged_at IS NOT NULL AND acknowledged_at <= acknowledge_by) "
+        "FROM work_orders WHERE site_id = ? AND acknowledge_by >= ? AND acknowledge_by < ? "
+        "AND acknowledge_by < repair_by AND state != 'cancelled'",
+        (site.id, start, end),
+    ).fetchone()
+    repair = db.execute(
+        "SELECT COUNT(*), SUM(resolved_at IS NOT NULL AND resolved_at <= repair_by) "
+        "FROM work_orders WHERE site_id = ? AND repair_by >= ? AND repair_by < ? "
+        "AND state != 'cancelled'",
+        (site.id, start, end),
+    ).fetchone()
     due, done = _inspections(ctx, site, start, end)
     return {
-        "site_id": site.id, "expected_readings": expected, "received_readings": received,
-        "transmission_rate": received / expected if expected else None, "valid_readings": valid,
-        "validity_rate": valid / expected if expected else None, "treated_volume_m3": volume,
+        "site_id": site.id,
+        "expected_readings": expected,
+        "received_readings": received,
+        "transmission_rate": received / expected if expected else None,
+        "valid_readings": valid,
+        "validity_rate": valid / expected if expected else None,
+        "treated_volume_m3": volume,
         "operating_rate": operating_hours / hours_in_month if "flow" in site_days else None,
-        "alerts_opened": alerts, "work_orders_opened": opened, "work_orders_closed": closed[0],
+        "alerts_opened": alerts,
+        "work_orders_opened": opened,
+        "work_orders_closed": closed[0],
         "ack_on_time_rate": (ack[1] or 0) / ack[0] if ack[0] else None,
         "repair_on_time_rate": (repair[1] or 0) / repair[0] if repair[0] else None,
         "mean_hours_to_close": closed[1] / 3600 if closed[0] else None,
-        "inspections_due": due, "inspections_done": done,
+        "inspections_due": due,
+        "inspections_done": done,
     }
 
 
@@ -295,8 +422,10 @@ def _inspections(ctx, site, start: int, end: int) -> tuple[int, int]:
         return 0, 0
     done = ctx.db.execute(
         f"SELECT COUNT(DISTINCT due_at) FROM work_orders WHERE site_id = ? AND kind = 'routine_inspection' "
-        f"AND due_at IN ({','.join('?' * len(dues))}) AND state IN ('resolved', 'closed') AND visited_at <= due_at",
-        (site.id, *sorted(dues))).fetchone()[0]
+        f"AND due_at IN ({','.join('?' * len(dues))}) AND state IN ('resolved', 'closed') AND "
+        "visited_at <= due_at",
+        (site.id, *sorted(dues)),
+    ).fetchone()[0]
     return len(dues), done
 
 
@@ -307,10 +436,16 @@ def _site_compliance(rows) -> float | None:
 
 def score(row: dict, rows, weights: dict) -> float | None:
     """100 × Σ weight × rate ÷ Σ weight over the rates the site had this month."""
-    rates = {"operating_rate": row["operating_rate"], "compliance_rate": _site_compliance(rows),
-             "transmission_rate": row["transmission_rate"], "ack_on_time_rate": row["ack_on_time_rate"],
-             "repair_on_time_rate": row["repair_on_time_rate"],
-             "inspection_rate": row["inspections_done"] / row["inspections_due"] if row["inspections_due"] else None}
+    rates = {
+        "operating_rate": row["operating_rate"],
+        "compliance_rate": _site_compliance(rows),
+        "transmission_rate": row["transmission_rate"],
+        "ack_on_time_rate": row["ack_on_time_rate"],
+        "repair_on_time_rate": row["repair_on_time_rate"],
+        "inspection_rate": row["inspections_done"] / row["inspections_due"]
+        if row["inspections_due"]
+        else None,
+    }
     used = {k: w for k, w in weights.items() if w and rates[k] is not None}
     if not used:
         return None
@@ -328,22 +463,38 @@ def _county(ctx, sites, compliance, operations, start: int, end: int) -> dict:
     marks = ",".join("?" * len(ids))
     db = ctx.db
     faults = "kind NOT IN ('routine_inspection', 'effluent_sampling')"
-    opened = db.execute(f"SELECT COUNT(*) FROM work_orders WHERE {faults} AND site_id IN ({marks}) "
-                        "AND opened_at >= ? AND opened_at < ?", (*ids, start, end)).fetchone()[0]
-    closed = db.execute(f"SELECT COUNT(*) FROM work_orders WHERE {faults} AND site_id IN ({marks}) "
-                        "AND closed_at >= ? AND closed_at < ?", (*ids, start, end)).fetchone()[0]
-    overdue = db.execute(f"SELECT COUNT(*) FROM work_orders WHERE {faults} AND site_id IN ({marks}) "
-                         "AND repair_by >= ? AND repair_by < ? AND state != 'cancelled' "
-                         "AND (resolved_at IS NULL OR resolved_at > repair_by)", (*ids, start, end)).fetchone()[0]
+    opened = db.execute(
+        f"SELECT COUNT(*) FROM work_orders WHERE {faults} AND site_id IN ({marks}) "
+        "AND opened_at >= ? AND opened_at < ?",
+        (*ids, start, end),
+    ).fetchone()[0]
+    closed = db.execute(
+        f"SELECT COUNT(*) FROM work_orders WHERE {faults} AND site_id IN ({marks}) "
+        "AND closed_at >= ? AND closed_at < ?",
+        (*ids, start, end),
+    ).fetchone()[0]
+    overdue = db.execute(
+        f"SELECT COUNT(*) FROM work_orders WHERE {faults} AND site_id IN ({marks}) "
+        "AND repair_by >= ? AND repair_by < ? AND state != 'cancelled' "
+        "AND (resolved_at IS NULL OR resolved_at > repair_by)",
+        (*ids, start, end),
+    ).fetchone()[0]
     return {
         "sites": len(sites),
-        "sites_fully_compliant": sum(1 for s in sites if by_site[s.id] and all(
-            r["exceedance_days"] == 0 for r in by_site[s.id]) and any(r["valid_days"] for r in by_site[s.id])),
+        "sites_fully_compliant": sum(
+            1
+            for s in sites
+            if by_site[s.id]
+            and all(r["exceedance_days"] == 0 for r in by_site[s.id])
+            and any(r["valid_days"] for r in by_site[s.id])
+        ),
         "compliance_rate": (valid - exceed) / valid if valid else None,
         "transmission_rate": sum(r["received_readings"] for r in operations) / expected if expected else None,
         "validity_rate": sum(r["valid_readings"] for r in operations) / expected if expected else None,
         "treated_volume_m3": sum(r["treated_volume_m3"] or 0 for r in operations),
-        "faults_opened": opened, "faults_closed": closed, "faults_overdue": overdue,
+        "faults_opened": opened,
+        "faults_closed": closed,
+        "faults_overdue": overdue,
     }
 
 
@@ -358,13 +509,20 @@ def _scorecards(ctx, sites, compliance, operations) -> list[dict]:
         scores = [r["score"] for r in ops if r["score"] is not None]
         expected = sum(r["expected_readings"] for r in ops)
         due = sum(r["inspections_due"] for r in ops)
-        cards.append({
-            "contractor": contractor.id, "name": contractor.name, "sites": len(mine),
-            "mean_score": sum(scores) / len(scores) if scores else None,
-            "compliance_rate": _site_compliance(rows),
-            "transmission_rate": sum(r["received_readings"] for r in ops) / expected if expected else None,
-            "work_orders_opened": sum(r["work_orders_opened"] for r in ops),
-            "work_orders_closed": sum(r["work_orders_closed"] for r in ops),
-            "inspections_due": due, "inspections_done": sum(r["inspections_done"] for r in ops),
-        })
+        cards.append(
+            {
+                "contractor": contractor.id,
+                "name": contractor.name,
+                "sites": len(mine),
+                "mean_score": sum(scores) / len(scores) if scores else None,
+                "compliance_rate": _site_compliance(rows),
+                "transmission_rate": sum(r["received_readings"] for r in ops) / expected
+                if expected
+                else None,
+                "work_orders_opened": sum(r["work_orders_opened"] for r in ops),
+                "work_orders_closed": sum(r["work_orders_closed"] for r in ops),
+                "inspections_due": due,
+                "inspections_done": sum(r["inspections_done"] for r in ops),
+            }
+        )
     return cards

@@ -11,8 +11,8 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from alerts.mail import WORK_ORDER_KINDS
-from store.state import transaction
+from wastewatch.alerts.mail import WORK_ORDER_KINDS
+from wastewatch.store.state import transaction
 
 from . import inspections, work_orders
 from .windows import Windows
@@ -59,25 +59,49 @@ class Sweep:
         waiting = "state IN ('open', 'reopened') AND acknowledge_by < repair_by"
         active = "state IN ('open', 'acknowledged', 'reopened')"
         with transaction(db):
-            for deadline, column, states in (("acknowledge", "acknowledge_by", waiting),
-                                             ("repair", "repair_by", active)):
+            for deadline, column, states in (
+                ("acknowledge", "acknowledge_by", waiting),
+                ("repair", "repair_by", active),
+            ):
                 short = deadline[:3] if deadline == "acknowledge" else deadline
                 # A reminder at reminder_at of the deadline, unless the deadline has passed.
                 for order in db.execute(
-                        f"SELECT * FROM work_orders WHERE {states} AND {short}_reminded_at IS NULL "
-                        f"AND {column} > ? AND {_FROM} + ({column} - {_FROM}) * ? <= ?", (now, frac, now)).fetchall():
+                    f"SELECT * FROM work_orders WHERE {states} AND {short}_reminded_at IS NULL "
+                    f"AND {column} > ? AND {_FROM} + ({column} - {_FROM}) * ? <= ?",
+                    (now, frac, now),
+                ).fetchall():
                     notices.reminder(order, deadline, now)
-                    db.execute(f"UPDATE work_orders SET {short}_reminded_at = ? WHERE id = ?", (now, order["id"]))
-                    work_orders.transition(db, order["id"], order["state"], order["state"],
-                                           f"reminder: {deadline} by {notices.local(order[column])}", "sla", now)
+                    db.execute(
+                        f"UPDATE work_orders SET {short}_reminded_at = ? WHERE id = ?", (now, order["id"])
+                    )
+                    work_orders.transition(
+                        db,
+                        order["id"],
+                        order["state"],
+                        order["state"],
+                        f"reminder: {deadline} by {notices.local(order[column])}",
+                        "sla",
+                        now,
+                    )
                     result.reminders += 1
-                for order in db.execute(f"SELECT * FROM work_orders WHERE {states} AND {short}_escalated_at IS NULL "
-                                        f"AND {column} <= ?", (now,)).fetchall():
+                for order in db.execute(
+                    f"SELECT * FROM work_orders WHERE {states} AND {short}_escalated_at IS NULL "
+                    f"AND {column} <= ?",
+                    (now,),
+                ).fetchall():
                     notices.escalation(order, deadline, now)
-                    db.execute(f"UPDATE work_orders SET {short}_escalated_at = ? WHERE id = ?", (now, order["id"]))
-                    work_orders.transition(db, order["id"], order["state"], order["state"],
-                                           f"escalated: {deadline} deadline {notices.local(order[column])} missed",
-                                           "sla", now)
+                    db.execute(
+                        f"UPDATE work_orders SET {short}_escalated_at = ? WHERE id = ?", (now, order["id"])
+                    )
+                    work_orders.transition(
+                        db,
+                        order["id"],
+                        order["state"],
+                        order["state"],
+                        f"escalated: {deadline} deadline {notices.local(order[column])} missed",
+                        "sla",
+                        now,
+                    )
                     log.info("work order %s escalated: %s deadline missed", order["id"], deadline)
                     result.escalations += 1
 
@@ -87,8 +111,10 @@ class Sweep:
         if not ctx.rules.inspections.enabled:
             return
         db, notices = ctx.db, ctx.notices
-        existing = {(r["site_id"], r["kind"], r["due_at"]) for r in db.execute(
-            "SELECT site_id, kind, due_at FROM work_orders WHERE due_at >= ?", (now,))}
+        existing = {
+            (r["site_id"], r["kind"], r["due_at"])
+            for r in db.execute("SELECT site_id, kind, due_at FROM work_orders WHERE due_at >= ?", (now,))
+        }
         pending = []
         for site in ctx.config.sites:
             for kind in work_orders.ROUTINE:
@@ -101,15 +127,28 @@ class Sweep:
         pending = pending[:ROUTINE_PER_RUN]
         for first in range(0, len(pending), SITES_PER_COMMIT):
             with transaction(db):
-                for site, kind, due_at in pending[first:first + SITES_PER_COMMIT]:
+                for site, kind, due_at in pending[first : first + SITES_PER_COMMIT]:
                     every = ctx.rules.inspections.for_site(kind, site.capacity_m3d).every
                     last_day = notices.local(due_at - 1)[:10]
                     label = notices._pick(WORK_ORDER_KINDS[kind])
-                    summary = (f"{label}（{every_label(every, True)}，{last_day} 前完成）" if notices.zh
-                               else f"{label} ({every_label(every, False)}, by {last_day})")
-                    result.routine.append(work_orders.open_order(
-                        ctx, site.id, kind, "schedule", summary, now, "schedule", due_at=due_at,
-                        note=f"routine: every {every}, due by {last_day}"))
+                    summary = (
+                        f"{label}（{every_label(every, True)}，{last_day} 前完成）"
+                        if notices.zh
+                        else f"{label} ({every_label(every, False)}, by {last_day})"
+                    )
+                    result.routine.append(
+                        work_orders.open_order(
+                            ctx,
+                            site.id,
+                            kind,
+                            "schedule",
+                            summary,
+                            now,
+                            "schedule",
+                            due_at=due_at,
+                            note=f"routine: every {every}, due by {last_day}",
+                        )
+                    )
 
     def _unplanned_stops(self, now: int, result: SweepResult) -> None:
         """A plant stopped (zero flow, or a pump or blower off) outside any planned window for
@@ -119,9 +158,13 @@ class Sweep:
         windows = Windows(db)
         with transaction(db):
             for alert in db.execute(
-                    "SELECT * FROM alerts WHERE state != 'resolved' AND bureau_notified_at IS NULL AND muted_by IS NULL "
-                    "AND (rule = 'zero_flow' OR (rule = 'equipment' AND json_extract(detail, '$.reason') = 'stopped')) "
-                    "AND last_seen - since >= ?", (after,)).fetchall():
+                "SELECT * FROM alerts WHERE state != 'resolved' AND bureau_notified_at IS NULL AND "
+                "muted_by IS NULL "
+                "AND (rule = 'zero_flow' OR (rule = 'equipment' AND json_extract(detail, '$.reason') = "
+                "'stopped')) "
+                "AND last_seen - since >= ?",
+                (after,),
+            ).fetchall():
                 if windows.covering(alert["site_id"], alert["last_seen"]):
                     continue
                 self.ctx.notices.unplanned_stop(alert, now)
@@ -140,17 +183,27 @@ class Sweep:
             if contractor.id in sent:
                 continue
             with transaction(db):
-                orders = work_orders.listing(db, now, states=work_orders.ACTIVE, contractor=contractor.id, limit=500)
+                orders = work_orders.listing(
+                    db, now, states=work_orders.ACTIVE, contractor=contractor.id, limit=500
+                )
                 if orders:
                     ctx.notices.digest(contractor, orders, day, now)
                     result.digests += 1
-                db.execute("INSERT INTO digests (contractor, day, orders, sent_at) VALUES (?, ?, ?, ?)",
-                           (contractor.id, day, len(orders), now))
+                db.execute(
+                    "INSERT INTO digests (contractor, day, orders, sent_at) VALUES (?, ?, ?, ?)",
+                    (contractor.id, day, len(orders), now),
+                )
 
 
 def every_label(every: str, zh: bool) -> str:
     number, unit = (int(every[:-2]), "mo") if every.endswith("mo") else (int(every[:-1]), "d")
     if zh:
-        named = {("d", 7): "每周", ("d", 14): "每两周", ("mo", 1): "每月", ("mo", 3): "每季度", ("mo", 12): "每年"}
+        named = {
+            ("d", 7): "每周",
+            ("d", 14): "每两周",
+            ("mo", 1): "每月",
+            ("mo", 3): "每季度",
+            ("mo", 12): "每年",
+        }
         return named.get((unit, number), f"每 {number} {'天' if unit == 'd' else '个月'}")
     return f"every {number} {'days' if unit == 'd' else 'months'}"

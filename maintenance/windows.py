@@ -8,11 +8,14 @@ emailed, and open no work order. Every window stays in the table; ending one set
 
 from dataclasses import dataclass
 
-from store.state import transaction
+from wastewatch.store.state import transaction
 
 KINDS = ("planned_stop", "maintenance", "calibration")
-LABELS = {"planned_stop": ("计划停运", "planned stop"), "maintenance": ("检修", "maintenance"),
-          "calibration": ("校准", "calibration")}
+LABELS = {
+    "planned_stop": ("计划停运", "planned stop"),
+    "maintenance": ("检修", "maintenance"),
+    "calibration": ("校准", "calibration"),
+}
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,9 @@ class Windows:
 
     def __init__(self, db):
         self.by_site: dict[str, list[Window]] = {}
-        for row in db.execute("SELECT id, site_id, kind, starts_at, ends_at, reason FROM maintenance_windows "
-                              "ORDER BY starts_at"):
+        for row in db.execute(
+            "SELECT id, site_id, kind, starts_at, ends_at, reason FROM maintenance_windows ORDER BY starts_at"
+        ):
             self.by_site.setdefault(row["site_id"], []).append(Window(*row))
 
     def covering(self, site_id: str, ts: int) -> Window | None:
@@ -45,12 +49,17 @@ class Windows:
 
     def spans(self, site_id: str, start: int, end: int) -> list[tuple[int, int]]:
         """[from, until) of each window overlapping [start, end)."""
-        far = 2 ** 62
-        return [(w.starts_at, w.ends_at or far) for w in self.by_site.get(site_id, ())
-                if w.starts_at < end and (w.ends_at is None or w.ends_at > start)]
+        far = 2**62
+        return [
+            (w.starts_at, w.ends_at or far)
+            for w in self.by_site.get(site_id, ())
+            if w.starts_at < end and (w.ends_at is None or w.ends_at > start)
+        ]
 
 
-def add(db, site_id: str, kind: str, starts_at: int, ends_at: int | None, reason: str, actor: str, now: int) -> int:
+def add(
+    db, site_id: str, kind: str, starts_at: int, ends_at: int | None, reason: str, actor: str, now: int
+) -> int:
     if kind not in KINDS:
         raise ValueError(f"unknown window kind {kind!r}; allowed: {', '.join(KINDS)}")
     if ends_at is not None and ends_at <= starts_at:
@@ -59,8 +68,11 @@ def add(db, site_id: str, kind: str, starts_at: int, ends_at: int | None, reason
         raise ValueError("a window needs a reason")
     with transaction(db):
         window_id = db.execute(
-            "INSERT INTO maintenance_windows (site_id, kind, starts_at, ends_at, reason, created_by, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)", (site_id, kind, starts_at, ends_at, reason, actor, now)).lastrowid
+            "INSERT INTO maintenance_windows (site_id, kind, starts_at, ends_at, reason, created_by, "
+            "created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (site_id, kind, starts_at, ends_at, reason, actor, now),
+        ).lastrowid
         _rejudge(db, site_id, starts_at, ends_at)
     return window_id
 
@@ -74,7 +86,10 @@ def end(db, window_id: int, actor: str, now: int) -> int:
         if row["ends_at"] is not None and row["ends_at"] <= now:
             raise ValueError(f"maintenance window {window_id} already ended")
         ends_at = max(now, row["starts_at"] + 1)
-        db.execute("UPDATE maintenance_windows SET ends_at = ?, ended_by = ? WHERE id = ?", (ends_at, actor, window_id))
+        db.execute(
+            "UPDATE maintenance_windows SET ends_at = ?, ended_by = ? WHERE id = ?",
+            (ends_at, actor, window_id),
+        )
         _rejudge(db, row["site_id"], row["starts_at"], row["ends_at"])
     return ends_at
 
@@ -94,5 +109,8 @@ def listing(db, site_id: str | None = None, active_at: int | None = None):
 def _rejudge(db, site_id: str, starts_at: int, ends_at: int | None) -> None:
     """Closed days a window touches are judged again by the next day close: their valid
     samples changed. (Day keys are local dates; a day either side covers any time zone.)"""
-    db.execute("DELETE FROM day_checks WHERE site_id = ? AND day >= date(?, 'unixepoch', '-1 day') "
-               "AND (? IS NULL OR day <= date(?, 'unixepoch', '+1 day'))", (site_id, starts_at, ends_at, ends_at))
+    db.execute(
+        "DELETE FROM day_checks WHERE site_id = ? AND day >= date(?, 'unixepoch', '-1 day') "
+        "AND (? IS NULL OR day <= date(?, 'unixepoch', '+1 day'))",
+        (site_id, starts_at, ends_at, ends_at),
+    )

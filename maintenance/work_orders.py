@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from web import links
+from wastewatch.web import links
 
 ACTIVE = ("open", "acknowledged", "reopened")  # waiting on the contractor
 IN_PLAY = ACTIVE + ("resolved",)  # not yet closed or cancelled
@@ -32,16 +32,30 @@ ROUTINE = ("routine_inspection", "effluent_sampling")
 # any order with alerts, only once they have resolved.
 VERIFIED_RULES = ("daily_exceedance", "sample_exceedance", "comms_loss")
 # SQL for "past a deadline the contractor still owes".
-OVERDUE = ("(state IN ('open', 'acknowledged', 'reopened') AND (repair_by <= :now "
-           "OR (state != 'acknowledged' AND acknowledge_by <= :now)))")
+OVERDUE = (
+    "(state IN ('open', 'acknowledged', 'reopened') AND (repair_by <= :now "
+    "OR (state != 'acknowledged' AND acknowledge_by <= :now)))"
+)
 
 
 class WorkOrderError(Exception):
     """An action the order's state or checks do not allow; the message is one sentence."""
 
 
-def open_order(ctx, site_id: str, kind: str, origin: str, summary: str, now: int, actor: str, *,
-               priority: str = "normal", alert=None, due_at: int | None = None, note: str = ""):
+def open_order(
+    ctx,
+    site_id: str,
+    kind: str,
+    origin: str,
+    summary: str,
+    now: int,
+    actor: str,
+    *,
+    priority: str = "normal",
+    alert=None,
+    due_at: int | None = None,
+    note: str = "",
+):
     site = ctx.config.site_by_id[site_id]
     deadline = ctx.rules.work_orders.deadline(kind, site.capacity_m3d)
     repair_by = due_at if due_at is not None else now + int(deadline.repair_within_h * 3600)
@@ -52,8 +66,23 @@ def open_order(ctx, site_id: str, kind: str, origin: str, summary: str, now: int
         "INSERT INTO work_orders (id, site_id, kind, origin, priority, contractor, alert_id, state, summary, "
         "opened_at, acknowledge_by, repair_by, fault, due_at, deadlines_from) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)",
-        (order_id, site_id, kind, origin, priority, site.contractor, alert["id"] if alert is not None else None,
-         summary, now, acknowledge_by, repair_by, fault, due_at, now))
+        (
+            order_id,
+            site_id,
+            kind,
+            origin,
+            priority,
+            site.contractor,
+            alert["id"] if alert is not None else None,
+            summary,
+            now,
+            acknowledge_by,
+            repair_by,
+            fault,
+            due_at,
+            now,
+        ),
+    )
     transition(ctx.db, order_id, None, "open", note or summary, actor, now)
     if alert is not None:
         link_alert(ctx.db, order_id, alert["id"], now)
@@ -68,9 +97,18 @@ def for_alert(ctx, alert, kind: str, now: int):
     if linked_order(ctx.db, alert["id"]) is not None or attach_alert(ctx, alert, now):
         return None
     summary = ctx.notices.describe_alert(alert)
-    return open_order(ctx, alert["site_id"], kind, "alert", summary, now, "rules",
-                      priority=PRIORITY[alert["severity"]], alert=alert,
-                      note=f"opened for alert {alert['id']}: {summary}")
+    return open_order(
+        ctx,
+        alert["site_id"],
+        kind,
+        "alert",
+        summary,
+        now,
+        "rules",
+        priority=PRIORITY[alert["severity"]],
+        alert=alert,
+        note=f"opened for alert {alert['id']}: {summary}",
+    )
 
 
 def attach_alert(ctx, alert, now: int) -> bool:
@@ -78,21 +116,39 @@ def attach_alert(ctx, alert, now: int) -> bool:
     closed one reopens if the fault recurred within reopen_within_s. True if attached."""
     fault = f"{alert['rule']}:{alert['metric']}"
     db = ctx.db
-    order = db.execute(f"SELECT * FROM work_orders WHERE site_id = ? AND fault = ? AND state IN {IN_PLAY} "
-                       "ORDER BY opened_at DESC LIMIT 1", (alert["site_id"], fault)).fetchone()
+    order = db.execute(
+        f"SELECT * FROM work_orders WHERE site_id = ? AND fault = ? AND state IN {IN_PLAY} "
+        "ORDER BY opened_at DESC LIMIT 1",
+        (alert["site_id"], fault),
+    ).fetchone()
     if order is not None:
         link_alert(db, order["id"], alert["id"], now)
-        transition(db, order["id"], order["state"], order["state"], f"absorbed alert {alert['id']} (same fault)",
-                   "rules", now)
+        transition(
+            db,
+            order["id"],
+            order["state"],
+            order["state"],
+            f"absorbed alert {alert['id']} (same fault)",
+            "rules",
+            now,
+        )
         return True
-    order = db.execute("SELECT * FROM work_orders WHERE site_id = ? AND fault = ? AND state = 'closed' "
-                       "AND closed_at >= ? ORDER BY closed_at DESC LIMIT 1",
-                       (alert["site_id"], fault, now - ctx.rules.work_orders.reopen_within_s)).fetchone()
+    order = db.execute(
+        "SELECT * FROM work_orders WHERE site_id = ? AND fault = ? AND state = 'closed' "
+        "AND closed_at >= ? ORDER BY closed_at DESC LIMIT 1",
+        (alert["site_id"], fault, now - ctx.rules.work_orders.reopen_within_s),
+    ).fetchone()
     if order is None:
         return False
     link_alert(db, order["id"], alert["id"], now)
-    reopen(ctx, order["id"], "rules", f"fault recurred within {ctx.rules.work_orders.reopen_within_s // 3600} h "
-                                      f"of closing: alert {alert['id']}", now)
+    reopen(
+        ctx,
+        order["id"],
+        "rules",
+        f"fault recurred within {ctx.rules.work_orders.reopen_within_s // 3600} h "
+        f"of closing: alert {alert['id']}",
+        now,
+    )
     return True
 
 
@@ -102,17 +158,33 @@ def acknowledge(ctx, order_id: str, actor: str, note: str, now: int):
     return order
 
 
-def done(ctx, order_id: str, actor: str, note: str, now: int, visited_at: int | None = None,
-         checklist: dict | None = None):
+def done(
+    ctx,
+    order_id: str,
+    actor: str,
+    note: str,
+    now: int,
+    visited_at: int | None = None,
+    checklist: dict | None = None,
+):
     """The contractor reports the work done; routine orders record the visit and checklist."""
     order = get_or_fail(ctx.db, order_id)
     if order["kind"] in ROUTINE:
         visited_at = visited_at if visited_at is not None else now
         if visited_at > now:
             raise WorkOrderError("the visit time is in the future")
-    order = _move(ctx, order_id, "done", actor, note, now, resolved_at=now, visited_at=visited_at,
-                  checklist=json.dumps(checklist, ensure_ascii=False) if checklist is not None else None,
-                  acknowledged_at=order["acknowledged_at"] or now)
+    order = _move(
+        ctx,
+        order_id,
+        "done",
+        actor,
+        note,
+        now,
+        resolved_at=now,
+        visited_at=visited_at,
+        checklist=json.dumps(checklist, ensure_ascii=False) if checklist is not None else None,
+        acknowledged_at=order["acknowledged_at"] or now,
+    )
     _retire_links(ctx.db, order_id, ("acknowledge", "done"), now)
     ctx.notices.update(order, "resolved", note, actor, now)
     return order
@@ -124,8 +196,9 @@ def verify(ctx, order_id: str, actor: str, note: str, now: int):
     check = verification(ctx, order, now)
     if order["state"] == "resolved" and not check.ok:
         raise WorkOrderError(f"work order {order_id} cannot be closed yet: {'; '.join(check.problems)}")
-    order = _move(ctx, order_id, "verify", actor, "; ".join(filter(None, [note, check.summary()])), now,
-                  closed_at=now)
+    order = _move(
+        ctx, order_id, "verify", actor, "; ".join(filter(None, [note, check.summary()])), now, closed_at=now
+    )
     ctx.notices.update(order, "closed", note, actor, now)
     return order
 
@@ -136,10 +209,24 @@ def reopen(ctx, order_id: str, actor: str, note: str, now: int):
     site = ctx.config.site_by_id[order["site_id"]]
     deadline = ctx.rules.work_orders.deadline(order["kind"], site.capacity_m3d)
     repair_by = now + int(deadline.repair_within_h * 3600)
-    order = _move(ctx, order_id, "reopen", actor, note, now, deadlines_from=now,
-                  acknowledge_by=_acknowledge_by(deadline, now, repair_by),
-                  repair_by=repair_by, acknowledged_at=None, resolved_at=None, closed_at=None,
-                  ack_reminded_at=None, repair_reminded_at=None, ack_escalated_at=None, repair_escalated_at=None)
+    order = _move(
+        ctx,
+        order_id,
+        "reopen",
+        actor,
+        note,
+        now,
+        deadlines_from=now,
+        acknowledge_by=_acknowledge_by(deadline, now, repair_by),
+        repair_by=repair_by,
+        acknowledged_at=None,
+        resolved_at=None,
+        closed_at=None,
+        ack_reminded_at=None,
+        repair_reminded_at=None,
+        ack_escalated_at=None,
+        repair_escalated_at=None,
+    )
     ctx.notices.order(order, "reopened", now, note=note)
     return order
 
@@ -157,14 +244,25 @@ def assign(ctx, order_id: str, contractor: str, actor: str, note: str, now: int)
     """Hand the order to another contractor: the old links stop working, the new one gets its own."""
     order = get_or_fail(ctx.db, order_id)
     if contractor not in ctx.config.contractor_by_id:
-        raise WorkOrderError(f"unknown contractor {contractor!r}; known: {', '.join(ctx.config.contractor_by_id)}")
+        raise WorkOrderError(
+            f"unknown contractor {contractor!r}; known: {', '.join(ctx.config.contractor_by_id)}"
+        )
     if order["state"] not in IN_PLAY:
-        raise WorkOrderError(f"work order {order_id} is {order['state']}; only an order in play can be reassigned")
+        raise WorkOrderError(
+            f"work order {order_id} is {order['state']}; only an order in play can be reassigned"
+        )
     if order["contractor"] == contractor:
         raise WorkOrderError(f"work order {order_id} is already assigned to {contractor}")
     ctx.db.execute("UPDATE work_orders SET contractor = ? WHERE id = ?", (contractor, order_id))
-    transition(ctx.db, order_id, order["state"], order["state"],
-               f"assigned from {order['contractor']} to {contractor}" + (f": {note}" if note else ""), actor, now)
+    transition(
+        ctx.db,
+        order_id,
+        order["state"],
+        order["state"],
+        f"assigned from {order['contractor']} to {contractor}" + (f": {note}" if note else ""),
+        actor,
+        now,
+    )
     _retire_links(ctx.db, order_id, ("acknowledge", "done"), now)
     order = get(ctx.db, order_id)
     ctx.notices.order(order, "assigned", now, note=note)
@@ -204,14 +302,21 @@ def verification(ctx, order, now: int) -> Verification:
             continue
         clear = alert["clear_since"] if alert["clear_since"] is not None else alert["resolved_at"]
         if not held_rule:
-            result.facts.append(f"alert {alert['id']} ({_fault(alert)}) resolved {local(alert['resolved_at'])}")
+            result.facts.append(
+                f"alert {alert['id']} ({_fault(alert)}) resolved {local(alert['resolved_at'])}"
+            )
             continue
         held = now - clear
-        text = f"alert {alert['id']} ({_fault(alert)}) clear since {local(clear)}, {held / 3600:.1f} h of {hold / 3600:g} h"
+        text = (
+            f"alert {alert['id']} ({_fault(alert)}) clear since {local(clear)}, "
+            f"{held / 3600:.1f} h of {hold / 3600:g} h"
+        )
         (result.facts if held >= hold else result.problems).append(text)
     if held_rule:
-        silent = db.execute("SELECT since FROM alerts WHERE site_id = ? AND rule = 'comms_loss' "
-                            "AND state != 'resolved'", (order["site_id"],)).fetchone()
+        silent = db.execute(
+            "SELECT since FROM alerts WHERE site_id = ? AND rule = 'comms_loss' AND state != 'resolved'",
+            (order["site_id"],),
+        ).fetchone()
         if silent is not None:
             result.problems.append(f"the site has sent no data since {local(silent['since'])}")
     result.ok = not result.problems
@@ -242,12 +347,20 @@ def get_or_fail(db, order_id: str):
 
 
 def is_overdue(order, now: int) -> bool:
-    return order["state"] in ACTIVE and (order["repair_by"] <= now or (
-        order["state"] != "acknowledged" and order["acknowledge_by"] <= now))
+    return order["state"] in ACTIVE and (
+        order["repair_by"] <= now or (order["state"] != "acknowledged" and order["acknowledge_by"] <= now)
+    )
 
 
-def listing(db, now: int, states: tuple[str, ...] = IN_PLAY, site_id: str | None = None,
-            contractor: str | None = None, overdue_only: bool = False, limit: int = 100):
+def listing(
+    db,
+    now: int,
+    states: tuple[str, ...] = IN_PLAY,
+    site_id: str | None = None,
+    contractor: str | None = None,
+    overdue_only: bool = False,
+    limit: int = 100,
+):
     """Overdue orders first (earliest deadline first), then the rest by deadline."""
     where = [f"state IN ({','.join('?' * len(states))})"]
     args: list = list(states)
@@ -257,51 +370,69 @@ def listing(db, now: int, states: tuple[str, ...] = IN_PLAY, site_id: str | None
             args.append(value)
     if overdue_only:
         where.append(OVERDUE.replace(":now", "?").replace(":now", "?"))
-    sql = (f"SELECT *, {OVERDUE.replace(':now', '?')} AS overdue FROM work_orders WHERE {' AND '.join(where)} "
-           "ORDER BY overdue DESC, repair_by, id LIMIT ?")
+    sql = (
+        f"SELECT *, {OVERDUE.replace(':now', '?')} AS overdue FROM work_orders WHERE {' AND '.join(where)} "
+        "ORDER BY overdue DESC, repair_by, id LIMIT ?"
+    )
     overdue_args = [now, now]
     return db.execute(sql, [*overdue_args, *args, *(overdue_args if overdue_only else []), limit]).fetchall()
 
 
 def transitions(db, order_id: str):
-    return db.execute("SELECT * FROM work_order_transitions WHERE work_order_id = ? ORDER BY id",
-                      (order_id,)).fetchall()
+    return db.execute(
+        "SELECT * FROM work_order_transitions WHERE work_order_id = ? ORDER BY id", (order_id,)
+    ).fetchall()
 
 
 def linked_alerts(db, order_id: str):
-    return db.execute("SELECT a.* FROM alerts a JOIN work_order_alerts l ON l.alert_id = a.id "
-                      "WHERE l.work_order_id = ? ORDER BY a.id", (order_id,)).fetchall()
+    return db.execute(
+        "SELECT a.* FROM alerts a JOIN work_order_alerts l ON l.alert_id = a.id "
+        "WHERE l.work_order_id = ? ORDER BY a.id",
+        (order_id,),
+    ).fetchall()
 
 
 def linked_order(db, alert_id: int):
-    return db.execute("SELECT o.* FROM work_orders o JOIN work_order_alerts l ON l.work_order_id = o.id "
-                      "WHERE l.alert_id = ? ORDER BY o.opened_at DESC LIMIT 1", (alert_id,)).fetchone()
+    return db.execute(
+        "SELECT o.* FROM work_orders o JOIN work_order_alerts l ON l.work_order_id = o.id "
+        "WHERE l.alert_id = ? ORDER BY o.opened_at DESC LIMIT 1",
+        (alert_id,),
+    ).fetchone()
 
 
 def attachments(db, order_id: str):
-    return db.execute("SELECT * FROM work_order_attachments WHERE work_order_id = ? ORDER BY id",
-                      (order_id,)).fetchall()
+    return db.execute(
+        "SELECT * FROM work_order_attachments WHERE work_order_id = ? ORDER BY id", (order_id,)
+    ).fetchall()
 
 
 def link_alert(db, order_id: str, alert_id: int, now: int) -> None:
-    db.execute("INSERT OR IGNORE INTO work_order_alerts (work_order_id, alert_id, linked_at) VALUES (?, ?, ?)",
-               (order_id, alert_id, now))
+    db.execute(
+        "INSERT OR IGNORE INTO work_order_alerts (work_order_id, alert_id, linked_at) VALUES (?, ?, ?)",
+        (order_id, alert_id, now),
+    )
 
 
 def transition(db, order_id: str, old: str | None, new: str, note: str, actor: str, at: int) -> None:
-    db.execute("INSERT INTO work_order_transitions (work_order_id, old_state, new_state, note, actor, at) "
-               "VALUES (?, ?, ?, ?, ?, ?)", (order_id, old, new, note, actor, at))
+    db.execute(
+        "INSERT INTO work_order_transitions (work_order_id, old_state, new_state, note, actor, at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (order_id, old, new, note, actor, at),
+    )
 
 
 def _move(ctx, order_id: str, action: str, actor: str, note: str, now: int, **updates):
     order = get_or_fail(ctx.db, order_id)
     allowed, new = MOVES[action]
     if order["state"] not in allowed:
-        raise WorkOrderError(f"work order {order_id} is {order['state']}; {action} needs it to be "
-                             f"{' or '.join(allowed)}")
+        raise WorkOrderError(
+            f"work order {order_id} is {order['state']}; {action} needs it to be {' or '.join(allowed)}"
+        )
     updates["state"] = new
-    ctx.db.execute(f"UPDATE work_orders SET {', '.join(f'{k} = ?' for k in updates)} WHERE id = ?",
-                   (*updates.values(), order_id))
+    ctx.db.execute(
+        f"UPDATE work_orders SET {', '.join(f'{k} = ?' for k in updates)} WHERE id = ?",
+        (*updates.values(), order_id),
+    )
     transition(ctx.db, order_id, order["state"], new, note, actor, now)
     return get(ctx.db, order_id)
 
@@ -313,5 +444,5 @@ def _retire_links(db, order_id: str, actions: tuple[str, ...], now: int) -> None
 def _next_id(db, now: int, tz) -> str:
     prefix = datetime.fromtimestamp(now, tz).strftime("WO-%Y%m-")
     row = db.execute("SELECT MAX(id) FROM work_orders WHERE id LIKE ?", (prefix + "%",)).fetchone()
-    number = int(row[0][len(prefix):]) + 1 if row[0] else 1
+    number = int(row[0][len(prefix) :]) + 1 if row[0] else 1
     return f"{prefix}{number:04d}"

@@ -10,5 +10,15 @@ def open_store(config) -> SQLiteStore:
     return SQLiteStore(config.database_path, config.service.timezone)
 
 
-__all__ = ["Aggregate", "Quarantined", "StoreUnavailable", "Reading", "Rejection", "Store", "StoredRejection", "WriteResult",
-           "SQLiteStore", "open_store"]
+__all__ = [
+    "Aggregate",
+    "Quarantined",
+    "StoreUnavailable",
+    "Reading",
+    "Rejection",
+    "Store",
+    "StoredRejection",
+    "WriteResult",
+    "SQLiteStore",
+    "open_store",
+]

@@ -50,8 +50,10 @@ ON CONFLICT (series, {key}) DO UPDATE SET
 """
 ADD_HOURS = _UPSERT.format(table="hourly", key="hour")
 ADD_DAYS = _UPSERT.format(table="daily", key="day")
-_SUMS = ("COUNT(*), SUM(flag = 'N'), TOTAL(CASE WHEN flag = 'N' THEN value END), "
-         "MIN(CASE WHEN flag = 'N' THEN value END), MAX(CASE WHEN flag = 'N' THEN value END)")
+_SUMS = (
+    "COUNT(*), SUM(flag = 'N'), TOTAL(CASE WHEN flag = 'N' THEN value END), "
+    "MIN(CASE WHEN flag = 'N' THEN value END), MAX(CASE WHEN flag = 'N' THEN value END)"
+)
 # After a batch that held duplicates: its hours summed again from their readings, its days
 # from their hours.
 RESUM_HOUR = f"""
@@ -64,7 +66,9 @@ INSERT OR REPLACE INTO daily (series, day, received, flagged_n, total, low, high
 SELECT series, ?, SUM(received), SUM(flagged_n), TOTAL(total), MIN(low), MAX(high) FROM hourly
 WHERE series = ? AND hour >= ? AND hour < ? GROUP BY series
 """
-BACKFILL_HOURS = f"INSERT INTO hourly SELECT series, ts / 3600, {_SUMS} FROM readings GROUP BY series, ts / 3600"
+BACKFILL_HOURS = (
+    f"INSERT INTO hourly SELECT series, ts / 3600, {_SUMS} FROM readings GROUP BY series, ts / 3600"
+)
 
 # The report's queries. An hour is clean when all its flag-N values lie in the series' range,
 # judged from its extremes. CROSS JOIN fixes the join order (series, its hours, their readings
@@ -100,8 +104,9 @@ WHERE r.hours GROUP BY h.series
 REPORT_TABLES = """
 CREATE TEMP TABLE IF NOT EXISTS report_series (series INTEGER PRIMARY KEY, lo REAL NOT NULL, hi REAL NOT NULL,
                                                hours INTEGER NOT NULL);
-CREATE TEMP TABLE IF NOT EXISTS report_days (series INTEGER NOT NULL, day INTEGER NOT NULL, h0 INTEGER NOT NULL,
-                                             h1 INTEGER NOT NULL, PRIMARY KEY (series, day));
+CREATE TEMP TABLE IF NOT EXISTS report_days (series INTEGER NOT NULL, day INTEGER NOT NULL,
+                                             h0 INTEGER NOT NULL, h1 INTEGER NOT NULL,
+                                             PRIMARY KEY (series, day));
 DELETE FROM temp.report_series;
 DELETE FROM temp.report_days;
 """
@@ -152,7 +157,9 @@ def ensure(db: sqlite3.Connection, tz_name: str | None) -> Calendar:
         calendar = Calendar(tz_name or (row[0] if row else "UTC"))
         if row is None or row[0] != calendar.tz_name:
             _rebuild_days(db, calendar)
-            db.execute("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('timezone', ?)", (calendar.tz_name,))
+            db.execute(
+                "INSERT OR REPLACE INTO store_meta (key, value) VALUES ('timezone', ?)", (calendar.tz_name,)
+            )
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")

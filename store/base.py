@@ -80,8 +80,12 @@ Period = Literal["hour", "day"]
 
 
 class Store(Protocol):
-    def write(self, readings: Sequence[Reading], rejections: Sequence[Rejection] = (),
-              received_at: int | None = None) -> WriteResult:
+    def write(
+        self,
+        readings: Sequence[Reading],
+        rejections: Sequence[Rejection] = (),
+        received_at: int | None = None,
+    ) -> WriteResult:
         """Store readings and rejection records in one durable transaction."""
 
     def read_range(self, site_id: str, metric: str, since: int, until: int) -> list[Reading]:
@@ -93,12 +97,14 @@ class Store(Protocol):
     def last_reading_times(self) -> dict[tuple[str, str], int]:
         """The newest timestamp per (site, metric)."""
 
-    def aggregate(self, site_id: str, metric: str, since: datetime, until: datetime,
-                  period: Period, tz: tzinfo) -> list[Aggregate]:
+    def aggregate(
+        self, site_id: str, metric: str, since: datetime, until: datetime, period: Period, tz: tzinfo
+    ) -> list[Aggregate]:
         """Hourly or daily aggregates in local time for [since, until)."""
 
-    def count_by_day(self, site_id: str, metrics: Sequence[str], since: datetime, until: datetime,
-                     tz: tzinfo) -> dict:
+    def count_by_day(
+        self, site_id: str, metrics: Sequence[str], since: datetime, until: datetime, tz: tzinfo
+    ) -> dict:
         """Readings of the site's metrics per local day in [since, until): {date: count}."""
 
     def hourly(self, site_id: str, metrics: Sequence[str], since: int, until: int) -> list[tuple]:
@@ -113,11 +119,14 @@ class Store(Protocol):
     def received_by_site(self, start: int, end: int) -> dict[str, int]:
         """Readings received per site in [start, end)."""
 
-    def quarantine(self, source: str, topic: str, site_id: str, payload: bytes, error: str,
-                   received_at: int) -> int:
+    def quarantine(
+        self, source: str, topic: str, site_id: str, payload: bytes, error: str, received_at: int
+    ) -> int:
         """Keep a message that could not be committed, raw, with the error."""
 
-    def quarantined(self, after_id: int = 0, limit: int = 100, pending_only: bool = False) -> list[Quarantined]:
+    def quarantined(
+        self, after_id: int = 0, limit: int = 100, pending_only: bool = False
+    ) -> list[Quarantined]:
         """Quarantined messages with id > after_id, oldest first."""
 
     def last_quarantine_id(self) -> int:

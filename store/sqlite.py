@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS quarantine (
 CREATE INDEX IF NOT EXISTS quarantine_site ON quarantine (site_id, id);
 """
 
+
 class SQLiteStore:
     def __init__(self, path: str | Path, tz_name: str | None = None):
         """tz_name: the service's time zone, for the daily aggregates (store/aggregates.py); a
@@ -86,16 +87,21 @@ class SQLiteStore:
         self._series = self._load_series()
 
     def _load_series(self) -> dict[tuple[str, str], int]:
-        return {(site, metric): sid
-                for sid, site, metric in self._db.execute("SELECT id, site_id, metric FROM series")}
+        return {
+            (site, metric): sid
+            for sid, site, metric in self._db.execute("SELECT id, site_id, metric FROM series")
+        }
 
     def _series_id(self, site_id: str, metric: str) -> int:
         """The id of a series, created on first sight (inside the caller's transaction)."""
         key = (site_id, metric)
         sid = self._series.get(key)
         if sid is None:
-            sid = self._db.execute("INSERT INTO series (site_id, metric) VALUES (?, ?) "
-                                   "ON CONFLICT DO UPDATE SET metric = metric RETURNING id", key).fetchone()[0]
+            sid = self._db.execute(
+                "INSERT INTO series (site_id, metric) VALUES (?, ?) "
+                "ON CONFLICT DO UPDATE SET metric = metric RETURNING id",
+                key,
+            ).fetchone()[0]
             self._series[key] = sid
         return sid
 
@@ -108,27 +114,38 @@ class SQLiteStore:
             self._series[key] = row[0]
         return self._series[key]
 
-    def write(self, readings: Sequence[Reading], rejections: Sequence[Rejection] = (),
-              received_at: int | None = None) -> WriteResult:
+    def write(
+        self,
+        readings: Sequence[Reading],
+        rejections: Sequence[Rejection] = (),
+        received_at: int | None = None,
+    ) -> WriteResult:
         received_at = int(time.time()) if received_at is None else received_at
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 series, new_series = self._series.get, self._series_id
-                rows = [((series((site, metric)) or new_series(site, metric)), ts, value, flag, received_at)
-                        for site, metric, ts, value, flag in readings]
+                rows = [
+                    ((series((site, metric)) or new_series(site, metric)), ts, value, flag, received_at)
+                    for site, metric, ts, value, flag in readings
+                ]
                 rows.sort()  # B-tree order: neighbouring inserts touch the same pages
                 before = self._db.total_changes
                 self._db.executemany(
                     "INSERT INTO readings (series, ts, value, flag, received_at) "
-                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", rows)
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    rows,
+                )
                 inserted = self._db.total_changes - before
                 aggregates.add(self._db, self._calendar, rows, duplicates=inserted < len(rows))
                 self._db.executemany(
                     "INSERT INTO rejections (received_at, source, topic, site_id, item, metric, "
                     "reason, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(received_at, r.source, r.topic, r.site_id, r.item, r.metric, r.reason, r.payload)
-                     for r in rejections])
+                    [
+                        (received_at, r.source, r.topic, r.site_id, r.item, r.metric, r.reason, r.payload)
+                        for r in rejections
+                    ],
+                )
                 self._db.execute("COMMIT")
             except BaseException as exc:
                 self._abandon()
@@ -154,28 +171,33 @@ class SQLiteStore:
         except sqlite3.Error:
             self._series = {}  # rebuilt one series at a time, from the database
 
-    def quarantine(self, source: str, topic: str, site_id: str, payload: bytes, error: str,
-                   received_at: int) -> int:
+    def quarantine(
+        self, source: str, topic: str, site_id: str, payload: bytes, error: str, received_at: int
+    ) -> int:
         """Keep a message that could not be committed, raw, with the error; returns its id."""
         with self._lock:
             try:
                 return self._db.execute(
                     "INSERT INTO quarantine (received_at, source, topic, site_id, error, payload) "
                     "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                    (received_at, source, topic, site_id, error, bytes(payload))).fetchone()[0]
+                    (received_at, source, topic, site_id, error, bytes(payload)),
+                ).fetchone()[0]
             except sqlite3.Error as exc:
                 problem = unavailable(exc)
                 if problem is not None:
                     raise problem from exc
                 raise
 
-    def quarantined(self, after_id: int = 0, limit: int = 100, pending_only: bool = False) -> list[Quarantined]:
+    def quarantined(
+        self, after_id: int = 0, limit: int = 100, pending_only: bool = False
+    ) -> list[Quarantined]:
         """Quarantined messages with id > after_id, oldest first."""
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, received_at, source, topic, site_id, error, payload, replayed_at FROM quarantine "
                 f"WHERE id > ? {'AND replayed_at IS NULL' if pending_only else ''} ORDER BY id LIMIT ?",
-                (after_id, limit)).fetchall()
+                (after_id, limit),
+            ).fetchall()
         return [Quarantined(*row) for row in rows]
 
     def last_quarantine_id(self) -> int:
@@ -187,11 +209,13 @@ class SQLiteStore:
         messages with id > after_id; count 0 when there are none."""
         with self._lock:
             count, last_id = self._db.execute(
-                "SELECT COUNT(*), MAX(id) FROM quarantine WHERE site_id = ? AND id > ?", (site_id, after_id)).fetchone()
+                "SELECT COUNT(*), MAX(id) FROM quarantine WHERE site_id = ? AND id > ?", (site_id, after_id)
+            ).fetchone()
             if not count:
                 return 0, after_id, 0, ""
             received_at, error = self._db.execute(
-                "SELECT received_at, error FROM quarantine WHERE id = ?", (last_id,)).fetchone()
+                "SELECT received_at, error FROM quarantine WHERE id = ?", (last_id,)
+            ).fetchone()
         return count, last_id, received_at, error
 
     def mark_replayed(self, quarantine_id: int, at: int) -> None:
@@ -203,10 +227,15 @@ class SQLiteStore:
         (epoch hours, ts // 3600) of the site's metrics."""
         with self._lock:
             ids = {sid: m for m in metrics if (sid := self._known_series(site_id, m)) is not None}
-            rows = [] if not ids else self._db.execute(
-                f"SELECT series, hour, received, flagged_n, total, low, high FROM hourly WHERE series IN "
-                f"({','.join('?' * len(ids))}) AND hour >= ? AND hour < ? ORDER BY series, hour",
-                (*ids, since, until)).fetchall()
+            rows = (
+                []
+                if not ids
+                else self._db.execute(
+                    f"SELECT series, hour, received, flagged_n, total, low, high FROM hourly WHERE series IN "
+                    f"({','.join('?' * len(ids))}) AND hour >= ? AND hour < ? ORDER BY series, hour",
+                    (*ids, since, until),
+                ).fetchall()
+            )
         return [(ids[r[0]], *r[1:]) for r in rows]
 
     def daily_sums(self, ranges: dict, start: int, end: int, hours_for=()) -> tuple:
@@ -215,6 +244,7 @@ class SQLiteStore:
         (0 = the first), received, valid, total, low, high, where valid means flag N and inside
         the range; and, for the series in `hours_for`, the hours with a valid value > 0."""
         import pandas as pd
+
         first = self._calendar.day_of_hour(start // 3600)
         last = self._calendar.day_of_hour((end - 1) // 3600) + 1
         with self._lock:
@@ -225,25 +255,53 @@ class SQLiteStore:
                 sid = self._known_series(*key)
                 if sid is not None:
                     lo, hi = limits if limits is not None else (-aggregates.FAR, aggregates.FAR)
-                    bounds[sid] = (max(lo, -aggregates.FAR), min(hi, aggregates.FAR), int(key in hours_for), key)
-            db.executemany("INSERT INTO temp.report_series VALUES (?, ?, ?, ?)", [(s, *b[:3]) for s, b in bounds.items()])
+                    bounds[sid] = (
+                        max(lo, -aggregates.FAR),
+                        min(hi, aggregates.FAR),
+                        int(key in hours_for),
+                        key,
+                    )
+            db.executemany(
+                "INSERT INTO temp.report_series VALUES (?, ?, ?, ?)", [(s, *b[:3]) for s, b in bounds.items()]
+            )
             days = pd.read_sql_query(
                 "SELECT d.series, d.day, d.received, d.flagged_n AS valid, d.total, d.low, d.high "
-                "FROM temp.report_series r CROSS JOIN daily d ON d.series = r.series AND d.day >= ? AND d.day < ?",
-                db, params=(first, last))
+                "FROM temp.report_series r CROSS JOIN daily d ON d.series = r.series AND d.day >= ? "
+                "AND d.day < ?",
+                db,
+                params=(first, last),
+            )
             lo = days["series"].map(lambda s: bounds[s][0])
             hi = days["series"].map(lambda s: bounds[s][1])
-            dirty = (days["valid"] > 0) & ((days["low"] < lo) | (days["high"] > hi) | (days["total"].abs() >= aggregates.FAR))
+            dirty = (days["valid"] > 0) & (
+                (days["low"] < lo) | (days["high"] > hi) | (days["total"].abs() >= aggregates.FAR)
+            )
             if dirty.any():
-                db.executemany("INSERT INTO temp.report_days VALUES (?, ?, ?, ?)",
-                               [(int(s), int(d), *self._calendar.hours_of_day(int(d)))
-                                for s, d in zip(days.loc[dirty, "series"], days.loc[dirty, "day"])])
-                again = pd.read_sql_query(aggregates.HOURS_OF_DAYS, db).groupby(["series", "day"]).agg(
-                    valid=("valid", "sum"), total=("total", "sum"), low=("low", "min"), high=("high", "max"))
+                db.executemany(
+                    "INSERT INTO temp.report_days VALUES (?, ?, ?, ?)",
+                    [
+                        (int(s), int(d), *self._calendar.hours_of_day(int(d)))
+                        for s, d in zip(days.loc[dirty, "series"], days.loc[dirty, "day"])
+                    ],
+                )
+                again = (
+                    pd.read_sql_query(aggregates.HOURS_OF_DAYS, db)
+                    .groupby(["series", "day"])
+                    .agg(
+                        valid=("valid", "sum"),
+                        total=("total", "sum"),
+                        low=("low", "min"),
+                        high=("high", "max"),
+                    )
+                )
                 fixed = days.loc[dirty, ["series", "day"]].join(again, on=["series", "day"])
-                days.loc[dirty, ["valid", "total", "low", "high"]] = fixed[["valid", "total", "low", "high"]].values
-            positive = {bounds[s][3]: int(n) for s, n in db.execute(
-                aggregates.POSITIVE_HOURS, (start // 3600, (end + 3599) // 3600))}
+                days.loc[dirty, ["valid", "total", "low", "high"]] = fixed[
+                    ["valid", "total", "low", "high"]
+                ].values
+            positive = {
+                bounds[s][3]: int(n)
+                for s, n in db.execute(aggregates.POSITIVE_HOURS, (start // 3600, (end + 3599) // 3600))
+            }
         days["day"] -= first
         days["site_id"] = days["series"].map(lambda s: bounds[s][3][0])
         days["metric"] = days["series"].map(lambda s: bounds[s][3][1])
@@ -254,15 +312,23 @@ class SQLiteStore:
         with self._lock:
             rows = self._db.execute(
                 "SELECT s.site_id, SUM(h.received) FROM series s CROSS JOIN hourly h ON h.series = s.id "
-                "AND h.hour >= ? AND h.hour < ? GROUP BY s.site_id", (start // 3600, (end + 3599) // 3600)).fetchall()
+                "AND h.hour >= ? AND h.hour < ? GROUP BY s.site_id",
+                (start // 3600, (end + 3599) // 3600),
+            ).fetchall()
         return {site: int(count) for site, count in rows}
 
     def read_range(self, site_id: str, metric: str, since: int, until: int) -> list[Reading]:
         with self._lock:
             sid = self._known_series(site_id, metric)
-            rows = [] if sid is None else self._db.execute(
-                "SELECT ts, value, flag FROM readings WHERE series = ? AND ts >= ? AND ts < ? ORDER BY ts",
-                (sid, since, until)).fetchall()
+            rows = (
+                []
+                if sid is None
+                else self._db.execute(
+                    "SELECT ts, value, flag FROM readings WHERE series = ? AND ts >= ? AND ts < ? "
+                    "ORDER BY ts",
+                    (sid, since, until),
+                ).fetchall()
+            )
         return [Reading(site_id, metric, ts, value, flag) for ts, value, flag in rows]
 
     def scan(self, site_id: str, metric: str, since: int, until: int) -> list[tuple[int, float, str]]:
@@ -270,26 +336,43 @@ class SQLiteStore:
         per-row objects, for the rules that read every reading."""
         with self._lock:
             sid = self._known_series(site_id, metric)
-            return [] if sid is None else self._db.execute(
-                "SELECT ts, value, flag FROM readings WHERE series = ? AND ts >= ? AND ts < ? ORDER BY ts",
-                (sid, since, until)).fetchall()
+            return (
+                []
+                if sid is None
+                else self._db.execute(
+                    "SELECT ts, value, flag FROM readings WHERE series = ? AND ts >= ? AND ts < ? "
+                    "ORDER BY ts",
+                    (sid, since, until),
+                ).fetchall()
+            )
 
     def last_reading_times(self) -> dict[tuple[str, str], int]:
         with self._lock:
             # One index seek per series, thanks to the primary key order.
             rows = self._db.execute(
                 "SELECT site_id, metric, (SELECT MAX(ts) FROM readings WHERE series = series.id) AS last "
-                "FROM series WHERE last IS NOT NULL").fetchall()
+                "FROM series WHERE last IS NOT NULL"
+            ).fetchall()
         return {(site, metric): ts for site, metric, ts in rows}
 
-    def aggregate(self, site_id: str, metric: str, since: datetime, until: datetime,
-                  period: Period, tz: tzinfo) -> list[Aggregate]:
+    def aggregate(
+        self, site_id: str, metric: str, since: datetime, until: datetime, period: Period, tz: tzinfo
+    ) -> list[Aggregate]:
         # Sums per UTC hour, folded into local hours or days in Python, which stays right for any
         # zone whose offset is a whole number of hours.
         with self._lock:
             sid = self._known_series(site_id, metric)
-            rows = [] if sid is None else self._hours(
-                "{hour}, {received}, {flagged_n}, {total}, {low}, {high}", [sid], since, until, "ORDER BY 1")
+            rows = (
+                []
+                if sid is None
+                else self._hours(
+                    "{hour}, {received}, {flagged_n}, {total}, {low}, {high}",
+                    [sid],
+                    since,
+                    until,
+                    "ORDER BY 1",
+                )
+            )
         buckets: dict[datetime, list] = defaultdict(lambda: [0, 0, 0.0, None, None])
         for hour, count, valid, total, low, high in rows:
             local = datetime.fromtimestamp(hour * 3600, timezone.utc).astimezone(tz)
@@ -301,8 +384,10 @@ class SQLiteStore:
             if low is not None:
                 bucket[3] = low if bucket[3] is None else min(bucket[3], low)
                 bucket[4] = high if bucket[4] is None else max(bucket[4], high)
-        return [Aggregate(start, c, v, (s / v) if v else None, lo, hi)
-                for start, (c, v, s, lo, hi) in sorted(buckets.items())]
+        return [
+            Aggregate(start, c, v, (s / v) if v else None, lo, hi)
+            for start, (c, v, s, lo, hi) in sorted(buckets.items())
+        ]
 
     def _hours(self, columns: str, ids: list[int], since: datetime, until: datetime, order: str = "") -> list:
         """Per-UTC-hour sums of the series `ids` over [since, until), from the hourly
@@ -312,17 +397,31 @@ class SQLiteStore:
         start, end = int(since.timestamp()), int(until.timestamp())
         marks = ",".join("?" * len(ids))
         if start % 3600 == 0 and end % 3600 == 0:
-            fields = columns.format(hour="hour", received="SUM(received)", flagged_n="SUM(flagged_n)",
-                                    total="TOTAL(total)", low="MIN(low)", high="MAX(high)")
-            sql = (f"SELECT {fields} FROM hourly WHERE series IN ({marks}) AND hour >= ? AND hour < ? "
-                   f"GROUP BY hour {order}")
+            fields = columns.format(
+                hour="hour",
+                received="SUM(received)",
+                flagged_n="SUM(flagged_n)",
+                total="TOTAL(total)",
+                low="MIN(low)",
+                high="MAX(high)",
+            )
+            sql = (
+                f"SELECT {fields} FROM hourly WHERE series IN ({marks}) AND hour >= ? AND hour < ? "
+                f"GROUP BY hour {order}"
+            )
             return self._db.execute(sql, (*ids, start // 3600, end // 3600)).fetchall()
-        fields = columns.format(hour="ts / 3600", received="COUNT(*)", flagged_n="SUM(flag = 'N')",
-                                total="TOTAL(CASE WHEN flag = 'N' THEN value END)",
-                                low="MIN(CASE WHEN flag = 'N' THEN value END)",
-                                high="MAX(CASE WHEN flag = 'N' THEN value END)")
-        sql = (f"SELECT {fields} FROM readings WHERE series IN ({marks}) AND ts >= ? AND ts < ? "
-               f"GROUP BY ts / 3600 {order}")
+        fields = columns.format(
+            hour="ts / 3600",
+            received="COUNT(*)",
+            flagged_n="SUM(flag = 'N')",
+            total="TOTAL(CASE WHEN flag = 'N' THEN value END)",
+            low="MIN(CASE WHEN flag = 'N' THEN value END)",
+            high="MAX(CASE WHEN flag = 'N' THEN value END)",
+        )
+        sql = (
+            f"SELECT {fields} FROM readings WHERE series IN ({marks}) AND ts >= ? AND ts < ? "
+            f"GROUP BY ts / 3600 {order}"
+        )
         return self._db.execute(sql, (*ids, start, end)).fetchall()
 
     def count_by_day(self, site_id: str, metrics, since: datetime, until: datetime, tz: tzinfo) -> dict:
@@ -340,7 +439,8 @@ class SQLiteStore:
             rows = self._db.execute(
                 "SELECT id, received_at, source, topic, site_id, item, metric, reason, payload "
                 "FROM rejections WHERE received_at >= ? ORDER BY id DESC LIMIT ?",
-                (since, limit)).fetchall()
+                (since, limit),
+            ).fetchall()
         return [StoredRejection(*row) for row in rows]
 
     def count_rejections(self) -> int:

@@ -245,11 +245,16 @@ def _add_columns(db: sqlite3.Connection) -> None:
         have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
         if not have:
             continue  # a new database: SCHEMA creates it whole
-        body = SCHEMA[SCHEMA.index(f"CREATE TABLE IF NOT EXISTS {table} ("):]
-        body = body[body.index("(") + 1:body.index("\n);")]
+        body = SCHEMA[SCHEMA.index(f"CREATE TABLE IF NOT EXISTS {table} (") :]
+        body = body[body.index("(") + 1 : body.index("\n);")]
         for line in body.splitlines():
             words = line.split("--")[0].strip().rstrip(",").split()
-            if words and words[0] not in have and words[0].isidentifier() and words[0].upper() not in ("PRIMARY", "UNIQUE"):
+            if (
+                words
+                and words[0] not in have
+                and words[0].isidentifier()
+                and words[0].upper() not in ("PRIMARY", "UNIQUE")
+            ):
                 db.execute(f"ALTER TABLE {table} ADD COLUMN {' '.join(words)}")
 
 

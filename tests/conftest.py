@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from config import load_config
-from ingest.broker import PrivateBroker, free_port
 from tests.support import MailServer, Publisher, Service
+from wastewatch.config import load_config
+from wastewatch.ingest.broker import PrivateBroker, free_port
 
 CONTRACTOR = textwrap.dedent("""
     [[contractors]]
@@ -40,16 +40,33 @@ def broker(tmp_path):
 @pytest.fixture
 def write_config(tmp_path):
     """Writes a config for the village site against a broker; `extra` is appended TOML."""
-    def write(broker=None, extra: str = "", ingest: str = "", name: str = "wastewatch.toml",
-              mail=None, alerts: str = "", site: str = VILLAGE_SITE, web: str = "") -> Path:
+
+    def write(
+        broker=None,
+        extra: str = "",
+        ingest: str = "",
+        name: str = "wastewatch.toml",
+        mail=None,
+        alerts: str = "",
+        site: str = VILLAGE_SITE,
+        web: str = "",
+    ) -> Path:
         port = broker.port if broker else 1883
-        smtp = f'[smtp]\nport = {mail.port}\nsender = "wastewatch@tqhb.example.cn"\nretry_min_s = 1\nretry_max_s = 2\n' if mail else ""
-        text = (f'[service]\ndata_dir = "data"\n\n[mqtt]\nhost = "127.0.0.1"\nport = {port}\n'
-                f'client_id = "ww-test"\nreconnect_max_s = 2\n\n[ingest]\n{ingest}\n'
-                f'[alerts]\n{alerts}\n{smtp}\n[web]\nport = {free_port()}\n{web}\n' + CONTRACTOR + site + extra)
+        smtp = (
+            f'[smtp]\nport = {mail.port}\nsender = "wastewatch@tqhb.example.cn"\nretry_min_s = '
+            "1\nretry_max_s = 2\n"
+            if mail
+            else ""
+        )
+        text = (
+            f'[service]\ndata_dir = "data"\n\n[mqtt]\nhost = "127.0.0.1"\nport = {port}\n'
+            f'client_id = "ww-test"\nreconnect_max_s = 2\n\n[ingest]\n{ingest}\n'
+            f"[alerts]\n{alerts}\n{smtp}\n[web]\nport = {free_port()}\n{web}\n" + CONTRACTOR + site + extra
+        )
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
         return path
+
     return write
 
 
@@ -73,6 +90,7 @@ def service(tmp_path):
         svc = Service(config_path, tmp_path / "service.log")
         started.append(svc)
         return svc
+
     yield make
     for svc in started:
         if svc.process and svc.process.poll() is None:

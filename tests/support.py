@@ -9,16 +9,21 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
-from ingest.topics import readings_topic
-from store import SQLiteStore
+from wastewatch.ingest.topics import readings_topic
+from wastewatch.store import SQLiteStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def wastewatch(*args, cwd=ROOT, timeout: float = 60):
     """The `wastewatch` command as a user runs it: a process, its exit code, stdout and stderr."""
-    return subprocess.run([sys.executable, "-m", "cli.main", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "wastewatch", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def wait_until(predicate, timeout: float = 20.0, interval: float = 0.05, what: str = "condition"):
@@ -28,15 +33,18 @@ def wait_until(predicate, timeout: float = 20.0, interval: float = 0.05, what: s
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what() if callable(what) else what}")
+            raise AssertionError(
+                f"timed out after {timeout} s waiting for {what() if callable(what) else what}"
+            )
         time.sleep(interval)
 
 
 class Publisher:
     """A site logger: publishes at QoS 1 and waits until the broker has each message."""
 
-    def __init__(self, broker, client_id: str = "logger", username: str | None = None,
-                 password: str | None = None):
+    def __init__(
+        self, broker, client_id: str = "logger", username: str | None = None, password: str | None = None
+    ):
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id)
         if username:
             self.client.username_pw_set(username, password)
@@ -78,10 +86,15 @@ class Service:
         self.log = open(self.log_path, "a")
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "serve", "--config", str(self.config_path)],
-            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
-        wait_until(lambda: "subscribed to" in self.log_path.read_text()[offset:]
-                   or self.process.poll() is not None, what="the service to connect")
+            [sys.executable, "-m", "wastewatch", "serve", "--config", str(self.config_path)],
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_until(
+            lambda: "subscribed to" in self.log_path.read_text()[offset:] or self.process.poll() is not None,
+            what="the service to connect",
+        )
         assert self.process.poll() is None, self.log_path.read_text()
         return self
 
@@ -110,7 +123,8 @@ class MailServer:
     Stop it to simulate an outage; start it again on the same port."""
 
     def __init__(self):
-        from ingest.broker import free_port
+        from wastewatch.ingest.broker import free_port
+
         self.port = free_port()
         self.messages: list = []  # (envelope recipients, parsed message)
         self.arrived: list[float] = []  # when each was accepted
@@ -119,14 +133,16 @@ class MailServer:
     def start(self):
         import email
         import email.policy
+
         from aiosmtpd.controller import Controller
 
         server = self
 
         class Handler:
             async def handle_DATA(self, smtp, session, envelope):
-                message = email.message_from_bytes(envelope.original_content or envelope.content,
-                                                   policy=email.policy.default)
+                message = email.message_from_bytes(
+                    envelope.original_content or envelope.content, policy=email.policy.default
+                )
                 server.messages.append((list(envelope.rcpt_tos), message))
                 server.arrived.append(time.time())
                 return "250 OK"

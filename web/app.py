@@ -20,13 +20,13 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from alerts.context import Context
-from alerts.mail import WORK_ORDER_KINDS
-from config import Config
-from config.text import printable
-from maintenance import work_orders
-from maintenance.notices import STATES
-from store.state import transaction
+from wastewatch.alerts.context import Context
+from wastewatch.alerts.mail import WORK_ORDER_KINDS
+from wastewatch.config import Config
+from wastewatch.config.text import printable
+from wastewatch.maintenance import work_orders
+from wastewatch.maintenance.notices import STATES
+from wastewatch.store.state import transaction
 
 from . import links as signed
 from .text import TEXT
@@ -34,8 +34,17 @@ from .uploads import UploadError, read_photo, store
 
 log = logging.getLogger("wastewatch.web")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-STATUS = {"missing": 400, "tampered": 400, "unknown": 400, "wrong_order": 400, "wrong_action": 400,
-          "expired": 410, "used": 409, "state": 409, "no_order": 404}
+STATUS = {
+    "missing": 400,
+    "tampered": 400,
+    "unknown": 400,
+    "wrong_order": 400,
+    "wrong_action": 400,
+    "expired": 410,
+    "used": 409,
+    "state": 409,
+    "no_order": 404,
+}
 ALLOWED = {"acknowledge": work_orders.MOVES["acknowledge"][0], "done": work_orders.MOVES["done"][0]}
 
 
@@ -51,10 +60,12 @@ def create_app(config: Config, ctx: Context) -> Starlette:
     """The app on a context of its own (the caller closes it): its database connection is used
     only by the server's event loop."""
     pages = Pages(config, ctx)
-    return Starlette(routes=[
-        Route("/wo/{order_id}/{action:str}", pages.order, methods=["GET", "POST"]),
-        Route("/healthz", lambda request: PlainTextResponse("ok")),
-    ])
+    return Starlette(
+        routes=[
+            Route("/wo/{order_id}/{action:str}", pages.order, methods=["GET", "POST"]),
+            Route("/healthz", lambda request: PlainTextResponse("ok")),
+        ]
+    )
 
 
 class Pages:
@@ -83,9 +94,12 @@ class Pages:
         except Problem as problem:
             message = t[f"err_{problem.key}"].format(**problem.values)
             log.info("work-order page %s %s refused: %s", order_id, action, problem.key)
-            return self.templates.TemplateResponse(request, "error.html", {"t": t, "locale": locale,
-                                                                           "message": message},
-                                                   status_code=problem.status)
+            return self.templates.TemplateResponse(
+                request,
+                "error.html",
+                {"t": t, "locale": locale, "message": message},
+                status_code=problem.status,
+            )
 
     def _check(self, order_id: str, action: str, token: str, locale: str):
         if not token:
@@ -103,22 +117,36 @@ class Pages:
     def _context(self, order, action: str, locale: str) -> dict:
         zh = locale == "zh-CN"
         local = self.ctx.notices.local
-        return {"t": TEXT[locale], "locale": locale, "action": action, "order": order,
-                "site": self.config.site_by_id[order["site_id"]],
-                "kind_label": WORK_ORDER_KINDS[order["kind"]][0 if zh else 1],
-                "state_label": _state_label(order, locale),
-                "acknowledge_by": local(order["acknowledge_by"]), "repair_by": local(order["repair_by"]),
-                "overdue": work_orders.is_overdue(order, self.ctx.now())}
+        return {
+            "t": TEXT[locale],
+            "locale": locale,
+            "action": action,
+            "order": order,
+            "site": self.config.site_by_id[order["site_id"]],
+            "kind_label": WORK_ORDER_KINDS[order["kind"]][0 if zh else 1],
+            "state_label": _state_label(order, locale),
+            "acknowledge_by": local(order["acknowledge_by"]),
+            "repair_by": local(order["repair_by"]),
+            "overdue": work_orders.is_overdue(order, self.ctx.now()),
+        }
 
-    def _form(self, request, order, action, token, locale, problem: str = "", form: dict | None = None, status=200):
+    def _form(
+        self, request, order, action, token, locale, problem: str = "", form: dict | None = None, status=200
+    ):
         t = TEXT[locale]
         now_local = datetime.fromtimestamp(self.ctx.now(), self.config.tz).strftime("%Y-%m-%dT%H:%M")
         context = self._context(order, action, locale)
-        context.update(token=token, problem=problem, routine=order["kind"] in work_orders.ROUTINE,
-                       checklist=self.ctx.rules.inspections.checklist, max_photos=self.config.web.max_photos,
-                       photos_hint=t["photos_hint"].format(n=self.config.web.max_photos,
-                                                           mb=f"{self.config.web.max_photo_mb:g}"),
-                       form=form or {"name": "", "note": "", "visited": now_local, "answers": {}})
+        context.update(
+            token=token,
+            problem=problem,
+            routine=order["kind"] in work_orders.ROUTINE,
+            checklist=self.ctx.rules.inspections.checklist,
+            max_photos=self.config.web.max_photos,
+            photos_hint=t["photos_hint"].format(
+                n=self.config.web.max_photos, mb=f"{self.config.web.max_photo_mb:g}"
+            ),
+            form=form or {"name": "", "note": "", "visited": now_local, "answers": {}},
+        )
         return self.templates.TemplateResponse(request, "order.html", context, status_code=status)
 
     async def _submit(self, request: Request, order_id: str, action: str, locale: str):
@@ -131,8 +159,12 @@ class Pages:
             order = self._check(order_id, action, token, locale)
             # ASCII digits only: "q²" passes str.isdigit() and then fails int().
             answers = {int(m[1]): str(v) for k, v in form.items() if (m := _QUESTION.fullmatch(k))}
-            fields = {"name": one_line(str(form.get("name", "")))[:40], "note": note_text(str(form.get("note", "")))[:4000],
-                      "visited": str(form.get("visited", "")), "answers": answers}
+            fields = {
+                "name": one_line(str(form.get("name", "")))[:40],
+                "note": note_text(str(form.get("note", "")))[:4000],
+                "visited": str(form.get("visited", "")),
+                "answers": answers,
+            }
             uploads = [f for f in form.getlist("photos") if hasattr(f, "read") and f.filename]
             try:
                 if len(uploads) > web.max_photos:
@@ -140,19 +172,40 @@ class Pages:
                 photos = [await read_photo(f, self.max_photo_bytes) for f in uploads]
                 visited, checklist = self._routine_fields(order, action, fields)
             except UploadError as exc:
-                problem = Problem("too_large", 413, n=web.max_photos, mb=f"{web.max_photo_mb:g}") \
-                    if exc.reason == "too_large" else Problem("not_image", 415, name=exc.name)
-                return self._form(request, order, action, token, locale, t[f"err_{problem.key}"].format(
-                    **problem.values), fields, problem.status)
+                problem = (
+                    Problem("too_large", 413, n=web.max_photos, mb=f"{web.max_photo_mb:g}")
+                    if exc.reason == "too_large"
+                    else Problem("not_image", 415, name=exc.name)
+                )
+                return self._form(
+                    request,
+                    order,
+                    action,
+                    token,
+                    locale,
+                    t[f"err_{problem.key}"].format(**problem.values),
+                    fields,
+                    problem.status,
+                )
             except Problem as problem:
-                return self._form(request, order, action, token, locale, t[f"err_{problem.key}"].format(
-                    **problem.values), fields, problem.status)
+                return self._form(
+                    request,
+                    order,
+                    action,
+                    token,
+                    locale,
+                    t[f"err_{problem.key}"].format(**problem.values),
+                    fields,
+                    problem.status,
+                )
         try:
             order = self._act(order, action, token, fields, photos, visited, checklist)
         except signed.LinkError as exc:  # spent or expired between the form and the submit
             raise Problem(exc.reason, STATUS[exc.reason]) from None
         except work_orders.WorkOrderError:
-            raise Problem("state", 409, state=_state_label(work_orders.get(self.ctx.db, order_id), locale)) from None
+            raise Problem(
+                "state", 409, state=_state_label(work_orders.get(self.ctx.db, order_id), locale)
+            ) from None
         message = t["acknowledged"] if action == "acknowledge" else t["reported"]
         if photos:
             message += " " + t["photos_saved"].format(n=len(photos))
@@ -164,7 +217,9 @@ class Pages:
         if action != "done" or order["kind"] not in work_orders.ROUTINE:
             return None, None
         try:
-            visited = int(datetime.fromisoformat(fields["visited"]).replace(tzinfo=self.config.tz).timestamp())
+            visited = int(
+                datetime.fromisoformat(fields["visited"]).replace(tzinfo=self.config.tz).timestamp()
+            )
         except ValueError:
             raise Problem("visited") from None
         if visited > self.ctx.now():
@@ -184,17 +239,34 @@ class Pages:
             link = self.links.check(db, order["id"], action, token, now)
             signed.use(db, link["nonce"], now)
             for photo, path in zip(photos, paths):
-                db.execute("INSERT INTO work_order_attachments (work_order_id, path, original_name, content_type, "
-                           "bytes, sha256, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           (order["id"], path, photo.name, photo.content_type, len(photo.data), photo.sha256,
-                            actor, now))
+                db.execute(
+                    "INSERT INTO work_order_attachments (work_order_id, path, original_name, content_type, "
+                    "bytes, sha256, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        order["id"],
+                        path,
+                        photo.name,
+                        photo.content_type,
+                        len(photo.data),
+                        photo.sha256,
+                        actor,
+                        now,
+                    ),
+                )
             note = fields["note"] + (f" ({len(photos)} photos)" if photos else "")
             if action == "acknowledge":
                 order = work_orders.acknowledge(ctx, order["id"], actor, note, now)
             else:
-                order = work_orders.done(ctx, order["id"], actor, note, now, visited_at=visited, checklist=checklist)
-        log.info("work order %s: %s by %s through its link (%d photos)", order["id"], action, printable(actor),
-                 len(photos))
+                order = work_orders.done(
+                    ctx, order["id"], actor, note, now, visited_at=visited, checklist=checklist
+                )
+        log.info(
+            "work order %s: %s by %s through its link (%d photos)",
+            order["id"],
+            action,
+            printable(actor),
+            len(photos),
+        )
         return order
 
 

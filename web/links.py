@@ -48,8 +48,11 @@ class Links:
         assert action in ACTIONS
         nonce = secrets.token_urlsafe(12)
         expires = now + self.ttl_s
-        db.execute("INSERT INTO work_order_links (nonce, work_order_id, action, issued_at, expires_at) "
-                   "VALUES (?, ?, ?, ?, ?)", (nonce, order_id, action, now, expires))
+        db.execute(
+            "INSERT INTO work_order_links (nonce, work_order_id, action, issued_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (nonce, order_id, action, now, expires),
+        )
         token = self.serializer.dumps({"o": order_id, "a": action, "n": nonce, "e": expires})
         return f"{self.base}/wo/{order_id}/{action}?t={token}"
 
@@ -77,12 +80,19 @@ class Links:
 
 def use(db, nonce: str, now: int) -> None:
     """Spend a link (inside the caller's transaction); a second use is a replay."""
-    if db.execute("UPDATE work_order_links SET used_at = ? WHERE nonce = ? AND used_at IS NULL",
-                  (now, nonce)).rowcount != 1:
+    if (
+        db.execute(
+            "UPDATE work_order_links SET used_at = ? WHERE nonce = ? AND used_at IS NULL", (now, nonce)
+        ).rowcount
+        != 1
+    ):
         raise LinkError("used")
 
 
 def retire(db, order_id: str, actions: tuple[str, ...], now: int) -> None:
     """Links whose action is done stop working, even ones from other emails about the order."""
-    db.execute(f"UPDATE work_order_links SET used_at = ? WHERE work_order_id = ? AND used_at IS NULL "
-               f"AND action IN ({','.join('?' * len(actions))})", (now, order_id, *actions))
+    db.execute(
+        f"UPDATE work_order_links SET used_at = ? WHERE work_order_id = ? AND used_at IS NULL "
+        f"AND action IN ({','.join('?' * len(actions))})",
+        (now, order_id, *actions),
+    )

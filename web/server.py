@@ -6,8 +6,8 @@ from typing import Callable
 
 import uvicorn
 
-from alerts.context import Context
-from config import Config
+from wastewatch.alerts.context import Context
+from wastewatch.config import Config
 
 from . import WebError
 from .app import create_app
@@ -19,8 +19,16 @@ class WebServer:
         self.ctx = Context.open(config, clock)
         app = create_app(config, self.ctx)
         # uvicorn installs no signal handlers off the main thread: `serve` keeps its own.
-        self.server = uvicorn.Server(uvicorn.Config(app, host=config.web.host, port=config.web.port,
-                                                    log_level="warning", access_log=False, lifespan="off"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host=config.web.host,
+                port=config.web.port,
+                log_level="warning",
+                access_log=False,
+                lifespan="off",
+            )
+        )
         self.thread = threading.Thread(target=self._run, name="wastewatch-web", daemon=True)
         self.failure: BaseException | None = None
 
@@ -36,8 +44,10 @@ class WebServer:
         while not self.server.started:
             if not self.thread.is_alive() or time.monotonic() > deadline:
                 self.ctx.close()
-                raise WebError(f"the work-order pages cannot listen on {self.config.web.host}:{self.config.web.port} "
-                               "(is the port taken? set [web] port, or [web] enabled = false)")
+                raise WebError(
+                    f"the work-order pages cannot listen on {self.config.web.host}:{self.config.web.port} "
+                    "(is the port taken? set [web] port, or [web] enabled = false)"
+                )
             time.sleep(0.02)
 
     def stop(self) -> None:

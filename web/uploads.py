@@ -15,8 +15,12 @@ from PIL import Image, UnidentifiedImageError
 
 # MPO is a JPEG with extra frames (MPF data) that many phone cameras write: Pillow names it
 # MPO, and every JPEG viewer shows its first frame.
-FORMATS = {"JPEG": ("jpg", "image/jpeg"), "MPO": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"),
-           "WEBP": ("webp", "image/webp")}
+FORMATS = {
+    "JPEG": ("jpg", "image/jpeg"),
+    "MPO": ("jpg", "image/jpeg"),
+    "PNG": ("png", "image/png"),
+    "WEBP": ("webp", "image/webp"),
+}
 # Decompression bombs: a small file that unpacks to a huge bitmap is refused by Pillow.
 Image.MAX_IMAGE_PIXELS = 60_000_000
 
@@ -55,8 +59,13 @@ async def read_photo(upload, max_bytes: int) -> Photo:
     if kind not in FORMATS:
         raise UploadError("not_image", upload.filename or "")
     extension, content_type = FORMATS[kind]
-    return Photo(data, upload.filename or f"photo.{extension}", extension, content_type,
-                 hashlib.sha256(data).hexdigest())
+    return Photo(
+        data,
+        upload.filename or f"photo.{extension}",
+        extension,
+        content_type,
+        hashlib.sha256(data).hexdigest(),
+    )
 
 
 def store(data_dir: Path, order_id: str, photo: Photo) -> str:

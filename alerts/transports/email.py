@@ -3,7 +3,7 @@
 import smtplib
 import ssl
 
-from config.schema import SMTPConfig
+from wastewatch.config.schema import SMTPConfig
 
 
 class TransportError(Exception):
@@ -32,7 +32,11 @@ def send(cfg: SMTPConfig, sender: str, recipients: list[str], message: bytes) ->
     except smtplib.SMTPRecipientsRefused as exc:
         raise TransportError(f"every recipient refused: {_codes(exc.recipients)}", permanent=True) from None
     except smtplib.SMTPResponseException as exc:
-        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        text = (
+            exc.smtp_error.decode(errors="replace")
+            if isinstance(exc.smtp_error, bytes)
+            else str(exc.smtp_error)
+        )
         # Only a refusal of this message is permanent. A refused login or sender is the
         # server's or our config's problem: keep the email and retry until it is fixed.
         permanent = isinstance(exc, smtplib.SMTPDataError) and 500 <= exc.smtp_code < 600
@@ -43,5 +47,7 @@ def send(cfg: SMTPConfig, sender: str, recipients: list[str], message: bytes) ->
 
 
 def _codes(recipients: dict) -> str:
-    return ", ".join(f"{addr} ({code} {text.decode(errors='replace') if isinstance(text, bytes) else text})"
-                     for addr, (code, text) in recipients.items())
+    return ", ".join(
+        f"{addr} ({code} {text.decode(errors='replace') if isinstance(text, bytes) else text})"
+        for addr, (code, text) in recipients.items()
+    )

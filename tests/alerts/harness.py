@@ -5,11 +5,11 @@ import email.policy
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from alerts.context import Context
-from alerts.daily import DayCloser
-from alerts.evaluate import Evaluator
-from config import load_config
-from store.base import Reading
+from wastewatch.alerts.context import Context
+from wastewatch.alerts.daily import DayCloser
+from wastewatch.alerts.evaluate import Evaluator
+from wastewatch.config import load_config
+from wastewatch.store.base import Reading
 
 TZ = ZoneInfo("Asia/Shanghai")
 # Monday 2026-10-12 00:00 in Tianquan: every test's day one.
@@ -41,8 +41,9 @@ class Harness:
 
     def write(self, metric: str, points, site: str = "helin") -> None:
         """points: (seconds after T0, value[, flag])."""
-        self.ctx.store.write([Reading(site, metric, T0 + p[0], float(p[1]), p[2] if len(p) > 2 else "N")
-                              for p in points])
+        self.ctx.store.write(
+            [Reading(site, metric, T0 + p[0], float(p[1]), p[2] if len(p) > 2 else "N") for p in points]
+        )
 
     def cycle(self, at: int):
         self.clock.now = T0 + at
@@ -57,16 +58,23 @@ class Harness:
         return [r for r in rows if rule is None or r["rule"] == rule]
 
     def transitions(self, alert_id: int):
-        return [(t["old_state"], t["new_state"], t["actor"]) for t in self.ctx.db.execute(
-            "SELECT * FROM alert_transitions WHERE alert_id = ? ORDER BY id", (alert_id,))]
+        return [
+            (t["old_state"], t["new_state"], t["actor"])
+            for t in self.ctx.db.execute(
+                "SELECT * FROM alert_transitions WHERE alert_id = ? ORDER BY id", (alert_id,)
+            )
+        ]
 
     def work_orders(self):
         return self.ctx.db.execute("SELECT * FROM work_orders ORDER BY id").fetchall()
 
     def queued(self, kind: str | None = None):
         rows = self.ctx.db.execute("SELECT * FROM outbox ORDER BY id").fetchall()
-        return [email.message_from_bytes(r["message"], policy=email.policy.default)
-                for r in rows if kind is None or r["kind"] == kind]
+        return [
+            email.message_from_bytes(r["message"], policy=email.policy.default)
+            for r in rows
+            if kind is None or r["kind"] == kind
+        ]
 
     def close(self):
         self.ctx.close()

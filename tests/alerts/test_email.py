@@ -4,10 +4,10 @@ import threading
 
 import pytest
 
-from alerts.outbox import Sender
-from store.state import connect
 from tests.alerts.harness import HOUR, Harness
 from tests.support import wait_until
+from wastewatch.alerts.outbox import Sender
+from wastewatch.store.state import connect
 
 
 @pytest.fixture
@@ -34,18 +34,32 @@ def test_the_alert_email_says_what_where_how_much_and_against_which_limit(plant,
     assert message["From"] == "wastewatch@tqhb.example.cn"
     assert message["Subject"] == "[警告] 城厢镇 城厢镇禾林村污水处理站：出水单样本超标（化学需氧量）"
     text = message.get_body(("plain",)).get_content()
-    for fact in ("城厢镇禾林村污水处理站（helin）", "城厢镇 禾林村", "数值：82 mg/L", "限值：60 mg/L",
-                 "DB51/2626-2019 一级标准", "单次样本" if False else "日均值", "2026-10-12 00:00",
-                 "⚠ 此限值为暂定值", "下一步：", "岷江沱江重点控制区域"):
+    for fact in (
+        "城厢镇禾林村污水处理站（helin）",
+        "城厢镇 禾林村",
+        "数值：82 mg/L",
+        "限值：60 mg/L",
+        "DB51/2626-2019 一级标准",
+        "单次样本" if False else "日均值",
+        "2026-10-12 00:00",
+        "⚠ 此限值为暂定值",
+        "下一步：",
+        "岷江沱江重点控制区域",
+    ):
         assert fact in text, fact
     html = message.get_body(("html",)).get_content()
-    assert "<th align=\"left\">限值</th><td>60 mg/L" in html
+    assert '<th align="left">限值</th><td>60 mg/L' in html
 
 
 def test_the_html_part_escapes_what_people_typed(write_config, mail):
     from tests.conftest import VILLAGE_SITE
-    plant = Harness(write_config(mail=mail, site=VILLAGE_SITE.replace(
-        'name = "城厢镇禾林村污水处理站"', 'name = "禾林<script>x</script>站"')))
+
+    plant = Harness(
+        write_config(
+            mail=mail,
+            site=VILLAGE_SITE.replace('name = "城厢镇禾林村污水处理站"', 'name = "禾林<script>x</script>站"'),
+        )
+    )
     try:
         over_limit(plant)
         send(plant)
@@ -78,7 +92,10 @@ def test_the_work_order_email_goes_to_the_contractor_with_id_and_deadline(plant,
     order = plant.work_orders()[0]
     assert recipients == ["dispatch@qingyuan.example.cn", "operator@tqhb.example.cn"]
     assert message["To"] == "dispatch@qingyuan.example.cn" and message["Cc"] == "operator@tqhb.example.cn"
-    assert str(message["Subject"]) == f"[工单 {order['id']}] 城厢镇 城厢镇禾林村污水处理站：故障维修，2026-10-15 00:01 前完成"
+    assert (
+        str(message["Subject"])
+        == f"[工单 {order['id']}] 城厢镇 城厢镇禾林村污水处理站：故障维修，2026-10-15 00:01 前完成"
+    )
     text = message.get_body(("plain",)).get_content()
     assert "天全县清源环保运维有限公司：" in text and "接单期限：2026-10-13 00:01" in text
     assert "完成期限：2026-10-15 00:01" in text and "设备状态：报警" in text
@@ -88,14 +105,19 @@ def test_the_work_order_email_goes_to_the_contractor_with_id_and_deadline(plant,
 
 def test_english_is_available(write_config, mail):
     path = write_config(mail=mail)
-    path.write_text(path.read_text().replace('[service]\n', '[service]\nlocale = "en"\n'))
+    path.write_text(path.read_text().replace("[service]\n", '[service]\nlocale = "en"\n'))
     plant = Harness(path)
     try:
         over_limit(plant)
         send(plant)
         message = mail.messages[0][1]
-        assert message["Subject"] == "[warning] 城厢镇 城厢镇禾林村污水处理站: Effluent sample over limit (cod)"
-        assert "Limit: 60 mg/L (DB51/2626-2019 grade 1, daily mean)" in message.get_body(("plain",)).get_content()
+        assert (
+            message["Subject"] == "[warning] 城厢镇 城厢镇禾林村污水处理站: Effluent sample over limit (cod)"
+        )
+        assert (
+            "Limit: 60 mg/L (DB51/2626-2019 grade 1, daily mean)"
+            in message.get_body(("plain",)).get_content()
+        )
     finally:
         plant.close()
 
@@ -107,8 +129,10 @@ def test_an_smtp_outage_delays_email_and_each_is_delivered_exactly_once(plant, m
     plant.cycle(3 * HOUR + 60)  # a second alert and its work order
     assert send(plant) == (0, 3)
     rows = plant.ctx.db.execute("SELECT status, attempts, last_error FROM outbox").fetchall()
-    assert all(r["status"] == "pending" and r["attempts"] == 1 and "Connection refused" in r["last_error"]
-               for r in rows)
+    assert all(
+        r["status"] == "pending" and r["attempts"] == 1 and "Connection refused" in r["last_error"]
+        for r in rows
+    )
     assert send(plant) == (0, 0)  # backing off: nothing is due for at least retry_min_s (1 s)
     mail.start()
     sent = []
@@ -139,18 +163,22 @@ def test_two_senders_at_once_never_send_the_same_email_twice(plant, mail):
     for t in threads:
         t.join()
     wait_until(lambda: len(mail.messages) >= total, what="all emails")
-    assert sorted(m["Message-ID"] for _, m in mail.messages) == sorted(set(m["Message-ID"] for _, m in mail.messages))
+    assert sorted(m["Message-ID"] for _, m in mail.messages) == sorted(
+        set(m["Message-ID"] for _, m in mail.messages)
+    )
     assert len(mail.messages) == total
 
 
 def test_a_permanent_refusal_is_kept_as_failed_and_can_be_retried(plant, mail):
-    from alerts.outbox import retry
+    from wastewatch.alerts.outbox import retry
 
     class Refusing:
         async def handle_RCPT(self, server, session, envelope, address, options):
             return "550 no such mailbox"
+
     mail.stop()
     from aiosmtpd.controller import Controller
+
     refusing = Controller(Refusing(), hostname="127.0.0.1", port=mail.port)
     refusing.start()
     try:

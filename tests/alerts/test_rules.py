@@ -88,7 +88,11 @@ def test_comms_loss_is_raised_escalated_reminded_and_resolved(plant):
     assert plant.work_orders() == []
     plant.cycle(24 * HOUR)
     [order] = plant.work_orders()
-    assert (order["kind"], order["alert_id"], order["contractor"]) == ("comms_restore", alert["id"], "qingyuan")
+    assert (order["kind"], order["alert_id"], order["contractor"]) == (
+        "comms_restore",
+        alert["id"],
+        "qingyuan",
+    )
     plant.write("flow", [(24 * HOUR + 60, 2.4)])
     plant.cycle(24 * HOUR + 120)
     assert plant.alerts("comms_loss")[0]["state"] == "resolved"
@@ -171,9 +175,16 @@ def test_a_daily_mean_over_the_limit_opens_an_investigation_when_the_day_closes(
     plant.close_days(DAY + 60)
     [alert] = plant.alerts("daily_exceedance")
     detail = json.loads(alert["detail"])
-    assert (alert["value"], detail["day"], detail["valid_samples"], detail["expected_samples"]) == (62.5, "2026-10-12", 24, 24)
+    assert (alert["value"], detail["day"], detail["valid_samples"], detail["expected_samples"]) == (
+        62.5,
+        "2026-10-12",
+        24,
+        24,
+    )
     [order] = plant.work_orders()
-    assert order["kind"] == "exceedance_investigation" and order["repair_by"] - order["opened_at"] == 168 * HOUR
+    assert (
+        order["kind"] == "exceedance_investigation" and order["repair_by"] - order["opened_at"] == 168 * HOUR
+    )
 
 
 def test_a_daily_exceedance_resolves_when_a_later_day_complies(plant):
@@ -191,8 +202,9 @@ def test_late_data_for_a_closed_day_is_judged_again(plant):
     plant.close_days(DAY + 60)
     assert plant.alerts("daily_exceedance") == []
     plant.close_days(DAY + 600)  # nothing new: not judged again
-    row = plant.ctx.db.execute("SELECT status, checked_at FROM day_results WHERE rule = 'daily_exceedance' "
-                               "AND metric = 'cod'").fetchone()
+    row = plant.ctx.db.execute(
+        "SELECT status, checked_at FROM day_results WHERE rule = 'daily_exceedance' AND metric = 'cod'"
+    ).fetchone()
     assert (row["status"], row["checked_at"]) == ("invalid", plant.clock.now - 540)
     plant.write("cod", [(h * HOUR, 95.0) for h in range(12, 24)])  # the logger's backlog arrives
     plant.close_days(DAY + 1200)
@@ -223,6 +235,7 @@ def test_a_day_over_design_capacity_is_a_hydraulic_overload(plant):
 
 def test_one_broken_site_does_not_stop_the_others(write_config):
     from tests.conftest import VILLAGE_SITE
+
     second = VILLAGE_SITE.replace('id = "helin"', 'id = "qiaotou"')
     plant = Harness(write_config(extra=second))
     try:
@@ -237,18 +250,25 @@ def test_one_broken_site_does_not_stop_the_others(write_config):
 
 def test_the_database_allows_one_open_alert_per_site_rule_and_metric(plant):
     import sqlite3
+
     plant.write("cod", [(h * HOUR, 80.0) for h in range(3)])
     plant.cycle(2 * HOUR + 60)
     with pytest.raises(sqlite3.IntegrityError):
-        plant.ctx.db.execute("INSERT INTO alerts (site_id, rule, metric, kind, severity, state, opened_at, since, "
-                             "last_seen) VALUES ('helin', 'sample_exceedance', 'cod', 'exceedance', 'warning', "
-                             "'acknowledged', 0, 0, 0)")
+        plant.ctx.db.execute(
+            "INSERT INTO alerts (site_id, rule, metric, kind, severity, state, opened_at, since, "
+            "last_seen) VALUES ('helin', 'sample_exceedance', 'cod', 'exceedance', 'warning', "
+            "'acknowledged', 0, 0, 0)"
+        )
 
 
 def test_it_tells_the_operators_when_a_message_from_the_site_was_quarantined(plant):
     store = plant.ctx.store
-    store.quarantine("mqtt", "wastewatch/sites/helin/readings", "helin", b'{"bad": 1}', "IntegrityError: x", T0_PLUS(60))
-    store.quarantine("mqtt", "wastewatch/sites/helin/readings", "helin", b'{"bad": 2}', "IntegrityError: y", T0_PLUS(90))
+    store.quarantine(
+        "mqtt", "wastewatch/sites/helin/readings", "helin", b'{"bad": 1}', "IntegrityError: x", T0_PLUS(60)
+    )
+    store.quarantine(
+        "mqtt", "wastewatch/sites/helin/readings", "helin", b'{"bad": 2}', "IntegrityError: y", T0_PLUS(90)
+    )
     plant.cycle(120)
     [alert] = plant.alerts("quarantine")
     assert (alert["state"], alert["kind"], alert["severity"]) == ("firing", "data_quality", "warning")
@@ -264,11 +284,14 @@ def test_it_tells_the_operators_when_a_message_from_the_site_was_quarantined(pla
 
 
 def test_a_quarantined_message_of_another_site_is_not_this_sites_alert(plant):
-    plant.ctx.store.quarantine("mqtt", "wastewatch/sites/other/readings", "", b"{}", "TypeError: z", T0_PLUS(60))
+    plant.ctx.store.quarantine(
+        "mqtt", "wastewatch/sites/other/readings", "", b"{}", "TypeError: z", T0_PLUS(60)
+    )
     plant.cycle(120)
     assert plant.alerts("quarantine") == []
 
 
 def T0_PLUS(seconds: int) -> int:  # noqa: N802 — reads as the harness's T0 + seconds
     from tests.alerts.harness import T0
+
     return T0 + seconds

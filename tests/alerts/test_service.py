@@ -6,14 +6,18 @@ import time
 from tests.support import wait_until, wastewatch
 
 
-def test_an_over_limit_reading_published_by_a_site_becomes_an_email(write_config, broker, publisher, service, mail):
+def test_an_over_limit_reading_published_by_a_site_becomes_an_email(
+    write_config, broker, publisher, service, mail
+):
     path = write_config(broker, mail=mail, alerts="check_interval_s = 1\noutbox_interval_s = 1\n")
     svc = service(path).start()
     now = int(time.time()) // 60 * 60
     for minutes in (3, 2, 1):
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - minutes * 60))
         publisher.send("helin", {"ts": stamp, "values": {"cod": 95.0, "flow": 2.1}})
-    wait_until(lambda: any("化学需氧量" in s for s in mail.subjects()), timeout=30, what="the COD alert email")
+    wait_until(
+        lambda: any("化学需氧量" in s for s in mail.subjects()), timeout=30, what="the COD alert email"
+    )
     recipients, message = next((r, m) for r, m in mail.messages if "化学需氧量" in str(m["Subject"]))
     assert recipients == ["operator@tqhb.example.cn"]
     assert "数值：95 mg/L" in message.get_body(("plain",)).get_content()
@@ -23,11 +27,14 @@ def test_an_over_limit_reading_published_by_a_site_becomes_an_email(write_config
 def test_check_prints_what_opened_and_alerts_can_be_acknowledged_and_resolved(write_config, tmp_path):
     path = write_config()
     csv = tmp_path / "cod.csv"
-    csv.write_text("site,metric,ts,value\n" + "".join(
-        f"helin,cod,2026-10-12T0{h}:00:00+08:00,{80 + h}\n" for h in range(3)))
+    csv.write_text(
+        "site,metric,ts,value\n"
+        + "".join(f"helin,cod,2026-10-12T0{h}:00:00+08:00,{80 + h}\n" for h in range(3))
+    )
 
     def run(*args):
         return wastewatch(*args, "--config", path)
+
     assert run("import", str(csv)).returncode == 0
     out = run("check", "--at", "2026-10-12T02:30").stdout
     assert "opened   alert 1: helin sample_exceedance cod value 82 (limit 60)" in out
@@ -41,7 +48,10 @@ def test_check_prints_what_opened_and_alerts_can_be_acknowledged_and_resolved(wr
     assert again.stderr == "wastewatch: alert 1 is acknowledged; only a firing alert can be acknowledged\n"
     assert run("alerts", "resolve", "1", "--note", "复核正常", "--by", "王工").returncode == 0
     shown = run("alerts", "show", "1").stdout
-    assert "firing → acknowledged by 王工" in shown and "acknowledged → resolved by 王工: resolved by hand: 复核正常" in shown
+    assert (
+        "firing → acknowledged by 王工" in shown
+        and "acknowledged → resolved by 王工: resolved by hand: 复核正常" in shown
+    )
     outbox = run("outbox", "list").stdout
     assert "2 emails (all)" in outbox and "Connection refused" not in outbox  # not sent yet: nothing tried
     assert run("alerts", "show", "99").stderr == "wastewatch: no alert 99; see 'wastewatch alerts list'\n"
@@ -56,6 +66,7 @@ def test_an_operator_takes_a_work_order_through_its_life_from_the_command_line(w
 
     def run(*args):
         return wastewatch(*args, "--config", path)
+
     run("import", str(csv))
     assert "opened   work order WO-202610-0001" in run("check", "--at", "2026-10-12T08:01").stdout
     listed = run("workorders", "list").stdout
@@ -64,10 +75,14 @@ def test_an_operator_takes_a_work_order_through_its_life_from_the_command_line(w
     done = run("workorders", "done", "WO-202610-0001", "--note", "更换浮球开关", "--by", "李师傅")
     assert done.stdout == "work order WO-202610-0001 reported done by 李师傅; an operator verifies it next\n"
     refused = run("workorders", "verify", "WO-202610-0001", "--by", "王科长")
-    assert refused.stderr == ("wastewatch: work order WO-202610-0001 cannot be closed yet: "
-                              "alert 1 (equipment pump_state) is still firing\n")
-    assert "verification: not yet\n  alert 1 (equipment pump_state) is still firing" in run(
-        "workorders", "show", "WO-202610-0001").stdout
+    assert refused.stderr == (
+        "wastewatch: work order WO-202610-0001 cannot be closed yet: "
+        "alert 1 (equipment pump_state) is still firing\n"
+    )
+    assert (
+        "verification: not yet\n  alert 1 (equipment pump_state) is still firing"
+        in run("workorders", "show", "WO-202610-0001").stdout
+    )
     run("import", str(running))
     assert "resolved alert 1" in run("check", "--at", "2026-10-12T09:01").stdout
     verified = run("workorders", "verify", "WO-202610-0001", "--by", "王科长").stdout
@@ -77,31 +92,43 @@ def test_an_operator_takes_a_work_order_through_its_life_from_the_command_line(w
     assert "state: closed" in shown and "acknowledged → resolved by 李师傅: 更换浮球开关" in shown
     assert "resolved → closed by 王科长" in shown
     closed_twice = run("workorders", "verify", "WO-202610-0001")
-    assert closed_twice.stderr == "wastewatch: work order WO-202610-0001 is closed; verify needs it to be resolved\n"
-    assert run("workorders", "reopen", "WO-202610-0001", "--note", "泵又报警", "--by", "王科长").returncode == 0
+    assert (
+        closed_twice.stderr
+        == "wastewatch: work order WO-202610-0001 is closed; verify needs it to be resolved\n"
+    )
+    assert (
+        run("workorders", "reopen", "WO-202610-0001", "--note", "泵又报警", "--by", "王科长").returncode == 0
+    )
     assert "WO-202610-0001 reopened" in run("workorders", "list", "--state", "reopened").stdout
     no_reason = run("workorders", "cancel", "WO-202610-0001", "--note", " ")
     assert no_reason.stderr == "wastewatch: cancelling a work order needs a reason\n"
     assert run("workorders", "assign", "WO-202610-0001", "--contractor", "nobody").stderr.startswith(
-        "wastewatch: unknown contractor 'nobody'; known: ")
+        "wastewatch: unknown contractor 'nobody'; known: "
+    )
     new = run("workorders", "new", "--site", "helin", "--summary", "清理格栅", "--by", "王科长")
     assert new.stdout.startswith("work order WO-") and " opened for qingyuan, due " in new.stdout
     assert run("workorders", "show", "WO-209901-0001").stderr == (
-        "wastewatch: no work order WO-209901-0001; see 'wastewatch workorders list'\n")
+        "wastewatch: no work order WO-209901-0001; see 'wastewatch workorders list'\n"
+    )
 
 
-def test_email_queued_while_smtp_is_down_is_delivered_once_after_a_restart(write_config, broker, publisher,
-                                                                           service, mail):
+def test_email_queued_while_smtp_is_down_is_delivered_once_after_a_restart(
+    write_config, broker, publisher, service, mail
+):
     path = write_config(broker, mail=mail, alerts="check_interval_s = 1\noutbox_interval_s = 1\n")
     mail.stop()
     svc = service(path).start()
     now = int(time.time()) // 60 * 60
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 60))
     publisher.send("helin", {"ts": stamp, "values": {"pump_state": 4}})  # alarm: an alert and a work order
-    from store.state import connect
+    from wastewatch.store.state import connect
+
     db = connect(svc.config_path.parent / "data" / "wastewatch.db")
-    wait_until(lambda: db.execute("SELECT COUNT(*) FROM outbox WHERE attempts > 0").fetchone()[0] == 2,
-               timeout=30, what="two failed delivery attempts")
+    wait_until(
+        lambda: db.execute("SELECT COUNT(*) FROM outbox WHERE attempts > 0").fetchone()[0] == 2,
+        timeout=30,
+        what="two failed delivery attempts",
+    )
     assert svc.stop() == 0
     mail.start()
     svc.start()

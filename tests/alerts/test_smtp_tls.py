@@ -6,10 +6,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from alerts.outbox import Sender
-from ingest.broker import free_port
 from tests.alerts.harness import HOUR, Harness
 from tests.ingest.test_tls import make_certificates
+from wastewatch.alerts.outbox import Sender
+from wastewatch.ingest.broker import free_port
 
 
 class Inbox:
@@ -23,7 +23,9 @@ class Inbox:
 
 def login(server, session, envelope, mechanism, auth_data):
     # handled=False: aiosmtpd itself answers 535 to a wrong password.
-    return AuthResult(success=auth_data.login == b"wastewatch" and auth_data.password == b"s3cret", handled=False)
+    return AuthResult(
+        success=auth_data.login == b"wastewatch" and auth_data.password == b"s3cret", handled=False
+    )
 
 
 @pytest.fixture
@@ -39,15 +41,21 @@ def test_it_sends_over_tls_with_a_login(write_config, tmp_path, certificates, se
     inbox, port = Inbox(), free_port()
     # aiosmtpd counts only STARTTLS as TLS for auth_require_tls; with implicit TLS the whole
     # connection is encrypted anyway.
-    options = {"tls_context": certificates, "require_starttls": True, "auth_require_tls": True} \
-        if security == "starttls" else {"ssl_context": certificates, "auth_require_tls": False}
-    server = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=login,
-                        server_hostname="127.0.0.1", **options)
+    options = (
+        {"tls_context": certificates, "require_starttls": True, "auth_require_tls": True}
+        if security == "starttls"
+        else {"ssl_context": certificates, "auth_require_tls": False}
+    )
+    server = Controller(
+        inbox, hostname="127.0.0.1", port=port, authenticator=login, server_hostname="127.0.0.1", **options
+    )
     server.start()
     try:
         path = write_config()
-        path.write_text(path.read_text() + f'\n[smtp]\nport = {port}\nsecurity = "{security}"\nca_file = "ca.pem"\n'
-                        f'username = "wastewatch"\npassword_file = "smtp-password"\n')
+        path.write_text(
+            path.read_text() + f'\n[smtp]\nport = {port}\nsecurity = "{security}"\nca_file = "ca.pem"\n'
+            f'username = "wastewatch"\npassword_file = "smtp-password"\n'
+        )
         (tmp_path / "smtp-password").write_text("s3cret\n")
         plant = Harness(path)
         plant.write("pump_state", [(0, 4)])
@@ -61,13 +69,23 @@ def test_it_sends_over_tls_with_a_login(write_config, tmp_path, certificates, se
 
 def test_a_refused_login_keeps_the_email_queued_with_the_error(write_config, tmp_path, certificates):
     port = free_port()
-    server = Controller(Inbox(), hostname="127.0.0.1", port=port, authenticator=login, auth_require_tls=True,
-                        tls_context=certificates, require_starttls=True, server_hostname="127.0.0.1")
+    server = Controller(
+        Inbox(),
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=login,
+        auth_require_tls=True,
+        tls_context=certificates,
+        require_starttls=True,
+        server_hostname="127.0.0.1",
+    )
     server.start()
     try:
         path = write_config()
-        path.write_text(path.read_text() + f'\n[smtp]\nport = {port}\nsecurity = "starttls"\nca_file = "ca.pem"\n'
-                        'username = "wastewatch"\npassword = "wrong"\n')
+        path.write_text(
+            path.read_text() + f'\n[smtp]\nport = {port}\nsecurity = "starttls"\nca_file = "ca.pem"\n'
+            'username = "wastewatch"\npassword = "wrong"\n'
+        )
         plant = Harness(path)
         plant.write("pump_state", [(0, 4)])
         plant.cycle(HOUR)

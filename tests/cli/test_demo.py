@@ -19,7 +19,9 @@ def test_the_demo_shows_alerts_work_orders_and_emails_within_half_a_minute(tmp_p
     saved = sorted((tmp_path / "mail").glob("*.eml"))
     sent = db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").fetchone()[0]
     assert len(saved) == sent > 0
-    subjects = [str(email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["Subject"]) for p in saved]
+    subjects = [
+        str(email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["Subject"]) for p in saved
+    ]
     assert any(s.startswith("[工单 WO-") for s in subjects)
     assert sum(line.startswith("email ") for line in run.stdout.splitlines()) == len(saved)
     assert "demo: alerts by rule:" in run.stdout
@@ -34,7 +36,8 @@ def test_a_second_demo_run_starts_afresh_but_leaves_other_folders_alone(tmp_path
     (tmp_path / "wastewatch.db").write_text("old")
     (tmp_path / "mail").mkdir()
     (tmp_path / "mail" / "0001.eml").write_text("old")
-    from cli.demo import _start_afresh
+    from wastewatch.cli.demo import _start_afresh
+
     _start_afresh(tmp_path)
     assert not (tmp_path / "wastewatch.db").exists() and not list((tmp_path / "mail").glob("*.eml"))
     mine = tmp_path / "mine"

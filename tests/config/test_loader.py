@@ -4,44 +4,79 @@ from pathlib import Path
 
 import pytest
 
-from config import ConfigError, load_config
-from config.schema import ConfigFile
 from tests.support import ROOT
+from wastewatch.config import ConfigError, load_config
+from wastewatch.config.schema import ConfigFile
 
 BAD = Path(__file__).parent / "bad"
 
 # Each bad config lives as a file; the message is asserted to the letter.
 EXPECTED = [
-    ('bad-backend.toml', "store.backend: must be 'sqlite' (got 'mysql')"),
-    ('bad-email.toml', "sites[0].operators[0]: 'operator at tqhb' is not an email address"),
-    ('bad-locale.toml', "service.locale: must be 'zh-CN' or 'en' (got 'fr')"),
-    ('bad-timezone.toml', "service.timezone: unknown time zone 'China/Beijing'; use an IANA name such as 'Asia/Shanghai'"),
-    ('bad-water-class.toml', "sites[0].receiving_water: must be 'II', 'III', 'IV', 'V' or 'none' (got 'VI')"),
-    ('both-password.toml', 'mqtt.password_file: give either password or password_file, not both'),
-    ('csv-bad-capacity.toml', "row 2, capacity_m3d: must be a valid number, unable to parse string as a number (got 'lots')"),
-    ('csv-bad-metrics.toml', "row 2, metrics: 'flow:300' must be metric=interval_seconds, e.g. 'cod=3600'"),
-    ('csv-unknown-column.toml', "header: unknown column 'capacity'; allowed: id, name, town, village, capacity_m3d, receiving_water, key_control_area, catering, contractor, operators, metrics"),
-    ('dangling-contractor.toml', "sites[0].contractor: unknown contractor 'nobody'; known contractors: qingyuan"),
-    ('duplicate-site.toml', "sites[1].id: duplicate site id 'helin'"),
-    ('metric-typo.toml', 'sites[0].metrics.cod.rnage: unknown key; allowed keys here: interval_s, range'),
-    ('missing-secret.toml', "mqtt.password_file: cannot read 'no-such-secret' (No such file or directory)"),
-    ('missing-town.toml', 'sites[0].town: is required'),
-    ('negative-capacity.toml', 'sites[0].capacity_m3d: must be greater than 0 (got -5.0)'),
-    ('not-toml.toml', "is not valid TOML (Expected ']' at the end of a table declaration (at line 1, column 6))"),
-    ('port-as-string.toml', "mqtt.port: must be a valid integer (got '1883')"),
-    ('port-out-of-range.toml', 'mqtt.port: must be less than or equal to 65535 (got 70000)'),
-    ('unknown-key.toml', 'mqtt.hots: unknown key; allowed keys here: host, port, topic_prefix, client_id, username, password, keepalive_s, session_expiry_s, reconnect_min_s, reconnect_max_s, tls'),
-    ('unknown-metric.toml', "sites[0].metrics.flux: unknown metric 'flux'; allowed: flow, flow_total, cod, bod5, nh3n, tn, tp, ss, ph, water_temp, do, oil, pump_state, blower_state, energy"),
-    ('zero-interval.toml', 'sites[0].metrics.flow: must be greater than or equal to 1 (got 0)'),
-    ('web-bad-url.toml', "web.base_url: 'ww.tqhb.example.cn' is not a web address; use one such as 'https://ww.tqhb.example.cn'"),
-    ('web-short-key.toml', "web.secret_key: String should have at least 16 characters (got 'short')"),
-    ('bureau-bad-email.toml', "bureau.emails[0]: 'bureau' is not an email address"),
-    ('email-trailing-newline.toml', "sites[0].operators[0]: 'operator@tqhb.example.cn\\n' is not an email address"),
-    ('web-url-trailing-newline.toml', "web.base_url: 'https://ww.tqhb.example.cn\\n' is not a web address; use one such "
-                                      "as 'https://ww.tqhb.example.cn'"),
-    ('earliest-date-as-text.toml', "ingest.earliest_date: must be a valid date (got '2020-01-01')"),
-    ('earliest-date-before-epoch.toml', "ingest.earliest_date: must be greater than or equal to 1970-01-01 "
-                                        "(got 0001-01-01)"),
+    ("bad-backend.toml", "store.backend: must be 'sqlite' (got 'mysql')"),
+    ("bad-email.toml", "sites[0].operators[0]: 'operator at tqhb' is not an email address"),
+    ("bad-locale.toml", "service.locale: must be 'zh-CN' or 'en' (got 'fr')"),
+    (
+        "bad-timezone.toml",
+        "service.timezone: unknown time zone 'China/Beijing'; use an IANA name such as 'Asia/Shanghai'",
+    ),
+    ("bad-water-class.toml", "sites[0].receiving_water: must be 'II', 'III', 'IV', 'V' or 'none' (got 'VI')"),
+    ("both-password.toml", "mqtt.password_file: give either password or password_file, not both"),
+    (
+        "csv-bad-capacity.toml",
+        "row 2, capacity_m3d: must be a valid number, unable to parse string as a number (got 'lots')",
+    ),
+    ("csv-bad-metrics.toml", "row 2, metrics: 'flow:300' must be metric=interval_seconds, e.g. 'cod=3600'"),
+    (
+        "csv-unknown-column.toml",
+        "header: unknown column 'capacity'; allowed: id, name, town, village, capacity_m3d, "
+        "receiving_water, key_control_area, catering, contractor, operators, metrics",
+    ),
+    (
+        "dangling-contractor.toml",
+        "sites[0].contractor: unknown contractor 'nobody'; known contractors: qingyuan",
+    ),
+    ("duplicate-site.toml", "sites[1].id: duplicate site id 'helin'"),
+    ("metric-typo.toml", "sites[0].metrics.cod.rnage: unknown key; allowed keys here: interval_s, range"),
+    ("missing-secret.toml", "mqtt.password_file: cannot read 'no-such-secret' (No such file or directory)"),
+    ("missing-town.toml", "sites[0].town: is required"),
+    ("negative-capacity.toml", "sites[0].capacity_m3d: must be greater than 0 (got -5.0)"),
+    (
+        "not-toml.toml",
+        "is not valid TOML (Expected ']' at the end of a table declaration (at line 1, column 6))",
+    ),
+    ("port-as-string.toml", "mqtt.port: must be a valid integer (got '1883')"),
+    ("port-out-of-range.toml", "mqtt.port: must be less than or equal to 65535 (got 70000)"),
+    (
+        "unknown-key.toml",
+        "mqtt.hots: unknown key; allowed keys here: host, port, topic_prefix, client_id, username, "
+        "password, keepalive_s, session_expiry_s, reconnect_min_s, reconnect_max_s, tls",
+    ),
+    (
+        "unknown-metric.toml",
+        "sites[0].metrics.flux: unknown metric 'flux'; allowed: flow, flow_total, cod, bod5, nh3n, tn, "
+        "tp, ss, ph, water_temp, do, oil, pump_state, blower_state, energy",
+    ),
+    ("zero-interval.toml", "sites[0].metrics.flow: must be greater than or equal to 1 (got 0)"),
+    (
+        "web-bad-url.toml",
+        "web.base_url: 'ww.tqhb.example.cn' is not a web address; use one such as 'https://ww.tqhb.example.cn'",
+    ),
+    ("web-short-key.toml", "web.secret_key: String should have at least 16 characters (got 'short')"),
+    ("bureau-bad-email.toml", "bureau.emails[0]: 'bureau' is not an email address"),
+    (
+        "email-trailing-newline.toml",
+        "sites[0].operators[0]: 'operator@tqhb.example.cn\\n' is not an email address",
+    ),
+    (
+        "web-url-trailing-newline.toml",
+        "web.base_url: 'https://ww.tqhb.example.cn\\n' is not a web address; use one such "
+        "as 'https://ww.tqhb.example.cn'",
+    ),
+    ("earliest-date-as-text.toml", "ingest.earliest_date: must be a valid date (got '2020-01-01')"),
+    (
+        "earliest-date-before-epoch.toml",
+        "ingest.earliest_date: must be greater than or equal to 1970-01-01 (got 0001-01-01)",
+    ),
 ]
 
 
@@ -98,6 +133,7 @@ def test_defaults_are_the_documented_ones(tmp_path):
 
 def _option_names(model, prefix=""):
     from pydantic import BaseModel
+
     for name, field in model.model_fields.items():
         kind = field.annotation
         if name in ("contractors", "sites"):
@@ -111,8 +147,13 @@ def _option_names(model, prefix=""):
 @pytest.mark.parametrize("doc", ["config/example.toml", "README.md"])
 def test_every_option_is_documented(doc):
     text = (ROOT / doc).read_text(encoding="utf-8")
-    from config.schema import Site, Contractor
-    missing = [f"{p}{n}" for p, n in _option_names(ConfigFile) if f"{n} =" not in text and f"`{n}`" not in text]
+    from wastewatch.config.schema import Contractor, Site
+
+    missing = [
+        f"{p}{n}" for p, n in _option_names(ConfigFile) if f"{n} =" not in text and f"`{n}`" not in text
+    ]
     missing += [f"sites.{n}" for n in Site.model_fields if f"{n} =" not in text and f"`{n}`" not in text]
-    missing += [f"contractors.{n}" for n in Contractor.model_fields if f"{n} =" not in text and f"`{n}`" not in text]
+    missing += [
+        f"contractors.{n}" for n in Contractor.model_fields if f"{n} =" not in text and f"`{n}`" not in text
+    ]
     assert missing == []

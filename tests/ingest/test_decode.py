@@ -4,9 +4,9 @@ from datetime import datetime
 
 import pytest
 
-from config import load_config
-from ingest.decode import Decoder
-from store import Reading
+from wastewatch.config import load_config
+from wastewatch.ingest.decode import Decoder
+from wastewatch.store import Reading
 
 NOW = datetime.fromisoformat("2026-10-01T12:00:00+08:00").timestamp()
 
@@ -17,7 +17,9 @@ def decoder(write_config):
 
 
 def test_a_time_without_offset_is_the_service_timezone(decoder):
-    readings, rejections = decoder.message("t", "helin", b'{"ts": "2026-10-01T08:00:00", "values": {"cod": 40}}', NOW)
+    readings, rejections = decoder.message(
+        "t", "helin", b'{"ts": "2026-10-01T08:00:00", "values": {"cod": 40}}', NOW
+    )
     assert rejections == []
     ts = int(datetime.fromisoformat("2026-10-01T08:00:00+08:00").timestamp())
     assert readings == [Reading("helin", "cod", ts, 40.0, "N")]
@@ -27,12 +29,17 @@ def test_a_time_without_offset_is_the_service_timezone(decoder):
 @pytest.mark.parametrize("offset_s, accepted", [(3600, True), (3601, False)])
 def test_the_future_limit_is_one_hour(decoder, offset_s, accepted):
     ts = datetime.fromtimestamp(NOW + offset_s).astimezone().isoformat()
-    readings, rejections = decoder.message("t", "helin", f'{{"ts": "{ts}", "values": {{"cod": 1}}}}'.encode(), NOW)
+    readings, rejections = decoder.message(
+        "t", "helin", f'{{"ts": "{ts}", "values": {{"cod": 1}}}}'.encode(), NOW
+    )
     assert (len(readings), len(rejections)) == ((1, 0) if accepted else (0, 1))
 
 
 def test_flags_are_kept_and_checked(decoder):
-    body = b'{"ts": "2026-10-01T08:00:00+08:00", "values": {"cod": 40, "ph": 7}, "flags": {"cod": "M", "ph": "X"}}'
+    body = (
+        b'{"ts": "2026-10-01T08:00:00+08:00", "values": {"cod": 40, "ph": 7}, '
+        b'"flags": {"cod": "M", "ph": "X"}}'
+    )
     readings, rejections = decoder.message("t", "helin", body, NOW)
     assert [Reading(*r).flag for r in readings] == ["M"]
     assert [Reading(*r).metric for r in readings] == ["cod"]
@@ -43,7 +50,10 @@ def test_flags_are_kept_and_checked(decoder):
 @pytest.mark.parametrize("value", ["1.5", True, None, [1], {"v": 1}, 1e400])
 def test_a_value_must_be_a_finite_number(decoder, value):
     import json
-    body = json.dumps({"ts": "2026-10-01T08:00:00+08:00", "values": {"cod": value}}).replace("Infinity", "1e400")
+
+    body = json.dumps({"ts": "2026-10-01T08:00:00+08:00", "values": {"cod": value}}).replace(
+        "Infinity", "1e400"
+    )
     readings, rejections = decoder.message("t", "helin", body.encode(), NOW)
     assert readings == []
     assert rejections[0].reason.startswith("value of 'cod' is not a finite number")
@@ -55,7 +65,9 @@ POISON = {
     "year 1": b'{"ts":"0001-01-01T00:00:00","values":{"cod":7}}',
     "year 1 with an offset": b'{"ts":"0001-01-01T00:00:00+14:00","values":{"cod":7}}',
     "a lone surrogate as a metric": b'{"ts":"2026-10-01T08:00:00","values":{"\\ud800":1}}',
-    "a lone surrogate in a rejected item": b'[{"ts":"2026-10-01T08:00:00","values":{"cod":1}},{"x":"\\udfff"}]',
+    "a lone surrogate in a rejected item": (
+        b'[{"ts":"2026-10-01T08:00:00","values":{"cod":1}},{"x":"\\udfff"}]'
+    ),
     "a lone surrogate as a site": b'{"site":"\\udfff","ts":"2026-10-01T08:00:00","values":{"cod":1}}',
     "an integer of 400 digits": b'{"ts":"2026-10-01T08:00:00","values":{"cod":1' + b"0" * 400 + b"}}",
     "an integer of 5000 digits": b'{"ts":"2026-10-01T08:00:00","values":{"cod":1' + b"0" * 5000 + b"}}",
@@ -64,13 +76,17 @@ POISON = {
     "an object as a value": b'{"ts":"2026-10-01T08:00:00","values":{"cod":{}}}',
     "a list as the site": b'{"site":["helin"],"ts":"2026-10-01T08:00:00","values":{"cod":1}}',
     "a duplicate key": b'{"ts":"2026-10-01T08:00:00","values":{"cod":1,"cod":900}}',
-    "deep nesting inside an item": b'{"ts":"2026-10-01T08:00:00","values":{"cod":' + b"[" * 5000 + b"]" * 5000 + b"}}",
+    "deep nesting inside an item": b'{"ts":"2026-10-01T08:00:00","values":{"cod":'
+    + b"[" * 5000
+    + b"]" * 5000
+    + b"}}",
 }
 
 
 @pytest.mark.parametrize("payload", POISON.values(), ids=POISON.keys())
 def test_it_turns_every_poison_payload_into_rejections_a_store_accepts(decoder, payload, tmp_path):
-    from store import SQLiteStore
+    from wastewatch.store import SQLiteStore
+
     readings, rejections = decoder.message("wastewatch/sites/helin/readings", "helin", payload, NOW)
     assert rejections, "each of these payloads holds something to reject"
     store = SQLiteStore(tmp_path / "store.db")
@@ -84,17 +100,22 @@ def test_it_turns_every_poison_payload_into_rejections_a_store_accepts(decoder, 
 
 def test_it_rejects_a_reading_before_the_earliest_date_as_a_clock_fault(decoder):
     _, rejections = decoder.message("t", "helin", POISON["year 1"], NOW)
-    assert rejections[0].reason == ("ts 0001-01-01T00:00:00 is before 2020-01-01 (the earliest date accepted): "
-                                    "a logger clock fault")
+    assert rejections[0].reason == (
+        "ts 0001-01-01T00:00:00 is before 2020-01-01 (the earliest date accepted): a logger clock fault"
+    )
 
 
 @pytest.mark.parametrize("days, accepted", [(400, True), (401, False)])
 def test_it_rejects_a_live_reading_older_than_max_backfill_days(decoder, days, accepted):
     ts = datetime.fromtimestamp(NOW - days * 86400 + 60).astimezone().isoformat()
-    readings, rejections = decoder.message("t", "helin", f'{{"ts": "{ts}", "values": {{"cod": 1}}}}'.encode(), NOW)
+    readings, rejections = decoder.message(
+        "t", "helin", f'{{"ts": "{ts}", "values": {{"cod": 1}}}}'.encode(), NOW
+    )
     assert (len(readings), len(rejections)) == ((1, 0) if accepted else (0, 1))
     if not accepted:
-        assert rejections[0].reason.endswith("is more than 400 days in the past (max_backfill_days): a logger clock fault")
+        assert rejections[0].reason.endswith(
+            "is more than 400 days in the past (max_backfill_days): a logger clock fault"
+        )
 
 
 def test_an_import_is_held_to_the_earliest_date_only(write_config):
@@ -103,8 +124,9 @@ def test_an_import_is_held_to_the_earliest_date_only(write_config):
     for ts in ("2021-06-01T00:00:00", "2021-05-31T23:59:59"):
         decoder.item({"site": "helin", "ts": ts, "values": {"cod": 1}}, None, NOW, readings, rejections)
     assert len(readings) == 1
-    assert [r.reason for r in rejections] == ["ts 2021-05-31T23:59:59 is before 2021-06-01 (the earliest date "
-                                              "accepted): a logger clock fault"]
+    assert [r.reason for r in rejections] == [
+        "ts 2021-05-31T23:59:59 is before 2021-06-01 (the earliest date accepted): a logger clock fault"
+    ]
 
 
 def test_it_rejects_a_payload_with_a_duplicate_key_whole(decoder):
@@ -122,5 +144,6 @@ def test_a_lone_surrogate_is_kept_as_an_escape(decoder):
 @pytest.mark.parametrize("digits", [400, 5000])
 def test_an_enormous_integer_is_not_a_finite_number(decoder, digits):
     _, rejections = decoder.message("t", "helin", POISON[f"an integer of {digits} digits"], NOW)
-    assert rejections[0].reason.startswith("value of 'cod' is not a finite number" if digits < 4300
-                                           else "payload is not JSON (Exceeds the limit")
+    assert rejections[0].reason.startswith(
+        "value of 'cod' is not a finite number" if digits < 4300 else "payload is not JSON (Exceeds the limit"
+    )

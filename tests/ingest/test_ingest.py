@@ -4,10 +4,10 @@ import os
 import time
 from datetime import datetime, timedelta, timezone
 
-from config import load_config
-from ingest.client import Ingestor
-from store import SQLiteStore
 from tests.support import Publisher, count_readings, wait_until
+from wastewatch.config import load_config
+from wastewatch.ingest.client import Ingestor
+from wastewatch.store import SQLiteStore
 
 TS = "2026-10-01T08:00:00+08:00"
 
@@ -37,7 +37,9 @@ def test_it_stores_a_published_reading(config, publisher):
         publisher.send("helin", {"ts": TS, "values": {"flow": 3.2, "cod": 41.5}, "flags": {"cod": "N"}})
         wait_until(lambda: store.count_readings() == 2, what="two readings")
         cod = store.read_range("helin", "cod", 0, 2**40)
-        assert [(r.ts, r.value, r.flag) for r in cod] == [(int(datetime(2026, 10, 1, 0, 0, tzinfo=timezone.utc).timestamp()), 41.5, "N")]
+        assert [(r.ts, r.value, r.flag) for r in cod] == [
+            (int(datetime(2026, 10, 1, 0, 0, tzinfo=timezone.utc).timestamp()), 41.5, "N")
+        ]
     finally:
         ingestor.stop()
         store.close()
@@ -76,10 +78,20 @@ def test_it_stores_the_good_readings_of_a_batch_and_records_each_bad_one(config,
 
 def test_garbage_never_stops_the_ingestor(config, publisher):
     ingestor, store = running_ingestor(config)
-    garbage = [b"\xff\xfe not utf-8", b"not json", b"[]", b"42", b'"text"', b"[1, 2]",
-               "{\"ts\": \"2026-10-01T08:00:00\", \"values\": {\"流量\": 1}}".encode(),
-               b"{" * 100_000, b"x" * 300_000, b'{"ts": 1, "values": {"cod": 1}}',
-               b'{"ts": "2026-10-01T08:00:00", "values": [1, 2]}', b'{"values": {"cod": true}}']
+    garbage = [
+        b"\xff\xfe not utf-8",
+        b"not json",
+        b"[]",
+        b"42",
+        b'"text"',
+        b"[1, 2]",
+        '{"ts": "2026-10-01T08:00:00", "values": {"流量": 1}}'.encode(),
+        b"{" * 100_000,
+        b"x" * 300_000,
+        b'{"ts": 1, "values": {"cod": 1}}',
+        b'{"ts": "2026-10-01T08:00:00", "values": [1, 2]}',
+        b'{"values": {"cod": true}}',
+    ]
     try:
         for payload in garbage:
             publisher.send("helin", payload)
@@ -100,7 +112,8 @@ def test_garbage_never_stops_the_ingestor(config, publisher):
 
 
 def test_readings_published_while_the_service_is_down_arrive_after_it_restarts(
-        write_config, broker, publisher, service):
+    write_config, broker, publisher, service
+):
     path = write_config(broker)
     svc = service(path).start()
     assert svc.stop() == 0  # the broker now holds the session
@@ -118,14 +131,22 @@ def test_a_broker_restart_mid_stream_loses_nothing_published_at_qos_1(config, br
         sent = []
         for day in range(2):
             for minute in range(60):
-                body = {"ts": f"2026-10-0{day + 1}T09:{minute:02d}:00+08:00", "values": {"cod": float(minute)}}
+                body = {
+                    "ts": f"2026-10-0{day + 1}T09:{minute:02d}:00+08:00",
+                    "values": {"cod": float(minute)},
+                }
                 sent.append(pub.send("helin", body, wait=False))
             if day == 0:
                 broker.restart()  # the publisher and the ingestor both reconnect
         for info in sent:
             info.wait_for_publish(30)
-        wait_until(lambda: store.count_readings() == 120, timeout=40,
-                   what=lambda: f"all 120 readings, have {store.count_readings()}; broker log:\n{broker.log_tail(40)}")
+        wait_until(
+            lambda: store.count_readings() == 120,
+            timeout=40,
+            what=lambda: (
+                f"all 120 readings, have {store.count_readings()}; broker log:\n{broker.log_tail(40)}"
+            ),
+        )
     finally:
         pub.close()
         ingestor.stop()

@@ -9,16 +9,18 @@ import uuid
 
 import pytest
 
-from config import load_config
-from ingest.client import Ingestor
-from ingest.importer import import_file
-from store import SQLiteStore
 from tests.ingest.test_decode import POISON
-from tests.support import Publisher, wastewatch, wait_until
+from tests.support import wait_until, wastewatch
+from wastewatch.config import load_config
+from wastewatch.ingest.client import Ingestor
+from wastewatch.ingest.importer import import_file
+from wastewatch.store import SQLiteStore
 
 TOPIC = "wastewatch/sites/helin/readings"
-POISON_TRIGGER = ("CREATE TRIGGER poison BEFORE INSERT ON readings WHEN NEW.value = 666 "
-                  "BEGIN SELECT RAISE(ABORT, 'poisoned reading'); END")
+POISON_TRIGGER = (
+    "CREATE TRIGGER poison BEFORE INSERT ON readings WHEN NEW.value = 666 "
+    "BEGIN SELECT RAISE(ABORT, 'poisoned reading'); END"
+)
 
 
 def reading(minute: int, cod: float) -> bytes:
@@ -50,7 +52,9 @@ def test_every_poison_payload_is_rejected_and_the_next_reading_is_stored(config,
         store.close()
 
 
-def test_a_message_the_store_cannot_commit_is_quarantined_acknowledged_and_replayed(write_config, broker, publisher):
+def test_a_message_the_store_cannot_commit_is_quarantined_acknowledged_and_replayed(
+    write_config, broker, publisher
+):
     path = write_config(broker, ingest="quarantine_after = 2")
     config = load_config(path)
     store = SQLiteStore(config.database_path)
@@ -82,14 +86,21 @@ def test_a_message_the_store_cannot_commit_is_quarantined_acknowledged_and_repla
         again.stop()
     listed = wastewatch("quarantine", "list", "--config", path)
     assert listed.returncode == 0, listed.stderr
-    assert f"{kept.id} " in listed.stdout and "poisoned reading" in listed.stdout and '"cod": 666.0' in listed.stdout
+    assert (
+        f"{kept.id} " in listed.stdout
+        and "poisoned reading" in listed.stdout
+        and '"cod": 666.0' in listed.stdout
+    )
     store._db.execute("DROP TRIGGER poison")  # the cause is fixed
     replayed = wastewatch("quarantine", "replay", "--config", path)
     assert replayed.returncode == 0, replayed.stderr
     assert replayed.stdout.startswith("replayed 1 messages: 1 readings stored")
     assert [r.value for r in store.read_range("helin", "cod", 0, 2**40)] == [40.0, 666.0, 42.0, 43.0]
     assert wastewatch("quarantine", "replay", "--config", path).stdout.startswith("replayed 0 messages")
-    assert "no quarantined messages waiting for replay" in wastewatch("quarantine", "list", "--config", path).stdout
+    assert (
+        "no quarantined messages waiting for replay"
+        in wastewatch("quarantine", "list", "--config", path).stdout
+    )
     store.close()
 
 
@@ -98,7 +109,9 @@ def small_disk(tmp_path):
     """A 3 MB file system of its own, so that filling it fills nothing else."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         pytest.fail(f"the full-disk test mounts a small tmpfs and needs root: {done.stderr.strip()}")
     yield mount
@@ -116,7 +129,8 @@ def fill(disk) -> None:
 
 
 def test_a_full_disk_holds_everything_unacknowledged_logs_it_once_and_recovers(
-        write_config, broker, publisher, small_disk, caplog):
+    write_config, broker, publisher, small_disk, caplog
+):
     path = write_config(broker, extra=f'\n[store]\npath = "{small_disk / "wastewatch.db"}"\n')
     config = load_config(path)
     store = SQLiteStore(config.database_path)
@@ -127,8 +141,11 @@ def test_a_full_disk_holds_everything_unacknowledged_logs_it_once_and_recovers(
         fill(small_disk)
         with caplog.at_level(logging.INFO, logger="wastewatch.ingest"):
             for minute in range(1, 31):
-                body = {"ts": f"2026-10-01T08:{minute:02d}:00+08:00", "values": {"cod": float(minute)},
-                        "note": uuid.uuid4().hex * 50}  # bulky rejections: the WAL must grow
+                body = {
+                    "ts": f"2026-10-01T08:{minute:02d}:00+08:00",
+                    "values": {"cod": float(minute)},
+                    "note": uuid.uuid4().hex * 50,
+                }  # bulky rejections: the WAL must grow
                 publisher.send("helin", json.dumps(body).encode(), wait=False)
             publisher.send("helin", reading(31, 31.0))
             wait_until(lambda: ingestor.counters.failed_commits >= 3, timeout=30, what="three failed commits")
@@ -137,7 +154,9 @@ def test_a_full_disk_holds_everything_unacknowledged_logs_it_once_and_recovers(
             assert "disk full" in failures[0] and "nothing is acknowledged" in failures[0]
             assert ingestor.counters.quarantined == 0  # the disk's fault, not the messages'
             os.remove(small_disk / "ballast")
-            wait_until(lambda: store.count_readings() == 32, timeout=60, what="every reading once the disk frees up")
+            wait_until(
+                lambda: store.count_readings() == 32, timeout=60, what="every reading once the disk frees up"
+            )
             assert any("commits succeed again" in r.getMessage() for r in caplog.records)
         assert store.quarantined() == []
     finally:
@@ -151,8 +170,8 @@ def test_an_import_stores_the_good_lines_and_rejects_each_bad_one(write_config, 
         '{"site": "helin", "ts": "2026-10-01T08:00:00+08:00", "values": {"cod": 40}}',
         '{"site": "helin", "ts": "0001-01-01T00:00:00", "values": {"cod": 7}}',
         '{"site": "helin", "ts": "2026-10-01T08:01:00+08:00", "values": {"\\ud800": 1}}',
-        '{"site": "helin", "ts": "2026-10-01T08:02:00+08:00", "values": {"cod": 1' + "0" * 400 + '}}',
-        '{"site": "helin", "ts": "2026-10-01T08:03:00+08:00", "values": {"cod": 1' + "0" * 5000 + '}}',
+        '{"site": "helin", "ts": "2026-10-01T08:02:00+08:00", "values": {"cod": 1' + "0" * 400 + "}}",
+        '{"site": "helin", "ts": "2026-10-01T08:03:00+08:00", "values": {"cod": 1' + "0" * 5000 + "}}",
         '{"site": "helin", "ts": "2026-10-01T08:04:00+08:00", "values": {"cod": 1}, "flags": {"cod": ["N"]}}',
         '{"site": "helin", "ts": "2026-10-01T08:05:00+08:00", "values": {"cod": 1, "cod": 2}}',
         '{"site": "helin", "ts": "2026-10-01T08:06:00+08:00", "values": {"cod": 666}}',

@@ -7,11 +7,11 @@ import re
 import httpx
 from PIL import Image
 
-from alerts.outbox import Sender
-from maintenance.sla import Sweep
-from store.state import transaction
 from tests.alerts.harness import Harness
-from web.server import WebServer
+from wastewatch.alerts.outbox import Sender
+from wastewatch.maintenance.sla import Sweep
+from wastewatch.store.state import transaction
+from wastewatch.web.server import WebServer
 
 BUREAU = '[bureau]\nname = "天全县生态环境局"\nemails = ["jianguan@tqhb.example.cn"]\n'
 LINK = re.compile(r"http://\S+/wo/(WO-\d{6}-\d{4})/(acknowledge|done)\?t=\S+")
@@ -28,6 +28,7 @@ class Desk(Harness):
 
     def at(self, seconds: int) -> None:
         from tests.alerts.harness import T0
+
         self.clock.now = T0 + seconds
 
     def sweep(self, at: int):
@@ -46,8 +47,12 @@ class Desk(Harness):
         return self.ctx.db.execute("SELECT * FROM work_orders WHERE id = ?", (order_id,)).fetchone()
 
     def history(self, order_id: str) -> list[tuple]:
-        return [(t["old_state"], t["new_state"], t["actor"]) for t in self.ctx.db.execute(
-            "SELECT * FROM work_order_transitions WHERE work_order_id = ? ORDER BY id", (order_id,))]
+        return [
+            (t["old_state"], t["new_state"], t["actor"])
+            for t in self.ctx.db.execute(
+                "SELECT * FROM work_order_transitions WHERE work_order_id = ? ORDER BY id", (order_id,)
+            )
+        ]
 
     def emails(self, subject_part: str = ""):
         """Received (recipients, message) whose subject contains subject_part."""

@@ -3,9 +3,9 @@ alerts, maintenance windows and unplanned stops."""
 
 import pytest
 
-from maintenance import windows, work_orders
-from maintenance.work_orders import WorkOrderError
 from tests.alerts.harness import DAY, HOUR, T0
+from wastewatch.maintenance import windows, work_orders
+from wastewatch.maintenance.work_orders import WorkOrderError
 
 MINUTE = 60
 
@@ -26,14 +26,18 @@ def test_verification_is_refused_until_the_readings_have_been_back_for_the_hold(
     desk.act(work_orders.done, order["id"], "qingyuan", "更换了数采仪电源")
     with pytest.raises(WorkOrderError) as still_silent:
         desk.act(work_orders.verify, order["id"], "王科长", "")
-    assert "is still firing" in str(still_silent.value) and "the site has sent no data since" in str(still_silent.value)
+    assert "is still firing" in str(still_silent.value) and "the site has sent no data since" in str(
+        still_silent.value
+    )
 
     # Data again from 28:00; the alert resolves, the hold starts.
     desk.write("flow", [(28 * HOUR + m * 300, 3.0) for m in range(12)])
     desk.cycle(29 * HOUR)
     check = work_orders.verification(desk.ctx, desk.order(order["id"]), desk.clock.now)
     # Clear since the newest reading the comms check saw (28:55), not since the check ran.
-    assert not check.ok and check.problems == ["alert 1 (comms_loss) clear since 2026-10-13 04:55, 0.1 h of 24 h"]
+    assert not check.ok and check.problems == [
+        "alert 1 (comms_loss) clear since 2026-10-13 04:55, 0.1 h of 24 h"
+    ]
     with pytest.raises(WorkOrderError, match="cannot be closed yet"):
         desk.act(work_orders.verify, order["id"], "王科长", "")
     desk.write("flow", [(29 * HOUR + m * 300, 3.0) for m in range(12 * 24)])
@@ -55,7 +59,10 @@ def test_a_failed_verification_reopens_the_order_with_new_deadlines_and_links(de
     assert reopened["state"] == "reopened" and reopened["repair_by"] == T0 + DAY + HOUR + 72 * HOUR
     desk.send()
     [(recipients, message)] = desk.emails("【重新打开】")
-    assert recipients[0] == "dispatch@qingyuan.example.cn" and "现场泵仍报警" in message.get_body(("plain",)).get_content()
+    assert (
+        recipients[0] == "dispatch@qingyuan.example.cn"
+        and "现场泵仍报警" in message.get_body(("plain",)).get_content()
+    )
     assert message["In-Reply-To"] == order["thread_id"]
 
 
@@ -98,19 +105,27 @@ def test_an_order_in_play_absorbs_new_alerts_for_the_same_fault(desk):
 
 def test_inside_a_maintenance_window_readings_count_as_m_and_alerts_are_recorded_but_not_emailed(desk):
     window = windows.add(desk.ctx.db, "helin", "planned_stop", T0, T0 + 2 * DAY, "更换鼓风机", "王科长", T0)
-    desk.write("flow", [(m * 300, 0.0) for m in range(12 * 6)])  # zero flow until 06:00, then the logger is off
+    desk.write(
+        "flow", [(m * 300, 0.0) for m in range(12 * 6)]
+    )  # zero flow until 06:00, then the logger is off
     desk.write("cod", [(h * HOUR, 95.0) for h in range(6)])  # over the limit, but planned
     desk.cycle(6 * HOUR)
     desk.cycle(31 * HOUR)  # 25 h without data: comms loss, past its work-order threshold
     desk.close_days(31 * HOUR)
     assert desk.alerts("zero_flow") == [] and desk.alerts("sample_exceedance") == []
     assert desk.alerts("daily_exceedance") == []
-    day = desk.ctx.db.execute("SELECT * FROM day_results WHERE rule = 'daily_exceedance' AND metric = 'cod'").fetchone()
+    day = desk.ctx.db.execute(
+        "SELECT * FROM day_results WHERE rule = 'daily_exceedance' AND metric = 'cod'"
+    ).fetchone()
     assert day["status"] == "invalid" and day["valid_samples"] == 0
     [silent] = desk.alerts("comms_loss")
     assert silent["muted_by"] == window and silent["notified_at"] is None
-    assert "inside maintenance window" in desk.ctx.db.execute(
-        "SELECT reason FROM alert_transitions WHERE alert_id = ?", (silent["id"],)).fetchone()[0]
+    assert (
+        "inside maintenance window"
+        in desk.ctx.db.execute(
+            "SELECT reason FROM alert_transitions WHERE alert_id = ?", (silent["id"],)
+        ).fetchone()[0]
+    )
     assert desk.work_orders() == []
     assert desk.sweep(31 * HOUR).stop_reports == 0
     desk.send()
@@ -121,9 +136,13 @@ def test_a_window_registered_afterwards_makes_the_closed_day_judged_again(desk):
     desk.write("cod", [(h * HOUR, 95.0) for h in range(24)])
     desk.close_days(DAY + HOUR)
     [alert] = desk.alerts("daily_exceedance")
-    windows.add(desk.ctx.db, "helin", "calibration", T0, T0 + DAY, "COD 仪表校准", "王科长", T0 + DAY + 2 * HOUR)
+    windows.add(
+        desk.ctx.db, "helin", "calibration", T0, T0 + DAY, "COD 仪表校准", "王科长", T0 + DAY + 2 * HOUR
+    )
     desk.close_days(DAY + 3 * HOUR)
-    day = desk.ctx.db.execute("SELECT * FROM day_results WHERE rule = 'daily_exceedance' AND metric = 'cod'").fetchone()
+    day = desk.ctx.db.execute(
+        "SELECT * FROM day_results WHERE rule = 'daily_exceedance' AND metric = 'cod'"
+    ).fetchone()
     assert day["status"] == "invalid"
 
 
@@ -157,8 +176,11 @@ def test_a_window_that_ends_while_the_fault_goes_on_lets_the_alert_out(desk):
 
 def test_nothing_is_deleted_and_each_change_is_a_row(desk):
     desk.at(0)
-    order = desk.act(lambda ctx, now: work_orders.open_order(ctx, "helin", "operator_request", "manual", "清理", now,
-                                                             "王科长"))
+    order = desk.act(
+        lambda ctx, now: work_orders.open_order(
+            ctx, "helin", "operator_request", "manual", "清理", now, "王科长"
+        )
+    )
     with pytest.raises(WorkOrderError, match="is open; verify needs it to be resolved"):
         desk.act(work_orders.verify, order["id"], "王科长", "")
     desk.act(work_orders.cancel, order["id"], "王科长", "重复派单")
@@ -180,5 +202,7 @@ def test_an_exceedance_order_is_verified_only_once_a_whole_day_is_back_under_the
     desk.write("cod", [(DAY + h * HOUR, 31.0) for h in range(24)])
     desk.close_days(2 * DAY + HOUR)  # day two closes under the limit: the alert resolves
     check = work_orders.verification(desk.ctx, desk.order(order["id"]), desk.clock.now)
-    assert check.ok and check.facts == ["alert 1 (daily_exceedance cod) clear since 2026-10-13 00:00, 25.0 h of 24 h"]
+    assert check.ok and check.facts == [
+        "alert 1 (daily_exceedance cod) clear since 2026-10-13 00:00, 25.0 h of 24 h"
+    ]
     assert desk.act(work_orders.verify, order["id"], "王科长", "复核达标")["state"] == "closed"

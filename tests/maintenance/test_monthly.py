@@ -6,11 +6,11 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from alerts.outbox import Sender
-from maintenance.monthly import MonthlyReports
 from tests.alerts.harness import Harness
 from tests.maintenance.test_reports import HOURLY_SITE, at, hours, write
 from tests.support import wastewatch
+from wastewatch.alerts.outbox import Sender
+from wastewatch.maintenance.monthly import MonthlyReports
 
 REGULATORS = '[report]\nrecipients = ["jianguan@tqhb.example.cn"]\n'
 
@@ -76,19 +76,30 @@ def test_a_new_deployment_does_not_send_last_months_report_of_data_it_never_saw(
     assert plant.ctx.db.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 0
 
 
-def test_report_monthly_writes_the_files_for_any_month_and_says_what_is_wrong_in_one_sentence(plant, tmp_path):
+def test_report_monthly_writes_the_files_for_any_month_and_says_what_is_wrong_in_one_sentence(
+    plant, tmp_path
+):
     write(plant, "cod", hours(1, [40.0] * 24))
 
     def report(*args):
         return wastewatch("report", "monthly", "--config", plant.path, *args)
+
     done = report("--month", "2026-10", "--format", "csv,html", "--out", tmp_path / "out", "--locale", "en")
     assert done.returncode == 0 and done.stdout.startswith("report 2026-10: 1 sites, 3 pollutant rows\n")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "compliance-2026-10.csv", "operations-2026-10.csv", "report-2026-10.html"]
-    assert "How each figure is computed" in (tmp_path / "out" / "report-2026-10.html").read_text(encoding="utf-8")
+        "compliance-2026-10.csv",
+        "operations-2026-10.csv",
+        "report-2026-10.html",
+    ]
+    assert "How each figure is computed" in (tmp_path / "out" / "report-2026-10.html").read_text(
+        encoding="utf-8"
+    )
     assert report("--month", "October", "--out", tmp_path).stderr == (
-        "wastewatch: --month 'October' is not a month; use YYYY-MM, e.g. 2026-10\n")
+        "wastewatch: --month 'October' is not a month; use YYYY-MM, e.g. 2026-10\n"
+    )
     assert report("--month", "2026-10", "--format", "pdf", "--out", tmp_path).stderr == (
-        "wastewatch: --format 'pdf': use any of csv, xlsx, html, comma-separated\n")
+        "wastewatch: --format 'pdf': use any of csv, xlsx, html, comma-separated\n"
+    )
     assert report("--month", "2026-10", "--site", "nowhere", "--out", tmp_path).stderr == (
-        "wastewatch: unknown site 'nowhere'; see 'wastewatch config check'\n")
+        "wastewatch: unknown site 'nowhere'; see 'wastewatch config check'\n"
+    )

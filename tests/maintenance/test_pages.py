@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from maintenance import work_orders
 from tests.alerts.harness import DAY, HOUR
 from tests.maintenance.desk import links, photo, text
+from wastewatch.maintenance import work_orders
 
 
 def pump_alarm(desk, at: int = 60):
@@ -37,18 +37,27 @@ def test_a_contractor_acknowledges_and_reports_done_from_the_links_in_the_email(
     picture = photo()
     form = desk.http.get(urls["done"])
     assert form.status_code == 200 and 'type="file"' in form.text
-    reported = desk.http.post(urls["done"], data={"t": urls["done"].split("t=")[1], "name": "李师傅",
-                                                   "note": "更换浮球开关，泵恢复运行"},
-                              files=[("photos", ("现场.png", picture, "image/png"))])
-    assert reported.status_code == 200 and "已提交完成报告" in reported.text and "已保存照片 1 张" in reported.text
+    reported = desk.http.post(
+        urls["done"],
+        data={"t": urls["done"].split("t=")[1], "name": "李师傅", "note": "更换浮球开关，泵恢复运行"},
+        files=[("photos", ("现场.png", picture, "image/png"))],
+    )
+    assert (
+        reported.status_code == 200
+        and "已提交完成报告" in reported.text
+        and "已保存照片 1 张" in reported.text
+    )
     saved = desk.order(order["id"])
     assert saved["state"] == "resolved" and saved["resolved_at"] == desk.clock.now
     [attachment] = work_orders.attachments(desk.ctx.db, order["id"])
     stored = desk.config.data_dir / attachment["path"]
     assert stored.read_bytes() == picture and attachment["sha256"] == hashlib.sha256(picture).hexdigest()
     assert attachment["content_type"] == "image/png" and attachment["original_name"] == "现场.png"
-    assert desk.history(order["id"]) == [(None, "open", "rules"), ("open", "acknowledged", "qingyuan/李师傅"),
-                                         ("acknowledged", "resolved", "qingyuan/李师傅")]
+    assert desk.history(order["id"]) == [
+        (None, "open", "rules"),
+        ("open", "acknowledged", "qingyuan/李师傅"),
+        ("acknowledged", "resolved", "qingyuan/李师傅"),
+    ]
 
     # The operators hear about it and cross it off.
     desk.send()
@@ -66,8 +75,11 @@ def test_a_contractor_acknowledges_and_reports_done_from_the_links_in_the_email(
 def test_links_that_are_tampered_with_expired_replayed_or_for_another_order_are_refused(desk):
     order, urls = pump_alarm(desk)
     desk.at(HOUR)
-    other = desk.act(lambda ctx, now: work_orders.open_order(ctx, "helin", "operator_request", "manual",
-                                                             "清理格栅", now, "王科长"))
+    other = desk.act(
+        lambda ctx, now: work_orders.open_order(
+            ctx, "helin", "operator_request", "manual", "清理格栅", now, "王科长"
+        )
+    )
     desk.send()
     other_urls = links(desk.emails(f"[工单 {other['id']}]")[0][1])
     ack, token = urls["acknowledge"], urls["acknowledge"].split("t=")[1]
@@ -96,33 +108,48 @@ def test_links_that_are_tampered_with_expired_replayed_or_for_another_order_are_
     assert desk.order(other["id"])["state"] == "open"
 
 
-def test_photos_are_checked_by_their_content_and_size_and_a_refusal_does_not_spend_the_link(write_config, mail):
+def test_photos_are_checked_by_their_content_and_size_and_a_refusal_does_not_spend_the_link(
+    write_config, mail
+):
     from tests.maintenance.desk import BUREAU, Desk
+
     desk = Desk(write_config(mail=mail, extra=BUREAU, web="max_photos = 2\nmax_photo_mb = 0.05\n"), mail)
     try:
         order, urls = pump_alarm(desk)
         url, token = urls["done"], urls["done"].split("t=")[1]
-        renamed = desk.http.post(url, data={"t": token, "note": "x"},
-                                 files=[("photos", ("photo.jpg", b"%PDF-1.4 not a photo", "image/jpeg"))])
+        renamed = desk.http.post(
+            url,
+            data={"t": token, "note": "x"},
+            files=[("photos", ("photo.jpg", b"%PDF-1.4 not a photo", "image/jpeg"))],
+        )
         assert renamed.status_code == 415 and "“photo.jpg”不是支持的图片格式" in renamed.text
         big = photo((400, 400), noise=True)
         assert len(big) > 0.05 * 1024 * 1024
-        too_big = desk.http.post(url, data={"t": token, "note": "x"}, files=[("photos", ("big.png", big, "image/png"))])
+        too_big = desk.http.post(
+            url, data={"t": token, "note": "x"}, files=[("photos", ("big.png", big, "image/png"))]
+        )
         assert too_big.status_code == 413 and "每张照片不超过 0.05 MB" in too_big.text
         three = [("photos", (f"p{i}.png", photo(), "image/png")) for i in range(3)]
         too_many = desk.http.post(url, data={"t": token, "note": "x"}, files=three)
         assert too_many.status_code in (400, 413)
-        assert desk.order(order["id"])["state"] == "open" and not work_orders.attachments(desk.ctx.db, order["id"])
+        assert desk.order(order["id"])["state"] == "open" and not work_orders.attachments(
+            desk.ctx.db, order["id"]
+        )
         jpeg = photo(kind="JPEG")
-        ok = desk.http.post(url, data={"t": token, "note": "修好了"}, files=[("photos", ("a.jpg", jpeg, "image/jpeg"))])
+        ok = desk.http.post(
+            url, data={"t": token, "note": "修好了"}, files=[("photos", ("a.jpg", jpeg, "image/jpeg"))]
+        )
         assert ok.status_code == 200 and desk.order(order["id"])["state"] == "resolved"
-        assert [a["content_type"] for a in work_orders.attachments(desk.ctx.db, order["id"])] == ["image/jpeg"]
+        assert [a["content_type"] for a in work_orders.attachments(desk.ctx.db, order["id"])] == [
+            "image/jpeg"
+        ]
     finally:
         desk.stop()
 
 
 def test_a_routine_visit_records_its_time_and_checklist_answers(desk):
     from tests.alerts.harness import T0
+
     desk.sweep(7 * DAY)  # 2026-10-19: the fortnight's inspection opens a week before it is due
     [order] = [o for o in desk.work_orders() if o["kind"] == "routine_inspection"]
     desk.send()
@@ -138,8 +165,10 @@ def test_a_routine_visit_records_its_time_and_checklist_answers(desk):
     future = desk.http.post(urls["done"], data={"t": token, "visited": "2026-10-29T09:30", **answers})
     assert future.status_code == 400 and "到场时间" in future.text
     answers["q1"] = "no"
-    done = desk.http.post(urls["done"], data={"t": token, "visited": "2026-10-21T09:30", "note": "格栅有堵塞，已清理",
-                                              **answers})
+    done = desk.http.post(
+        urls["done"],
+        data={"t": token, "visited": "2026-10-21T09:30", "note": "格栅有堵塞，已清理", **answers},
+    )
     assert done.status_code == 200
     saved = desk.order(order["id"])
     assert saved["visited_at"] == T0 + 9 * DAY + 9 * HOUR + 30 * 60
@@ -156,23 +185,32 @@ def test_the_page_speaks_chinese_by_default_and_english_on_request(desk, lang, w
 
 def test_what_a_contractor_types_is_shown_back_escaped(desk):
     order, urls = pump_alarm(desk)
-    page = desk.http.post(urls["done"], data={"t": urls["done"].split("t=")[1], "note": "<script>alert(1)</script>"},
-                          files=[("photos", ("x.png", b"not an image", "image/png"))])
+    page = desk.http.post(
+        urls["done"],
+        data={"t": urls["done"].split("t=")[1], "note": "<script>alert(1)</script>"},
+        files=[("photos", ("x.png", b"not an image", "image/png"))],
+    )
     assert page.status_code == 415
-    assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert (
+        "<script>alert(1)</script>" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    )
 
 
 def test_a_phone_jpeg_with_mpf_data_is_accepted_as_a_jpeg(desk):
     import io
 
     from PIL import Image
+
     order, urls = pump_alarm(desk)
     frames = [Image.new("RGB", (64, 48), colour) for colour in ((30, 120, 200), (200, 120, 30))]
     out = io.BytesIO()
     frames[0].save(out, "MPO", save_all=True, append_images=frames[1:])
     assert Image.open(io.BytesIO(out.getvalue())).format == "MPO"
-    done = desk.http.post(urls["done"], data={"t": urls["done"].split("t=")[1], "note": "已修复"},
-                          files=[("photos", ("IMG_0001.JPG", out.getvalue(), "image/jpeg"))])
+    done = desk.http.post(
+        urls["done"],
+        data={"t": urls["done"].split("t=")[1], "note": "已修复"},
+        files=[("photos", ("IMG_0001.JPG", out.getvalue(), "image/jpeg"))],
+    )
     assert done.status_code == 200
     [saved] = work_orders.attachments(desk.ctx.db, order["id"])
     assert (saved["content_type"], saved["path"][-4:]) == ("image/jpeg", ".jpg")
@@ -186,22 +224,34 @@ def test_a_checklist_field_with_a_non_ascii_digit_is_ignored_not_a_server_error(
     desk.at(9 * DAY + 12 * HOUR)
     token = urls["done"].split("t=")[1]
     answers = {f"q{i}": "yes" for i in range(len(desk.ctx.rules.inspections.checklist))}
-    odd = desk.http.post(urls["done"], data={"t": token, "visited": "2026-10-21T09:30", "q²": "yes", "q٣": "no"})
+    odd = desk.http.post(
+        urls["done"], data={"t": token, "visited": "2026-10-21T09:30", "q²": "yes", "q٣": "no"}
+    )
     assert odd.status_code == 400 and "请回答全部巡检项目" in odd.text
-    done = desk.http.post(urls["done"], data={"t": token, "visited": "2026-10-21T09:30", "q²": "yes", **answers})
+    done = desk.http.post(
+        urls["done"], data={"t": token, "visited": "2026-10-21T09:30", "q²": "yes", **answers}
+    )
     assert done.status_code == 200
 
 
 def test_control_characters_a_contractor_types_never_reach_a_log_line_or_the_cli_as_such(desk, caplog):
     from tests.support import wastewatch
+
     order, urls = pump_alarm(desk)
     name = "张三\r\n2026-10-12 INFO forged line\x1b[2J"
     note = "换了泵\r\n明天复查\x1b[31m\u202e"
     with caplog.at_level("INFO", logger="wastewatch.web"):
-        done = desk.http.post(urls["done"], data={"t": urls["done"].split("t=")[1], "name": name, "note": note})
+        done = desk.http.post(
+            urls["done"], data={"t": urls["done"].split("t=")[1], "name": name, "note": note}
+        )
     assert done.status_code == 200
-    [last] = [t for t in desk.ctx.db.execute("SELECT actor, note FROM work_order_transitions WHERE work_order_id = ? "
-                                             "ORDER BY id DESC LIMIT 1", (order["id"],))]
+    [last] = [
+        t
+        for t in desk.ctx.db.execute(
+            "SELECT actor, note FROM work_order_transitions WHERE work_order_id = ? ORDER BY id DESC LIMIT 1",
+            (order["id"],),
+        )
+    ]
     assert last["actor"] == "qingyuan/张三 2026-10-12 INFO forged line [2J"  # one line, no escape byte
     assert last["note"] == "换了泵\n明天复查[31m\u202e"  # line breaks kept as LF
     logged = [r.getMessage() for r in caplog.records if order["id"] in r.getMessage()]

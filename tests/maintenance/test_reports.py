@@ -7,16 +7,17 @@ from datetime import datetime
 
 import pytest
 
-from maintenance import report_files, reports, windows, work_orders
-from store.base import Reading
-from store.state import transaction
 from tests.alerts.harness import TZ, Harness
 from tests.conftest import VILLAGE_SITE
+from wastewatch.maintenance import report_files, reports, windows, work_orders
+from wastewatch.store.base import Reading
+from wastewatch.store.state import transaction
 
 # A village site (grade 1: COD 60, NH3-N 8, or 15 at ≤ 12 °C; pH 6–9) sampling every hour.
 HOURLY_SITE = VILLAGE_SITE.replace(
     "metrics = { flow = 300, cod = 3600, nh3n = 3600, ph = 300, pump_state = 300, water_temp = 300 }",
-    "metrics = { flow = 3600, cod = 3600, nh3n = 3600, ph = 3600, water_temp = 3600 }")
+    "metrics = { flow = 3600, cod = 3600, nh3n = 3600, ph = 3600, water_temp = 3600 }",
+)
 assert HOURLY_SITE != VILLAGE_SITE
 
 
@@ -33,7 +34,9 @@ def plant(write_config):
 
 def write(plant, metric: str, points) -> None:
     """points: (epoch seconds, value[, flag])."""
-    plant.ctx.store.write([Reading("helin", metric, p[0], float(p[1]), p[2] if len(p) > 2 else "N") for p in points])
+    plant.ctx.store.write(
+        [Reading("helin", metric, p[0], float(p[1]), p[2] if len(p) > 2 else "N") for p in points]
+    )
 
 
 def hours(day: int, values, month: int = 10, first_hour: int = 0) -> list:
@@ -57,7 +60,12 @@ def test_boundary_days_at_75_percent_and_a_day_without_data(plant):
     assert cod["monthly_mean"] == pytest.approx((40 + 70 + 65) / 3)
     assert (cod["max_daily_mean"], cod["max_sample"]) == (70.0, 90.0)  # day 3's samples are valid samples
     assert (cod["standard"], cod["grade"], cod["limit"], cod["basis"], cod["limit_verified"]) == (
-        "DB51/2626-2019", "1", "60", "daily_mean", False)
+        "DB51/2626-2019",
+        "1",
+        "60",
+        "daily_mean",
+        False,
+    )
     line = report_files.csv_text([cod], reports.COMPLIANCE_COLUMNS).splitlines()[1]
     assert line.endswith(",83,83,3,2,0.3333,58.333,70.000,90.000,false")
 
@@ -71,7 +79,10 @@ def test_the_temperature_clause_applies_each_days_mean_water_temperature(plant):
     # Day 1 at 10 °C: limit 15, clear. Day 2 at 20 °C: limit 8, over. Day 3 without a
     # temperature: the stricter limit (without_water_temp = "stricter"), over.
     assert (nh3n["valid_days"], nh3n["exceedance_days"]) == (3, 2)
-    days = {d: (over, high) for d, _, high, _, over in reports.build(plant.ctx, "2026-10").daily[("helin", "nh3n")]}
+    days = {
+        d: (over, high)
+        for d, _, high, _, over in reports.build(plant.ctx, "2026-10").daily[("helin", "nh3n")]
+    }
     assert days["2026-10-01"] == (False, 15.0) and days["2026-10-02"] == (True, 8.0)
 
 
@@ -81,7 +92,12 @@ def test_ph_is_judged_on_every_valid_sample_against_its_range(plant):
     write(plant, "ph", hours(3, [7.0] * 24))
     write(plant, "ph", hours(4, [7.0] * 23 + [15.0]))  # 15 is no pH: invalid, not an exceedance
     ph = row(reports.build(plant.ctx, "2026-10"), "ph")
-    assert (ph["valid_days"], ph["exceedance_days"], ph["valid_samples"], ph["received_samples"]) == (4, 2, 95, 96)
+    assert (ph["valid_days"], ph["exceedance_days"], ph["valid_samples"], ph["received_samples"]) == (
+        4,
+        2,
+        95,
+        96,
+    )
     assert ph["max_sample"] == 9.5 and ph["limit"] == "6-9" and ph["basis"] == "sample"
 
 
@@ -89,23 +105,41 @@ def test_readings_inside_a_maintenance_window_and_flagged_ones_are_not_valid(pla
     write(plant, "cod", hours(1, [100.0] * 24))
     write(plant, "cod", hours(2, [100.0] * 22 + [20.0] * 2))
     write(plant, "cod", [(at(10, 3, h), 30.0, "M" if h < 10 else "N") for h in range(24)])
-    windows.add(plant.ctx.db, "helin", "maintenance", at(10, 1, 8), at(10, 1, 20), "更换曝气头", "王科长", at(10, 1))
-    windows.add(plant.ctx.db, "helin", "calibration", at(10, 2, 22), at(10, 3), "COD 仪表校准", "王科长", at(10, 2))
+    windows.add(
+        plant.ctx.db, "helin", "maintenance", at(10, 1, 8), at(10, 1, 20), "更换曝气头", "王科长", at(10, 1)
+    )
+    windows.add(
+        plant.ctx.db, "helin", "calibration", at(10, 2, 22), at(10, 3), "COD 仪表校准", "王科长", at(10, 2)
+    )
     cod = row(reports.build(plant.ctx, "2026-10"), "cod")
     # Day 1: 12 of 24 valid → not valid. Day 2: the two 20s are inside the window → 22 valid at
     # 100, over. Day 3: 10 flagged M → 14 valid → not valid.
     assert (cod["received_samples"], cod["valid_samples"], cod["valid_days"], cod["exceedance_days"]) == (
-        72, 12 + 22 + 14, 1, 1)
+        72,
+        12 + 22 + 14,
+        1,
+        1,
+    )
     assert cod["monthly_mean"] == 100.0 and cod["max_sample"] == 100.0
     report = reports.build(plant.ctx, "2026-10")
     assert [(w["kind"], w["from"], w["reason"]) for w in report.windows] == [
-        ("maintenance", "2026-10-01 08:00", "更换曝气头"), ("calibration", "2026-10-02 22:00", "COD 仪表校准")]
+        ("maintenance", "2026-10-01 08:00", "更换曝气头"),
+        ("calibration", "2026-10-02 22:00", "COD 仪表校准"),
+    ]
     assert "更换曝气头" in report_files.html(report)
 
 
 def test_readings_either_side_of_local_midnight_count_on_their_local_day(plant):
-    write(plant, "nh3n", [(at(9, 30, 23, 30), 1.0), (at(10, 1, 0, 30), 2.0),
-                          (at(10, 31, 23, 30), 3.0), (at(11, 1, 0, 30), 4.0)])
+    write(
+        plant,
+        "nh3n",
+        [
+            (at(9, 30, 23, 30), 1.0),
+            (at(10, 1, 0, 30), 2.0),
+            (at(10, 31, 23, 30), 3.0),
+            (at(11, 1, 0, 30), 4.0),
+        ],
+    )
     # 2026-10-01 00:30 in Tianquan is 2026-09-30 16:30 UTC; 2026-11-01 00:30 is 2026-10-31 16:30 UTC.
     nh3n = row(reports.build(plant.ctx, "2026-10"), "nh3n")
     assert (nh3n["received_samples"], nh3n["max_sample"]) == (2, 3.0)
@@ -117,8 +151,13 @@ def test_readings_either_side_of_local_midnight_count_on_their_local_day(plant):
 def test_months_of_28_30_and_31_days(plant, month, days):
     year, number = map(int, month.split("-"))
     for day in range(1, 11):  # flow 2.0 m³/h every hour of the first ten days
-        write(plant, "flow", hours(day, [2.0] * 24, month=number) if year == 2026 else
-              [(at(number, day, h, year=year), 2.0) for h in range(24)])
+        write(
+            plant,
+            "flow",
+            hours(day, [2.0] * 24, month=number)
+            if year == 2026
+            else [(at(number, day, h, year=year), 2.0) for h in range(24)],
+        )
     report = reports.build(plant.ctx, month)
     ops = report.operations[0]
     assert row(report, "cod")["expected_samples"] == days * 24
@@ -135,16 +174,29 @@ def test_operations_count_alerts_orders_deadlines_and_inspections(plant):
     def act(action, *args, now):
         with transaction(ctx.db):
             return action(ctx, *args, now)
-    a = act(lambda c, n: work_orders.open_order(c, "helin", "fault_repair", "manual", "泵", n, "王科长"), now=at(10, 2))
+
+    a = act(
+        lambda c, n: work_orders.open_order(c, "helin", "fault_repair", "manual", "泵", n, "王科长"),
+        now=at(10, 2),
+    )
     act(work_orders.acknowledge, a["id"], "qingyuan", "", now=at(10, 2, 12))  # within 24 h
     act(work_orders.done, a["id"], "qingyuan", "", now=at(10, 6))  # after the 72 h
     act(work_orders.verify, a["id"], "王科长", "", now=at(10, 7))
-    b = act(lambda c, n: work_orders.open_order(c, "helin", "operator_request", "manual", "清理", n, "王科长"),
-            now=at(10, 10))
+    b = act(
+        lambda c, n: work_orders.open_order(c, "helin", "operator_request", "manual", "清理", n, "王科长"),
+        now=at(10, 10),
+    )
     act(work_orders.cancel, b["id"], "王科长", "重复", now=at(10, 10, 1))
-    routine = act(lambda c, n: work_orders.open_order(c, "helin", "routine_inspection", "schedule", "巡检", n,
-                                                      "schedule", due_at=at(10, 12)), now=at(10, 5))
-    act(lambda c, n: work_orders.done(c, routine["id"], "qingyuan", "", n, visited_at=at(10, 11, 9)), now=at(10, 11, 10))
+    routine = act(
+        lambda c, n: work_orders.open_order(
+            c, "helin", "routine_inspection", "schedule", "巡检", n, "schedule", due_at=at(10, 12)
+        ),
+        now=at(10, 5),
+    )
+    act(
+        lambda c, n: work_orders.done(c, routine["id"], "qingyuan", "", n, visited_at=at(10, 11, 9)),
+        now=at(10, 11, 10),
+    )
     ops = reports.build(ctx, "2026-10").operations[0]
     assert (ops["work_orders_opened"], ops["work_orders_closed"]) == (3, 1)
     assert ops["ack_on_time_rate"] == 1.0  # a; b was cancelled; the routine order has no separate one
@@ -155,8 +207,13 @@ def test_operations_count_alerts_orders_deadlines_and_inspections(plant):
     assert ops["operating_rate"] == pytest.approx(12 / 744)
     # No valid day: compliance is left out of the score, the other weights rescaled.
     weights = ctx.rules.report.score
-    rates = {"operating_rate": 12 / 744, "transmission_rate": 24 / (5 * 744), "ack_on_time_rate": 1.0,
-             "repair_on_time_rate": 0.5, "inspection_rate": 0.5}
+    rates = {
+        "operating_rate": 12 / 744,
+        "transmission_rate": 24 / (5 * 744),
+        "ack_on_time_rate": 1.0,
+        "repair_on_time_rate": 0.5,
+        "inspection_rate": 0.5,
+    }
     expected = 100 * sum(weights[k] * v for k, v in rates.items()) / sum(weights[k] for k in rates)
     assert ops["score"] == pytest.approx(expected)
 
@@ -170,9 +227,13 @@ def test_the_csv_is_the_same_bytes_on_every_run_and_the_workbook_holds_the_same_
     for a, b in zip(first[:2], second):
         assert a.read_bytes() == b.read_bytes()
     text = first[0].read_text(encoding="utf-8")
-    assert text.startswith("site_id,site_name,town,pollutant,unit,standard,grade,limit,basis,") and "\r" not in text
+    assert (
+        text.startswith("site_id,site_name,town,pollutant,unit,standard,grade,limit,basis,")
+        and "\r" not in text
+    )
 
     from openpyxl import load_workbook
+
     book = load_workbook(tmp_path / "a" / "report-2026-10.xlsx")
     assert {"compliance", "operations", "county", "scorecards", "formulas"} <= set(book.sheetnames)
     for sheet, path in (("compliance", first[0]), ("operations", first[1])):
@@ -194,6 +255,7 @@ def test_the_csv_is_the_same_bytes_on_every_run_and_the_workbook_holds_the_same_
 
 def test_the_days_summed_in_sqlite_equal_the_days_folded_hour_by_hour(plant):
     import random
+
     rng = random.Random(4)
     for metric, typical in (("cod", 35.0), ("ph", 7.2), ("flow", 2.0), ("nh3n", 5.0), ("water_temp", 14.0)):
         points = []
@@ -203,33 +265,49 @@ def test_the_days_summed_in_sqlite_equal_the_days_folded_hour_by_hour(plant):
             value = round(rng.gauss(typical, typical / 4), 3)
             if rng.random() < 0.03:
                 value = -1.0 if metric != "ph" else 15.0  # impossible: a dirty hour
-            points.append((at(10, 1) + k * 3600 + rng.randrange(0, 3600), value, "M" if rng.random() < 0.02 else "N"))
+            points.append(
+                (at(10, 1) + k * 3600 + rng.randrange(0, 3600), value, "M" if rng.random() < 0.02 else "N")
+            )
         write(plant, metric, points)
     write(plant, "cod", [(at(9, 30, 23), 99.0), (at(11, 1, 0), 99.0)])  # either side of the month
     fast = reports.build(plant.ctx, "2026-10")
     slow = reports.build(plant.ctx, "2026-10", hour_by_hour=True)
     for a, b in ((fast.compliance, slow.compliance), (fast.operations, slow.operations)):
         columns = list(a[0])
-        assert [[report_files.cell(c, r[c]) for c in columns] for r in a] == \
-               [[report_files.cell(c, r[c]) for c in columns] for r in b]
+        assert [[report_files.cell(c, r[c]) for c in columns] for r in a] == [
+            [report_files.cell(c, r[c]) for c in columns] for r in b
+        ]
     assert fast.operations[0]["received_readings"] > 3000
 
 
 def test_text_a_spreadsheet_would_run_as_a_formula_stays_text(write_config, tmp_path):
     from openpyxl import load_workbook
-    site = HOURLY_SITE.replace('name = "城厢镇禾林村污水处理站"', 'name = "=HYPERLINK(\\"http://evil.example\\",\\"x\\")"')
-    site = site.replace('town = "城厢镇"', 'town = "-2+3+cmd|\' /C calc\'!A0"')
+
+    site = HOURLY_SITE.replace(
+        'name = "城厢镇禾林村污水处理站"', 'name = "=HYPERLINK(\\"http://evil.example\\",\\"x\\")"'
+    )
+    site = site.replace('town = "城厢镇"', "town = \"-2+3+cmd|' /C calc'!A0\"")
     plant = Harness(write_config(site=site))
     try:
         write(plant, "cod", hours(1, [40.0] * 24))
-        windows.add(plant.ctx.db, "helin", "maintenance", at(10, 2, 8), at(10, 2, 20), "@SUM(1+1)*cmd|' /C calc'!A0",
-                    "王科长", at(10, 2))
+        windows.add(
+            plant.ctx.db,
+            "helin",
+            "maintenance",
+            at(10, 2, 8),
+            at(10, 2, 20),
+            "@SUM(1+1)*cmd|' /C calc'!A0",
+            "王科长",
+            at(10, 2),
+        )
         report = reports.build(plant.ctx, "2026-10")
         report_files.write(report, tmp_path, formats=("csv", "xlsx"))
     finally:
         plant.close()
-    [first] = list(csv.DictReader(io.StringIO((tmp_path / "compliance-2026-10.csv").read_text(encoding="utf-8"))))[:1]
-    assert first["site_name"] == "'=HYPERLINK(\"http://evil.example\",\"x\")"
+    [first] = list(
+        csv.DictReader(io.StringIO((tmp_path / "compliance-2026-10.csv").read_text(encoding="utf-8")))
+    )[:1]
+    assert first["site_name"] == '\'=HYPERLINK("http://evil.example","x")'
     assert first["town"] == "'-2+3+cmd|' /C calc'!A0"
     assert first["site_id"] == "helin"
     book = load_workbook(tmp_path / "report-2026-10.xlsx")

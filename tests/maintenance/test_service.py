@@ -5,20 +5,24 @@ import time
 
 import httpx
 
-from maintenance import work_orders
-from store.state import connect
 from tests.maintenance.desk import BUREAU, links
 from tests.support import wait_until
+from wastewatch.maintenance import work_orders
+from wastewatch.store.state import connect
 
 FAST = "check_interval_s = 1\noutbox_interval_s = 1\nsla_interval_s = 1\n"
 
 
-def test_a_kill_in_the_middle_loses_no_order_transition_or_email(write_config, broker, publisher, service, mail):
+def test_a_kill_in_the_middle_loses_no_order_transition_or_email(
+    write_config, broker, publisher, service, mail
+):
     path = write_config(broker, mail=mail, extra=BUREAU, alerts=FAST)
     svc = service(path).start()
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(time.time()) // 60 * 60 - 60))
     publisher.send("helin", {"ts": stamp, "values": {"pump_state": 4}})
-    wait_until(lambda: [m for _, m in mail.messages if "故障维修" in str(m["Subject"])], what="the work-order email")
+    wait_until(
+        lambda: [m for _, m in mail.messages if "故障维修" in str(m["Subject"])], what="the work-order email"
+    )
     [order_email] = [m for _, m in mail.messages if "故障维修" in str(m["Subject"])]
     urls = links(order_email)
     order_id = urls["done"].split("/wo/")[1].split("/")[0]
@@ -32,20 +36,29 @@ def test_a_kill_in_the_middle_loses_no_order_transition_or_email(write_config, b
     svc.kill()
 
     db = connect(path.parent / "data" / "wastewatch.db")
-    pending = db.execute("SELECT COUNT(*) FROM outbox WHERE kind = 'work-order-update' AND status = 'pending'")
+    pending = db.execute(
+        "SELECT COUNT(*) FROM outbox WHERE kind = 'work-order-update' AND status = 'pending'"
+    )
     assert pending.fetchone()[0] == 1
     mail.start()
     svc = service(path).start()
-    wait_until(lambda: [m for _, m in mail.messages if "运维单位报告已完成" in str(m["Subject"])],
-               what="the queued email after the restart")
+    wait_until(
+        lambda: [m for _, m in mail.messages if "运维单位报告已完成" in str(m["Subject"])],
+        what="the queued email after the restart",
+    )
     assert [(t["old_state"], t["new_state"]) for t in work_orders.transitions(db, order_id)] == [
-        (None, "open"), ("open", "acknowledged"), ("acknowledged", "resolved")]
+        (None, "open"),
+        ("open", "acknowledged"),
+        ("acknowledged", "resolved"),
+    ]
     with httpx.Client(timeout=10) as http:  # the links outlive the process, and stay spent
         assert http.post(urls["done"], data={"t": urls["done"].split("t=")[1]}).status_code == 409
         assert http.get(urls["done"].split("/wo/")[0] + "/healthz").text == "ok"
     time.sleep(2)  # a few more outbox runs: nothing goes twice
     subjects = [str(m["Subject"]) for _, m in mail.messages]
-    assert sum("故障维修" in s for s in subjects) == 1 and sum("运维单位报告已完成" in s for s in subjects) == 1
+    assert (
+        sum("故障维修" in s for s in subjects) == 1 and sum("运维单位报告已完成" in s for s in subjects) == 1
+    )
     assert svc.stop() == 0
 
 
@@ -53,6 +66,7 @@ def test_serve_says_in_one_sentence_when_the_pages_port_is_taken(write_config, b
     import socket
 
     from tests.support import wastewatch
+
     taken = socket.socket()
     taken.bind(("127.0.0.1", 0))
     taken.listen()
@@ -66,4 +80,5 @@ def test_serve_says_in_one_sentence_when_the_pages_port_is_taken(write_config, b
     assert result.returncode == 1
     assert result.stderr.strip().endswith(
         f"wastewatch: the work-order pages cannot listen on 127.0.0.1:{port} "
-        "(is the port taken? set [web] port, or [web] enabled = false)")
+        "(is the port taken? set [web] port, or [web] enabled = false)"
+    )

@@ -2,15 +2,17 @@
 
 import pytest
 
-from maintenance import inspections, work_orders
 from tests.alerts.harness import DAY, HOUR, T0
 from tests.maintenance.desk import links, text
+from wastewatch.maintenance import inspections, work_orders
 
 MINUTE = 60
 
 
 def manual_order(desk, summary: str = "清理格栅", kind: str = "operator_request"):
-    return desk.act(lambda ctx, now: work_orders.open_order(ctx, "helin", kind, "manual", summary, now, "王科长"))
+    return desk.act(
+        lambda ctx, now: work_orders.open_order(ctx, "helin", kind, "manual", summary, now, "王科长")
+    )
 
 
 def subjects(desk, part: str) -> list[str]:
@@ -35,7 +37,11 @@ def test_the_contractor_is_reminded_at_75_percent_and_the_bureau_told_when_a_dea
     assert desk.sweep(26 * HOUR).escalations == 0
     desk.send()
     [(recipients, escalation)] = desk.emails("[逾期]")
-    assert set(recipients) == {"operator@tqhb.example.cn", "jianguan@tqhb.example.cn", "dispatch@qingyuan.example.cn"}
+    assert set(recipients) == {
+        "operator@tqhb.example.cn",
+        "jianguan@tqhb.example.cn",
+        "dispatch@qingyuan.example.cn",
+    }
     assert escalation["Cc"] == "dispatch@qingyuan.example.cn" and "未按期接单" in str(escalation["Subject"])
     assert "天全县生态环境局" in text(escalation)
 
@@ -45,7 +51,10 @@ def test_the_contractor_is_reminded_at_75_percent_and_the_bureau_told_when_a_dea
     desk.send()
     assert len(subjects(desk, "提醒：完成期限")) == 1 and len(subjects(desk, "未按期完成")) == 1
     notes = [t["note"] for t in work_orders.transitions(desk.ctx.db, order["id"])]
-    assert sum(n.startswith("reminder:") for n in notes) == 2 and sum(n.startswith("escalated:") for n in notes) == 2
+    assert (
+        sum(n.startswith("reminder:") for n in notes) == 2
+        and sum(n.startswith("escalated:") for n in notes) == 2
+    )
 
 
 def test_overdue_orders_are_listed_first(desk):
@@ -56,11 +65,16 @@ def test_overdue_orders_are_listed_first(desk):
     desk.act(work_orders.acknowledge, sooner["id"], "qingyuan", "")
     desk.act(work_orders.acknowledge, later["id"], "qingyuan", "")
     desk.at(2 * HOUR)
-    assert [o["id"] for o in work_orders.listing(desk.ctx.db, desk.clock.now)][:2] == [sooner["id"], later["id"]]
+    assert [o["id"] for o in work_orders.listing(desk.ctx.db, desk.clock.now)][:2] == [
+        sooner["id"],
+        later["id"],
+    ]
     desk.at(5 * DAY)  # sooner is past its 72 h; later is not
     rows = work_orders.listing(desk.ctx.db, desk.clock.now)
     assert [(o["id"], o["overdue"]) for o in rows][:2] == [(sooner["id"], 1), (later["id"], 0)]
-    assert [o["id"] for o in work_orders.listing(desk.ctx.db, desk.clock.now, overdue_only=True)] == [sooner["id"]]
+    assert [o["id"] for o in work_orders.listing(desk.ctx.db, desk.clock.now, overdue_only=True)] == [
+        sooner["id"]
+    ]
 
 
 def test_each_contractor_gets_a_digest_at_eight_with_open_orders_by_deadline(desk):
@@ -89,16 +103,21 @@ def test_a_digest_missed_while_the_service_was_down_goes_out_at_the_first_run_af
     assert desk.sweep(DAY + 15 * HOUR).digests == 1
 
 
-@pytest.mark.parametrize("capacity, kind, every_days, opens, due", [
-    # 2026-10-12 is 20 fortnights after the anchor (2026-01-05): a period starts that day.
-    (60.0, "routine_inspection", 14, "2026-10-19", "2026-10-26"),
-    (150.0, "routine_inspection", 7, "2026-10-12", "2026-10-19"),
-    (10.0, "routine_inspection", None, "2026-10-22", "2026-11-01"),
-    (60.0, "effluent_sampling", None, "2026-12-11", "2027-01-01"),
-    (150.0, "effluent_sampling", None, "2026-10-22", "2026-11-01"),
-    (10.0, "effluent_sampling", None, "2026-12-02", "2027-01-01"),
-])
-def test_routine_visits_are_due_by_the_end_of_their_size_bands_period(desk, capacity, kind, every_days, opens, due):
+@pytest.mark.parametrize(
+    "capacity, kind, every_days, opens, due",
+    [
+        # 2026-10-12 is 20 fortnights after the anchor (2026-01-05): a period starts that day.
+        (60.0, "routine_inspection", 14, "2026-10-19", "2026-10-26"),
+        (150.0, "routine_inspection", 7, "2026-10-12", "2026-10-19"),
+        (10.0, "routine_inspection", None, "2026-10-22", "2026-11-01"),
+        (60.0, "effluent_sampling", None, "2026-12-11", "2027-01-01"),
+        (150.0, "effluent_sampling", None, "2026-10-22", "2026-11-01"),
+        (10.0, "effluent_sampling", None, "2026-12-02", "2027-01-01"),
+    ],
+)
+def test_routine_visits_are_due_by_the_end_of_their_size_bands_period(
+    desk, capacity, kind, every_days, opens, due
+):
     site = desk.config.site_by_id["helin"].model_copy(update={"capacity_m3d": capacity})
     window = inspections.due(desk.ctx, site, kind, T0 + 2 * HOUR)
     assert [desk.ctx.notices.local(t)[:10] for t in window] == [opens, due]
@@ -107,7 +126,9 @@ def test_routine_visits_are_due_by_the_end_of_their_size_bands_period(desk, capa
 def test_the_scheduler_opens_routine_orders_ahead_of_the_due_date_and_a_missed_one_escalates(desk):
     assert not desk.sweep(7 * DAY - MINUTE).routine  # 2026-10-18 23:59
     opened = desk.sweep(7 * DAY).routine
-    assert [(o["kind"], o["due_at"], o["origin"]) for o in opened] == [("routine_inspection", T0 + 14 * DAY, "schedule")]
+    assert [(o["kind"], o["due_at"], o["origin"]) for o in opened] == [
+        ("routine_inspection", T0 + 14 * DAY, "schedule")
+    ]
     assert not desk.sweep(7 * DAY + HOUR).routine  # once per period
     desk.send()
     [(_, email)] = desk.emails(f"[工单 {opened[0]['id']}]")

@@ -4,8 +4,8 @@ import stat
 
 import pytest
 
-from store import Reading, SQLiteStore, StoreUnavailable
-from store.state import connect, transaction
+from wastewatch.store import Reading, SQLiteStore, StoreUnavailable
+from wastewatch.store.state import connect, transaction
 
 DAY = 86400
 
@@ -61,8 +61,10 @@ def test_a_state_transaction_on_a_full_disk_raises_the_real_error(tmp_path):
     db.execute(f"PRAGMA max_page_count = {pages + 1}")
     with pytest.raises(Exception, match="full"):
         with transaction(db):
-            db.executemany("INSERT INTO series_state (site_id, metric, watermark, state) VALUES (?, 'cod', 0, ?)",
-                           [(f"site{n}", "x" * 2000) for n in range(200)])
+            db.executemany(
+                "INSERT INTO series_state (site_id, metric, watermark, state) VALUES (?, 'cod', 0, ?)",
+                [(f"site{n}", "x" * 2000) for n in range(200)],
+            )
     assert not db.in_transaction
     db.execute("PRAGMA max_page_count = 1073741823")
     with transaction(db):

@@ -1,9 +1,10 @@
 """The embedded store: durable, idempotent, and aggregating in local time."""
 
+import sqlite3
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from store import Reading, Rejection, SQLiteStore
+from wastewatch.store import Reading, Rejection, SQLiteStore
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -34,14 +35,22 @@ def test_what_it_commits_is_there_after_reopening(tmp_path):
 
 def test_daily_aggregates_follow_local_midnight(tmp_path):
     store = SQLiteStore(tmp_path / "db.sqlite")
-    store.write([
-        Reading("helin", "cod", at("2026-10-01T23:55:00+08:00"), 40.0),  # 1 October locally
-        Reading("helin", "cod", at("2026-10-02T00:05:00+08:00"), 60.0),  # 2 October locally
-        Reading("helin", "cod", at("2026-10-02T07:59:00+08:00"), 80.0),  # still 1 October in UTC
-        Reading("helin", "cod", at("2026-10-02T12:00:00+08:00"), 999.0, "D"),  # invalid: fault flag
-    ])
-    days = store.aggregate("helin", "cod", datetime(2026, 10, 1, tzinfo=SHANGHAI),
-                           datetime(2026, 10, 3, tzinfo=SHANGHAI), "day", SHANGHAI)
+    store.write(
+        [
+            Reading("helin", "cod", at("2026-10-01T23:55:00+08:00"), 40.0),  # 1 October locally
+            Reading("helin", "cod", at("2026-10-02T00:05:00+08:00"), 60.0),  # 2 October locally
+            Reading("helin", "cod", at("2026-10-02T07:59:00+08:00"), 80.0),  # still 1 October in UTC
+            Reading("helin", "cod", at("2026-10-02T12:00:00+08:00"), 999.0, "D"),  # invalid: fault flag
+        ]
+    )
+    days = store.aggregate(
+        "helin",
+        "cod",
+        datetime(2026, 10, 1, tzinfo=SHANGHAI),
+        datetime(2026, 10, 3, tzinfo=SHANGHAI),
+        "day",
+        SHANGHAI,
+    )
     assert [(d.start.date().isoformat(), d.count, d.valid_count, d.mean, d.maximum) for d in days] == [
         ("2026-10-01", 1, 1, 40.0, 40.0),
         ("2026-10-02", 3, 2, 70.0, 80.0),
@@ -50,36 +59,62 @@ def test_daily_aggregates_follow_local_midnight(tmp_path):
 
 def test_it_counts_a_sites_readings_per_local_day(tmp_path):
     from datetime import date
+
     store = SQLiteStore(tmp_path / "db.sqlite")
-    store.write([
-        Reading("helin", "cod", at("2026-10-01T23:59:00+08:00"), 40.0),
-        Reading("helin", "flow", at("2026-10-01T23:59:00+08:00"), 2.0),
-        Reading("helin", "cod", at("2026-10-02T00:00:00+08:00"), 41.0, "D"),  # flags count too
-        Reading("helin", "ph", at("2026-10-02T00:00:00+08:00"), 7.0),  # not asked for
-        Reading("qiaotou", "cod", at("2026-10-02T00:00:00+08:00"), 41.0),  # another site
-    ])
-    counts = store.count_by_day("helin", ["cod", "flow", "tp"], datetime(2026, 10, 1, tzinfo=SHANGHAI),
-                                datetime(2026, 10, 3, tzinfo=SHANGHAI), SHANGHAI)
+    store.write(
+        [
+            Reading("helin", "cod", at("2026-10-01T23:59:00+08:00"), 40.0),
+            Reading("helin", "flow", at("2026-10-01T23:59:00+08:00"), 2.0),
+            Reading("helin", "cod", at("2026-10-02T00:00:00+08:00"), 41.0, "D"),  # flags count too
+            Reading("helin", "ph", at("2026-10-02T00:00:00+08:00"), 7.0),  # not asked for
+            Reading("qiaotou", "cod", at("2026-10-02T00:00:00+08:00"), 41.0),  # another site
+        ]
+    )
+    counts = store.count_by_day(
+        "helin",
+        ["cod", "flow", "tp"],
+        datetime(2026, 10, 1, tzinfo=SHANGHAI),
+        datetime(2026, 10, 3, tzinfo=SHANGHAI),
+        SHANGHAI,
+    )
     assert counts == {date(2026, 10, 1): 2, date(2026, 10, 2): 1}
-    assert store.count_by_day("nowhere", ["cod"], datetime(2026, 10, 1, tzinfo=SHANGHAI),
-                              datetime(2026, 10, 3, tzinfo=SHANGHAI), SHANGHAI) == {}
+    assert (
+        store.count_by_day(
+            "nowhere",
+            ["cod"],
+            datetime(2026, 10, 1, tzinfo=SHANGHAI),
+            datetime(2026, 10, 3, tzinfo=SHANGHAI),
+            SHANGHAI,
+        )
+        == {}
+    )
 
 
 def test_hourly_aggregates_and_last_reading_times(tmp_path):
     store = SQLiteStore(tmp_path / "db.sqlite")
     base = at("2026-10-01T08:00:00+08:00")
     store.write([Reading("helin", "flow", base + 300 * i, float(i)) for i in range(24)])
-    hours = store.aggregate("helin", "flow", datetime(2026, 10, 1, 8, tzinfo=SHANGHAI),
-                            datetime(2026, 10, 1, 10, tzinfo=SHANGHAI), "hour", SHANGHAI)
-    assert [(h.start.hour, h.count, h.mean, h.minimum) for h in hours] == [(8, 12, 5.5, 0.0), (9, 12, 17.5, 12.0)]
+    hours = store.aggregate(
+        "helin",
+        "flow",
+        datetime(2026, 10, 1, 8, tzinfo=SHANGHAI),
+        datetime(2026, 10, 1, 10, tzinfo=SHANGHAI),
+        "hour",
+        SHANGHAI,
+    )
+    assert [(h.start.hour, h.count, h.mean, h.minimum) for h in hours] == [
+        (8, 12, 5.5, 0.0),
+        (9, 12, 17.5, 12.0),
+    ]
     assert store.last_reading_times() == {("helin", "flow"): base + 300 * 23}
 
 
 def test_a_failed_write_stores_nothing_and_the_next_one_works(tmp_path):
     import pytest
+
     store = SQLiteStore(tmp_path / "db.sqlite")
     broken = Rejection("mqtt", "bad", None)  # payload is NOT NULL: the whole batch must roll back
-    with pytest.raises(Exception):
+    with pytest.raises(sqlite3.IntegrityError):
         store.write([Reading("helin", "cod", 100, 40.0)], [broken])
     assert store.count_readings() == 0
     assert store.write([Reading("helin", "cod", 100, 40.0)]).inserted == 1
@@ -90,10 +125,13 @@ def test_a_failed_write_stores_nothing_and_the_next_one_works(tmp_path):
 
 def aggregates(path):
     import sqlite3
+
     db = sqlite3.connect(path)
     try:
-        return (db.execute("SELECT * FROM hourly ORDER BY 1, 2").fetchall(),
-                db.execute("SELECT * FROM daily ORDER BY 1, 2").fetchall())
+        return (
+            db.execute("SELECT * FROM hourly ORDER BY 1, 2").fetchall(),
+            db.execute("SELECT * FROM daily ORDER BY 1, 2").fetchall(),
+        )
     finally:
         db.close()
 
@@ -102,13 +140,21 @@ def test_the_aggregates_kept_on_every_write_equal_a_sum_from_scratch(tmp_path):
     import random
     import shutil
     import sqlite3
+
     rng = random.Random(2)
     store = SQLiteStore(tmp_path / "db.sqlite", "Asia/Shanghai")
     start = at("2026-10-01T00:00:00+08:00")
-    for batch in range(40):
-        readings = [Reading(rng.choice(["helin", "cx-01"]), rng.choice(["cod", "flow"]),
-                            start + rng.randrange(0, 3 * 86400 // 60) * 60, round(rng.uniform(-1, 90), 2),
-                            rng.choice("NNNNNMT")) for _ in range(300)]
+    for _batch in range(40):
+        readings = [
+            Reading(
+                rng.choice(["helin", "cx-01"]),
+                rng.choice(["cod", "flow"]),
+                start + rng.randrange(0, 3 * 86400 // 60) * 60,
+                round(rng.uniform(-1, 90), 2),
+                rng.choice("NNNNNMT"),
+            )
+            for _ in range(300)
+        ]
         store.write(readings)  # random picks repeat: many batches hold duplicates, and some not
     store.close()
     kept = aggregates(tmp_path / "db.sqlite")

@@ -1,0 +1,78 @@
+"""What `pip install .` puts on a machine: one top-level name, `wastewatch`, with its data files."""
+
+import shutil
+import subprocess
+import sys
+import zipfile
+
+from tests.support import ROOT
+
+
+def source_copy(folder):
+    """The checkout's files (tracked, and new ones not ignored) in a folder of their own:
+    setuptools builds in the source tree, and a stale build/ there could hide a missing file."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.splitlines()
+    for name in listed:
+        if (ROOT / name).is_file():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, folder / name)
+    return folder
+
+
+def test_the_wheel_installs_wastewatch_and_nothing_else_at_the_top(tmp_path):
+    source = source_copy(tmp_path / "source")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(tmp_path / "dist"),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    [wheel] = (tmp_path / "dist").glob("wastewatch-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {name.split("/")[0] for name in names}
+    assert {t for t in tops if not t.endswith(".dist-info")} == {"wastewatch"}
+    [top_level] = [n for n in names if n.endswith("top_level.txt")]
+    assert zipfile.ZipFile(wheel).read(top_level).decode().split() == ["wastewatch"]
+    for data in (
+        "wastewatch/config/rules.toml",
+        "wastewatch/config/standards/db51-2626-2019.toml",
+        "wastewatch/alerts/templates/zh-CN/alert-body.txt",
+        "wastewatch/web/templates/order.html",
+        "wastewatch/cli/main.py",
+        "wastewatch/__main__.py",
+    ):
+        assert data in names, data
+    # Installed into a folder of its own, it imports from there (not from this checkout).
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    probe = (
+        "import wastewatch.cli.main, wastewatch.alerts.rules as r, wastewatch.config.loader as c; "
+        "print(wastewatch.cli.main.__file__); print(r.load_rules(c.SHIPPED / "
+        "'rules.toml').quarantine.severity)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    where, severity = done.stdout.split()
+    assert where.startswith(str(target)) and severity == "warning"

@@ -1,0 +1,7 @@
+"""`python -m wastewatch`: the same command as the `wastewatch` script."""
+
+import sys
+
+from wastewatch.cli.main import main
+
+sys.exit(main())
