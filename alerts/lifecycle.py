@@ -166,3 +166,44 @@ def transition(db, alert_id: int, old: str | None, new: str, reason: str, actor:
         "VALUES (?, ?, ?, ?, ?, ?)",
         (alert_id, old, new, reason, actor, at),
     )
+
+
+class AlertError(Exception):
+    """An action an alert's state does not allow, said in one sentence."""
+
+
+def acknowledge(db, alert_id: int, actor: str, note: str, now: int):
+    """A firing alert acknowledged by an operator (reminders stop); the caller's transaction."""
+    alert = get_alert(db, alert_id)
+    if alert is None:
+        raise AlertError(f"no alert {alert_id}; see 'wastewatch alerts list'")
+    if alert["state"] != "firing":
+        raise AlertError(f"alert {alert_id} is {alert['state']}; only a firing alert can be acknowledged")
+    db.execute("UPDATE alerts SET state = 'acknowledged' WHERE id = ?", (alert_id,))
+    transition(db, alert_id, "firing", "acknowledged", note or "acknowledged", actor, now)
+    return get_alert(db, alert_id)
+
+
+def listing(db, state: str, limit: int = 200) -> list:
+    """Alerts in `state` ("open", "all", or one state), open and severe first, newest first."""
+    where = {"open": "state != 'resolved'", "all": "1"}.get(state, "state = ?")
+    params = () if state in ("open", "all") else (state,)
+    return db.execute(
+        f"SELECT * FROM alerts WHERE {where} ORDER BY state = 'resolved', "
+        "CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, opened_at DESC LIMIT ?",
+        (*params, limit),
+    ).fetchall()
+
+
+def history(db, alert_id: int) -> list:
+    return db.execute(
+        "SELECT * FROM alert_transitions WHERE alert_id = ? ORDER BY id", (alert_id,)
+    ).fetchall()
+
+
+def open_count(db) -> int:
+    return db.execute("SELECT COUNT(*) FROM alerts WHERE state != 'resolved'").fetchone()[0]
+
+
+def counts_by_rule(db) -> list[tuple[str, int]]:
+    return [tuple(row) for row in db.execute("SELECT rule, COUNT(*) FROM alerts GROUP BY rule ORDER BY rule")]

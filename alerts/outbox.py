@@ -126,3 +126,17 @@ def retry(db, message_id: int) -> bool:
         ).rowcount
         == 1
     )
+
+
+def listing(db, status: str, limit: int = 200) -> list:
+    """Emails with `status` ("all" or one status): failed first, then pending, newest first."""
+    where, params = ("1", ()) if status == "all" else ("status = ?", (status,))
+    return db.execute(
+        f"SELECT * FROM outbox WHERE {where} ORDER BY status != 'failed', status != 'pending', id DESC "
+        "LIMIT ?",
+        (*params, limit),
+    ).fetchall()
+
+
+def pending_count(db) -> int:
+    return db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0]

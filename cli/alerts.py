@@ -6,10 +6,11 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from wastewatch.alerts import lifecycle, outbox
 from wastewatch.alerts.context import Context
 from wastewatch.alerts.daily import DayCloser
 from wastewatch.alerts.evaluate import CycleResult, Evaluator
-from wastewatch.alerts.lifecycle import Lifecycle, get_alert, transition
+from wastewatch.alerts.lifecycle import Lifecycle, get_alert
 from wastewatch.alerts.outbox import Sender, retry
 from wastewatch.config import Config
 from wastewatch.config.text import printable
@@ -81,7 +82,7 @@ def check_once(args, config: Config, when) -> None:
         result = Evaluator(ctx).run(now)
         daily = DayCloser(ctx).run(now)
         sweep = Sweep(ctx).run(now)
-        queued = ctx.db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
+        queued = outbox.pending_count(ctx.db)
     finally:
         ctx.close()
     print(f"checked {len(config.sites)} sites as of {_local(config, now)}")
@@ -111,15 +112,7 @@ def check_once(args, config: Config, when) -> None:
 
 
 def alerts_list(args, config: Config, when) -> None:
-    db = connect(config.database_path)
-    where = {"open": "state != 'resolved'", "all": "1"}.get(args.state, "state = ?")
-    params = () if args.state in ("open", "all") else (args.state,)
-    rows = db.execute(
-        f"SELECT * FROM alerts WHERE {where} ORDER BY state = 'resolved', "
-        "CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, opened_at DESC "
-        "LIMIT 200",
-        params,
-    ).fetchall()
+    rows = lifecycle.listing(connect(config.database_path), args.state)
     print(f"{len(rows)} alerts ({args.state})")
     for a in rows:
         print(
@@ -141,7 +134,7 @@ def alerts_show(args, config: Config, when) -> None:
     if order:
         print(f"work order: {order['id']} ({order['state']})")
     print("history:")
-    for t in db.execute("SELECT * FROM alert_transitions WHERE alert_id = ? ORDER BY id", (alert["id"],)):
+    for t in lifecycle.history(db, alert["id"]):
         print(
             f"  {_local(config, t['at'])} {t['old_state'] or '-'} → {t['new_state']} by "
             f"{printable(t['actor'])}: "
@@ -151,15 +144,11 @@ def alerts_show(args, config: Config, when) -> None:
 
 def alerts_ack(args, config: Config, when) -> None:
     db = connect(config.database_path)
-    now = int(datetime.now().timestamp())
-    with transaction(db):
-        alert = _alert(db, args.id)
-        if alert["state"] != "firing":
-            raise CommandError(
-                f"alert {args.id} is {alert['state']}; only a firing alert can be acknowledged"
-            )
-        db.execute("UPDATE alerts SET state = 'acknowledged' WHERE id = ?", (args.id,))
-        transition(db, args.id, "firing", "acknowledged", args.note or "acknowledged", args.by, now)
+    try:
+        with transaction(db):
+            lifecycle.acknowledge(db, args.id, args.by, args.note, int(time.time()))
+    except lifecycle.AlertError as exc:
+        raise CommandError(str(exc)) from None
     print(f"alert {args.id} acknowledged by {args.by}")
 
 
@@ -177,13 +166,7 @@ def alerts_resolve(args, config: Config, when) -> None:
 
 
 def outbox_list(args, config: Config, when) -> None:
-    db = connect(config.database_path)
-    where, params = ("1", ()) if args.status == "all" else ("status = ?", (args.status,))
-    rows = db.execute(
-        f"SELECT * FROM outbox WHERE {where} ORDER BY status != 'failed', status != 'pending', "
-        "id DESC LIMIT 200",
-        params,
-    ).fetchall()
+    rows = outbox.listing(connect(config.database_path), args.status)
     print(f"{len(rows)} emails ({args.status})")
     for m in rows:
         line = (

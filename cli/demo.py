@@ -18,13 +18,15 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
+from wastewatch.alerts import lifecycle
 from wastewatch.alerts.scheduler import AlertService
 from wastewatch.config import load_config
 from wastewatch.config.loader import SHIPPED
 from wastewatch.ingest.broker import BrokerError, PrivateBroker, free_port, port_open
 from wastewatch.ingest.client import Ingestor
-from wastewatch.ingest.service import sleep_unless_stopped
 from wastewatch.ingest.topics import readings_topic
+from wastewatch.maintenance import work_orders
+from wastewatch.service import sleep_unless_stopped
 from wastewatch.store import open_store
 from wastewatch.store.state import connect
 from wastewatch.web.server import WebServer
@@ -254,8 +256,7 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
     started = time.monotonic()
     try:
         while not sleep_unless_stopped(stop, 5):
-            open_alerts = state.execute("SELECT COUNT(*) FROM alerts WHERE state != 'resolved'").fetchone()[0]
-            orders = state.execute("SELECT COUNT(*) FROM work_orders").fetchone()[0]
+            open_alerts, orders = lifecycle.open_count(state), work_orders.count(state)
             print(
                 f"demo: simulated {datetime.fromtimestamp(clock(), config.tz):%m-%d %H:%M} | "
                 f"{fleet.published} published, {store.count_readings()} readings stored, "
@@ -272,7 +273,7 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
         ingestor.stop()
         pages.stop()
         mailbox.stop()
-        summary = state.execute("SELECT rule, COUNT(*) FROM alerts GROUP BY rule ORDER BY rule").fetchall()
+        summary = lifecycle.counts_by_rule(state)
         state.close()
         store.close()
         if broker:

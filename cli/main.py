@@ -129,7 +129,7 @@ def _config_check(args) -> None:
 
 
 def _serve(args) -> None:
-    from wastewatch.ingest.service import serve
+    from wastewatch.service import serve
 
     config = _load(args)
     serve(config, _stop_on_signals())

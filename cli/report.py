@@ -6,7 +6,7 @@ from pathlib import Path
 
 from wastewatch.alerts.context import Context
 from wastewatch.config import Config
-from wastewatch.maintenance import report_files, reports
+from wastewatch.maintenance import monthly, report_files, reports
 from wastewatch.store.state import connect
 
 from .alerts import CommandError, _cmd, _local
@@ -51,11 +51,7 @@ def report_monthly(args, config: Config, when) -> None:
 
 
 def report_list(args, config: Config, when) -> None:
-    rows = (
-        connect(config.database_path)
-        .execute("SELECT * FROM reports ORDER BY month DESC, version DESC")
-        .fetchall()
-    )
+    rows = monthly.versions(connect(config.database_path))
     print(f"{len(rows)} report versions")
     for r in rows:
         print(

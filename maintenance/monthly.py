@@ -188,3 +188,8 @@ class MonthlyReports:
             attachments=[(xlsx.name, xlsx.read_bytes(), *XLSX)],
         )
         outbox.enqueue(ctx.db, "monthly-report", f"report:{report.month}:v{version}", to, message, now)
+
+
+def versions(db) -> list:
+    """Every report version sent, newest month first."""
+    return db.execute("SELECT * FROM reports ORDER BY month DESC, version DESC").fetchall()

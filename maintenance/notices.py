@@ -2,7 +2,7 @@
 unplanned-stop reports, each rendered from its templates (alerts/templates/<locale>/) and
 queued in the outbox inside the caller's transaction.
 
-Emails the contractor acts on carry fresh signed links (web/links.py); every email about an
+Emails the contractor acts on carry fresh signed links (links.py); every email about an
 order replies in its thread.
 """
 
@@ -11,7 +11,8 @@ import json
 from wastewatch.alerts import outbox
 from wastewatch.alerts.mail import WORK_ORDER_KINDS, Mail
 from wastewatch.alerts.messages import make_message
-from wastewatch.web.links import Links
+
+from .links import Links
 
 STATES = {
     "open": ("待接单", "open"),

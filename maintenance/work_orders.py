@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from wastewatch.web import links
+from . import links
 
 ACTIVE = ("open", "acknowledged", "reopened")  # waiting on the contractor
 IN_PLAY = ACTIVE + ("resolved",)  # not yet closed or cancelled
@@ -446,3 +446,19 @@ def _next_id(db, now: int, tz) -> str:
     row = db.execute("SELECT MAX(id) FROM work_orders WHERE id LIKE ?", (prefix + "%",)).fetchone()
     number = int(row[0][len(prefix) :]) + 1 if row[0] else 1
     return f"{prefix}{number:04d}"
+
+
+def attach_photo(
+    db, order_id: str, path: str, name: str, content_type: str, size: int, sha256: str, actor: str, now: int
+) -> None:
+    """A photo already written under the data folder, recorded on its order (caller's transaction)."""
+    db.execute(
+        "INSERT INTO work_order_attachments (work_order_id, path, original_name, content_type, bytes, "
+        "sha256, "
+        "uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (order_id, path, name, content_type, size, sha256, actor, now),
+    )
+
+
+def count(db) -> int:
+    return db.execute("SELECT COUNT(*) FROM work_orders").fetchone()[0]

@@ -7,4 +7,18 @@ scripts/setup.sh test
 # Lint and formatting first: one line each when clean, the offending lines when not.
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-exec .venv/bin/python -m pytest "$@"
+# The layer contracts (pyproject.toml [tool.importlinter]) on an installed copy: grimp reads a
+# package from its folder, and the subpackages live in the top-level folders. Built from a
+# copy of the tree, so that setuptools leaves no build/ here.
+root="$PWD"
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+mkdir "$scratch/src"
+git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$scratch/src"
+if ! .venv/bin/python -m pip install --quiet --no-deps --no-build-isolation --target "$scratch/site" \
+        "$scratch/src" 2>"$scratch/pip.log"; then
+    cat "$scratch/pip.log" >&2
+    exit 1
+fi
+(cd "$scratch" && PYTHONPATH="$scratch/site" "$root/.venv/bin/lint-imports" --no-cache "$root/pyproject.toml")
+.venv/bin/python -m pytest "$@"

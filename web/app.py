@@ -24,11 +24,11 @@ from wastewatch.alerts.context import Context
 from wastewatch.alerts.mail import WORK_ORDER_KINDS
 from wastewatch.config import Config
 from wastewatch.config.text import printable
+from wastewatch.maintenance import links as signed
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import STATES
 from wastewatch.store.state import transaction
 
-from . import links as signed
 from .text import TEXT
 from .uploads import UploadError, read_photo, store
 
@@ -239,19 +239,16 @@ class Pages:
             link = self.links.check(db, order["id"], action, token, now)
             signed.use(db, link["nonce"], now)
             for photo, path in zip(photos, paths):
-                db.execute(
-                    "INSERT INTO work_order_attachments (work_order_id, path, original_name, content_type, "
-                    "bytes, sha256, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        order["id"],
-                        path,
-                        photo.name,
-                        photo.content_type,
-                        len(photo.data),
-                        photo.sha256,
-                        actor,
-                        now,
-                    ),
+                work_orders.attach_photo(
+                    db,
+                    order["id"],
+                    path,
+                    photo.name,
+                    photo.content_type,
+                    len(photo.data),
+                    photo.sha256,
+                    actor,
+                    now,
                 )
             note = fields["note"] + (f" ({len(photos)} photos)" if photos else "")
             if action == "acknowledge":

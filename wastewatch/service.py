@@ -7,9 +7,8 @@ import time
 
 from wastewatch.alerts.scheduler import AlertService
 from wastewatch.config import Config
+from wastewatch.ingest.client import Ingestor
 from wastewatch.web.server import WebServer
-
-from .client import Ingestor
 
 log = logging.getLogger("wastewatch")
 
