@@ -191,3 +191,94 @@ def test_a_permanent_refusal_is_kept_as_failed_and_can_be_retried(plant, mail):
     mail.start()
     assert retry(plant.ctx.db, row["id"])
     assert send(plant) == (1, 0)
+
+
+def serving(mail, handler):
+    """The test's mail server replaced, on its port, by one with `handler`'s answers."""
+    from aiosmtpd.controller import Controller
+
+    mail.stop()
+    controller = Controller(handler, hostname="127.0.0.1", port=mail.port)
+    controller.start()
+    return controller
+
+
+def queue_one(plant, recipients: list[str]) -> int:
+    from email.message import EmailMessage
+
+    from wastewatch.alerts.outbox import enqueue
+    from wastewatch.store.state import transaction
+
+    message = EmailMessage()
+    message["Subject"], message["From"] = "测试", "wastewatch@tqhb.example.cn"
+    message["To"] = ", ".join(recipients)
+    message.set_content("正文")
+    with transaction(plant.ctx.db) as db:
+        return enqueue(db, "test", "test:1", recipients, message, plant.clock.now)
+
+
+def test_an_email_whose_claim_lapsed_is_sent_by_the_next_sender_and_recorded_once(plant, mail):
+    over_limit(plant)
+    dead = Sender(plant.config, connect(plant.config.database_path), clock=plant.clock)
+    assert dead._claim(0) is not None  # claimed, then the process died before sending
+    alive = Sender(plant.config, connect(plant.config.database_path), clock=plant.clock)
+    assert alive.run_once() == (0, 0)  # the claim still holds
+    plant.clock.now += dead.lease_s + 1
+    assert alive.run_once() == (1, 0)
+    assert alive.run_once() == (0, 0)
+    row = plant.ctx.db.execute("SELECT status, attempts, claimed_by FROM outbox").fetchone()
+    assert (row["status"], row["attempts"], row["claimed_by"]) == ("sent", 1, None)
+    assert len(mail.messages) == 1
+
+
+def test_a_recipient_refused_among_others_is_noted_and_the_email_not_sent_again(plant, mail):
+    received = []
+
+    class RefusesOne:
+        async def handle_RCPT(self, server, session, envelope, address, options):
+            if address.startswith("gone@"):
+                return "550 5.1.1 no such mailbox"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+        async def handle_DATA(self, server, session, envelope):
+            received.append(list(envelope.rcpt_tos))
+            return "250 OK"
+
+    controller = serving(mail, RefusesOne())
+    try:
+        queue_one(plant, ["operator@tqhb.example.cn", "gone@tqhb.example.cn"])
+        assert send(plant) == (1, 0)
+        assert send(plant) == (0, 0)
+    finally:
+        controller.stop()
+    assert received == [["operator@tqhb.example.cn"]]
+    row = plant.ctx.db.execute("SELECT status, attempts, last_error FROM outbox").fetchone()
+    assert (row["status"], row["attempts"]) == ("sent", 1)
+    assert row["last_error"] == "refused for gone@tqhb.example.cn (550 5.1.1 no such mailbox)"
+
+
+@pytest.mark.parametrize(
+    "answer, status", [("554 5.7.1 message refused", "failed"), ("451 4.3.0 try again later", "pending")]
+)
+def test_an_answer_after_data_decides_between_failed_and_retried(plant, mail, answer, status):
+    class AnswersData:
+        async def handle_DATA(self, server, session, envelope):
+            return answer
+
+    sender = Sender(plant.config, plant.ctx.db, clock=plant.clock)
+    controller = serving(mail, AnswersData())
+    try:
+        queue_one(plant, ["operator@tqhb.example.cn"])
+        assert sender.run_once() == (0, 1)
+    finally:
+        controller.stop()
+    row = plant.ctx.db.execute("SELECT status, attempts, last_error, next_attempt_at FROM outbox").fetchone()
+    assert (row["status"], row["attempts"]) == (status, 1)
+    assert row["last_error"] == f"SMTP {answer}"
+    if status == "pending":  # retried after back-off, and then delivered once
+        mail.start()
+        assert sender.run_once() == (0, 0)  # not before its time
+        plant.clock.now = row["next_attempt_at"]
+        assert sender.run_once() == (1, 0)
+        assert len(mail.messages) == 1

@@ -261,3 +261,59 @@ def test_control_characters_a_contractor_types_never_reach_a_log_line_or_the_cli
     [line] = [line for line in shown.stdout.splitlines() if "换了泵" in line]
     assert line.endswith("换了泵\\n明天复查[31m\\u202e")
     assert "\x1b" not in shown.stdout and "\u202e" not in shown.stdout
+
+
+SECOND_CONTRACTOR = (
+    '[[contractors]]\nid = "lvshui"\nname = "雅安绿水环境工程有限公司"\nemail = "crew@lvshui.example.cn"\n'
+)
+
+
+def test_reassigning_an_order_retires_the_old_contractors_links(write_config, mail):
+    from tests.maintenance.desk import BUREAU, Desk
+    from wastewatch.maintenance import work_orders as orders
+
+    desk = Desk(write_config(mail=mail, extra=BUREAU + SECOND_CONTRACTOR), mail)
+    try:
+        order, old = pump_alarm(desk)
+        desk.act(lambda ctx, now: orders.assign(ctx, order["id"], "lvshui", "王科长", "换单位", now))
+        desk.send()
+        refused = desk.http.get(old["acknowledge"])
+        assert refused.status_code == 409 and "此链接已使用过" in refused.text
+        posted = desk.http.post(old["done"], data={"t": old["done"].split("t=")[1], "note": "x"})
+        assert posted.status_code == 409
+        assert desk.order(order["id"])["state"] == "open"
+        new_mail = [m for r, m in desk.emails(f"[工单 {order['id']}]") if "crew@lvshui.example.cn" in r]
+        assert new_mail, [(r, str(m["Subject"])) for r, m in desk.mail.messages]
+        new = links(new_mail[-1])
+        ok = desk.http.post(new["acknowledge"], data={"t": new["acknowledge"].split("t=")[1], "name": "赵"})
+        assert ok.status_code == 200 and desk.order(order["id"])["state"] == "acknowledged"
+        assert desk.history(order["id"])[-1][2] == "lvshui/赵"
+    finally:
+        desk.stop()
+
+
+def test_two_submits_of_one_link_at_the_same_moment_act_once(desk):
+    import threading
+
+    order, urls = pump_alarm(desk)
+    token = urls["done"].split("t=")[1]
+    start = threading.Barrier(2)
+    answers = []
+
+    def submit(note: str) -> None:
+        import httpx
+
+        with httpx.Client(timeout=10) as client:
+            start.wait()
+            answers.append(client.post(urls["done"], data={"t": token, "note": note}).status_code)
+
+    threads = [threading.Thread(target=submit, args=(f"第{n}次",)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [200, 409]
+    done = [h for h in desk.history(order["id"]) if h[1] == "resolved"]
+    assert len(done) == 1
+    desk.send()
+    assert len(desk.emails(f"[工单 {order['id']}]")) == 2  # the order, then one report of it done
