@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Sequence
 
 from . import aggregates
-from .base import Aggregate, Period, Quarantined, Reading, Rejection, StoredRejection, WriteResult
+from .base import Aggregate, Period, Reading, Rejection, StoredRejection, WriteResult
 from .files import private_database, unavailable
+from .quarantine import SCHEMA as QUARANTINE_SCHEMA
+from .quarantine import QuarantineTable
 
 # A series is one metric of one site. Readings key on (series, ts): an integer pair instead of
 # two strings per row keeps the primary-key B-tree small, which is what inserts and range
@@ -46,23 +48,10 @@ CREATE TABLE IF NOT EXISTS rejections (
     payload TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS rejections_received ON rejections (received_at);
--- Messages the store could not commit after repeated attempts, kept raw with the error so
--- that they never block the others and can be replayed once the cause is fixed.
-CREATE TABLE IF NOT EXISTS quarantine (
-    id INTEGER PRIMARY KEY,
-    received_at INTEGER NOT NULL,
-    source TEXT NOT NULL,
-    topic TEXT NOT NULL DEFAULT '',
-    site_id TEXT NOT NULL DEFAULT '',
-    error TEXT NOT NULL,
-    payload BLOB NOT NULL,
-    replayed_at INTEGER
-);
-CREATE INDEX IF NOT EXISTS quarantine_site ON quarantine (site_id, id);
 """
 
 
-class SQLiteStore:
+class SQLiteStore(QuarantineTable):
     def __init__(self, path: str | Path, tz_name: str | None = None):
         """tz_name: the service's time zone, for the daily aggregates (store/aggregates.py); a
         reader may leave it out and takes the store's."""
@@ -82,7 +71,7 @@ class SQLiteStore:
         # Fewer, larger checkpoints (40 k pages of WAL between them, instead of 1 k).
         self._db.execute("PRAGMA wal_autocheckpoint=10000")
         self._db.execute("PRAGMA busy_timeout=10000")
-        self._db.executescript(SCHEMA)
+        self._db.executescript(SCHEMA + QUARANTINE_SCHEMA)
         self._calendar = aggregates.ensure(self._db, tz_name)
         self._series = self._load_series()
 
@@ -170,57 +159,6 @@ class SQLiteStore:
             self._series = self._load_series()
         except sqlite3.Error:
             self._series = {}  # rebuilt one series at a time, from the database
-
-    def quarantine(
-        self, source: str, topic: str, site_id: str, payload: bytes, error: str, received_at: int
-    ) -> int:
-        """Keep a message that could not be committed, raw, with the error; returns its id."""
-        with self._lock:
-            try:
-                return self._db.execute(
-                    "INSERT INTO quarantine (received_at, source, topic, site_id, error, payload) "
-                    "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                    (received_at, source, topic, site_id, error, bytes(payload)),
-                ).fetchone()[0]
-            except sqlite3.Error as exc:
-                problem = unavailable(exc)
-                if problem is not None:
-                    raise problem from exc
-                raise
-
-    def quarantined(
-        self, after_id: int = 0, limit: int = 100, pending_only: bool = False
-    ) -> list[Quarantined]:
-        """Quarantined messages with id > after_id, oldest first."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT id, received_at, source, topic, site_id, error, payload, replayed_at FROM quarantine "
-                f"WHERE id > ? {'AND replayed_at IS NULL' if pending_only else ''} ORDER BY id LIMIT ?",
-                (after_id, limit),
-            ).fetchall()
-        return [Quarantined(*row) for row in rows]
-
-    def last_quarantine_id(self) -> int:
-        with self._lock:
-            return self._db.execute("SELECT COALESCE(MAX(id), 0) FROM quarantine").fetchone()[0]
-
-    def quarantine_summary(self, site_id: str, after_id: int) -> tuple[int, int, int, str]:
-        """(count, newest id, newest received_at, newest error) of the site's quarantined
-        messages with id > after_id; count 0 when there are none."""
-        with self._lock:
-            count, last_id = self._db.execute(
-                "SELECT COUNT(*), MAX(id) FROM quarantine WHERE site_id = ? AND id > ?", (site_id, after_id)
-            ).fetchone()
-            if not count:
-                return 0, after_id, 0, ""
-            received_at, error = self._db.execute(
-                "SELECT received_at, error FROM quarantine WHERE id = ?", (last_id,)
-            ).fetchone()
-        return count, last_id, received_at, error
-
-    def mark_replayed(self, quarantine_id: int, at: int) -> None:
-        with self._lock:
-            self._db.execute("UPDATE quarantine SET replayed_at = ? WHERE id = ?", (at, quarantine_id))
 
     def hourly(self, site_id: str, metrics, since: int, until: int) -> list[tuple]:
         """(metric, hour, received, flagged_n, total, low, high) for UTC hours in [since, until)
