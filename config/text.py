@@ -1,4 +1,5 @@
-"""Text from outside (a contractor's name and note, a logger's payload) made safe to print.
+"""Text from outside (a contractor's name and note, a logger's payload) made safe to print
+and to store.
 
 A log line or a terminal line is one line: a CR or LF inside a name would forge a second log
 entry, and terminal escapes or bidi overrides would rewrite what an operator sees. Stored text
@@ -28,3 +29,13 @@ def printable(text: object, keep_newlines: bool = False) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+def storable(text: str) -> str:
+    """The text with lone surrogates (from JSON escapes such as "\\ud800") written as
+    backslash escapes: UTF-8 cannot hold them, so a database would refuse the text whole."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -212,9 +212,9 @@ class Ingestor:
                     if attempts >= tries:
                         return self._isolate(now, messages, exc)
                     delay = 0.1  # likely the data, not the disk: no long back-off
-            if self._stopping.wait(delay):
+            delay = self._pause(delay)
+            if delay is None:
                 return None
-            delay = min(delay * 2, 30)
 
     def _isolate(self, now: float, messages: list[tuple[str, bytes]], exc: WriterError) -> list[int] | None:
         if len(messages) > 1:
@@ -235,9 +235,9 @@ class Ingestor:
                 break
             except WriterError as problem:
                 self._failed(problem, 1)
-                if self._stopping.wait(delay):
+                delay = self._pause(delay)
+                if delay is None:
                     return None
-                delay = min(delay * 2, 30)
         self.counters.quarantined += 1
         log.error(
             "quarantined message %d from %s after %d failed commits: %s",
@@ -247,6 +247,11 @@ class Ingestor:
             printable(error),
         )
         return [0, 0, 0]
+
+    def _pause(self, delay: float) -> float | None:
+        """Wait `delay` s before another try; the next, doubled delay (at most 30 s), or None
+        when the ingestor is stopping (what is not acknowledged stays with the broker)."""
+        return None if self._stopping.wait(delay) else min(delay * 2, 30)
 
     def _failed(self, exc: WriterError, size: int) -> None:
         # Once per change of cause: a disk that stays full for a night must not write a

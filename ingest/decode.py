@@ -1,8 +1,8 @@
 """Payloads and import lines → readings, and a rejection record for everything else.
 
 A batch is accepted item by item and metric by metric: one bad value never costs the good
-readings beside it. Nothing here raises on bad input; it all becomes a `Rejection`, whose text
-is always storable (lone surrogates from JSON escapes such as "\\ud800" are written as escapes).
+readings beside it. Nothing here raises on bad input; it all becomes a `Rejection`, which makes
+its own text storable (lone surrogates from JSON escapes such as "\\ud800" become escapes).
 """
 
 import json
@@ -13,6 +13,7 @@ from typing import Any
 
 from wastewatch.config import Config
 from wastewatch.config.metrics import FLAGS, METRICS
+from wastewatch.config.text import printable
 from wastewatch.store import Reading, Rejection
 
 log = logging.getLogger("wastewatch.ingest")
@@ -30,7 +31,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
         seen = set()
         for key, _ in pairs:
             if key in seen:
-                raise DuplicateKey(f"duplicate key {storable(repr(key))}")
+                raise DuplicateKey(f"duplicate key {key!r}")
             seen.add(key)
     return obj
 
@@ -46,17 +47,7 @@ def json_problem(exc: BaseException) -> str:
         return f"payload has a {exc}"
     if isinstance(exc, RecursionError):
         return "payload is not JSON (nested too deeply)"
-    return f"payload is not JSON ({storable(str(exc))})"
-
-
-def storable(text: str) -> str:
-    """The text with lone surrogates (from JSON escapes) written as backslash escapes: UTF-8
-    cannot hold them, so a database or log would refuse the text whole."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return f"payload is not JSON ({exc})"
 
 
 class Decoder:
@@ -83,30 +74,13 @@ class Decoder:
         try:
             return self._message(topic, site_id, payload, now)
         except Exception as exc:  # noqa: BLE001 — a decoder bug must cost one message, not the stream
-            log.exception("decoding a message on %s failed", storable(topic))
-            return [], [
-                Rejection(
-                    self.source,
-                    f"payload could not be decoded ({exc.__class__.__name__})",
-                    _excerpt(payload),
-                    topic=storable(topic),
-                    site_id=storable(site_id or ""),
-                )
-            ]
+            return [], [self._undecodable("payload", exc, _excerpt(payload), topic, site_id)]
 
     def _message(
         self, topic: str, site_id: str | None, payload: bytes, now: float
     ) -> tuple[list[Reading], list[Rejection]]:
         def reject(reason: str, text: str) -> tuple[list, list]:
-            return [], [
-                Rejection(
-                    self.source,
-                    storable(reason),
-                    storable(text),
-                    topic=storable(topic),
-                    site_id=storable(site_id or ""),
-                )
-            ]
+            return [], [Rejection(self.source, reason, text, topic=topic, site_id=site_id or "")]
 
         if len(payload) > self.max_bytes:
             return reject(
@@ -160,18 +134,22 @@ class Decoder:
         try:
             self._item(item, site_id, now, readings, rejections, topic, index)
         except Exception as exc:  # noqa: BLE001 — as in message(): this item only
-            log.exception("decoding an item on %s failed", storable(topic))
             del readings[done:]
-            rejections.append(
-                Rejection(
-                    self.source,
-                    f"item could not be decoded ({exc.__class__.__name__})",
-                    _compact(item),
-                    topic=storable(topic),
-                    site_id=storable(site_id or ""),
-                    item=index,
-                )
-            )
+            rejections.append(self._undecodable("item", exc, _compact(item), topic, site_id, index))
+
+    def _undecodable(
+        self, what: str, exc: Exception, text: str, topic: str, site_id, index=None
+    ) -> Rejection:
+        """The record of a decoder bug: logged with its traceback, one rejection instead."""
+        log.exception("decoding an %s on %s failed", what, printable(topic))
+        return Rejection(
+            self.source,
+            f"{what} could not be decoded ({exc.__class__.__name__})",
+            text,
+            topic=topic,
+            site_id=site_id if isinstance(site_id, str) else "",
+            item=index,
+        )
 
     def _item(
         self,
@@ -187,12 +165,12 @@ class Decoder:
             rejections.append(
                 Rejection(
                     self.source,
-                    storable(reason),
+                    reason,
                     _compact(item),
-                    topic=storable(topic),
-                    site_id=storable(site or ""),
+                    topic=topic,
+                    site_id=site or "",
                     item=index,
-                    metric=storable(metric),
+                    metric=metric,
                 )
             )
 
@@ -284,7 +262,6 @@ def _compact(value: Any, limit: int = 4096) -> str:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     except (ValueError, RecursionError):  # an integer past Python's digit limit, deep nesting
         text = f"<{type(value).__name__} that cannot be shown>"
-    text = storable(text)
     return text if len(text) <= limit else text[:limit] + "…"
 
 

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Iterator
 
 from wastewatch.config import Config
+from wastewatch.config.text import storable
 from wastewatch.store import Rejection, Store, StoreUnavailable, WriteResult
 
-from .decode import Decoder, json_problem, loads, storable
+from .decode import Decoder, json_problem, loads
 
 CSV_COLUMNS = ["site", "metric", "ts", "value", "flag"]
 CHUNK = 5000
@@ -27,7 +28,7 @@ Line = tuple[int, str, list, list]
 
 def import_file(config: Config, store: Store, path: Path, now: float | None = None) -> WriteResult:
     now = time.time() if now is None else now
-    source = f"import:{storable(path.name)}"
+    source = f"import:{path.name}"
     decoder = Decoder(config, source=source)
     items = (
         _jsonl_items(path, source)
@@ -84,10 +85,8 @@ def _commit(store: Store, lines: list[Line], received_at: int, source: str) -> l
                 )
             ]
         number, text = lines[0][:2]
-        reason = storable(f"line could not be stored ({exc.__class__.__name__}: {exc})")
-        return list(
-            store.write([], [Rejection(source, reason, storable(text), item=number)], received_at=received_at)
-        )
+        reason = f"line could not be stored ({exc.__class__.__name__}: {exc})"
+        return list(store.write([], [Rejection(source, reason, text, item=number)], received_at=received_at))
 
 
 def _csv_items(path: Path, source: str) -> Iterator[tuple[int, str, object]]:
@@ -98,7 +97,7 @@ def _csv_items(path: Path, source: str) -> Iterator[tuple[int, str, object]]:
             if not row or (line == 1 and [c.strip().lower() for c in row] == CSV_COLUMNS[: len(row)]):
                 continue
             if storable(text) != text:
-                yield line, text, Rejection(source, "line is not UTF-8 text", storable(text), item=line)
+                yield line, text, Rejection(source, "line is not UTF-8 text", text, item=line)
             elif len(row) not in (4, 5):
                 yield (
                     line,
@@ -122,7 +121,7 @@ def _jsonl_items(path: Path, source: str) -> Iterator[tuple[int, str, object]]:
             if not text.strip():
                 continue
             if storable(text) != text:
-                yield line, text, Rejection(source, "line is not UTF-8 text", storable(text), item=line)
+                yield line, text, Rejection(source, "line is not UTF-8 text", text, item=line)
                 continue
             try:
                 yield line, text, loads(text)
@@ -130,9 +129,7 @@ def _jsonl_items(path: Path, source: str) -> Iterator[tuple[int, str, object]]:
                 yield (
                     line,
                     text,
-                    Rejection(
-                        source, json_problem(exc).replace("payload", "line", 1), storable(text), item=line
-                    ),
+                    Rejection(source, json_problem(exc).replace("payload", "line", 1), text, item=line),
                 )
 
 

@@ -20,6 +20,8 @@ from pathlib import Path
 from wastewatch.config.text import printable
 from wastewatch.store import StoreUnavailable, WriteResult
 
+from .topics import site_of
+
 log = logging.getLogger("wastewatch.ingest")
 
 
@@ -41,7 +43,6 @@ def _serve(config_path: str, connection: Connection) -> None:
     from wastewatch.store import open_store
 
     from .decode import Decoder
-    from .topics import site_of
 
     config = load_config(config_path)
     logging.basicConfig(
@@ -59,7 +60,7 @@ def _serve(config_path: str, connection: Connection) -> None:
             if request is None:
                 return
             try:
-                answer = _handle(request, store, decoder, prefix, site_of)
+                answer = _handle(request, store, decoder, prefix)
             except StoreUnavailable as exc:  # reported to the parent, which retries
                 answer = ("error", True, f"{exc.__class__.__name__}: {exc}")
             except Exception as exc:  # noqa: BLE001 — likewise; the parent isolates the cause
@@ -69,7 +70,7 @@ def _serve(config_path: str, connection: Connection) -> None:
         store.close()
 
 
-def _handle(request, store, decoder, prefix: str, site_of) -> tuple:
+def _handle(request, store, decoder, prefix: str) -> tuple:
     if request[0] == "quarantine":
         _, now, topic, payload, error = request
         site = site_of(prefix, topic) or ""

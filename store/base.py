@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Literal, NamedTuple, Protocol, Sequence
 
+from wastewatch.config.text import storable
+
 
 class Reading(NamedTuple):
     site_id: str
@@ -29,6 +31,14 @@ class Rejection:
     site_id: str = ""
     item: int | None = None  # position in a batch array or line number of an import
     metric: str = ""
+
+    def __post_init__(self):
+        # Whatever a payload held, the record can be written: text from JSON escapes may hold
+        # lone surrogates, which UTF-8 (and so SQLite) refuses.
+        for name in ("source", "reason", "payload", "topic", "site_id", "metric"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, storable(value))
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,8 @@ def private_database(path: Path) -> None:
         try:
             if name.stat().st_mode & 0o777 != PRIVATE:
                 os.chmod(name, PRIVATE)
-        except FileNotFoundError:
-            pass
-        except PermissionError:
-            pass  # another user's file (a read-only reader): SQLite says what it can do
+        except (FileNotFoundError, PermissionError):
+            pass  # no such file yet, or another user's (a reader): SQLite says what it can do
 
 
 class StoreUnavailable(RuntimeError):

@@ -7,6 +7,8 @@ so the store stays the table's one owner, on its one connection and lock.
 import sqlite3
 import threading
 
+from wastewatch.config.text import storable
+
 from .base import Quarantined
 from .files import unavailable
 
@@ -40,7 +42,8 @@ class QuarantineTable:
                 return self._db.execute(
                     "INSERT INTO quarantine (received_at, source, topic, site_id, error, payload) "
                     "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                    (received_at, source, topic, site_id, error, bytes(payload)),
+                    # The error quotes the payload it met, lone surrogates and all.
+                    (received_at, source, storable(topic), site_id, storable(error), bytes(payload)),
                 ).fetchone()[0]
             except sqlite3.Error as exc:
                 problem = unavailable(exc)

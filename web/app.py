@@ -169,25 +169,16 @@ class Pages:
             try:
                 if len(uploads) > web.max_photos:
                     raise Problem("too_many", 400, n=web.max_photos)
-                photos = [await read_photo(f, self.max_photo_bytes) for f in uploads]
+                try:
+                    photos = [await read_photo(f, self.max_photo_bytes) for f in uploads]
+                except UploadError as exc:
+                    if exc.reason == "too_large":
+                        raise Problem(
+                            "too_large", 413, n=web.max_photos, mb=f"{web.max_photo_mb:g}"
+                        ) from None
+                    raise Problem("not_image", 415, name=exc.name) from None
                 visited, checklist = self._routine_fields(order, action, fields)
-            except UploadError as exc:
-                problem = (
-                    Problem("too_large", 413, n=web.max_photos, mb=f"{web.max_photo_mb:g}")
-                    if exc.reason == "too_large"
-                    else Problem("not_image", 415, name=exc.name)
-                )
-                return self._form(
-                    request,
-                    order,
-                    action,
-                    token,
-                    locale,
-                    t[f"err_{problem.key}"].format(**problem.values),
-                    fields,
-                    problem.status,
-                )
-            except Problem as problem:
+            except Problem as problem:  # the form again, with what was typed and why it was refused
                 return self._form(
                     request,
                     order,
