@@ -89,3 +89,17 @@ def test_an_existing_world_readable_database_is_made_private(tmp_path):
     path.chmod(0o644)
     SQLiteStore(path).close()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_quarantined_message_is_kept_whatever_its_error_quotes(tmp_path):
+    # The error of a payload with a lone surrogate quotes it; the row must still be written.
+    store = SQLiteStore(tmp_path / "db.sqlite")
+    store.quarantine(
+        "mqtt", "wastewatch/sites/\udfff/readings", "", b'{"\\ud800": 1}', "ValueError: '\ud800'", 0
+    )
+    [kept] = store.quarantined()
+    assert (kept.topic, kept.error, kept.payload) == (
+        "wastewatch/sites/\\udfff/readings",
+        "ValueError: '\\ud800'",
+        b'{"\\ud800": 1}',
+    )
