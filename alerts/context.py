@@ -2,7 +2,6 @@
 database and the clock. Built once at start-up, where every config mistake surfaces."""
 
 import logging
-import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -11,7 +10,7 @@ from typing import Callable
 from wastewatch.config import Config
 from wastewatch.store import open_store
 from wastewatch.store.base import Store
-from wastewatch.store.state import connect
+from wastewatch.store.state import State, connect
 
 from .rules import Rules, load_rules
 from .standards import SiteStandard, Standards
@@ -25,7 +24,7 @@ class Context:
     rules: Rules
     standards: Standards
     store: Store
-    db: sqlite3.Connection
+    db: State
     clock: Callable[[], float] = time.time
     _site_standards: dict = field(default_factory=dict)
     _notices: object = None
@@ -39,7 +38,7 @@ class Context:
             rules,
             standards,
             open_store(config),
-            connect(config.database_path),
+            connect(config.state_url),
             clock,
             standards.for_sites(config),
         )

@@ -23,6 +23,12 @@ from .evaluate import CycleResult
 from .findings import Runs, valid_value
 from .lifecycle import Lifecycle
 
+# The columns of a day_results row, in the order _day builds them (the first four its key).
+DAY_RESULT = (
+    "site_id", "day", "rule", "metric", "value", "limit_value", "valid_samples", "expected_samples",
+    "status", "detail", "checked_at",
+)  # fmt: skip
+
 log = logging.getLogger("wastewatch.alerts")
 
 
@@ -50,8 +56,8 @@ class DayCloser:
         checked = {
             row["day"]: row["readings"]
             for row in ctx.db.execute(
-                "SELECT day, readings FROM day_checks WHERE site_id = ? AND day >= ?",
-                (site.id, days[0].isoformat()),
+                "SELECT day, readings FROM day_checks WHERE site_id = :site AND day >= :day",
+                {"site": site.id, "day": days[0].isoformat()},
             )
         }
         for day in days:
@@ -70,7 +76,8 @@ class DayCloser:
         open_keys = {
             (row["rule"], row["metric"])
             for row in ctx.db.execute(
-                "SELECT rule, metric FROM alerts WHERE site_id = ? AND state != 'resolved'", (site.id,)
+                "SELECT rule, metric FROM alerts WHERE site_id = :site AND state != 'resolved'",
+                {"site": site.id},
             )
         }
         runs = Runs(site.id, open_keys)
@@ -175,14 +182,18 @@ class DayCloser:
     ) -> None:
         with transaction(self.ctx.db) as db:
             db.executemany(
-                "INSERT OR REPLACE INTO day_results (site_id, day, rule, metric, value, limit_value, "
-                "valid_samples, expected_samples, status, detail, checked_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
+                f"INSERT INTO day_results ({', '.join(DAY_RESULT)}) "
+                f"VALUES ({', '.join(':' + name for name in DAY_RESULT)}) "
+                "ON CONFLICT (site_id, day, rule, metric) DO UPDATE SET "
+                + ", ".join(f"{name} = excluded.{name}" for name in DAY_RESULT[4:]),
+                [dict(zip(DAY_RESULT, row)) for row in rows],
             )
             db.execute(
-                "INSERT OR REPLACE INTO day_checks (site_id, day, readings, checked_at) VALUES (?, ?, ?, ?)",
-                (site.id, day.isoformat(), count, now),
+                "INSERT INTO day_checks (site_id, day, readings, checked_at) "
+                "VALUES (:site, :day, :readings, :now) "
+                "ON CONFLICT (site_id, day) DO UPDATE SET readings = excluded.readings, "
+                "checked_at = excluded.checked_at",
+                {"site": site.id, "day": day.isoformat(), "readings": count, "now": now},
             )
             lifecycle.apply(runs.findings, now)
 
@@ -192,10 +203,9 @@ class DayCloser:
         suspect = [
             (s["since"], s["last_seen"] + 1)
             for s in self.ctx.db.execute(
-                "SELECT since, last_seen FROM alerts WHERE site_id = ? AND rule = 'stuck_value' AND "
-                "metric = ? "
-                "AND since < ? AND last_seen >= ?",
-                (site.id, metric, end, start),
+                "SELECT since, last_seen FROM alerts WHERE site_id = :site AND rule = 'stuck_value' "
+                "AND metric = :metric AND since < :end AND last_seen >= :start",
+                {"site": site.id, "metric": metric, "end": end, "start": start},
             )
         ]
         suspect += windows.spans(site.id, start, end)

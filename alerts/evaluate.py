@@ -96,13 +96,14 @@ class Evaluator:
         states = {
             row["metric"]: (row["watermark"], json.loads(row["state"]))
             for row in db.execute(
-                "SELECT metric, watermark, state FROM series_state WHERE site_id = ?", (site.id,)
+                "SELECT metric, watermark, state FROM series_state WHERE site_id = :site", {"site": site.id}
             )
         }
         open_keys = {
             (row["rule"], row["metric"])
             for row in db.execute(
-                "SELECT rule, metric FROM alerts WHERE site_id = ? AND state != 'resolved'", (site.id,)
+                "SELECT rule, metric FROM alerts WHERE site_id = :site AND state != 'resolved'",
+                {"site": site.id},
             )
         }
         runs = Runs(site.id, open_keys)
@@ -126,9 +127,14 @@ class Evaluator:
         if self._quarantine(site, now, comms[1], runs) or "" not in states:
             changed[""] = comms
         db.executemany(
-            "INSERT INTO series_state (site_id, metric, watermark, state) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT DO UPDATE SET watermark = excluded.watermark, state = excluded.state",
-            [(site.id, m, w, json.dumps(s)) for m, (w, s) in changed.items()],
+            "INSERT INTO series_state (site_id, metric, watermark, state) "
+            "VALUES (:site, :metric, :watermark, :state) "
+            "ON CONFLICT (site_id, metric) DO UPDATE SET watermark = excluded.watermark, "
+            "state = excluded.state",
+            [
+                {"site": site.id, "metric": m, "watermark": w, "state": json.dumps(s)}
+                for m, (w, s) in changed.items()
+            ],
         )
         lifecycle.apply(runs.findings, now)
 

@@ -44,13 +44,16 @@ class Lifecycle:
             elif alert is None or finding.at < alert["last_seen"]:
                 continue  # nothing open, or evidence older than what the alert already knows
             elif finding.status == "pending":
-                self.ctx.db.execute("UPDATE alerts SET clear_since = NULL WHERE id = ?", (alert["id"],))
+                self.ctx.db.execute(
+                    "UPDATE alerts SET clear_since = NULL WHERE id = :id", {"id": alert["id"]}
+                )
             else:
                 clear_since = alert["clear_since"] if alert["clear_since"] is not None else finding.since
                 if finding.at - clear_since >= rule.clear_hold_s:
                     # Kept: work-order verification counts its hold from here.
                     self.ctx.db.execute(
-                        "UPDATE alerts SET clear_since = ? WHERE id = ?", (clear_since, alert["id"])
+                        "UPDATE alerts SET clear_since = :clear_since WHERE id = :id",
+                        {"clear_since": clear_since, "id": alert["id"]},
                     )
                     held = finding.at - clear_since
                     reason = f"condition clear since {self.mail.local(clear_since)}" + (
@@ -61,7 +64,8 @@ class Lifecycle:
                     self.resolve(alert, now, reason, RULE_ACTOR)
                 else:
                     self.ctx.db.execute(
-                        "UPDATE alerts SET clear_since = ? WHERE id = ?", (clear_since, alert["id"])
+                        "UPDATE alerts SET clear_since = :clear_since WHERE id = :id",
+                        {"clear_since": clear_since, "id": alert["id"]},
                     )
 
     def _over(self, alert, finding: Finding, rule, now: int):
@@ -70,29 +74,32 @@ class Lifecycle:
         if finding.limit:
             detail["limit"] = asdict(finding.limit)
         if alert is None:
-            cursor = db.execute(
+            alert_id = db.execute(
                 "INSERT INTO alerts (site_id, rule, metric, kind, severity, state, opened_at, since, "
-                "last_seen, value, peak, detail) VALUES (?, ?, ?, ?, ?, 'firing', ?, ?, ?, ?, ?, ?)",
-                (
-                    finding.site_id,
-                    finding.rule,
-                    finding.metric,
-                    rule.kind,
-                    rule.severity,
-                    now,
-                    finding.since,
-                    finding.at,
-                    finding.value,
-                    finding.peak,
-                    json.dumps(detail, ensure_ascii=False),
-                ),
-            )
-            alert_id = cursor.lastrowid
+                "last_seen, value, peak, detail) VALUES (:site_id, :rule, :metric, :kind, :severity, "
+                "'firing', :now, :since, :at, :value, :peak, :detail) RETURNING id",
+                {
+                    "site_id": finding.site_id,
+                    "rule": finding.rule,
+                    "metric": finding.metric,
+                    "kind": rule.kind,
+                    "severity": rule.severity,
+                    "now": now,
+                    "since": finding.since,
+                    "at": finding.at,
+                    "value": finding.value,
+                    "peak": finding.peak,
+                    "detail": json.dumps(detail, ensure_ascii=False),
+                },
+            ).scalar()
             window = self.windows.covering(finding.site_id, finding.at)
             reason = self.mail.describe(finding)
             if window:
                 reason += f" (inside maintenance window {window.id}, {window.kind}: recorded, not emailed)"
-                db.execute("UPDATE alerts SET muted_by = ? WHERE id = ?", (window.id, alert_id))
+                db.execute(
+                    "UPDATE alerts SET muted_by = :window WHERE id = :id",
+                    {"window": window.id, "id": alert_id},
+                )
             transition(db, alert_id, None, "firing", reason, RULE_ACTOR, now)
             alert = get_alert(db, alert_id)
             if not window:
@@ -109,9 +116,15 @@ class Lifecycle:
                 alert["peak"] if finding.peak is None else worse(alert["peak"], finding.peak, finding.limit)
             )
             db.execute(
-                "UPDATE alerts SET last_seen = ?, value = ?, peak = ?, clear_since = NULL, detail = ? "
-                "WHERE id = ?",
-                (finding.at, finding.value, peak, json.dumps(old, ensure_ascii=False), alert["id"]),
+                "UPDATE alerts SET last_seen = :at, value = :value, peak = :peak, clear_since = NULL, "
+                "detail = :detail WHERE id = :id",
+                {
+                    "at": finding.at,
+                    "value": finding.value,
+                    "peak": peak,
+                    "detail": json.dumps(old, ensure_ascii=False),
+                    "id": alert["id"],
+                },
             )
             if alert["notified_at"] is None and not self.windows.covering(finding.site_id, finding.at):
                 # Opened inside a maintenance window and still there after it: now it is news.
@@ -123,13 +136,17 @@ class Lifecycle:
     def _notify(self, alert, now: int):
         thread = self.mail.alert(alert, "alert", now)
         self.ctx.db.execute(
-            "UPDATE alerts SET thread_id = ?, notified_at = ? WHERE id = ?", (thread, now, alert["id"])
+            "UPDATE alerts SET thread_id = :thread, notified_at = :now WHERE id = :id",
+            {"thread": thread, "now": now, "id": alert["id"]},
         )
         return get_alert(self.ctx.db, alert["id"])
 
     def resolve(self, alert, now: int, reason: str, actor: str) -> None:
         db = self.ctx.db
-        db.execute("UPDATE alerts SET state = 'resolved', resolved_at = ? WHERE id = ?", (now, alert["id"]))
+        db.execute(
+            "UPDATE alerts SET state = 'resolved', resolved_at = :now WHERE id = :id",
+            {"now": now, "id": alert["id"]},
+        )
         transition(db, alert["id"], alert["state"], "resolved", reason, actor, now)
         resolved = get_alert(db, alert["id"])
         if alert["notified_at"] is not None:  # nobody was told it began (a maintenance window)
@@ -140,31 +157,34 @@ class Lifecycle:
     def renotify(self, now: int) -> None:
         every = self.ctx.rules.notifications.renotify_after_s
         due = self.ctx.db.execute(
-            "SELECT * FROM alerts WHERE state = 'firing' AND severity = 'critical' AND notified_at <= ?",
-            (now - every,),
+            "SELECT * FROM alerts WHERE state = 'firing' AND severity = 'critical' AND notified_at <= :due",
+            {"due": now - every},
         ).fetchall()
         for alert in due:
             self.mail.alert(alert, "reminder", now)
-            self.ctx.db.execute("UPDATE alerts SET notified_at = ? WHERE id = ?", (now, alert["id"]))
+            self.ctx.db.execute(
+                "UPDATE alerts SET notified_at = :now WHERE id = :id", {"now": now, "id": alert["id"]}
+            )
             self.result.reminders += 1
 
 
 def open_alert(db, site_id: str, rule: str, metric: str):
     return db.execute(
-        "SELECT * FROM alerts WHERE site_id = ? AND rule = ? AND metric = ? AND state != 'resolved'",
-        (site_id, rule, metric),
+        "SELECT * FROM alerts WHERE site_id = :site_id AND rule = :rule AND metric = :metric "
+        "AND state != 'resolved'",
+        {"site_id": site_id, "rule": rule, "metric": metric},
     ).fetchone()
 
 
 def get_alert(db, alert_id: int):
-    return db.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+    return db.execute("SELECT * FROM alerts WHERE id = :id", {"id": alert_id}).fetchone()
 
 
 def transition(db, alert_id: int, old: str | None, new: str, reason: str, actor: str, at: int) -> None:
     db.execute(
         "INSERT INTO alert_transitions (alert_id, old_state, new_state, reason, actor, at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (alert_id, old, new, reason, actor, at),
+        "VALUES (:alert_id, :old, :new, :reason, :actor, :at)",
+        {"alert_id": alert_id, "old": old, "new": new, "reason": reason, "actor": actor, "at": at},
     )
 
 
@@ -179,31 +199,33 @@ def acknowledge(db, alert_id: int, actor: str, note: str, now: int):
         raise AlertError(f"no alert {alert_id}; see 'wastewatch alerts list'")
     if alert["state"] != "firing":
         raise AlertError(f"alert {alert_id} is {alert['state']}; only a firing alert can be acknowledged")
-    db.execute("UPDATE alerts SET state = 'acknowledged' WHERE id = ?", (alert_id,))
+    db.execute("UPDATE alerts SET state = 'acknowledged' WHERE id = :id", {"id": alert_id})
     transition(db, alert_id, "firing", "acknowledged", note or "acknowledged", actor, now)
     return get_alert(db, alert_id)
 
 
 def listing(db, state: str, limit: int = 200) -> list:
     """Alerts in `state` ("open", "all", or one state), open and severe first, newest first."""
-    where = {"open": "state != 'resolved'", "all": "1"}.get(state, "state = ?")
-    params = () if state in ("open", "all") else (state,)
+    where = {"open": "state != 'resolved'", "all": "TRUE"}.get(state, "state = :state")
     return db.execute(
         f"SELECT * FROM alerts WHERE {where} ORDER BY state = 'resolved', "
-        "CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, opened_at DESC LIMIT ?",
-        (*params, limit),
+        "CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, opened_at DESC LIMIT :limit",
+        {"state": state, "limit": limit},
     ).fetchall()
 
 
 def history(db, alert_id: int) -> list:
     return db.execute(
-        "SELECT * FROM alert_transitions WHERE alert_id = ? ORDER BY id", (alert_id,)
+        "SELECT * FROM alert_transitions WHERE alert_id = :id ORDER BY id", {"id": alert_id}
     ).fetchall()
 
 
 def open_count(db) -> int:
-    return db.execute("SELECT COUNT(*) FROM alerts WHERE state != 'resolved'").fetchone()[0]
+    return db.execute("SELECT COUNT(*) FROM alerts WHERE state != 'resolved'").scalar()
 
 
 def counts_by_rule(db) -> list[tuple[str, int]]:
-    return [tuple(row) for row in db.execute("SELECT rule, COUNT(*) FROM alerts GROUP BY rule ORDER BY rule")]
+    return [
+        (row["rule"], row["alerts"])
+        for row in db.execute("SELECT rule, COUNT(*) AS alerts FROM alerts GROUP BY rule ORDER BY rule")
+    ]

@@ -30,20 +30,19 @@ log = logging.getLogger("wastewatch.outbox")
 
 def enqueue(db, kind: str, ref: str, recipients: list[str], message: EmailMessage, now: int) -> int:
     # next_attempt_at 0: due at once, whatever the sender's clock says.
-    cursor = db.execute(
+    return db.execute(
         "INSERT INTO outbox (kind, ref, recipients, subject, message, created_at, next_attempt_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, 0)",
-        # CRLF line ends, as SMTP wants: smtplib sends bytes as they are.
-        (
-            kind,
-            ref,
-            json.dumps(list(recipients)),
-            str(message["Subject"]),
-            message.as_bytes(policy=SMTP),
-            now,
-        ),
-    )
-    return cursor.lastrowid
+        "VALUES (:kind, :ref, :recipients, :subject, :message, :now, 0) RETURNING id",
+        {
+            "kind": kind,
+            "ref": ref,
+            "recipients": json.dumps(list(recipients)),
+            "subject": str(message["Subject"]),
+            # CRLF line ends, as SMTP wants: smtplib sends bytes as they are.
+            "message": message.as_bytes(policy=SMTP),
+            "now": now,
+        },
+    ).scalar()
 
 
 class Sender:
@@ -70,18 +69,21 @@ class Sender:
 
     def _claim(self, after_id: int):
         now = int(self.clock())
-        with transaction(self.db) as db:
+        # On PostgreSQL two senders claim side by side, each skipping the row the other holds;
+        # SQLite has no row locks, and its writer lock serialises the claims instead.
+        skip_locked = " FOR UPDATE SKIP LOCKED" if self.db.dialect == "postgresql" else ""
+        with transaction(self.db, lock=False) as db:
             row = db.execute(
                 "SELECT id, recipients, message, attempts FROM outbox WHERE status = 'pending' "
-                "AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?) AND id > ? "
-                "ORDER BY id LIMIT 1",
-                (now, now, after_id),
+                "AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until < :now) "
+                "AND id > :after ORDER BY id LIMIT 1" + skip_locked,
+                {"now": now, "after": after_id},
             ).fetchone()
             if row is None:
                 return None
             db.execute(
-                "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?",
-                (self.worker, now + self.lease_s, row["id"]),
+                "UPDATE outbox SET claimed_by = :worker, claimed_until = :until WHERE id = :id",
+                {"worker": self.worker, "until": now + self.lease_s, "id": row["id"]},
             )
         return row
 
@@ -94,9 +96,17 @@ class Sender:
             delay = min(self.cfg.retry_max_s, self.cfg.retry_min_s * 2 ** (attempts - 1))
             status = "failed" if exc.permanent else "pending"
             self.db.execute(
-                "UPDATE outbox SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ?, "
-                "claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ?",
-                (status, attempts, str(exc), math.ceil(self.clock()) + delay, row["id"], self.worker),
+                "UPDATE outbox SET status = :status, attempts = :attempts, last_error = :error, "
+                "next_attempt_at = :next, claimed_by = NULL, claimed_until = NULL "
+                "WHERE id = :id AND claimed_by = :worker",
+                {
+                    "status": status,
+                    "attempts": attempts,
+                    "error": str(exc),
+                    "next": math.ceil(self.clock()) + delay,
+                    "id": row["id"],
+                    "worker": self.worker,
+                },
             )
             log.warning(
                 "email %d attempt %d failed in %.2f s: %s%s",
@@ -108,9 +118,9 @@ class Sender:
             )
             return False
         self.db.execute(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = ?, "
-            "claimed_by = NULL, claimed_until = NULL WHERE id = ?",
-            (int(self.clock()), note or None, row["id"]),
+            "UPDATE outbox SET status = 'sent', sent_at = :now, attempts = attempts + 1, last_error = :note, "
+            "claimed_by = NULL, claimed_until = NULL WHERE id = :id",
+            {"now": int(self.clock()), "note": note or None, "id": row["id"]},
         )
         log.info(
             "email %d sent in %.2f s%s", row["id"], time.monotonic() - started, f" ({note})" if note else ""
@@ -121,8 +131,8 @@ class Sender:
 def retry(db, message_id: int) -> bool:
     return (
         db.execute(
-            "UPDATE outbox SET status = 'pending', next_attempt_at = 0 WHERE id = ? AND status = 'failed'",
-            (message_id,),
+            "UPDATE outbox SET status = 'pending', next_attempt_at = 0 WHERE id = :id AND status = 'failed'",
+            {"id": message_id},
         ).rowcount
         == 1
     )
@@ -130,13 +140,13 @@ def retry(db, message_id: int) -> bool:
 
 def listing(db, status: str, limit: int = 200) -> list:
     """Emails with `status` ("all" or one status): failed first, then pending, newest first."""
-    where, params = ("1", ()) if status == "all" else ("status = ?", (status,))
+    where = "TRUE" if status == "all" else "status = :status"
     return db.execute(
         f"SELECT * FROM outbox WHERE {where} ORDER BY status != 'failed', status != 'pending', id DESC "
-        "LIMIT ?",
-        (*params, limit),
+        "LIMIT :limit",
+        {"status": status, "limit": limit},
     ).fetchall()
 
 
 def pending_count(db) -> int:
-    return db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
+    return db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").scalar()

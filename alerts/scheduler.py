@@ -36,7 +36,7 @@ class AlertService:
         self.sweeper = Sweep(self.sweep_ctx)
         self.report_ctx = Context.open(config, clock)
         self.monthly = MonthlyReports(self.report_ctx)
-        self.outbox_db = connect(config.database_path)
+        self.outbox_db = connect(config.state_url)
         # The outbox runs on the real clock: retry back-off is about the real mail server.
         self.sender = Sender(config, self.outbox_db)
         self.evaluator = Evaluator(self.evaluate_ctx)

@@ -67,7 +67,7 @@ def write_config(folder: Path, sites: int) -> Path:
 
 def generate(config, rng: random.Random) -> dict:
     """One year of history, written as rows."""
-    db = connect(config.database_path)
+    db = connect(config.state_url)
     alerts, orders, transitions, links = [], [], [], []
     counts = {"alerts": 0, "work_orders": 0, "in_play": 0, "overdue": 0}
     year_ago = NOW - 365 * 86400

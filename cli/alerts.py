@@ -112,7 +112,7 @@ def check_once(args, config: Config, when) -> None:
 
 
 def alerts_list(args, config: Config, when) -> None:
-    rows = lifecycle.listing(connect(config.database_path), args.state)
+    rows = lifecycle.listing(connect(config.state_url), args.state)
     print(f"{len(rows)} alerts ({args.state})")
     for a in rows:
         print(
@@ -122,7 +122,7 @@ def alerts_list(args, config: Config, when) -> None:
 
 
 def alerts_show(args, config: Config, when) -> None:
-    db = connect(config.database_path)
+    db = connect(config.state_url)
     alert = _alert(db, args.id)
     for key in ("id", "site_id", "rule", "metric", "kind", "severity", "state"):
         print(f"{key}: {alert[key]}")
@@ -143,7 +143,7 @@ def alerts_show(args, config: Config, when) -> None:
 
 
 def alerts_ack(args, config: Config, when) -> None:
-    db = connect(config.database_path)
+    db = connect(config.state_url)
     try:
         with transaction(db):
             lifecycle.acknowledge(db, args.id, args.by, args.note, int(time.time()))
@@ -166,7 +166,7 @@ def alerts_resolve(args, config: Config, when) -> None:
 
 
 def outbox_list(args, config: Config, when) -> None:
-    rows = outbox.listing(connect(config.database_path), args.status)
+    rows = outbox.listing(connect(config.state_url), args.status)
     print(f"{len(rows)} emails ({args.status})")
     for m in rows:
         line = (
@@ -183,13 +183,13 @@ def outbox_list(args, config: Config, when) -> None:
 
 
 def outbox_send(args, config: Config, when) -> None:
-    db = connect(config.database_path)
+    db = connect(config.state_url)
     sent, failed = Sender(config, db).run_once()
     print(f"sent {sent}, failed {failed} (failed ones stay queued; see 'wastewatch outbox list')")
 
 
 def outbox_retry(args, config: Config, when) -> None:
-    if not retry(connect(config.database_path), args.id):
+    if not retry(connect(config.state_url), args.id):
         raise CommandError(f"email {args.id} is not a failed email")
     print(f"email {args.id} queued again")
 

@@ -234,7 +234,7 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
     midnight = datetime.now(config.tz).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=2)
     clock = SimClock(midnight.timestamp())
     store = open_store(config)  # for the status line; the ingestor writes from its own process
-    state = connect(config.database_path)
+    state = connect(config.state_url)
     ingestor = Ingestor(config)
     ingestor.start()
     ingestor.connected.wait(10)

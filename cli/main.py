@@ -119,6 +119,8 @@ def _load(args) -> Config:
     )
     # APScheduler logs every job run at INFO; ours say what the jobs did.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Alembic logs its set-up on every connect; the state module logs each migration it runs.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     return config
 
 

@@ -51,7 +51,7 @@ def report_monthly(args, config: Config, when) -> None:
 
 
 def report_list(args, config: Config, when) -> None:
-    rows = monthly.versions(connect(config.database_path))
+    rows = monthly.versions(connect(config.state_url))
     print(f"{len(rows)} report versions")
     for r in rows:
         print(

@@ -120,7 +120,7 @@ def _act(config: Config, action, *args):
 
 
 def workorders_list(args, config: Config, when) -> None:
-    db = connect(config.database_path)
+    db = connect(config.state_url)
     now = int(time.time())
     states = LIST_STATES.get(args.state, (args.state,))
     rows = work_orders.listing(
@@ -222,7 +222,7 @@ def workorders_done(args, config: Config, when) -> None:
 def workorders_verify(args, config: Config, when) -> None:
     order = _act(config, work_orders.verify, args.id, args.by, args.note)
     print(f"work order {order['id']} verified and closed (销号) by {args.by}")
-    check = work_orders.transitions(connect(config.database_path), order["id"])[-1]["note"]
+    check = work_orders.transitions(connect(config.state_url), order["id"])[-1]["note"]
     if "verification: " in check:  # what the readings said, as recorded with the closing
         print(check[check.index("verification: ") :])
 
@@ -250,7 +250,7 @@ def maintenance_add(args, config: Config, when) -> None:
     until = int(when(args.until).timestamp()) if args.until else None
     try:
         window_id = windows.add(
-            connect(config.database_path), args.site, args.kind, start, until, args.reason, args.by, now
+            connect(config.state_url), args.site, args.kind, start, until, args.reason, args.by, now
         )
     except ValueError as exc:
         raise CommandError(str(exc)) from None
@@ -261,9 +261,7 @@ def maintenance_add(args, config: Config, when) -> None:
 
 
 def maintenance_list(args, config: Config, when) -> None:
-    rows = windows.listing(
-        connect(config.database_path), args.site, int(time.time()) if args.active else None
-    )
+    rows = windows.listing(connect(config.state_url), args.site, int(time.time()) if args.active else None)
     print(f"{len(rows)} maintenance windows")
     for w in rows:
         print(
@@ -274,7 +272,7 @@ def maintenance_list(args, config: Config, when) -> None:
 
 def maintenance_end(args, config: Config, when) -> None:
     try:
-        ended = windows.end(connect(config.database_path), args.id, args.by, int(time.time()))
+        ended = windows.end(connect(config.state_url), args.id, args.by, int(time.time()))
     except (LookupError, ValueError) as exc:
         raise CommandError(str(exc)) from None
     print(f"maintenance window {args.id} ended at {_local(config, ended)}")

@@ -69,6 +69,10 @@ class Config:
         return self.file.store
 
     @property
+    def database(self):
+        return self.file.database
+
+    @property
     def alerts(self):
         return self.file.alerts
 
@@ -111,6 +115,11 @@ class Config:
     @property
     def database_path(self) -> Path:
         return self.store.path or self.data_dir / "wastewatch.db"
+
+    @property
+    def state_url(self) -> str | Path:
+        """Where the state database is: a PostgreSQL URL, or the embedded SQLite file."""
+        return self.database.url or self.database_path
 
 
 def load_config(path: str | Path) -> Config:

@@ -46,6 +46,17 @@ def _web_address(url: str) -> str:
     return url
 
 
+def _database_url(url: str) -> str:
+    # The state database: PostgreSQL through psycopg 3. (The embedded SQLite file needs no URL.)
+    if not re.match(r"^postgresql\+psycopg://\S+\Z", url):
+        raise ValueError(
+            f"{url!r} is not a PostgreSQL URL; use one such as "
+            "'postgresql+psycopg://wastewatch@127.0.0.1:5432/wastewatch', or leave url out for the "
+            "embedded SQLite file"
+        )
+    return url
+
+
 Email = Annotated[str, AfterValidator(_email)]
 MetricName = Annotated[str, AfterValidator(_metric_name)]
 Identifier = Annotated[str, Field(pattern=_ID)]
@@ -105,6 +116,12 @@ class IngestConfig(Section):
 class StoreConfig(Section):
     backend: Literal["sqlite"] = "sqlite"
     path: PathValue | None = None
+
+
+class DatabaseConfig(Section):
+    # The state database (alerts, work orders, outbox, reports). Unset: the embedded SQLite
+    # file beside the readings. The readings stay in [store] either way.
+    url: Annotated[str, AfterValidator(_database_url)] | None = None
 
 
 class InventoryConfig(Section):
@@ -228,6 +245,7 @@ class ConfigFile(Section):
     mqtt: MQTTConfig = MQTTConfig()
     ingest: IngestConfig = IngestConfig()
     store: StoreConfig = StoreConfig()
+    database: DatabaseConfig = DatabaseConfig()
     inventory: InventoryConfig = InventoryConfig()
     alerts: AlertsConfig = AlertsConfig()
     smtp: SMTPConfig = SMTPConfig()

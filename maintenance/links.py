@@ -50,8 +50,8 @@ class Links:
         expires = now + self.ttl_s
         db.execute(
             "INSERT INTO work_order_links (nonce, work_order_id, action, issued_at, expires_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (nonce, order_id, action, now, expires),
+            "VALUES (:nonce, :order, :action, :now, :expires)",
+            {"nonce": nonce, "order": order_id, "action": action, "now": now, "expires": expires},
         )
         token = self.serializer.dumps({"o": order_id, "a": action, "n": nonce, "e": expires})
         return f"{self.base}/wo/{order_id}/{action}?t={token}"
@@ -68,7 +68,9 @@ class Links:
             raise LinkError("wrong_order")
         if claims["a"] != action:
             raise LinkError("wrong_action")
-        row = db.execute("SELECT * FROM work_order_links WHERE nonce = ?", (claims["n"],)).fetchone()
+        row = db.execute(
+            "SELECT * FROM work_order_links WHERE nonce = :nonce", {"nonce": claims["n"]}
+        ).fetchone()
         if row is None or row["work_order_id"] != order_id or row["action"] != action:
             raise LinkError("unknown")
         if row["used_at"] is not None:
@@ -82,7 +84,8 @@ def use(db, nonce: str, now: int) -> None:
     """Spend a link (inside the caller's transaction); a second use is a replay."""
     if (
         db.execute(
-            "UPDATE work_order_links SET used_at = ? WHERE nonce = ? AND used_at IS NULL", (now, nonce)
+            "UPDATE work_order_links SET used_at = :now WHERE nonce = :nonce AND used_at IS NULL",
+            {"now": now, "nonce": nonce},
         ).rowcount
         != 1
     ):
@@ -92,7 +95,7 @@ def use(db, nonce: str, now: int) -> None:
 def retire(db, order_id: str, actions: tuple[str, ...], now: int) -> None:
     """Links whose action is done stop working, even ones from other emails about the order."""
     db.execute(
-        f"UPDATE work_order_links SET used_at = ? WHERE work_order_id = ? AND used_at IS NULL "
-        f"AND action IN ({','.join('?' * len(actions))})",
-        (now, order_id, *actions),
+        "UPDATE work_order_links SET used_at = :now WHERE work_order_id = :order AND used_at IS NULL "
+        f"AND action IN ({', '.join(f':action{i}' for i in range(len(actions)))})",
+        {"now": now, "order": order_id, **{f"action{i}": action for i, action in enumerate(actions)}},
     )

@@ -39,8 +39,11 @@ class MonthlyReports:
             return []
         produced = []
         db = self.ctx.db
-        db.execute("INSERT OR IGNORE INTO job_starts (job, started_at) VALUES ('monthly-report', ?)", (now,))
-        started = db.execute("SELECT started_at FROM job_starts WHERE job = 'monthly-report'").fetchone()[0]
+        db.execute(
+            "INSERT INTO job_starts (job, started_at) VALUES ('monthly-report', :now) ON CONFLICT DO NOTHING",
+            {"now": now},
+        )
+        started = db.execute("SELECT started_at FROM job_starts WHERE job = 'monthly-report'").scalar()
         local = datetime.fromtimestamp(now, self.ctx.config.tz)
         this_month = local.date().replace(day=1)
         previous = (this_month - timedelta(days=1)).strftime("%Y-%m")
@@ -59,7 +62,7 @@ class MonthlyReports:
 
     def latest(self, month: str):
         return self.ctx.db.execute(
-            "SELECT * FROM reports WHERE month = ? ORDER BY version DESC LIMIT 1", (month,)
+            "SELECT * FROM reports WHERE month = :month ORDER BY version DESC LIMIT 1", {"month": month}
         ).fetchone()
 
     def _watched(self, local, months: int):
@@ -71,10 +74,10 @@ class MonthlyReports:
         return [
             (r["month"], r["version"], r["fingerprint"])
             for r in self.ctx.db.execute(
-                "SELECT month, MAX(version) AS version, fingerprint FROM reports WHERE month >= ? AND "
-                "month < ? "
-                "GROUP BY month",
-                (oldest.strftime("%Y-%m"), first.strftime("%Y-%m")),
+                "SELECT month, version, fingerprint FROM reports AS r WHERE month >= :oldest "
+                "AND month < :first AND version = (SELECT MAX(version) FROM reports WHERE month = r.month) "
+                "ORDER BY month",
+                {"oldest": oldest.strftime("%Y-%m"), "first": first.strftime("%Y-%m")},
             )
         ]
 
@@ -94,8 +97,12 @@ class MonthlyReports:
         if before is not None and not changes:
             # Readings arrived but no figure moved: remember the new count, send nothing.
             ctx.db.execute(
-                "UPDATE reports SET fingerprint = ? WHERE month = ? AND version = ?",
-                (json.dumps(fingerprint, sort_keys=True), month, before["version"]),
+                "UPDATE reports SET fingerprint = :fingerprint WHERE month = :month AND version = :version",
+                {
+                    "fingerprint": json.dumps(fingerprint, sort_keys=True),
+                    "month": month,
+                    "version": before["version"],
+                },
             )
             return before["version"]
         version = before["version"] + 1 if before is not None else 1
@@ -111,8 +118,15 @@ class MonthlyReports:
         with transaction(ctx.db):
             ctx.db.execute(
                 "INSERT INTO reports (month, version, generated_at, folder, fingerprint, changes) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (month, version, now, str(folder), json.dumps(fingerprint, sort_keys=True), len(changes)),
+                "VALUES (:month, :version, :now, :folder, :fingerprint, :changes)",
+                {
+                    "month": month,
+                    "version": version,
+                    "now": now,
+                    "folder": str(folder),
+                    "fingerprint": json.dumps(fingerprint, sort_keys=True),
+                    "changes": len(changes),
+                },
             )
             self._email(report, version, changes, files, now)
         log.info(

@@ -37,7 +37,7 @@ class Notices(Mail):
         db = self.ctx.db
         site = self.ctx.config.site_by_id[order["site_id"]]
         alert = (
-            db.execute("SELECT * FROM alerts WHERE id = ?", (order["alert_id"],)).fetchone()
+            db.execute("SELECT * FROM alerts WHERE id = :id", {"id": order["alert_id"]}).fetchone()
             if order["alert_id"]
             else None
         )

@@ -134,8 +134,8 @@ def build(ctx, month: str, site_ids: list[str] | None = None, hour_by_hour: bool
     suspect = defaultdict(list)
     for row in ctx.db.execute(
         "SELECT site_id, metric, since, last_seen FROM alerts WHERE rule = 'stuck_value' "
-        "AND since < ? AND last_seen >= ?",
-        (end, start),
+        "AND since < :end AND last_seen >= :start",
+        {"end": end, "start": start},
     ):
         suspect[(row["site_id"], row["metric"])].append((row["since"], row["last_seen"] + 1))
     # Whole-hour days of 86,400 s (no DST change in the month): SQLite sums the days from the
@@ -356,30 +356,34 @@ def _operations_row(ctx, site, site_days, day_bounds, operating_hours: int, star
         volume = sum(d.total for d in site_days["flow"]) * site.metric("flow").interval_s / 3600
     hours_in_month = (end - start) // 3600
     db = ctx.db
+    span = {"site": site.id, "start": start, "end": end}
     alerts = db.execute(
-        "SELECT COUNT(*) FROM alerts WHERE site_id = ? AND opened_at >= ? AND opened_at < ?",
-        (site.id, start, end),
-    ).fetchone()[0]
+        "SELECT COUNT(*) FROM alerts WHERE site_id = :site AND opened_at >= :start AND opened_at < :end", span
+    ).scalar()
     opened = db.execute(
-        "SELECT COUNT(*) FROM work_orders WHERE site_id = ? AND opened_at >= ? AND opened_at < ?",
-        (site.id, start, end),
-    ).fetchone()[0]
+        "SELECT COUNT(*) FROM work_orders WHERE site_id = :site AND opened_at >= :start AND opened_at < :end",
+        span,
+    ).scalar()
+    # Whole seconds summed (an integer on both engines), divided here: the same figure on
+    # SQLite and PostgreSQL.
     closed = db.execute(
-        "SELECT COUNT(*), AVG(closed_at - opened_at) FROM work_orders WHERE site_id = ? "
-        "AND closed_at >= ? AND closed_at < ?",
-        (site.id, start, end),
+        "SELECT COUNT(*) AS orders, SUM(closed_at - opened_at) AS seconds FROM work_orders "
+        "WHERE site_id = :site AND closed_at >= :start AND closed_at < :end",
+        span,
     ).fetchone()
     ack = db.execute(
-        "SELECT COUNT(*), SUM(acknowledged_at IS NOT NULL AND acknowledged_at <= acknowledge_by) "
-        "FROM work_orders WHERE site_id = ? AND acknowledge_by >= ? AND acknowledge_by < ? "
+        "SELECT COUNT(*) AS due, "
+        "COUNT(*) FILTER (WHERE acknowledged_at IS NOT NULL AND acknowledged_at <= acknowledge_by) AS met "
+        "FROM work_orders WHERE site_id = :site AND acknowledge_by >= :start AND acknowledge_by < :end "
         "AND acknowledge_by < repair_by AND state != 'cancelled'",
-        (site.id, start, end),
+        span,
     ).fetchone()
     repair = db.execute(
-        "SELECT COUNT(*), SUM(resolved_at IS NOT NULL AND resolved_at <= repair_by) "
-        "FROM work_orders WHERE site_id = ? AND repair_by >= ? AND repair_by < ? "
+        "SELECT COUNT(*) AS due, "
+        "COUNT(*) FILTER (WHERE resolved_at IS NOT NULL AND resolved_at <= repair_by) AS met "
+        "FROM work_orders WHERE site_id = :site AND repair_by >= :start AND repair_by < :end "
         "AND state != 'cancelled'",
-        (site.id, start, end),
+        span,
     ).fetchone()
     due, done = _inspections(ctx, site, start, end)
     return {
@@ -393,10 +397,10 @@ def _operations_row(ctx, site, site_days, day_bounds, operating_hours: int, star
         "operating_rate": operating_hours / hours_in_month if "flow" in site_days else None,
         "alerts_opened": alerts,
         "work_orders_opened": opened,
-        "work_orders_closed": closed[0],
-        "ack_on_time_rate": (ack[1] or 0) / ack[0] if ack[0] else None,
-        "repair_on_time_rate": (repair[1] or 0) / repair[0] if repair[0] else None,
-        "mean_hours_to_close": closed[1] / 3600 if closed[0] else None,
+        "work_orders_closed": closed["orders"],
+        "ack_on_time_rate": ack["met"] / ack["due"] if ack["due"] else None,
+        "repair_on_time_rate": repair["met"] / repair["due"] if repair["due"] else None,
+        "mean_hours_to_close": int(closed["seconds"]) / closed["orders"] / 3600 if closed["orders"] else None,
         "inspections_due": due,
         "inspections_done": done,
     }
@@ -421,11 +425,11 @@ def _inspections(ctx, site, start: int, end: int) -> tuple[int, int]:
     if not dues:
         return 0, 0
     done = ctx.db.execute(
-        f"SELECT COUNT(DISTINCT due_at) FROM work_orders WHERE site_id = ? AND kind = 'routine_inspection' "
-        f"AND due_at IN ({','.join('?' * len(dues))}) AND state IN ('resolved', 'closed') AND "
-        "visited_at <= due_at",
-        (site.id, *sorted(dues)),
-    ).fetchone()[0]
+        "SELECT COUNT(DISTINCT due_at) FROM work_orders "
+        "WHERE site_id = :site AND kind = 'routine_inspection' AND due_at IN :dues "
+        "AND state IN ('resolved', 'closed') AND visited_at <= due_at",
+        {"site": site.id, "dues": sorted(dues)},
+    ).scalar()
     return len(dues), done
 
 
@@ -460,25 +464,24 @@ def _county(ctx, sites, compliance, operations, start: int, end: int) -> dict:
         by_site[r["site_id"]].append(r)
     expected = sum(r["expected_readings"] for r in operations)
     ids = [s.id for s in sites]
-    marks = ",".join("?" * len(ids))
     db = ctx.db
     faults = "kind NOT IN ('routine_inspection', 'effluent_sampling')"
     opened = db.execute(
-        f"SELECT COUNT(*) FROM work_orders WHERE {faults} AND site_id IN ({marks}) "
-        "AND opened_at >= ? AND opened_at < ?",
-        (*ids, start, end),
-    ).fetchone()[0]
+        f"SELECT COUNT(*) FROM work_orders WHERE {faults} AND site_id IN :ids "
+        "AND opened_at >= :start AND opened_at < :end",
+        {"ids": ids, "start": start, "end": end},
+    ).scalar()
     closed = db.execute(
-        f"SELECT COUNT(*) FROM work_orders WHERE {faults} AND site_id IN ({marks}) "
-        "AND closed_at >= ? AND closed_at < ?",
-        (*ids, start, end),
-    ).fetchone()[0]
+        f"SELECT COUNT(*) FROM work_orders WHERE {faults} AND site_id IN :ids "
+        "AND closed_at >= :start AND closed_at < :end",
+        {"ids": ids, "start": start, "end": end},
+    ).scalar()
     overdue = db.execute(
-        f"SELECT COUNT(*) FROM work_orders WHERE {faults} AND site_id IN ({marks}) "
-        "AND repair_by >= ? AND repair_by < ? AND state != 'cancelled' "
+        f"SELECT COUNT(*) FROM work_orders WHERE {faults} AND site_id IN :ids "
+        "AND repair_by >= :start AND repair_by < :end AND state != 'cancelled' "
         "AND (resolved_at IS NULL OR resolved_at > repair_by)",
-        (*ids, start, end),
-    ).fetchone()[0]
+        {"ids": ids, "start": start, "end": end},
+    ).scalar()
     return {
         "sites": len(sites),
         "sites_fully_compliant": sum(

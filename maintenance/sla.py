@@ -7,6 +7,7 @@ is repeated does nothing twice: each reminder, escalation, report and digest is 
 it is queued, in the same transaction as its email.
 """
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -67,12 +68,13 @@ class Sweep:
                 # A reminder at reminder_at of the deadline, unless the deadline has passed.
                 for order in db.execute(
                     f"SELECT * FROM work_orders WHERE {states} AND {short}_reminded_at IS NULL "
-                    f"AND {column} > ? AND {_FROM} + ({column} - {_FROM}) * ? <= ?",
-                    (now, frac, now),
+                    f"AND {column} > :now AND {_FROM} + ({column} - {_FROM}) * :frac <= :now",
+                    {"now": now, "frac": frac},
                 ).fetchall():
                     notices.reminder(order, deadline, now)
                     db.execute(
-                        f"UPDATE work_orders SET {short}_reminded_at = ? WHERE id = ?", (now, order["id"])
+                        f"UPDATE work_orders SET {short}_reminded_at = :now WHERE id = :id",
+                        {"now": now, "id": order["id"]},
                     )
                     work_orders.transition(
                         db,
@@ -86,12 +88,13 @@ class Sweep:
                     result.reminders += 1
                 for order in db.execute(
                     f"SELECT * FROM work_orders WHERE {states} AND {short}_escalated_at IS NULL "
-                    f"AND {column} <= ?",
-                    (now,),
+                    f"AND {column} <= :now",
+                    {"now": now},
                 ).fetchall():
                     notices.escalation(order, deadline, now)
                     db.execute(
-                        f"UPDATE work_orders SET {short}_escalated_at = ? WHERE id = ?", (now, order["id"])
+                        f"UPDATE work_orders SET {short}_escalated_at = :now WHERE id = :id",
+                        {"now": now, "id": order["id"]},
                     )
                     work_orders.transition(
                         db,
@@ -113,7 +116,9 @@ class Sweep:
         db, notices = ctx.db, ctx.notices
         existing = {
             (r["site_id"], r["kind"], r["due_at"])
-            for r in db.execute("SELECT site_id, kind, due_at FROM work_orders WHERE due_at >= ?", (now,))
+            for r in db.execute(
+                "SELECT site_id, kind, due_at FROM work_orders WHERE due_at >= :now", {"now": now}
+            )
         }
         pending = []
         for site in ctx.config.sites:
@@ -159,16 +164,18 @@ class Sweep:
         with transaction(db):
             for alert in db.execute(
                 "SELECT * FROM alerts WHERE state != 'resolved' AND bureau_notified_at IS NULL AND "
-                "muted_by IS NULL "
-                "AND (rule = 'zero_flow' OR (rule = 'equipment' AND json_extract(detail, '$.reason') = "
-                "'stopped')) "
-                "AND last_seen - since >= ?",
-                (after,),
+                "muted_by IS NULL AND rule IN ('zero_flow', 'equipment') AND last_seen - since >= :after",
+                {"after": after},
             ).fetchall():
+                if alert["rule"] == "equipment" and json.loads(alert["detail"]).get("reason") != "stopped":
+                    continue  # a fault, not a stop: the work order covers it
                 if windows.covering(alert["site_id"], alert["last_seen"]):
                     continue
                 self.ctx.notices.unplanned_stop(alert, now)
-                db.execute("UPDATE alerts SET bureau_notified_at = ? WHERE id = ?", (now, alert["id"]))
+                db.execute(
+                    "UPDATE alerts SET bureau_notified_at = :now WHERE id = :id",
+                    {"now": now, "id": alert["id"]},
+                )
                 result.stop_reports += 1
 
     def _digests(self, now: int, result: SweepResult) -> None:
@@ -178,7 +185,10 @@ class Sweep:
             return
         day = local.date().isoformat()
         db = ctx.db
-        sent = {r["contractor"] for r in db.execute("SELECT contractor FROM digests WHERE day = ?", (day,))}
+        sent = {
+            r["contractor"]
+            for r in db.execute("SELECT contractor FROM digests WHERE day = :day", {"day": day})
+        }
         for contractor in ctx.config.contractors:
             if contractor.id in sent:
                 continue
@@ -190,8 +200,9 @@ class Sweep:
                     ctx.notices.digest(contractor, orders, day, now)
                     result.digests += 1
                 db.execute(
-                    "INSERT INTO digests (contractor, day, orders, sent_at) VALUES (?, ?, ?, ?)",
-                    (contractor.id, day, len(orders), now),
+                    "INSERT INTO digests (contractor, day, orders, sent_at) "
+                    "VALUES (:contractor, :day, :orders, :now)",
+                    {"contractor": contractor.id, "day": day, "orders": len(orders), "now": now},
                 )
 
 

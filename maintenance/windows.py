@@ -7,6 +7,7 @@ emailed, and open no work order. Every window stays in the table; ending one set
 """
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from wastewatch.store.state import transaction
 
@@ -39,7 +40,7 @@ class Windows:
         for row in db.execute(
             "SELECT id, site_id, kind, starts_at, ends_at, reason FROM maintenance_windows ORDER BY starts_at"
         ):
-            self.by_site.setdefault(row["site_id"], []).append(Window(*row))
+            self.by_site.setdefault(row["site_id"], []).append(Window(**row))
 
     def covering(self, site_id: str, ts: int) -> Window | None:
         for window in self.by_site.get(site_id, ()):
@@ -70,9 +71,17 @@ def add(
         window_id = db.execute(
             "INSERT INTO maintenance_windows (site_id, kind, starts_at, ends_at, reason, created_by, "
             "created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (site_id, kind, starts_at, ends_at, reason, actor, now),
-        ).lastrowid
+            "VALUES (:site, :kind, :starts_at, :ends_at, :reason, :actor, :now) RETURNING id",
+            {
+                "site": site_id,
+                "kind": kind,
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "reason": reason,
+                "actor": actor,
+                "now": now,
+            },
+        ).scalar()
         _rejudge(db, site_id, starts_at, ends_at)
     return window_id
 
@@ -80,37 +89,41 @@ def add(
 def end(db, window_id: int, actor: str, now: int) -> int:
     """End a window now (or keep its earlier end); returns the end time."""
     with transaction(db):
-        row = db.execute("SELECT * FROM maintenance_windows WHERE id = ?", (window_id,)).fetchone()
+        row = db.execute("SELECT * FROM maintenance_windows WHERE id = :id", {"id": window_id}).fetchone()
         if row is None:
             raise LookupError(f"no maintenance window {window_id}")
         if row["ends_at"] is not None and row["ends_at"] <= now:
             raise ValueError(f"maintenance window {window_id} already ended")
         ends_at = max(now, row["starts_at"] + 1)
         db.execute(
-            "UPDATE maintenance_windows SET ends_at = ?, ended_by = ? WHERE id = ?",
-            (ends_at, actor, window_id),
+            "UPDATE maintenance_windows SET ends_at = :ends_at, ended_by = :actor WHERE id = :id",
+            {"ends_at": ends_at, "actor": actor, "id": window_id},
         )
         _rejudge(db, row["site_id"], row["starts_at"], row["ends_at"])
     return ends_at
 
 
 def listing(db, site_id: str | None = None, active_at: int | None = None):
-    where, args = [], []
+    where = []
     if site_id:
-        where.append("site_id = ?")
-        args.append(site_id)
+        where.append("site_id = :site")
     if active_at is not None:
-        where.append("starts_at <= ? AND (ends_at IS NULL OR ends_at > ?)")
-        args += [active_at, active_at]
+        where.append("starts_at <= :at AND (ends_at IS NULL OR ends_at > :at)")
     sql = "SELECT * FROM maintenance_windows" + (" WHERE " + " AND ".join(where) if where else "")
-    return db.execute(sql + " ORDER BY starts_at DESC, id DESC", args).fetchall()
+    return db.execute(
+        sql + " ORDER BY starts_at DESC, id DESC", {"site": site_id, "at": active_at}
+    ).fetchall()
 
 
 def _rejudge(db, site_id: str, starts_at: int, ends_at: int | None) -> None:
     """Closed days a window touches are judged again by the next day close: their valid
     samples changed. (Day keys are local dates; a day either side covers any time zone.)"""
+
+    def day(ts: int, shift: int) -> str:
+        return (datetime.fromtimestamp(ts, UTC).date() + timedelta(days=shift)).isoformat()
+
     db.execute(
-        "DELETE FROM day_checks WHERE site_id = ? AND day >= date(?, 'unixepoch', '-1 day') "
-        "AND (? IS NULL OR day <= date(?, 'unixepoch', '+1 day'))",
-        (site_id, starts_at, ends_at, ends_at),
+        "DELETE FROM day_checks WHERE site_id = :site AND day >= :first"
+        + ("" if ends_at is None else " AND day <= :last"),
+        {"site": site_id, "first": day(starts_at, -1), "last": None if ends_at is None else day(ends_at, 1)},
     )

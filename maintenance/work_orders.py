@@ -65,29 +65,31 @@ def open_order(
     ctx.db.execute(
         "INSERT INTO work_orders (id, site_id, kind, origin, priority, contractor, alert_id, state, summary, "
         "opened_at, acknowledge_by, repair_by, fault, due_at, deadlines_from) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)",
-        (
-            order_id,
-            site_id,
-            kind,
-            origin,
-            priority,
-            site.contractor,
-            alert["id"] if alert is not None else None,
-            summary,
-            now,
-            acknowledge_by,
-            repair_by,
-            fault,
-            due_at,
-            now,
-        ),
+        "VALUES (:id, :site, :kind, :origin, :priority, :contractor, :alert, 'open', :summary, :now, "
+        ":acknowledge_by, :repair_by, :fault, :due_at, :now)",
+        {
+            "id": order_id,
+            "site": site_id,
+            "kind": kind,
+            "origin": origin,
+            "priority": priority,
+            "contractor": site.contractor,
+            "alert": alert["id"] if alert is not None else None,
+            "summary": summary,
+            "now": now,
+            "acknowledge_by": acknowledge_by,
+            "repair_by": repair_by,
+            "fault": fault,
+            "due_at": due_at,
+        },
     )
     transition(ctx.db, order_id, None, "open", note or summary, actor, now)
     if alert is not None:
         link_alert(ctx.db, order_id, alert["id"], now)
     thread = ctx.notices.order(get(ctx.db, order_id), "opened", now)
-    ctx.db.execute("UPDATE work_orders SET thread_id = ? WHERE id = ?", (thread, order_id))
+    ctx.db.execute(
+        "UPDATE work_orders SET thread_id = :thread WHERE id = :id", {"thread": thread, "id": order_id}
+    )
     return get(ctx.db, order_id)
 
 
@@ -117,9 +119,9 @@ def attach_alert(ctx, alert, now: int) -> bool:
     fault = f"{alert['rule']}:{alert['metric']}"
     db = ctx.db
     order = db.execute(
-        f"SELECT * FROM work_orders WHERE site_id = ? AND fault = ? AND state IN {IN_PLAY} "
+        f"SELECT * FROM work_orders WHERE site_id = :site AND fault = :fault AND state IN {IN_PLAY} "
         "ORDER BY opened_at DESC LIMIT 1",
-        (alert["site_id"], fault),
+        {"site": alert["site_id"], "fault": fault},
     ).fetchone()
     if order is not None:
         link_alert(db, order["id"], alert["id"], now)
@@ -134,9 +136,9 @@ def attach_alert(ctx, alert, now: int) -> bool:
         )
         return True
     order = db.execute(
-        "SELECT * FROM work_orders WHERE site_id = ? AND fault = ? AND state = 'closed' "
-        "AND closed_at >= ? ORDER BY closed_at DESC LIMIT 1",
-        (alert["site_id"], fault, now - ctx.rules.work_orders.reopen_within_s),
+        "SELECT * FROM work_orders WHERE site_id = :site AND fault = :fault AND state = 'closed' "
+        "AND closed_at >= :since ORDER BY closed_at DESC LIMIT 1",
+        {"site": alert["site_id"], "fault": fault, "since": now - ctx.rules.work_orders.reopen_within_s},
     ).fetchone()
     if order is None:
         return False
@@ -253,7 +255,10 @@ def assign(ctx, order_id: str, contractor: str, actor: str, note: str, now: int)
         )
     if order["contractor"] == contractor:
         raise WorkOrderError(f"work order {order_id} is already assigned to {contractor}")
-    ctx.db.execute("UPDATE work_orders SET contractor = ? WHERE id = ?", (contractor, order_id))
+    ctx.db.execute(
+        "UPDATE work_orders SET contractor = :contractor WHERE id = :id",
+        {"contractor": contractor, "id": order_id},
+    )
     transition(
         ctx.db,
         order_id,
@@ -314,8 +319,8 @@ def verification(ctx, order, now: int) -> Verification:
         (result.facts if held >= hold else result.problems).append(text)
     if held_rule:
         silent = db.execute(
-            "SELECT since FROM alerts WHERE site_id = ? AND rule = 'comms_loss' AND state != 'resolved'",
-            (order["site_id"],),
+            "SELECT since FROM alerts WHERE site_id = :site AND rule = 'comms_loss' AND state != 'resolved'",
+            {"site": order["site_id"]},
         ).fetchone()
         if silent is not None:
             result.problems.append(f"the site has sent no data since {local(silent['since'])}")
@@ -336,7 +341,7 @@ def _fault(alert) -> str:
 
 
 def get(db, order_id: str):
-    return db.execute("SELECT * FROM work_orders WHERE id = ?", (order_id,)).fetchone()
+    return db.execute("SELECT * FROM work_orders WHERE id = :id", {"id": order_id}).fetchone()
 
 
 def get_or_fail(db, order_id: str):
@@ -362,62 +367,62 @@ def listing(
     limit: int = 100,
 ):
     """Overdue orders first (earliest deadline first), then the rest by deadline."""
-    where = [f"state IN ({','.join('?' * len(states))})"]
-    args: list = list(states)
+    params: dict = {f"state{i}": state for i, state in enumerate(states)}
+    where = [f"state IN ({', '.join(':' + name for name in params)})"]
     for column, value in (("site_id", site_id), ("contractor", contractor)):
         if value:
-            where.append(f"{column} = ?")
-            args.append(value)
+            where.append(f"{column} = :{column}")
+            params[column] = value
     if overdue_only:
-        where.append(OVERDUE.replace(":now", "?").replace(":now", "?"))
+        where.append(OVERDUE)
     sql = (
-        f"SELECT *, {OVERDUE.replace(':now', '?')} AS overdue FROM work_orders WHERE {' AND '.join(where)} "
-        "ORDER BY overdue DESC, repair_by, id LIMIT ?"
+        f"SELECT *, {OVERDUE} AS overdue FROM work_orders WHERE {' AND '.join(where)} "
+        "ORDER BY overdue DESC, repair_by, id LIMIT :limit"
     )
-    overdue_args = [now, now]
-    return db.execute(sql, [*overdue_args, *args, *(overdue_args if overdue_only else []), limit]).fetchall()
+    return db.execute(sql, {**params, "now": now, "limit": limit}).fetchall()
 
 
 def transitions(db, order_id: str):
     return db.execute(
-        "SELECT * FROM work_order_transitions WHERE work_order_id = ? ORDER BY id", (order_id,)
+        "SELECT * FROM work_order_transitions WHERE work_order_id = :id ORDER BY id", {"id": order_id}
     ).fetchall()
 
 
 def linked_alerts(db, order_id: str):
     return db.execute(
         "SELECT a.* FROM alerts a JOIN work_order_alerts l ON l.alert_id = a.id "
-        "WHERE l.work_order_id = ? ORDER BY a.id",
-        (order_id,),
+        "WHERE l.work_order_id = :id ORDER BY a.id",
+        {"id": order_id},
     ).fetchall()
 
 
 def linked_order(db, alert_id: int):
     return db.execute(
         "SELECT o.* FROM work_orders o JOIN work_order_alerts l ON l.work_order_id = o.id "
-        "WHERE l.alert_id = ? ORDER BY o.opened_at DESC LIMIT 1",
-        (alert_id,),
+        "WHERE l.alert_id = :id ORDER BY o.opened_at DESC LIMIT 1",
+        {"id": alert_id},
     ).fetchone()
 
 
 def attachments(db, order_id: str):
     return db.execute(
-        "SELECT * FROM work_order_attachments WHERE work_order_id = ? ORDER BY id", (order_id,)
+        "SELECT * FROM work_order_attachments WHERE work_order_id = :id ORDER BY id", {"id": order_id}
     ).fetchall()
 
 
 def link_alert(db, order_id: str, alert_id: int, now: int) -> None:
     db.execute(
-        "INSERT OR IGNORE INTO work_order_alerts (work_order_id, alert_id, linked_at) VALUES (?, ?, ?)",
-        (order_id, alert_id, now),
+        "INSERT INTO work_order_alerts (work_order_id, alert_id, linked_at) VALUES (:order, :alert, :now) "
+        "ON CONFLICT DO NOTHING",
+        {"order": order_id, "alert": alert_id, "now": now},
     )
 
 
 def transition(db, order_id: str, old: str | None, new: str, note: str, actor: str, at: int) -> None:
     db.execute(
         "INSERT INTO work_order_transitions (work_order_id, old_state, new_state, note, actor, at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (order_id, old, new, note, actor, at),
+        "VALUES (:order, :old, :new, :note, :actor, :at)",
+        {"order": order_id, "old": old, "new": new, "note": note, "actor": actor, "at": at},
     )
 
 
@@ -430,8 +435,8 @@ def _move(ctx, order_id: str, action: str, actor: str, note: str, now: int, **up
         )
     updates["state"] = new
     ctx.db.execute(
-        f"UPDATE work_orders SET {', '.join(f'{k} = ?' for k in updates)} WHERE id = ?",
-        (*updates.values(), order_id),
+        f"UPDATE work_orders SET {', '.join(f'{k} = :{k}' for k in updates)} WHERE id = :order_id",
+        {**updates, "order_id": order_id},
     )
     transition(ctx.db, order_id, order["state"], new, note, actor, now)
     return get(ctx.db, order_id)
@@ -443,8 +448,10 @@ def _retire_links(db, order_id: str, actions: tuple[str, ...], now: int) -> None
 
 def _next_id(db, now: int, tz) -> str:
     prefix = datetime.fromtimestamp(now, tz).strftime("WO-%Y%m-")
-    row = db.execute("SELECT MAX(id) FROM work_orders WHERE id LIKE ?", (prefix + "%",)).fetchone()
-    number = int(row[0][len(prefix) :]) + 1 if row[0] else 1
+    last = db.execute(
+        "SELECT MAX(id) FROM work_orders WHERE id LIKE :prefix", {"prefix": prefix + "%"}
+    ).scalar()
+    number = int(last[len(prefix) :]) + 1 if last else 1
     return f"{prefix}{number:04d}"
 
 
@@ -454,11 +461,20 @@ def attach_photo(
     """A photo already written under the data folder, recorded on its order (caller's transaction)."""
     db.execute(
         "INSERT INTO work_order_attachments (work_order_id, path, original_name, content_type, bytes, "
-        "sha256, "
-        "uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (order_id, path, name, content_type, size, sha256, actor, now),
+        "sha256, uploaded_by, uploaded_at) "
+        "VALUES (:order, :path, :name, :content_type, :size, :sha256, :actor, :now)",
+        {
+            "order": order_id,
+            "path": path,
+            "name": name,
+            "content_type": content_type,
+            "size": size,
+            "sha256": sha256,
+            "actor": actor,
+            "now": now,
+        },
     )
 
 
 def count(db) -> int:
-    return db.execute("SELECT COUNT(*) FROM work_orders").fetchone()[0]
+    return db.execute("SELECT COUNT(*) FROM work_orders").scalar()

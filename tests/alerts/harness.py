@@ -61,7 +61,7 @@ class Harness:
         return [
             (t["old_state"], t["new_state"], t["actor"])
             for t in self.ctx.db.execute(
-                "SELECT * FROM alert_transitions WHERE alert_id = ? ORDER BY id", (alert_id,)
+                "SELECT * FROM alert_transitions WHERE alert_id = :id ORDER BY id", {"id": alert_id}
             )
         ]
 

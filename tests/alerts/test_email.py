@@ -144,8 +144,8 @@ def test_an_smtp_outage_delays_email_and_each_is_delivered_exactly_once(plant, m
 def test_pending_email_is_delivered_once_after_a_restart(plant, mail):
     over_limit(plant)
     plant.restart()  # the process that queued it is gone
-    assert Sender(plant.config, connect(plant.config.database_path)).run_once() == (1, 0)
-    assert Sender(plant.config, connect(plant.config.database_path)).run_once() == (0, 0)
+    assert Sender(plant.config, connect(plant.config.state_url)).run_once() == (1, 0)
+    assert Sender(plant.config, connect(plant.config.state_url)).run_once() == (0, 0)
     assert len(mail.messages) == 1
 
 
@@ -154,9 +154,9 @@ def test_two_senders_at_once_never_send_the_same_email_twice(plant, mail):
         over_limit(plant, start_hour=day * 12)
         plant.write("cod", [((day * 12 + 3 + h) * HOUR, 30.0) for h in range(4)])
         plant.cycle((day * 12 + 6) * HOUR + 60)
-    total = plant.ctx.db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+    total = plant.ctx.db.execute("SELECT COUNT(*) FROM outbox").scalar()
     assert total == 20  # ten alerts, ten resolutions
-    senders = [Sender(plant.config, connect(plant.config.database_path)) for _ in range(2)]
+    senders = [Sender(plant.config, connect(plant.config.state_url)) for _ in range(2)]
     threads = [threading.Thread(target=s.run_once) for s in senders]
     for t in threads:
         t.start()
@@ -219,9 +219,9 @@ def queue_one(plant, recipients: list[str]) -> int:
 
 def test_an_email_whose_claim_lapsed_is_sent_by_the_next_sender_and_recorded_once(plant, mail):
     over_limit(plant)
-    dead = Sender(plant.config, connect(plant.config.database_path), clock=plant.clock)
+    dead = Sender(plant.config, connect(plant.config.state_url), clock=plant.clock)
     assert dead._claim(0) is not None  # claimed, then the process died before sending
-    alive = Sender(plant.config, connect(plant.config.database_path), clock=plant.clock)
+    alive = Sender(plant.config, connect(plant.config.state_url), clock=plant.clock)
     assert alive.run_once() == (0, 0)  # the claim still holds
     plant.clock.now += dead.lease_s + 1
     assert alive.run_once() == (1, 0)

@@ -114,7 +114,7 @@ def test_an_acknowledged_critical_alert_is_not_reminded(plant):
     plant.cycle(0)
     plant.cycle(2 * HOUR)
     [alert] = plant.alerts("comms_loss")
-    plant.ctx.db.execute("UPDATE alerts SET state = 'acknowledged' WHERE id = ?", (alert["id"],))
+    plant.ctx.db.execute("UPDATE alerts SET state = 'acknowledged' WHERE id = :id", {"id": alert["id"]})
     plant.cycle(12 * HOUR)
     assert plant.queued("alert-reminder") == []
 
@@ -249,11 +249,11 @@ def test_one_broken_site_does_not_stop_the_others(write_config):
 
 
 def test_the_database_allows_one_open_alert_per_site_rule_and_metric(plant):
-    import sqlite3
+    from sqlalchemy.exc import IntegrityError
 
     plant.write("cod", [(h * HOUR, 80.0) for h in range(3)])
     plant.cycle(2 * HOUR + 60)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityError):
         plant.ctx.db.execute(
             "INSERT INTO alerts (site_id, rule, metric, kind, severity, state, opened_at, since, "
             "last_seen) VALUES ('helin', 'sample_exceedance', 'cod', 'exceedance', 'warning', "

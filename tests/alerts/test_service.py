@@ -125,7 +125,7 @@ def test_email_queued_while_smtp_is_down_is_delivered_once_after_a_restart(
 
     db = connect(svc.config_path.parent / "data" / "wastewatch.db")
     wait_until(
-        lambda: db.execute("SELECT COUNT(*) FROM outbox WHERE attempts > 0").fetchone()[0] == 2,
+        lambda: db.execute("SELECT COUNT(*) FROM outbox WHERE attempts > 0").scalar() == 2,
         timeout=30,
         what="two failed delivery attempts",
     )
@@ -136,6 +136,6 @@ def test_email_queued_while_smtp_is_down_is_delivered_once_after_a_restart(
     time.sleep(2.5)  # a few more sender runs: nothing is sent twice
     assert len(mail.messages) == 2
     assert sorted(s[:5] for s in mail.subjects()) == ["[严重] ", "[工单 W"]
-    assert db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").fetchone()[0] == 2
+    assert db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").scalar() == 2
     db.close()
     assert svc.stop() == 0

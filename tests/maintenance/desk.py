@@ -44,13 +44,13 @@ class Desk(Harness):
             return action(self.ctx, *args, self.clock.now)
 
     def order(self, order_id: str):
-        return self.ctx.db.execute("SELECT * FROM work_orders WHERE id = ?", (order_id,)).fetchone()
+        return self.ctx.db.execute("SELECT * FROM work_orders WHERE id = :id", {"id": order_id}).fetchone()
 
     def history(self, order_id: str) -> list[tuple]:
         return [
             (t["old_state"], t["new_state"], t["actor"])
             for t in self.ctx.db.execute(
-                "SELECT * FROM work_order_transitions WHERE work_order_id = ? ORDER BY id", (order_id,)
+                "SELECT * FROM work_order_transitions WHERE work_order_id = :id ORDER BY id", {"id": order_id}
             )
         ]
 

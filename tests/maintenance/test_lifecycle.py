@@ -123,8 +123,8 @@ def test_inside_a_maintenance_window_readings_count_as_m_and_alerts_are_recorded
     assert (
         "inside maintenance window"
         in desk.ctx.db.execute(
-            "SELECT reason FROM alert_transitions WHERE alert_id = ?", (silent["id"],)
-        ).fetchone()[0]
+            "SELECT reason FROM alert_transitions WHERE alert_id = :id", {"id": silent["id"]}
+        ).scalar()
     )
     assert desk.work_orders() == []
     assert desk.sweep(31 * HOUR).stop_reports == 0

@@ -73,7 +73,7 @@ def test_late_readings_for_a_sent_month_produce_an_amended_version_listing_what_
 
 def test_a_new_deployment_does_not_send_last_months_report_of_data_it_never_saw(plant):
     assert run(plant, at(11, 3)) == []
-    assert plant.ctx.db.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 0
+    assert plant.ctx.db.execute("SELECT COUNT(*) FROM reports").scalar() == 0
 
 
 def test_report_monthly_writes_the_files_for_any_month_and_says_what_is_wrong_in_one_sentence(

@@ -248,8 +248,9 @@ def test_control_characters_a_contractor_types_never_reach_a_log_line_or_the_cli
     [last] = [
         t
         for t in desk.ctx.db.execute(
-            "SELECT actor, note FROM work_order_transitions WHERE work_order_id = ? ORDER BY id DESC LIMIT 1",
-            (order["id"],),
+            "SELECT actor, note FROM work_order_transitions WHERE work_order_id = :id "
+            "ORDER BY id DESC LIMIT 1",
+            {"id": order["id"]},
         )
     ]
     assert last["actor"] == "qingyuan/张三 2026-10-12 INFO forged line [2J"  # one line, no escape byte

@@ -39,7 +39,7 @@ def test_a_kill_in_the_middle_loses_no_order_transition_or_email(
     pending = db.execute(
         "SELECT COUNT(*) FROM outbox WHERE kind = 'work-order-update' AND status = 'pending'"
     )
-    assert pending.fetchone()[0] == 1
+    assert pending.scalar() == 1
     mail.start()
     svc = service(path).start()
     wait_until(

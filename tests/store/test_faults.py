@@ -57,19 +57,21 @@ def test_a_write_after_the_disk_frees_up_commits(tmp_path):
 
 def test_a_state_transaction_on_a_full_disk_raises_the_real_error(tmp_path):
     db = connect(tmp_path / "db.sqlite")
-    pages = db.execute("PRAGMA page_count").fetchone()[0]
-    db.execute(f"PRAGMA max_page_count = {pages + 1}")
     with pytest.raises(Exception, match="full"):
         with transaction(db):
+            # The cap is the connection's: set inside the transaction, on the connection it holds.
+            pages = db.execute("PRAGMA page_count").scalar()
+            db.execute(f"PRAGMA max_page_count = {pages + 1}")
             db.executemany(
-                "INSERT INTO series_state (site_id, metric, watermark, state) VALUES (?, 'cod', 0, ?)",
-                [(f"site{n}", "x" * 2000) for n in range(200)],
+                "INSERT INTO series_state (site_id, metric, watermark, state) "
+                "VALUES (:site, 'cod', 0, :state)",
+                [{"site": f"site{n}", "state": "x" * 2000} for n in range(200)],
             )
-    assert not db.in_transaction
-    db.execute("PRAGMA max_page_count = 1073741823")
-    with transaction(db):
+    with transaction(db):  # the connection went back to the pool usable, nothing half-written
+        db.execute("PRAGMA max_page_count = 1073741823")
+        assert db.execute("SELECT COUNT(*) FROM series_state").scalar() == 0
         db.execute("INSERT INTO series_state (site_id, metric, watermark) VALUES ('helin', 'cod', 0)")
-    assert db.execute("SELECT COUNT(*) FROM series_state").fetchone()[0] == 1
+    assert db.execute("SELECT COUNT(*) FROM series_state").scalar() == 1
 
 
 def test_the_database_files_are_readable_by_their_owner_only(tmp_path):
