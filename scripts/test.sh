@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need, then runs them. Tests start their own
-# private Mosquitto brokers on free ports, SMTP servers in-process, and SQLite files in tmp.
+# private Mosquitto brokers on free ports, SMTP servers in-process, and SQLite files in tmp;
+# the state tests run again on PostgreSQL, each in a database of its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
+WASTEWATCH_TEST_PG="${WASTEWATCH_TEST_PG:-$(scripts/postgres.sh)}"
+export WASTEWATCH_TEST_PG
 # Lint and formatting first: one line each when clean, the offending lines when not.
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

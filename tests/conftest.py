@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import MailServer, Publisher, Service
+from tests.support import MailServer, Publisher, Service, postgres_database
 from wastewatch.config import load_config
 from wastewatch.ingest.broker import PrivateBroker, free_port
 
@@ -68,6 +68,17 @@ def write_config(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_database(request):
+    """TOML naming the state database of a test that runs on both engines: nothing for the
+    embedded SQLite file, a [database] url for a PostgreSQL database of its own."""
+    if request.param == "sqlite":
+        yield ""
+        return
+    with postgres_database() as url:
+        yield f'\n[database]\nurl = "{url}"\n'
 
 
 @pytest.fixture

@@ -1,10 +1,13 @@
 """Helpers the tests share: waiting, a site logger, the service as a process."""
 
 import json
+import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -13,6 +16,28 @@ from wastewatch.ingest.topics import readings_topic
 from wastewatch.store import SQLiteStore
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The PostgreSQL server the state tests create their databases on (scripts/test.sh makes sure
+# one runs; on this machine kind it does already, with trust auth on 127.0.0.1).
+PG_ADMIN = os.environ.get("WASTEWATCH_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@contextmanager
+def postgres_database():
+    """A new, empty PostgreSQL database for one test; its SQLAlchemy URL. Dropped after, with
+    whatever connections the test left open."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = f"wastewatch_test_{os.getpid()}_{secrets.token_hex(4)}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = make_url(PG_ADMIN).set(drivername="postgresql+psycopg", database=name)
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def wastewatch(*args, cwd=ROOT, timeout: float = 60):

@@ -121,9 +121,10 @@ def test_email_queued_while_smtp_is_down_is_delivered_once_after_a_restart(
     now = int(time.time()) // 60 * 60
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 60))
     publisher.send("helin", {"ts": stamp, "values": {"pump_state": 4}})  # alarm: an alert and a work order
+    from wastewatch.config import load_config
     from wastewatch.store.state import connect
 
-    db = connect(svc.config_path.parent / "data" / "wastewatch.db")
+    db = connect(load_config(svc.config_path).state_url)
     wait_until(
         lambda: db.execute("SELECT COUNT(*) FROM outbox WHERE attempts > 0").scalar() == 2,
         timeout=30,

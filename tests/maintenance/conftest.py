@@ -9,3 +9,13 @@ def desk(write_config, mail):
     running = Desk(write_config(mail=mail, extra=BUREAU), mail)
     yield running
     running.stop()
+
+
+@pytest.fixture
+def write_config(write_config, state_database):
+    """The state and lifecycle tests run twice: on the embedded SQLite file and on PostgreSQL."""
+
+    def write(*args, extra: str = "", **kwargs):
+        return write_config(*args, extra=extra + state_database, **kwargs)
+
+    return write

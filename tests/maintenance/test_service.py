@@ -7,6 +7,7 @@ import httpx
 
 from tests.maintenance.desk import BUREAU, links
 from tests.support import wait_until
+from wastewatch.config import load_config
 from wastewatch.maintenance import work_orders
 from wastewatch.store.state import connect
 
@@ -35,7 +36,7 @@ def test_a_kill_in_the_middle_loses_no_order_transition_or_email(
         assert done.status_code == 200
     svc.kill()
 
-    db = connect(path.parent / "data" / "wastewatch.db")
+    db = connect(load_config(path).state_url)
     pending = db.execute(
         "SELECT COUNT(*) FROM outbox WHERE kind = 'work-order-update' AND status = 'pending'"
     )

@@ -1,0 +1,96 @@
+"""The state database: migrations on both engines, a first-release file upgraded in place,
+and the constraints that guarantee correctness kept by the database itself."""
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from tests.support import postgres_database
+from wastewatch.store import state
+from wastewatch.store.state import connect, transaction
+
+FIRST_RELEASE = Path(__file__).with_name("data") / "first-release.db"
+TABLES = (
+    "alerts", "alert_transitions", "series_state", "day_checks", "day_results", "work_orders",
+    "work_order_transitions", "work_order_alerts", "work_order_attachments", "work_order_links",
+    "maintenance_windows", "digests", "reports", "job_starts", "outbox",
+)  # fmt: skip
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def target(request, tmp_path):
+    if request.param == "sqlite":
+        yield tmp_path / "state.db"
+    else:
+        with postgres_database() as url:
+            yield url
+
+
+def counts(path: Path) -> dict[str, int]:
+    with sqlite3.connect(path) as db:
+        return {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES}
+
+
+def test_a_new_database_is_migrated_to_the_newest_schema(target):
+    db = connect(target)
+    assert state.revision(db) == state.head()
+    assert all(db.execute(f"SELECT COUNT(*) FROM {t}").scalar() == 0 for t in TABLES)
+    connect(target).close()  # a second start finds it current and changes nothing
+    db.close()
+
+
+def test_a_first_release_database_is_upgraded_in_place(tmp_path):
+    path = tmp_path / "wastewatch.db"
+    shutil.copy(FIRST_RELEASE, path)
+    before = counts(path)
+    assert before["alerts"] and before["work_orders"] and before["outbox"]  # a real history
+    with sqlite3.connect(path) as raw:
+        assert "alembic_version" not in {r[0] for r in raw.execute("SELECT name FROM sqlite_master")}
+        order = raw.execute("SELECT id, state, summary FROM work_orders").fetchone()
+    db = connect(path)
+    assert state.revision(db) == state.head()
+    assert counts(path) == before  # adopted, nothing dropped or rewritten
+    row = db.execute("SELECT id, state, summary FROM work_orders").fetchone()
+    assert (row["id"], row["state"], row["summary"]) == order
+    # The readings in the same file are untouched too.
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("SELECT COUNT(*) FROM readings").fetchone()[0] > 800
+    # And the constraint the first release relied on still holds after adoption.
+    alert = db.execute("SELECT * FROM alerts WHERE state != 'resolved' LIMIT 1").fetchone()
+    with pytest.raises(IntegrityError):
+        db.execute(
+            "INSERT INTO alerts (site_id, rule, metric, kind, severity, state, opened_at, since, last_seen) "
+            "VALUES (:site, :rule, :metric, 'operations', 'warning', 'firing', 0, 0, 0)",
+            {"site": alert["site_id"], "rule": alert["rule"], "metric": alert["metric"]},
+        )
+    db.close()
+
+
+def test_the_database_refuses_a_second_open_alert_and_an_unknown_state(target):
+    db = connect(target)
+    insert = (
+        "INSERT INTO alerts (site_id, rule, metric, kind, severity, state, opened_at, since, last_seen) "
+        "VALUES ('helin', 'comms_loss', '', 'operations', 'warning', :state, 0, 0, 0)"
+    )
+    db.execute(insert, {"state": "firing"})
+    with pytest.raises(IntegrityError):
+        db.execute(insert, {"state": "acknowledged"})
+    db.execute(insert.replace("'helin'", "'qiaotou'"), {"state": "resolved"})
+    db.execute(insert.replace("'helin'", "'qiaotou'"), {"state": "firing"})  # a resolved one is history
+    with pytest.raises(IntegrityError):
+        db.execute(insert.replace("'helin'", "'lianhua'"), {"state": "snoozed"})
+    db.close()
+
+
+def test_a_transaction_that_fails_leaves_nothing_behind(target):
+    db = connect(target)
+    with pytest.raises(RuntimeError):
+        with transaction(db):
+            db.execute("INSERT INTO job_starts (job, started_at) VALUES ('monthly-report', 1)")
+            assert db.execute("SELECT COUNT(*) FROM job_starts").scalar() == 1  # seen inside
+            raise RuntimeError("the email could not be rendered")
+    assert db.execute("SELECT COUNT(*) FROM job_starts").scalar() == 0
+    db.close()
