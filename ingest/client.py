@@ -41,8 +41,12 @@ Received = tuple[int, int, int, str, bytes]
 
 class Counters:
     def __init__(self):
+        self.received = 0  # delivered by the broker (counted on the network thread)
         self.messages = self.readings = self.duplicates = self.rejections = 0
         self.failed_commits = self.quarantined = 0
+        # Committed, but delivered on a connection that has since dropped: not acknowledged
+        # (their packet ids meant nothing on the new one), so the broker delivers them again.
+        self.stale = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))
@@ -147,6 +151,7 @@ class Ingestor:
             log.warning("disconnected from broker (%s); reconnecting with back-off", reason_code)
 
     def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
+        self.counters.received += 1
         self._queue.put((self._connection, message.mid, message.qos, message.topic, message.payload))
 
     # the feeder thread
@@ -161,14 +166,17 @@ class Ingestor:
                 continue
             deadline = time.monotonic() + wait_s
             while len(batch) < cfg.max_batch:
+                remaining = deadline - time.monotonic()
                 try:
-                    remaining = deadline - time.monotonic()
                     if remaining > 0 and not self._stopping.is_set():
-                        batch.append(self._queue.get(timeout=remaining))
+                        # In short waits: a stop asked for meanwhile commits the batch now,
+                        # not after a long commit interval (and after stop() gave up waiting).
+                        batch.append(self._queue.get(timeout=min(remaining, 0.2)))
                     else:
                         batch.append(self._queue.get_nowait())
                 except queue.Empty:
-                    break
+                    if remaining <= 0 or self._stopping.is_set():
+                        break
             self._commit(batch)
             if time.monotonic() - last_report > 60:
                 last_report = time.monotonic()
@@ -183,6 +191,8 @@ class Ingestor:
         for connection, mid, qos, _, _ in batch:
             if connection == current:
                 self.client.ack(mid, qos)
+            else:
+                self.counters.stale += 1
         c = self.counters
         c.messages += len(batch)
         c.readings += totals[0]

@@ -179,7 +179,7 @@ def test_redelivered_duplicates_are_harmless(config, publisher):
         store.close()
 
 
-def test_sigterm_drains_and_exits_cleanly(write_config, broker, publisher, service):
+def test_sigterm_exits_cleanly_and_loses_nothing(write_config, broker, publisher, service):
     path = write_config(broker)
     svc = service(path).start()
     publisher.send_many(numbered(200))
