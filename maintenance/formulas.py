@@ -1,7 +1,20 @@
 """Every figure of the monthly report and how it is computed: printed in the report's last
 section (zh-CN and English) and in the README. Change a formula here and in reports.py together."""
 
+# CSV columns copied from the config (site inventory) and the standard that applies: named,
+# not computed. Every other column has its formula below (tests/maintenance/test_formulas.py).
+COPIED = (
+    "site_id", "site_name", "town", "pollutant", "unit", "standard", "grade", "limit", "basis", "limit_verified",
+)  # fmt: skip
+
 FORMULAS = [
+    (
+        "站点与限值列",
+        "site_id / site_name / town / pollutant / unit / standard / grade / limit / basis / limit_verified",
+        "取自配置（设施台账）与该站点适用的标准（限值、级别、判定依据、是否已核实），未经计算",
+        "copied from the config (site inventory) and the standard that applies to the site (limit, grade, "
+        "basis, verified or provisional); not computed",
+    ),
     (
         "本月日期",
         "Days",
@@ -20,6 +33,12 @@ FORMULAS = [
         "expected_samples",
         "Σ 各日 日长（秒）÷ 该指标配置的采样间隔",
         "Σ over days of the day's length in seconds ÷ the metric's interval",
+    ),
+    (
+        "received_samples / valid_samples",
+        "received_samples / valid_samples",
+        "本月收到的样本数 / 其中有效样本数",
+        "samples received in the month / of them, valid samples",
     ),
     (
         "valid_days",
@@ -48,6 +67,18 @@ FORMULAS = [
         "monthly_mean / max_daily_mean / max_sample",
         "有效日日均值的平均 / 最大有效日日均值 / 最大有效样本",
         "mean of the valid days' means / the largest valid day's mean / the largest valid sample",
+    ),
+    (
+        "expected_readings / received_readings / valid_readings",
+        "expected_readings / received_readings / valid_readings",
+        "该站点全部指标的应有 / 收到 / 有效读数之和",
+        "Σ over the site's metrics of expected / received / valid readings",
+    ),
+    (
+        "alerts_opened / work_orders_opened / work_orders_closed",
+        "alerts_opened / work_orders_opened / work_orders_closed",
+        "本月新开告警数 / 本月新开工单数 / 本月销号工单数",
+        "alerts opened / work orders opened / work orders closed in the month",
     ),
     (
         "transmission_rate / validity_rate",

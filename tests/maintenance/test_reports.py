@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.alerts.harness import TZ, Harness
+from tests.alerts.harness import T0, TZ, Harness
 from tests.conftest import VILLAGE_SITE
 from wastewatch.maintenance import report_files, reports, windows, work_orders
 from wastewatch.store.base import Reading
@@ -127,6 +127,23 @@ def test_readings_inside_a_maintenance_window_and_flagged_ones_are_not_valid(pla
         ("calibration", "2026-10-02 22:00", "COD 仪表校准"),
     ]
     assert "更换曝气头" in report_files.html(report)
+
+
+def test_a_span_a_stuck_value_alert_marked_suspect_holds_no_valid_samples(plant):
+    # COD reads 200 from 20:00 on the 13th to 02:00 on the 14th, unchanged: a stuck sensor
+    # (6 h, the rule's after_s). Counted, the 13th's mean would be 66.7, over 60.
+    values = {at(10, 13, h): 40.0 + h % 3 for h in range(20)}
+    values.update({at(10, 13, 20) + h * 3600: 200.0 for h in range(7)})
+    values.update({at(10, 14, h): 40.0 + h % 3 for h in range(3, 24)})
+    for ts in sorted(values):  # as a logger sends them, the rules looking every hour
+        write(plant, "cod", [(ts, values[ts])])
+        plant.cycle(ts + 60 - T0)
+    [stuck] = plant.alerts("stuck_value")
+    assert (stuck["since"], stuck["last_seen"]) == (at(10, 13, 20), at(10, 14, 2))
+    cod = row(reports.build(plant.ctx, "2026-10"), "cod")
+    assert (cod["received_samples"], cod["valid_samples"]) == (48, 41)
+    assert (cod["valid_days"], cod["exceedance_days"]) == (2, 0)
+    assert cod["max_sample"] == 42.0
 
 
 def test_readings_either_side_of_local_midnight_count_on_their_local_day(plant):
