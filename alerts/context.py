@@ -1,5 +1,9 @@
 """What every alerting job shares: config, rules, each site's standard, the store, the state
-database and the clock. Built once at start-up, where every config mistake surfaces."""
+database and the clock. Built once at start-up, where every config mistake surfaces.
+
+The lifecycles (alerts, work orders) tell people through `notices`, which sits a layer above
+them: whoever opens a context that changes state hands it one (`maintenance.notices.open_context`).
+A context opened plainly (a report, a listing) sends nothing and signs no links."""
 
 import logging
 import time
@@ -8,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Callable
 
 from wastewatch.config import Config
+from wastewatch.config.text import local_time
 from wastewatch.store import open_store
 from wastewatch.store.base import Store
 from wastewatch.store.state import State, connect
@@ -51,12 +56,19 @@ class Context:
 
     @property
     def notices(self):
-        """Work-order emails (maintenance/notices.py), made on first use: they sign links."""
+        """The emails of every state change (maintenance/notices.py), handed in by whoever
+        opened this context to change state."""
         if self._notices is None:
-            from wastewatch.maintenance.notices import Notices
-
-            self._notices = Notices(self)
+            raise RuntimeError("this context sends no email; open it with maintenance.notices.open_context")
         return self._notices
+
+    @notices.setter
+    def notices(self, notices) -> None:
+        self._notices = notices
+
+    def local(self, ts: int | None) -> str:
+        """A time as people here read it: local, to the minute."""
+        return local_time(ts, self.config.tz)
 
     def unverified(self) -> list[str]:
         return self.standards.unverified() + self.rules.unverified()

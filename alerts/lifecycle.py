@@ -14,7 +14,6 @@ from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.windows import Windows
 
 from .findings import Finding, worse
-from .mail import Mail
 
 log = logging.getLogger("wastewatch.alerts")
 RULE_ACTOR = "rules"
@@ -23,7 +22,7 @@ RULE_ACTOR = "rules"
 class Lifecycle:
     def __init__(self, ctx, result):
         self.ctx, self.result = ctx, result
-        self.mail = Mail(ctx)
+        self.mail = ctx.notices  # the emails: a layer above, handed in with the context
         self.windows = Windows(ctx.db)
 
     def apply(self, findings: list[Finding], now: int) -> None:

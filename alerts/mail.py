@@ -8,81 +8,66 @@ work_order. Follow-ups on one incident reply in its thread.
 """
 
 import json
-from datetime import datetime
 
-from wastewatch.config.metrics import METRICS
+from wastewatch.config.i18n import N_, gettext
+from wastewatch.config.metrics import METRICS, equipment_state, metric_label
 
-from . import outbox
 from .findings import Finding
-from .messages import make_message
+from .notify import notify
 
 RULES = {
-    "sample_exceedance": ("出水单样本超标", "Effluent sample over limit"),
-    "daily_exceedance": ("出水日均值超标", "Effluent daily mean over limit"),
-    "comms_loss": ("数据中断", "Communications lost"),
-    "zero_flow": ("零流量", "Zero flow"),
-    "hydraulic_overload": ("水力超负荷", "Hydraulic overload"),
-    "equipment": ("设备故障", "Equipment fault"),
-    "stuck_value": ("数据恒定不变（疑似传感器卡滞）", "Stuck value (sensor suspect)"),
-    "out_of_range": ("数据超出量程", "Value outside the instrument range"),
-    "quarantine": ("消息无法入库（已隔离）", "Messages quarantined (could not be stored)"),
+    "sample_exceedance": N_("Effluent sample over limit"),
+    "daily_exceedance": N_("Effluent daily mean over limit"),
+    "comms_loss": N_("Communications lost"),
+    "zero_flow": N_("Zero flow"),
+    "hydraulic_overload": N_("Hydraulic overload"),
+    "equipment": N_("Equipment fault"),
+    "stuck_value": N_("Stuck value (sensor suspect)"),
+    "out_of_range": N_("Value outside the instrument range"),
+    "quarantine": N_("Messages quarantined (could not be stored)"),
 }
 KINDS = {
-    "exceedance": ("超标", "exceedance"),
-    "operations": ("运行异常", "operations"),
-    "data_quality": ("数据质量", "data quality"),
+    "exceedance": N_("exceedance"),
+    "operations": N_("operations"),
+    "data_quality": N_("data quality"),
 }
-SEVERITIES = {"info": ("提示", "info"), "warning": ("警告", "warning"), "critical": ("严重", "critical")}
+SEVERITIES = {
+    "info": N_("info"),
+    "warning": N_("warning"),
+    "critical": N_("critical"),
+}
 WORK_ORDER_KINDS = {
-    "fault_repair": ("故障维修", "fault repair"),
-    "exceedance_investigation": ("超标原因调查", "exceedance investigation"),
-    "comms_restore": ("通信恢复", "communications restore"),
-    "routine_inspection": ("例行巡检", "routine inspection"),
-    "effluent_sampling": ("人工采样", "effluent sampling"),
-    "operator_request": ("监管派单", "operator request"),
+    "fault_repair": N_("fault repair"),
+    "exceedance_investigation": N_("exceedance investigation"),
+    "comms_restore": N_("communications restore"),
+    "routine_inspection": N_("routine inspection"),
+    "effluent_sampling": N_("effluent sampling"),
+    "operator_request": N_("operator request"),
 }
 # What to do next, per rule: the part of the email an operator acts on.
 NEXT_STEPS = {
-    "sample_exceedance": (
-        "核查工艺运行与加药情况，必要时人工取样复核；若持续超标将形成日均值超标并派发工单。",
-        "Check the process and dosing, take a manual sample if needed; if it persists the daily mean "
-        "will exceed and a work order follows.",
+    "sample_exceedance": N_(
+        "Check the process and dosing, take a manual sample if needed; if it persists the daily mean will exceed and a work order follows."
     ),
-    "daily_exceedance": (
-        "已向运维单位派发超标调查工单；请督促查明原因并整改，整改后核验销号。",
-        "An exceedance investigation work order went to the contractor; follow up on cause and fix, "
-        "then verify and close it.",
+    "daily_exceedance": N_(
+        "An exceedance investigation work order went to the contractor; follow up on cause and fix, then verify and close it."
     ),
-    "comms_loss": (
-        "检查站点供电、数采仪与网络；超过 24 小时将向运维单位派发通信恢复工单。",
-        "Check the site's power, data logger and network; after 24 h a work order goes to the contractor.",
+    "comms_loss": N_(
+        "Check the site's power, data logger and network; after 24 h a work order goes to the contractor."
     ),
-    "zero_flow": (
-        "确认设施是否应在运行；检查提升泵、管网堵塞与流量计。",
-        "Confirm the plant should be running; check the lift pump, blocked sewers and the flow meter.",
+    "zero_flow": N_(
+        "Confirm the plant should be running; check the lift pump, blocked sewers and the flow meter."
     ),
-    "hydraulic_overload": (
-        "核查是否有雨水、山泉水或地下水混入，评估是否需扩容或分流。",
-        "Check for rain, spring or groundwater inflow; consider capacity or diversion.",
+    "hydraulic_overload": N_("Check for rain, spring or groundwater inflow; consider capacity or diversion."),
+    "equipment": N_("A repair work order went to the contractor; follow its progress."),
+    "stuck_value": N_(
+        "The sensor looks stuck; its readings are left out of compliance. Arrange calibration or repair."
     ),
-    "equipment": (
-        "已向运维单位派发故障维修工单；请关注修复进度。",
-        "A repair work order went to the contractor; follow its progress.",
+    "out_of_range": N_(
+        "The value is outside the instrument range and left out of compliance; check the instrument."
     ),
-    "stuck_value": (
-        "传感器数据疑似卡滞，相关数据不计入达标判定；请安排校准或检修。",
-        "The sensor looks stuck; its readings are left out of compliance. Arrange calibration or repair.",
-    ),
-    "out_of_range": (
-        "数据超出仪表量程，不计入达标判定；请检查仪表与量程设置。",
-        "The value is outside the instrument range and left out of compliance; check the instrument.",
-    ),
-    "quarantine": (
-        "该站点的消息无法写入数据库，已原样隔离保存，其中的数据暂未入库。请用 wastewatch quarantine list "
-        "查看原因，排除后用 wastewatch quarantine replay 重新入库。",
-        "Messages from this site could not be stored and were set aside as received; their readings are "
-        "not stored yet. See why with `wastewatch quarantine list`, then store them with "
-        "`wastewatch quarantine replay` once the cause is fixed.",
+    "quarantine": N_(
+        "Messages from this site could not be stored and were set aside as received; their readings are not stored yet. See why with `wastewatch quarantine list`, then store them with `wastewatch quarantine replay` once the cause is fixed."
     ),
 }
 
@@ -93,19 +78,14 @@ class Mail:
         self.locale = ctx.config.service.locale
         self.zh = self.locale == "zh-CN"
 
-    def _pick(self, pair: tuple[str, str]) -> str:
-        return pair[0] if self.zh else pair[1]
+    def gettext(self, message: str) -> str:
+        return gettext(self.locale, message)
 
     def local(self, ts: int | None) -> str:
-        if ts is None:
-            return ""
-        return datetime.fromtimestamp(ts, self.ctx.config.tz).strftime("%Y-%m-%d %H:%M")
+        return self.ctx.local(ts)
 
     def metric_label(self, metric: str) -> str:
-        if not metric:
-            return ""
-        known = METRICS.get(metric)
-        return (known.label_zh if self.zh else metric) if known else metric
+        return metric_label(metric, self.locale) if metric else ""
 
     def describe(self, finding: Finding) -> str:
         """One line for the transition row: what the rule saw."""
@@ -123,14 +103,18 @@ class Mail:
     def describe_alert(self, alert) -> str:
         """One line naming the fault, for work-order summaries."""
         site = self.ctx.config.site_by_id[alert["site_id"]]
-        text = f"{site.name} {self._pick(RULES[alert['rule']])}"
-        if alert["metric"]:
-            text += f" {self.metric_label(alert['metric'])}"
-        if alert["value"] is not None:
-            text += f" {alert['value']:g}"
+        text = f"{site.name} {self.gettext(RULES[alert['rule']])}"
+        state = equipment_state(alert["metric"], alert["value"], self.locale)
+        if state:
+            text += f" {state}"  # 提升泵报警, not 提升泵状态 4
+        else:
+            if alert["metric"]:
+                text += f" {self.metric_label(alert['metric'])}"
+            if alert["value"] is not None:
+                text += f" {alert['value']:g}"
         limit = json.loads(alert["detail"]).get("limit")
         if limit:
-            text += f"（{'限值' if self.zh else 'limit'} {_limit_text(limit)}）"
+            text += f"（{self.gettext(N_('limit'))} {_limit_text(limit)}）"
         return text
 
     def context(self, alert) -> dict:
@@ -158,15 +142,15 @@ class Mail:
                 "since_local": self.local(alert["since"]),
                 "last_local": self.local(alert["last_seen"]),
                 "resolved_local": self.local(alert["resolved_at"]),
-                "kind_label": self._pick(KINDS[alert["kind"]]),
-                "severity_label": self._pick(SEVERITIES[alert["severity"]]),
+                "kind_label": self.gettext(KINDS[alert["kind"]]),
+                "severity_label": self.gettext(SEVERITIES[alert["severity"]]),
             },
             "rule": {
                 "name": alert["rule"],
-                "label": self._pick(RULES[alert["rule"]]),
+                "label": self.gettext(RULES[alert["rule"]]),
                 "citation": rule.citation,
                 "verified": rule.verified,
-                "next_steps": self._pick(NEXT_STEPS[alert["rule"]]),
+                "next_steps": self.gettext(NEXT_STEPS[alert["rule"]]),
             },
             "metric": {"name": alert["metric"], "label": self.metric_label(alert["metric"]), "unit": unit},
             "limit": limit and {**limit, "text": _limit_text(limit)},
@@ -179,18 +163,18 @@ class Mail:
         ctx["reason"] = reason
         ctx["now_local"] = self.local(now)
         name = {"alert": "alert", "reminder": "alert-reminder", "resolved": "alert-resolved"}[kind]
-        site = ctx["site"]
-        message = make_message(
+        return notify(
+            self.ctx.db,
             name,
             self.locale,
             ctx,
-            to=site.operators,
+            to=ctx["site"].operators,
             sender=self.ctx.config.smtp.sender,
+            ref=f"alert:{alert['id']}",
+            now=now,
             thread=alert["thread_id"],
             idstring=f"alert{alert['id']}.{kind}",
         )
-        outbox.enqueue(self.ctx.db, name, f"alert:{alert['id']}", site.operators, message, now)
-        return message["Message-ID"]
 
 
 class Detail(dict):

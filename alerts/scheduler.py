@@ -16,10 +16,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from wastewatch.config import Config
 from wastewatch.maintenance.monthly import MonthlyReports
+from wastewatch.maintenance.notices import open_context
 from wastewatch.maintenance.sla import Sweep, SweepResult
 from wastewatch.store.state import connect
 
-from .context import Context
 from .daily import DayCloser
 from .evaluate import CycleResult, Evaluator
 from .outbox import Sender
@@ -30,11 +30,11 @@ log = logging.getLogger("wastewatch.alerts")
 class AlertService:
     def __init__(self, config: Config, clock: Callable[[], float] = time.time):
         self.config = config
-        self.evaluate_ctx = Context.open(config, clock)
-        self.day_ctx = Context.open(config, clock)
-        self.sweep_ctx = Context.open(config, clock)
+        self.evaluate_ctx = open_context(config, clock)
+        self.day_ctx = open_context(config, clock)
+        self.sweep_ctx = open_context(config, clock)
         self.sweeper = Sweep(self.sweep_ctx)
-        self.report_ctx = Context.open(config, clock)
+        self.report_ctx = open_context(config, clock)
         self.monthly = MonthlyReports(self.report_ctx)
         self.outbox_db = connect(config.state_url)
         # The outbox runs on the real clock: retry back-off is about the real mail server.

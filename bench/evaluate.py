@@ -11,7 +11,11 @@
    accepted. The rules are the shipped ones with `consecutive = 1`, so one reading opens an
    alert.
 
+With --state postgresql the state database (alerts, rule memory, outbox) is a PostgreSQL
+database on the local server instead of the SQLite file; the readings stay in SQLite.
+
 Prints one JSON line. Usage: .venv/bin/python bench/evaluate.py [--sites N] [--events N]
+[--state sqlite|postgresql]
 """
 
 import argparse
@@ -34,26 +38,26 @@ ROOT = Path(__file__).resolve().parent.parent
 import fleet  # noqa: E402  (bench/fleet.py)
 
 from tests.support import MailServer  # noqa: E402
-from wastewatch.alerts.context import Context  # noqa: E402
 from wastewatch.alerts.daily import DayCloser  # noqa: E402
 from wastewatch.alerts.evaluate import Evaluator  # noqa: E402
 from wastewatch.config import load_config  # noqa: E402
 from wastewatch.config.loader import SHIPPED  # noqa: E402
 from wastewatch.ingest.broker import PrivateBroker  # noqa: E402
 from wastewatch.ingest.topics import readings_topic  # noqa: E402
+from wastewatch.maintenance.notices import open_context  # noqa: E402
 from wastewatch.store.base import Reading  # noqa: E402
 
 METRICS = ("flow", "cod", "nh3n", "ph", "pump_state", "water_temp")
 STEP = 300
 
 
-def write_config(folder: Path, sites: int, broker_port: int, smtp_port: int) -> Path:
+def write_config(folder: Path, sites: int, broker_port: int, smtp_port: int, database: str = "") -> Path:
     rules = (SHIPPED / "rules.toml").read_text().replace("consecutive = 3", "consecutive = 1")
     (folder / "rules.toml").write_text(rules)
     head = (
         f'[service]\ndata_dir = "data"\n[mqtt]\nport = {broker_port}\nclient_id = "bench-eval"\n'
         f'[alerts]\ncheck_interval_s = 10\nrules_file = "rules.toml"\n'
-        f'[smtp]\nport = {smtp_port}\nsender = "ww@example.cn"\n[web]\nenabled = false\n'
+        f'[smtp]\nport = {smtp_port}\nsender = "ww@example.cn"\n[web]\nenabled = false\n' + database
     )
     return fleet.write_config(folder, head, sites, METRICS, STEP)
 
@@ -85,7 +89,7 @@ def fill(config, end: int) -> int:
 
 
 def cycles(config, now: int, count: int) -> tuple[float, list[float]]:
-    ctx = Context.open(config, clock=lambda: now)
+    ctx = open_context(config, clock=lambda: now)
     evaluator = Evaluator(ctx)
     started = time.perf_counter()
     evaluator.run(now)
@@ -165,10 +169,15 @@ def main() -> None:
     parser.add_argument("--sites", type=int, default=1000)
     parser.add_argument("--events", type=int, default=20)
     parser.add_argument("--cycles", type=int, default=5)
+    parser.add_argument("--state", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, PrivateBroker(Path(tmp) / "broker") as broker:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        PrivateBroker(Path(tmp) / "broker") as broker,
+        fleet.state_databases(args.state, 2) as (timed_state, served_state),
+    ):
         mail = MailServer().start()
-        path = write_config(Path(tmp), args.sites, broker.port, mail.port)
+        path = write_config(Path(tmp), args.sites, broker.port, mail.port, fleet.database_toml(served_state))
         config = load_config(path)
         now = int(time.time()) // STEP * STEP - 2 * STEP
         readings = fill(config, now)
@@ -182,6 +191,7 @@ def main() -> None:
                 update={"store": config.file.store.model_copy(update={"path": copy / "wastewatch.db"})}
             ),
         )
+        copied = fleet.with_database(copied, timed_state)
         cold, steady, closes = cycles(copied, now, args.cycles)
         waits = latency(path, config, broker, mail, args.events)
         mail.stop()
@@ -191,6 +201,7 @@ def main() -> None:
         json.dumps(
             {
                 "sites": args.sites,
+                "state": args.state,
                 "metrics": len(METRICS),
                 "stored_readings": readings,
                 "cold_cycle_s": round(cold, 3),

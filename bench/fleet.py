@@ -1,6 +1,12 @@
 """The benchmarks' config: N village sites and their contractors, in one TOML file."""
 
+import dataclasses
+import sys
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+
+# The benchmarks use the tests' real parts (the mail server, PostgreSQL databases).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def write_config(
@@ -27,3 +33,26 @@ def write_config(
     path = folder / "bench.toml"
     path.write_text("\n".join(lines))
     return path
+
+
+@contextmanager
+def state_databases(engine: str, count: int):
+    """`count` state databases for a benchmark: None each for the embedded SQLite file, or
+    new PostgreSQL databases on the local server (dropped after), as URLs."""
+    if engine == "sqlite":
+        yield [None] * count
+        return
+    from tests.support import postgres_database
+
+    with ExitStack() as stack:
+        yield [stack.enter_context(postgres_database()) for _ in range(count)]
+
+
+def database_toml(url: str | None) -> str:
+    return f'[database]\nurl = "{url}"\n' if url else ""
+
+
+def with_database(config, url: str | None):
+    """The config with its state database at `url` (None: the SQLite file)."""
+    database = config.file.database.model_copy(update={"url": url})
+    return dataclasses.replace(config, file=config.file.model_copy(update={"database": database}))

@@ -145,7 +145,7 @@ def main() -> None:
             )
         out = folder / "out"
         seconds, peak, _ = measured(
-            "from wastewatch.cli.main import main\n"
+            "from wastewatch.main import main\n"
             f"assert main(['report', 'monthly', '--config', {str(path)!r}, '--month', {MONTH!r}, "
             f"'--format', 'csv,xlsx,html', '--out', {str(out)!r}]) == 0"
         )

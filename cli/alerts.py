@@ -7,7 +7,6 @@ from datetime import datetime
 from pathlib import Path
 
 from wastewatch.alerts import lifecycle, outbox
-from wastewatch.alerts.context import Context
 from wastewatch.alerts.daily import DayCloser
 from wastewatch.alerts.evaluate import CycleResult, Evaluator
 from wastewatch.alerts.lifecycle import Lifecycle, get_alert
@@ -15,6 +14,7 @@ from wastewatch.alerts.outbox import Sender, retry
 from wastewatch.config import Config
 from wastewatch.config.text import printable
 from wastewatch.maintenance import work_orders
+from wastewatch.maintenance.notices import open_context
 from wastewatch.maintenance.sla import Sweep
 from wastewatch.store.state import connect, transaction
 
@@ -76,7 +76,7 @@ def _configured(handler):
 
 def check_once(args, config: Config, when) -> None:
     at = int(when(args.at).timestamp()) if args.at else None
-    ctx = Context.open(config, clock=(lambda: at) if at else time.time)
+    ctx = open_context(config, clock=(lambda: at) if at else time.time)
     try:
         now = ctx.now()
         result = Evaluator(ctx).run(now)
@@ -153,7 +153,7 @@ def alerts_ack(args, config: Config, when) -> None:
 
 
 def alerts_resolve(args, config: Config, when) -> None:
-    ctx = Context.open(config)
+    ctx = open_context(config)
     try:
         with transaction(ctx.db):
             alert = _alert(ctx.db, args.id)

@@ -11,12 +11,12 @@ import sys
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Callable
 
 from wastewatch.config import Config, ConfigError, load_config
 from wastewatch.config.text import printable
 from wastewatch.ingest.broker import BrokerError
 from wastewatch.store import StoreUnavailable
-from wastewatch.web import WebError
 
 from .alerts import CommandError, add_commands
 from .quarantine import add_commands as add_quarantine_commands
@@ -28,15 +28,23 @@ class UsageError(Exception):
     """A command-line mistake, said in one sentence."""
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(
+    argv: list[str] | None = None,
+    serve: Callable | None = None,
+    demo: Callable | None = None,
+    expected: tuple[type[Exception], ...] = (),
+) -> int:
+    """The commands. `serve` and `demo` run the whole service, so the composition root
+    (wastewatch/main.py) hands them in, with the errors they raise that deserve one sentence."""
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
+    args.run_service, args.run_demo = serve, demo
     try:
         return args.handler(args) or 0
-    except (ConfigError, UsageError, BrokerError, CommandError, WebError) as exc:
+    except (ConfigError, UsageError, BrokerError, CommandError, *expected) as exc:
         print(f"wastewatch: {printable(exc)}", file=sys.stderr)
         return 2 if isinstance(exc, UsageError) else 1
     except StoreUnavailable as exc:
@@ -131,10 +139,10 @@ def _config_check(args) -> None:
 
 
 def _serve(args) -> None:
-    from wastewatch.service import serve
-
+    if args.run_service is None:
+        raise UsageError("this entry point cannot run the service; use the installed `wastewatch` command")
     config = _load(args)
-    serve(config, _stop_on_signals())
+    args.run_service(config, _stop_on_signals())
 
 
 def _stop_on_signals() -> threading.Event:
@@ -219,10 +227,6 @@ def _rejections(args) -> None:
 
 
 def _demo(args) -> None:
-    from .demo import run_demo
-
-    run_demo(args.data_dir, args.duration, _stop_on_signals())
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    if args.run_demo is None:
+        raise UsageError("this entry point cannot run the demo; use the installed `wastewatch` command")
+    args.run_demo(args.data_dir, args.duration, _stop_on_signals())

@@ -8,6 +8,7 @@ from wastewatch.alerts.context import Context
 from wastewatch.config import Config
 from wastewatch.config.text import printable
 from wastewatch.maintenance import windows, work_orders
+from wastewatch.maintenance.notices import open_context
 from wastewatch.maintenance.work_orders import WorkOrderError
 from wastewatch.store.state import connect, transaction
 
@@ -109,7 +110,7 @@ def _actor(parser, note_required: bool = False):
 
 def _act(config: Config, action, *args):
     """Run one work-order action in a transaction; its emails are queued with it."""
-    ctx = Context.open(config)
+    ctx = open_context(config)
     try:
         with transaction(ctx.db):
             return action(ctx, *args, ctx.now())

@@ -8,9 +8,18 @@ layers, because ingest, the pages and the CLI all print such text.
 """
 
 import unicodedata
+from datetime import datetime, tzinfo
 
 # Bidirectional overrides and isolates: they reorder what follows them on screen.
 _BIDI = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
+
+
+def local_time(ts: int | None, tz: tzinfo) -> str:
+    """Epoch seconds as local YYYY-MM-DD HH:MM: the one way times are written for people
+    (emails, pages, reports, the CLI); "" for none."""
+    if ts is None:
+        return ""
+    return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M")
 
 
 def printable(text: object, keep_newlines: bool = False) -> str:

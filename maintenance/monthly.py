@@ -17,8 +17,7 @@ import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from wastewatch.alerts import outbox
-from wastewatch.alerts.messages import make_message
+from wastewatch.alerts.notify import notify
 from wastewatch.store.state import transaction
 
 from . import report_files, reports
@@ -169,11 +168,8 @@ class MonthlyReports:
     def _email(self, report, version: int, changes: list[str], files: list[Path], now: int) -> None:
         ctx = self.ctx
         cfg = ctx.config.report
-        to = list(
-            dict.fromkeys(
-                list(cfg.recipients)
-                + ([a for s in report.sites for a in s.operators] if cfg.include_operators else [])
-            )
+        to = list(cfg.recipients) + (
+            [a for s in report.sites for a in s.operators] if cfg.include_operators else []
         )
         if not to:
             log.warning(
@@ -192,16 +188,18 @@ class MonthlyReports:
             "bureau": ctx.config.bureau,
             "report_html": report_files.html(report, locale, version, changes, charts=False),
         }
-        message = make_message(
+        notify(
+            ctx.db,
             "monthly-report",
             locale,
             context,
             to=to,
             sender=ctx.config.smtp.sender,
+            ref=f"report:{report.month}:v{version}",
+            now=now,
             idstring=f"report.{report.month}.v{version}",
             attachments=[(xlsx.name, xlsx.read_bytes(), *XLSX)],
         )
-        outbox.enqueue(ctx.db, "monthly-report", f"report:{report.month}:v{version}", to, message, now)
 
 
 def versions(db) -> list:

@@ -7,29 +7,49 @@ order replies in its thread.
 """
 
 import json
+import time
+from functools import cached_property
 
-from wastewatch.alerts import outbox
+from wastewatch.alerts.context import Context
 from wastewatch.alerts.mail import WORK_ORDER_KINDS, Mail
-from wastewatch.alerts.messages import make_message
+from wastewatch.alerts.notify import notify
+from wastewatch.config.i18n import N_
 
 from .links import Links
 
 STATES = {
-    "open": ("待接单", "open"),
-    "acknowledged": ("已接单", "acknowledged"),
-    "resolved": ("已完成待核验", "done, to verify"),
-    "closed": ("已销号", "closed"),
-    "reopened": ("已重新打开", "reopened"),
-    "cancelled": ("已取消", "cancelled"),
+    "open": N_("open"),
+    "acknowledged": N_("acknowledged"),
+    "resolved": N_("done, to verify"),
+    "closed": N_("closed"),
+    "reopened": N_("reopened"),
+    "cancelled": N_("cancelled"),
 }
-ORIGINS = {"alert": ("告警", "alert"), "schedule": ("计划", "schedule"), "manual": ("人工", "manual")}
-PRIORITIES = {"high": ("高", "high"), "normal": ("中", "normal"), "low": ("低", "low")}
+ORIGINS = {
+    "alert": N_("alert"),
+    "schedule": N_("schedule"),
+    "manual": N_("manual"),
+}
+PRIORITIES = {
+    "high": N_("high"),
+    "normal": N_("normal"),
+    "low": N_("low"),
+}
+
+
+def open_context(config, clock=time.time) -> Context:
+    """A context whose state changes send their emails: for the scheduler, the pages and the
+    commands that act on alerts and work orders."""
+    ctx = Context.open(config, clock)
+    ctx.notices = Notices(ctx)
+    return ctx
 
 
 class Notices(Mail):
-    def __init__(self, ctx):
-        super().__init__(ctx)
-        self.links = Links(ctx.config)
+    @cached_property
+    def links(self) -> Links:
+        """Link signing, made when an email first carries links (it may write the key)."""
+        return Links(self.ctx.config)
 
     def order_context(self, order, now: int, links: bool = False) -> dict:
         from . import work_orders
@@ -50,10 +70,10 @@ class Notices(Mail):
                 "contractor": self.ctx.config.contractor_by_id.get(order["contractor"]),
                 "work_order": {
                     **dict(order),
-                    "kind_label": self._pick(WORK_ORDER_KINDS[order["kind"]]),
-                    "state_label": self._pick(STATES[order["state"]]),
-                    "origin_label": self._pick(ORIGINS[order["origin"]]),
-                    "priority_label": self._pick(PRIORITIES.get(order["priority"], (order["priority"],) * 2)),
+                    "kind_label": self.gettext(WORK_ORDER_KINDS[order["kind"]]),
+                    "state_label": self.gettext(STATES[order["state"]]),
+                    "origin_label": self.gettext(ORIGINS[order["origin"]]),
+                    "priority_label": self.gettext(PRIORITIES.get(order["priority"], order["priority"])),
                     "acknowledge_by_local": self.local(order["acknowledge_by"]),
                     "repair_by_local": self.local(order["repair_by"]),
                     "opened_local": self.local(order["opened_at"]),
@@ -139,21 +159,16 @@ class Notices(Mail):
             "day": day,
             "overdue": sum(1 for item in items if item["work_order"]["overdue"]),
         }
-        message = make_message(
+        notify(
+            self.ctx.db,
             "work-order-digest",
             self.locale,
             context,
             to=[contractor.email],
             sender=self.ctx.config.smtp.sender,
+            ref=f"digest:{contractor.id}:{day}",
+            now=now,
             idstring=f"digest.{contractor.id}.{day}",
-        )
-        outbox.enqueue(
-            self.ctx.db,
-            "work-order-digest",
-            f"digest:{contractor.id}:{day}",
-            [contractor.email],
-            message,
-            now,
         )
 
     def unplanned_stop(self, alert, now: int) -> None:
@@ -164,41 +179,34 @@ class Notices(Mail):
             now_local=self.local(now),
             hours=round((alert["last_seen"] - alert["since"]) / 3600, 1),
         )
-        site = context["site"]
-        to = list(self.ctx.config.bureau.emails) or list(site.operators)
-        message = make_message(
+        # The bureau, Cc the site's operators (to the operators alone when no bureau is set).
+        notify(
+            self.ctx.db,
             "unplanned-stop",
             self.locale,
             context,
-            to=to,
-            cc=[] if to == site.operators else site.operators,
+            to=self.ctx.config.bureau.emails,
+            cc=context["site"].operators,
             sender=self.ctx.config.smtp.sender,
+            ref=f"alert:{alert['id']}",
+            now=now,
             thread=alert["thread_id"],
             idstring=f"alert{alert['id']}.unplanned-stop",
-        )
-        outbox.enqueue(
-            self.ctx.db,
-            "unplanned-stop",
-            f"alert:{alert['id']}",
-            to + [a for a in site.operators if a not in to],
-            message,
-            now,
         )
 
     def _send(
         self, name: str, context: dict, order, to: list[str], now: int, idstring: str, cc: list[str] = ()
     ) -> str:
-        to = list(dict.fromkeys(to))
-        cc = [a for a in dict.fromkeys(cc) if a not in to]
-        message = make_message(
+        return notify(
+            self.ctx.db,
             name,
             self.locale,
             context,
             to=to,
             cc=cc,
             sender=self.ctx.config.smtp.sender,
+            ref=f"work_order:{order['id']}",
+            now=now,
             thread=order["thread_id"],
             idstring=idstring,
         )
-        outbox.enqueue(self.ctx.db, name, f"work_order:{order['id']}", to + cc, message, now)
-        return message["Message-ID"]

@@ -15,6 +15,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from wastewatch.config import i18n
+from wastewatch.config.i18n import N_, gettext, percent
+from wastewatch.config.metrics import metric_label
+
 from .formulas import FORMULAS
 from .reports import COMPLIANCE_COLUMNS, DECIMALS, OPERATIONS_COLUMNS, MonthlyReport
 
@@ -207,12 +211,39 @@ def _by_pollutant(report: MonthlyReport) -> dict:
     return dict(sorted(totals.items()))
 
 
+# The words of codes the report's tables hold (the CSV keeps the codes).
+BASES = {"daily_mean": N_("daily mean"), "sample": N_("single sample")}
+SCORE_TERMS = {
+    "operating_rate": N_("operating rate"),
+    "compliance_rate": N_("compliance rate"),
+    "transmission_rate": N_("transmission rate"),
+    "ack_on_time_rate": N_("acknowledged on time"),
+    "repair_on_time_rate": N_("repaired on time"),
+    "inspection_rate": N_("inspections done"),
+}
+
+
+def shown(column: str, value, locale: str) -> str:
+    """A figure as the HTML report shows it: rates as percentages, the rest as in the CSV."""
+    if column.endswith("_rate") and isinstance(value, float):
+        return percent(value, locale)
+    return cell(column, value)
+
+
 def html(
     report: MonthlyReport, locale: str = "zh-CN", version: int = 1, changes=(), charts: bool = True
 ) -> str:
-    from wastewatch.config.metrics import METRICS
+    from wastewatch.maintenance.windows import LABELS as WINDOW_KINDS
 
     zh = locale == "zh-CN"
+
+    def row_shown(r: dict) -> dict:
+        shown_row = {c: shown(c, r[c], locale) for c in COMPLIANCE_COLUMNS}
+        shown_row["pollutant"] = metric_label(r["pollutant"], locale)
+        shown_row["basis"] = gettext(locale, BASES.get(r["basis"], r["basis"]))
+        shown_row["grade"] = r["grade_label"][locale]
+        return shown_row
+
     sites = []
     by_site: dict = {}
     for r in report.compliance:
@@ -223,13 +254,17 @@ def html(
         sites.append(
             {
                 "site": site,
-                "windows": [w for w in report.windows if w["site_id"] == site.id],
-                "rows": [{c: cell(c, r[c]) for c in COMPLIANCE_COLUMNS} for r in rows],
-                "ops": {c: cell(c, ops[c]) for c in OPERATIONS_COLUMNS},
+                "windows": [
+                    {**w, "kind_label": gettext(locale, WINDOW_KINDS.get(w["kind"], w["kind"]))}
+                    for w in report.windows
+                    if w["site_id"] == site.id
+                ],
+                "rows": [row_shown(r) for r in rows],
+                "ops": {c: shown(c, ops[c], locale) for c in OPERATIONS_COLUMNS},
                 "charts": [
                     _chart(
                         report.daily[(site.id, r["pollutant"])],
-                        METRICS[r["pollutant"]].label_zh if zh else r["pollutant"],
+                        metric_label(r["pollutant"], locale),
                         r["unit"],
                     )
                     for r in rows
@@ -239,19 +274,22 @@ def html(
             }
         )
     template = _env.get_template("report.html")
+    translations = i18n.translations(locale)
     return template.render(
-        zh=zh,
+        _=translations.gettext,
+        pgettext=translations.pgettext,
         locale=locale,
         month=report.month,
         version=version,
         changes=list(changes),
         sites=sites,
-        county={k: cell(k, v) for k, v in report.county.items()},
+        county={k: shown(k, v, locale) for k, v in report.county.items()},
         cards=[
-            {k: cell("score" if k == "mean_score" else k, v) for k, v in c.items()} for c in report.scorecards
+            {k: shown("score" if k == "mean_score" else k, v, locale) for k, v in c.items()}
+            for c in report.scorecards
         ],
         formulas=[(a if zh else b, c if zh else d) for a, b, c, d in FORMULAS],
-        weights=report.weights,
+        weights={gettext(locale, SCORE_TERMS.get(k, k)): w for k, w in report.weights.items()},
         unverified=report.unverified,
         charts=charts,
     )

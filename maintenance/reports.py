@@ -190,7 +190,7 @@ def build(ctx, month: str, site_ids: list[str] | None = None, hour_by_hour: bool
             if not r["limit_verified"]
         }
     )
-    local = ctx.notices.local
+    local = ctx.local
     in_month = [
         {
             "site_id": w.site_id,
@@ -324,6 +324,11 @@ def _compliance_row(
         "unit": METRICS[pollutant].unit if pollutant in METRICS else "",
         "standard": base.standard,
         "grade": base.grade,
+        # Not a CSV column: the grade as the standard names it, in each language it has.
+        "grade_label": {
+            "zh-CN": standard.standard.grades[base.grade].label_zh,
+            "en": standard.standard.grades[base.grade].label_en,
+        },
         "limit": _limit_text(base),
         "basis": base.basis,
         "expected_samples": sum(expected),

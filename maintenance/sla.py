@@ -135,7 +135,7 @@ class Sweep:
                 for site, kind, due_at in pending[first : first + SITES_PER_COMMIT]:
                     every = ctx.rules.inspections.for_site(kind, site.capacity_m3d).every
                     last_day = notices.local(due_at - 1)[:10]
-                    label = notices._pick(WORK_ORDER_KINDS[kind])
+                    label = notices.gettext(WORK_ORDER_KINDS[kind])
                     summary = (
                         f"{label}（{every_label(every, True)}，{last_day} 前完成）"
                         if notices.zh

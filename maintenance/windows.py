@@ -9,13 +9,14 @@ emailed, and open no work order. Every window stays in the table; ending one set
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from wastewatch.config.i18n import N_
 from wastewatch.store.state import transaction
 
 KINDS = ("planned_stop", "maintenance", "calibration")
 LABELS = {
-    "planned_stop": ("计划停运", "planned stop"),
-    "maintenance": ("检修", "maintenance"),
-    "calibration": ("校准", "calibration"),
+    "planned_stop": N_("planned stop"),
+    "maintenance": N_("maintenance"),
+    "calibration": N_("calibration"),
 }
 
 

@@ -300,7 +300,7 @@ def verification(ctx, order, now: int) -> Verification:
         return result
     result.checked = True
     hold = ctx.rules.work_orders.verify_hold_s
-    local = ctx.notices.local
+    local = ctx.local
     for alert in alerts:
         if alert["state"] != "resolved":
             result.problems.append(f"alert {alert['id']} ({_fault(alert)}) is still {alert['state']}")

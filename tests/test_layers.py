@@ -30,3 +30,28 @@ def test_the_check_would_see_sql_if_there_were_some(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text('def f(db):\n    return db.execute("SELECT 1")\n', encoding="utf-8")
     assert len(sql_in(sample)) == 2
+
+
+PACKAGES = sorted(
+    p.relative_to(ROOT)
+    for folder in ("alerts", "maintenance", "web", "cli", "wastewatch")
+    for p in (ROOT / folder).rglob("*.py")
+)
+
+
+def calls_to(path, names: set[str]) -> list[str]:
+    """Calls of functions named `names` (as f() or module.f()) in a module."""
+    found = []
+    for node in ast.walk(ast.parse((ROOT / path).read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+            if name in names:
+                found.append(f"{path}:{node.lineno} {name}()")
+    return found
+
+
+def test_every_email_is_queued_through_the_one_notify_path():
+    # Rendering and queueing anywhere else would skip the recipient clean-up and threading.
+    queued = [c for p in PACKAGES if p.name != "notify.py" for c in calls_to(p, {"make_message", "enqueue"})]
+    assert queued == []
+    assert len(calls_to(ROOT / "alerts" / "notify.py", {"make_message", "enqueue"})) == 2

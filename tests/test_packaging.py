@@ -52,6 +52,9 @@ def test_the_wheel_installs_wastewatch_and_nothing_else_at_the_top(tmp_path):
         "wastewatch/web/templates/order.html",
         "wastewatch/cli/main.py",
         "wastewatch/__main__.py",
+        "wastewatch/store/migrations/env.py",
+        "wastewatch/config/locale/zh_CN/LC_MESSAGES/wastewatch.po",
+        "wastewatch/store/migrations/versions/0001_first_wave.py",
     ):
         assert data in names, data
     # Installed into a folder of its own, it imports from there (not from this checkout).
@@ -64,7 +67,9 @@ def test_the_wheel_installs_wastewatch_and_nothing_else_at_the_top(tmp_path):
     probe = (
         "import wastewatch.cli.main, wastewatch.alerts.rules as r, wastewatch.config.loader as c; "
         "print(wastewatch.cli.main.__file__); print(r.load_rules(c.SHIPPED / "
-        "'rules.toml').quarantine.severity)"
+        "'rules.toml').quarantine.severity); "
+        # The migrations travel with the package: a new state database is made from them.
+        "import wastewatch.store.state as s; print(s.revision(s.connect('state.db')) == s.head())"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe],
@@ -74,5 +79,5 @@ def test_the_wheel_installs_wastewatch_and_nothing_else_at_the_top(tmp_path):
         env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
     )
     assert done.returncode == 0, done.stderr
-    where, severity = done.stdout.split()
-    assert where.startswith(str(target)) and severity == "warning"
+    where, severity, migrated = done.stdout.split()
+    assert where.startswith(str(target)) and severity == "warning" and migrated == "True"

@@ -2,6 +2,6 @@
 
 import sys
 
-from wastewatch.cli.main import main
+from wastewatch.main import main
 
 sys.exit(main())

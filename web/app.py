@@ -23,13 +23,14 @@ from starlette.templating import Jinja2Templates
 from wastewatch.alerts.context import Context
 from wastewatch.alerts.mail import WORK_ORDER_KINDS
 from wastewatch.config import Config
+from wastewatch.config.i18n import LOCALES, gettext
 from wastewatch.config.text import printable
 from wastewatch.maintenance import links as signed
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import STATES
 from wastewatch.store.state import transaction
 
-from .text import TEXT
+from .text import words
 from .uploads import UploadError, read_photo, store
 
 log = logging.getLogger("wastewatch.web")
@@ -80,8 +81,8 @@ class Pages:
 
     async def order(self, request: Request):
         locale = request.query_params.get("lang") or self.config.service.locale
-        locale = locale if locale in TEXT else "zh-CN"
-        t = TEXT[locale]
+        locale = locale if locale in LOCALES else LOCALES[0]
+        t = words(locale)
         order_id, action = request.path_params["order_id"], request.path_params["action"]
         try:
             if action not in signed.ACTIONS:
@@ -115,15 +116,14 @@ class Pages:
         return order
 
     def _context(self, order, action: str, locale: str) -> dict:
-        zh = locale == "zh-CN"
-        local = self.ctx.notices.local
+        local = self.ctx.local
         return {
-            "t": TEXT[locale],
+            "t": words(locale),
             "locale": locale,
             "action": action,
             "order": order,
             "site": self.config.site_by_id[order["site_id"]],
-            "kind_label": WORK_ORDER_KINDS[order["kind"]][0 if zh else 1],
+            "kind_label": gettext(locale, WORK_ORDER_KINDS[order["kind"]]),
             "state_label": _state_label(order, locale),
             "acknowledge_by": local(order["acknowledge_by"]),
             "repair_by": local(order["repair_by"]),
@@ -133,7 +133,7 @@ class Pages:
     def _form(
         self, request, order, action, token, locale, problem: str = "", form: dict | None = None, status=200
     ):
-        t = TEXT[locale]
+        t = words(locale)
         now_local = datetime.fromtimestamp(self.ctx.now(), self.config.tz).strftime("%Y-%m-%dT%H:%M")
         context = self._context(order, action, locale)
         context.update(
@@ -150,7 +150,7 @@ class Pages:
         return self.templates.TemplateResponse(request, "order.html", context, status_code=status)
 
     async def _submit(self, request: Request, order_id: str, action: str, locale: str):
-        t, web = TEXT[locale], self.config.web
+        t, web = words(locale), self.config.web
         length = request.headers.get("content-length")
         if length is None or not (length.isascii() and length.isdigit()) or int(length) > self.max_body:
             raise Problem("too_large", 413, n=web.max_photos, mb=f"{web.max_photo_mb:g}")
@@ -273,4 +273,4 @@ def note_text(text: str) -> str:
 
 
 def _state_label(order, locale: str) -> str:
-    return STATES[order["state"]][0 if locale == "zh-CN" else 1]
+    return gettext(locale, STATES[order["state"]])

@@ -6,8 +6,8 @@ from typing import Callable
 
 import uvicorn
 
-from wastewatch.alerts.context import Context
 from wastewatch.config import Config
+from wastewatch.maintenance.notices import open_context
 
 from . import WebError
 from .app import create_app
@@ -16,7 +16,7 @@ from .app import create_app
 class WebServer:
     def __init__(self, config: Config, clock: Callable[[], float] = time.time):
         self.config = config
-        self.ctx = Context.open(config, clock)
+        self.ctx = open_context(config, clock)
         app = create_app(config, self.ctx)
         # uvicorn installs no signal handlers off the main thread: `serve` keeps its own.
         self.server = uvicorn.Server(

@@ -5,10 +5,10 @@ import email.policy
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from wastewatch.alerts.context import Context
 from wastewatch.alerts.daily import DayCloser
 from wastewatch.alerts.evaluate import Evaluator
 from wastewatch.config import load_config
+from wastewatch.maintenance.notices import open_context
 from wastewatch.store.base import Reading
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -30,13 +30,13 @@ class Harness:
         self.path = config_path
         self.config = load_config(config_path)
         self.clock = Clock(T0)
-        self.ctx = Context.open(self.config, self.clock)
+        self.ctx = open_context(self.config, self.clock)
         self.evaluator = Evaluator(self.ctx)
 
     def restart(self) -> None:
         """A new process: new connections, nothing carried over in memory."""
         self.ctx.close()
-        self.ctx = Context.open(self.config, self.clock)
+        self.ctx = open_context(self.config, self.clock)
         self.evaluator = Evaluator(self.ctx)
 
     def write(self, metric: str, points, site: str = "helin") -> None:

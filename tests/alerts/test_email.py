@@ -112,7 +112,7 @@ def test_english_is_available(write_config, mail):
         send(plant)
         message = mail.messages[0][1]
         assert (
-            message["Subject"] == "[warning] 城厢镇 城厢镇禾林村污水处理站: Effluent sample over limit (cod)"
+            message["Subject"] == "[warning] 城厢镇 城厢镇禾林村污水处理站: Effluent sample over limit (COD)"
         )
         assert (
             "Limit: 60 mg/L (DB51/2626-2019 grade 1, daily mean)"
@@ -122,7 +122,7 @@ def test_english_is_available(write_config, mail):
         plant.close()
 
 
-def test_an_smtp_outage_delays_email_and_each_is_delivered_exactly_once(plant, mail):
+def test_an_smtp_outage_delays_email_and_the_retries_deliver_each_one_without_repeats(plant, mail):
     mail.stop()
     over_limit(plant)
     plant.write("pump_state", [(3 * HOUR, 4)])
@@ -141,7 +141,7 @@ def test_an_smtp_outage_delays_email_and_each_is_delivered_exactly_once(plant, m
     assert len(mail.messages) == 3 and len(set(mail.subjects())) == 3
 
 
-def test_pending_email_is_delivered_once_after_a_restart(plant, mail):
+def test_pending_email_outlives_its_process_and_the_next_sender_sends_it(plant, mail):
     over_limit(plant)
     plant.restart()  # the process that queued it is gone
     assert Sender(plant.config, connect(plant.config.state_url)).run_once() == (1, 0)

@@ -36,7 +36,7 @@ def test_a_second_demo_run_starts_afresh_but_leaves_other_folders_alone(tmp_path
     (tmp_path / "wastewatch.db").write_text("old")
     (tmp_path / "mail").mkdir()
     (tmp_path / "mail" / "0001.eml").write_text("old")
-    from wastewatch.cli.demo import _start_afresh
+    from wastewatch.demo import _start_afresh
 
     _start_afresh(tmp_path)
     assert not (tmp_path / "wastewatch.db").exists() and not list((tmp_path / "mail").glob("*.eml"))

@@ -55,7 +55,11 @@ def test_a_kill_in_the_middle_loses_no_order_transition_or_email(
     with httpx.Client(timeout=10) as http:  # the links outlive the process, and stay spent
         assert http.post(urls["done"], data={"t": urls["done"].split("t=")[1]}).status_code == 409
         assert http.get(urls["done"].split("/wo/")[0] + "/healthz").text == "ok"
-    time.sleep(2)  # a few more outbox runs: nothing goes twice
+    # Once nothing is pending no sender can send anything again: counting then is final.
+    wait_until(
+        lambda: db.execute("SELECT COUNT(*) FROM outbox WHERE status != 'sent'").scalar() == 0,
+        what="every email sent",
+    )
     subjects = [str(m["Subject"]) for _, m in mail.messages]
     assert (
         sum("故障维修" in s for s in subjects) == 1 and sum("运维单位报告已完成" in s for s in subjects) == 1

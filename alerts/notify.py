@@ -1,0 +1,71 @@
+"""The one way the service sends an email: a kind rendered in a locale from its templates
+(messages.py), addressed without duplicates, threaded under the incident's first email, and
+queued in the outbox inside the caller's transaction, so the email exists exactly when the
+change it reports was committed.
+
+Every email goes through `notify`: alerts (mail.py), work orders, digests and unplanned-stop
+reports (maintenance/notices.py), and the monthly report (maintenance/monthly.py).
+"""
+
+import logging
+from email.message import EmailMessage
+
+from . import outbox
+from .messages import make_message
+
+log = logging.getLogger("wastewatch.outbox")
+
+
+def addresses(to, cc=()) -> tuple[list[str], list[str]]:
+    """To and Cc with each address once (compared without case: mail domains and, in
+    practice, mailboxes ignore it), the first spelling kept; an address in To leaves Cc.
+    With nobody in To, Cc moves up."""
+    seen: set[str] = set()
+
+    def once(group) -> list[str]:
+        kept = []
+        for address in group:
+            address = address.strip()
+            if address and address.casefold() not in seen:
+                seen.add(address.casefold())
+                kept.append(address)
+        return kept
+
+    to, cc = once(to), once(cc)
+    return (to, cc) if to else (cc, [])
+
+
+def notify(
+    db,
+    kind: str,
+    locale: str,
+    context: dict,
+    *,
+    to,
+    sender: str,
+    ref: str,
+    now: int,
+    cc=(),
+    thread: str | None = None,
+    idstring: str | None = None,
+    attachments: list[tuple[str, bytes, str, str]] = (),
+) -> str | None:
+    """Queue email `kind` (its templates' base name) about `ref` ("alert:12", "work_order:WO-…");
+    returns its Message-ID, or None when it has nobody to go to (logged)."""
+    to, cc = addresses(to, cc)
+    if not to:
+        log.warning("%s about %s has no recipients; not queued", kind, ref)
+        return None
+    message: EmailMessage = make_message(
+        kind,
+        locale,
+        context,
+        to=to,
+        sender=sender,
+        cc=cc,
+        thread=thread,
+        idstring=idstring,
+        attachments=attachments,
+    )
+    outbox.enqueue(db, kind, ref, to + cc, message, now)
+    return message["Message-ID"]
