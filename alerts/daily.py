@@ -21,7 +21,7 @@ from wastewatch.store.state import transaction
 from .context import Context
 from .evaluate import CycleResult
 from .findings import Runs, valid_value
-from .lifecycle import Lifecycle
+from .lifecycle import Lifecycle, open_keys, suspect_spans
 
 # The columns of a day_results row, in the order _day builds them (the first four its key).
 DAY_RESULT = (
@@ -73,14 +73,7 @@ class DayCloser:
         start, end = ctx.day_bounds(day)
         standard = ctx.standard(site.id)
         water_temp = ctx.day_water_temp(site.id, day)
-        open_keys = {
-            (row["rule"], row["metric"])
-            for row in ctx.db.execute(
-                "SELECT rule, metric FROM alerts WHERE site_id = :site AND state != 'resolved'",
-                {"site": site.id},
-            )
-        }
-        runs = Runs(site.id, open_keys)
+        runs = Runs(site.id, open_keys(ctx.db, site.id))
         rows = []
         extra = {"day": day.isoformat(), "late_data": late}
         measured = [m for m in standard.controlled() if m in site.metrics]
@@ -200,14 +193,7 @@ class DayCloser:
     def _valid(self, site: Site, metric: str, start: int, end: int, windows) -> list[float]:
         """Valid samples of the day, leaving out spans a stuck-value alert marked suspect and
         maintenance windows (their readings count as flag M)."""
-        suspect = [
-            (s["since"], s["last_seen"] + 1)
-            for s in self.ctx.db.execute(
-                "SELECT since, last_seen FROM alerts WHERE site_id = :site AND rule = 'stuck_value' "
-                "AND metric = :metric AND since < :end AND last_seen >= :start",
-                {"site": site.id, "metric": metric, "end": end, "start": start},
-            )
-        ]
+        suspect = suspect_spans(self.ctx.db, start, end, site.id).get((site.id, metric), [])
         suspect += windows.spans(site.id, start, end)
         return [
             r.value

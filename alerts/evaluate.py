@@ -21,7 +21,7 @@ from wastewatch.store.state import transaction
 
 from .context import Context
 from .findings import Runs, plausible_range
-from .lifecycle import Lifecycle
+from .lifecycle import Lifecycle, open_keys
 
 log = logging.getLogger("wastewatch.alerts")
 SITES_PER_COMMIT = 100
@@ -99,14 +99,7 @@ class Evaluator:
                 "SELECT metric, watermark, state FROM series_state WHERE site_id = :site", {"site": site.id}
             )
         }
-        open_keys = {
-            (row["rule"], row["metric"])
-            for row in db.execute(
-                "SELECT rule, metric FROM alerts WHERE site_id = :site AND state != 'resolved'",
-                {"site": site.id},
-            )
-        }
-        runs = Runs(site.id, open_keys)
+        runs = Runs(site.id, open_keys(db, site.id))
         changed = {}
         limits = _DayLimits(self.ctx, site)
         for metric in site.metrics:

@@ -228,3 +228,68 @@ def counts_by_rule(db) -> list[tuple[str, int]]:
         (row["rule"], row["alerts"])
         for row in db.execute("SELECT rule, COUNT(*) AS alerts FROM alerts GROUP BY rule ORDER BY rule")
     ]
+
+
+# Reads and writes of the alert tables for the jobs and the other lifecycles: this module owns
+# the tables, the others ask it.
+
+
+def alerts_by_id(db, ids: list[int]) -> list:
+    return db.execute("SELECT * FROM alerts WHERE id IN :ids ORDER BY id", {"ids": list(ids)}).fetchall()
+
+
+def open_keys(db, site_id: str) -> set[tuple[str, str]]:
+    """(rule, metric) of the site's open alerts."""
+    return {
+        (row["rule"], row["metric"])
+        for row in db.execute(
+            "SELECT rule, metric FROM alerts WHERE site_id = :site AND state != 'resolved'", {"site": site_id}
+        )
+    }
+
+
+def suspect_spans(db, start: int, end: int, site_id: str | None = None) -> dict:
+    """{(site, metric): [(since, last_seen + 1)]}: the spans stuck-value alerts marked suspect
+    that touch [start, end), open or resolved; their readings are not valid samples."""
+    spans: dict = {}
+    for row in db.execute(
+        "SELECT site_id, metric, since, last_seen FROM alerts WHERE rule = 'stuck_value' "
+        "AND since < :end AND last_seen >= :start" + (" AND site_id = :site" if site_id else ""),
+        {"end": end, "start": start, "site": site_id},
+    ):
+        spans.setdefault((row["site_id"], row["metric"]), []).append((row["since"], row["last_seen"] + 1))
+    return spans
+
+
+def opened_count(db, site_id: str, start: int, end: int) -> int:
+    return db.execute(
+        "SELECT COUNT(*) FROM alerts WHERE site_id = :site AND opened_at >= :start AND opened_at < :end",
+        {"site": site_id, "start": start, "end": end},
+    ).scalar()
+
+
+def silent_since(db, site_id: str) -> int | None:
+    """When the site's open comms-loss alert began, or None without one."""
+    return db.execute(
+        "SELECT since FROM alerts WHERE site_id = :site AND rule = 'comms_loss' AND state != 'resolved'",
+        {"site": site_id},
+    ).scalar()
+
+
+def unreported_stops(db, lasting_s: int) -> list:
+    """Open zero-flow and equipment-stopped alerts, not muted by a window, that have lasted
+    `lasting_s` and were not yet reported to the bureau."""
+    return [
+        alert
+        for alert in db.execute(
+            "SELECT * FROM alerts WHERE state != 'resolved' AND bureau_notified_at IS NULL AND "
+            "muted_by IS NULL AND rule IN ('zero_flow', 'equipment') AND last_seen - since >= :after",
+            {"after": lasting_s},
+        ).fetchall()
+        # An equipment alert is a stop only when the machine was stopped, not when it faulted.
+        if alert["rule"] != "equipment" or json.loads(alert["detail"]).get("reason") == "stopped"
+    ]
+
+
+def stop_reported(db, alert_id: int, now: int) -> None:
+    db.execute("UPDATE alerts SET bureau_notified_at = :now WHERE id = :id", {"now": now, "id": alert_id})

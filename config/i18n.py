@@ -62,7 +62,10 @@ def percent(value: float | None, locale: str, decimals: int = 2) -> str:
     """A rate (0.9753) as people read it: "97.53 %"; "" for none."""
     if value is None:
         return ""
-    return format_percent(value, "#,##0." + "0" * decimals + " %", locale=_babel(locale))
+    # A no-break space: a line never parts a figure from its sign.
+    return format_percent(value, "#,##0." + "0" * decimals + " %", locale=_babel(locale)).replace(
+        " ", "\u00a0"
+    )
 
 
 def decimal(value: float | None, locale: str, decimals: int = 2) -> str:

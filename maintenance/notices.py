@@ -10,6 +10,7 @@ import json
 import time
 from functools import cached_property
 
+from wastewatch.alerts import lifecycle
 from wastewatch.alerts.context import Context
 from wastewatch.alerts.mail import WORK_ORDER_KINDS, Mail
 from wastewatch.alerts.notify import notify
@@ -56,11 +57,7 @@ class Notices(Mail):
 
         db = self.ctx.db
         site = self.ctx.config.site_by_id[order["site_id"]]
-        alert = (
-            db.execute("SELECT * FROM alerts WHERE id = :id", {"id": order["alert_id"]}).fetchone()
-            if order["alert_id"]
-            else None
-        )
+        alert = lifecycle.get_alert(db, order["alert_id"]) if order["alert_id"] else None
         context = self.context(alert) if alert is not None else {}
         overdue = work_orders.is_overdue(order, now)
         context.update(

@@ -19,10 +19,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from wastewatch.alerts import lifecycle
 from wastewatch.alerts.findings import plausible_range
 from wastewatch.config.metrics import METRICS
 
-from . import inspections
+from . import inspections, order_figures
 from .windows import Windows
 
 COMPLIANCE_COLUMNS = [
@@ -131,13 +132,7 @@ def build(ctx, month: str, site_ids: list[str] | None = None, hour_by_hour: bool
     days = [first + timedelta(days=k) for k in range((following - first).days)]
     day_bounds = [ctx.day_bounds(d) for d in days]
     windows = Windows(ctx.db)
-    suspect = defaultdict(list)
-    for row in ctx.db.execute(
-        "SELECT site_id, metric, since, last_seen FROM alerts WHERE rule = 'stuck_value' "
-        "AND since < :end AND last_seen >= :start",
-        {"end": end, "start": start},
-    ):
-        suspect[(row["site_id"], row["metric"])].append((row["since"], row["last_seen"] + 1))
+    suspect = defaultdict(list, lifecycle.suspect_spans(ctx.db, start, end))
     # Whole-hour days of 86,400 s (no DST change in the month): SQLite sums the days from the
     # hourly aggregates. Otherwise, and for a series touched by a window or a suspect span,
     # the hours are folded here, one by one.
@@ -361,35 +356,8 @@ def _operations_row(ctx, site, site_days, day_bounds, operating_hours: int, star
         volume = sum(d.total for d in site_days["flow"]) * site.metric("flow").interval_s / 3600
     hours_in_month = (end - start) // 3600
     db = ctx.db
-    span = {"site": site.id, "start": start, "end": end}
-    alerts = db.execute(
-        "SELECT COUNT(*) FROM alerts WHERE site_id = :site AND opened_at >= :start AND opened_at < :end", span
-    ).scalar()
-    opened = db.execute(
-        "SELECT COUNT(*) FROM work_orders WHERE site_id = :site AND opened_at >= :start AND opened_at < :end",
-        span,
-    ).scalar()
-    # Whole seconds summed (an integer on both engines), divided here: the same figure on
-    # SQLite and PostgreSQL.
-    closed = db.execute(
-        "SELECT COUNT(*) AS orders, SUM(closed_at - opened_at) AS seconds FROM work_orders "
-        "WHERE site_id = :site AND closed_at >= :start AND closed_at < :end",
-        span,
-    ).fetchone()
-    ack = db.execute(
-        "SELECT COUNT(*) AS due, "
-        "COUNT(*) FILTER (WHERE acknowledged_at IS NOT NULL AND acknowledged_at <= acknowledge_by) AS met "
-        "FROM work_orders WHERE site_id = :site AND acknowledge_by >= :start AND acknowledge_by < :end "
-        "AND acknowledge_by < repair_by AND state != 'cancelled'",
-        span,
-    ).fetchone()
-    repair = db.execute(
-        "SELECT COUNT(*) AS due, "
-        "COUNT(*) FILTER (WHERE resolved_at IS NOT NULL AND resolved_at <= repair_by) AS met "
-        "FROM work_orders WHERE site_id = :site AND repair_by >= :start AND repair_by < :end "
-        "AND state != 'cancelled'",
-        span,
-    ).fetchone()
+    alerts = lifecycle.opened_count(db, site.id, start, end)
+    orders = order_figures.site_month(db, site.id, start, end)
     due, done = _inspections(ctx, site, start, end)
     return {
         "site_id": site.id,
@@ -401,11 +369,13 @@ def _operations_row(ctx, site, site_days, day_bounds, operating_hours: int, star
         "treated_volume_m3": volume,
         "operating_rate": operating_hours / hours_in_month if "flow" in site_days else None,
         "alerts_opened": alerts,
-        "work_orders_opened": opened,
-        "work_orders_closed": closed["orders"],
-        "ack_on_time_rate": ack["met"] / ack["due"] if ack["due"] else None,
-        "repair_on_time_rate": repair["met"] / repair["due"] if repair["due"] else None,
-        "mean_hours_to_close": int(closed["seconds"]) / closed["orders"] / 3600 if closed["orders"] else None,
+        "work_orders_opened": orders["opened"],
+        "work_orders_closed": orders["closed"],
+        "ack_on_time_rate": orders["ack_met"] / orders["ack_due"] if orders["ack_due"] else None,
+        "repair_on_time_rate": orders["repair_met"] / orders["repair_due"] if orders["repair_due"] else None,
+        "mean_hours_to_close": orders["closed_seconds"] / orders["closed"] / 3600
+        if orders["closed"]
+        else None,
         "inspections_due": due,
         "inspections_done": done,
     }
@@ -429,13 +399,7 @@ def _inspections(ctx, site, start: int, end: int) -> tuple[int, int]:
         day = period_end
     if not dues:
         return 0, 0
-    done = ctx.db.execute(
-        "SELECT COUNT(DISTINCT due_at) FROM work_orders "
-        "WHERE site_id = :site AND kind = 'routine_inspection' AND due_at IN :dues "
-        "AND state IN ('resolved', 'closed') AND visited_at <= due_at",
-        {"site": site.id, "dues": sorted(dues)},
-    ).scalar()
-    return len(dues), done
+    return len(dues), order_figures.inspections_done(ctx.db, site.id, sorted(dues))
 
 
 def _site_compliance(rows) -> float | None:
@@ -469,24 +433,7 @@ def _county(ctx, sites, compliance, operations, start: int, end: int) -> dict:
         by_site[r["site_id"]].append(r)
     expected = sum(r["expected_readings"] for r in operations)
     ids = [s.id for s in sites]
-    db = ctx.db
-    faults = "kind NOT IN ('routine_inspection', 'effluent_sampling')"
-    opened = db.execute(
-        f"SELECT COUNT(*) FROM work_orders WHERE {faults} AND site_id IN :ids "
-        "AND opened_at >= :start AND opened_at < :end",
-        {"ids": ids, "start": start, "end": end},
-    ).scalar()
-    closed = db.execute(
-        f"SELECT COUNT(*) FROM work_orders WHERE {faults} AND site_id IN :ids "
-        "AND closed_at >= :start AND closed_at < :end",
-        {"ids": ids, "start": start, "end": end},
-    ).scalar()
-    overdue = db.execute(
-        f"SELECT COUNT(*) FROM work_orders WHERE {faults} AND site_id IN :ids "
-        "AND repair_by >= :start AND repair_by < :end AND state != 'cancelled' "
-        "AND (resolved_at IS NULL OR resolved_at > repair_by)",
-        {"ids": ids, "start": start, "end": end},
-    ).scalar()
+    faults = order_figures.county_faults(ctx.db, ids, start, end)
     return {
         "sites": len(sites),
         "sites_fully_compliant": sum(
@@ -500,9 +447,9 @@ def _county(ctx, sites, compliance, operations, start: int, end: int) -> dict:
         "transmission_rate": sum(r["received_readings"] for r in operations) / expected if expected else None,
         "validity_rate": sum(r["valid_readings"] for r in operations) / expected if expected else None,
         "treated_volume_m3": sum(r["treated_volume_m3"] or 0 for r in operations),
-        "faults_opened": opened,
-        "faults_closed": closed,
-        "faults_overdue": overdue,
+        "faults_opened": faults["opened"],
+        "faults_closed": faults["closed"],
+        "faults_overdue": faults["overdue"],
     }
 
 

@@ -7,11 +7,11 @@ is repeated does nothing twice: each reminder, escalation, report and digest is 
 it is queued, in the same transaction as its email.
 """
 
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from wastewatch.alerts import lifecycle
 from wastewatch.alerts.mail import WORK_ORDER_KINDS
 from wastewatch.store.state import transaction
 
@@ -23,7 +23,6 @@ SITES_PER_COMMIT = 100
 # About 4 ms each (rendering and storing the email): 150 keep a run well under a second, and
 # 1,000 sites' orders open within seven runs (minutes), days before they are due.
 ROUTINE_PER_RUN = 150
-_FROM = "COALESCE(deadlines_from, opened_at)"
 
 
 @dataclass
@@ -54,57 +53,17 @@ class Sweep:
         return result
 
     def _deadlines(self, now: int, result: SweepResult) -> None:
-        db, frac = self.ctx.db, self.ctx.rules.work_orders.reminder_at
-        notices = self.ctx.notices
-        # An order whose acknowledgement is due with the work itself has one deadline, not two.
-        waiting = "state IN ('open', 'reopened') AND acknowledge_by < repair_by"
-        active = "state IN ('open', 'acknowledged', 'reopened')"
-        with transaction(db):
-            for deadline, column, states in (
-                ("acknowledge", "acknowledge_by", waiting),
-                ("repair", "repair_by", active),
-            ):
-                short = deadline[:3] if deadline == "acknowledge" else deadline
+        ctx = self.ctx
+        with transaction(ctx.db):
+            for deadline in work_orders.DEADLINES:
                 # A reminder at reminder_at of the deadline, unless the deadline has passed.
-                for order in db.execute(
-                    f"SELECT * FROM work_orders WHERE {states} AND {short}_reminded_at IS NULL "
-                    f"AND {column} > :now AND {_FROM} + ({column} - {_FROM}) * :frac <= :now",
-                    {"now": now, "frac": frac},
-                ).fetchall():
-                    notices.reminder(order, deadline, now)
-                    db.execute(
-                        f"UPDATE work_orders SET {short}_reminded_at = :now WHERE id = :id",
-                        {"now": now, "id": order["id"]},
-                    )
-                    work_orders.transition(
-                        db,
-                        order["id"],
-                        order["state"],
-                        order["state"],
-                        f"reminder: {deadline} by {notices.local(order[column])}",
-                        "sla",
-                        now,
-                    )
+                for order in work_orders.reminders_due(
+                    ctx.db, deadline, ctx.rules.work_orders.reminder_at, now
+                ):
+                    work_orders.remind(ctx, order, deadline, now)
                     result.reminders += 1
-                for order in db.execute(
-                    f"SELECT * FROM work_orders WHERE {states} AND {short}_escalated_at IS NULL "
-                    f"AND {column} <= :now",
-                    {"now": now},
-                ).fetchall():
-                    notices.escalation(order, deadline, now)
-                    db.execute(
-                        f"UPDATE work_orders SET {short}_escalated_at = :now WHERE id = :id",
-                        {"now": now, "id": order["id"]},
-                    )
-                    work_orders.transition(
-                        db,
-                        order["id"],
-                        order["state"],
-                        order["state"],
-                        f"escalated: {deadline} deadline {notices.local(order[column])} missed",
-                        "sla",
-                        now,
-                    )
+                for order in work_orders.escalations_due(ctx.db, deadline, now):
+                    work_orders.escalate(ctx, order, deadline, now)
                     log.info("work order %s escalated: %s deadline missed", order["id"], deadline)
                     result.escalations += 1
 
@@ -114,12 +73,7 @@ class Sweep:
         if not ctx.rules.inspections.enabled:
             return
         db, notices = ctx.db, ctx.notices
-        existing = {
-            (r["site_id"], r["kind"], r["due_at"])
-            for r in db.execute(
-                "SELECT site_id, kind, due_at FROM work_orders WHERE due_at >= :now", {"now": now}
-            )
-        }
+        existing = work_orders.routine_periods(db, now)
         pending = []
         for site in ctx.config.sites:
             for kind in work_orders.ROUTINE:
@@ -162,20 +116,11 @@ class Sweep:
         after = self.ctx.rules.work_orders.unplanned_stop_report_after_s
         windows = Windows(db)
         with transaction(db):
-            for alert in db.execute(
-                "SELECT * FROM alerts WHERE state != 'resolved' AND bureau_notified_at IS NULL AND "
-                "muted_by IS NULL AND rule IN ('zero_flow', 'equipment') AND last_seen - since >= :after",
-                {"after": after},
-            ).fetchall():
-                if alert["rule"] == "equipment" and json.loads(alert["detail"]).get("reason") != "stopped":
-                    continue  # a fault, not a stop: the work order covers it
+            for alert in lifecycle.unreported_stops(db, after):
                 if windows.covering(alert["site_id"], alert["last_seen"]):
                     continue
                 self.ctx.notices.unplanned_stop(alert, now)
-                db.execute(
-                    "UPDATE alerts SET bureau_notified_at = :now WHERE id = :id",
-                    {"now": now, "id": alert["id"]},
-                )
+                lifecycle.stop_reported(db, alert["id"], now)
                 result.stop_reports += 1
 
     def _digests(self, now: int, result: SweepResult) -> None:

@@ -12,10 +12,12 @@ Ids are `WO-YYYYMM-NNNN`, numbered per local month of opening.
 """
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 
+from wastewatch.alerts import lifecycle
+
 from . import links
+from .verification import Verification, check
 
 ACTIVE = ("open", "acknowledged", "reopened")  # waiting on the contractor
 IN_PLAY = ACTIVE + ("resolved",)  # not yet closed or cancelled
@@ -28,9 +30,6 @@ MOVES = {  # action: (states it is allowed from, state it leads to)
 }
 PRIORITY = {"critical": "high", "warning": "normal", "info": "low"}
 ROUTINE = ("routine_inspection", "effluent_sampling")
-# Orders for these rules are closed only after the readings have been back for verify_hold_s;
-# any order with alerts, only once they have resolved.
-VERIFIED_RULES = ("daily_exceedance", "sample_exceedance", "comms_loss")
 # SQL for "past a deadline the contractor still owes".
 OVERDUE = (
     "(state IN ('open', 'acknowledged', 'reopened') AND (repair_by <= :now "
@@ -274,58 +273,69 @@ def assign(ctx, order_id: str, contractor: str, actor: str, note: str, now: int)
     return order
 
 
-@dataclass
-class Verification:
-    """What the readings say about an order's fault, shown to the operator before 销号."""
+# The two deadlines of an order: the column that holds each, and the states that owe it. An
+# order whose acknowledgement is due with the work itself has one deadline, not two.
+DEADLINES = {
+    "acknowledge": ("acknowledge_by", "ack", "state IN ('open', 'reopened') AND acknowledge_by < repair_by"),
+    "repair": ("repair_by", "repair", "state IN ('open', 'acknowledged', 'reopened')"),
+}
+_FROM = "COALESCE(deadlines_from, opened_at)"  # the deadlines run from opening, or the last reopening
 
-    ok: bool = True
-    checked: bool = False  # False: this kind of order has no readings check
-    facts: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
 
-    def summary(self) -> str:
-        if not self.checked:
-            return ""
-        return "verification: " + "; ".join(self.problems or self.facts)
+def reminders_due(db, deadline: str, fraction: float, now: int) -> list:
+    """Orders past `fraction` of the way to `deadline`, not yet reminded, the deadline ahead."""
+    column, short, owing = DEADLINES[deadline]
+    return db.execute(
+        f"SELECT * FROM work_orders WHERE {owing} AND {short}_reminded_at IS NULL "
+        f"AND {column} > :now AND {_FROM} + ({column} - {_FROM}) * :fraction <= :now",
+        {"now": now, "fraction": fraction},
+    ).fetchall()
+
+
+def escalations_due(db, deadline: str, now: int) -> list:
+    """Orders whose `deadline` has passed, not yet escalated."""
+    column, short, owing = DEADLINES[deadline]
+    return db.execute(
+        f"SELECT * FROM work_orders WHERE {owing} AND {short}_escalated_at IS NULL AND {column} <= :now",
+        {"now": now},
+    ).fetchall()
+
+
+def remind(ctx, order, deadline: str, now: int) -> None:
+    """The contractor reminded of a deadline ahead: the email, the mark, the history row."""
+    column, short, _ = DEADLINES[deadline]
+    ctx.notices.reminder(order, deadline, now)
+    ctx.db.execute(
+        f"UPDATE work_orders SET {short}_reminded_at = :now WHERE id = :id", {"now": now, "id": order["id"]}
+    )
+    note = f"reminder: {deadline} by {ctx.local(order[column])}"
+    transition(ctx.db, order["id"], order["state"], order["state"], note, "sla", now)
+
+
+def escalate(ctx, order, deadline: str, now: int) -> None:
+    """A missed deadline escalated to the operators and the bureau, once."""
+    column, short, _ = DEADLINES[deadline]
+    ctx.notices.escalation(order, deadline, now)
+    ctx.db.execute(
+        f"UPDATE work_orders SET {short}_escalated_at = :now WHERE id = :id", {"now": now, "id": order["id"]}
+    )
+    note = f"escalated: {deadline} deadline {ctx.local(order[column])} missed"
+    transition(ctx.db, order["id"], order["state"], order["state"], note, "sla", now)
+
+
+def routine_periods(db, now: int) -> set[tuple[str, str, int]]:
+    """(site, kind, due_at) of the routine orders for periods not yet over."""
+    return {
+        (r["site_id"], r["kind"], r["due_at"])
+        for r in db.execute(
+            "SELECT site_id, kind, due_at FROM work_orders WHERE due_at >= :now", {"now": now}
+        )
+    }
 
 
 def verification(ctx, order, now: int) -> Verification:
-    """Every linked alert resolved; for exceedance and comms orders, also its condition clear
-    (the rules' own judgement, in reading time) for verify_hold_s, and the site reporting."""
-    result = Verification()
-    db = ctx.db
-    alerts = linked_alerts(db, order["id"])
-    held_rule = order["fault"].partition(":")[0] in VERIFIED_RULES
-    if not alerts and not held_rule:
-        return result
-    result.checked = True
-    hold = ctx.rules.work_orders.verify_hold_s
-    local = ctx.local
-    for alert in alerts:
-        if alert["state"] != "resolved":
-            result.problems.append(f"alert {alert['id']} ({_fault(alert)}) is still {alert['state']}")
-            continue
-        clear = alert["clear_since"] if alert["clear_since"] is not None else alert["resolved_at"]
-        if not held_rule:
-            result.facts.append(
-                f"alert {alert['id']} ({_fault(alert)}) resolved {local(alert['resolved_at'])}"
-            )
-            continue
-        held = now - clear
-        text = (
-            f"alert {alert['id']} ({_fault(alert)}) clear since {local(clear)}, "
-            f"{held / 3600:.1f} h of {hold / 3600:g} h"
-        )
-        (result.facts if held >= hold else result.problems).append(text)
-    if held_rule:
-        silent = db.execute(
-            "SELECT since FROM alerts WHERE site_id = :site AND rule = 'comms_loss' AND state != 'resolved'",
-            {"site": order["site_id"]},
-        ).fetchone()
-        if silent is not None:
-            result.problems.append(f"the site has sent no data since {local(silent['since'])}")
-    result.ok = not result.problems
-    return result
+    """What the readings say about the order's fault now (verification.py)."""
+    return check(ctx, order, linked_alerts(ctx.db, order["id"]), now)
 
 
 def _acknowledge_by(deadline, now: int, repair_by: int) -> int:
@@ -334,10 +344,6 @@ def _acknowledge_by(deadline, now: int, repair_by: int) -> int:
     if deadline.acknowledge_within_h is None:
         return repair_by
     return min(now + int(deadline.acknowledge_within_h * 3600), repair_by)
-
-
-def _fault(alert) -> str:
-    return f"{alert['rule']} {alert['metric']}".strip()
 
 
 def get(db, order_id: str):
@@ -389,11 +395,15 @@ def transitions(db, order_id: str):
 
 
 def linked_alerts(db, order_id: str):
-    return db.execute(
-        "SELECT a.* FROM alerts a JOIN work_order_alerts l ON l.alert_id = a.id "
-        "WHERE l.work_order_id = :id ORDER BY a.id",
-        {"id": order_id},
-    ).fetchall()
+    """The alerts the order covers (the links are this module's, the alerts the lifecycle's)."""
+    ids = [
+        row["alert_id"]
+        for row in db.execute(
+            "SELECT alert_id FROM work_order_alerts WHERE work_order_id = :id ORDER BY alert_id",
+            {"id": order_id},
+        )
+    ]
+    return lifecycle.alerts_by_id(db, ids)
 
 
 def linked_order(db, alert_id: int):

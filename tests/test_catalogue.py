@@ -43,5 +43,5 @@ def test_the_labels_a_regulator_reads_are_chinese_words_not_codes():
     assert all(metric_label(m, "zh-CN") != m for m in METRICS)
     assert words("zh-CN")["acknowledge"] == "接单" and words("zh-CN")["confirm_acknowledge"] == "确认接单"
     assert words("en")["acknowledge"] == "Acknowledge"
-    assert i18n.percent(0.97534, "zh-CN") == "97.53 %"
+    assert i18n.percent(0.97534, "zh-CN") == "97.53\u00a0%"
     assert i18n.percent(None, "zh-CN") == ""
