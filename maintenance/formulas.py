@@ -50,7 +50,7 @@ FORMULAS = [
     (
         "exceedance_days",
         "exceedance_days",
-        "有效日中：日均值超过当日限值（判定基础 daily_mean）；或任一有效样本超过限值（判定基础 sample）；pH 为任一有效样本超出范围。"
+        "有效日中：日均值超过当日限值（按日均值判定的污染物）；或任一有效样本超过限值（按单次样本判定的污染物）；pH 为任一有效样本超出范围。"
         "当日限值按当日平均水温适用温度条款",
         "valid days whose daily mean is over the day's limit (basis daily_mean), or with any valid sample over it "
         "(basis sample); for pH, any valid sample outside the range. The day's limit applies the temperature clause "

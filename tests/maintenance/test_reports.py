@@ -333,3 +333,18 @@ def test_text_a_spreadsheet_would_run_as_a_formula_stays_text(write_config, tmp_
     names = [c.value for c in cells if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
     assert names and all(c.data_type == "s" for c in cells if c.value in names)
     assert "@SUM(1+1)*cmd|' /C calc'!A0" in [c.value for c in book["windows"]["E"]]
+
+
+def test_the_html_report_names_pollutants_bases_and_grades_in_words_and_rates_in_percent(plant):
+    write(plant, "cod", hours(1, [40.0] * 24))
+    write(plant, "ph", hours(1, [7.2] * 24))
+    report = reports.build(plant.ctx, "2026-10")
+    zh = report_files.html(report, "zh-CN")
+    for words in ("化学需氧量", "日均值", "单次样本", "一级标准", "100.00\u00a0%", "pH值（日均值）"):
+        assert words in zh, words
+    for code in (">cod<", "，daily_mean", "，sample", "（日均值，）"):
+        assert code not in zh, code
+    en = report_files.html(report, "en")
+    assert "COD" in en and "daily mean" in en and "化学需氧量" not in en
+    # The CSV keeps its machine columns and fractions.
+    assert ",cod,mg/L," in report_files.csv_text(report.compliance, reports.COMPLIANCE_COLUMNS)
