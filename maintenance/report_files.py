@@ -21,6 +21,7 @@ from wastewatch.config.metrics import metric_label
 
 from .formulas import FORMULAS
 from .reports import COMPLIANCE_COLUMNS, DECIMALS, OPERATIONS_COLUMNS, MonthlyReport
+from .windows import LABELS as WINDOW_KINDS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _env = Environment(
@@ -162,8 +163,8 @@ def write_xlsx(report: MonthlyReport, path: Path, locale: str, version: int, cha
     for term, weight in report.weights.items():
         _append(weights, [term, weight])
     _append(weights, [])
-    for zh_name, en_name, zh_text, en_text in FORMULAS:
-        _append(weights, [zh_name if zh else en_name, zh_text if zh else en_text])
+    for name, text in FORMULAS:
+        _append(weights, [gettext(locale, name), gettext(locale, text)])
     _append(weights, [])
     _append(weights, ["unverified limits" if not zh else "暂定（未核实）限值"])
     for line in report.unverified:
@@ -233,10 +234,6 @@ def shown(column: str, value, locale: str) -> str:
 def html(
     report: MonthlyReport, locale: str = "zh-CN", version: int = 1, changes=(), charts: bool = True
 ) -> str:
-    from wastewatch.maintenance.windows import LABELS as WINDOW_KINDS
-
-    zh = locale == "zh-CN"
-
     def row_shown(r: dict) -> dict:
         shown_row = {c: shown(c, r[c], locale) for c in COMPLIANCE_COLUMNS}
         shown_row["pollutant"] = metric_label(r["pollutant"], locale)
@@ -288,7 +285,7 @@ def html(
             {k: shown("score" if k == "mean_score" else k, v, locale) for k, v in c.items()}
             for c in report.scorecards
         ],
-        formulas=[(a if zh else b, c if zh else d) for a, b, c, d in FORMULAS],
+        formulas=[(gettext(locale, name), gettext(locale, text)) for name, text in FORMULAS],
         weights={gettext(locale, SCORE_TERMS.get(k, k)): w for k, w in report.weights.items()},
         unverified=report.unverified,
         charts=charts,

@@ -14,7 +14,7 @@ def unexplained(columns) -> tuple[list[str], list[str]]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     start = text.index("How each figure is computed")
     readme = text[start : text.index("\n## ", start)]
-    named = {name for _, en_name, _, _ in FORMULAS for name in re.findall(r"[a-z0-9_]+", en_name)}
+    named = {word for name, _ in FORMULAS for word in re.findall(r"[a-z0-9_]+", name)}
     return [c for c in columns if c not in named], [c for c in columns if f"`{c}`" not in readme]
 
 
