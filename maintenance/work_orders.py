@@ -303,23 +303,23 @@ def escalations_due(db, deadline: str, now: int) -> list:
 
 def remind(ctx, order, deadline: str, now: int) -> None:
     """The contractor reminded of a deadline ahead: the email, the mark, the history row."""
-    column, short, _ = DEADLINES[deadline]
     ctx.notices.reminder(order, deadline, now)
-    ctx.db.execute(
-        f"UPDATE work_orders SET {short}_reminded_at = :now WHERE id = :id", {"now": now, "id": order["id"]}
-    )
-    note = f"reminder: {deadline} by {ctx.local(order[column])}"
-    transition(ctx.db, order["id"], order["state"], order["state"], note, "sla", now)
+    _deadline_passed_on(ctx, order, deadline, "reminded", "reminder: {deadline} by {due}", now)
 
 
 def escalate(ctx, order, deadline: str, now: int) -> None:
     """A missed deadline escalated to the operators and the bureau, once."""
-    column, short, _ = DEADLINES[deadline]
     ctx.notices.escalation(order, deadline, now)
+    _deadline_passed_on(ctx, order, deadline, "escalated", "escalated: {deadline} deadline {due} missed", now)
+
+
+def _deadline_passed_on(ctx, order, deadline: str, step: str, note: str, now: int) -> None:
+    """Mark the reminder or escalation done (each happens once per deadline) and record it."""
+    column, short, _ = DEADLINES[deadline]
     ctx.db.execute(
-        f"UPDATE work_orders SET {short}_escalated_at = :now WHERE id = :id", {"now": now, "id": order["id"]}
+        f"UPDATE work_orders SET {short}_{step}_at = :now WHERE id = :id", {"now": now, "id": order["id"]}
     )
-    note = f"escalated: {deadline} deadline {ctx.local(order[column])} missed"
+    note = note.format(deadline=deadline, due=ctx.local(order[column]))
     transition(ctx.db, order["id"], order["state"], order["state"], note, "sla", now)
 
 
