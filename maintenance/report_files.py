@@ -101,7 +101,6 @@ def write_xlsx(report: MonthlyReport, path: Path, locale: str, version: int, cha
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, Reference
 
-    zh = locale == "zh-CN"
     # Write-only: rows stream to the file (a 500-site county is 2,000 rows a sheet).
     book = Workbook(write_only=True)
     sheet = book.create_sheet("compliance")
@@ -130,7 +129,7 @@ def write_xlsx(report: MonthlyReport, path: Path, locale: str, version: int, cha
     if pollutants:
         last = first + len(pollutants) - 1
         chart = BarChart()
-        chart.title = "达标率（按污染物）" if zh else "Compliance by pollutant"
+        chart.title = gettext(locale, N_("Compliance by pollutant"))
         chart.add_data(Reference(county, min_col=4, min_row=first - 1, max_row=last), titles_from_data=True)
         chart.set_categories(Reference(county, min_col=1, min_row=first, max_row=last))
         chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
@@ -153,7 +152,7 @@ def write_xlsx(report: MonthlyReport, path: Path, locale: str, version: int, cha
     if report.scorecards:
         last = 1 + len(report.scorecards)
         chart = BarChart()
-        chart.title = "运维单位考核得分" if zh else "Contractor scores"
+        chart.title = gettext(locale, N_("Contractor scores"))
         chart.add_data(Reference(cards, min_col=4, min_row=1, max_row=last), titles_from_data=True)
         chart.set_categories(Reference(cards, min_col=1, min_row=2, max_row=last))
         chart.anchor = "L2"
@@ -166,7 +165,7 @@ def write_xlsx(report: MonthlyReport, path: Path, locale: str, version: int, cha
     for name, text in FORMULAS:
         _append(weights, [gettext(locale, name), gettext(locale, text)])
     _append(weights, [])
-    _append(weights, ["unverified limits" if not zh else "暂定（未核实）限值"])
+    _append(weights, [gettext(locale, N_("unverified limits"))])
     for line in report.unverified:
         _append(weights, [line])
     stops = book.create_sheet("windows")

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from wastewatch.alerts import lifecycle
 from wastewatch.alerts.mail import WORK_ORDER_KINDS
+from wastewatch.config.i18n import N_, gettext
 from wastewatch.store.state import transaction
 
 from . import inspections, work_orders
@@ -90,11 +91,11 @@ class Sweep:
                     every = ctx.rules.inspections.for_site(kind, site.capacity_m3d).every
                     last_day = notices.local(due_at - 1)[:10]
                     label = notices.gettext(WORK_ORDER_KINDS[kind])
-                    summary = (
-                        f"{label}（{every_label(every, True)}，{last_day} 前完成）"
-                        if notices.zh
-                        else f"{label} ({every_label(every, False)}, by {last_day})"
-                    )
+                    summary = notices.gettext(N_("%(kind)s (%(every)s, by %(day)s)")) % {
+                        "kind": label,
+                        "every": every_label(every, notices.locale),
+                        "day": last_day,
+                    }
                     result.routine.append(
                         work_orders.open_order(
                             ctx,
@@ -151,15 +152,20 @@ class Sweep:
                 )
 
 
-def every_label(every: str, zh: bool) -> str:
+# How often a routine visit is due, in words; other periods are counted.
+EVERY = {
+    ("d", 7): N_("every week"),
+    ("d", 14): N_("every two weeks"),
+    ("mo", 1): N_("every month"),
+    ("mo", 3): N_("every quarter"),
+    ("mo", 12): N_("every year"),
+}
+
+
+def every_label(every: str, locale: str) -> str:
+    """ "每两周" for "14d", "每 10 天" for "10d"."""
     number, unit = (int(every[:-2]), "mo") if every.endswith("mo") else (int(every[:-1]), "d")
-    if zh:
-        named = {
-            ("d", 7): "每周",
-            ("d", 14): "每两周",
-            ("mo", 1): "每月",
-            ("mo", 3): "每季度",
-            ("mo", 12): "每年",
-        }
-        return named.get((unit, number), f"每 {number} {'天' if unit == 'd' else '个月'}")
-    return f"every {number} {'days' if unit == 'd' else 'months'}"
+    if (unit, number) in EVERY:
+        return gettext(locale, EVERY[(unit, number)])
+    counted = N_("every %(n)d days") if unit == "d" else N_("every %(n)d months")
+    return gettext(locale, counted) % {"n": number}
