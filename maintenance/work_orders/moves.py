@@ -1,26 +1,25 @@
-"""Work orders: the county's 问题销号 loop, from a problem found to an operator crossing it off.
-
-open → acknowledged (contractor 接单) → resolved (contractor reports done) → closed (operator
-verifies, 销号); reopened when verification fails or the same fault comes back within
-`reopen_within_s` of closing; cancelled by an operator with a reason. Every change is a row in
-`work_order_transitions`; nothing is deleted. An order in play for a site and fault absorbs
-the fault's new alerts instead of opening a second order.
-
-Every function here runs inside the caller's transaction (`store.state.transaction`) and queues
-its emails in the outbox within it, so an order, its transitions and its emails commit together.
-Ids are `WO-YYYYMM-NNNN`, numbered per local month of opening.
-"""
+"""The moves of a work order (see the package's docstring), each inside the caller's transaction
+with its emails."""
 
 import json
-from datetime import datetime
 
-from wastewatch.alerts import lifecycle
+from .. import links
+from ..verification import Verification, check
+from .records import (
+    ACTIVE,
+    DEADLINES,
+    IN_PLAY,
+    ROUTINE,
+    WorkOrderError,
+    _next_id,
+    get,
+    get_or_fail,
+    link_alert,
+    linked_alerts,
+    linked_order,
+    transition,
+)
 
-from . import links
-from .verification import Verification, check
-
-ACTIVE = ("open", "acknowledged", "reopened")  # waiting on the contractor
-IN_PLAY = ACTIVE + ("resolved",)  # not yet closed or cancelled
 MOVES = {  # action: (states it is allowed from, state it leads to)
     "acknowledge": (("open", "reopened"), "acknowledged"),
     "done": (ACTIVE, "resolved"),
@@ -29,16 +28,6 @@ MOVES = {  # action: (states it is allowed from, state it leads to)
     "cancel": (IN_PLAY, "cancelled"),
 }
 PRIORITY = {"critical": "high", "warning": "normal", "info": "low"}
-ROUTINE = ("routine_inspection", "effluent_sampling")
-# SQL for "past a deadline the contractor still owes".
-OVERDUE = (
-    "(state IN ('open', 'acknowledged', 'reopened') AND (repair_by <= :now "
-    "OR (state != 'acknowledged' AND acknowledge_by <= :now)))"
-)
-
-
-class WorkOrderError(Exception):
-    """An action the order's state or checks do not allow; the message is one sentence."""
 
 
 def open_order(
@@ -273,34 +262,6 @@ def assign(ctx, order_id: str, contractor: str, actor: str, note: str, now: int)
     return order
 
 
-# The two deadlines of an order: the column that holds each, and the states that owe it. An
-# order whose acknowledgement is due with the work itself has one deadline, not two.
-DEADLINES = {
-    "acknowledge": ("acknowledge_by", "ack", "state IN ('open', 'reopened') AND acknowledge_by < repair_by"),
-    "repair": ("repair_by", "repair", "state IN ('open', 'acknowledged', 'reopened')"),
-}
-_FROM = "COALESCE(deadlines_from, opened_at)"  # the deadlines run from opening, or the last reopening
-
-
-def reminders_due(db, deadline: str, fraction: float, now: int) -> list:
-    """Orders past `fraction` of the way to `deadline`, not yet reminded, the deadline ahead."""
-    column, short, owing = DEADLINES[deadline]
-    return db.execute(
-        f"SELECT * FROM work_orders WHERE {owing} AND {short}_reminded_at IS NULL "
-        f"AND {column} > :now AND {_FROM} + ({column} - {_FROM}) * :fraction <= :now",
-        {"now": now, "fraction": fraction},
-    ).fetchall()
-
-
-def escalations_due(db, deadline: str, now: int) -> list:
-    """Orders whose `deadline` has passed, not yet escalated."""
-    column, short, owing = DEADLINES[deadline]
-    return db.execute(
-        f"SELECT * FROM work_orders WHERE {owing} AND {short}_escalated_at IS NULL AND {column} <= :now",
-        {"now": now},
-    ).fetchall()
-
-
 def remind(ctx, order, deadline: str, now: int) -> None:
     """The contractor reminded of a deadline ahead: the email, the mark, the history row."""
     ctx.notices.reminder(order, deadline, now)
@@ -323,16 +284,6 @@ def _deadline_passed_on(ctx, order, deadline: str, step: str, note: str, now: in
     transition(ctx.db, order["id"], order["state"], order["state"], note, "sla", now)
 
 
-def routine_periods(db, now: int) -> set[tuple[str, str, int]]:
-    """(site, kind, due_at) of the routine orders for periods not yet over."""
-    return {
-        (r["site_id"], r["kind"], r["due_at"])
-        for r in db.execute(
-            "SELECT site_id, kind, due_at FROM work_orders WHERE due_at >= :now", {"now": now}
-        )
-    }
-
-
 def verification(ctx, order, now: int) -> Verification:
     """What the readings say about the order's fault now (verification.py)."""
     return check(ctx, order, linked_alerts(ctx.db, order["id"]), now)
@@ -344,96 +295,6 @@ def _acknowledge_by(deadline, now: int, repair_by: int) -> int:
     if deadline.acknowledge_within_h is None:
         return repair_by
     return min(now + int(deadline.acknowledge_within_h * 3600), repair_by)
-
-
-def get(db, order_id: str):
-    return db.execute("SELECT * FROM work_orders WHERE id = :id", {"id": order_id}).fetchone()
-
-
-def get_or_fail(db, order_id: str):
-    order = get(db, order_id)
-    if order is None:
-        raise WorkOrderError(f"no work order {order_id}")
-    return order
-
-
-def is_overdue(order, now: int) -> bool:
-    return order["state"] in ACTIVE and (
-        order["repair_by"] <= now or (order["state"] != "acknowledged" and order["acknowledge_by"] <= now)
-    )
-
-
-def listing(
-    db,
-    now: int,
-    states: tuple[str, ...] = IN_PLAY,
-    site_id: str | None = None,
-    contractor: str | None = None,
-    overdue_only: bool = False,
-    limit: int = 100,
-):
-    """Overdue orders first (earliest deadline first), then the rest by deadline."""
-    params: dict = {f"state{i}": state for i, state in enumerate(states)}
-    where = [f"state IN ({', '.join(':' + name for name in params)})"]
-    for column, value in (("site_id", site_id), ("contractor", contractor)):
-        if value:
-            where.append(f"{column} = :{column}")
-            params[column] = value
-    if overdue_only:
-        where.append(OVERDUE)
-    sql = (
-        f"SELECT *, {OVERDUE} AS overdue FROM work_orders WHERE {' AND '.join(where)} "
-        "ORDER BY overdue DESC, repair_by, id LIMIT :limit"
-    )
-    return db.execute(sql, {**params, "now": now, "limit": limit}).fetchall()
-
-
-def transitions(db, order_id: str):
-    return db.execute(
-        "SELECT * FROM work_order_transitions WHERE work_order_id = :id ORDER BY id", {"id": order_id}
-    ).fetchall()
-
-
-def linked_alerts(db, order_id: str):
-    """The alerts the order covers (the links are this module's, the alerts the lifecycle's)."""
-    ids = [
-        row["alert_id"]
-        for row in db.execute(
-            "SELECT alert_id FROM work_order_alerts WHERE work_order_id = :id ORDER BY alert_id",
-            {"id": order_id},
-        )
-    ]
-    return lifecycle.alerts_by_id(db, ids)
-
-
-def linked_order(db, alert_id: int):
-    return db.execute(
-        "SELECT o.* FROM work_orders o JOIN work_order_alerts l ON l.work_order_id = o.id "
-        "WHERE l.alert_id = :id ORDER BY o.opened_at DESC LIMIT 1",
-        {"id": alert_id},
-    ).fetchone()
-
-
-def attachments(db, order_id: str):
-    return db.execute(
-        "SELECT * FROM work_order_attachments WHERE work_order_id = :id ORDER BY id", {"id": order_id}
-    ).fetchall()
-
-
-def link_alert(db, order_id: str, alert_id: int, now: int) -> None:
-    db.execute(
-        "INSERT INTO work_order_alerts (work_order_id, alert_id, linked_at) VALUES (:order, :alert, :now) "
-        "ON CONFLICT DO NOTHING",
-        {"order": order_id, "alert": alert_id, "now": now},
-    )
-
-
-def transition(db, order_id: str, old: str | None, new: str, note: str, actor: str, at: int) -> None:
-    db.execute(
-        "INSERT INTO work_order_transitions (work_order_id, old_state, new_state, note, actor, at) "
-        "VALUES (:order, :old, :new, :note, :actor, :at)",
-        {"order": order_id, "old": old, "new": new, "note": note, "actor": actor, "at": at},
-    )
 
 
 def _move(ctx, order_id: str, action: str, actor: str, note: str, now: int, **updates):
@@ -454,37 +315,3 @@ def _move(ctx, order_id: str, action: str, actor: str, note: str, now: int, **up
 
 def _retire_links(db, order_id: str, actions: tuple[str, ...], now: int) -> None:
     links.retire(db, order_id, actions, now)
-
-
-def _next_id(db, now: int, tz) -> str:
-    prefix = datetime.fromtimestamp(now, tz).strftime("WO-%Y%m-")
-    last = db.execute(
-        "SELECT MAX(id) FROM work_orders WHERE id LIKE :prefix", {"prefix": prefix + "%"}
-    ).scalar()
-    number = int(last[len(prefix) :]) + 1 if last else 1
-    return f"{prefix}{number:04d}"
-
-
-def attach_photo(
-    db, order_id: str, path: str, name: str, content_type: str, size: int, sha256: str, actor: str, now: int
-) -> None:
-    """A photo already written under the data folder, recorded on its order (caller's transaction)."""
-    db.execute(
-        "INSERT INTO work_order_attachments (work_order_id, path, original_name, content_type, bytes, "
-        "sha256, uploaded_by, uploaded_at) "
-        "VALUES (:order, :path, :name, :content_type, :size, :sha256, :actor, :now)",
-        {
-            "order": order_id,
-            "path": path,
-            "name": name,
-            "content_type": content_type,
-            "size": size,
-            "sha256": sha256,
-            "actor": actor,
-            "now": now,
-        },
-    )
-
-
-def count(db) -> int:
-    return db.execute("SELECT COUNT(*) FROM work_orders").scalar()

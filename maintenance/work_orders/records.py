@@ -1,0 +1,182 @@
+"""The work-order records: states, reads, the transitions row, links to alerts, photos and the
+deadline queries. The moves (moves.py) change orders through these; nothing else touches the
+work-order tables."""
+
+from datetime import datetime
+
+from wastewatch.alerts import lifecycle
+
+ACTIVE = ("open", "acknowledged", "reopened")  # waiting on the contractor
+IN_PLAY = ACTIVE + ("resolved",)  # not yet closed or cancelled
+ROUTINE = ("routine_inspection", "effluent_sampling")
+# SQL for "past a deadline the contractor still owes".
+OVERDUE = (
+    "(state IN ('open', 'acknowledged', 'reopened') AND (repair_by <= :now "
+    "OR (state != 'acknowledged' AND acknowledge_by <= :now)))"
+)
+
+
+class WorkOrderError(Exception):
+    """An action the order's state or checks do not allow; the message is one sentence."""
+
+
+# The two deadlines of an order: the column that holds each, and the states that owe it. An
+# order whose acknowledgement is due with the work itself has one deadline, not two.
+DEADLINES = {
+    "acknowledge": ("acknowledge_by", "ack", "state IN ('open', 'reopened') AND acknowledge_by < repair_by"),
+    "repair": ("repair_by", "repair", "state IN ('open', 'acknowledged', 'reopened')"),
+}
+_FROM = "COALESCE(deadlines_from, opened_at)"  # the deadlines run from opening, or the last reopening
+
+
+def reminders_due(db, deadline: str, fraction: float, now: int) -> list:
+    """Orders past `fraction` of the way to `deadline`, not yet reminded, the deadline ahead."""
+    column, short, owing = DEADLINES[deadline]
+    return db.execute(
+        f"SELECT * FROM work_orders WHERE {owing} AND {short}_reminded_at IS NULL "
+        f"AND {column} > :now AND {_FROM} + ({column} - {_FROM}) * :fraction <= :now",
+        {"now": now, "fraction": fraction},
+    ).fetchall()
+
+
+def escalations_due(db, deadline: str, now: int) -> list:
+    """Orders whose `deadline` has passed, not yet escalated."""
+    column, short, owing = DEADLINES[deadline]
+    return db.execute(
+        f"SELECT * FROM work_orders WHERE {owing} AND {short}_escalated_at IS NULL AND {column} <= :now",
+        {"now": now},
+    ).fetchall()
+
+
+def routine_periods(db, now: int) -> set[tuple[str, str, int]]:
+    """(site, kind, due_at) of the routine orders for periods not yet over."""
+    return {
+        (r["site_id"], r["kind"], r["due_at"])
+        for r in db.execute(
+            "SELECT site_id, kind, due_at FROM work_orders WHERE due_at >= :now", {"now": now}
+        )
+    }
+
+
+def get(db, order_id: str):
+    return db.execute("SELECT * FROM work_orders WHERE id = :id", {"id": order_id}).fetchone()
+
+
+def get_or_fail(db, order_id: str):
+    order = get(db, order_id)
+    if order is None:
+        raise WorkOrderError(f"no work order {order_id}")
+    return order
+
+
+def is_overdue(order, now: int) -> bool:
+    return order["state"] in ACTIVE and (
+        order["repair_by"] <= now or (order["state"] != "acknowledged" and order["acknowledge_by"] <= now)
+    )
+
+
+def listing(
+    db,
+    now: int,
+    states: tuple[str, ...] = IN_PLAY,
+    site_id: str | None = None,
+    contractor: str | None = None,
+    overdue_only: bool = False,
+    limit: int = 100,
+):
+    """Overdue orders first (earliest deadline first), then the rest by deadline."""
+    params: dict = {f"state{i}": state for i, state in enumerate(states)}
+    where = [f"state IN ({', '.join(':' + name for name in params)})"]
+    for column, value in (("site_id", site_id), ("contractor", contractor)):
+        if value:
+            where.append(f"{column} = :{column}")
+            params[column] = value
+    if overdue_only:
+        where.append(OVERDUE)
+    sql = (
+        f"SELECT *, {OVERDUE} AS overdue FROM work_orders WHERE {' AND '.join(where)} "
+        "ORDER BY overdue DESC, repair_by, id LIMIT :limit"
+    )
+    return db.execute(sql, {**params, "now": now, "limit": limit}).fetchall()
+
+
+def transitions(db, order_id: str):
+    return db.execute(
+        "SELECT * FROM work_order_transitions WHERE work_order_id = :id ORDER BY id", {"id": order_id}
+    ).fetchall()
+
+
+def linked_alerts(db, order_id: str):
+    """The alerts the order covers (the links are this module's, the alerts the lifecycle's)."""
+    ids = [
+        row["alert_id"]
+        for row in db.execute(
+            "SELECT alert_id FROM work_order_alerts WHERE work_order_id = :id ORDER BY alert_id",
+            {"id": order_id},
+        )
+    ]
+    return lifecycle.alerts_by_id(db, ids)
+
+
+def linked_order(db, alert_id: int):
+    return db.execute(
+        "SELECT o.* FROM work_orders o JOIN work_order_alerts l ON l.work_order_id = o.id "
+        "WHERE l.alert_id = :id ORDER BY o.opened_at DESC LIMIT 1",
+        {"id": alert_id},
+    ).fetchone()
+
+
+def attachments(db, order_id: str):
+    return db.execute(
+        "SELECT * FROM work_order_attachments WHERE work_order_id = :id ORDER BY id", {"id": order_id}
+    ).fetchall()
+
+
+def link_alert(db, order_id: str, alert_id: int, now: int) -> None:
+    db.execute(
+        "INSERT INTO work_order_alerts (work_order_id, alert_id, linked_at) VALUES (:order, :alert, :now) "
+        "ON CONFLICT DO NOTHING",
+        {"order": order_id, "alert": alert_id, "now": now},
+    )
+
+
+def transition(db, order_id: str, old: str | None, new: str, note: str, actor: str, at: int) -> None:
+    db.execute(
+        "INSERT INTO work_order_transitions (work_order_id, old_state, new_state, note, actor, at) "
+        "VALUES (:order, :old, :new, :note, :actor, :at)",
+        {"order": order_id, "old": old, "new": new, "note": note, "actor": actor, "at": at},
+    )
+
+
+def _next_id(db, now: int, tz) -> str:
+    prefix = datetime.fromtimestamp(now, tz).strftime("WO-%Y%m-")
+    last = db.execute(
+        "SELECT MAX(id) FROM work_orders WHERE id LIKE :prefix", {"prefix": prefix + "%"}
+    ).scalar()
+    number = int(last[len(prefix) :]) + 1 if last else 1
+    return f"{prefix}{number:04d}"
+
+
+def attach_photo(
+    db, order_id: str, path: str, name: str, content_type: str, size: int, sha256: str, actor: str, now: int
+) -> None:
+    """A photo already written under the data folder, recorded on its order (caller's transaction)."""
+    db.execute(
+        "INSERT INTO work_order_attachments (work_order_id, path, original_name, content_type, bytes, "
+        "sha256, uploaded_by, uploaded_at) "
+        "VALUES (:order, :path, :name, :content_type, :size, :sha256, :actor, :now)",
+        {
+            "order": order_id,
+            "path": path,
+            "name": name,
+            "content_type": content_type,
+            "size": size,
+            "sha256": sha256,
+            "actor": actor,
+            "now": now,
+        },
+    )
+
+
+def count(db) -> int:
+    return db.execute("SELECT COUNT(*) FROM work_orders").scalar()
