@@ -21,7 +21,7 @@ from wastewatch.store.state import transaction
 
 from .context import Context
 from .findings import Runs, plausible_range
-from .lifecycle import Lifecycle, open_keys
+from .lifecycle import Lifecycle, open_keys_by_site
 
 log = logging.getLogger("wastewatch.alerts")
 SITES_PER_COMMIT = 100
@@ -72,18 +72,32 @@ class Evaluator:
         # waits for the write lock only that long. A savepoint per site keeps one site's
         # failure from undoing the others'.
         for first in range(0, len(sites), SITES_PER_COMMIT):
+            chunk = sites[first : first + SITES_PER_COMMIT]
             with transaction(db):
-                for site in sites[first : first + SITES_PER_COMMIT]:
+                # Each site's memory and open alerts read for the whole chunk at once, and the
+                # memory written back at once: on PostgreSQL every statement is a round trip.
+                states, keys = self._memory(db, chunk), open_keys_by_site(db, [s.id for s in chunk])
+                changed = []
+                for site in chunk:
                     db.execute("SAVEPOINT site")
                     counts = result.counts()
                     try:
-                        self._site(site, now, last_times, lifecycle)
+                        memory = states.get(site.id, {})
+                        runs = Runs(site.id, keys.get(site.id, set()))
+                        changed += self._site(site, now, last_times, lifecycle, memory, runs)
                     except Exception:  # noqa: BLE001 — one broken site must not stop the others
                         db.execute("ROLLBACK TO site")
                         result.truncate(counts)  # what was rolled back did not happen
                         log.exception("evaluating site %s failed; skipped this cycle", site.id)
                         result.failed_sites.append(site.id)
                     db.execute("RELEASE site")
+                db.executemany(
+                    "INSERT INTO series_state (site_id, metric, watermark, state) "
+                    "VALUES (:site, :metric, :watermark, :state) "
+                    "ON CONFLICT (site_id, metric) DO UPDATE SET watermark = excluded.watermark, "
+                    "state = excluded.state",
+                    changed,
+                )
         try:
             with transaction(self.ctx.db):
                 lifecycle.renotify(now)
@@ -91,15 +105,24 @@ class Evaluator:
             log.exception("sending reminders failed; retried next cycle")
         return result
 
-    def _site(self, site: Site, now: int, last_times: dict, lifecycle: Lifecycle) -> None:
-        db = self.ctx.db
-        states = {
-            row["metric"]: (row["watermark"], json.loads(row["state"]))
-            for row in db.execute(
-                "SELECT metric, watermark, state FROM series_state WHERE site_id = :site", {"site": site.id}
-            )
-        }
-        runs = Runs(site.id, open_keys(db, site.id))
+    @staticmethod
+    def _memory(db, sites) -> dict:
+        """{site: {metric: (watermark, state as stored)}}: the rules' memory of each series,
+        decoded by _site, where a broken one fails its own site only."""
+        memory: dict = {}
+        for row in db.execute(
+            "SELECT site_id, metric, watermark, state FROM series_state WHERE site_id IN :sites",
+            {"sites": [s.id for s in sites]},
+        ):
+            memory.setdefault(row["site_id"], {})[row["metric"]] = (row["watermark"], row["state"])
+        return memory
+
+    def _site(
+        self, site: Site, now: int, last_times: dict, lifecycle: Lifecycle, memory: dict, runs: Runs
+    ) -> list:
+        """Judge the site's new readings (findings applied at once); returns its changed memory
+        rows, written by the caller with the others'."""
+        states = {metric: (watermark, json.loads(text)) for metric, (watermark, text) in memory.items()}
         changed = {}
         limits = _DayLimits(self.ctx, site)
         for metric in site.metrics:
@@ -119,17 +142,11 @@ class Evaluator:
         self._comms(site, now, last_times, comms[1], runs)
         if self._quarantine(site, now, comms[1], runs) or "" not in states:
             changed[""] = comms
-        db.executemany(
-            "INSERT INTO series_state (site_id, metric, watermark, state) "
-            "VALUES (:site, :metric, :watermark, :state) "
-            "ON CONFLICT (site_id, metric) DO UPDATE SET watermark = excluded.watermark, "
-            "state = excluded.state",
-            [
-                {"site": site.id, "metric": m, "watermark": w, "state": json.dumps(s)}
-                for m, (w, s) in changed.items()
-            ],
-        )
         lifecycle.apply(runs.findings, now)
+        return [
+            {"site": site.id, "metric": m, "watermark": w, "state": json.dumps(s)}
+            for m, (w, s) in changed.items()
+        ]
 
     def _readings(self, site: Site, metric: str, readings, state: dict, runs: Runs, limits) -> None:
         rules = self.ctx.rules

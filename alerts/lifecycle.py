@@ -238,6 +238,17 @@ def alerts_by_id(db, ids: list[int]) -> list:
     return db.execute("SELECT * FROM alerts WHERE id IN :ids ORDER BY id", {"ids": list(ids)}).fetchall()
 
 
+def open_keys_by_site(db, site_ids: list[str]) -> dict[str, set[tuple[str, str]]]:
+    """{site: (rule, metric) of its open alerts} for many sites in one statement."""
+    keys: dict = {}
+    for row in db.execute(
+        "SELECT site_id, rule, metric FROM alerts WHERE site_id IN :sites AND state != 'resolved'",
+        {"sites": list(site_ids)},
+    ):
+        keys.setdefault(row["site_id"], set()).add((row["rule"], row["metric"]))
+    return keys
+
+
 def open_keys(db, site_id: str) -> set[tuple[str, str]]:
     """(rule, metric) of the site's open alerts."""
     return {

@@ -150,8 +150,13 @@ def transition(db, order_id: str, old: str | None, new: str, note: str, actor: s
 
 def _next_id(db, now: int, tz) -> str:
     prefix = datetime.fromtimestamp(now, tz).strftime("WO-%Y%m-")
+    # Read from an index, not by scanning every order: SQLite compares the id bytewise, so the
+    # month is a range of its primary key ("WO-202610-" up to "WO-202610."); PostgreSQL's
+    # collation is not bytewise, and migration 0002 gives LIKE a pattern index instead.
+    where = "id LIKE :pattern" if db.dialect == "postgresql" else "id >= :prefix AND id < :after"
     last = db.execute(
-        "SELECT MAX(id) FROM work_orders WHERE id LIKE :prefix", {"prefix": prefix + "%"}
+        f"SELECT MAX(id) FROM work_orders WHERE {where}",
+        {"pattern": prefix + "%", "prefix": prefix, "after": prefix[:-1] + "."},
     ).scalar()
     number = int(last[len(prefix) :]) + 1 if last else 1
     return f"{prefix}{number:04d}"

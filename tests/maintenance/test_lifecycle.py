@@ -206,3 +206,27 @@ def test_an_exceedance_order_is_verified_only_once_a_whole_day_is_back_under_the
         "alert 1 (daily_exceedance cod) clear since 2026-10-13 00:00, 25.0 h of 24 h"
     ]
     assert desk.act(work_orders.verify, order["id"], "王科长", "复核达标")["state"] == "closed"
+
+
+def test_order_numbers_run_per_local_month(desk):
+    from wastewatch.store.state import transaction
+
+    october_31 = T0 + 19 * DAY + 23 * HOUR  # 2026-10-31 23:00 in Tianquan
+    ids = []
+    for n in range(12):
+        at = october_31 + n * 600  # 23:00 … 00:50: the last six on 1 November
+        with transaction(desk.ctx.db):
+            ids.append(
+                work_orders.open_order(
+                    desk.ctx, "helin", "operator_request", "manual", f"派单 {n}", at, "王科长"
+                )["id"]
+            )
+    assert ids == [f"WO-202610-{k:04d}" for k in range(1, 7)] + [f"WO-202611-{k:04d}" for k in range(1, 7)]
+    with transaction(desk.ctx.db):  # the tenth of a month is 0010, after 0009
+        more = [
+            work_orders.open_order(desk.ctx, "helin", "operator_request", "manual", "派单", at, "王科长")[
+                "id"
+            ]
+            for at in range(october_31 + 7200, october_31 + 7204)
+        ]
+    assert more == [f"WO-202611-{k:04d}" for k in range(7, 11)]
