@@ -272,11 +272,16 @@ def suspect_spans(db, start: int, end: int, site_id: str | None = None) -> dict:
     return spans
 
 
-def opened_count(db, site_id: str, start: int, end: int) -> int:
-    return db.execute(
-        "SELECT COUNT(*) FROM alerts WHERE site_id = :site AND opened_at >= :start AND opened_at < :end",
-        {"site": site_id, "start": start, "end": end},
-    ).scalar()
+def opened_by_site(db, start: int, end: int) -> dict[str, int]:
+    """{site: alerts opened in [start, end)}; a site without any is absent."""
+    return {
+        row["site_id"]: row["n"]
+        for row in db.execute(
+            "SELECT site_id, COUNT(*) AS n FROM alerts WHERE opened_at >= :start AND opened_at < :end "
+            "GROUP BY site_id",
+            {"start": start, "end": end},
+        )
+    }
 
 
 def silent_since(db, site_id: str) -> int | None:

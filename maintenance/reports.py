@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from wastewatch.alerts import lifecycle
 from wastewatch.alerts.findings import plausible_range
 from wastewatch.config.metrics import METRICS
+from wastewatch.store.state import snapshot
 
 from . import inspections, order_figures, scores
 from .windows import Windows
@@ -126,7 +127,12 @@ def month_bounds(ctx, month: str) -> tuple[date, date, int, int]:
 
 def build(ctx, month: str, site_ids: list[str] | None = None, hour_by_hour: bool = False) -> MonthlyReport:
     """hour_by_hour: fold every series hour by hour in Python (the reference the SQL path is
-    tested against)."""
+    tested against). The state tables are read in one snapshot."""
+    with snapshot(ctx.db):
+        return _build(ctx, month, site_ids, hour_by_hour)
+
+
+def _build(ctx, month: str, site_ids: list[str] | None, hour_by_hour: bool) -> MonthlyReport:
     first, following, start, end = month_bounds(ctx, month)
     sites = [s for s in ctx.config.sites if site_ids is None or s.id in site_ids]
     days = [first + timedelta(days=k) for k in range((following - first).days)]
@@ -141,6 +147,12 @@ def build(ctx, month: str, site_ids: list[str] | None = None, hour_by_hour: bool
     rules = ctx.rules.report
     compliance, operations = [], []
     daily: dict = {}
+    # What the state tables say about the month, for every site at once.
+    month_facts = {
+        "alerts": lifecycle.opened_by_site(ctx.db, start, end),
+        "orders": order_figures.by_site(ctx.db, start, end),
+        "inspected": order_figures.inspected(ctx.db, start, end),
+    }
     for site in sites:
         spans = windows.spans(site.id, start, end)
         site_days: dict[str, list[Day]] = {}
@@ -173,7 +185,7 @@ def build(ctx, month: str, site_ids: list[str] | None = None, hour_by_hour: bool
             site_rows.append(row)
             daily[(site.id, pollutant)] = series
         compliance += site_rows
-        ops = _operations_row(ctx, site, site_days, day_bounds, operating_hours, start, end)
+        ops = _operations_row(ctx, site, site_days, day_bounds, operating_hours, start, end, month_facts)
         ops["score"] = scores.score(ops, site_rows, rules.score)
         operations.append(ops)
     county = scores.county(ctx, sites, compliance, operations, start, end)
@@ -344,7 +356,9 @@ def _limit_text(limit) -> str:
     return f"{limit.low:g}-{limit.high:g}" if limit.low is not None else f"{limit.high:g}"
 
 
-def _operations_row(ctx, site, site_days, day_bounds, operating_hours: int, start: int, end: int) -> dict:
+def _operations_row(
+    ctx, site, site_days, day_bounds, operating_hours: int, start: int, end: int, facts: dict
+) -> dict:
     expected = received = valid = 0
     for metric, per_day in site_days.items():
         interval = site.metric(metric).interval_s
@@ -355,10 +369,10 @@ def _operations_row(ctx, site, site_days, day_bounds, operating_hours: int, star
     if "flow" in site_days:
         volume = sum(d.total for d in site_days["flow"]) * site.metric("flow").interval_s / 3600
     hours_in_month = (end - start) // 3600
-    db = ctx.db
-    alerts = lifecycle.opened_count(db, site.id, start, end)
-    orders = order_figures.site_month(db, site.id, start, end)
-    due, done = _inspections(ctx, site, start, end)
+    alerts = facts["alerts"].get(site.id, 0)
+    orders = facts["orders"].get(site.id, order_figures.ZERO)
+    dues = _inspection_dues(ctx, site, start, end)
+    due, done = len(dues), len(dues & facts["inspected"].get(site.id, set()))
     return {
         "site_id": site.id,
         "expected_readings": expected,
@@ -381,13 +395,12 @@ def _operations_row(ctx, site, site_days, day_bounds, operating_hours: int, star
     }
 
 
-def _inspections(ctx, site, start: int, end: int) -> tuple[int, int]:
-    """Routine inspections due in the month (periods ending in it, by the calendar) and those
-    reported done by their due time."""
+def _inspection_dues(ctx, site, start: int, end: int) -> set[int]:
+    """The ends of the routine inspection periods that end in the month, by the calendar."""
     rules = ctx.rules.inspections
     schedule = rules.for_site("routine_inspection", site.capacity_m3d)
     if schedule is None or not rules.enabled:
-        return 0, 0
+        return set()
     dues = set()
     day = datetime.fromtimestamp(start, ctx.config.tz).date()
     last = datetime.fromtimestamp(end - 1, ctx.config.tz).date()
@@ -397,6 +410,4 @@ def _inspections(ctx, site, start: int, end: int) -> tuple[int, int]:
         if start < due_at <= end:
             dues.add(due_at)
         day = period_end
-    if not dues:
-        return 0, 0
-    return len(dues), order_figures.inspections_done(ctx.db, site.id, sorted(dues))
+    return dues

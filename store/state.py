@@ -17,11 +17,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import bindparam, create_engine, event, text
+from sqlalchemy import bindparam, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 
 from .files import private_database
@@ -135,26 +131,33 @@ def _sqlite_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def _alembic() -> AlembicConfig:
-    config = AlembicConfig()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return config
-
-
 def head() -> str:
-    return ScriptDirectory.from_config(_alembic()).get_current_head()
+    """The newest migration. Revisions are numbered like their files (0001_first_wave.py is
+    revision "0001"), so this needs no Alembic import: a command that finds the database
+    current starts without it."""
+    return max(path.name.split("_", 1)[0] for path in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+
+
+def _revision(connection) -> str | None:
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def revision(db: State) -> str | None:
     with db.engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return _revision(connection)
 
 
 def upgrade(engine: Engine) -> None:
     with engine.connect() as connection:
-        if MigrationContext.configure(connection).get_current_revision() == head():
+        if _revision(connection) == head():
             return
-    config = _alembic()
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
     with engine.connect() as connection:
         connection.execution_options(wastewatch_lock=True)
         if engine.dialect.name == "postgresql":
@@ -163,7 +166,7 @@ def upgrade(engine: Engine) -> None:
             connection.commit()
         try:
             config.attributes["connection"] = connection
-            before = MigrationContext.configure(connection).get_current_revision()
+            before = _revision(connection)
             command.upgrade(config, "head")
             log.info("state database migrated from %s to %s", before or "none", head())
             connection.commit()
@@ -171,6 +174,25 @@ def upgrade(engine: Engine) -> None:
             if engine.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": WRITER_LOCK})
                 connection.commit()
+
+
+@contextmanager
+def snapshot(db: State):
+    """`with snapshot(db):` many reads in one read-only transaction: every figure of a report
+    from the same moment (REPEATABLE READ on PostgreSQL; a WAL read snapshot on SQLite, which
+    takes no lock), and one BEGIN/COMMIT instead of one per statement."""
+    if getattr(db._held, "connection", None) is not None:
+        yield db  # inside a transaction already: its view
+        return
+    with db.engine.connect() as connection:
+        if db.dialect == "postgresql":
+            connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        with connection.begin():
+            db._held.connection = connection
+            try:
+                yield db
+            finally:
+                db._held.connection = None
 
 
 @contextmanager
