@@ -21,9 +21,10 @@ from .windows import Windows
 
 log = logging.getLogger("wastewatch.workorders")
 SITES_PER_COMMIT = 100
-# About 4 ms each (rendering and storing the email): 150 keep a run well under a second, and
-# 1,000 sites' orders open within seven runs (minutes), days before they are due.
-ROUTINE_PER_RUN = 150
+# About 4 ms each on SQLite (rendering and storing the email), 8 ms with the state on
+# PostgreSQL (nine statements, each a round trip): 100 keep a run under a second on either, and
+# 1,000 sites' orders open within ten runs (ten minutes), days before they are due.
+ROUTINE_PER_RUN = 100
 
 
 @dataclass
