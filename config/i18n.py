@@ -6,8 +6,8 @@ without translating it there); `locale/zh_CN/LC_MESSAGES/wastewatch.po` holds th
 English needs no catalogue. To add a message or a language, see the README ("Adding a
 language"); a test fails when a marked message has no translation in a catalogue.
 
-Numbers and percentages are formatted here too, with Babel's patterns, so a rate reads the
-same in a report, an email and a page.
+Percentages are formatted here too, with Babel's patterns, so a rate reads the same in a
+report, an email and a page.
 """
 
 import gettext as _gettext
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_percent
 from babel.support import Translations
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -66,11 +66,3 @@ def percent(value: float | None, locale: str, decimals: int = 2) -> str:
     return format_percent(value, "#,##0." + "0" * decimals + " %", locale=_babel(locale)).replace(
         " ", "\u00a0"
     )
-
-
-def decimal(value: float | None, locale: str, decimals: int = 2) -> str:
-    """A figure with fixed decimals and grouped thousands ("12,345.6"); "" for none."""
-    if value is None:
-        return ""
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, pattern, locale=_babel(locale))

@@ -24,11 +24,14 @@ from .reports import COMPLIANCE_COLUMNS, DECIMALS, OPERATIONS_COLUMNS, MonthlyRe
 from .windows import LABELS as WINDOW_KINDS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+# jinja2's i18n extension: the template's `_()`, `pgettext()` and `{% trans %}` take the
+# catalogue of the locale each render passes in (html()).
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
+    extensions=["jinja2.ext.i18n"],
 )
 FORMATS = ("csv", "xlsx", "html")
 
@@ -272,8 +275,10 @@ def html(
     template = _env.get_template("report.html")
     translations = i18n.translations(locale)
     return template.render(
-        _=translations.gettext,
+        gettext=translations.gettext,
+        ngettext=translations.ngettext,
         pgettext=translations.pgettext,
+        _=translations.gettext,
         locale=locale,
         month=report.month,
         version=version,
