@@ -31,6 +31,11 @@ def N_(message: str) -> str:
     return message
 
 
+def NP_(context: str, message: str) -> str:
+    """N_ with a context: one English word that is two Chinese ones (the pages' words)."""
+    return message
+
+
 def _babel(locale: str) -> str:
     return locale.replace("-", "_")
 
