@@ -60,6 +60,7 @@ class Notices(Mail):
         alert = lifecycle.get_alert(db, order["alert_id"]) if order["alert_id"] else None
         context = self.context(alert) if alert is not None else {}
         overdue = work_orders.is_overdue(order, now)
+        ack_missed, repair_missed = work_orders.missed(order, now)
         context.update(
             {
                 "has_alert": alert is not None,
@@ -75,7 +76,9 @@ class Notices(Mail):
                     "repair_by_local": self.local(order["repair_by"]),
                     "opened_local": self.local(order["opened_at"]),
                     "visited_local": self.local(order["visited_at"]),
-                    "overdue": overdue,
+                    "overdue": overdue,  # either deadline: counted in the digest
+                    "ack_overdue": ack_missed,
+                    "repair_overdue": repair_missed,
                     "routine": order["kind"] in work_orders.ROUTINE,
                     "checklist": json.loads(order["checklist"]) if order["checklist"] else {},
                 },

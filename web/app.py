@@ -117,6 +117,7 @@ class Pages:
 
     def _context(self, order, action: str, locale: str) -> dict:
         local = self.ctx.local
+        ack_overdue, repair_overdue = work_orders.missed(order, self.ctx.now())
         return {
             "t": words(locale),
             "locale": locale,
@@ -127,7 +128,8 @@ class Pages:
             "state_label": _state_label(order, locale),
             "acknowledge_by": local(order["acknowledge_by"]),
             "repair_by": local(order["repair_by"]),
-            "overdue": work_orders.is_overdue(order, self.ctx.now()),
+            "ack_overdue": ack_overdue,
+            "repair_overdue": repair_overdue,
         }
 
     def _form(

@@ -69,6 +69,13 @@ def get_or_fail(db, order_id: str):
     return order
 
 
+def missed(order, now: int) -> tuple[bool, bool]:
+    """(acknowledgement missed, repair missed): which deadline the order still owes has passed,
+    so a page or an email marks that one, and only that one, as overdue."""
+    owes_ack = order["state"] in ("open", "reopened") and order["acknowledge_by"] < order["repair_by"]
+    return owes_ack and order["acknowledge_by"] <= now, order["state"] in ACTIVE and order["repair_by"] <= now
+
+
 def is_overdue(order, now: int) -> bool:
     return order["state"] in ACTIVE and (
         order["repair_by"] <= now or (order["state"] != "acknowledged" and order["acknowledge_by"] <= now)

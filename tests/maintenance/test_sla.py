@@ -150,3 +150,28 @@ def test_a_restart_between_sweeps_sends_nothing_twice(desk):
     assert desk.sweep(HOUR + 18 * HOUR + MINUTE).reminders == 0
     desk.send()
     assert len(desk.emails("提醒")) == 1
+
+
+def test_only_the_deadline_that_passed_is_marked_overdue_in_the_digest_the_email_and_the_page(desk):
+    # Opened at 01:00 on the 12th: acknowledge by 01:00 on the 13th, done by 01:00 on the 15th.
+    desk.at(HOUR)
+    order = manual_order(desk)
+    desk.send()
+    [(_, opened)] = desk.emails("[工单 ")
+    page_link = links(opened)["acknowledge"]
+    assert desk.sweep(DAY + 8 * HOUR).digests == 1  # 08:00 on the 13th: only the acknowledgement is late
+    desk.send()
+    [(_, digest)] = desk.emails("[工单日报 2026-10-13]")
+    lines = text(digest).splitlines()
+    ack_line = next(line for line in lines if "接单期限" in line)
+    repair_line = next(line for line in lines if "完成期限" in line)
+    assert ack_line.endswith("2026-10-13 01:00【已逾期】")
+    assert repair_line.endswith("2026-10-15 01:00")  # not overdue: two days to go
+    [(_, escalation)] = desk.emails("[逾期]")  # the bureau's escalation email, one deadline missed
+    escalated = text(escalation)
+    assert "接单期限：2026-10-13 01:00（已逾期）" in escalated and "完成期限：2026-10-15 01:00\n" in escalated
+    page = desk.http.get(page_link).text
+    ack_dd, repair_dd = page.split("<dd>")[6], page.split("<dd>")[7]
+    assert "2026-10-13 01:00" in ack_dd and "已逾期" in ack_dd
+    assert "2026-10-15 01:00" in repair_dd and "已逾期" not in repair_dd
+    assert work_orders.is_overdue(desk.order(order["id"]), desk.clock.now)  # counted as overdue once
