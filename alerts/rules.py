@@ -28,6 +28,20 @@ WorkOrderKind = Literal[
 RoutineKind = Literal["routine_inspection", "effluent_sampling"]
 
 
+def _citation(text: str) -> str:
+    # A citation is read by operators and regulators: it names a standard, a measure, or says
+    # "项目默认值" (project default). A repository file means nothing to them.
+    if re.search(r"\.md\b|shared/", text):
+        raise ValueError(
+            f"{text!r} cites a file; name a standard or measure, "
+            "or write 项目默认值（暂定） for a project default"
+        )
+    return text
+
+
+Citation = Annotated[str, Field(min_length=1), AfterValidator(_citation)]
+
+
 class Rule(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
@@ -36,7 +50,7 @@ class Rule(BaseModel):
     clear_hold_s: int = Field(0, ge=0)
     work_order_after_s: int | None = Field(None, ge=0)
     work_order_kind: WorkOrderKind = "fault_repair"
-    citation: str = Field(min_length=1)
+    citation: Citation
     verified: bool
 
     kind: ClassVar[str] = "operations"  # exceedance, operations or data_quality: a class fact, not config
@@ -93,7 +107,7 @@ class Quarantine(Rule):
 _QUARANTINE = Quarantine(
     severity="warning",
     clear_hold_s=86400,
-    citation="Wastewatch 入库保障：无法入库的消息隔离保存并告警",
+    citation="项目默认值：无法入库的消息原样隔离保存并告警",
     verified=True,
 )
 
@@ -135,7 +149,7 @@ class WorkOrderRules(_Strict):
     unplanned_stop_report_after_s: int = Field(86400, ge=3600)
     # Local time of the contractors' daily digest.
     digest_at: Annotated[str, AfterValidator(_clock_time)] = "08:00"
-    citation: str = Field(min_length=1)
+    citation: Citation
     verified: bool
 
     def deadline(self, kind: str, capacity_m3d: float) -> Deadline:
@@ -174,7 +188,7 @@ class Inspections(_Strict):
     anchor: date = date(2026, 1, 5)
     schedule: list[Schedule]
     checklist: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
-    citation: str = Field(min_length=1)
+    citation: Citation
     verified: bool
 
     def for_site(self, kind: str, capacity_m3d: float) -> Schedule | None:
@@ -209,7 +223,7 @@ class ReportRules(_Strict):
     # Weights of the contractor score out of 100; a term without data that month is left out
     # and the other weights rescaled.
     score: Annotated[dict[str, Annotated[float, Field(ge=0)]], AfterValidator(_weights)]
-    citation: str = Field(min_length=1)
+    citation: Citation
     verified: bool
 
 

@@ -55,6 +55,13 @@ RULES = (SHIPPED / "rules.toml").read_text(encoding="utf-8")
             ('digest_at = "08:00"', 'digest_at = "8am"'),
             "work_orders.digest_at: '8am' is not a local time; use HH:MM such as '08:00'",
         ),
+        (
+            ('citation = "项目默认值（暂定）：同一数值', 'citation = "shared/domain.md §5 同一数值'),
+            "stuck_value.citation: 'shared/domain.md §5 同一数值持续 6 h 视为传感器卡滞，"
+            + "相关数据不计入达标判定' "
+            + "cites a file; name a standard or measure, "
+            + "or write 项目默认值（暂定） for a project default",
+        ),
     ],
 )
 def test_a_bad_rules_file_names_the_key_and_what_is_allowed(tmp_path, edit, message):
@@ -109,3 +116,13 @@ def test_a_permit_with_an_unknown_grade_names_the_config_file(write_config):
     assert run.stderr == (
         f"wastewatch: {path}: site helin, permit.grade: DB51/2626-2019 has no grade 'A'; allowed: 1, 2, 3\n"
     )
+
+
+def test_no_shipped_citation_quotes_a_file():
+    rules = load_rules(SHIPPED / "rules.toml")
+    citations = [
+        getattr(rules, name).citation
+        for name in type(rules).model_fields
+        if hasattr(getattr(rules, name), "citation")
+    ]
+    assert len(citations) >= 10 and not [c for c in citations if ".md" in c]
