@@ -23,7 +23,7 @@ from starlette.templating import Jinja2Templates
 from wastewatch.alerts.context import Context
 from wastewatch.alerts.mail import WORK_ORDER_KINDS
 from wastewatch.config import Config
-from wastewatch.config.i18n import LOCALES, gettext
+from wastewatch.config.i18n import LOCALES, gettext, translations
 from wastewatch.config.text import printable
 from wastewatch.maintenance import links as signed
 from wastewatch.maintenance import work_orders
@@ -243,7 +243,18 @@ class Pages:
                     actor,
                     now,
                 )
-            note = fields["note"] + (f" ({len(photos)} photos)" if photos else "")
+            if photos:  # said in the service's language: the note goes to the operators
+                count = translations(self.config.service.locale).ngettext(
+                    "(%(n)d photo)", "(%(n)d photos)", len(photos)
+                )
+                count %= {"n": len(photos)}
+                note = (
+                    fields["note"] + ("" if count.startswith("（") else " ") + count
+                    if fields["note"]
+                    else count
+                )
+            else:
+                note = fields["note"]
             if action == "acknowledge":
                 order = work_orders.acknowledge(ctx, order["id"], actor, note, now)
             else:

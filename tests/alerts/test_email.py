@@ -36,7 +36,7 @@ def test_the_alert_email_says_what_where_how_much_and_against_which_limit(plant,
     text = message.get_body(("plain",)).get_content()
     for fact in (
         "城厢镇禾林村污水处理站（helin）",
-        "城厢镇 禾林村",
+        "乡镇：城厢镇\n村：禾林村\n\n问题",  # the town and the village, each in its place
         "数值：82 mg/L",
         "限值：60 mg/L",
         "DB51/2626-2019 一级标准",

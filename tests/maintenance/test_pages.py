@@ -62,7 +62,10 @@ def test_a_contractor_acknowledges_and_reports_done_from_the_links_in_the_email(
     # The operators hear about it and cross it off.
     desk.send()
     [(recipients, message)] = desk.emails("运维单位报告已完成")
-    assert recipients[0] == "operator@tqhb.example.cn" and "更换浮球开关" in text(message)
+    assert recipients[0] == "operator@tqhb.example.cn" and "更换浮球开关，泵恢复运行（附照片 1 张）" in text(
+        message
+    )
+    assert "乡镇：城厢镇\n村：禾林村" in text(message)  # the town and the village, each in its place
     assert message["In-Reply-To"] is not None  # in the order's thread
     with pytest.raises(work_orders.WorkOrderError, match=r"alert 1 \(equipment pump_state\) is still firing"):
         desk.act(work_orders.verify, order["id"], "王科长", "现场核实")
