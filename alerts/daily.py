@@ -142,7 +142,7 @@ class DayCloser:
                         status,
                         start,
                         value=volume,
-                        unit="m³",
+                        quantity="daily_volume",
                         limit_m3d=capacity,
                         capacity_m3d=site.capacity_m3d,
                         factor=rules.hydraulic_overload.factor,

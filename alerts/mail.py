@@ -10,7 +10,7 @@ work_order. Follow-ups on one incident reply in its thread.
 import json
 
 from wastewatch.config.i18n import N_, gettext
-from wastewatch.config.metrics import METRICS, equipment_state, metric_label
+from wastewatch.config.metrics import METRICS, QUANTITIES, equipment_state, metric_label
 
 from .findings import Finding
 from .notify import notify
@@ -105,17 +105,39 @@ class Mail:
         site = self.ctx.config.site_by_id[alert["site_id"]]
         text = f"{site.name} {self.gettext(RULES[alert['rule']])}"
         state = equipment_state(alert["metric"], alert["value"], self.locale)
+        measure = self.measure(alert)
         if state:
             text += f" {state}"  # 提升泵报警, not 提升泵状态 4
         else:
-            if alert["metric"]:
-                text += f" {self.metric_label(alert['metric'])}"
+            if measure["label"]:
+                text += f" {measure['label']}"
             if alert["value"] is not None:
-                text += f" {alert['value']:g}"
+                text += f" {measure['show'](alert['value'])} {measure['unit']}".rstrip()
         limit = json.loads(alert["detail"]).get("limit")
         if limit:
             text += f"（{self.gettext(N_('limit'))} {_limit_text(limit)}）"
         return text
+
+    def measure(self, alert) -> dict:
+        """What the alert's value is: its label, unit and how it is written. A rule whose value
+        is a day's figure, not a reading (a day's volume of flow), names its quantity; alerts
+        from before quantities were named are recognised by their rule."""
+        detail = Detail(json.loads(alert["detail"]))
+        quantity = QUANTITIES.get(
+            detail["quantity"] or ("daily_volume" if alert["rule"] == "hydraulic_overload" else "")
+        )
+        if quantity:
+            return {
+                "label": self.gettext(quantity.label),
+                "unit": quantity.unit,
+                "show": lambda v: "" if v is None else f"{v:.{quantity.decimals}f}",
+            }
+        metric = METRICS.get(alert["metric"])
+        return {
+            "label": self.metric_label(alert["metric"]),
+            "unit": metric.unit if metric else "",
+            "show": _num,
+        }
 
     def context(self, alert) -> dict:
         site = self.ctx.config.site_by_id[alert["site_id"]]
@@ -123,8 +145,9 @@ class Mail:
         rule = self.ctx.rules.rule(alert["rule"])
         detail = Detail(json.loads(alert["detail"]))
         limit = detail.get("limit")
-        # A rule whose value is not the metric itself (a day's volume of flow) names its unit.
-        unit = detail["unit"] or (METRICS[alert["metric"]].unit if alert["metric"] in METRICS else "")
+        measure = self.measure(alert)
+        unit, label, shown = measure["unit"], measure["label"], measure["show"]
+
         return {
             "site": site,
             "contractor": self.ctx.config.contractor_by_id.get(site.contractor),
@@ -152,9 +175,9 @@ class Mail:
                 "verified": rule.verified,
                 "next_steps": self.gettext(NEXT_STEPS[alert["rule"]]),
             },
-            "metric": {"name": alert["metric"], "label": self.metric_label(alert["metric"]), "unit": unit},
+            "metric": {"name": alert["metric"], "label": label, "unit": unit},
             "limit": limit and {**limit, "text": _limit_text(limit)},
-            "reading": {"value": _num(alert["value"]), "peak": _num(alert["peak"]), "unit": unit},
+            "reading": {"value": shown(alert["value"]), "peak": shown(alert["peak"]), "unit": unit},
         }
 
     def alert(self, alert, kind: str, now: int, reason: str = "") -> str:

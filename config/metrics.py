@@ -41,6 +41,17 @@ def metric_label(metric: str, locale: str) -> str:
     return gettext(locale, known.label) if known else metric
 
 
+class Quantity(NamedTuple):
+    label: str  # English, the catalogue's message id
+    unit: str
+    decimals: int
+
+
+# What a rule judges when it is not a reading of a metric but a figure made from a day of them:
+# its name, unit and decimals, wherever it is shown.
+QUANTITIES = {"daily_volume": Quantity(N_("Daily volume"), "m³/d", 1)}
+
+
 # Equipment (SBxxx-RS) metrics: the machine each names, and what each state value means
 # (HJ 212-2017: 0 off, 1 running, 2 calibration, 3 maintenance, 4 alarm, 5 back-flush).
 EQUIPMENT = {"pump_state": N_("Lift pump"), "blower_state": N_("Blower")}

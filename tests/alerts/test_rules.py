@@ -230,7 +230,13 @@ def test_a_day_over_design_capacity_is_a_hydraulic_overload(plant):
     [alert] = plant.alerts("hydraulic_overload")
     assert alert["value"] == 84.0 and json.loads(alert["detail"])["limit_m3d"] == 72.0
     text = plant.queued("alert")[0].get_body(("plain",)).get_content()
-    assert "数值：84 m³\n" in text and "日处理量：84 m³，上限 72.0 m³（1.2 × 设计规模 60.0 m³/d）" in text
+    # A day's volume in m³/d, named as one: not 瞬时流量 (the instantaneous flow) in m³.
+    assert (
+        "数值：84.0 m³/d\n" in text
+        and "日处理量：84.0 m³/d，上限 72.0 m³/d（1.2 × 设计规模 60.0 m³/d）" in text
+    )
+    assert "日处理水量" in text and "瞬时流量" not in text
+    assert "日处理水量" in str(plant.queued("alert")[0]["Subject"])
 
 
 def test_one_broken_site_does_not_stop_the_others(write_config):
