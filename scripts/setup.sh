@@ -12,6 +12,13 @@ if ! command -v mosquitto >/dev/null 2>&1 || ! command -v mosquitto_passwd >/dev
 fi
 
 if [ ! -x .venv/bin/python ]; then
+    # Debian ships venv's pip bootstrap (ensurepip) in a package of its own.
+    if ! python3 -c "import ensurepip" >/dev/null 2>&1; then
+        echo "setup: installing python3-venv with apt-get" >&2
+        SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
+    fi
     python3 -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
