@@ -80,21 +80,40 @@ class State:
         return self.engine.dialect.name
 
     def execute(self, sql: str, params: dict | None = None) -> Rows:
-        held = getattr(self._held, "connection", None)
-        if held is not None:
-            return Rows(held.execute(statement(sql, params), params or {}))
-        with self.engine.begin() as connection:
+        with self._connection() as connection:
             return Rows(connection.execute(statement(sql, params), params or {}))
 
     def executemany(self, sql: str, rows: list[dict]) -> None:
-        if not rows:
-            return
+        if rows:
+            with self._connection() as connection:
+                connection.execute(statement(sql), rows)
+
+    @contextmanager
+    def _connection(self):
+        """The connection of this thread's transaction, or one for this statement alone."""
         held = getattr(self._held, "connection", None)
         if held is not None:
-            held.execute(statement(sql), rows)
+            yield held
+        else:
+            with self.engine.begin() as connection:
+                yield connection
+
+    @contextmanager
+    def holding(self, **options):
+        """Everything this thread executes inside runs in one transaction on one connection,
+        opened with `options`; yields that connection, or None when already inside one (the
+        outer transaction is the one that counts)."""
+        if getattr(self._held, "connection", None) is not None:
+            yield None
             return
-        with self.engine.begin() as connection:
-            connection.execute(statement(sql), rows)
+        with self.engine.connect() as connection:
+            connection.execution_options(**options)
+            with connection.begin():
+                self._held.connection = connection
+                try:
+                    yield connection
+                finally:
+                    self._held.connection = None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -181,18 +200,13 @@ def snapshot(db: State):
     """`with snapshot(db):` many reads in one read-only transaction: every figure of a report
     from the same moment (REPEATABLE READ on PostgreSQL; a WAL read snapshot on SQLite, which
     takes no lock), and one BEGIN/COMMIT instead of one per statement."""
-    if getattr(db._held, "connection", None) is not None:
-        yield db  # inside a transaction already: its view
-        return
-    with db.engine.connect() as connection:
-        if db.dialect == "postgresql":
-            connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
-        with connection.begin():
-            db._held.connection = connection
-            try:
-                yield db
-            finally:
-                db._held.connection = None
+    options = (
+        {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        if db.dialect == "postgresql"
+        else {}
+    )
+    with db.holding(**options):
+        yield db
 
 
 @contextmanager
@@ -202,16 +216,7 @@ def transaction(db: State, lock: bool = True):
     BEGIN IMMEDIATE on SQLite, a transaction-scoped advisory lock on PostgreSQL — so a
     read-then-write cannot interleave with another writer's. The outbox claim passes
     lock=False on PostgreSQL and locks its rows with FOR UPDATE SKIP LOCKED instead."""
-    if getattr(db._held, "connection", None) is not None:
-        yield db  # already inside one on this thread: part of it
-        return
-    with db.engine.connect() as connection:
-        connection.execution_options(wastewatch_lock=True)
-        with connection.begin():
-            if lock and db.dialect == "postgresql":
-                connection.execute(statement("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK})
-            db._held.connection = connection
-            try:
-                yield db
-            finally:
-                db._held.connection = None
+    with db.holding(wastewatch_lock=True) as connection:
+        if connection is not None and lock and db.dialect == "postgresql":
+            connection.execute(statement("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK})
+        yield db
