@@ -26,38 +26,28 @@ ZERO = {
 def by_site(db, start: int, end: int) -> dict:
     """{site: figures} of the orders in [start, end): opened, closed (and their open-to-close
     seconds), and the acknowledgement and repair deadlines that fell in it, met or not. A site
-    without orders is absent (ZERO)."""
-    span = {"start": start, "end": end}
-    figures: dict = defaultdict(lambda: dict(ZERO))
+    without orders in the month is absent (ZERO)."""
+    opened = "opened_at >= :start AND opened_at < :end"
+    closed = "closed_at >= :start AND closed_at < :end"
+    ack_due = "acknowledge_by >= :start AND acknowledge_by < :end AND acknowledge_by < repair_by"
+    ack_due += " AND state != 'cancelled'"
+    repair_due = "repair_by >= :start AND repair_by < :end AND state != 'cancelled'"
+    figures = {}
     for row in db.execute(
-        "SELECT site_id, COUNT(*) AS n FROM work_orders WHERE opened_at >= :start AND opened_at < :end "
-        "GROUP BY site_id",
-        span,
+        f"SELECT site_id, COUNT(*) FILTER (WHERE {opened}) AS opened, "
+        f"COUNT(*) FILTER (WHERE {closed}) AS closed, "
+        f"SUM(CASE WHEN {closed} THEN closed_at - opened_at END) AS closed_seconds, "
+        f"COUNT(*) FILTER (WHERE {ack_due}) AS ack_due, "
+        f"COUNT(*) FILTER (WHERE {ack_due} AND acknowledged_at <= acknowledge_by) AS ack_met, "
+        f"COUNT(*) FILTER (WHERE {repair_due}) AS repair_due, "
+        f"COUNT(*) FILTER (WHERE {repair_due} AND resolved_at <= repair_by) AS repair_met "
+        f"FROM work_orders WHERE ({opened}) OR ({closed}) OR ({ack_due}) OR ({repair_due}) GROUP BY site_id",
+        {"start": start, "end": end},
     ):
-        figures[row["site_id"]]["opened"] = row["n"]
-    for row in db.execute(
-        "SELECT site_id, COUNT(*) AS n, SUM(closed_at - opened_at) AS seconds FROM work_orders "
-        "WHERE closed_at >= :start AND closed_at < :end GROUP BY site_id",
-        span,
-    ):
-        figures[row["site_id"]].update(closed=row["n"], closed_seconds=int(row["seconds"] or 0))
-    for row in db.execute(
-        "SELECT site_id, COUNT(*) AS due, "
-        "COUNT(*) FILTER (WHERE acknowledged_at IS NOT NULL AND acknowledged_at <= acknowledge_by) AS met "
-        "FROM work_orders WHERE acknowledge_by >= :start AND acknowledge_by < :end "
-        "AND acknowledge_by < repair_by AND state != 'cancelled' GROUP BY site_id",
-        span,
-    ):
-        figures[row["site_id"]].update(ack_due=row["due"], ack_met=row["met"])
-    for row in db.execute(
-        "SELECT site_id, COUNT(*) AS due, "
-        "COUNT(*) FILTER (WHERE resolved_at IS NOT NULL AND resolved_at <= repair_by) AS met "
-        "FROM work_orders WHERE repair_by >= :start AND repair_by < :end AND state != 'cancelled' "
-        "GROUP BY site_id",
-        span,
-    ):
-        figures[row["site_id"]].update(repair_due=row["due"], repair_met=row["met"])
-    return dict(figures)
+        figures[row["site_id"]] = {name: row[name] for name in ZERO} | {
+            "closed_seconds": int(row["closed_seconds"] or 0)
+        }
+    return figures
 
 
 def inspected(db, start: int, end: int) -> dict[str, set[int]]:
@@ -75,22 +65,12 @@ def inspected(db, start: int, end: int) -> dict[str, set[int]]:
 def county_faults(db, site_ids: list[str], start: int, end: int) -> dict:
     """Fault orders of the sites: opened, closed, and overdue (repair deadline in the month,
     not done by it)."""
-    span = {"ids": list(site_ids), "start": start, "end": end}
-    return {
-        "opened": db.execute(
-            f"SELECT COUNT(*) FROM work_orders WHERE {FAULTS} AND site_id IN :ids "
-            "AND opened_at >= :start AND opened_at < :end",
-            span,
-        ).scalar(),
-        "closed": db.execute(
-            f"SELECT COUNT(*) FROM work_orders WHERE {FAULTS} AND site_id IN :ids "
-            "AND closed_at >= :start AND closed_at < :end",
-            span,
-        ).scalar(),
-        "overdue": db.execute(
-            f"SELECT COUNT(*) FROM work_orders WHERE {FAULTS} AND site_id IN :ids "
-            "AND repair_by >= :start AND repair_by < :end AND state != 'cancelled' "
-            "AND (resolved_at IS NULL OR resolved_at > repair_by)",
-            span,
-        ).scalar(),
-    }
+    row = db.execute(
+        "SELECT COUNT(*) FILTER (WHERE opened_at >= :start AND opened_at < :end) AS opened, "
+        "COUNT(*) FILTER (WHERE closed_at >= :start AND closed_at < :end) AS closed, "
+        "COUNT(*) FILTER (WHERE repair_by >= :start AND repair_by < :end AND state != 'cancelled' "
+        "AND (resolved_at IS NULL OR resolved_at > repair_by)) AS overdue "
+        f"FROM work_orders WHERE {FAULTS} AND site_id IN :ids",
+        {"ids": list(site_ids), "start": start, "end": end},
+    ).fetchone()
+    return dict(row)
