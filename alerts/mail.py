@@ -105,7 +105,8 @@ class Mail:
         site = self.ctx.config.site_by_id[alert["site_id"]]
         text = f"{site.name} {self.gettext(RULES[alert['rule']])}"
         state = equipment_state(alert["metric"], alert["value"], self.locale)
-        measure = self.measure(alert)
+        detail = Detail(json.loads(alert["detail"]))
+        measure = self.measure(alert, detail)
         if state:
             text += f" {state}"  # 提升泵报警, not 提升泵状态 4
         else:
@@ -113,16 +114,15 @@ class Mail:
                 text += f" {measure['label']}"
             if alert["value"] is not None:
                 text += f" {measure['show'](alert['value'])} {measure['unit']}".rstrip()
-        limit = json.loads(alert["detail"]).get("limit")
+        limit = detail.get("limit")
         if limit:
             text += f"（{self.gettext(N_('limit'))} {_limit_text(limit)}）"
         return text
 
-    def measure(self, alert) -> dict:
+    def measure(self, alert, detail: "Detail") -> dict:
         """What the alert's value is: its label, unit and how it is written. A rule whose value
         is a day's figure, not a reading (a day's volume of flow), names its quantity; alerts
         from before quantities were named are recognised by their rule."""
-        detail = Detail(json.loads(alert["detail"]))
         quantity = QUANTITIES.get(
             detail["quantity"] or ("daily_volume" if alert["rule"] == "hydraulic_overload" else "")
         )
@@ -145,7 +145,7 @@ class Mail:
         rule = self.ctx.rules.rule(alert["rule"])
         detail = Detail(json.loads(alert["detail"]))
         limit = detail.get("limit")
-        measure = self.measure(alert)
+        measure = self.measure(alert, detail)
         unit, label, shown = measure["unit"], measure["label"], measure["show"]
 
         return {
