@@ -3,7 +3,7 @@
 # 127.0.0.1:5432 when it answers; otherwise PostgreSQL is installed with apt-get and started,
 # and the postgres role given a password for TCP logins. Prints the admin URL the tests use.
 set -euo pipefail
-SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+. "$(dirname "$0")/apt.sh"
 url="postgresql://postgres@127.0.0.1:5432/postgres"
 
 answers() {
@@ -16,9 +16,7 @@ if answers "$url"; then
     exit 0
 fi
 if ! command -v pg_ctlcluster >/dev/null 2>&1; then
-    echo "postgres: installing PostgreSQL with apt-get" >&2
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+    apt_install PostgreSQL postgresql
 fi
 if ! pg_isready -q -h 127.0.0.1 -p 5432; then
     echo "postgres: starting PostgreSQL" >&2
