@@ -131,33 +131,15 @@ class SiteStandard:
             value = permit.limits[metric]
             low, high = (value[0], value[1]) if isinstance(value, list) else (None, value)
             spec = std.limits.get(metric)
-            return Limit(
-                metric,
-                low,
-                high,
-                spec.basis if spec else "daily_mean",
-                std.id,
-                self.grade,
-                self.grade_label,
-                True,
-                f"排污许可 {permit.reason}",
-                f"permit: {permit.reason}",
+            basis = spec.basis if spec else "daily_mean"
+            return self._limit(
+                metric, low, high, basis, True, f"排污许可 {permit.reason}", f"permit: {permit.reason}"
             )
         spec = std.limits[metric]
+        verified = spec.verified and std.selection.verified
         if self.grade in spec.range:
             low, high = spec.range[self.grade]
-            return Limit(
-                metric,
-                low,
-                high,
-                spec.basis,
-                std.id,
-                self.grade,
-                self.grade_label,
-                spec.verified and std.selection.verified,
-                spec.citation,
-                "standard",
-            )
+            return self._limit(metric, low, high, spec.basis, verified, spec.citation, "standard")
         high, note = spec.values[self.grade], ""
         if self.grade in spec.before_2006_values and self.site.built_year and self.site.built_year < 2006:
             high = spec.before_2006_values[self.grade]
@@ -176,18 +158,13 @@ class SiteStandard:
                 note = f"日均水温 {water_temp:.1f}℃ ≤ {spec.cold_max_temp_c:g}℃"
             else:
                 note = f"日均水温 {water_temp:.1f}℃ > {spec.cold_max_temp_c:g}℃"
+        return self._limit(metric, None, high, spec.basis, verified, spec.citation, "standard", note)
+
+    def _limit(self, metric, low, high, basis, verified, citation, source, note="") -> Limit:
+        """A limit of this site's standard and grade."""
+        std = self.standard
         return Limit(
-            metric,
-            None,
-            high,
-            spec.basis,
-            std.id,
-            self.grade,
-            self.grade_label,
-            spec.verified and std.selection.verified,
-            spec.citation,
-            "standard",
-            note,
+            metric, low, high, basis, std.id, self.grade, self.grade_label, verified, citation, source, note
         )
 
 
