@@ -12,7 +12,7 @@ from wastewatch.alerts.evaluate import CycleResult, Evaluator
 from wastewatch.alerts.lifecycle import Lifecycle, get_alert
 from wastewatch.alerts.outbox import Sender, retry
 from wastewatch.config import Config
-from wastewatch.config.text import printable
+from wastewatch.config.text import counted, printable
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import open_context
 from wastewatch.maintenance.sla import Sweep
@@ -85,7 +85,7 @@ def check_once(args, config: Config, when) -> None:
         queued = outbox.pending_count(ctx.db)
     finally:
         ctx.close()
-    print(f"checked {len(config.sites)} sites as of {_local(config, now)}")
+    print(f"checked {counted(len(config.sites), 'site')} as of {_local(config, now)}")
     for part in (result, daily):
         for alert in part.opened:
             print(
@@ -113,7 +113,7 @@ def check_once(args, config: Config, when) -> None:
 
 def alerts_list(args, config: Config, when) -> None:
     rows = lifecycle.listing(connect(config.state_url), args.state)
-    print(f"{len(rows)} alerts ({args.state})")
+    print(f"{counted(len(rows), 'alert')} ({args.state})")
     for a in rows:
         print(
             f"{a['id']:>5} {a['state']:<12} {a['severity']:<8} {a['site_id']:<12} {a['rule']:<18} "
@@ -167,7 +167,7 @@ def alerts_resolve(args, config: Config, when) -> None:
 
 def outbox_list(args, config: Config, when) -> None:
     rows = outbox.listing(connect(config.state_url), args.status)
-    print(f"{len(rows)} emails ({args.status})")
+    print(f"{counted(len(rows), 'email')} ({args.status})")
     for m in rows:
         line = (
             f"{m['id']:>5} {m['status']:<8} attempts {m['attempts']} {m['kind']:<15} "

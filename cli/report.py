@@ -6,6 +6,7 @@ from pathlib import Path
 
 from wastewatch.alerts.context import Context
 from wastewatch.config import Config
+from wastewatch.config.text import counted
 from wastewatch.maintenance import monthly, report_files, reports
 from wastewatch.store.state import connect
 
@@ -45,14 +46,17 @@ def report_monthly(args, config: Config, when) -> None:
     finally:
         ctx.close()
     written = report_files.write(report, args.out, formats, locale=args.locale or config.service.locale)
-    print(f"report {args.month}: {len(report.sites)} sites, {len(report.compliance)} pollutant rows")
+    print(
+        f"report {args.month}: {counted(len(report.sites), 'site')}, "
+        f"{counted(len(report.compliance), 'pollutant row')}"
+    )
     for path in written:
         print(f"  {path}")
 
 
 def report_list(args, config: Config, when) -> None:
     rows = monthly.versions(connect(config.state_url))
-    print(f"{len(rows)} report versions")
+    print(counted(len(rows), "report version"))
     for r in rows:
         print(
             f"{r['month']} v{r['version']} generated {_local(config, r['generated_at'])}"

@@ -3,6 +3,7 @@
 from collections import Counter
 
 from wastewatch.config import Config
+from wastewatch.config.text import counted
 
 
 def summary(config: Config) -> str:
@@ -30,7 +31,7 @@ def summary(config: Config) -> str:
         f"{'on' if mqtt.tls.enabled else 'off'}",
         f"  store       {config.store.backend} at {config.database_path}",
         f"  contractors {len(config.contractors)}: {', '.join(c.id for c in config.contractors) or '-'}",
-        f"  sites       {len(sites)} in {len(towns)} towns ("
+        f"  sites       {len(sites)} in {counted(len(towns), 'town')} ("
         + ", ".join(f"{town} {n}" for town, n in towns.most_common())
         + ")",
         f"  capacity    <20 m³/d: {sum(s.capacity_m3d < 20 for s in sites)}, "

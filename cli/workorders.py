@@ -6,7 +6,7 @@ import time
 
 from wastewatch.alerts.context import Context
 from wastewatch.config import Config
-from wastewatch.config.text import printable
+from wastewatch.config.text import counted, printable
 from wastewatch.maintenance import windows, work_orders
 from wastewatch.maintenance.notices import open_context
 from wastewatch.maintenance.work_orders import WorkOrderError
@@ -127,7 +127,7 @@ def workorders_list(args, config: Config, when) -> None:
     rows = work_orders.listing(
         db, now, states, site_id=args.site, contractor=args.contractor, overdue_only=args.overdue, limit=500
     )
-    print(f"{len(rows)} work orders ({args.state}{', overdue' if args.overdue else ''})")
+    print(f"{counted(len(rows), 'work order')} ({args.state}{', overdue' if args.overdue else ''})")
     for o in rows:
         print(
             f"{o['id']} {o['state']:<12} {o['site_id']:<12} {o['kind']:<24} {o['contractor']:<12} due "
@@ -263,7 +263,7 @@ def maintenance_add(args, config: Config, when) -> None:
 
 def maintenance_list(args, config: Config, when) -> None:
     rows = windows.listing(connect(config.state_url), args.site, int(time.time()) if args.active else None)
-    print(f"{len(rows)} maintenance windows")
+    print(counted(len(rows), "maintenance window"))
     for w in rows:
         print(
             f"{w['id']:>4} {w['site_id']:<12} {w['kind']:<13} {_local(config, w['starts_at'])} → "

@@ -48,3 +48,8 @@ def storable(text: str) -> str:
         return text
     except UnicodeEncodeError:
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 work order', '2 work orders' (the CLI speaks English; pages and emails use ngettext)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"

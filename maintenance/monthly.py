@@ -20,11 +20,12 @@ from pathlib import Path
 from wastewatch.alerts.notify import notify
 from wastewatch.store.state import transaction
 
-from . import report_files, reports
+from . import report_csv, report_files, report_page, reports
 from .reports import COMPLIANCE_COLUMNS, OPERATIONS_COLUMNS
 
 log = logging.getLogger("wastewatch.reports")
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+PDF_ATTACH_MAX = 8 * 1024 * 1024  # bytes; most mail servers refuse a message over 10–25 MB
 
 
 class MonthlyReports:
@@ -153,7 +154,7 @@ class MonthlyReports:
             }
             new = {
                 tuple(r[k] for k in key): r
-                for r in csv.DictReader(io.StringIO(report_files.csv_text(rows, columns)))
+                for r in csv.DictReader(io.StringIO(report_csv.csv_text(rows, columns)))
             }
             for ident in sorted(set(old) | set(new)):
                 a, b = old.get(ident, {}), new.get(ident, {})
@@ -180,13 +181,22 @@ class MonthlyReports:
             return
         locale = ctx.config.service.locale
         xlsx = next(p for p in files if p.suffix == ".xlsx")
+        attached = [(xlsx.name, xlsx.read_bytes(), *XLSX)]
+        printed = next((p for p in files if p.suffix == ".pdf"), None)
+        # The printable version rides along unless it would make the email too big to deliver
+        # (a county of hundreds of sites); it is in the report's folder either way.
+        if printed is not None and printed.stat().st_size <= PDF_ATTACH_MAX:
+            attached.append((printed.name, printed.read_bytes(), "application", "pdf"))
         context = {
             "month": report.month,
             "version": version,
             "changes": changes,
-            "county": {k: report_files.cell(k, v) for k, v in report.county.items()},
+            "county": {k: report_page.shown(k, v, locale) for k, v in report.county.items()},
             "bureau": ctx.config.bureau,
-            "report_html": report_files.html(report, locale, version, changes, charts=False),
+            # Inlined: QQ Mail and Outlook drop a <style> block, and the tables with it.
+            "report_html": report_page.inlined(
+                report_page.html(report, locale, version, changes, charts=False)
+            ),
         }
         notify(
             ctx.db,
@@ -198,7 +208,7 @@ class MonthlyReports:
             ref=f"report:{report.month}:v{version}",
             now=now,
             idstring=f"report.{report.month}.v{version}",
-            attachments=[(xlsx.name, xlsx.read_bytes(), *XLSX)],
+            attachments=attached,
         )
 
 

@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 
 from wastewatch.alerts import lifecycle
 from wastewatch.alerts.findings import plausible_range
+from wastewatch.config.i18n import N_
 from wastewatch.config.metrics import METRICS
 from wastewatch.store.state import snapshot
 
@@ -113,10 +114,16 @@ class MonthlyReport:
     county: dict
     scorecards: list[dict]
     daily: dict  # (site_id, pollutant) → [(day, mean or None, limit high, limit low, valid day?)]
-    unverified: list[str]
+    unverified: list[dict]  # the provisional limits quoted, one row per standard, grade and item
     weights: dict
     sites: list = field(default_factory=list)
     windows: list[dict] = field(default_factory=list)  # maintenance windows in the month
+    # A month still in progress: the moment its figures run to (expected samples, operating
+    # hours and inspections due are counted to it, not to the month's end); None when whole.
+    as_of: int | None = None
+    days_in_month: int = 0
+    as_of_text: str = ""  # as_of in the service's zone, to the minute
+    tz: object = None  # the service's zone, for local dates and times in the files
 
 
 def month_bounds(ctx, month: str) -> tuple[date, date, int, int]:
@@ -125,28 +132,48 @@ def month_bounds(ctx, month: str) -> tuple[date, date, int, int]:
     return first, following, int(ctx.midnight(first).timestamp()), int(ctx.midnight(following).timestamp())
 
 
-def build(ctx, month: str, site_ids: list[str] | None = None, hour_by_hour: bool = False) -> MonthlyReport:
+def build(
+    ctx,
+    month: str,
+    site_ids: list[str] | None = None,
+    hour_by_hour: bool = False,
+    now: int | None = None,
+) -> MonthlyReport:
     """hour_by_hour: fold every series hour by hour in Python (the reference the SQL path is
-    tested against). The state tables are read in one snapshot."""
+    tested against). now: when it falls inside the month, the report runs to that moment.
+    The state tables are read in one snapshot."""
     with snapshot(ctx.db):
-        return _build(ctx, month, site_ids, hour_by_hour)
+        return _build(ctx, month, site_ids, hour_by_hour, now)
 
 
-def _build(ctx, month: str, site_ids: list[str] | None, hour_by_hour: bool) -> MonthlyReport:
+def in_progress(ctx, month: str, now: int) -> bool:
+    _, _, start, end = month_bounds(ctx, month)
+    return start < now < end
+
+
+def _build(ctx, month: str, site_ids: list[str] | None, hour_by_hour: bool, now: int | None) -> MonthlyReport:
     first, following, start, end = month_bounds(ctx, month)
     sites = [s for s in ctx.config.sites if site_ids is None or s.id in site_ids]
     days = [first + timedelta(days=k) for k in range((following - first).days)]
-    day_bounds = [ctx.day_bounds(d) for d in days]
+    days_in_month = len(days)
+    as_of = now if now is not None and start < now < end else None
+    if as_of is not None:
+        # Days to the one holding `now`; that day's bounds end at `now` (its expected samples
+        # are the intervals that have passed). Not whole days, so the hours are folded here.
+        end = as_of
+        days = [d for d in days if ctx.day_bounds(d)[0] < as_of]
+    day_bounds = [(a, min(b, end)) for a, b in (ctx.day_bounds(d) for d in days)]
     windows = Windows(ctx.db)
     suspect = defaultdict(list, lifecycle.suspect_spans(ctx.db, start, end))
     # Whole-hour days of 86,400 s (no DST change in the month): SQLite sums the days from the
     # hourly aggregates. Otherwise, and for a series touched by a window or a suspect span,
     # the hours are folded here, one by one.
-    fast = start % 3600 == 0 and end - start == len(days) * 86400 and not hour_by_hour
+    fast = start % 3600 == 0 and end - start == len(days) * 86400 and not hour_by_hour and as_of is None
     sums = _daily_sums(ctx, sites, days, start, end) if fast else {}
     rules = ctx.rules.report
     compliance, operations = [], []
     daily: dict = {}
+    provisional: dict = {}
     # What the state tables say about the month, for every site at once.
     month_facts = {
         "alerts": lifecycle.opened_by_site(ctx.db, start, end),
@@ -184,19 +211,15 @@ def _build(ctx, month: str, site_ids: list[str] | None, hour_by_hour: bool) -> M
             )
             site_rows.append(row)
             daily[(site.id, pollutant)] = series
+            if not row["limit_verified"]:
+                _provisional(provisional, standard, row)
         compliance += site_rows
         ops = _operations_row(ctx, site, site_days, day_bounds, operating_hours, start, end, month_facts)
         ops["score"] = scores.score(ops, site_rows, rules.score)
         operations.append(ops)
     county = scores.county(ctx, sites, compliance, operations, start, end)
     cards = scores.scorecards(ctx, sites, compliance, operations)
-    unverified = sorted(
-        {
-            f"{r['site_id']} {r['pollutant']}: {r['standard']} {r['grade']} {r['limit']}"
-            for r in compliance
-            if not r["limit_verified"]
-        }
-    )
+    unverified = [provisional[k] for k in sorted(provisional)]
     local = ctx.local
     in_month = [
         {
@@ -205,13 +228,28 @@ def _build(ctx, month: str, site_ids: list[str] | None, hour_by_hour: bool) -> M
             "from": local(w.starts_at),
             "until": local(w.ends_at),
             "reason": w.reason,
+            "starts_at": w.starts_at,
+            "ends_at": w.ends_at,
         }
         for s in sites
         for w in windows.by_site.get(s.id, ())
         if w.starts_at < end and (w.ends_at is None or w.ends_at > start)
     ]
     return MonthlyReport(
-        month, compliance, operations, county, cards, daily, unverified, dict(rules.score), sites, in_month
+        month,
+        compliance,
+        operations,
+        county,
+        cards,
+        daily,
+        unverified,
+        dict(rules.score),
+        sites,
+        in_month,
+        as_of,
+        days_in_month,
+        ctx.local(as_of) if as_of is not None else "",
+        ctx.config.tz,
     )
 
 
@@ -337,6 +375,9 @@ def _compliance_row(
             "en": standard.standard.grades[base.grade].label_en,
         },
         "limit": _limit_text(base),
+        # Not CSV columns: the limit as numbers, for the workbook.
+        "limit_low": base.low,
+        "limit_high": base.high,
         "basis": base.basis,
         "expected_samples": sum(expected),
         "received_samples": sum(d.received for d in per_day),
@@ -350,6 +391,38 @@ def _compliance_row(
         "limit_verified": base.verified,
     }
     return row, series
+
+
+# Why a limit is provisional: its value, or the grade table that chose it, is not yet checked.
+PROVISIONAL_VALUE = N_("value not yet checked against the official text")
+PROVISIONAL_GRADE = N_("grade selection table not yet checked against the official text")
+
+
+def _provisional(found: dict, standard, row: dict) -> None:
+    """One appendix row per standard, grade, item and value, counting the sites that quote it."""
+    key = (row["standard"], row["grade"], row["pollutant"], row["limit"], row["basis"])
+    if key not in found:
+        spec = standard.standard.limits.get(row["pollutant"])
+        reasons = []
+        if spec is not None and not spec.verified:
+            reasons.append(PROVISIONAL_VALUE)
+        if not standard.standard.selection.verified:
+            reasons.append(PROVISIONAL_GRADE)
+        found[key] = {
+            "standard": row["standard"],
+            "grade": row["grade"],
+            "grade_label": row["grade_label"],
+            "pollutant": row["pollutant"],
+            "limit": row["limit"],
+            "limit_low": row["limit_low"],
+            "limit_high": row["limit_high"],
+            "unit": row["unit"],
+            "basis": row["basis"],
+            "citation": spec.citation if spec is not None else "",
+            "reasons": reasons,
+            "sites": 0,
+        }
+    found[key]["sites"] += 1
 
 
 def _limit_text(limit) -> str:
@@ -368,7 +441,7 @@ def _operations_row(
     volume = None
     if "flow" in site_days:
         volume = sum(d.total for d in site_days["flow"]) * site.metric("flow").interval_s / 3600
-    hours_in_month = (end - start) // 3600
+    hours_in_month = (end - start + 3599) // 3600  # to the hour holding `now` in a month in progress
     alerts = facts["alerts"].get(site.id, 0)
     orders = facts["orders"].get(site.id, order_figures.ZERO)
     dues = _inspection_dues(ctx, site, start, end)

@@ -27,8 +27,8 @@ def test_an_operator_registers_lists_and_ends_a_maintenance_window(write_config)
         added.stdout == "maintenance window 1: helin planned_stop from 2026-10-12T08:00+08:00 until ended\n"
     )
     listed = run("maintenance", "list", "--site", "helin").stdout
-    assert listed.startswith("1 maintenance windows\n") and "open by 王科长: 更换鼓风机" in listed
-    assert "1 maintenance windows" in run("maintenance", "list", "--active").stdout
+    assert listed.startswith("1 maintenance window\n") and "open by 王科长: 更换鼓风机" in listed
+    assert "1 maintenance window" in run("maintenance", "list", "--active").stdout
     assert run("maintenance", "end", "1", "--by", "王科长").stdout.startswith(
         "maintenance window 1 ended at "
     )

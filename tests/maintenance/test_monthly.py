@@ -36,17 +36,22 @@ def test_the_previous_month_is_emailed_at_eight_on_the_first_with_the_workbook_a
     assert Sender(plant.config, plant.ctx.db).run_once() == (1, 0)
     [(recipients, message)] = mail.messages
     assert recipients == ["jianguan@tqhb.example.cn", "operator@tqhb.example.cn"]
-    assert str(message["Subject"]).startswith("[运行月报 2026-10] 农村生活污水处理设施：达标率 0.5000")
+    subject = str(message["Subject"]).replace("\u00a0", " ")
+    assert subject == "[运行月报 2026-10] 农村生活污水处理设施：达标率 50.00 %，传输率 1.29 %"
     html = message.get_body(("html",)).get_content()
     assert "全县汇总" in html and "城厢镇禾林村污水处理站" in html
-    [attachment] = list(message.iter_attachments())
+    # The style is on each element: QQ Mail and Outlook drop a <style> block.
+    assert 'style="' in html and "<td" in html and "{padding" not in html
+    attachment, pdf = list(message.iter_attachments())
     assert attachment.get_filename() == "report-2026-10.xlsx"
     book = load_workbook(io.BytesIO(attachment.get_content()))
-    header = [c.value for c in book["compliance"][1]]
-    cod = next(r for r in book["compliance"].iter_rows(min_row=2, values_only=True) if r[3] == "cod")
-    assert dict(zip(header, cod))["exceedance_days"] == 1 and dict(zip(header, cod))["compliance_rate"] == 0.5
+    header = [c.value for c in book["达标情况"][1]]
+    cod = next(r for r in book["达标情况"].iter_rows(min_row=2, values_only=True) if r[3] == "化学需氧量")
+    assert dict(zip(header, cod))["超标天数"] == 1 and dict(zip(header, cod))["达标率"] == 0.5
+    assert pdf.get_filename() == "report-2026-10.pdf" and pdf.get_content().startswith(b"%PDF-")
     folder = plant.config.data_dir / "reports" / "2026-10" / "v1"
     assert (folder / "compliance-2026-10.csv").exists() and (folder / "report-2026-10.html").exists()
+    assert (folder / "report-2026-10.pdf").exists()
 
 
 def test_late_readings_for_a_sent_month_produce_an_amended_version_listing_what_changed(plant, mail):
@@ -85,7 +90,7 @@ def test_report_monthly_writes_the_files_for_any_month_and_says_what_is_wrong_in
         return wastewatch("report", "monthly", "--config", plant.path, *args)
 
     done = report("--month", "2026-10", "--format", "csv,html", "--out", tmp_path / "out", "--locale", "en")
-    assert done.returncode == 0 and done.stdout.startswith("report 2026-10: 1 sites, 3 pollutant rows\n")
+    assert done.returncode == 0 and done.stdout.startswith("report 2026-10: 1 site, 3 pollutant rows\n")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "compliance-2026-10.csv",
         "operations-2026-10.csv",
@@ -97,8 +102,8 @@ def test_report_monthly_writes_the_files_for_any_month_and_says_what_is_wrong_in
     assert report("--month", "October", "--out", tmp_path).stderr == (
         "wastewatch: --month 'October' is not a month; use YYYY-MM, e.g. 2026-10\n"
     )
-    assert report("--month", "2026-10", "--format", "pdf", "--out", tmp_path).stderr == (
-        "wastewatch: --format 'pdf': use any of csv, xlsx, html, comma-separated\n"
+    assert report("--month", "2026-10", "--format", "docx", "--out", tmp_path).stderr == (
+        "wastewatch: --format 'docx': use any of csv, xlsx, html, pdf, comma-separated\n"
     )
     assert report("--month", "2026-10", "--site", "nowhere", "--out", tmp_path).stderr == (
         "wastewatch: unknown site 'nowhere'; see 'wastewatch config check'\n"

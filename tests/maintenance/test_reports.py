@@ -9,7 +9,15 @@ import pytest
 
 from tests.alerts.harness import T0, TZ, Harness
 from tests.conftest import VILLAGE_SITE
-from wastewatch.maintenance import report_files, reports, windows, work_orders
+from wastewatch.maintenance import (
+    report_book,
+    report_csv,
+    report_files,
+    report_page,
+    reports,
+    windows,
+    work_orders,
+)
 from wastewatch.store.base import Reading
 from wastewatch.store.state import transaction
 
@@ -66,7 +74,7 @@ def test_boundary_days_at_75_percent_and_a_day_without_data(plant):
         "daily_mean",
         False,
     )
-    line = report_files.csv_text([cod], reports.COMPLIANCE_COLUMNS).splitlines()[1]
+    line = report_csv.csv_text([cod], reports.COMPLIANCE_COLUMNS).splitlines()[1]
     assert line.endswith(",83,83,3,2,0.3333,58.333,70.000,90.000,false")
 
 
@@ -126,7 +134,7 @@ def test_readings_inside_a_maintenance_window_and_flagged_ones_are_not_valid(pla
         ("maintenance", "2026-10-01 08:00", "更换曝气头"),
         ("calibration", "2026-10-02 22:00", "COD 仪表校准"),
     ]
-    assert "更换曝气头" in report_files.html(report)
+    assert "更换曝气头" in report_page.html(report)
 
 
 def test_a_span_a_stuck_value_alert_marked_suspect_holds_no_valid_samples(plant):
@@ -239,7 +247,8 @@ def test_the_csv_is_the_same_bytes_on_every_run_and_the_workbook_holds_the_same_
     write(plant, "cod", hours(1, [40.0] * 24) + hours(2, [70.0] * 20))
     write(plant, "ph", hours(1, [7.2] * 24))
     write(plant, "flow", hours(1, [2.5] * 24))
-    first = report_files.write(reports.build(plant.ctx, "2026-10"), tmp_path / "a")
+    report = reports.build(plant.ctx, "2026-10")
+    first = report_files.write(report, tmp_path / "a", formats=("csv", "xlsx", "html"))
     second = report_files.write(reports.build(plant.ctx, "2026-10"), tmp_path / "b", formats=("csv",))
     for a, b in zip(first[:2], second):
         assert a.read_bytes() == b.read_bytes()
@@ -252,20 +261,49 @@ def test_the_csv_is_the_same_bytes_on_every_run_and_the_workbook_holds_the_same_
     from openpyxl import load_workbook
 
     book = load_workbook(tmp_path / "a" / "report-2026-10.xlsx")
-    assert {"compliance", "operations", "county", "scorecards", "formulas"} <= set(book.sheetnames)
-    for sheet, path in (("compliance", first[0]), ("operations", first[1])):
-        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
-        cells = [["" if v is None else v for v in r] for r in book[sheet].iter_rows(values_only=True)]
-        assert [c for c in cells[0]] == rows[0]
-        for got, want in zip(cells[1:], rows[1:]):
-            for value, text in zip(got, want):
-                if isinstance(value, bool):
-                    assert text == str(value).lower()
+    names = {key: report_book.sheet_name(key, "zh-CN") for key in report_book.SHEETS}
+    assert names["compliance"] == "达标情况" and names["daily"] == "每日均值"
+    assert {names[k] for k in ("compliance", "operations", "county", "scorecards", "daily", "formulas")} <= set(
+        book.sheetnames
+    )
+    # Every figure of the CSV is in the workbook as the same number, under a Chinese header.
+    for key, path, columns in (
+        ("compliance", first[0], report_book.COMPLIANCE),
+        ("operations", first[1], report_book.OPERATIONS),
+    ):
+        sheet = book[names[key]]
+        header = [c.value for c in sheet[1]]
+        assert header[:2] == ["站点编号", "站点名称"] and all(c.font.b for c in sheet[1])
+        assert sheet.freeze_panes == "A2"
+        keys = [k for k, _, _ in columns]
+        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+        for cells, want in zip(sheet.iter_rows(min_row=2), rows):
+            got = dict(zip(keys, cells))
+            for column, text in want.items():
+                if column not in got or text in ("true", "false"):
+                    continue
+                value, number_format = got[column].value, got[column].number_format
+                if text == "":
+                    assert value is None, column
+                elif column.endswith("_rate"):
+                    assert float(text) == pytest.approx(value, abs=1e-9) and number_format == "0.00%"
                 elif isinstance(value, (int, float)):
-                    assert float(text) == pytest.approx(value, abs=1e-9)
+                    assert float(text) == pytest.approx(value, abs=1e-9), column
                 else:
-                    assert str(value) == text
-    assert book["county"]._charts and book["scorecards"]._charts
+                    assert str(value) == text, column
+    compliance = book[names["compliance"]]
+    cod = next(r for r in compliance.iter_rows(min_row=2, values_only=True) if r[3] == "化学需氧量")
+    assert cod[5:10] == ("DB51/2626-2019", "一级标准", None, 60, "日均值") and cod[-1] == "否"
+    ph = next(r for r in compliance.iter_rows(min_row=2, values_only=True) if r[3] == "pH值")
+    assert ph[7:9] == (6, 9)
+    assert compliance.column_dimensions["B"].width >= 20
+    # The daily means as dates and numbers, with a line chart per pollutant.
+    daily = book[names["daily"]]
+    assert daily["A3"].value == datetime(2026, 10, 1) and daily["A3"].number_format == "yyyy-mm-dd"
+    columns = {c.value: c.column for c in daily[2] if c.value}
+    cod_column = next(v for k, v in columns.items() if k.startswith("化学需氧量日均值"))
+    assert daily.cell(3, cod_column).value == 40.0 and daily.cell(3, cod_column + 1).value == 60
+    assert len(daily._charts) == len([r for r in report.compliance]) and book[names["county"]]._charts
     html = (tmp_path / "a" / "report-2026-10.html").read_text(encoding="utf-8")
     assert "<svg" in html and "计算方法" in html and "暂定" in html
 
@@ -291,8 +329,8 @@ def test_the_days_summed_in_sqlite_equal_the_days_folded_hour_by_hour(plant):
     slow = reports.build(plant.ctx, "2026-10", hour_by_hour=True)
     for a, b in ((fast.compliance, slow.compliance), (fast.operations, slow.operations)):
         columns = list(a[0])
-        assert [[report_files.cell(c, r[c]) for c in columns] for r in a] == [
-            [report_files.cell(c, r[c]) for c in columns] for r in b
+        assert [[report_csv.cell(c, r[c]) for c in columns] for r in a] == [
+            [report_csv.cell(c, r[c]) for c in columns] for r in b
         ]
     assert fast.operations[0]["received_readings"] > 3000
 
@@ -332,19 +370,20 @@ def test_text_a_spreadsheet_would_run_as_a_formula_stays_text(write_config, tmp_
     assert not [c.coordinate for c in cells if c.data_type == "f"], "no live formula anywhere"
     names = [c.value for c in cells if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
     assert names and all(c.data_type == "s" for c in cells if c.value in names)
-    assert "@SUM(1+1)*cmd|' /C calc'!A0" in [c.value for c in book["windows"]["E"]]
+    assert "@SUM(1+1)*cmd|' /C calc'!A0" in [c.value for c in book["维护时段"]["E"]]
 
 
 def test_the_html_report_names_pollutants_bases_and_grades_in_words_and_rates_in_percent(plant):
     write(plant, "cod", hours(1, [40.0] * 24))
     write(plant, "ph", hours(1, [7.2] * 24))
     report = reports.build(plant.ctx, "2026-10")
-    zh = report_files.html(report, "zh-CN")
+    zh = report_page.html(report, "zh-CN")
     for words in ("化学需氧量", "日均值", "单次样本", "一级标准", "100.00\u00a0%", "pH值（日均值）"):
         assert words in zh, words
     for code in (">cod<", "，daily_mean", "，sample", "（日均值，）"):
         assert code not in zh, code
-    en = report_files.html(report, "en")
-    assert "COD" in en and "daily mean" in en and "化学需氧量" not in en
+    en = report_page.html(report, "en")
+    body = en.split("<h2>How each figure is computed")[0]
+    assert "COD" in body and "daily mean" in body and "化学需氧量" not in body and "（" not in body
     # The CSV keeps its machine columns and fractions.
-    assert ",cod,mg/L," in report_files.csv_text(report.compliance, reports.COMPLIANCE_COLUMNS)
+    assert ",cod,mg/L," in report_csv.csv_text(report.compliance, reports.COMPLIANCE_COLUMNS)

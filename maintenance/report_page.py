@@ -1,0 +1,163 @@
+"""The monthly report as people read it: an HTML page for the screen and the email, and the
+same page printed to an A4 PDF (WeasyPrint), the version a bureau stamps and files.
+
+Codes become words here (pollutants, bases, grades, window kinds, score terms) and rates
+become percentages; the CSV keeps the codes and fractions. Charts are SVG drawn by the
+template from maintenance/charts.py.
+"""
+
+import logging
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from wastewatch.config import i18n
+from wastewatch.config.i18n import N_, gettext, percent
+from wastewatch.config.metrics import metric_label
+
+from . import charts
+from .formulas import FORMULAS
+from .report_csv import cell
+from .reports import COMPLIANCE_COLUMNS, OPERATIONS_COLUMNS, MonthlyReport
+from .windows import LABELS as WINDOW_KINDS
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+# jinja2's i18n extension: the template's `_()`, `pgettext()` and `{% trans %}` take the
+# catalogue of the locale each render passes in.
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+    extensions=["jinja2.ext.i18n"],
+)
+
+# The words of codes the report's tables hold (the CSV keeps the codes).
+BASES = {"daily_mean": N_("daily mean"), "sample": N_("single sample")}
+SCORE_TERMS = {
+    "operating_rate": N_("operating rate"),
+    "compliance_rate": N_("compliance rate"),
+    "transmission_rate": N_("transmission rate"),
+    "ack_on_time_rate": N_("acknowledged on time"),
+    "repair_on_time_rate": N_("repaired on time"),
+    "inspection_rate": N_("inspections done"),
+}
+# Chinese text takes full-width punctuation; English the ASCII one with its spaces.
+PUNCTUATION = {
+    "zh-CN": {"open": "（", "close": "）", "comma": "，", "colon": "：", "list": "；"},
+    "en": {"open": " (", "close": ")", "comma": ", ", "colon": ": ", "list": "; "},
+}
+NO_DATA = N_("no readings this month")
+NO_VALID_DAY = N_("no valid day: too few valid samples on every day")
+
+
+def shown(column: str, value, locale: str) -> str:
+    """A figure as the page shows it: rates as percentages, the rest as in the CSV."""
+    if column.endswith("_rate") and isinstance(value, float):
+        return percent(value, locale)
+    return cell(column, value)
+
+
+def html(
+    report: MonthlyReport, locale: str = "zh-CN", version: int = 1, changes=(), charts: bool = True
+) -> str:
+    def word(text: str) -> str:
+        return gettext(locale, text)
+
+    def row_shown(r: dict) -> dict:
+        shown_row = {c: shown(c, r[c], locale) for c in COMPLIANCE_COLUMNS}
+        shown_row["pollutant"] = metric_label(r["pollutant"], locale)
+        shown_row["basis"] = word(BASES.get(r["basis"], r["basis"]))
+        shown_row["grade"] = r["grade_label"][locale]
+        return shown_row
+
+    by_site: dict = {}
+    for r in report.compliance:
+        by_site.setdefault(r["site_id"], []).append(r)
+    operations = {r["site_id"]: r for r in report.operations}
+    sites = []
+    for site in report.sites:
+        rows, ops = by_site.get(site.id, []), operations[site.id]
+        sites.append(
+            {
+                "site": site,
+                "windows": [
+                    {**w, "kind_label": word(WINDOW_KINDS.get(w["kind"], w["kind"]))}
+                    for w in report.windows
+                    if w["site_id"] == site.id
+                ],
+                "rows": [row_shown(r) for r in rows],
+                "ops": {c: shown(c, ops[c], locale) for c in OPERATIONS_COLUMNS},
+                "charts": [_chart(report, r, locale) for r in rows] if charts else [],
+            }
+        )
+    translations = i18n.translations(locale)
+    return _env.get_template("report.html").render(
+        gettext=translations.gettext,
+        ngettext=translations.ngettext,
+        pgettext=translations.pgettext,
+        _=translations.gettext,
+        locale=locale,
+        p=PUNCTUATION["zh-CN" if locale == "zh-CN" else "en"],
+        month=report.month,
+        as_of=report.as_of_text,
+        version=version,
+        changes=list(changes),
+        sites=sites,
+        county={k: shown(k, v, locale) for k, v in report.county.items()},
+        cards=[
+            {k: shown("score" if k == "mean_score" else k, v, locale) for k, v in c.items()}
+            for c in report.scorecards
+        ],
+        formulas=[(word(name), word(text)) for name, text in FORMULAS],
+        weights={word(SCORE_TERMS.get(k, k)): w for k, w in report.weights.items()},
+        provisional=[
+            {
+                **p,
+                "pollutant": metric_label(p["pollutant"], locale),
+                "grade": p["grade_label"][locale],
+                "basis": word(BASES.get(p["basis"], p["basis"])),
+                "reasons": PUNCTUATION["zh-CN" if locale == "zh-CN" else "en"]["list"].join(
+                    word(r) for r in p["reasons"]
+                ),
+            }
+            for p in report.unverified
+        ],
+        charts=charts,
+    )
+
+
+def inlined(page: str) -> str:
+    """The page with its stylesheet moved onto each element (css-inline), for email clients
+    that drop <style>; @page and @media rules stay in a <style> that keeps them."""
+    import css_inline
+
+    return css_inline.CSSInliner(keep_style_tags=False, keep_at_rules=True).inline(page)
+
+
+def pdf(page: str, path: Path) -> Path:
+    """The HTML page printed by WeasyPrint to A4, with the page's print stylesheet."""
+    from weasyprint import HTML
+
+    # WeasyPrint narrates every step at INFO; the service's log is for what happened.
+    for name in ("weasyprint", "weasyprint.progress"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    HTML(string=page, base_url=str(TEMPLATES)).write_pdf(path)
+    return path
+
+
+def _chart(report: MonthlyReport, row: dict, locale: str) -> charts.Chart:
+    series = report.daily[(row["site_id"], row["pollutant"])]
+    label = metric_label(row["pollutant"], locale)
+    basis = gettext(locale, N_("daily mean"))
+    p = PUNCTUATION["zh-CN" if locale == "zh-CN" else "en"]
+    unit = f"{p['comma']}{row['unit']}" if row["unit"] else ""
+    title = f"{label}{p['open']}{basis}{unit}{p['close']}"
+    empty = NO_DATA if not row["received_samples"] else NO_VALID_DAY
+    return charts.chart(
+        series,
+        title,
+        report.days_in_month or len(series),
+        gettext(locale, N_("limit")),
+        gettext(locale, empty),
+    )
