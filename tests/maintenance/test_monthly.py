@@ -41,13 +41,13 @@ def test_the_previous_month_is_emailed_at_eight_on_the_first_with_the_workbook_a
     html = message.get_body(("html",)).get_content()
     assert "全县汇总" in html and "城厢镇禾林村污水处理站" in html
     # The style is on each element: QQ Mail and Outlook drop a <style> block.
-    assert 'style="' in html and "<td" in html and "{padding" not in html
+    assert '<table style="border-collapse: collapse;' in html and '<th class="t" style="' in html
     attachment, pdf = list(message.iter_attachments())
     assert attachment.get_filename() == "report-2026-10.xlsx"
     book = load_workbook(io.BytesIO(attachment.get_content()))
     header = [c.value for c in book["达标情况"][1]]
     cod = next(r for r in book["达标情况"].iter_rows(min_row=2, values_only=True) if r[3] == "化学需氧量")
-    assert dict(zip(header, cod))["超标天数"] == 1 and dict(zip(header, cod))["达标率"] == 0.5
+    assert dict(zip(header, cod))["超标日"] == 1 and dict(zip(header, cod))["达标率"] == 0.5
     assert pdf.get_filename() == "report-2026-10.pdf" and pdf.get_content().startswith(b"%PDF-")
     folder = plant.config.data_dir / "reports" / "2026-10" / "v1"
     assert (folder / "compliance-2026-10.csv").exists() and (folder / "report-2026-10.html").exists()
