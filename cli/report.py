@@ -1,6 +1,7 @@
 """`wastewatch report monthly | list`: the monthly compliance summary on demand, and the
 versions the scheduler has sent."""
 
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -23,6 +24,11 @@ def add_commands(command) -> None:
     monthly.add_argument("--format", default="csv,xlsx,html", help="any of csv, xlsx, html, comma-separated")
     monthly.add_argument("--out", type=Path, required=True, help="the folder to write to")
     monthly.add_argument("--locale", choices=["zh-CN", "en"], help="default: [service] locale")
+    monthly.add_argument(
+        "--at",
+        help="the moment the report is made, ISO local time (default: now); a month still in "
+        "progress runs to it",
+    )
     _cmd(sub, "list", report_list, "the versions sent by the scheduler, and where their files are")
 
 
@@ -40,9 +46,14 @@ def report_monthly(args, config: Config, when) -> None:
     missing = [s for s in args.site or [] if s not in config.site_by_id]
     if missing:
         raise CommandError(f"unknown site {missing[0]!r}; see 'wastewatch config check'")
+    now = int(when(args.at).timestamp()) if args.at else int(time.time())
     ctx = Context.open(config)
     try:
-        report = reports.build(ctx, args.month, args.site)
+        if reports.month_bounds(ctx, args.month)[2] >= now:
+            raise CommandError(
+                f"--month {args.month} has not begun yet; its report can be made from its first day"
+            )
+        report = reports.build(ctx, args.month, args.site, now=now)
     finally:
         ctx.close()
     written = report_files.write(report, args.out, formats, locale=args.locale or config.service.locale)
@@ -50,6 +61,8 @@ def report_monthly(args, config: Config, when) -> None:
         f"report {args.month}: {counted(len(report.sites), 'site')}, "
         f"{counted(len(report.compliance), 'pollutant row')}"
     )
+    if report.as_of is not None:
+        print(f"  month in progress: figures run to {report.as_of_text}")
     for path in written:
         print(f"  {path}")
 

@@ -11,7 +11,7 @@ The y-axis runs between "nice" ticks (1, 2, 2.5 or 5 × 10ⁿ), so its top reads
 import math
 from dataclasses import dataclass, field
 
-WIDTH, HEIGHT = 360, 170
+WIDTH, HEIGHT = 340, 170  # two abreast on an A4 page
 LEFT, RIGHT, TOP, BOTTOM = 40, 56, 22, 24  # margins: y labels, limit label, title, dates
 
 

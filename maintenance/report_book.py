@@ -51,7 +51,7 @@ COMPLIANCE = [
     ("valid_samples", N_("Valid samples"), 10),
     ("valid_days", N_("Valid days"), 9),
     ("exceedance_days", N_("Exceedance days"), 9),
-    ("compliance_rate", N_("Compliance rate"), 10),
+    ("compliance_rate", N_("Compliance"), 10),
     ("monthly_mean", N_("Monthly mean"), 10),
     ("max_daily_mean", N_("Max daily mean"), 10),
     ("max_sample", N_("Max sample"), 10),

@@ -263,9 +263,9 @@ def test_the_csv_is_the_same_bytes_on_every_run_and_the_workbook_holds_the_same_
     book = load_workbook(tmp_path / "a" / "report-2026-10.xlsx")
     names = {key: report_book.sheet_name(key, "zh-CN") for key in report_book.SHEETS}
     assert names["compliance"] == "达标情况" and names["daily"] == "每日均值"
-    assert {names[k] for k in ("compliance", "operations", "county", "scorecards", "daily", "formulas")} <= set(
-        book.sheetnames
-    )
+    assert {
+        names[k] for k in ("compliance", "operations", "county", "scorecards", "daily", "formulas")
+    } <= set(book.sheetnames)
     # Every figure of the CSV is in the workbook as the same number, under a Chinese header.
     for key, path, columns in (
         ("compliance", first[0], report_book.COMPLIANCE),
@@ -387,3 +387,59 @@ def test_the_html_report_names_pollutants_bases_and_grades_in_words_and_rates_in
     assert "COD" in body and "daily mean" in body and "化学需氧量" not in body and "（" not in body
     # The CSV keeps its machine columns and fractions.
     assert ",cod,mg/L," in report_csv.csv_text(report.compliance, reports.COMPLIANCE_COLUMNS)
+
+
+def test_a_month_in_progress_counts_what_was_expected_up_to_now_and_says_so(plant):
+    write(plant, "cod", hours(1, [40.0] * 24) + hours(2, [45.0] * 12))
+    now = at(10, 2, 12)
+    report = reports.build(plant.ctx, "2026-10", now=now)
+    cod = row(report, "cod")
+    # Day 1 whole, day 2 to noon: 36 samples were due, not the month's 744.
+    assert (cod["expected_samples"], cod["received_samples"], cod["valid_days"]) == (36, 36, 2)
+    assert report.as_of == now and report.as_of_text == "2026-10-02 12:00" and report.days_in_month == 31
+    assert [d for d, *_ in report.daily[("helin", "cod")]] == ["2026-10-01", "2026-10-02"]
+    ops = report.operations[0]
+    assert ops["operating_rate"] == 0.0 and ops["expected_readings"] == 5 * 36
+    page = report_page.html(report, "zh-CN")
+    assert "本月尚未结束：数据截至 2026-10-02 12:00" in page
+    # A whole month (or `now` after it) reads as before, with no such note.
+    whole = reports.build(plant.ctx, "2026-10", now=at(11, 3))
+    assert row(whole, "cod")["expected_samples"] == 744 and whole.as_of is None
+    assert "本月尚未结束" not in report_page.html(whole, "zh-CN")
+
+
+def test_a_chart_has_round_ticks_dates_a_labelled_limit_and_says_why_it_is_empty(plant):
+    from wastewatch.maintenance import charts
+
+    assert charts.nice_ticks(0, 149.866) == [0, 50, 100, 150]
+    assert charts.nice_ticks(0, 8.8) == [0, 2.5, 5, 7.5, 10]
+    write(plant, "cod", hours(1, [149.866] * 24) + hours(2, [30.0] * 24))
+    write(plant, "ph", hours(1, [7.0] * 24))
+    report = reports.build(plant.ctx, "2026-10")
+    assert report_page._chart(report, row(report, "nh3n"), "zh-CN").empty == "本月未收到数据"
+    write(plant, "nh3n", hours(1, [5.0] * 10))  # readings, but no valid day
+    report = reports.build(plant.ctx, "2026-10")
+    cod, nh3n, ph = (report_page._chart(report, row(report, p), "zh-CN") for p in ("cod", "nh3n", "ph"))
+    assert [t for _, t in cod.yticks] == ["0", "50", "100", "150"]
+    assert [t for _, t in cod.xticks] == ["10-01", "10-08", "10-15", "10-22", "10-31"]
+    assert cod.limit_label[2] == "限值 60" and cod.over and not cod.empty
+    # The limit line sits at 60 on the axis: 0 at the bottom, 150 at the top.
+    left, top, right, bottom = cod.plot
+    assert float(cod.limit_label[1]) == pytest.approx(bottom - (bottom - top) * 60 / 150, abs=0.1)
+    assert nh3n.empty == "无有效日：每日有效样本均不足" and not nh3n.segments
+    assert ph.low_label[2] == "限值 6" and ph.limit_label[2] == "限值 9" and float(ph.yticks[0][1]) < 6
+    page = report_page.html(report, "zh-CN")
+    assert ">限值 60<" in page and ">无有效日：每日有效样本均不足<" in page and ">10-31<" in page
+
+
+def test_the_provisional_limits_are_one_table_row_per_standard_grade_and_item(plant):
+    write(plant, "cod", hours(1, [40.0] * 24))
+    report = reports.build(plant.ctx, "2026-10")
+    assert [(p["pollutant"], p["limit"], p["sites"]) for p in report.unverified] == [
+        (r["pollutant"], r["limit"], 1) for r in sorted(report.compliance, key=lambda r: r["pollutant"])
+    ]
+    page = report_page.html(report, "zh-CN")
+    appendix = page.split("暂定（未与标准正式文本核实）的限值")[1]
+    assert appendix.count("<tr>") == 1 + len(report.unverified)
+    assert "数值尚未与正式文本核对" in appendix and "出处：DB51/2626-2019 表2" in appendix
+    assert "helin cod" not in page  # not the raw lines it replaced
