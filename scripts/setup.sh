@@ -9,6 +9,14 @@ if ! command -v mosquitto >/dev/null 2>&1 || ! command -v mosquitto_passwd >/dev
     apt_install Mosquitto mosquitto mosquitto-clients
 fi
 
+# The monthly report's PDF: WeasyPrint lays out text with Pango, and Chinese needs a CJK font.
+if ! python3 -c "import ctypes.util, sys; sys.exit(not ctypes.util.find_library('pangoft2-1.0'))"; then
+    apt_install Pango libpango-1.0-0 libpangoft2-1.0-0
+fi
+if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+    apt_install "CJK fonts" fonts-noto-cjk
+fi
+
 if [ ! -x .venv/bin/python ]; then
     # Debian ships venv's pip bootstrap (ensurepip) in a package of its own.
     if ! python3 -c "import ensurepip" >/dev/null 2>&1; then

@@ -5,6 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
+# The pages, emails and report are looked at in a real browser: Debian's Chromium, driven by
+# Playwright (whose own browser download cannot be reached from here).
+if ! command -v chromium >/dev/null 2>&1; then
+    . scripts/apt.sh
+    apt_install Chromium chromium fonts-noto-cjk
+fi
 WASTEWATCH_TEST_PG="${WASTEWATCH_TEST_PG:-$(scripts/postgres.sh)}"
 export WASTEWATCH_TEST_PG
 # Lint and formatting first: one line each when clean, the offending lines when not.
