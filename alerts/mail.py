@@ -11,6 +11,7 @@ import json
 
 from wastewatch.config.i18n import N_, gettext
 from wastewatch.config.metrics import METRICS, QUANTITIES, equipment_state, metric_label
+from wastewatch.config.text import duration
 
 from .findings import Finding
 from .notify import notify
@@ -167,6 +168,11 @@ class Mail:
                 "resolved_local": self.local(alert["resolved_at"]),
                 "kind_label": self.gettext(KINDS[alert["kind"]]),
                 "severity_label": self.gettext(SEVERITIES[alert["severity"]]),
+                # How long the problem has held: since it began to the last check that saw it
+                # (to its end, once resolved). A comms-loss alert's `since` is the last reading.
+                "lasted": duration(
+                    (alert["resolved_at"] or alert["last_seen"]) - alert["since"], self.locale
+                ),
             },
             "rule": {
                 "name": alert["rule"],

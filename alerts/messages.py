@@ -9,6 +9,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
+import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -26,6 +27,8 @@ def render(name: str, locale: str, context: dict) -> tuple[str, str, str]:
     subject = _env.get_template(f"{locale}/{name}-subject.txt").render(context)
     text = _env.get_template(f"{locale}/{name}-body.txt").render(context)
     html = _env.get_template(f"{locale}/{name}-body.html").render(context)
+    # The stylesheet onto each element: mail clients drop <style>; @media rules stay.
+    html = css_inline.CSSInliner(keep_style_tags=False, keep_at_rules=True).inline(html)
     return " ".join(subject.split()), text, html
 
 

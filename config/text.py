@@ -53,3 +53,18 @@ def storable(text: str) -> str:
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """'1 work order', '2 work orders' (the CLI speaks English; pages and emails use ngettext)."""
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def duration(seconds: int, locale: str) -> str:
+    """How long, to the two largest units people count in: '2 天 3 小时', '6 h 12 min'."""
+    minutes = max(int(seconds), 0) // 60
+    days, hours, minutes = minutes // 1440, minutes // 60 % 24, minutes % 60
+    zh = locale == "zh-CN"
+    parts = []
+    if days:
+        parts.append(f"{days} 天" if zh else f"{days} day{'s' if days != 1 else ''}")
+    if hours:
+        parts.append(f"{hours} 小时" if zh else f"{hours} h")
+    if not days and (minutes or not hours):
+        parts.append(f"{minutes} 分钟" if zh else f"{minutes} min")
+    return " ".join(parts)

@@ -193,10 +193,7 @@ class MonthlyReports:
             "changes": changes,
             "county": {k: report_page.shown(k, v, locale) for k, v in report.county.items()},
             "bureau": ctx.config.bureau,
-            # Inlined: QQ Mail and Outlook drop a <style> block, and the tables with it.
-            "report_html": report_page.inlined(
-                report_page.html(report, locale, version, changes, charts=False)
-            ),
+            "report_html": report_page.html(report, locale, version, changes, charts=False),
         }
         notify(
             ctx.db,

@@ -127,14 +127,6 @@ def html(
     )
 
 
-def inlined(page: str) -> str:
-    """The page with its stylesheet moved onto each element (css-inline), for email clients
-    that drop <style>; @page and @media rules stay in a <style> that keeps them."""
-    import css_inline
-
-    return css_inline.CSSInliner(keep_style_tags=False, keep_at_rules=True).inline(page)
-
-
 def pdf(page: str, path: Path) -> Path:
     """The HTML page printed by WeasyPrint to A4, with the page's print stylesheet."""
     from weasyprint import HTML

@@ -4,7 +4,7 @@ artefacts/report/ to be looked at."""
 
 import pytest
 
-from tests.browser import DESKTOP, PHONE, artefacts, browser, overflow, shoot, wrapped_labels  # noqa: F401
+from tests.browser import DESKTOP, PHONE, artefacts, browser  # noqa: F401
 from tests.maintenance.test_reports import hours, plant, write  # noqa: F401
 from wastewatch.maintenance import report_files, reports
 
@@ -45,12 +45,13 @@ def test_the_pdf_is_a4_with_a_page_per_site_and_headers_on_one_line(month, tmp_p
 @pytest.mark.parametrize("width", [DESKTOP, PHONE])
 def test_the_page_on_screen_fits_the_window_and_keeps_its_labels_whole(month, tmp_path, browser, width):  # noqa: F811
     [page_file] = report_files.write(month, tmp_path, formats=("html",))
-    page = shoot(
-        browser, page_file.read_text(encoding="utf-8"), artefacts("report") / f"screen-{width}.png", width
+    look = browser.look(
+        page_file.read_text(encoding="utf-8"),
+        artefacts("report") / f"screen-{width}.png",
+        width,
+        labels="th:not(.formula), .nw",
+        count="svg.chart",
     )
-    try:
-        assert overflow(page) <= 0  # wide tables scroll inside themselves on a phone
-        assert wrapped_labels(page, "th:not(.formula), .nw") == []
-        assert page.locator("svg.chart").count() == 3
-    finally:
-        page.close()
+    assert look.overflow <= 0  # wide tables scroll inside themselves on a phone
+    assert look.wrapped == []
+    assert look.count == 3
