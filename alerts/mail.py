@@ -96,9 +96,10 @@ class Mail:
         if finding.limit:
             parts.append(f"limit {finding.limit.text()} ({finding.limit.standard} {finding.limit.grade})")
         parts.append(f"since {self.local(finding.since)}")
-        extra = {k: v for k, v in finding.detail.items() if k not in ("range",)}
-        if extra:
-            parts.append(json.dumps(extra, ensure_ascii=False, sort_keys=True))
+        # The rule's other facts as words ("consecutive 3"), not a JSON block.
+        for key, value in sorted(finding.detail.items()):
+            if key != "range" and not isinstance(value, (dict, list)):
+                parts.append(f"{key} {value:g}" if isinstance(value, float) else f"{key} {value}")
         return ", ".join(parts)
 
     def describe_alert(self, alert) -> str:

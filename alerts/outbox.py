@@ -55,8 +55,10 @@ class Sender:
         self.lease_s = int(self.cfg.timeout_s * 3) + 30
 
     def run_once(self) -> tuple[int, int]:
-        """Send every due message, each at most once per run; returns (sent, failed attempts)."""
+        """Send every due message, each at most once per run; returns (sent, failed attempts).
+        `last_error` keeps the last failure's reason, for whoever ran it by hand."""
         sent = failed = last_id = 0
+        self.last_error = ""
         while True:
             row = self._claim(last_id)
             if row is None:
@@ -95,6 +97,7 @@ class Sender:
             attempts = row["attempts"] + 1
             delay = min(self.cfg.retry_max_s, self.cfg.retry_min_s * 2 ** (attempts - 1))
             status = "failed" if exc.permanent else "pending"
+            self.last_error = str(exc)
             self.db.execute(
                 "UPDATE outbox SET status = :status, attempts = :attempts, last_error = :error, "
                 "next_attempt_at = :next, claimed_by = NULL, claimed_until = NULL "

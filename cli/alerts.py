@@ -1,10 +1,7 @@
 """`wastewatch check | alerts | outbox`: operators' commands on alert state."""
 
-import getpass
 import json
 import time
-from datetime import datetime
-from pathlib import Path
 
 from wastewatch.alerts import lifecycle, outbox
 from wastewatch.alerts.daily import DayCloser
@@ -12,11 +9,13 @@ from wastewatch.alerts.evaluate import CycleResult, Evaluator
 from wastewatch.alerts.lifecycle import Lifecycle, get_alert
 from wastewatch.alerts.outbox import Sender, retry
 from wastewatch.config import Config
-from wastewatch.config.text import counted, printable
+from wastewatch.config.text import counted, local_time, printable
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import open_context
 from wastewatch.maintenance.sla import Sweep
 from wastewatch.store.state import connect, transaction
+
+from .options import add_by, add_config, by
 
 
 class CommandError(Exception):
@@ -35,30 +34,40 @@ def add_commands(command) -> None:
     alerts = command("alerts", None, "list, show, acknowledge and resolve alerts", config=False)
     sub = alerts.add_subparsers(title="alerts commands")
     _cmd(sub, "list", alerts_list, "list alerts, open ones first").add_argument(
-        "--state", choices=["open", "firing", "acknowledged", "resolved", "all"], default="open"
+        "--state",
+        choices=["open", "firing", "acknowledged", "resolved", "all"],
+        default="open",
+        help="which alerts (default: open, i.e. firing or acknowledged)",
     )
-    _cmd(sub, "show", alerts_show, "one alert with its history").add_argument("id", type=int)
+    _cmd(sub, "show", alerts_show, "one alert with its history").add_argument(
+        "id", type=int, help="the alert's number"
+    )
     ack = _cmd(sub, "ack", alerts_ack, "acknowledge an alert (stops reminders)")
-    ack.add_argument("id", type=int)
-    ack.add_argument("--note", default="")
-    ack.add_argument("--by", default=getpass.getuser())
+    ack.add_argument("id", type=int, help="the alert's number")
+    ack.add_argument("--note", default="", help="why, or what is being done")
+    add_by(ack, "acknowledges it")
     res = _cmd(sub, "resolve", alerts_resolve, "resolve an alert by hand, with a note")
-    res.add_argument("id", type=int)
-    res.add_argument("--note", required=True)
-    res.add_argument("--by", default=getpass.getuser())
+    res.add_argument("id", type=int, help="the alert's number")
+    res.add_argument("--note", required=True, help="why it is resolved by hand")
+    add_by(res, "resolves it")
 
     out = command("outbox", None, "the email outbox", config=False).add_subparsers(title="outbox commands")
     _cmd(out, "list", outbox_list, "queued, sent and failed emails with their last error").add_argument(
-        "--status", choices=["pending", "sent", "failed", "all"], default="all"
+        "--status",
+        choices=["pending", "sent", "failed", "all"],
+        default="all",
+        help="which emails (default: all)",
     )
     _cmd(out, "send", outbox_send, "send every due email now, once")
-    _cmd(out, "retry", outbox_retry, "queue a failed email again").add_argument("id", type=int)
+    _cmd(out, "retry", outbox_retry, "queue a failed email again").add_argument(
+        "id", type=int, help="the email's number in 'outbox list'"
+    )
 
 
 def _cmd(sub, name, handler, text):
     parser = sub.add_parser(name, help=text, description=text)
     parser.set_defaults(handler=_configured(handler))
-    parser.add_argument("--config", required=True, type=Path, help="the TOML config file")
+    add_config(parser)
     return parser
 
 
@@ -69,6 +78,10 @@ def _configured(handler):
         from .main import _load, _when
 
         config = _load(args)
+        if hasattr(args, "by"):
+            args.by = by(args, config)
+            if not args.by:
+                raise CommandError("say who does it: --by NAME, or set [service] operator in the config")
         return handler(args, config, lambda text: _when(text, config, "--at"))
 
     return run
@@ -128,8 +141,12 @@ def alerts_show(args, config: Config, when) -> None:
         print(f"{key}: {alert[key]}")
     for key in ("opened_at", "since", "last_seen", "resolved_at", "notified_at"):
         print(f"{key}: {_local(config, alert[key])}")
-    print(f"value: {alert['value']}  peak: {alert['peak']}")
-    print(f"detail: {json.dumps(json.loads(alert['detail']), ensure_ascii=False)}")
+    print(f"value: {_number(alert['value'])}  peak: {_number(alert['peak'])}")
+    detail = json.loads(alert["detail"])
+    if detail:
+        print("detail:")
+        for key, value in detail.items():
+            print(f"  {key}: {_fact(value)}")
     order = work_orders.linked_order(db, alert["id"])
     if order:
         print(f"work order: {order['id']} ({order['state']})")
@@ -184,8 +201,15 @@ def outbox_list(args, config: Config, when) -> None:
 
 def outbox_send(args, config: Config, when) -> None:
     db = connect(config.state_url)
-    sent, failed = Sender(config, db).run_once()
-    print(f"sent {sent}, failed {failed} (failed ones stay queued; see 'wastewatch outbox list')")
+    sender = Sender(config, db)
+    sent, failed = sender.run_once()
+    print(f"sent {counted(sent, 'email')}")
+    if failed:
+        smtp = config.smtp
+        raise CommandError(
+            f"{counted(failed, 'email')} could not be sent through the mail server {smtp.host}:{smtp.port} "
+            f"({sender.last_error}); each stays queued or failed, see 'wastewatch outbox list'"
+        )
 
 
 def outbox_retry(args, config: Config, when) -> None:
@@ -202,7 +226,36 @@ def _alert(db, alert_id: int):
 
 
 def _local(config: Config, ts: int | None) -> str:
-    return "-" if ts is None else datetime.fromtimestamp(ts, config.tz).isoformat(timespec="minutes")
+    """A time for people: in the service's zone, to the minute, as the emails write it."""
+    return "-" if ts is None else local_time(ts, config.tz)
+
+
+def known(kind: str, value: str | None, names, where: str = "the config") -> None:
+    """An unknown site, contractor or metric is an error naming those that exist (an empty
+    listing would read as 'nothing there')."""
+    if value is not None and value not in names:
+        listed = ", ".join(sorted(names)) or "none"
+        raise CommandError(f"unknown {kind} {value!r}; {where} has: {listed}")
+
+
+def _number(value) -> str:
+    """A figure for people: six significant digits, not the float's every digit."""
+    if value is None:
+        return "-"
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def _fact(value) -> str:
+    """One detail of an alert on one line: a limit as its text, lists and numbers plainly."""
+    if isinstance(value, dict):
+        if "high" in value:
+            low = f"{_number(value['low'])}–" if value.get("low") is not None else ""
+            source = f"{value.get('standard', '')} {value.get('grade_label', '')}".strip()
+            return f"{low}{_number(value['high'])}" + (f" ({source})" if source else "")
+        return ", ".join(f"{k} {_fact(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_fact(v) for v in value)
+    return printable(_number(value))
 
 
 def _value(alert) -> str:

@@ -18,7 +18,8 @@ from wastewatch.config.text import printable
 from wastewatch.ingest.broker import BrokerError
 from wastewatch.store import StoreUnavailable
 
-from .alerts import CommandError, add_commands
+from .alerts import CommandError, add_commands, known
+from .options import add_config
 from .quarantine import add_commands as add_quarantine_commands
 from .report import add_commands as add_report_commands
 from .workorders import add_commands as add_workorder_commands
@@ -83,29 +84,31 @@ def _parser() -> argparse.ArgumentParser:
         if handler:
             sub.set_defaults(handler=handler)
         if config:
-            sub.add_argument("--config", required=True, type=Path, help="the TOML config file")
+            add_config(sub)
         return sub
 
     config_cmd = commands.add_parser("config", help="configuration tools").add_subparsers(
         title="config commands"
     )
     check = config_cmd.add_parser("check", help="validate a config file and summarise it")
-    check.add_argument("--config", required=True, type=Path)
+    add_config(check)
     check.set_defaults(handler=_config_check)
 
     command("serve", _serve, "run the ingestor until SIGTERM or Ctrl-C")
 
     imp = command("import", _import, "load readings from CSV (site,metric,ts,value[,flag]) or JSON Lines")
-    imp.add_argument("path", type=Path)
+    imp.add_argument(
+        "path", type=Path, help="the file; a CSV may start with a header row (English or Chinese)"
+    )
 
     readings = command("readings", _readings, "print stored readings as CSV")
-    readings.add_argument("--site", required=True)
-    readings.add_argument("--metric", required=True)
+    readings.add_argument("--site", required=True, help="the site's id")
+    readings.add_argument("--metric", required=True, help="the metric's name in the config, e.g. cod")
     readings.add_argument("--since", help="ISO time or date, local time by default (default: 24 h ago)")
     readings.add_argument("--until", help="ISO time or date (default: now)")
 
     rejections = command("rejections", _rejections, "print the newest rejected messages and readings")
-    rejections.add_argument("--limit", type=int, default=20)
+    rejections.add_argument("--limit", type=int, default=20, help="how many, newest first (default: 20)")
 
     add_commands(command)
     add_workorder_commands(command)
@@ -114,17 +117,23 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = command("demo", _demo, "run the ingestor and a simulated fleet on embedded defaults", config=False)
     demo.add_argument("--duration", type=float, help="seconds to run (default: until Ctrl-C)")
-    demo.add_argument("--data-dir", type=Path, default=Path("demo-data"))
+    demo.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path("demo-data"),
+        help="where the demo keeps its files (default: demo-data)",
+    )
     return parser
 
 
 def _load(args) -> Config:
     config = load_config(args.config)
-    logging.basicConfig(
-        level=config.service.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    # Log times in the service's zone, like every other time it writes (the machine's may be UTC).
+    handler = logging.StreamHandler(sys.stderr)
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    formatter.converter = lambda ts: datetime.fromtimestamp(ts, config.tz).timetuple()
+    handler.setFormatter(formatter)
+    logging.basicConfig(level=config.service.log_level, handlers=[handler])
     # APScheduler logs every job run at INFO; ours say what the jobs did.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # Alembic logs its set-up on every connect; the state module logs each migration it runs.
@@ -178,8 +187,8 @@ def _readings(args) -> None:
     from wastewatch.store import open_store
 
     config = _load(args)
-    if args.site not in config.site_by_id:
-        raise UsageError(f"unknown site {args.site!r}; see 'wastewatch config check' for the site list")
+    known("site", args.site, config.site_by_id)
+    known("metric", args.metric, config.site_by_id[args.site].metrics, where=f"site {args.site}")
     now = datetime.now(config.tz)
     until = _when(args.until, config, "--until") if args.until else now
     since = _when(args.since, config, "--since") if args.since else until - timedelta(days=1)

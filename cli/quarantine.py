@@ -16,7 +16,7 @@ def add_commands(command) -> None:
     ).add_subparsers(title="quarantine commands")
     listing = _cmd(group, "list", quarantine_list, "quarantined messages with the error that stopped each")
     listing.add_argument("--all", action="store_true", help="include messages already replayed")
-    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--limit", type=int, default=50, help="how many, newest first (default: 50)")
     again = _cmd(
         group, "replay", quarantine_replay, "store quarantined messages again, once the cause is fixed"
     )

@@ -1,6 +1,5 @@
 """`wastewatch workorders | maintenance`: operators' commands on work orders and windows."""
 
-import getpass
 import json
 import time
 
@@ -12,7 +11,10 @@ from wastewatch.maintenance.notices import open_context
 from wastewatch.maintenance.work_orders import WorkOrderError
 from wastewatch.store.state import connect, transaction
 
-from .alerts import CommandError, _cmd, _local
+from .alerts import CommandError, _cmd, _local, known
+from .options import add_by
+
+ORDER_ID = "the work order's number, e.g. WO-202610-0001"
 
 LIST_STATES = {
     "in-play": work_orders.IN_PLAY,
@@ -34,14 +36,14 @@ def add_commands(command) -> None:
         choices=["in-play", "open", "acknowledged", "resolved", "reopened", "closed", "cancelled", "all"],
         help="default: every order not yet closed or cancelled",
     )
-    listing.add_argument("--site")
-    listing.add_argument("--contractor")
+    listing.add_argument("--site", help="only this site's orders (its id)")
+    listing.add_argument("--contractor", help="only this contractor's orders (its id)")
     listing.add_argument("--overdue", action="store_true", help="only orders past a deadline")
     _cmd(
         wo, "show", workorders_show, "one work order: facts, verification check, alerts, photos, history"
-    ).add_argument("id")
+    ).add_argument("id", help=ORDER_ID)
     new = _actor(_cmd(wo, "new", workorders_new, "open a work order by hand (an operator's request)"))
-    new.add_argument("--site", required=True)
+    new.add_argument("--site", required=True, help="the site's id")
     new.add_argument("--summary", required=True, help="what the contractor should do")
     new.add_argument(
         "--kind",
@@ -54,13 +56,16 @@ def add_commands(command) -> None:
             "routine_inspection",
             "effluent_sampling",
         ],
+        help="what kind of work (default: operator_request)",
     )
-    new.add_argument("--priority", default="normal", choices=["high", "normal", "low"])
+    new.add_argument(
+        "--priority", default="normal", choices=["high", "normal", "low"], help="default: normal"
+    )
     _actor(
         _cmd(wo, "ack", workorders_ack, "acknowledge for the contractor (接单), e.g. after a phone call")
-    ).add_argument("id")
+    ).add_argument("id", help=ORDER_ID)
     done = _actor(_cmd(wo, "done", workorders_done, "report done for the contractor"), note_required=True)
-    done.add_argument("id")
+    done.add_argument("id", help=ORDER_ID)
     done.add_argument("--visited", help="routine orders: when the site was visited (ISO, local time)")
     _actor(
         _cmd(
@@ -69,16 +74,16 @@ def add_commands(command) -> None:
             workorders_verify,
             "verify and close (销号); refused while the readings are not yet back in range",
         )
-    ).add_argument("id")
+    ).add_argument("id", help=ORDER_ID)
     _actor(
         _cmd(wo, "reopen", workorders_reopen, "reopen: verification failed"), note_required=True
-    ).add_argument("id")
+    ).add_argument("id", help=ORDER_ID)
     _actor(
         _cmd(wo, "cancel", workorders_cancel, "cancel an order, with the reason"), note_required=True
-    ).add_argument("id")
+    ).add_argument("id", help=ORDER_ID)
     assign = _actor(_cmd(wo, "assign", workorders_assign, "hand an order to another contractor"))
-    assign.add_argument("id")
-    assign.add_argument("--contractor", required=True)
+    assign.add_argument("id", help=ORDER_ID)
+    assign.add_argument("--contractor", required=True, help="the new contractor's id")
 
     mw = command(
         "maintenance", None, "planned stops and maintenance windows per site", config=False
@@ -86,25 +91,30 @@ def add_commands(command) -> None:
     add = _cmd(
         mw, "add", maintenance_add, "register a window: readings inside count as M, alerts are not emailed"
     )
-    add.add_argument("--site", required=True)
-    add.add_argument("--kind", default="maintenance", choices=list(windows.KINDS))
+    add.add_argument("--site", required=True, help="the site's id")
+    add.add_argument(
+        "--kind", default="maintenance", choices=list(windows.KINDS), help="default: maintenance"
+    )
     add.add_argument("--from", dest="start", help="ISO time, local by default (default: now)")
     add.add_argument("--until", help="ISO time (default: until 'maintenance end')")
-    add.add_argument("--reason", required=True)
-    add.add_argument("--by", default=getpass.getuser())
+    add.add_argument("--reason", required=True, help="why the site stops; printed in the report")
+    add_by(add, "registers it")
     wl = _cmd(mw, "list", maintenance_list, "windows, newest first")
-    wl.add_argument("--site")
+    wl.add_argument("--site", help="only this site's windows (its id)")
     wl.add_argument("--active", action="store_true", help="only windows in force now")
     end = _cmd(mw, "end", maintenance_end, "end a window now")
-    end.add_argument("id", type=int)
-    end.add_argument("--by", default=getpass.getuser())
+    end.add_argument("id", type=int, help="the window's number in 'maintenance list'")
+    add_by(end, "ends it")
 
 
 def _actor(parser, note_required: bool = False):
     parser.add_argument(
-        "--note", required=note_required, default="", help="required" if note_required else "optional"
+        "--note",
+        required=note_required,
+        default="",
+        help="what was done or why, kept in the history" + ("" if note_required else " (optional)"),
     )
-    parser.add_argument("--by", default=getpass.getuser(), help="who does it (default: your login)")
+    add_by(parser)
     return parser
 
 
@@ -121,6 +131,8 @@ def _act(config: Config, action, *args):
 
 
 def workorders_list(args, config: Config, when) -> None:
+    known("site", args.site, config.site_by_id)
+    known("contractor", args.contractor, config.contractor_by_id)
     db = connect(config.state_url)
     now = int(time.time())
     states = LIST_STATES.get(args.state, (args.state,))
@@ -159,7 +171,9 @@ def workorders_show(args, config: Config, when) -> None:
         if work_orders.is_overdue(order, now):
             print("OVERDUE")
         if order["checklist"]:
-            print(f"checklist: {printable(json.dumps(json.loads(order['checklist']), ensure_ascii=False))}")
+            print("checklist:")
+            for question, answer in json.loads(order["checklist"]).items():
+                print(f"  {printable(question)}: {printable(answer)}")
         check = work_orders.verification(ctx, order, now)
         if check.checked:
             print(f"verification: {'passes' if check.ok else 'not yet'}")
@@ -188,8 +202,7 @@ def workorders_show(args, config: Config, when) -> None:
 
 
 def workorders_new(args, config: Config, when) -> None:
-    if args.site not in config.site_by_id:
-        raise CommandError(f"unknown site {args.site!r}; see 'wastewatch config check'")
+    known("site", args.site, config.site_by_id)
     order = _act(
         config,
         lambda ctx, now: work_orders.open_order(
@@ -239,13 +252,13 @@ def workorders_cancel(args, config: Config, when) -> None:
 
 
 def workorders_assign(args, config: Config, when) -> None:
+    known("contractor", args.contractor, config.contractor_by_id)
     _act(config, lambda ctx, now: work_orders.assign(ctx, args.id, args.contractor, args.by, args.note, now))
     print(f"work order {args.id} assigned to {args.contractor}")
 
 
 def maintenance_add(args, config: Config, when) -> None:
-    if args.site not in config.site_by_id:
-        raise CommandError(f"unknown site {args.site!r}; see 'wastewatch config check'")
+    known("site", args.site, config.site_by_id)
     now = int(time.time())
     start = int(when(args.start).timestamp()) if args.start else now
     until = int(when(args.until).timestamp()) if args.until else None
@@ -262,6 +275,7 @@ def maintenance_add(args, config: Config, when) -> None:
 
 
 def maintenance_list(args, config: Config, when) -> None:
+    known("site", args.site, config.site_by_id)
     rows = windows.listing(connect(config.state_url), args.site, int(time.time()) if args.active else None)
     print(counted(len(rows), "maintenance window"))
     for w in rows:

@@ -73,6 +73,8 @@ class ServiceConfig(Section):
     locale: Literal["zh-CN", "en"] = "zh-CN"
     data_dir: PathValue = Path("data")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # The person the commands' --by defaults to (the county's duty operator), for the history.
+    operator: Annotated[str, Field(min_length=1, max_length=40)] | None = None
 
 
 class TLSConfig(Section):

@@ -20,6 +20,16 @@ from wastewatch.store import Rejection, Store, StoreUnavailable, WriteResult
 from .decode import Decoder, json_problem, loads
 
 CSV_COLUMNS = ["site", "metric", "ts", "value", "flag"]
+# Header names a county's spreadsheet may use, English or Chinese, for each column. With a
+# header row the columns may come in any order.
+HEADERS = {
+    "site": ("site", "site_id", "站点", "站点编号", "站点代码"),
+    "metric": ("metric", "指标", "监测指标", "监测项目", "项目", "因子", "监测因子"),
+    "ts": ("ts", "time", "timestamp", "时间", "监测时间", "采样时间", "数据时间"),
+    "value": ("value", "数值", "监测值", "值", "浓度"),
+    "flag": ("flag", "标志", "标记", "数据标记", "数据标识", "数据标志"),
+}
+_HEADER = {name.lower(): column for column, names in HEADERS.items() for name in names}
 CHUNK = 5000
 
 # One line's outcome: its number, raw text, readings and rejections.
@@ -90,28 +100,56 @@ def _commit(store: Store, lines: list[Line], received_at: int, source: str) -> l
 
 
 def _csv_items(path: Path, source: str) -> Iterator[tuple[int, str, object]]:
+    order = CSV_COLUMNS
     # surrogateescape: a line that is not UTF-8 is rejected alone, not the file.
     with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         for line, row in enumerate(csv.reader(handle), start=1):
             text = ",".join(row)
-            if not row or (line == 1 and [c.strip().lower() for c in row] == CSV_COLUMNS[: len(row)]):
+            if not row:
+                continue
+            if line == 1 and _header(row) is not None:
+                order = _header(row)
                 continue
             if storable(text) != text:
                 yield line, text, Rejection(source, "line is not UTF-8 text", text, item=line)
-            elif len(row) not in (4, 5):
+            elif line == 1 and all(isinstance(_number(c), str) for c in row):
+                yield (
+                    line,
+                    text,
+                    Rejection(
+                        source,
+                        "a header row names the columns site/站点, metric/指标, ts/时间, value/数值[, flag/标志]",
+                        text,
+                        item=line,
+                    ),
+                )
+            elif not (len(row) == len(order) or (len(row) == len(order) - 1 and order[-1] == "flag")):
                 yield (
                     line,
                     text,
                     Rejection(source, "a line must be site,metric,ts,value[,flag]", text, item=line),
                 )
             else:
-                site, metric, ts, value = (c.strip() for c in row[:4])
-                flag = row[4].strip() if len(row) == 5 and row[4].strip() else "N"
+                cells = dict(zip(order, (c.strip() for c in row)))
+                metric, flag = cells["metric"], cells.get("flag") or "N"
                 yield (
                     line,
                     text,
-                    {"site": site, "ts": ts, "values": {metric: _number(value)}, "flags": {metric: flag}},
+                    {
+                        "site": cells["site"],
+                        "ts": cells["ts"],
+                        "values": {metric: _number(cells["value"])},
+                        "flags": {metric: flag},
+                    },
                 )
+
+
+def _header(row: list[str]) -> list[str] | None:
+    """The columns a header row names, or None when the row is not a header we understand."""
+    columns = [_HEADER.get(c.strip().lower()) for c in row]
+    if None in columns or len(set(columns)) != len(columns) or not set(CSV_COLUMNS[:4]) <= set(columns):
+        return None
+    return columns
 
 
 def _jsonl_items(path: Path, source: str) -> Iterator[tuple[int, str, object]]:

@@ -144,7 +144,8 @@ class Notices(Mail):
     def update(self, order, event: str, note: str, actor: str, now: int) -> None:
         """Done → the operators verify; closed or cancelled → the contractor learns it."""
         context = self.order_context(order, now)
-        context.update(event=event, note=note, actor=actor)
+        # The person the contractor's page recorded ("qingyuan/张师傅"), when one was given.
+        context.update(event=event, note=note, actor=actor, reporter=actor.partition("/")[2])
         operators, contractor = list(context["site"].operators), [context["contractor"].email]
         to, cc = (operators, contractor) if event == "resolved" else (contractor, operators)
         self._send(

@@ -40,14 +40,16 @@ def postgres_database():
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def wastewatch(*args, cwd=ROOT, timeout: float = 60):
-    """The `wastewatch` command as a user runs it: a process, its exit code, stdout and stderr."""
+def wastewatch(*args, cwd=ROOT, timeout: float = 60, env: dict | None = None):
+    """The `wastewatch` command as a user runs it: a process, its exit code, stdout and stderr.
+    env: variables to set on top of this process's."""
     return subprocess.run(
         [sys.executable, "-m", "wastewatch", *map(str, args)],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,
+        env={**os.environ, **env} if env else None,
     )
 
 

@@ -43,11 +43,17 @@ def test_check_prints_what_opened_and_alerts_can_be_acknowledged_and_resolved(wr
     listed = run("alerts", "list").stdout
     assert "firing" in listed and "sample_exceedance" in listed
     assert run("alerts", "ack", "1", "--by", "王工").stdout == "alert 1 acknowledged by 王工\n"
-    again = run("alerts", "ack", "1")
+    again = run("alerts", "ack", "1", "--by", "王工")
     assert again.returncode == 1
     assert again.stderr == "wastewatch: alert 1 is acknowledged; only a firing alert can be acknowledged\n"
     assert run("alerts", "resolve", "1", "--note", "复核正常", "--by", "王工").returncode == 0
     shown = run("alerts", "show", "1").stdout
+    # Facts one per line, in figures people read: no JSON, no float's every digit.
+    assert (
+        "{" not in shown
+        and "value: 82  peak: 82" in shown
+        and "  limit: 60 (DB51/2626-2019 一级标准)" in shown
+    )
     assert (
         "firing → acknowledged by 王工" in shown
         and "acknowledged → resolved by 王工: resolved by hand: 复核正常" in shown
@@ -91,7 +97,7 @@ def test_an_operator_takes_a_work_order_through_its_life_from_the_command_line(w
     shown = run("workorders", "show", "WO-202610-0001").stdout
     assert "state: closed" in shown and "acknowledged → resolved by 李师傅: 更换浮球开关" in shown
     assert "resolved → closed by 王科长" in shown
-    closed_twice = run("workorders", "verify", "WO-202610-0001")
+    closed_twice = run("workorders", "verify", "WO-202610-0001", "--by", "王科长")
     assert (
         closed_twice.stderr
         == "wastewatch: work order WO-202610-0001 is closed; verify needs it to be resolved\n"
@@ -100,11 +106,11 @@ def test_an_operator_takes_a_work_order_through_its_life_from_the_command_line(w
         run("workorders", "reopen", "WO-202610-0001", "--note", "泵又报警", "--by", "王科长").returncode == 0
     )
     assert "WO-202610-0001 reopened" in run("workorders", "list", "--state", "reopened").stdout
-    no_reason = run("workorders", "cancel", "WO-202610-0001", "--note", " ")
+    no_reason = run("workorders", "cancel", "WO-202610-0001", "--note", " ", "--by", "王科长")
     assert no_reason.stderr == "wastewatch: cancelling a work order needs a reason\n"
-    assert run("workorders", "assign", "WO-202610-0001", "--contractor", "nobody").stderr.startswith(
-        "wastewatch: unknown contractor 'nobody'; known: "
-    )
+    assert run(
+        "workorders", "assign", "WO-202610-0001", "--contractor", "nobody", "--by", "王科长"
+    ).stderr == ("wastewatch: unknown contractor 'nobody'; the config has: qingyuan\n")
     new = run("workorders", "new", "--site", "helin", "--summary", "清理格栅", "--by", "王科长")
     assert new.stdout.startswith("work order WO-") and " opened for qingyuan, due " in new.stdout
     assert run("workorders", "show", "WO-209901-0001").stderr == (

@@ -72,7 +72,7 @@ def test_errors_are_one_sentence_without_a_traceback(write_config, tmp_path):
         ),
         (
             ("readings", "--config", config, "--site", "nosuch", "--metric", "cod"),
-            "wastewatch: unknown site 'nosuch'; see 'wastewatch config check' for the site list",
+            "wastewatch: unknown site 'nosuch'; the config has: helin",
         ),
         (
             ("readings", "--config", config, "--site", "helin", "--metric", "cod", "--since", "yesterday"),
@@ -110,3 +110,106 @@ def test_serve_exits_with_one_sentence_when_the_config_is_wrong():
     result = wastewatch("serve", "--config", ROOT / "tests" / "config" / "bad" / "bad-locale.toml")
     assert result.returncode == 1
     assert result.stderr.strip().endswith("service.locale: must be 'zh-CN' or 'en' (got 'fr')")
+
+
+def test_an_import_with_a_chinese_header_row_in_its_own_order_is_understood(write_config, tmp_path):
+    config = write_config()
+    data = tmp_path / "补传数据.csv"
+    data.write_text(
+        "\ufeff监测时间,站点编号,监测项目,监测值,数据标记\n"
+        "2026-10-01T08:00:00+08:00,helin,cod,41.5,N\n"
+        "2026-10-01T09:00:00+08:00,helin,cod,39.0,\n",
+        encoding="utf-8",
+    )
+    done = wastewatch("import", "--config", config, data)
+    assert done.stdout.splitlines()[0] == "accepted 2 readings (2 new, 0 already stored), rejected 0"
+    odd = tmp_path / "odd.csv"
+    odd.write_text("地点,项目,时刻,读数\nhelin,cod,2026-10-01T10:00:00+08:00,40\n", encoding="utf-8")
+    refused = wastewatch("import", "--config", config, odd)
+    assert refused.stdout.splitlines()[0] == "accepted 1 readings (1 new, 0 already stored), rejected 1"
+    listed = wastewatch("rejections", "--config", config).stdout
+    assert (
+        "item 1: a header row names the columns site/站点, metric/指标, ts/时间, value/数值[, flag/标志]"
+        in listed
+    )
+
+
+def test_unknown_names_are_errors_that_say_what_exists(write_config):
+    config = write_config()
+    metric = wastewatch("readings", "--config", config, "--site", "helin", "--metric", "COD")
+    assert (metric.returncode, metric.stdout) == (1, "")
+    assert metric.stderr == (
+        "wastewatch: unknown metric 'COD'; site helin has: cod, flow, nh3n, ph, pump_state, water_temp\n"
+    )
+    contractor = wastewatch("workorders", "list", "--config", config, "--contractor", "qingyan")
+    assert contractor.stderr == "wastewatch: unknown contractor 'qingyan'; the config has: qingyuan\n"
+    site = wastewatch("maintenance", "list", "--config", config, "--site", "heling")
+    assert site.stderr == "wastewatch: unknown site 'heling'; the config has: helin\n"
+    state = wastewatch("alerts", "list", "--config", config, "--state", "closed")
+    assert state.returncode == 2 and "invalid choice: 'closed' (choose from open, firing, acknowledged" in (
+        state.stderr.replace("'open', 'firing', 'acknowledged'", "open, firing, acknowledged")
+    )
+
+
+def test_who_did_it_comes_from_by_or_the_config_never_the_login(write_config, tmp_path):
+    config = write_config()
+    args = ("maintenance", "add", "--config", config, "--site", "helin", "--reason", "更换鼓风机")
+    nobody = wastewatch(*args)
+    assert nobody.returncode == 1 and nobody.stderr == (
+        "wastewatch: say who does it: --by NAME, or set [service] operator in the config\n"
+    )
+    assert wastewatch(*args, "--by", "李工").returncode == 0
+    text = config.read_text(encoding="utf-8").replace("[service]\n", '[service]\noperator = "王科长"\n', 1)
+    config.write_text(text, encoding="utf-8")
+    assert wastewatch(*args).returncode == 0
+    listed = wastewatch("maintenance", "list", "--config", config).stdout
+    assert "2 maintenance windows" in listed and "by 李工:" in listed and "by 王科长:" in listed
+
+
+def test_the_config_can_come_from_the_environment(write_config):
+    config = write_config()
+    listed = wastewatch("workorders", "list", env={"WASTEWATCH_CONFIG": str(config)})
+    assert listed.returncode == 0 and listed.stdout.startswith("0 work orders (in-play)")
+    missing = wastewatch("workorders", "list")
+    assert missing.returncode == 2 and "the following arguments are required: --config" in missing.stderr
+
+
+def test_every_option_of_every_command_says_what_it_is_for():
+    import argparse
+
+    from wastewatch.cli.main import _parser
+
+    def walk(parser, path):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    yield from walk(sub, [*path, name])
+            elif not isinstance(action, argparse._HelpAction):
+                yield " ".join(path), action
+
+    silent = [
+        f"{path} {'/'.join(a.option_strings) or a.dest}"
+        for path, a in walk(_parser(), ["wastewatch"])
+        if not a.help
+    ]
+    assert silent == []
+
+
+def test_outbox_send_fails_loudly_naming_the_mail_server_it_tried(write_config, tmp_path):
+    from tests.alerts.harness import Harness
+    from wastewatch.ingest.broker import free_port
+
+    port = free_port()  # nothing listens there
+    config = write_config(extra=f"\n[smtp]\nport = {port}\nretry_min_s = 1\n")
+    plant = Harness(config)
+    try:
+        plant.write("cod", [(m * 3600, 90.0) for m in range(3)])
+        plant.cycle(3 * 3600)
+        assert plant.queued()
+    finally:
+        plant.close()
+    sent = wastewatch("outbox", "send", "--config", config)
+    assert sent.returncode == 1 and sent.stdout == "sent 0 emails\n"
+    assert sent.stderr.splitlines()[-1].startswith(
+        f"wastewatch: 1 email could not be sent through the mail server 127.0.0.1:{port} (ConnectionRefusedError"
+    )

@@ -23,9 +23,7 @@ def test_an_operator_registers_lists_and_ends_a_maintenance_window(write_config)
         "--by",
         "王科长",
     )
-    assert (
-        added.stdout == "maintenance window 1: helin planned_stop from 2026-10-12T08:00+08:00 until ended\n"
-    )
+    assert added.stdout == "maintenance window 1: helin planned_stop from 2026-10-12 08:00 until ended\n"
     listed = run("maintenance", "list", "--site", "helin").stdout
     assert listed.startswith("1 maintenance window\n") and "open by 王科长: 更换鼓风机" in listed
     assert "1 maintenance window" in run("maintenance", "list", "--active").stdout
@@ -33,9 +31,12 @@ def test_an_operator_registers_lists_and_ends_a_maintenance_window(write_config)
         "maintenance window 1 ended at "
     )
     assert run("maintenance", "list", "--active").stdout == "0 maintenance windows\n"
-    assert run("maintenance", "end", "1").stderr == "wastewatch: maintenance window 1 already ended\n"
-    assert run("maintenance", "add", "--site", "nowhere", "--reason", "x").stderr == (
-        "wastewatch: unknown site 'nowhere'; see 'wastewatch config check'\n"
+    assert (
+        run("maintenance", "end", "1", "--by", "王科长").stderr
+        == "wastewatch: maintenance window 1 already ended\n"
+    )
+    assert run("maintenance", "add", "--site", "nowhere", "--reason", "x", "--by", "王科长").stderr == (
+        "wastewatch: unknown site 'nowhere'; the config has: helin\n"
     )
     backwards = run(
         "maintenance",
@@ -48,5 +49,7 @@ def test_an_operator_registers_lists_and_ends_a_maintenance_window(write_config)
         "2026-10-12T07:00",
         "--reason",
         "x",
+        "--by",
+        "王科长",
     )
     assert backwards.stderr == "wastewatch: a window must end after it starts\n"

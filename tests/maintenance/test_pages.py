@@ -37,6 +37,12 @@ def test_a_contractor_acknowledges_and_reports_done_from_the_links_in_the_email(
     picture = photo()
     form = desk.http.get(urls["done"])
     assert form.status_code == 200 and 'type="file"' in form.text
+    # The name is optional, and the form says so and what becomes of it.
+    assert "您的姓名（选填）" in form.text and "记入工单记录" in form.text
+    assert (
+        'id="name" name="name" maxlength="40"' in form.text
+        and "required" not in form.text.split('id="name"')[1][:120]
+    )
     reported = desk.http.post(
         urls["done"],
         data={"t": urls["done"].split("t=")[1], "name": "李师傅", "note": "更换浮球开关，泵恢复运行"},
@@ -66,6 +72,7 @@ def test_a_contractor_acknowledges_and_reports_done_from_the_links_in_the_email(
         message
     )
     assert "乡镇：城厢镇\n村：禾林村" in text(message)  # the town and the village, each in its place
+    assert "已处理完毕（报告人：李师傅）" in text(message)
     assert message["In-Reply-To"] is not None  # in the order's thread
     with pytest.raises(work_orders.WorkOrderError, match=r"alert 1 \(equipment pump_state\) is still firing"):
         desk.act(work_orders.verify, order["id"], "王科长", "现场核实")
