@@ -118,7 +118,8 @@ def _csv_items(path: Path, source: str) -> Iterator[tuple[int, str, object]]:
                     text,
                     Rejection(
                         source,
-                        "a header row names the columns site/站点, metric/指标, ts/时间, value/数值[, flag/标志]",
+                        "a header row names the columns site/站点, metric/指标, ts/时间, "
+                        + "value/数值[, flag/标志]",
                         text,
                         item=line,
                     ),

@@ -16,7 +16,9 @@ WORDS = {
     "repair_by": NP_("repair_by", "Done by"),
     "overdue": NP_("overdue", "overdue"),
     "name": NP_("name", "Your name (optional)"),
-    "name_hint": NP_("name_hint", "Recorded in the order's history beside your company, so the operators know whom to ask."),
+    "name_hint": NP_(
+        "name_hint", "Recorded in the order's history beside your company, so the operators know whom to ask."
+    ),
     "note": NP_("note", "What was done"),
     "note_hint": NP_("note_hint", "what you did, what you replaced, what you found"),
     "photos": NP_("photos", "Photos"),

@@ -211,5 +211,6 @@ def test_outbox_send_fails_loudly_naming_the_mail_server_it_tried(write_config, 
     sent = wastewatch("outbox", "send", "--config", config)
     assert sent.returncode == 1 and sent.stdout == "sent 0 emails\n"
     assert sent.stderr.splitlines()[-1].startswith(
-        f"wastewatch: 1 email could not be sent through the mail server 127.0.0.1:{port} (ConnectionRefusedError"
+        f"wastewatch: 1 email could not be sent through the mail server 127.0.0.1:{port} "
+        + "(ConnectionRefusedError"
     )
