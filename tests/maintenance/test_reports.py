@@ -4,6 +4,7 @@
 import csv
 import io
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -443,3 +444,34 @@ def test_the_provisional_limits_are_one_table_row_per_standard_grade_and_item(pl
     assert appendix.count("<tr>") == 1 + len(report.unverified)
     assert "数值尚未与正式文本核对" in appendix and "出处：DB51/2626-2019 表2" in appendix
     assert "helin cod" not in page  # not the raw lines it replaced
+
+
+def scenario(plant):
+    """A month with everything the CSV holds: exceedances, a window, flags, gaps, an order."""
+    import random
+
+    rng = random.Random(12)
+    for metric, typical in (("cod", 45.0), ("ph", 7.2), ("flow", 2.0), ("nh3n", 6.0), ("water_temp", 11.0)):
+        points = []
+        for k in range(31 * 24):
+            if rng.random() < 0.08:
+                continue
+            value = round(rng.gauss(typical, typical / 3), 3)
+            points.append(
+                (at(10, 1) + k * 3600 + rng.randrange(0, 3600), value, "M" if rng.random() < 0.02 else "N")
+            )
+        write(plant, metric, points)
+    windows.add(
+        plant.ctx.db, "helin", "maintenance", at(10, 5, 8), at(10, 5, 20), "=更换曝气头", "王科长", at(10, 5)
+    )
+
+
+def test_the_csv_is_byte_for_byte_what_the_release_before_the_readable_report_wrote(plant, tmp_path):
+    """The machine form does not move when the people's forms do: the same month, written by
+    the code before the workbook, page and PDF were reworked (tests/maintenance/data/)."""
+    scenario(plant)
+    written = report_files.write(reports.build(plant.ctx, "2026-10"), tmp_path, formats=("csv",))
+    golden = Path(__file__).parent / "data"
+    assert [p.name for p in written] == ["compliance-2026-10.csv", "operations-2026-10.csv"]
+    for path in written:
+        assert path.read_bytes() == (golden / path.name).read_bytes(), path.name
