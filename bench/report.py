@@ -10,6 +10,7 @@ meets hours it must sum again from raw readings.
 
 Measured, each in its own process, with its peak RSS:
 - the whole report: `wastewatch report monthly --format csv,xlsx,html` for every site;
+- its printable version alone: `--format pdf` (WeasyPrint), with its size;
 - a plain `GROUP BY` of the month's raw readings per series and local day (count, valid
   count, mean), the query a report without aggregates would start from.
 
@@ -114,6 +115,15 @@ def measured(code: str) -> tuple[float, float, str]:
     return seconds, peak / 1024, done.stdout
 
 
+def pages(pdf: Path) -> int | None:
+    """The PDF's page count (pypdfium2, from the test extras), or None without it."""
+    try:
+        import pypdfium2
+    except ImportError:
+        return None
+    return len(pypdfium2.PdfDocument(str(pdf)))
+
+
 def best_of(code: str, runs: int) -> tuple[float, float, str, list[float]]:
     """measured() `runs` times: the fastest run's figures, and every run's seconds. The first
     run after generating the store meets a page cache full of the generator's writes."""
@@ -169,6 +179,28 @@ def main() -> None:
                     "peak_rss_mb": round(peak),
                     "formats": "csv,xlsx,html",
                     "files": sorted(p.name for p in out.iterdir()),
+                }
+            ),
+            flush=True,
+        )
+        # The printable version on its own: the same page laid out on A4 by WeasyPrint.
+        printed = folder / "pdf"
+        pdf_seconds, pdf_peak, _, pdf_runs = best_of(
+            "from wastewatch.main import main\n"
+            f"assert main(['report', 'monthly', '--config', {str(path)!r}, '--month', {MONTH!r}, "
+            f"'--format', 'pdf', '--out', {str(printed)!r}]) == 0",
+            args.runs,
+        )
+        pdf = printed / f"report-{MONTH}.pdf"
+        print(
+            json.dumps(
+                {
+                    "figure": "report_pdf_s",
+                    "seconds": round(pdf_seconds, 2),
+                    "runs": pdf_runs,
+                    "peak_rss_mb": round(pdf_peak),
+                    "pages": pages(pdf),
+                    "mb": round(pdf.stat().st_size / 1e6, 1),
                 }
             ),
             flush=True,
