@@ -115,6 +115,16 @@ def measured(code: str) -> tuple[float, float, str]:
     return seconds, peak / 1024, done.stdout
 
 
+def report(config: Path, formats: str, out: Path, runs: int):
+    """`wastewatch report monthly` for every site, in processes of its own: best_of()."""
+    return best_of(
+        "from wastewatch.main import main\n"
+        f"assert main(['report', 'monthly', '--config', {str(config)!r}, '--month', {MONTH!r}, "
+        f"'--format', {formats!r}, '--out', {str(out)!r}]) == 0",
+        runs,
+    )
+
+
 def pages(pdf: Path) -> int | None:
     """The PDF's page count (pypdfium2, from the test extras), or None without it."""
     try:
@@ -164,12 +174,7 @@ def main() -> None:
                 flush=True,
             )
         out = folder / "out"
-        seconds, peak, _, report_runs = best_of(
-            "from wastewatch.main import main\n"
-            f"assert main(['report', 'monthly', '--config', {str(path)!r}, '--month', {MONTH!r}, "
-            f"'--format', 'csv,xlsx,html', '--out', {str(out)!r}]) == 0",
-            args.runs,
-        )
+        seconds, peak, _, report_runs = report(path, "csv,xlsx,html", out, args.runs)
         print(
             json.dumps(
                 {
@@ -185,12 +190,7 @@ def main() -> None:
         )
         # The printable version on its own: the same page laid out on A4 by WeasyPrint.
         printed = folder / "pdf"
-        pdf_seconds, pdf_peak, _, pdf_runs = best_of(
-            "from wastewatch.main import main\n"
-            f"assert main(['report', 'monthly', '--config', {str(path)!r}, '--month', {MONTH!r}, "
-            f"'--format', 'pdf', '--out', {str(printed)!r}]) == 0",
-            args.runs,
-        )
+        pdf_seconds, pdf_peak, _, pdf_runs = report(path, "pdf", printed, args.runs)
         pdf = printed / f"report-{MONTH}.pdf"
         print(
             json.dumps(

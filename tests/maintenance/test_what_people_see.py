@@ -9,7 +9,7 @@ import pytest
 
 from tests.alerts.harness import HOUR, TZ
 from tests.browser import DESKTOP, PHONE, artefacts, browser  # noqa: F401
-from tests.maintenance.desk import BUREAU, Desk
+from tests.maintenance.desk import BUREAU, Desk, links
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.monthly import MonthlyReports
 
@@ -74,6 +74,10 @@ def test_every_kind_of_email_reads_well_on_a_desktop_and_a_phone(write_config, m
     )
     try:
         a_month(desk)
+        # The contractor's two pages, from the links of the newest order's email.
+        newest = [m for _, m in mail.messages if re.search(KINDS["work-order"], str(m["Subject"]))][-1]
+        urls = links(newest)
+        pages = {action: desk.http.get(urls[action]).text for action in ("acknowledge", "done")}
     finally:
         desk.stop()
     subjects = [str(m["Subject"]) for _, m in mail.messages]
@@ -103,3 +107,10 @@ def test_every_kind_of_email_reads_well_on_a_desktop_and_a_phone(write_config, m
         r"最后一次收到数据在 2026-10-12 00:00，已 \d+ 小时( \d+ 分钟)? 没有数据",
         silence.get_body(("plain",)).get_content(),
     )
+    for action, html in pages.items():
+        assert "城厢镇禾林村污水处理站（城厢镇，禾林村）" in html
+        for width in (DESKTOP, PHONE):
+            look = browser.look(
+                html, folder / f"page-{action}-{width}.png", width, labels="dt, label, button"
+            )
+            assert look.overflow <= 0 and look.wrapped == [], (action, width, look)
