@@ -304,7 +304,14 @@ def test_the_csv_is_the_same_bytes_on_every_run_and_the_workbook_holds_the_same_
     columns = {c.value: c.column for c in daily[2] if c.value}
     cod_column = next(v for k, v in columns.items() if k.startswith("化学需氧量日均值"))
     assert daily.cell(3, cod_column).value == 40.0 and daily.cell(3, cod_column + 1).value == 60
-    assert len(daily._charts) == len([r for r in report.compliance]) and book[names["county"]]._charts
+    # One chart a site: each mean as a share of its limit, against the dashed 100 % line.
+    header = [c.value for c in daily[2]]
+    share = header.index("化学需氧量占限值") + 1
+    assert daily.cell(3, share).value == pytest.approx(40 / 60, abs=1e-4)
+    assert daily.cell(3, share).number_format == "0.00%" and header[-1] == "限值 100%"
+    assert "pH值占限值" not in header  # a range has no share
+    [chart] = daily._charts
+    assert len(chart.series) == 3 and book[names["county"]]._charts  # COD, NH3-N, the 100 % line
     html = (tmp_path / "a" / "report-2026-10.html").read_text(encoding="utf-8")
     assert "<svg" in html and "计算方法" in html and "暂定" in html
 
