@@ -118,10 +118,19 @@ class Service:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        wait_until(
-            lambda: "subscribed to" in self.log_path.read_text()[offset:] or self.process.poll() is not None,
-            what="the service to connect",
-        )
+        try:
+            # Generous: under a loaded CI machine a start has been seen to take over 20 s.
+            wait_until(
+                lambda: (
+                    "subscribed to" in self.log_path.read_text()[offset:] or self.process.poll() is not None
+                ),
+                timeout=60,
+                what="the service to connect",
+            )
+        except AssertionError as exc:
+            raise AssertionError(
+                f"{exc}; its log so far:\n{self.log_path.read_text()[offset:][-3000:]}"
+            ) from None
         assert self.process.poll() is None, self.log_path.read_text()
         return self
 
