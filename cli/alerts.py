@@ -115,13 +115,17 @@ def check_once(args, config: Config, when) -> None:
         print(f"opened   work order {order['id']}: {order['summary']}")
     if sweep.reminders or sweep.escalations or sweep.stop_reports or sweep.digests:
         print(
-            f"work orders: {sweep.reminders} reminders, {sweep.escalations} escalations, "
-            f"{sweep.stop_reports} unplanned-stop reports, {sweep.digests} digests"
+            f"work orders: {counted(sweep.reminders, 'reminder')}, "
+            f"{counted(sweep.escalations, 'escalation')}, "
+            f"{counted(sweep.stop_reports, 'unplanned-stop report')}, {counted(sweep.digests, 'digest')}"
         )
     failed = result.failed_sites + daily.failed_sites + sweep.failed
     if failed:
         print(f"failed sites (see the log): {', '.join(sorted(set(failed)))}")
-    print(f"{result.reminders} reminders; {queued} emails waiting in the outbox")
+    print(
+        f"{counted(result.reminders, 'reminder')}; {counted(queued, 'email')} "
+        f"{'is' if queued == 1 else 'are'} waiting in the outbox"
+    )
 
 
 def alerts_list(args, config: Config, when) -> None:

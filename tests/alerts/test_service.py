@@ -39,7 +39,7 @@ def test_check_prints_what_opened_and_alerts_can_be_acknowledged_and_resolved(wr
     out = run("check", "--at", "2026-10-12T02:30").stdout
     assert "opened   alert 1: helin sample_exceedance cod value 82 (limit 60)" in out
     assert "opened   alert 2: helin comms_loss" not in out  # the last reading is 30 minutes old
-    assert "emails waiting in the outbox" in out
+    assert "0 reminders; 1 email is waiting in the outbox\n" in out
     listed = run("alerts", "list").stdout
     assert "firing" in listed and "sample_exceedance" in listed
     assert run("alerts", "ack", "1", "--by", "王工").stdout == "alert 1 acknowledged by 王工\n"
