@@ -22,6 +22,7 @@ from .alerts import CommandError, add_commands, known
 from .options import add_config
 from .quarantine import add_commands as add_quarantine_commands
 from .report import add_commands as add_report_commands
+from .users import add_commands as add_user_commands
 from .workorders import add_commands as add_workorder_commands
 
 
@@ -114,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     add_workorder_commands(command)
     add_report_commands(command)
     add_quarantine_commands(command)
+    add_user_commands(command)
 
     demo = command("demo", _demo, "run the ingestor and a simulated fleet on embedded defaults", config=False)
     demo.add_argument("--duration", type=float, help="seconds to run (default: until Ctrl-C)")

@@ -221,6 +221,19 @@ class WebConfig(Section):
     link_valid_h: int = Field(7 * 24, ge=1, le=90 * 24)
     max_photo_mb: float = Field(10, gt=0, le=100)
     max_photos: int = Field(6, ge=0, le=50)
+    # The console's sessions: signed out after this long without a request, and after this
+    # long in any case.
+    session_idle_min: int = Field(120, ge=5, le=24 * 60)
+    session_max_h: int = Field(24 * 7, ge=1, le=24 * 90)
+    # Login throttling: this many failed logins for one account, or from one address, within
+    # the window refuse further tries until the window has passed.
+    login_failures: int = Field(5, ge=1, le=100)
+    login_window_min: int = Field(15, ge=1, le=24 * 60)
+
+    @property
+    def secure(self) -> bool:
+        """Cookies only over TLS when people reach the console by https."""
+        return self.url.startswith("https://")
 
     @property
     def url(self) -> str:

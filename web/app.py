@@ -15,9 +15,11 @@ from datetime import datetime
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from wastewatch.alerts.context import Context
@@ -30,11 +32,14 @@ from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import STATES
 from wastewatch.store.state import transaction
 
+from .console.pages import Console
+from .headers import SecurityHeaders
 from .text import words
 from .uploads import UploadError, read_photo, store
 
 log = logging.getLogger("wastewatch.web")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
 STATUS = {
     "missing": 400,
     "tampered": 400,
@@ -61,11 +66,15 @@ def create_app(config: Config, ctx: Context) -> Starlette:
     """The app on a context of its own (the caller closes it): its database connection is used
     only by the server's event loop."""
     pages = Pages(config, ctx)
+    console = Console(config, ctx)
     return Starlette(
         routes=[
             Route("/wo/{order_id}/{action:str}", pages.order, methods=["GET", "POST"]),
             Route("/healthz", lambda request: PlainTextResponse("ok")),
-        ]
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
+            *console.routes(),
+        ],
+        middleware=[Middleware(SecurityHeaders)],
     )
 
 

@@ -1,0 +1,183 @@
+"""The `users` table's owner: accounts, their role and towns, and their passwords.
+
+Passwords are hashed with Argon2id (argon2-cffi's defaults: memory-hard, salted, its
+parameters in the hash so they can be raised later and old hashes still checked). A password
+is checked against a dummy hash when the account does not exist, so the time taken does not
+tell whether a username is real.
+"""
+
+import json
+import re
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from .roles import ROLES
+
+_hasher = PasswordHasher()
+_DUMMY = _hasher.hash("not a password of anyone")
+USERNAME = re.compile(r"[a-z][a-z0-9_.-]{1,31}\Z")
+MIN_PASSWORD = 10
+
+
+class AccountError(ValueError):
+    """A request the accounts cannot take, said in one sentence."""
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    contractor: str | None
+    towns: tuple[str, ...]  # () = every town
+    locale: str
+    disabled: bool
+
+    def sees_town(self, town: str) -> bool:
+        return not self.towns or town in self.towns
+
+
+def _user(row) -> User:
+    return User(
+        row["id"],
+        row["username"],
+        row["display_name"],
+        row["role"],
+        row["contractor"],
+        tuple(json.loads(row["towns"])),
+        row["locale"],
+        bool(row["disabled"]),
+    )
+
+
+def new_password() -> str:
+    """A password to hand to a person once: 16 characters from a 64-letter alphabet."""
+    return secrets.token_urlsafe(12)
+
+
+def add(
+    db,
+    config,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str,
+    now: int,
+    contractor: str | None = None,
+    towns: tuple[str, ...] = (),
+    locale: str = "zh-CN",
+) -> User:
+    _check(config, username, role, contractor, towns)
+    _check_password(password)
+    if get(db, username) is not None:
+        raise AccountError(f"user {username!r} exists already")
+    db.execute(
+        "INSERT INTO users (username, display_name, role, contractor, towns, locale, password_hash, "
+        "disabled, created_at, password_changed_at) VALUES (:username, :name, :role, :contractor, "
+        ":towns, :locale, :hash, :disabled, :now, :now)",
+        {
+            "username": username,
+            "name": display_name.strip() or username,
+            "role": role,
+            "contractor": contractor if role == "contractor" else None,
+            "towns": json.dumps(sorted(towns), ensure_ascii=False),
+            "locale": locale,
+            "hash": _hasher.hash(password),
+            "disabled": False,
+            "now": now,
+        },
+    )
+    return get(db, username)
+
+
+def get(db, username: str) -> User | None:
+    row = db.execute("SELECT * FROM users WHERE username = :u", {"u": username}).fetchone()
+    return _user(row) if row else None
+
+
+def by_id(db, user_id: int) -> User | None:
+    row = db.execute("SELECT * FROM users WHERE id = :id", {"id": user_id}).fetchone()
+    return _user(row) if row else None
+
+
+def listing(db) -> list[User]:
+    return [_user(row) for row in db.execute("SELECT * FROM users ORDER BY role, username")]
+
+
+def authenticate(db, username: str, password: str) -> User | None:
+    """The enabled user whose password this is, or None; as slow for a name that does not exist."""
+    row = db.execute("SELECT * FROM users WHERE username = :u", {"u": username}).fetchone()
+    try:
+        _hasher.verify(row["password_hash"] if row else _DUMMY, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if row is None or row["disabled"]:
+        return None
+    if _hasher.check_needs_rehash(row["password_hash"]):
+        db.execute(
+            "UPDATE users SET password_hash = :hash WHERE id = :id",
+            {"hash": _hasher.hash(password), "id": row["id"]},
+        )
+    return _user(row)
+
+
+def set_password(db, username: str, password: str, now: int) -> None:
+    _check_password(password)
+    _require(db, username)
+    db.execute(
+        "UPDATE users SET password_hash = :hash, password_changed_at = :now WHERE username = :u",
+        {"hash": _hasher.hash(password), "now": now, "u": username},
+    )
+
+
+def set_disabled(db, username: str, disabled: bool) -> None:
+    _require(db, username)
+    db.execute("UPDATE users SET disabled = :d WHERE username = :u", {"d": disabled, "u": username})
+
+
+def set_role(
+    db, config, username: str, role: str, contractor: str | None = None, towns: tuple[str, ...] | None = None
+) -> User:
+    user = _require(db, username)
+    towns = user.towns if towns is None else towns
+    _check(config, username, role, contractor, towns)
+    db.execute(
+        "UPDATE users SET role = :role, contractor = :contractor, towns = :towns WHERE username = :u",
+        {
+            "role": role,
+            "contractor": contractor if role == "contractor" else None,
+            "towns": json.dumps(sorted(towns), ensure_ascii=False),
+            "u": username,
+        },
+    )
+    return get(db, username)
+
+
+def _require(db, username: str) -> User:
+    user = get(db, username)
+    if user is None:
+        raise AccountError(f"no user {username!r}; see 'wastewatch users list'")
+    return user
+
+
+def _check(config, username: str, role: str, contractor: str | None, towns) -> None:
+    if not USERNAME.match(username):
+        raise AccountError(f"username {username!r}: 2–32 of a–z, 0–9, '_', '.', '-', starting with a letter")
+    if role not in ROLES:
+        raise AccountError(f"role {role!r}: use one of {', '.join(ROLES)}")
+    if role == "contractor" and contractor not in config.contractor_by_id:
+        known = ", ".join(sorted(config.contractor_by_id)) or "none"
+        raise AccountError(f"a contractor account needs --contractor, one of: {known}")
+    unknown = sorted(set(towns) - {s.town for s in config.sites})
+    if unknown:
+        known = ", ".join(sorted({s.town for s in config.sites}))
+        raise AccountError(f"unknown town {unknown[0]!r}; the sites are in: {known}")
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")

@@ -1,0 +1,46 @@
+"""The `audit` table's owner: every action taken through the console or the `users` command —
+who, what, on what, when, from where, and whether it was allowed."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    at: int
+    actor: str
+    action: str
+    target: str
+    address: str
+    outcome: str
+    detail: str
+
+
+def record(
+    db,
+    actor: str,
+    action: str,
+    now: int,
+    target: str = "",
+    address: str = "",
+    outcome: str = "ok",
+    detail: str = "",
+) -> None:
+    db.execute(
+        "INSERT INTO audit (at, actor, action, target, address, outcome, detail) "
+        "VALUES (:at, :actor, :action, :target, :address, :outcome, :detail)",
+        {
+            "at": now,
+            "actor": actor,
+            "action": action,
+            "target": target,
+            "address": address,
+            "outcome": outcome,
+            "detail": detail[:500],
+        },
+    )
+
+
+def listing(db, limit: int = 200, actor: str | None = None) -> list[Entry]:
+    sql = "SELECT * FROM audit" + (" WHERE actor = :actor" if actor else "") + " ORDER BY id DESC LIMIT :n"
+    return [Entry(**dict(row)) for row in db.execute(sql, {"actor": actor, "n": limit})]

@@ -1,0 +1,36 @@
+"""The four roles and what each may do: one table, checked on every console route.
+
+admin       users and everything else
+operator    acts on alerts, work orders, maintenance windows and reports
+regulator   reads everything and downloads reports and the 通报 list; changes nothing
+contractor  its own company's work orders: acknowledge, report done, the list of what it owes
+
+An account may be limited to some towns: it sees only their sites (and acts only on them).
+"""
+
+from wastewatch.config.i18n import N_
+
+ROLES = ("admin", "operator", "regulator", "contractor")
+ROLE_LABELS = {
+    "admin": N_("administrator"),
+    "operator": N_("operator"),
+    "regulator": N_("regulator"),
+    "contractor": N_("contractor"),
+}
+
+# What a request asks to do → the roles allowed to.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "view": frozenset({"admin", "operator", "regulator"}),  # overview, sites, alerts, orders, reports
+    "alert.act": frozenset({"admin", "operator"}),  # acknowledge, resolve
+    "order.act": frozenset({"admin", "operator"}),  # open, verify, reopen, cancel, reassign
+    "window.act": frozenset({"admin", "operator"}),  # add, end
+    "report.build": frozenset({"admin", "operator"}),
+    "order.own": frozenset({"contractor"}),  # its company's orders: list, acknowledge, done
+    "audit.view": frozenset({"admin", "regulator"}),
+    "users.manage": frozenset({"admin"}),
+}
+
+
+def allowed(role: str, action: str) -> bool:
+    """Whether the role may do the action; an action nobody listed is nobody's."""
+    return role in PERMISSIONS.get(action, frozenset())

@@ -1,0 +1,91 @@
+"""What every console request passes: its session, its role's permission, its CSRF token, and
+the audit log. Pages declare what they do (an action in access/roles.py); the guard decides.
+
+A page asked for without a session redirects to the login; one the role may not use is a 403
+page, recorded in the audit log as denied. A POST must carry the session's CSRF token (the
+cookie alone proves nothing: another site's form sends it too).
+"""
+
+import logging
+from dataclasses import dataclass
+from functools import wraps
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+
+from wastewatch.access import audit, sessions
+from wastewatch.access.roles import allowed
+from wastewatch.access.sessions import Session
+
+log = logging.getLogger("wastewatch.web")
+COOKIE = "ww_session"
+
+
+@dataclass
+class Denied(Exception):
+    status: int
+    reason: str  # forbidden, csrf
+
+
+def address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def current(console, request: Request) -> Session | None:
+    web = console.config.web
+    return sessions.find(
+        console.ctx.db,
+        request.cookies.get(COOKIE),
+        console.ctx.now(),
+        web.session_idle_min * 60,
+        web.session_max_h * 3600,
+    )
+
+
+def page(action: str):
+    """A console handler for `action`: it runs with request.state.session set, or the
+    request is sent to the login page, or refused (403) and recorded."""
+
+    def wrap(handler):
+        @wraps(handler)
+        async def run(console, request: Request):
+            session = current(console, request)
+            if session is None:
+                target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+                return RedirectResponse(f"/login?next={target}", status_code=303)
+            request.state.session = session
+            try:
+                if not allowed(session.user.role, action):
+                    raise Denied(403, "forbidden")
+                if request.method == "POST":
+                    form = await request.form()
+                    if not sessions.csrf_ok(session, str(form.get("csrf", ""))):
+                        raise Denied(403, "csrf")
+                    request.state.form = form
+                return await handler(console, request)
+            except Denied as denied:
+                audit.record(
+                    console.ctx.db,
+                    session.user.username,
+                    f"{request.method} {request.url.path}",
+                    console.ctx.now(),
+                    address=address(request),
+                    outcome="denied",
+                    detail=denied.reason,
+                )
+                log.info(
+                    "console: %s denied %s %s (%s)",
+                    session.user.username,
+                    request.method,
+                    request.url.path,
+                    denied.reason,
+                )
+                return console.render(
+                    request, "console/denied.html", {"reason": denied.reason}, status=denied.status
+                )
+
+        run.action = action
+        return run
+
+    return wrap

@@ -1,0 +1,244 @@
+"""The console's pages: sign in and out, the overview, the audit log and the users.
+
+Handlers call the owners of the state (access/, alerts/lifecycle.py, maintenance/...) and
+hold no SQL. Every change is recorded in the audit log with who, what, on what and from where.
+"""
+
+import logging
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from wastewatch.access import accounts, audit, sessions
+from wastewatch.access.roles import ROLE_LABELS, ROLES, allowed
+from wastewatch.alerts import lifecycle
+from wastewatch.config.i18n import LOCALES, gettext
+from wastewatch.maintenance import windows, work_orders
+from wastewatch.store.state import transaction
+
+from .guard import COOKIE, address, current, page
+from .text import words
+
+log = logging.getLogger("wastewatch.web")
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+LOGIN_COOKIE = "ww_login"  # the sign-in form's own CSRF token, before there is a session
+
+
+class Console:
+    def __init__(self, config, ctx):
+        self.config, self.ctx = config, ctx
+        self.templates = Jinja2Templates(directory=TEMPLATES)
+
+    def routes(self) -> list[Route]:
+        def bound(handler):
+            async def endpoint(request):
+                return await handler(self, request)
+
+            endpoint.action = getattr(handler, "action", None)
+            return endpoint
+
+        return [
+            Route("/login", bound(Console.login), methods=["GET", "POST"]),
+            Route("/logout", bound(Console.logout), methods=["POST"]),
+            Route("/", bound(Console.home), methods=["GET"]),
+            Route("/audit", bound(Console.audit_log), methods=["GET"]),
+            Route("/users", bound(Console.users), methods=["GET", "POST"]),
+        ]
+
+    def render(self, request: Request, template: str, context: dict, status: int = 200):
+        session = getattr(request.state, "session", None)
+        locale = session.user.locale if session else self.config.service.locale
+        locale = locale if locale in LOCALES else LOCALES[0]
+        base = {
+            "t": words(locale),
+            "locale": locale,
+            "user": session.user if session else None,
+            "csrf": session.csrf if session else "",
+            "can": (lambda action: allowed(session.user.role, action)) if session else (lambda action: False),
+            "role_label": lambda role: gettext(locale, ROLE_LABELS[role]),
+        }
+        return self.templates.TemplateResponse(request, template, {**base, **context}, status_code=status)
+
+    # Signing in and out.
+
+    async def login(self, request: Request):
+        web, db, now = self.config.web, self.ctx.db, self.ctx.now()
+        target = _safe_next(request.query_params.get("next", "/"))
+        if request.method == "GET":
+            return self._login_form(request, target)
+        form = await request.form()
+        username = str(form.get("username", "")).strip().lower()[:64]
+        who = address(request)
+        expected = request.cookies.get(LOGIN_COOKIE, "")
+        if not expected or not secrets.compare_digest(expected, str(form.get("csrf", ""))):
+            return self._login_form(request, target, "login_expired", status=403)
+        with transaction(db):
+            window = web.login_window_min * 60
+            if sessions.throttled(db, username, who, now, web.login_failures, window):
+                audit.record(
+                    db, username or "-", "login", now, address=who, outcome="denied", detail="throttled"
+                )
+                return self._login_form(request, target, "login_throttled", status=429)
+            user = accounts.authenticate(db, username, str(form.get("password", "")))
+            if user is None:
+                sessions.failed_login(db, username, who, now)
+                audit.record(db, username or "-", "login", now, address=who, outcome="failed")
+                return self._login_form(request, target, "login_failed", status=401)
+            sessions.forget_failures(db, username, now, window)
+            # A new token at every login: a token planted before it signs nobody in.
+            sessions.end(db, request.cookies.get(COOKIE))
+            token, _ = sessions.start(db, user, who, now)
+            audit.record(db, user.username, "login", now, address=who)
+        log.info("console: %s signed in from %s", user.username, who)
+        response = RedirectResponse(
+            target if user.role != "contractor" or target != "/" else "/", status_code=303
+        )
+        response.set_cookie(
+            COOKIE,
+            token,
+            httponly=True,
+            samesite="lax",
+            secure=web.secure,
+            path="/",
+            max_age=web.session_max_h * 3600,
+        )
+        response.delete_cookie(LOGIN_COOKIE, path="/login")
+        return response
+
+    def _login_form(self, request: Request, target: str, problem: str = "", status: int = 200):
+        token = secrets.token_urlsafe(24)
+        t = words(self.config.service.locale)
+        message = t[problem].format(minutes=self.config.web.login_window_min) if problem else ""
+        response = self.render(
+            request, "console/login.html", {"next": target, "login_csrf": token, "problem": message}, status
+        )
+        response.set_cookie(
+            LOGIN_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=self.config.web.secure,
+            path="/login",
+        )
+        return response
+
+    async def logout(self, request: Request):
+        session = current(self, request)
+        form = await request.form()
+        if session is not None and sessions.csrf_ok(session, str(form.get("csrf", ""))):
+            with transaction(self.ctx.db):
+                sessions.end(self.ctx.db, request.cookies.get(COOKIE))
+                audit.record(
+                    self.ctx.db, session.user.username, "logout", self.ctx.now(), address=address(request)
+                )
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+    # Pages.
+
+    @page("view")
+    async def home(self, request: Request):
+        db, now = self.ctx.db, self.ctx.now()
+        user = request.state.session.user
+        sites = [s for s in self.config.sites if user.sees_town(s.town)]
+        ids = {s.id for s in sites}
+        alerts = [a for a in lifecycle.listing(db, "open", limit=100000) if a["site_id"] in ids]
+        orders = [
+            o for o in work_orders.listing(db, now, work_orders.IN_PLAY, limit=100000) if o["site_id"] in ids
+        ]
+        active = {w["site_id"] for w in windows.listing(db, None, now) if w["site_id"] in ids}
+        return self.render(
+            request,
+            "console/home.html",
+            {
+                "sites": len(sites),
+                "alerts": {
+                    s: sum(a["severity"] == s for a in alerts) for s in ("critical", "warning", "info")
+                },
+                "orders": len(orders),
+                "overdue": sum(bool(o["overdue"]) for o in orders),
+                "in_maintenance": len(active),
+            },
+        )
+
+    @page("audit.view")
+    async def audit_log(self, request: Request):
+        entries = audit.listing(self.ctx.db, limit=500)
+        return self.render(request, "console/audit.html", {"entries": entries, "local": self.ctx.local})
+
+    @page("users.manage")
+    async def users(self, request: Request):
+        db, now, me = self.ctx.db, self.ctx.now(), request.state.session.user
+        notice, problem = "", ""
+        if request.method == "POST":
+            form = request.state.form
+            t = words(me.locale if me.locale in LOCALES else LOCALES[0])
+            username = str(form.get("username", "")).strip()
+            try:
+                with transaction(db):
+                    notice = self._change_user(db, form, username, now, t)
+                    audit.record(
+                        db,
+                        me.username,
+                        f"user.{form.get('do', '')}",
+                        now,
+                        target=username,
+                        address=address(request),
+                    )
+            except accounts.AccountError as exc:
+                problem = str(exc)
+        return self.render(
+            request,
+            "console/users.html",
+            {
+                "users": accounts.listing(db),
+                "roles": ROLES,
+                "contractors": self.config.contractors,
+                "notice": notice,
+                "problem": problem,
+            },
+            status=400 if problem else 200,
+        )
+
+    def _change_user(self, db, form, username: str, now: int, t: dict) -> str:
+        do = str(form.get("do", ""))
+        if do == "add":
+            password = accounts.new_password()
+            towns = tuple(x.strip() for x in str(form.get("towns", "")).split(",") if x.strip())
+            accounts.add(
+                db,
+                self.config,
+                username,
+                str(form.get("name", "")),
+                str(form.get("role", "")),
+                password,
+                now,
+                contractor=str(form.get("contractor", "")) or None,
+                towns=towns,
+            )
+            return t["new_password"].format(user=username, password=password)
+        if do in ("disable", "enable"):
+            accounts.set_disabled(db, username, do == "disable")
+            if do == "disable":
+                sessions.end_all(db, accounts.get(db, username).id)
+            return t["changed"].format(user=username)
+        if do == "reset":
+            password = accounts.new_password()
+            accounts.set_password(db, username, password, now)
+            sessions.end_all(db, accounts.get(db, username).id)
+            return t["new_password"].format(user=username, password=password)
+        raise accounts.AccountError(f"unknown change {do!r}")
+
+
+def _safe_next(target: str) -> str:
+    """Only a path on this console: never another site (an open redirect)."""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
