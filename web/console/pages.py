@@ -19,6 +19,7 @@ from wastewatch.access.roles import ROLE_LABELS, ROLES, allowed
 from wastewatch.alerts import lifecycle
 from wastewatch.config.i18n import LOCALES, gettext
 from wastewatch.maintenance import windows, work_orders
+from wastewatch.maintenance.notices import STATES
 from wastewatch.store.state import transaction
 
 from .guard import COOKIE, address, current, page
@@ -48,6 +49,7 @@ class Console:
             Route("/", bound(Console.home), methods=["GET"]),
             Route("/audit", bound(Console.audit_log), methods=["GET"]),
             Route("/users", bound(Console.users), methods=["GET", "POST"]),
+            Route("/my", bound(Console.my_orders), methods=["GET"]),
         ]
 
     def render(self, request: Request, template: str, context: dict, status: int = 200):
@@ -166,6 +168,29 @@ class Console:
                 "in_maintenance": len(active),
             },
         )
+
+    @page("order.own")
+    async def my_orders(self, request: Request):
+        """A contractor's orders in play, overdue first, then by deadline."""
+        user, now = request.state.session.user, self.ctx.now()
+        orders = work_orders.listing(
+            self.ctx.db, now, work_orders.IN_PLAY, contractor=user.contractor, limit=500
+        )
+        rows = []
+        for o in orders:
+            site = self.config.site_by_id.get(o["site_id"])
+            ack_missed, repair_missed = work_orders.missed(o, now)
+            rows.append(
+                {
+                    "id": o["id"],
+                    "site": site.name if site else o["site_id"],
+                    "summary": o["summary"],
+                    "state": gettext(user.locale, STATES.get(o["state"], o["state"])),
+                    "repair_by": self.ctx.local(o["repair_by"]),
+                    "overdue": ack_missed or repair_missed,
+                }
+            )
+        return self.render(request, "console/my.html", {"orders": rows})
 
     @page("audit.view")
     async def audit_log(self, request: Request):

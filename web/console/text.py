@@ -55,6 +55,11 @@ WORDS = {
     "added": NP_("added", "User {user} added."),
     "changed": NP_("changed", "User {user} changed."),
     "your_orders": NP_("your_orders", "Your company's work orders"),
+    "order": NP_("order", "Work order"),
+    "site": NP_("site", "Site"),
+    "summary": NP_("summary", "Subject"),
+    "repair_by": NP_("repair_by", "Done by"),
+    "none": NP_("none", "None."),
 }
 
 
