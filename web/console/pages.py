@@ -97,9 +97,9 @@ class Console:
             token, _ = sessions.start(db, user, who, now)
             audit.record(db, user.username, "login", now, address=who)
         log.info("console: %s signed in from %s", user.username, who)
-        response = RedirectResponse(
-            target if user.role != "contractor" or target != "/" else "/", status_code=303
-        )
+        # A contractor's place is its orders; everyone else starts at the overview.
+        landing = "/my" if user.role == "contractor" and target == "/" else target
+        response = RedirectResponse(landing, status_code=303)
         response.set_cookie(
             COOKIE,
             token,

@@ -1,0 +1,38 @@
+import pytest
+
+from tests.maintenance.desk import BUREAU, Desk
+from wastewatch.access import accounts
+from wastewatch.store.state import transaction
+
+PASSWORD = "correct horse battery"
+ROLES = {"admin": None, "operator": None, "regulator": None, "contractor": "qingyuan"}
+
+
+@pytest.fixture
+def write_config(write_config, state_database):
+    """The console's tests run twice: on the embedded SQLite file and on PostgreSQL."""
+
+    def write(*args, extra: str = "", **kwargs):
+        return write_config(*args, extra=extra + state_database, **kwargs)
+
+    return write
+
+
+@pytest.fixture
+def desk(write_config, mail):
+    """The village site, the pages and the console on a real server, a user of every role."""
+    running = Desk(write_config(mail=mail, extra=BUREAU), mail)
+    with transaction(running.ctx.db):
+        for role, contractor in ROLES.items():
+            accounts.add(
+                running.ctx.db,
+                running.config,
+                role,
+                f"{role} 的名字",
+                role,
+                PASSWORD,
+                running.clock.now,
+                contractor,
+            )
+    yield running
+    running.stop()

@@ -1,0 +1,171 @@
+"""The console's door: signing in and out, sessions, CSRF, throttling, the audit log and the
+exact allow/deny matrix of every route for every role, over a real server."""
+
+import re
+
+import httpx
+import pytest
+
+from tests.web.conftest import PASSWORD, ROLES
+from wastewatch.access import audit
+
+MINUTE = 60
+# Every console route and what each role gets: 200 (the page), 403 (refused), and for anyone
+# not signed in a redirect (303) to the sign-in page. Written out, not derived from the
+# permissions table: this is what the bureau was promised.
+MATRIX = {
+    ("GET", "/"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 403},
+    ("GET", "/audit"): {"admin": 200, "operator": 403, "regulator": 200, "contractor": 403},
+    ("GET", "/users"): {"admin": 200, "operator": 403, "regulator": 403, "contractor": 403},
+    ("POST", "/users"): {"admin": 200, "operator": 403, "regulator": 403, "contractor": 403},
+    ("GET", "/my"): {"admin": 403, "operator": 403, "regulator": 403, "contractor": 200},
+}
+
+
+def base(desk) -> str:
+    return desk.config.web.url
+
+
+def login(desk, username: str, password: str = PASSWORD, client: httpx.Client | None = None):
+    client = client or httpx.Client(base_url=base(desk), timeout=10)
+    form = client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text)[1]
+    answer = client.post("/login", data={"csrf": token, "username": username, "password": password})
+    return client, answer
+
+
+def csrf(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page)[1]
+
+
+def test_every_route_answers_every_role_exactly_as_the_matrix_says(desk):
+    from wastewatch.web.app import create_app
+
+    routes = {
+        (method, r.path)
+        for r in create_app(desk.config, desk.ctx).routes
+        if getattr(getattr(r, "endpoint", None), "action", None)
+        for method in r.methods - {"HEAD"}
+    }
+    assert routes == set(MATRIX)  # a new route needs its row here
+    anonymous = httpx.Client(base_url=base(desk), timeout=10)
+    for (method, path), expected in MATRIX.items():
+        answer = anonymous.request(method, path, data={} if method == "POST" else None)
+        assert (answer.status_code, answer.headers["location"]) == (
+            303,
+            f"/login?next={path}",
+        )
+        for role, status in expected.items():
+            client, _ = login(desk, role)
+            data = None
+            if method == "POST":
+                page = client.get("/").text if status != 200 else client.get(path).text
+                data = {"csrf": csrf(page), "do": "enable", "username": "regulator"}  # harmless
+            got = client.request(method, path, data=data)
+            assert got.status_code == status, (role, method, path)
+    denied = [e for e in audit.listing(desk.ctx.db) if e.outcome == "denied"]
+    assert ("regulator", "POST /users") in {(e.actor, e.action) for e in denied}
+
+
+def test_signing_in_sets_a_new_http_only_cookie_and_signing_out_ends_the_session(desk):
+    client, answer = login(desk, "operator")
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+    cookie = answer.headers["set-cookie"]
+    assert "ww_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "Secure" not in cookie  # http here; Secure when base_url is https
+    first = client.cookies["ww_session"]
+    home = client.get("/")
+    assert home.status_code == 200 and "总览" in home.text and "在办工单" in home.text
+    # Signing in again gives a new token; the old one signs nobody in.
+    _, again = login(desk, "operator", client=client)
+    assert client.cookies["ww_session"] != first
+    stale = httpx.Client(base_url=base(desk), cookies={"ww_session": first}, timeout=10)
+    assert stale.get("/").status_code == 303
+    out = client.post("/logout", data={"csrf": csrf(client.get("/").text)})
+    assert out.status_code == 303 and client.get("/").status_code == 303
+    actions = [(e.actor, e.action, e.outcome) for e in audit.listing(desk.ctx.db)]
+    assert ("operator", "logout", "ok") in actions and actions.count(("operator", "login", "ok")) == 2
+
+
+def test_a_session_ends_after_the_idle_time_and_a_contractor_lands_on_its_orders(desk):
+    client, answer = login(desk, "contractor")
+    assert answer.headers["location"] == "/my" and "本单位工单" in client.get("/my").text
+    desk.clock.now += desk.config.web.session_idle_min * MINUTE + 1
+    assert client.get("/my").status_code == 303
+
+
+def test_a_form_without_its_csrf_token_is_refused_and_recorded(desk):
+    client, _ = login(desk, "admin")
+    refused = client.post("/users", data={"do": "add", "username": "intruder", "role": "admin"})
+    assert refused.status_code == 403 and "安全令牌" in refused.text
+    assert "intruder" not in client.get("/users").text
+    [entry] = [e for e in audit.listing(desk.ctx.db) if e.outcome == "denied"]
+    assert (entry.actor, entry.action, entry.detail) == ("admin", "POST /users", "csrf")
+    # The sign-in form has its own token too (a cookie set with the form).
+    bare = httpx.Client(base_url=base(desk), timeout=10)
+    assert bare.post("/login", data={"username": "admin", "password": PASSWORD}).status_code == 403
+
+
+def test_failed_sign_ins_are_throttled_per_account_then_forgiven_after_the_window(desk):
+    limit = desk.config.web.login_failures
+    for _ in range(limit):
+        assert login(desk, "regulator", "wrong password")[1].status_code == 401
+    blocked = login(desk, "regulator")[1]  # the right password, too late
+    assert blocked.status_code == 429 and "分钟后再试" in blocked.text
+    desk.clock.now += desk.config.web.login_window_min * MINUTE + 1
+    assert login(desk, "regulator")[1].status_code == 303
+    outcomes = [e.outcome for e in audit.listing(desk.ctx.db) if e.actor == "regulator"]
+    assert outcomes.count("failed") == limit and "denied" in outcomes
+
+
+def test_an_admin_adds_and_disables_users_and_a_disabled_account_is_signed_out(desk):
+    admin, _ = login(desk, "admin")
+    operator, _ = login(desk, "operator")
+    page = admin.get("/users").text
+    added = admin.post(
+        "/users",
+        data={"csrf": csrf(page), "do": "add", "username": "li.gong", "name": "李工", "role": "operator"},
+    )
+    assert added.status_code == 200
+    password = re.search(r"用户 li.gong 的密码（仅显示一次）：(\S+)</p>", added.text)[1]
+    assert login(desk, "li.gong", password)[1].status_code == 303
+    admin.post("/users", data={"csrf": csrf(page), "do": "disable", "username": "operator"})
+    assert operator.get("/").status_code == 303  # its session ended
+    assert login(desk, "operator")[1].status_code == 401
+    assert [e.action for e in audit.listing(desk.ctx.db) if e.actor == "admin"][:2] == [
+        "user.disable",
+        "user.add",
+    ]
+
+
+def test_security_headers_are_on_every_page_and_no_page_has_inline_script(desk):
+    client, _ = login(desk, "admin")
+    for path in ("/login", "/", "/users", "/audit", "/static/console.css"):
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        csp = answer.headers["content-security-policy"]
+        assert (
+            "script-src 'self'" in csp
+            and "frame-ancestors 'none'" in csp
+            and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+        )
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["referrer-policy"] == "no-referrer"
+        assert "<script" not in answer.text
+    assert client.get("/").headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"])
+def test_the_sign_in_never_redirects_off_the_console(desk, target):
+    client = httpx.Client(base_url=base(desk), timeout=10)
+    token = csrf(client.get("/login").text)
+    answer = client.post(
+        f"/login?next={target}", data={"csrf": token, "username": "operator", "password": PASSWORD}
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+
+
+def test_roles_cover_every_role_and_the_matrix_covers_every_role():
+    from wastewatch.access.roles import ROLES as ALL
+
+    assert set(ROLES) == set(ALL) and all(set(row) == set(ALL) for row in MATRIX.values())
