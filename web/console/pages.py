@@ -23,7 +23,7 @@ from wastewatch.maintenance.notices import STATES
 from wastewatch.store.state import transaction
 
 from .guard import COOKIE, address, current, page
-from .text import words
+from .text import audit_word, words
 
 log = logging.getLogger("wastewatch.web")
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -195,7 +195,12 @@ class Console:
     @page("audit.view")
     async def audit_log(self, request: Request):
         entries = audit.listing(self.ctx.db, limit=500)
-        return self.render(request, "console/audit.html", {"entries": entries, "local": self.ctx.local})
+        locale = request.state.session.user.locale
+        return self.render(
+            request,
+            "console/audit.html",
+            {"entries": entries, "local": self.ctx.local, "word": lambda code: audit_word(locale, code)},
+        )
 
     @page("users.manage")
     async def users(self, request: Request):
@@ -225,6 +230,7 @@ class Console:
                 "users": accounts.listing(db),
                 "roles": ROLES,
                 "contractors": self.config.contractors,
+                "company": {c.id: c.name for c in self.config.contractors},
                 "notice": notice,
                 "problem": problem,
             },

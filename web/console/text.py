@@ -1,7 +1,7 @@
 """The console's words: English here, keyed by what they are for; the key is the message's
 context in the catalogue, as for the contractors' pages (web/text.py)."""
 
-from wastewatch.config.i18n import NP_, pgettext
+from wastewatch.config.i18n import NP_, pgettext, translations
 
 WORDS = {
     "console": NP_("console", "Wastewatch console"),
@@ -61,6 +61,29 @@ WORDS = {
     "repair_by": NP_("repair_by", "Done by"),
     "none": NP_("none", "None."),
 }
+
+
+# The audit log's codes as words (a denied request shows its method and path as they were).
+AUDIT = {
+    "login": NP_("audit", "sign in"),
+    "logout": NP_("audit", "sign out"),
+    "user.add": NP_("audit", "add user"),
+    "user.disable": NP_("audit", "disable user"),
+    "user.enable": NP_("audit", "enable user"),
+    "user.reset": NP_("audit", "new password"),
+    "user.reset-password": NP_("audit", "new password"),
+    "user.set-role": NP_("audit", "change role"),
+    "ok": NP_("audit", "done"),
+    "failed": NP_("audit", "failed"),
+    "denied": NP_("audit", "refused"),
+    "throttled": NP_("audit", "too many failed sign-ins"),
+    "csrf": NP_("audit", "security token missing or wrong"),
+    "forbidden": NP_("audit", "role not allowed"),
+}
+
+
+def audit_word(locale: str, code: str) -> str:
+    return translations(locale).pgettext("audit", AUDIT[code]) if code in AUDIT else code
 
 
 def words(locale: str) -> dict[str, str]:
