@@ -18,6 +18,8 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
+from wastewatch.access import accounts, audit
+from wastewatch.access.roles import ROLES
 from wastewatch.alerts import lifecycle
 from wastewatch.alerts.scheduler import AlertService
 from wastewatch.config import load_config
@@ -28,7 +30,7 @@ from wastewatch.ingest.topics import readings_topic
 from wastewatch.maintenance import work_orders
 from wastewatch.service import sleep_unless_stopped
 from wastewatch.store import open_store
-from wastewatch.store.state import connect
+from wastewatch.store.state import connect, transaction
 from wastewatch.web.server import WebServer
 
 from .mailbox import Mailbox
@@ -210,6 +212,19 @@ def _start_afresh(data_dir: Path) -> None:
     print(f"demo: starting afresh (the previous demo's data in {data_dir} removed)")
 
 
+def _demo_users(db, config, now: int) -> list[tuple[str, str, str]]:
+    """One console account per role, with a fresh password each run: (username, password, role)."""
+    made = []
+    with transaction(db):
+        for role in ROLES:
+            contractor = config.contractors[0].id if role == "contractor" else None
+            password = accounts.new_password()
+            accounts.add(db, config, role, f"演示{role}", role, password, now, contractor)
+            audit.record(db, "demo", "user.add", now, target=role)
+            made.append((role, password, role + (f" of {contractor}" if contractor else "")))
+    return made
+
+
 def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> None:
     # Warnings only from the service: the demo prints its own lines.
     logging.basicConfig(level=logging.ERROR, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -245,6 +260,10 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
     pages = WebServer(config, clock)
     pages.start()
     print(f"demo: contractors' work-order pages on {config.web.url}; each work-order email's links open them")
+    logins = _demo_users(state, config, int(clock()))
+    print(f"demo: the console on {config.web.url}/ — sign in as any of:")
+    for username, password, role in logins:
+        print(f"      {username:<11} password {password}  ({role})")
     alerts.start()
     fleet = Fleet(config, clock, cod_limits, stop)
     fleet.start()

@@ -3,6 +3,7 @@ saves every email it sends as an .eml file."""
 
 import email
 import email.policy
+import re
 import sqlite3
 
 from tests.support import wastewatch
@@ -29,6 +30,20 @@ def test_the_demo_shows_alerts_work_orders_and_emails_within_half_a_minute(tmp_p
     assert "demo: contractors' work-order pages on http://127.0.0.1:" in run.stdout
     assert "      the contractor's link: http://127.0.0.1:" in run.stdout
     assert db.execute("SELECT COUNT(*) FROM work_orders WHERE origin = 'schedule'").fetchone()[0] >= 1
+    # The console: one account per role, each login printed and working.
+    assert "demo: the console on http://127.0.0.1:" in run.stdout
+    printed = re.findall(r"^      (\w+) +password (\S+)  \((\w+)", run.stdout, re.MULTILINE)
+    assert [(user, role) for user, _, role in printed] == [
+        (r, r) for r in ("admin", "operator", "regulator", "contractor")
+    ]
+    from wastewatch.access import accounts
+    from wastewatch.store.state import connect
+
+    state = connect(tmp_path / "wastewatch.db")
+    try:
+        assert all(accounts.authenticate(state, user, password) for user, password, _ in printed)
+    finally:
+        state.close()
 
 
 def test_a_second_demo_run_starts_afresh_but_leaves_other_folders_alone(tmp_path):
