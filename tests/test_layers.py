@@ -8,7 +8,7 @@ import pytest
 from tests.support import ROOT
 
 SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|BEGIN|COMMIT|ROLLBACK)\b", re.I)
-INTERFACES = sorted(p.relative_to(ROOT) for folder in ("cli", "web") for p in (ROOT / folder).glob("*.py"))
+INTERFACES = sorted(p.relative_to(ROOT) for folder in ("cli", "web") for p in (ROOT / folder).rglob("*.py"))
 
 
 def sql_in(path) -> list[str]:
