@@ -174,6 +174,8 @@ class Mail:
                 "lasted": duration(
                     (alert["resolved_at"] or alert["last_seen"]) - alert["since"], self.locale
                 ),
+                # The alert's page in the console (after signing in), to acknowledge it there.
+                "console_url": f"{self.ctx.config.web.url}/alerts/{alert['id']}",
             },
             "rule": {
                 "name": alert["rule"],

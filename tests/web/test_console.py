@@ -19,7 +19,25 @@ MATRIX = {
     ("GET", "/users"): {"admin": 200, "operator": 403, "regulator": 403, "contractor": 403},
     ("POST", "/users"): {"admin": 200, "operator": 403, "regulator": 403, "contractor": 403},
     ("GET", "/my"): {"admin": 403, "operator": 403, "regulator": 403, "contractor": 200},
+    ("GET", "/alerts"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 403},
+    ("GET", "/alerts/{alert_id}"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 403},
+    # Resolving without a note: the roles that may act reach the lifecycle and are told why
+    # not (409); the others are refused before it (403). Nothing changes either way.
+    ("POST", "/alerts/{alert_id}/{action}"): {
+        "admin": 409,
+        "operator": 409,
+        "regulator": 403,
+        "contractor": 403,
+    },
 }
+# The concrete request for a route with parameters.
+CONCRETE = {"/alerts/{alert_id}": "/alerts/1", "/alerts/{alert_id}/{action}": "/alerts/1/resolve"}
+
+
+def an_alert(desk) -> None:
+    """Alert 1: three COD samples over the limit at the village site."""
+    desk.write("cod", [(h * 3600, 90.0) for h in range(3)])
+    desk.cycle(3 * 3600)
 
 
 def base(desk) -> str:
@@ -48,8 +66,10 @@ def test_every_route_answers_every_role_exactly_as_the_matrix_says(desk):
         for method in r.methods - {"HEAD"}
     }
     assert routes == set(MATRIX)  # a new route needs its row here
+    an_alert(desk)
     anonymous = httpx.Client(base_url=base(desk), timeout=10)
-    for (method, path), expected in MATRIX.items():
+    for (method, route), expected in MATRIX.items():
+        path = CONCRETE.get(route, route)
         answer = anonymous.request(method, path, data={} if method == "POST" else None)
         assert (answer.status_code, answer.headers["location"]) == (
             303,
@@ -59,10 +79,11 @@ def test_every_route_answers_every_role_exactly_as_the_matrix_says(desk):
             client, _ = login(desk, role)
             data = None
             if method == "POST":
-                page = client.get("/").text if status != 200 else client.get(path).text
+                page = client.get("/my" if role == "contractor" else "/").text
                 data = {"csrf": csrf(page), "do": "enable", "username": "regulator"}  # harmless
             got = client.request(method, path, data=data)
             assert got.status_code == status, (role, method, path)
+    assert desk.alerts()[0]["state"] == "firing"  # nobody changed it
     denied = [e for e in audit.listing(desk.ctx.db) if e.outcome == "denied"]
     assert ("regulator", "POST /users") in {(e.actor, e.action) for e in denied}
 
@@ -169,3 +190,49 @@ def test_roles_cover_every_role_and_the_matrix_covers_every_role():
     from wastewatch.access.roles import ROLES as ALL
 
     assert set(ROLES) == set(ALL) and all(set(row) == set(ALL) for row in MATRIX.values())
+
+
+def test_an_operator_acknowledges_and_resolves_an_alert_and_a_regulator_may_only_look(desk):
+    an_alert(desk)
+    regulator, _ = login(desk, "regulator")
+    page = regulator.get("/alerts/1")
+    assert page.status_code == 200 and "出水单样本超标" in page.text and "确认告警" not in page.text
+    assert regulator.post("/alerts/1/ack", data={"csrf": csrf(page.text)}).status_code == 403
+    operator, _ = login(desk, "operator")
+    listed = operator.get("/alerts", params={"severity": "warning"}).text
+    assert 'href="/alerts/1"' in listed and "城厢镇禾林村污水处理站" in listed
+    assert 'href="/alerts/1"' not in operator.get("/alerts", params={"severity": "critical"}).text
+    page = operator.get("/alerts/1").text
+    acked = operator.post("/alerts/1/ack", data={"csrf": csrf(page), "note": "已通知运维单位"})
+    assert acked.status_code == 303 and desk.alerts()[0]["state"] == "acknowledged"
+    again = operator.post("/alerts/1/ack", data={"csrf": csrf(page), "note": ""})
+    assert again.status_code == 409 and "only a firing alert can be acknowledged" in again.text
+    resolved = operator.post("/alerts/1/resolve", data={"csrf": csrf(page), "note": "复核为仪表故障"})
+    assert resolved.status_code == 303 and desk.alerts()[0]["state"] == "resolved"
+    history = operator.get("/alerts/1").text
+    assert (
+        "operator 的名字（operator）" in history
+        and "已通知运维单位" in history
+        and "复核为仪表故障" in history
+    )
+    desk.send()
+    assert desk.emails("[已恢复]")  # the operators are told, as from the command line
+    actions = [(e.actor, e.action, e.target) for e in audit.listing(desk.ctx.db) if e.outcome == "ok"]
+    assert ("operator", "alert.ack", "1") in actions and ("operator", "alert.resolve", "1") in actions
+    # An alert email points at its page.
+    [(_, first)] = [(r, m) for r, m in desk.mail.messages if str(m["Subject"]).startswith("[警告]")]
+    assert f"{base(desk)}/alerts/1" in first.get_body(("plain",)).get_content()
+
+
+def test_an_account_limited_to_other_towns_does_not_see_the_alert(desk):
+    from wastewatch.access import accounts
+    from wastewatch.store.state import transaction
+
+    an_alert(desk)
+    with transaction(desk.ctx.db):
+        db = desk.ctx.db
+        accounts.add(db, desk.config, "elsewhere", "", "operator", PASSWORD, desk.clock.now)
+        db.execute("UPDATE users SET towns = :t WHERE username = 'elsewhere'", {"t": '["思经镇"]'})
+    client, _ = login(desk, "elsewhere")
+    assert 'href="/alerts/1"' not in client.get("/alerts").text
+    assert client.get("/alerts/1").status_code == 404

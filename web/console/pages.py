@@ -22,6 +22,7 @@ from wastewatch.maintenance import windows, work_orders
 from wastewatch.maintenance.notices import STATES
 from wastewatch.store.state import transaction
 
+from . import alerts
 from .guard import COOKIE, address, current, page
 from .text import audit_word, words
 
@@ -50,6 +51,9 @@ class Console:
             Route("/audit", bound(Console.audit_log), methods=["GET"]),
             Route("/users", bound(Console.users), methods=["GET", "POST"]),
             Route("/my", bound(Console.my_orders), methods=["GET"]),
+            Route("/alerts", bound(alerts.alert_list), methods=["GET"]),
+            Route("/alerts/{alert_id}", bound(alerts.alert_detail), methods=["GET"]),
+            Route("/alerts/{alert_id}/{action}", bound(alerts.alert_act), methods=["POST"]),
         ]
 
     def render(self, request: Request, template: str, context: dict, status: int = 200):

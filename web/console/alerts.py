@@ -1,0 +1,138 @@
+"""The console's alerts: a list to filter (state, severity, site, rule), an alert with its
+history, and acknowledging or resolving it with a note — the same lifecycle calls as
+`wastewatch alerts ack|resolve`, recorded in the audit log."""
+
+import json
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+
+from wastewatch.access import audit
+from wastewatch.alerts import lifecycle
+from wastewatch.alerts.evaluate import CycleResult
+from wastewatch.alerts.lifecycle import AlertError, Lifecycle, get_alert
+from wastewatch.alerts.mail import KINDS, RULES, SEVERITIES
+from wastewatch.config.i18n import gettext
+from wastewatch.config.metrics import metric_label
+from wastewatch.maintenance import work_orders
+from wastewatch.store.state import transaction
+
+from .guard import Denied, address, page
+
+STATES = ("open", "firing", "acknowledged", "resolved", "all")
+
+
+def _row(console, alert, locale: str) -> dict:
+    site = console.config.site_by_id.get(alert["site_id"])
+    detail = json.loads(alert["detail"])
+    limit = detail.get("limit")
+    return {
+        "id": alert["id"],
+        "site": site,
+        "rule": gettext(locale, RULES.get(alert["rule"], alert["rule"])),
+        "metric": metric_label(alert["metric"], locale) if alert["metric"] else "",
+        "severity": alert["severity"],
+        "severity_label": gettext(locale, SEVERITIES[alert["severity"]]),
+        "kind": gettext(locale, KINDS[alert["kind"]]),
+        "state": alert["state"],
+        "value": "" if alert["value"] is None else f"{alert['value']:.6g}",
+        "limit": "" if not limit else f"{limit['high']:g}",
+        "since": console.ctx.local(alert["since"]),
+        "last": console.ctx.local(alert["last_seen"]),
+        "resolved": console.ctx.local(alert["resolved_at"]),
+    }
+
+
+@page("view")
+async def alert_list(console, request: Request):
+    user, locale = request.state.session.user, request.state.session.user.locale
+    query = request.query_params
+    state = query.get("state", "open") if query.get("state", "open") in STATES else "open"
+    severity, site_id, rule = query.get("severity", ""), query.get("site", ""), query.get("rule", "")
+    rows = []
+    for alert in lifecycle.listing(console.ctx.db, state, limit=2000):
+        site = console.config.site_by_id.get(alert["site_id"])
+        if site is None or not user.sees_town(site.town):
+            continue
+        if (severity and alert["severity"] != severity) or (site_id and alert["site_id"] != site_id):
+            continue
+        if rule and alert["rule"] != rule:
+            continue
+        rows.append(_row(console, alert, locale))
+    sites = [s for s in console.config.sites if user.sees_town(s.town)]
+    return console.render(
+        request,
+        "console/alerts.html",
+        {
+            "alerts": rows[:500],
+            "more": max(len(rows) - 500, 0),
+            "filters": {"state": state, "severity": severity, "site": site_id, "rule": rule},
+            "states": STATES,
+            "severities": [(s, gettext(locale, SEVERITIES[s])) for s in ("critical", "warning", "info")],
+            "sites": sites,
+            "rules": sorted((r, gettext(locale, label)) for r, label in RULES.items()),
+        },
+    )
+
+
+def _alert(console, request: Request):
+    """The alert of the path, if the account may see its site; else a 404 (not a 403: an
+    account limited to some towns does not learn what exists elsewhere)."""
+    try:
+        alert = get_alert(console.ctx.db, int(request.path_params["alert_id"]))
+    except ValueError:
+        alert = None
+    site = console.config.site_by_id.get(alert["site_id"]) if alert else None
+    if site is None or not request.state.session.user.sees_town(site.town):
+        raise Denied(404, "missing")
+    return alert
+
+
+@page("view")
+async def alert_detail(console, request: Request, problem: str = "", status: int = 200):
+    alert = _alert(console, request)
+    locale = request.state.session.user.locale
+    history = [
+        {
+            "at": console.ctx.local(t["at"]),
+            "old": t["old_state"],
+            "new": t["new_state"],
+            "actor": t["actor"],
+            "reason": t["reason"],
+        }
+        for t in lifecycle.history(console.ctx.db, alert["id"])
+    ]
+    order = work_orders.linked_order(console.ctx.db, alert["id"])
+    return console.render(
+        request,
+        "console/alert.html",
+        {"a": _row(console, alert, locale), "history": history, "order": order, "problem": problem},
+        status=status,
+    )
+
+
+@page("alert.act")
+async def alert_act(console, request: Request):
+    alert = _alert(console, request)
+    user, db, now = request.state.session.user, console.ctx.db, console.ctx.now()
+    action = request.path_params["action"]
+    note = str(request.state.form.get("note", "")).strip()[:500]
+    actor = f"{user.display_name}（{user.username}）"
+    try:
+        with transaction(db):
+            if action == "ack":
+                lifecycle.acknowledge(db, alert["id"], actor, note, now)
+            elif action == "resolve":
+                if not note:
+                    raise AlertError("resolving by hand needs a note")
+                if alert["state"] == "resolved":
+                    raise AlertError(f"alert {alert['id']} is already resolved")
+                Lifecycle(console.ctx, CycleResult()).resolve(alert, now, f"resolved by hand: {note}", actor)
+            else:
+                raise Denied(404, "missing")
+            audit.record(
+                db, user.username, f"alert.{action}", now, target=str(alert["id"]), address=address(request)
+            )
+    except AlertError as exc:
+        return await alert_detail.__wrapped__(console, request, problem=str(exc), status=409)
+    return RedirectResponse(f"/alerts/{alert['id']}", status_code=303)
