@@ -57,3 +57,58 @@ def test_each_role_signs_in_sees_its_pages_whole_and_signs_out(desk, browser):  
             # /users is the administrator's; the others are told so in words.
             assert seen["users"] == ("用户管理" if role == "admin" else "无权操作"), role
             assert seen["after"] == "/login" and seen["again"].startswith("/login?next=")
+
+
+def acknowledge(base: str, width: int, folder):
+    def work(chromium):
+        context = chromium.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        try:
+            page.goto(f"{base}/login?next=/alerts")
+            page.fill("#username", "operator")
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_load_state()
+            page.screenshot(path=str(folder / f"operator-alerts-{width}.png"), full_page=True)
+            listed = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            page.click("a[href='/alerts/1']")
+            page.fill("#ack-note", "已通知运维单位")
+            page.click("form[action='/alerts/1/ack'] button")
+            page.wait_for_load_state()
+            page.screenshot(path=str(folder / f"operator-alert-{width}.png"), full_page=True)
+            return listed, page.url.removeprefix(base), page.locator("td").all_inner_texts()
+        finally:
+            context.close()
+
+    return work
+
+
+def test_an_operator_acknowledges_an_alert_in_the_browser(desk, browser):  # noqa: F811
+    desk.write("cod", [(h * 3600, 90.0) for h in range(3)])
+    desk.cycle(3 * 3600)
+    listed, url, cells = browser.run(acknowledge(desk.config.web.url, PHONE, artefacts("console")))
+    assert listed <= 0 and url == "/alerts/1"
+    assert "已确认" in cells and "已通知运维单位" in cells
+    assert desk.alerts()[0]["state"] == "acknowledged"
+    browser.run(acknowledge_again_at(desk.config.web.url, DESKTOP, artefacts("console")))
+
+
+def acknowledge_again_at(base: str, width: int, folder):
+    """The same pages at desktop width (the alert is acknowledged by now: no form to fill)."""
+
+    def work(chromium):
+        context = chromium.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        try:
+            page.goto(f"{base}/login?next=/alerts/1")
+            page.fill("#username", "operator")
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_load_state()
+            page.screenshot(path=str(folder / f"operator-alert-{width}.png"), full_page=True)
+            page.goto(f"{base}/alerts?state=all")
+            page.screenshot(path=str(folder / f"operator-alerts-{width}.png"), full_page=True)
+        finally:
+            context.close()
+
+    return work

@@ -83,6 +83,7 @@ WORDS = {
     "state_acknowledged": NP_("state_acknowledged", "acknowledged"),
     "state_resolved": NP_("state_resolved", "resolved"),
     "state_all": NP_("state_all", "all"),
+    "system": NP_("system", "the rules (automatic)"),
     "denied_missing": NP_("denied_missing", "There is no such page, or it is not in your towns."),
 }
 
