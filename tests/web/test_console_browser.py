@@ -8,6 +8,14 @@ from tests.web.conftest import PASSWORD
 PAGES = {"admin": ["/", "/users", "/audit"], "regulator": ["/", "/audit"], "contractor": ["/my"]}
 
 
+def sign_in(page, base: str, username: str, target: str = "/") -> None:
+    page.goto(f"{base}/login?next={target}")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
 def visit(base: str, role: str, width: int, folder):
     """Sign in as `role` at `width`, screenshot its pages; what each measured."""
 
@@ -64,11 +72,7 @@ def acknowledge(base: str, width: int, folder):
         context = chromium.new_context(viewport={"width": width, "height": 900})
         page = context.new_page()
         try:
-            page.goto(f"{base}/login?next=/alerts")
-            page.fill("#username", "operator")
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_load_state()
+            sign_in(page, base, "operator", "/alerts")
             page.screenshot(path=str(folder / f"operator-alerts-{width}.png"), full_page=True)
             listed = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             page.click("a[href='/alerts/1']")
@@ -100,11 +104,7 @@ def acknowledge_again_at(base: str, width: int, folder):
         context = chromium.new_context(viewport={"width": width, "height": 900})
         page = context.new_page()
         try:
-            page.goto(f"{base}/login?next=/alerts/1")
-            page.fill("#username", "operator")
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_load_state()
+            sign_in(page, base, "operator", "/alerts/1")
             page.screenshot(path=str(folder / f"operator-alert-{width}.png"), full_page=True)
             page.goto(f"{base}/alerts?state=all")
             page.screenshot(path=str(folder / f"operator-alerts-{width}.png"), full_page=True)
