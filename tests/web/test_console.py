@@ -8,6 +8,7 @@ import pytest
 
 from tests.web.conftest import PASSWORD, ROLES
 from wastewatch.access import audit
+from wastewatch.store.state import transaction
 
 MINUTE = 60
 # Every console route and what each role gets: 200 (the page), 403 (refused), and for anyone
@@ -29,9 +30,63 @@ MATRIX = {
         "regulator": 403,
         "contractor": 403,
     },
+    ("GET", "/orders"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 403},
+    ("GET", "/orders/{order_id}"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 403},
+    ("GET", "/orders/{order_id}/photos/{n}"): {
+        "admin": 200,
+        "operator": 200,
+        "regulator": 200,
+        "contractor": 403,
+    },
+    # Reopening an order that is not done: the roles that may act are told why not (409).
+    ("POST", "/orders/{order_id}/{action}"): {
+        "admin": 409,
+        "operator": 409,
+        "regulator": 403,
+        "contractor": 403,
+    },
 }
 # The concrete request for a route with parameters.
-CONCRETE = {"/alerts/{alert_id}": "/alerts/1", "/alerts/{alert_id}/{action}": "/alerts/1/resolve"}
+CONCRETE = {
+    "/alerts/{alert_id}": "/alerts/1",
+    "/alerts/{alert_id}/{action}": "/alerts/1/resolve",
+    "/orders/{order_id}": "/orders/WO-202610-0001",
+    "/orders/{order_id}/photos/{n}": "/orders/WO-202610-0001/photos/1",
+    "/orders/{order_id}/{action}": "/orders/WO-202610-0001/reopen",
+}
+
+
+def an_order(desk) -> str:
+    """WO-202610-0001, opened by hand, acknowledged, with a PNG photo attached (stored as the
+    contractor's page stores one)."""
+    import hashlib
+
+    from tests.maintenance.desk import photo
+    from wastewatch.maintenance import work_orders
+    from wastewatch.web.uploads import Photo, store
+
+    order = desk.act(
+        lambda ctx, now: work_orders.open_order(
+            ctx, "helin", "operator_request", "manual", "清理格栅", now, "王科长"
+        )
+    )
+    desk.act(work_orders.acknowledge, order["id"], "qingyuan", "")
+    data = photo()
+    picture = Photo(data, "格栅.png", "png", "image/png", hashlib.sha256(data).hexdigest())
+    path = store(desk.config.data_dir, order["id"], picture)
+    with transaction(desk.ctx.db):
+        work_orders.attach_photo(
+            desk.ctx.db,
+            order["id"],
+            path,
+            picture.name,
+            "image/png",
+            len(data),
+            picture.sha256,
+            "qingyuan",
+            desk.clock.now,
+        )
+    return order["id"]
 
 
 def an_alert(desk) -> None:
@@ -67,6 +122,7 @@ def test_every_route_answers_every_role_exactly_as_the_matrix_says(desk):
     }
     assert routes == set(MATRIX)  # a new route needs its row here
     an_alert(desk)
+    an_order(desk)
     anonymous = httpx.Client(base_url=base(desk), timeout=10)
     for (method, route), expected in MATRIX.items():
         path = CONCRETE.get(route, route)
@@ -84,6 +140,7 @@ def test_every_route_answers_every_role_exactly_as_the_matrix_says(desk):
             got = client.request(method, path, data=data)
             assert got.status_code == status, (role, method, path)
     assert desk.alerts()[0]["state"] == "firing"  # nobody changed it
+    assert desk.order("WO-202610-0001")["state"] == "acknowledged"
     denied = [e for e in audit.listing(desk.ctx.db) if e.outcome == "denied"]
     assert ("regulator", "POST /users") in {(e.actor, e.action) for e in denied}
 
@@ -236,3 +293,49 @@ def test_an_account_limited_to_other_towns_does_not_see_the_alert(desk):
     client, _ = login(desk, "elsewhere")
     assert 'href="/alerts/1"' not in client.get("/alerts").text
     assert client.get("/alerts/1").status_code == 404
+
+
+def test_an_operator_verifies_and_reopens_an_order_and_its_photo_is_served_as_what_it_is(desk):
+    from wastewatch.maintenance import work_orders
+
+    order_id = an_order(desk)
+    operator, _ = login(desk, "operator")
+    listed = operator.get("/orders").text
+    assert (
+        f'href="/orders/{order_id}"' in listed
+        and "清理格栅" in listed
+        and "天全县清源环保运维有限公司" in listed
+    )
+    page = operator.get(f"/orders/{order_id}").text
+    assert "核验销号" not in page  # not done yet: nothing to verify
+    refused = operator.post(f"/orders/{order_id}/verify", data={"csrf": csrf(page), "note": ""})
+    assert refused.status_code == 409 and "verify needs it to be resolved" in refused.text
+    desk.act(work_orders.done, order_id, "qingyuan/李师傅", "格栅已清理", desk.clock.now)
+    page = operator.get(f"/orders/{order_id}").text
+    assert "核验销号" in page and f'src="/orders/{order_id}/photos/1"' in page
+    photo = operator.get(f"/orders/{order_id}/photos/1")
+    assert (
+        photo.headers["content-type"] == "image/png" and photo.headers["x-content-type-options"] == "nosniff"
+    )
+    assert photo.content.startswith(b"\x89PNG")
+    assert operator.get(f"/orders/{order_id}/photos/2").status_code == 404
+    verified = operator.post(f"/orders/{order_id}/verify", data={"csrf": csrf(page), "note": "现场核实"})
+    assert verified.status_code == 303 and desk.order(order_id)["state"] == "closed"
+    timeline = operator.get(f"/orders/{order_id}").text
+    assert (
+        "operator 的名字（operator）" in timeline
+        and "现场核实" in timeline
+        and "已销号" in timeline
+        or "closed" in timeline
+    )
+    actions = [
+        (e.action, e.target)
+        for e in audit.listing(desk.ctx.db)
+        if e.actor == "operator" and e.outcome == "ok"
+    ]
+    assert ("order.verify", order_id) in actions
+    regulator, _ = login(desk, "regulator")
+    assert (
+        regulator.post(f"/orders/{order_id}/reopen", data={"csrf": csrf(timeline), "note": "x"}).status_code
+        == 403
+    )

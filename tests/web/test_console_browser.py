@@ -5,7 +5,11 @@ screenshots are kept in artefacts/console/ to be looked at."""
 from tests.browser import DESKTOP, PHONE, WRAPPED, artefacts, browser  # noqa: F401
 from tests.web.conftest import PASSWORD
 
-PAGES = {"admin": ["/", "/users", "/audit"], "regulator": ["/", "/audit"], "contractor": ["/my"]}
+PAGES = {
+    "admin": ["/", "/alerts", "/orders", "/users", "/audit"],
+    "regulator": ["/", "/alerts", "/orders", "/audit"],
+    "contractor": ["/my"],
+}
 
 
 def sign_in(page, base: str, username: str, target: str = "/") -> None:
@@ -54,6 +58,10 @@ def visit(base: str, role: str, width: int, folder):
 
 
 def test_each_role_signs_in_sees_its_pages_whole_and_signs_out(desk, browser):  # noqa: F811
+    from tests.web.test_console import an_alert, an_order
+
+    an_alert(desk)
+    an_order(desk)
     folder = artefacts("console")
     for role in PAGES:
         for width in (DESKTOP, PHONE):

@@ -22,7 +22,7 @@ from wastewatch.maintenance import windows, work_orders
 from wastewatch.maintenance.notices import STATES
 from wastewatch.store.state import transaction
 
-from . import alerts
+from . import alerts, orders
 from .guard import COOKIE, address, current, page
 from .text import audit_word, words
 
@@ -54,6 +54,10 @@ class Console:
             Route("/alerts", bound(alerts.alert_list), methods=["GET"]),
             Route("/alerts/{alert_id}", bound(alerts.alert_detail), methods=["GET"]),
             Route("/alerts/{alert_id}/{action}", bound(alerts.alert_act), methods=["POST"]),
+            Route("/orders", bound(orders.order_list), methods=["GET"]),
+            Route("/orders/{order_id}", bound(orders.order_detail), methods=["GET"]),
+            Route("/orders/{order_id}/photos/{n}", bound(orders.order_photo), methods=["GET"]),
+            Route("/orders/{order_id}/{action}", bound(orders.order_act), methods=["POST"]),
         ]
 
     def render(self, request: Request, template: str, context: dict, status: int = 200):

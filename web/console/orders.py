@@ -1,0 +1,139 @@
+"""The console's work orders: the list (overdue first), an order with its timeline, photos,
+checklist and the readings check, and verifying (销号), reopening or cancelling it — the same
+calls as `wastewatch workorders verify|reopen|cancel`, recorded in the audit log."""
+
+import json
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse
+
+from wastewatch.access import audit
+from wastewatch.alerts.mail import WORK_ORDER_KINDS
+from wastewatch.config.i18n import gettext
+from wastewatch.maintenance import work_orders
+from wastewatch.maintenance.notices import STATES
+from wastewatch.maintenance.work_orders import WorkOrderError
+from wastewatch.store.state import transaction
+
+from .guard import Denied, address, page
+
+LISTS = {"in-play": work_orders.IN_PLAY, "closed": ("closed",), "cancelled": ("cancelled",)}
+ACTIONS = {"verify": work_orders.verify, "reopen": work_orders.reopen, "cancel": work_orders.cancel}
+
+
+def _row(console, order, locale: str, now: int) -> dict:
+    site = console.config.site_by_id.get(order["site_id"])
+    contractor = console.config.contractor_by_id.get(order["contractor"])
+    ack_missed, repair_missed = work_orders.missed(order, now)
+    return {
+        "id": order["id"],
+        "site": site,
+        "contractor": contractor.name if contractor else order["contractor"],
+        "kind": gettext(locale, WORK_ORDER_KINDS.get(order["kind"], order["kind"])),
+        "state": order["state"],
+        "state_label": gettext(locale, STATES.get(order["state"], order["state"])),
+        "summary": order["summary"],
+        "opened": console.ctx.local(order["opened_at"]),
+        "acknowledge_by": console.ctx.local(order["acknowledge_by"]),
+        "repair_by": console.ctx.local(order["repair_by"]),
+        "ack_missed": ack_missed,
+        "repair_missed": repair_missed,
+    }
+
+
+@page("view")
+async def order_list(console, request: Request):
+    user, now = request.state.session.user, console.ctx.now()
+    which = request.query_params.get("state", "in-play")
+    which = which if which in LISTS else "in-play"
+    overdue = request.query_params.get("overdue") == "1"
+    rows = [
+        _row(console, o, user.locale, now)
+        for o in work_orders.listing(console.ctx.db, now, LISTS[which], overdue_only=overdue, limit=2000)
+        if (site := console.config.site_by_id.get(o["site_id"])) and user.sees_town(site.town)
+    ]
+    return console.render(
+        request,
+        "console/orders.html",
+        {"orders": rows[:500], "which": which, "overdue": overdue, "lists": LISTS},
+    )
+
+
+def _order(console, request: Request):
+    order = work_orders.get(console.ctx.db, request.path_params["order_id"])
+    site = console.config.site_by_id.get(order["site_id"]) if order else None
+    if site is None or not request.state.session.user.sees_town(site.town):
+        raise Denied(404, "missing")
+    return order
+
+
+@page("view")
+async def order_detail(console, request: Request, problem: str = "", status: int = 200):
+    order = _order(console, request)
+    db, now, locale = console.ctx.db, console.ctx.now(), request.state.session.user.locale
+    check = work_orders.verification(console.ctx, order, now)
+    timeline = [
+        {
+            "at": console.ctx.local(t["at"]),
+            "old": gettext(locale, STATES[t["old_state"]]) if t["old_state"] else "—",
+            "new": gettext(locale, STATES.get(t["new_state"], t["new_state"])),
+            "actor": t["actor"],
+            "note": t["note"],
+        }
+        for t in work_orders.transitions(db, order["id"])
+    ]
+    photos = [
+        {
+            "n": n,
+            "name": p["original_name"],
+            "by": p["uploaded_by"],
+            "at": console.ctx.local(p["uploaded_at"]),
+        }
+        for n, p in enumerate(work_orders.attachments(db, order["id"]), start=1)
+    ]
+    return console.render(
+        request,
+        "console/order.html",
+        {
+            "o": _row(console, order, locale, now),
+            "timeline": timeline,
+            "photos": photos,
+            "checklist": json.loads(order["checklist"]) if order["checklist"] else {},
+            "check": check,
+            "problem": problem,
+        },
+        status=status,
+    )
+
+
+@page("view")
+async def order_photo(console, request: Request):
+    """A photo, served with the image type it was checked to be when uploaded, never guessed."""
+    order = _order(console, request)
+    try:
+        n = int(request.path_params["n"])
+        photo = work_orders.attachments(console.ctx.db, order["id"])[n - 1]
+    except (ValueError, IndexError):
+        raise Denied(404, "missing") from None
+    if n < 1:
+        raise Denied(404, "missing")
+    return FileResponse(console.config.data_dir / photo["path"], media_type=photo["content_type"])
+
+
+@page("order.act")
+async def order_act(console, request: Request):
+    order = _order(console, request)
+    action = request.path_params["action"]
+    if action not in ACTIONS:
+        raise Denied(404, "missing")
+    user, db, now = request.state.session.user, console.ctx.db, console.ctx.now()
+    note = str(request.state.form.get("note", "")).strip()[:500]
+    try:
+        with transaction(db):
+            ACTIONS[action](console.ctx, order["id"], f"{user.display_name}（{user.username}）", note, now)
+            audit.record(
+                db, user.username, f"order.{action}", now, target=order["id"], address=address(request)
+            )
+    except WorkOrderError as exc:
+        return await order_detail.__wrapped__(console, request, problem=str(exc), status=409)
+    return RedirectResponse(f"/orders/{order['id']}", status_code=303)
