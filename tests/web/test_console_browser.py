@@ -6,7 +6,7 @@ from tests.browser import DESKTOP, PHONE, WRAPPED, artefacts, browser  # noqa: F
 from tests.web.conftest import PASSWORD
 
 PAGES = {
-    "admin": ["/", "/alerts", "/orders", "/users", "/audit"],
+    "admin": ["/", "/alerts", "/orders", "/windows", "/users", "/audit"],
     "regulator": ["/", "/alerts", "/orders", "/audit"],
     "contractor": ["/my"],
 }

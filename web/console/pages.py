@@ -23,6 +23,7 @@ from wastewatch.maintenance.notices import STATES
 from wastewatch.store.state import transaction
 
 from . import alerts, orders
+from . import windows as windows_pages
 from .guard import COOKIE, address, current, page
 from .text import audit_word, words
 
@@ -58,6 +59,9 @@ class Console:
             Route("/orders/{order_id}", bound(orders.order_detail), methods=["GET"]),
             Route("/orders/{order_id}/photos/{n}", bound(orders.order_photo), methods=["GET"]),
             Route("/orders/{order_id}/{action}", bound(orders.order_act), methods=["POST"]),
+            Route("/windows", bound(windows_pages.window_list), methods=["GET"]),
+            Route("/windows/add", bound(windows_pages.window_add), methods=["POST"]),
+            Route("/windows/{window_id}/end", bound(windows_pages.window_end), methods=["POST"]),
         ]
 
     def render(self, request: Request, template: str, context: dict, status: int = 200):

@@ -1,0 +1,105 @@
+"""The console's maintenance windows (planned stops, maintenance, calibration): the list, a
+form to register one, and ending one early — the same calls as `wastewatch maintenance`."""
+
+from datetime import datetime
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+
+from wastewatch.access import audit
+from wastewatch.config.i18n import gettext
+from wastewatch.maintenance import windows
+from wastewatch.store.state import transaction
+
+from .guard import address, page
+
+
+def _rows(console, user, locale: str, active: bool) -> list[dict]:
+    now = console.ctx.now()
+    rows = []
+    for w in windows.listing(console.ctx.db, None, now if active else None):
+        site = console.config.site_by_id.get(w["site_id"])
+        if site is None or not user.sees_town(site.town):
+            continue
+        rows.append(
+            {
+                "id": w["id"],
+                "site": site,
+                "kind": gettext(locale, windows.LABELS.get(w["kind"], w["kind"])),
+                "from": console.ctx.local(w["starts_at"]),
+                "until": console.ctx.local(w["ends_at"]),
+                "open": w["ends_at"] is None or w["ends_at"] > now,
+                "reason": w["reason"],
+                "by": w["created_by"],
+            }
+        )
+    return rows
+
+
+@page("view")
+async def window_list(console, request: Request, problem: str = "", status: int = 200):
+    user = request.state.session.user
+    active = request.query_params.get("active") == "1"
+    return console.render(
+        request,
+        "console/windows.html",
+        {
+            "windows": _rows(console, user, user.locale, active),
+            "active": active,
+            "sites": [s for s in console.config.sites if user.sees_town(s.town)],
+            "kinds": [(k, gettext(user.locale, windows.LABELS[k])) for k in windows.KINDS],
+            "problem": problem,
+        },
+        status=status,
+    )
+
+
+def _moment(console, text: str) -> int | None:
+    """A datetime-local field (YYYY-MM-DDTHH:MM) in the service's zone; None when empty."""
+    if not text:
+        return None
+    return int(datetime.fromisoformat(text).replace(tzinfo=console.config.tz).timestamp())
+
+
+@page("window.act")
+async def window_add(console, request: Request):
+    user, form, now = request.state.session.user, request.state.form, console.ctx.now()
+    site = console.config.site_by_id.get(str(form.get("site", "")))
+    try:
+        if site is None or not user.sees_town(site.town):
+            raise ValueError("choose one of your sites")
+        start = _moment(console, str(form.get("from", ""))) or now
+        until = _moment(console, str(form.get("until", "")))
+        actor = f"{user.display_name}（{user.username}）"
+        with transaction(console.ctx.db):
+            number = windows.add(
+                console.ctx.db,
+                site.id,
+                str(form.get("kind", "")),
+                start,
+                until,
+                str(form.get("reason", "")),
+                actor,
+                now,
+            )
+            audit.record(
+                console.ctx.db, user.username, "window.add", now, target=str(number), address=address(request)
+            )
+    except ValueError as exc:
+        return await window_list.__wrapped__(console, request, problem=str(exc), status=400)
+    return RedirectResponse("/windows", status_code=303)
+
+
+@page("window.act")
+async def window_end(console, request: Request):
+    user, now = request.state.session.user, console.ctx.now()
+    try:
+        number = int(request.path_params["window_id"])
+        with transaction(console.ctx.db):
+            windows.end(console.ctx.db, number, f"{user.display_name}（{user.username}）", now)
+            audit.record(
+                console.ctx.db, user.username, "window.end", now, target=str(number), address=address(request)
+            )
+    except (LookupError, ValueError) as exc:
+        return await window_list.__wrapped__(console, request, problem=str(exc), status=409)
+    return RedirectResponse("/windows", status_code=303)
