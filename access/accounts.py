@@ -40,6 +40,11 @@ class User:
     def sees_town(self, town: str) -> bool:
         return not self.towns or town in self.towns
 
+    @property
+    def actor(self) -> str:
+        """How the account signs what it does in a history: 王科长（wang）."""
+        return f"{self.display_name}（{self.username}）"
+
 
 def _user(row) -> User:
     return User(

@@ -17,7 +17,7 @@ from wastewatch.config.metrics import metric_label
 from wastewatch.maintenance import work_orders
 from wastewatch.store.state import transaction
 
-from .guard import Denied, address, page
+from .guard import Denied, address, page, site, sites
 
 STATES = ("open", "firing", "acknowledged", "resolved", "all")
 
@@ -51,15 +51,13 @@ async def alert_list(console, request: Request):
     severity, site_id, rule = query.get("severity", ""), query.get("site", ""), query.get("rule", "")
     rows = []
     for alert in lifecycle.listing(console.ctx.db, state, limit=2000):
-        site = console.config.site_by_id.get(alert["site_id"])
-        if site is None or not user.sees_town(site.town):
+        if site(console, user, alert["site_id"]) is None:
             continue
         if (severity and alert["severity"] != severity) or (site_id and alert["site_id"] != site_id):
             continue
         if rule and alert["rule"] != rule:
             continue
         rows.append(_row(console, alert, locale))
-    sites = [s for s in console.config.sites if user.sees_town(s.town)]
     return console.render(
         request,
         "console/alerts.html",
@@ -69,7 +67,7 @@ async def alert_list(console, request: Request):
             "filters": {"state": state, "severity": severity, "site": site_id, "rule": rule},
             "states": STATES,
             "severities": [(s, gettext(locale, SEVERITIES[s])) for s in ("critical", "warning", "info")],
-            "sites": sites,
+            "sites": sites(console, user),
             "rules": sorted((r, gettext(locale, label)) for r, label in RULES.items()),
         },
     )
@@ -82,8 +80,7 @@ def _alert(console, request: Request):
         alert = get_alert(console.ctx.db, int(request.path_params["alert_id"]))
     except ValueError:
         alert = None
-    site = console.config.site_by_id.get(alert["site_id"]) if alert else None
-    if site is None or not request.state.session.user.sees_town(site.town):
+    if alert is None or site(console, request.state.session.user, alert["site_id"]) is None:
         raise Denied(404, "missing")
     return alert
 
@@ -117,17 +114,18 @@ async def alert_act(console, request: Request):
     user, db, now = request.state.session.user, console.ctx.db, console.ctx.now()
     action = request.path_params["action"]
     note = str(request.state.form.get("note", "")).strip()[:500]
-    actor = f"{user.display_name}（{user.username}）"
     try:
         with transaction(db):
             if action == "ack":
-                lifecycle.acknowledge(db, alert["id"], actor, note, now)
+                lifecycle.acknowledge(db, alert["id"], user.actor, note, now)
             elif action == "resolve":
                 if not note:
                     raise AlertError("resolving by hand needs a note")
                 if alert["state"] == "resolved":
                     raise AlertError(f"alert {alert['id']} is already resolved")
-                Lifecycle(console.ctx, CycleResult()).resolve(alert, now, f"resolved by hand: {note}", actor)
+                Lifecycle(console.ctx, CycleResult()).resolve(
+                    alert, now, f"resolved by hand: {note}", user.actor
+                )
             else:
                 raise Denied(404, "missing")
             audit.record(

@@ -43,6 +43,17 @@ def current(console, request: Request) -> Session | None:
     )
 
 
+def sites(console, user) -> list:
+    """The sites an account may see: all, or those of its towns."""
+    return [s for s in console.config.sites if user.sees_town(s.town)]
+
+
+def site(console, user, site_id: str):
+    """The site, if the account may see it; None for an unknown one or another town's."""
+    found = console.config.site_by_id.get(site_id)
+    return found if found is not None and user.sees_town(found.town) else None
+
+
 def page(action: str):
     """A console handler for `action`: it runs with request.state.session set, or the
     request is sent to the login page, or refused (403) and recorded."""

@@ -15,7 +15,7 @@ from wastewatch.maintenance.notices import STATES
 from wastewatch.maintenance.work_orders import WorkOrderError
 from wastewatch.store.state import transaction
 
-from .guard import Denied, address, page
+from .guard import Denied, address, page, site
 
 LISTS = {"in-play": work_orders.IN_PLAY, "closed": ("closed",), "cancelled": ("cancelled",)}
 ACTIONS = {"verify": work_orders.verify, "reopen": work_orders.reopen, "cancel": work_orders.cancel}
@@ -50,7 +50,7 @@ async def order_list(console, request: Request):
     rows = [
         _row(console, o, user.locale, now)
         for o in work_orders.listing(console.ctx.db, now, LISTS[which], overdue_only=overdue, limit=2000)
-        if (site := console.config.site_by_id.get(o["site_id"])) and user.sees_town(site.town)
+        if site(console, user, o["site_id"]) is not None
     ]
     return console.render(
         request,
@@ -61,8 +61,7 @@ async def order_list(console, request: Request):
 
 def _order(console, request: Request):
     order = work_orders.get(console.ctx.db, request.path_params["order_id"])
-    site = console.config.site_by_id.get(order["site_id"]) if order else None
-    if site is None or not request.state.session.user.sees_town(site.town):
+    if order is None or site(console, request.state.session.user, order["site_id"]) is None:
         raise Denied(404, "missing")
     return order
 
@@ -130,7 +129,7 @@ async def order_act(console, request: Request):
     note = str(request.state.form.get("note", "")).strip()[:500]
     try:
         with transaction(db):
-            ACTIONS[action](console.ctx, order["id"], f"{user.display_name}（{user.username}）", note, now)
+            ACTIONS[action](console.ctx, order["id"], user.actor, note, now)
             audit.record(
                 db, user.username, f"order.{action}", now, target=order["id"], address=address(request)
             )

@@ -24,7 +24,7 @@ from wastewatch.store.state import transaction
 
 from . import alerts, orders
 from . import windows as windows_pages
-from .guard import COOKIE, address, current, page
+from .guard import COOKIE, address, current, page, sites
 from .text import audit_word, words
 
 log = logging.getLogger("wastewatch.web")
@@ -160,8 +160,8 @@ class Console:
     async def home(self, request: Request):
         db, now = self.ctx.db, self.ctx.now()
         user = request.state.session.user
-        sites = [s for s in self.config.sites if user.sees_town(s.town)]
-        ids = {s.id for s in sites}
+        visible = sites(self, user)
+        ids = {s.id for s in visible}
         alerts = [a for a in lifecycle.listing(db, "open", limit=100000) if a["site_id"] in ids]
         orders = [
             o for o in work_orders.listing(db, now, work_orders.IN_PLAY, limit=100000) if o["site_id"] in ids
@@ -171,7 +171,7 @@ class Console:
             request,
             "console/home.html",
             {
-                "sites": len(sites),
+                "sites": len(visible),
                 "alerts": {
                     s: sum(a["severity"] == s for a in alerts) for s in ("critical", "warning", "info")
                 },

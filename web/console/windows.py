@@ -11,20 +11,20 @@ from wastewatch.config.i18n import gettext
 from wastewatch.maintenance import windows
 from wastewatch.store.state import transaction
 
-from .guard import address, page
+from .guard import address, page, site, sites
 
 
 def _rows(console, user, locale: str, active: bool) -> list[dict]:
     now = console.ctx.now()
     rows = []
     for w in windows.listing(console.ctx.db, None, now if active else None):
-        site = console.config.site_by_id.get(w["site_id"])
-        if site is None or not user.sees_town(site.town):
+        where = site(console, user, w["site_id"])
+        if where is None:
             continue
         rows.append(
             {
                 "id": w["id"],
-                "site": site,
+                "site": where,
                 "kind": gettext(locale, windows.LABELS.get(w["kind"], w["kind"])),
                 "from": console.ctx.local(w["starts_at"]),
                 "until": console.ctx.local(w["ends_at"]),
@@ -46,7 +46,7 @@ async def window_list(console, request: Request, problem: str = "", status: int 
         {
             "windows": _rows(console, user, user.locale, active),
             "active": active,
-            "sites": [s for s in console.config.sites if user.sees_town(s.town)],
+            "sites": sites(console, user),
             "kinds": [(k, gettext(user.locale, windows.LABELS[k])) for k in windows.KINDS],
             "problem": problem,
         },
@@ -64,22 +64,21 @@ def _moment(console, text: str) -> int | None:
 @page("window.act")
 async def window_add(console, request: Request):
     user, form, now = request.state.session.user, request.state.form, console.ctx.now()
-    site = console.config.site_by_id.get(str(form.get("site", "")))
+    chosen = site(console, user, str(form.get("site", "")))
     try:
-        if site is None or not user.sees_town(site.town):
+        if chosen is None:
             raise ValueError("choose one of your sites")
         start = _moment(console, str(form.get("from", ""))) or now
         until = _moment(console, str(form.get("until", "")))
-        actor = f"{user.display_name}（{user.username}）"
         with transaction(console.ctx.db):
             number = windows.add(
                 console.ctx.db,
-                site.id,
+                chosen.id,
                 str(form.get("kind", "")),
                 start,
                 until,
                 str(form.get("reason", "")),
-                actor,
+                user.actor,
                 now,
             )
             audit.record(
@@ -96,7 +95,7 @@ async def window_end(console, request: Request):
     try:
         number = int(request.path_params["window_id"])
         with transaction(console.ctx.db):
-            windows.end(console.ctx.db, number, f"{user.display_name}（{user.username}）", now)
+            windows.end(console.ctx.db, number, user.actor, now)
             audit.record(
                 console.ctx.db, user.username, "window.end", now, target=str(number), address=address(request)
             )
