@@ -23,12 +23,15 @@ _env = Environment(
 )
 
 
+# The stylesheet onto each element: mail clients drop <style>; @media rules stay.
+_inliner = css_inline.CSSInliner(keep_style_tags=False, keep_at_rules=True)
+
+
 def render(name: str, locale: str, context: dict) -> tuple[str, str, str]:
     subject = _env.get_template(f"{locale}/{name}-subject.txt").render(context)
     text = _env.get_template(f"{locale}/{name}-body.txt").render(context)
     html = _env.get_template(f"{locale}/{name}-body.html").render(context)
-    # The stylesheet onto each element: mail clients drop <style>; @media rules stay.
-    html = css_inline.CSSInliner(keep_style_tags=False, keep_at_rules=True).inline(html)
+    html = _inliner.inline(html)
     return " ".join(subject.split()), text, html
 
 

@@ -10,6 +10,7 @@ import time
 from wastewatch.access import accounts, audit, sessions
 from wastewatch.access.roles import ROLES
 from wastewatch.config import Config
+from wastewatch.config.text import counted
 from wastewatch.store.state import connect, transaction
 
 from .alerts import CommandError, _cmd
@@ -115,8 +116,6 @@ def users_add(args, config: Config, when) -> None:
 
 
 def users_list(args, config: Config, when) -> None:
-    from wastewatch.config.text import counted
-
     rows = accounts.listing(connect(config.state_url))
     print(counted(len(rows), "user"))
     for u in rows:

@@ -107,8 +107,9 @@ def _csv_items(path: Path, source: str) -> Iterator[tuple[int, str, object]]:
             text = ",".join(row)
             if not row:
                 continue
-            if line == 1 and _header(row) is not None:
-                order = _header(row)
+            header = _header(row) if line == 1 else None
+            if header is not None:
+                order = header
                 continue
             if storable(text) != text:
                 yield line, text, Rejection(source, "line is not UTF-8 text", text, item=line)

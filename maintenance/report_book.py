@@ -17,6 +17,7 @@ from wastewatch.config.metrics import metric_label
 
 from .formulas import FORMULAS
 from .report_csv import number
+from .report_page import BASES
 from .reports import DECIMALS, MonthlyReport
 from .windows import LABELS as WINDOW_KINDS
 
@@ -274,8 +275,6 @@ class Book:
 
 
 def _compliance_row(r: dict, locale: str) -> dict:
-    from .report_page import BASES
-
     return {
         **r,
         "pollutant_label": metric_label(r["pollutant"], locale),

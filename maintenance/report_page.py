@@ -47,6 +47,12 @@ PUNCTUATION = {
     "zh-CN": {"open": "（", "close": "）", "comma": "，", "colon": "：", "list": "；"},
     "en": {"open": " (", "close": ")", "comma": ", ", "colon": ": ", "list": "; "},
 }
+
+
+def punctuation(locale: str) -> dict[str, str]:
+    return PUNCTUATION["zh-CN" if locale == "zh-CN" else "en"]
+
+
 NO_DATA = N_("no readings this month")
 NO_VALID_DAY = N_("no valid day: too few valid samples on every day")
 
@@ -98,7 +104,7 @@ def html(
         pgettext=translations.pgettext,
         _=translations.gettext,
         locale=locale,
-        p=PUNCTUATION["zh-CN" if locale == "zh-CN" else "en"],
+        p=punctuation(locale),
         month=report.month,
         as_of=report.as_of_text,
         version=version,
@@ -117,9 +123,7 @@ def html(
                 "pollutant": metric_label(p["pollutant"], locale),
                 "grade": p["grade_label"][locale],
                 "basis": word(BASES.get(p["basis"], p["basis"])),
-                "reasons": PUNCTUATION["zh-CN" if locale == "zh-CN" else "en"]["list"].join(
-                    word(r) for r in p["reasons"]
-                ),
+                "reasons": punctuation(locale)["list"].join(word(r) for r in p["reasons"]),
             }
             for p in report.unverified
         ],
@@ -142,7 +146,7 @@ def _chart(report: MonthlyReport, row: dict, locale: str) -> charts.Chart:
     series = report.daily[(row["site_id"], row["pollutant"])]
     label = metric_label(row["pollutant"], locale)
     basis = gettext(locale, N_("daily mean"))
-    p = PUNCTUATION["zh-CN" if locale == "zh-CN" else "en"]
+    p = punctuation(locale)
     unit = f"{p['comma']}{row['unit']}" if row["unit"] else ""
     title = f"{label}{p['open']}{basis}{unit}{p['close']}"
     empty = NO_DATA if not row["received_samples"] else NO_VALID_DAY

@@ -9,6 +9,7 @@ import os
 import queue
 import shutil
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,11 +20,23 @@ from tests.support import ROOT
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DESKTOP, PHONE = 1280, 390
 
+# How far the page is wider than the window (0: nothing to scroll sideways).
+OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
 # The labels a browser broke over more than one line, for a CSS selector.
 WRAPPED = """(selector) => [...document.querySelectorAll(selector)].filter(e => {
     const r = document.createRange(); r.selectNodeContents(e);
     return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1;
 }).map(e => e.textContent.trim())"""
+
+
+@contextmanager
+def window(chromium, width: int):
+    """A page in a browser context of its own (its own cookies), `width` px wide; closed after."""
+    context = chromium.new_context(viewport={"width": width, "height": 900})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def artefacts(*parts: str) -> Path:
@@ -75,7 +88,7 @@ class Browser:
                 page.set_content(html, wait_until="load")
                 page.screenshot(path=str(path), full_page=True)
                 return Look(
-                    page.evaluate("document.documentElement.scrollWidth - window.innerWidth"),
+                    page.evaluate(OVERFLOW),
                     page.evaluate(WRAPPED, labels),
                     page.locator(count).count(),
                 )

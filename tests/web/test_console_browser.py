@@ -2,7 +2,7 @@
 page at desktop and phone widths, be refused what the role may not do, sign out. The
 screenshots are kept in artefacts/console/ to be looked at."""
 
-from tests.browser import DESKTOP, PHONE, WRAPPED, artefacts, browser  # noqa: F401
+from tests.browser import DESKTOP, OVERFLOW, PHONE, WRAPPED, artefacts, browser, window  # noqa: F401
 from tests.web.conftest import PASSWORD
 
 PAGES = {
@@ -24,10 +24,8 @@ def visit(base: str, role: str, width: int, folder):
     """Sign in as `role` at `width`, screenshot its pages; what each measured."""
 
     def work(chromium):
-        context = chromium.new_context(viewport={"width": width, "height": 900})
-        page = context.new_page()
         seen = {}
-        try:
+        with window(chromium, width) as page:
             page.goto(f"{base}/login")
             page.screenshot(path=str(folder / f"login-{width}.png"), full_page=True)
             page.fill("#username", role)
@@ -40,7 +38,7 @@ def visit(base: str, role: str, width: int, folder):
                 name = path.strip("/") or "overview"
                 page.screenshot(path=str(folder / f"{role}-{name}-{width}.png"), full_page=True)
                 seen[path] = (
-                    page.evaluate("document.documentElement.scrollWidth - window.innerWidth"),
+                    page.evaluate(OVERFLOW),
                     page.evaluate(WRAPPED, "th, .card .l, header a"),
                 )
             page.goto(base + "/users")
@@ -50,8 +48,6 @@ def visit(base: str, role: str, width: int, folder):
             seen["after"] = page.url.removeprefix(base)
             page.goto(base + "/")
             seen["again"] = page.url.removeprefix(base)
-        finally:
-            context.close()
         return seen
 
     return work
@@ -77,20 +73,16 @@ def test_each_role_signs_in_sees_its_pages_whole_and_signs_out(desk, browser):  
 
 def acknowledge(base: str, width: int, folder):
     def work(chromium):
-        context = chromium.new_context(viewport={"width": width, "height": 900})
-        page = context.new_page()
-        try:
+        with window(chromium, width) as page:
             sign_in(page, base, "operator", "/alerts")
             page.screenshot(path=str(folder / f"operator-alerts-{width}.png"), full_page=True)
-            listed = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            listed = page.evaluate(OVERFLOW)
             page.click("a[href='/alerts/1']")
             page.fill("#ack-note", "已通知运维单位")
             page.click("form[action='/alerts/1/ack'] button")
             page.wait_for_load_state()
             page.screenshot(path=str(folder / f"operator-alert-{width}.png"), full_page=True)
             return listed, page.url.removeprefix(base), page.locator("td").all_inner_texts()
-        finally:
-            context.close()
 
     return work
 
@@ -109,14 +101,10 @@ def acknowledge_again_at(base: str, width: int, folder):
     """The same pages at desktop width (the alert is acknowledged by now: no form to fill)."""
 
     def work(chromium):
-        context = chromium.new_context(viewport={"width": width, "height": 900})
-        page = context.new_page()
-        try:
+        with window(chromium, width) as page:
             sign_in(page, base, "operator", "/alerts/1")
             page.screenshot(path=str(folder / f"operator-alert-{width}.png"), full_page=True)
             page.goto(f"{base}/alerts?state=all")
             page.screenshot(path=str(folder / f"operator-alerts-{width}.png"), full_page=True)
-        finally:
-            context.close()
 
     return work
