@@ -374,7 +374,8 @@ def _daily(book: Book, report: MonthlyReport) -> None:
             continue
         book.header(sheet, [f"{site.name}（{site.id}）"])
         labels = [metric_label(r["pollutant"], book.locale) for r in rows]
-        shared = [k for k, r in enumerate(rows) if not _is_range(report, site.id, r["pollutant"])]
+        # A limit with a lower bound (pH's range) has no share to draw.
+        shared = [k for k, r in enumerate(rows) if r["limit_low"] is None]
         header = [book.word(N_("Date"))]
         for label, r in zip(labels, rows):
             unit = f"（{r['unit']}）" if r["unit"] else ""
@@ -416,11 +417,6 @@ def _daily(book: Book, report: MonthlyReport) -> None:
             sheet.add_chart(chart)
         book.row(sheet, [])
         row_number = last + 1
-
-
-def _is_range(report: MonthlyReport, site_id: str, pollutant: str) -> bool:
-    """A limit with a lower bound (pH): no share of it to draw."""
-    return any(lo is not None for _, _, _, lo, _ in report.daily[(site_id, pollutant)])
 
 
 def _share(day) -> float | None:
