@@ -203,13 +203,15 @@ def acknowledge(db, alert_id: int, actor: str, note: str, now: int):
     return get_alert(db, alert_id)
 
 
-def listing(db, state: str, limit: int = 200) -> list:
+def listing(db, state: str, limit: int = 200, site_id: str | None = None) -> list:
     """Alerts in `state` ("open", "all", or one state), open and severe first, newest first."""
     where = {"open": "state != 'resolved'", "all": "TRUE"}.get(state, "state = :state")
+    if site_id:
+        where += " AND site_id = :site"
     return db.execute(
         f"SELECT * FROM alerts WHERE {where} ORDER BY state = 'resolved', "
         "CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, opened_at DESC LIMIT :limit",
-        {"state": state, "limit": limit},
+        {"state": state, "limit": limit, "site": site_id},
     ).fetchall()
 
 
@@ -221,6 +223,17 @@ def history(db, alert_id: int) -> list:
 
 def open_count(db) -> int:
     return db.execute("SELECT COUNT(*) FROM alerts WHERE state != 'resolved'").scalar()
+
+
+def open_by_site(db) -> dict[str, dict[str, int]]:
+    """{site: {severity: open alerts}}: one grouped query for the site board."""
+    found: dict[str, dict[str, int]] = {}
+    for row in db.execute(
+        "SELECT site_id, severity, COUNT(*) AS n FROM alerts WHERE state != 'resolved' "
+        "GROUP BY site_id, severity"
+    ):
+        found.setdefault(row["site_id"], {})[row["severity"]] = row["n"]
+    return found
 
 
 def counts_by_rule(db) -> list[tuple[str, int]]:

@@ -15,7 +15,9 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
+from .errors import ConfigError
 from .schema import ConfigFile, Contractor, Site
+from .villages import Village, read_villages
 
 # Keys that may instead be given as "<key>_file": the secret is then the file's content.
 SECRET_KEYS = {("mqtt",): "password", ("smtp",): "password", ("web",): "secret_key"}
@@ -37,20 +39,14 @@ _YES = {"true", "yes", "1", "y", "是"}
 _NO = {"false", "no", "0", "n", "否", ""}
 
 
-class ConfigError(Exception):
-    """A config mistake: `file: key: message`."""
-
-    def __init__(self, path: Path | str, key: str, message: str):
-        self.path, self.key, self.message = str(path), key, message
-        super().__init__(f"{path}: {key}: {message}" if key else f"{path}: {message}")
-
-
 @dataclass(frozen=True)
 class Config:
     path: Path
     file: ConfigFile
     sites: tuple[Site, ...]
     site_sources: dict[str, str] = field(default_factory=dict)
+    # The county's administrative villages (inventory.villages_csv), or None without a list.
+    villages: tuple[Village, ...] | None = None
 
     @property
     def service(self):
@@ -154,7 +150,8 @@ def load_config(path: str | Path) -> Config:
             sources[site.id] = str(parsed.inventory.sites_csv)
             sites.append(site)
     _check_references(path, parsed, sites, sources)
-    return Config(path=path, file=parsed, sites=tuple(sites), site_sources=sources)
+    villages = read_villages(parsed.inventory.villages_csv) if parsed.inventory.villages_csv else None
+    return Config(path=path, file=parsed, sites=tuple(sites), site_sources=sources, villages=villages)
 
 
 def _read_secrets(raw: dict, path: Path, base: Path) -> None:
@@ -186,7 +183,10 @@ def _resolve_paths(parsed: ConfigFile, base: Path) -> ConfigFile:
             "service": parsed.service.model_copy(update={"data_dir": absolute(parsed.service.data_dir)}),
             "store": parsed.store.model_copy(update={"path": absolute(parsed.store.path)}),
             "inventory": parsed.inventory.model_copy(
-                update={"sites_csv": absolute(parsed.inventory.sites_csv)}
+                update={
+                    "sites_csv": absolute(parsed.inventory.sites_csv),
+                    "villages_csv": absolute(parsed.inventory.villages_csv),
+                }
             ),
             "smtp": parsed.smtp.model_copy(update={"ca_file": absolute(parsed.smtp.ca_file)}),
             "alerts": parsed.alerts.model_copy(

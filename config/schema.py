@@ -128,6 +128,8 @@ class DatabaseConfig(Section):
 
 class InventoryConfig(Section):
     sites_csv: PathValue | None = None
+    # Every administrative village (行政村) of the county, for the treatment coverage (治理率).
+    villages_csv: PathValue | None = None
 
 
 class Contractor(Section):

@@ -107,6 +107,12 @@ class Store(Protocol):
     def last_reading_times(self) -> dict[tuple[str, str], int]:
         """The newest timestamp per (site, metric)."""
 
+    def latest(self, site_ids=None) -> dict:
+        """The newest reading of each (site, metric): {(site, metric): Latest}."""
+
+    def buckets(self, site_id: str, metric: str, since: int, until: int, width: int) -> list:
+        """The series over [since, until) in buckets of `width` seconds (store/views.py)."""
+
     def aggregate(
         self, site_id: str, metric: str, since: datetime, until: datetime, period: Period, tz: tzinfo
     ) -> list[Aggregate]:

@@ -17,6 +17,7 @@ from .base import Aggregate, Period, Reading, Rejection, StoredRejection, WriteR
 from .files import private_database, unavailable
 from .quarantine import SCHEMA as QUARANTINE_SCHEMA
 from .quarantine import QuarantineTable
+from .views import Views
 
 # A series is one metric of one site. Readings key on (series, ts): an integer pair instead of
 # two strings per row keeps the primary-key B-tree small, which is what inserts and range
@@ -51,7 +52,7 @@ CREATE INDEX IF NOT EXISTS rejections_received ON rejections (received_at);
 """
 
 
-class SQLiteStore(QuarantineTable):
+class SQLiteStore(QuarantineTable, Views):
     def __init__(self, path: str | Path, tz_name: str | None = None):
         """tz_name: the service's time zone, for the daily aggregates (store/aggregates.py); a
         reader may leave it out and takes the store's."""

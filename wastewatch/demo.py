@@ -98,6 +98,9 @@ def demo_config(data_dir: Path, port: int, smtp_port: int, web_port: int) -> Pat
         "[web]",
         f"port = {web_port}",
         "",
+        "[inventory]",
+        'villages_csv = "villages.csv"',
+        "",
         "[[contractors]]",
         'id = "tq-om"',
         'name = "天全县清源环保运维有限公司（演示）"',
@@ -122,6 +125,13 @@ def demo_config(data_dir: Path, port: int, smtp_port: int, web_port: int) -> Pat
             f"metrics = {{ {metrics} }}",
             "",
         ]
+    # Each town's third village has no facility of its own; 城厢镇's is piped to the county plant.
+    villages = ["乡镇,行政村,其他治理方式"] + [
+        f"{town},{village},{'纳入县城污水处理厂' if (town, village) == ('城厢镇', '三村') else ''}"
+        for town in TOWNS
+        for village in VILLAGES + ["三村"]
+    ]
+    (data_dir / "villages.csv").write_text("\n".join(villages) + "\n", encoding="utf-8")
     path = data_dir / "wastewatch.toml"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path

@@ -107,6 +107,17 @@ def listing(
     return db.execute(sql, {**params, "now": now, "limit": limit}).fetchall()
 
 
+def in_play_by_site(db, now: int) -> dict[str, tuple[int, int]]:
+    """{site: (orders in play, of which overdue)}: one grouped query for the site board."""
+    marks = ", ".join(f"'{state}'" for state in IN_PLAY)
+    rows = db.execute(
+        f"SELECT site_id, COUNT(*) AS n, SUM(CASE WHEN {OVERDUE} THEN 1 ELSE 0 END) AS late "
+        f"FROM work_orders WHERE state IN ({marks}) GROUP BY site_id",
+        {"now": now},
+    )
+    return {row["site_id"]: (row["n"], row["late"] or 0) for row in rows}
+
+
 def transitions(db, order_id: str):
     return db.execute(
         "SELECT * FROM work_order_transitions WHERE work_order_id = :id ORDER BY id", {"id": order_id}

@@ -37,8 +37,13 @@ def test_the_demo_shows_alerts_work_orders_and_emails_within_half_a_minute(tmp_p
         (r, r) for r in ("admin", "operator", "regulator", "contractor")
     ]
     from wastewatch.access import accounts
+    from wastewatch.config import load_config
+    from wastewatch.maintenance.status import coverage
     from wastewatch.store.state import connect
 
+    # The overview's 治理率: twelve villages with a site, one piped, five with nothing.
+    found = coverage(load_config(tmp_path / "wastewatch.toml"))
+    assert (found.treated, found.total) == (13, 18)
     state = connect(tmp_path / "wastewatch.db")
     try:
         assert all(accounts.authenticate(state, user, password) for user, password, _ in printed)

@@ -19,20 +19,34 @@ def write_config(write_config, state_database):
 
 
 @pytest.fixture
-def desk(write_config, mail):
+def make_desk(write_config, mail):
+    """A desk on the village site and `extra` TOML (more sites, an inventory), with a user of
+    every role; stopped at the end of the test."""
+    made = []
+
+    def make(extra: str = "", **kwargs) -> Desk:
+        running = Desk(write_config(mail=mail, extra=BUREAU + extra, **kwargs), mail)
+        made.append(running)
+        with transaction(running.ctx.db):
+            for role, contractor in ROLES.items():
+                accounts.add(
+                    running.ctx.db,
+                    running.config,
+                    role,
+                    f"{role} 的名字",
+                    role,
+                    PASSWORD,
+                    running.clock.now,
+                    contractor,
+                )
+        return running
+
+    yield make
+    for running in made:
+        running.stop()
+
+
+@pytest.fixture
+def desk(make_desk):
     """The village site, the pages and the console on a real server, a user of every role."""
-    running = Desk(write_config(mail=mail, extra=BUREAU), mail)
-    with transaction(running.ctx.db):
-        for role, contractor in ROLES.items():
-            accounts.add(
-                running.ctx.db,
-                running.config,
-                role,
-                f"{role} 的名字",
-                role,
-                PASSWORD,
-                running.clock.now,
-                contractor,
-            )
-    yield running
-    running.stop()
+    return make_desk()

@@ -16,6 +16,13 @@ MINUTE = 60
 # permissions table: this is what the bureau was promised.
 MATRIX = {
     ("GET", "/"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 403},
+    ("GET", "/sites/{site_id}"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 403},
+    ("GET", "/sites/{site_id}/readings.csv"): {
+        "admin": 200,
+        "operator": 200,
+        "regulator": 200,
+        "contractor": 403,
+    },
     ("GET", "/audit"): {"admin": 200, "operator": 403, "regulator": 200, "contractor": 403},
     ("GET", "/users"): {"admin": 200, "operator": 403, "regulator": 403, "contractor": 403},
     ("POST", "/users"): {"admin": 200, "operator": 403, "regulator": 403, "contractor": 403},
@@ -57,6 +64,8 @@ MATRIX = {
 }
 # The concrete request for a route with parameters.
 CONCRETE = {
+    "/sites/{site_id}": "/sites/helin",
+    "/sites/{site_id}/readings.csv": "/sites/helin/readings.csv",
     "/alerts/{alert_id}": "/alerts/1",
     "/alerts/{alert_id}/{action}": "/alerts/1/resolve",
     "/orders/{order_id}": "/orders/WO-202610-0001",

@@ -47,15 +47,23 @@ async def order_list(console, request: Request):
     which = request.query_params.get("state", "in-play")
     which = which if which in LISTS else "in-play"
     overdue = request.query_params.get("overdue") == "1"
+    one = site(console, user, request.query_params.get("site", ""))
     rows = [
         _row(console, o, user.locale, now)
-        for o in work_orders.listing(console.ctx.db, now, LISTS[which], overdue_only=overdue, limit=2000)
+        for o in work_orders.listing(
+            console.ctx.db,
+            now,
+            LISTS[which],
+            site_id=one.id if one else None,
+            overdue_only=overdue,
+            limit=2000,
+        )
         if site(console, user, o["site_id"]) is not None
     ]
     return console.render(
         request,
         "console/orders.html",
-        {"orders": rows[:500], "which": which, "overdue": overdue, "lists": LISTS},
+        {"orders": rows[:500], "which": which, "overdue": overdue, "lists": LISTS, "one_site": one},
     )
 
 

@@ -16,15 +16,14 @@ from starlette.templating import Jinja2Templates
 
 from wastewatch.access import accounts, audit, sessions
 from wastewatch.access.roles import ROLE_LABELS, ROLES, allowed
-from wastewatch.alerts import lifecycle
 from wastewatch.config.i18n import LOCALES, gettext
-from wastewatch.maintenance import windows, work_orders
+from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import STATES
 from wastewatch.store.state import transaction
 
-from . import alerts, orders
+from . import alerts, board, orders, sites
 from . import windows as windows_pages
-from .guard import COOKIE, address, current, page, sites
+from .guard import COOKIE, address, current, page
 from .text import audit_word, words
 
 log = logging.getLogger("wastewatch.web")
@@ -48,7 +47,9 @@ class Console:
         return [
             Route("/login", bound(Console.login), methods=["GET", "POST"]),
             Route("/logout", bound(Console.logout), methods=["POST"]),
-            Route("/", bound(Console.home), methods=["GET"]),
+            Route("/", bound(board.overview), methods=["GET"]),
+            Route("/sites/{site_id}", bound(sites.site_page), methods=["GET"]),
+            Route("/sites/{site_id}/readings.csv", bound(sites.readings_csv), methods=["GET"]),
             Route("/audit", bound(Console.audit_log), methods=["GET"]),
             Route("/users", bound(Console.users), methods=["GET", "POST"]),
             Route("/my", bound(Console.my_orders), methods=["GET"]),
@@ -155,31 +156,6 @@ class Console:
         return response
 
     # Pages.
-
-    @page("view")
-    async def home(self, request: Request):
-        db, now = self.ctx.db, self.ctx.now()
-        user = request.state.session.user
-        visible = sites(self, user)
-        ids = {s.id for s in visible}
-        alerts = [a for a in lifecycle.listing(db, "open", limit=100000) if a["site_id"] in ids]
-        orders = [
-            o for o in work_orders.listing(db, now, work_orders.IN_PLAY, limit=100000) if o["site_id"] in ids
-        ]
-        active = {w["site_id"] for w in windows.listing(db, None, now) if w["site_id"] in ids}
-        return self.render(
-            request,
-            "console/home.html",
-            {
-                "sites": len(visible),
-                "alerts": {
-                    s: sum(a["severity"] == s for a in alerts) for s in ("critical", "warning", "info")
-                },
-                "orders": len(orders),
-                "overdue": sum(bool(o["overdue"]) for o in orders),
-                "in_maintenance": len(active),
-            },
-        )
 
     @page("order.own")
     async def my_orders(self, request: Request):

@@ -1,0 +1,149 @@
+"""What every site is doing now, for the console's board and overview: one state per site, its
+newest readings against its limits, and its open alerts and orders.
+
+Built from grouped reads (one per owner: the store's newest readings, the open alerts and the
+orders in play per site, the windows in force), so a board of a thousand sites costs a handful
+of queries, not a thousand.
+
+A site's state, the first that holds:
+- stopped (停运): a planned-stop window is in force;
+- maintenance (维护中): a maintenance or calibration window is in force;
+- no_data (无数据): nothing was ever received;
+- silent (失联): nothing received for as long as the comms-loss rule waits before alerting;
+- alarm (告警): a critical or warning alert is open;
+- ok (正常).
+"""
+
+from dataclasses import dataclass, field
+
+from wastewatch.alerts import lifecycle
+from wastewatch.config.i18n import NP_
+from wastewatch.maintenance import windows, work_orders
+
+STATES = ("alarm", "silent", "no_data", "maintenance", "stopped", "ok")
+LABELS = {  # message context "site state"
+    "alarm": NP_("site state", "alarm"),
+    "silent": NP_("site state", "silent"),
+    "no_data": NP_("site state", "no data"),
+    "maintenance": NP_("site state", "in maintenance"),
+    "stopped": NP_("site state", "stopped"),
+    "ok": NP_("site state", "normal"),
+}
+# The values the board shows, in this order, where the site measures them.
+KEY_METRICS = ("flow", "cod", "nh3n", "tp", "ph")
+
+
+@dataclass
+class Value:
+    metric: str
+    value: float
+    ts: int
+    valid: bool  # flag N
+    over: bool  # beyond the limit (a single reading: a hint, not a judged exceedance)
+    limit: str  # "60", "6–9", or "" without one
+
+
+@dataclass
+class SiteStatus:
+    site: object  # config Site
+    state: str
+    last_ts: int | None
+    age_s: int | None  # since the newest reading
+    values: list[Value] = field(default_factory=list)
+    alerts: dict[str, int] = field(default_factory=dict)  # severity → open alerts
+    orders: int = 0
+    overdue: int = 0
+
+
+def statuses(ctx, sites, now: int) -> list[SiteStatus]:
+    """The status of each of `sites`, in their order."""
+    ids = [s.id for s in sites]
+    latest = ctx.store.latest(ids)
+    alerts = lifecycle.open_by_site(ctx.db)
+    orders = work_orders.in_play_by_site(ctx.db, now)
+    in_force: dict[str, str] = {}
+    for w in windows.listing(ctx.db, None, now):
+        # A planned stop says more than maintenance when both are in force.
+        if in_force.get(w["site_id"]) != "planned_stop":
+            in_force[w["site_id"]] = w["kind"]
+    silent_after = ctx.rules.comms_loss.after_s
+    found = []
+    for site in sites:
+        mine = {m: latest[(site.id, m)] for m in site.metrics if (site.id, m) in latest}
+        last = max((r.ts for r in mine.values()), default=None)
+        open_alerts = alerts.get(site.id, {})
+        n, late = orders.get(site.id, (0, 0))
+        age = None if last is None else max(now - last, 0)
+        status = SiteStatus(site, "", last, age, alerts=open_alerts, orders=n, overdue=late)
+        status.state = _state(in_force.get(site.id), last, now, silent_after, open_alerts)
+        status.values = _values(ctx.standard(site.id), mine)
+        found.append(status)
+    return found
+
+
+def _state(window: str | None, last: int | None, now: int, silent_after: int, alerts: dict) -> str:
+    if window == "planned_stop":
+        return "stopped"
+    if window:
+        return "maintenance"
+    if last is None:
+        return "no_data"
+    if now - last >= silent_after:
+        return "silent"
+    if alerts.get("critical") or alerts.get("warning"):
+        return "alarm"
+    return "ok"
+
+
+def _values(standard, latest: dict) -> list[Value]:
+    values = []
+    for metric in KEY_METRICS:
+        reading = latest.get(metric)
+        if reading is None:
+            continue
+        # Without a day's water temperature: the value the site's config applies then.
+        limit = standard.limit(metric, None)
+        valid = reading.flag == "N"
+        values.append(
+            Value(
+                metric,
+                reading.value,
+                reading.ts,
+                valid,
+                bool(limit and valid and limit.exceeded_by(reading.value)),
+                limit.text() if limit else "",
+            )
+        )
+    return values
+
+
+def counts(found: list[SiteStatus]) -> dict[str, int]:
+    """Sites per state, every state present."""
+    tally = dict.fromkeys(STATES, 0)
+    for status in found:
+        tally[status.state] += 1
+    return tally
+
+
+@dataclass
+class Coverage:
+    """治理率: administrative villages whose sewage is treated ÷ all villages of the inventory."""
+
+    treated: int
+    total: int
+    untreated: list  # config Village, by town and name
+
+    @property
+    def rate(self) -> float | None:
+        return self.treated / self.total if self.total else None
+
+
+def coverage(config, towns=None) -> Coverage | None:
+    """From inventory.villages_csv (config/villages.py), of the given towns or all; None without
+    an inventory. A village is treated when a site names it or its row says how it is."""
+    if config.villages is None:
+        return None
+    served = {(s.town, s.village) for s in config.sites if s.village}
+    villages = [v for v in config.villages if towns is None or v.town in towns]
+    untreated = [v for v in villages if (v.town, v.name) not in served and not v.treated_by]
+    return Coverage(len(villages) - len(untreated), len(villages), untreated)

@@ -1,0 +1,85 @@
+"""A metric of a site over a period, reduced for a chart: what the console's site page draws.
+
+A 30-day chart of 5-minute data would ship 8,640 points per series; the store cuts the period
+into at most MAX_BUCKETS buckets and returns each bucket's least and greatest valid value, so a
+chart draws at most 2 × MAX_BUCKETS points and still shows every peak (an exceedance inside a
+bucket is its greatest value). Invalid readings (flag other than N) keep their own extremes, to
+be drawn apart. Beside them: the daily means, the limit of each day (the temperature clause can
+change it from day to day), and the maintenance windows over the period.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from wastewatch.maintenance import windows
+
+MAX_BUCKETS = 1000
+RANGES = {"24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
+LONGEST_S = 366 * 86400  # a chosen range, at most a year
+
+
+@dataclass
+class Day:
+    start: int
+    end: int
+    mean: float | None  # of the valid readings
+    high: float | None  # the day's upper limit
+    low: float | None  # pH's lower limit
+
+
+@dataclass
+class Trend:
+    metric: str
+    since: int
+    until: int
+    width: int  # seconds per bucket
+    buckets: list  # store.views.Bucket, oldest first
+    interval: int = 0  # seconds between readings the site's config expects
+    days: list[Day] = field(default_factory=list)
+    limit: object = None  # alerts.standards.Limit today (None: the metric has none)
+    windows: list[tuple[int, int, str]] = field(default_factory=list)  # (from, until, kind)
+
+
+def bucket_width(since: int, until: int) -> int:
+    """Seconds per bucket: whole minutes, at most MAX_BUCKETS of them over the period."""
+    span = max(until - since, 60)
+    return max(60, -(-span // MAX_BUCKETS // 60) * 60)
+
+
+def trend(ctx, site, metric: str, since: int, until: int) -> Trend:
+    width = bucket_width(since, until)
+    found = Trend(metric, since, until, width, ctx.store.buckets(site.id, metric, since, until, width))
+    spec = site.metric(metric)
+    found.interval = spec.interval_s if spec else 0
+    standard = ctx.standard(site.id)
+    found.limit = standard.limit(metric, None)
+    tz = ctx.config.tz
+    first = datetime.fromtimestamp(since, tz).date()
+    last = datetime.fromtimestamp(until - 1, tz).date()
+    start, end = ctx.midnight(first), ctx.midnight(last + timedelta(days=1))
+    means = {a.start.date(): a.mean for a in ctx.store.aggregate(site.id, metric, start, end, "day", tz)}
+    temps = {}
+    if metric in standard.temperature_dependent:
+        temps = {
+            a.start.date(): a.mean for a in ctx.store.aggregate(site.id, "water_temp", start, end, "day", tz)
+        }
+    day = first
+    while day <= last:
+        day_start, day_end = ctx.day_bounds(day)
+        limit = standard.limit(metric, temps.get(day)) if found.limit else None
+        found.days.append(
+            Day(
+                day_start,
+                day_end,
+                means.get(day),
+                limit.high if limit else None,
+                limit.low if limit else None,
+            )
+        )
+        day += timedelta(days=1)
+    found.windows = [
+        (w["starts_at"], w["ends_at"] or until, w["kind"])
+        for w in windows.listing(ctx.db, site.id)
+        if w["starts_at"] < until and (w["ends_at"] is None or w["ends_at"] > since)
+    ]
+    return found
