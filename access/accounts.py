@@ -115,11 +115,29 @@ def listing(db) -> list[User]:
 
 def authenticate(db, username: str, password: str) -> User | None:
     """The enabled user whose password this is, or None; as slow for a name that does not exist."""
-    row = db.execute("SELECT * FROM users WHERE username = :u", {"u": username}).fetchone()
+    row = credentials(db, username)
+    return signed_in(db, row, password) if password_matches(row, password) else None
+
+
+# The three steps of authenticate(), for a caller that runs the slow middle one elsewhere (the
+# console runs Argon2 off its event loop, so a burst of sign-ins does not stall every page).
+
+
+def credentials(db, username: str):
+    return db.execute("SELECT * FROM users WHERE username = :u", {"u": username}).fetchone()
+
+
+def password_matches(row, password: str) -> bool:
+    """Argon2 against the row's hash, or a dummy one without a row. No database: any thread."""
     try:
         _hasher.verify(row["password_hash"] if row else _DUMMY, password)
     except (VerificationError, InvalidHashError):
-        return None
+        return False
+    return row is not None
+
+
+def signed_in(db, row, password: str) -> User | None:
+    """After password_matches: the user, unless disabled; an old hash is upgraded."""
     if row is None or row["disabled"]:
         return None
     if _hasher.check_needs_rehash(row["password_hash"]):

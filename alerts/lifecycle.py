@@ -203,15 +203,23 @@ def acknowledge(db, alert_id: int, actor: str, note: str, now: int):
     return get_alert(db, alert_id)
 
 
-def listing(db, state: str, limit: int = 200, site_id: str | None = None) -> list:
+def listing(
+    db,
+    state: str,
+    limit: int = 200,
+    site_id: str | None = None,
+    severity: str | None = None,
+    rule: str | None = None,
+) -> list:
     """Alerts in `state` ("open", "all", or one state), open and severe first, newest first."""
-    where = {"open": "state != 'resolved'", "all": "TRUE"}.get(state, "state = :state")
-    if site_id:
-        where += " AND site_id = :site"
+    where = [{"open": "state != 'resolved'", "all": "TRUE"}.get(state, "state = :state")]
+    for column, value in (("site_id", site_id), ("severity", severity), ("rule", rule)):
+        if value:
+            where.append(f"{column} = :{column}")
     return db.execute(
-        f"SELECT * FROM alerts WHERE {where} ORDER BY state = 'resolved', "
+        f"SELECT * FROM alerts WHERE {' AND '.join(where)} ORDER BY state = 'resolved', "
         "CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, opened_at DESC LIMIT :limit",
-        {"state": state, "limit": limit, "site": site_id},
+        {"state": state, "limit": limit, "site_id": site_id, "severity": severity, "rule": rule},
     ).fetchall()
 
 

@@ -6,6 +6,7 @@ this module only reads them and applies the selection rules (shared/domain.md §
 
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -117,6 +118,12 @@ class SiteStandard:
         ]
         permit = self.site.permit
         return names + [m for m in (permit.limits if permit else {}) if m not in names]
+
+    @cached_property
+    def limits_without_temperature(self) -> dict[str, Limit]:
+        """Each controlled pollutant's limit on a day without a water temperature: what a page
+        shows beside a single reading. Kept: the site board asks for it at every request."""
+        return {metric: self.limit(metric, None) for metric in self.controlled()}
 
     @property
     def temperature_dependent(self) -> set[str]:

@@ -102,7 +102,7 @@ def _values(standard, latest: dict) -> list[Value]:
         if reading is None:
             continue
         # Without a day's water temperature: the value the site's config applies then.
-        limit = standard.limit(metric, None)
+        limit = standard.limits_without_temperature.get(metric)
         valid = reading.flag == "N"
         values.append(
             Value(

@@ -181,3 +181,50 @@ def test_days_are_local_days_of_the_writers_time_zone_and_follow_it(tmp_path):
     assert [r[1] for r in aggregates(path)[1]] == [day]
     SQLiteStore(path, "Asia/Shanghai").close()  # a writer in another zone: daily rebuilt once
     assert [r[1] for r in aggregates(path)[1]] == [day + 1]
+
+
+def test_the_newest_reading_of_each_series_follows_late_and_repeated_readings(tmp_path):
+    import random
+    import sqlite3
+
+    rng = random.Random(3)
+    path = tmp_path / "db.sqlite"
+    store = SQLiteStore(path, "Asia/Shanghai")
+    start = at("2026-10-01T00:00:00+08:00")
+    sites, metrics = ["helin", "cx-01", "sy-01"], ["cod", "flow"]
+    for _batch in range(40):
+        # Random times repeat and arrive out of order: late readings, and a reading sent again
+        # with another value (the store keeps the first).
+        store.write(
+            [
+                Reading(
+                    rng.choice(sites),
+                    rng.choice(metrics),
+                    start + rng.randrange(0, 2 * 86400 // 300) * 300,
+                    round(rng.uniform(0, 90), 2),
+                    rng.choice("NNNNMT"),
+                )
+                for _ in range(rng.choice([1, 5, 200]))
+            ]
+        )
+    kept = store.latest()
+
+    def newest(db_path) -> dict:
+        db = sqlite3.connect(db_path)
+        rows = db.execute(
+            "SELECT s.site_id, s.metric, r.ts, r.value, r.flag FROM series s JOIN readings r "
+            "ON r.series = s.id WHERE r.ts = (SELECT MAX(ts) FROM readings WHERE series = s.id)"
+        ).fetchall()
+        db.close()
+        return {(site, metric): (ts, value, flag) for site, metric, ts, value, flag in rows}
+
+    assert len(kept) == 6 and {k: tuple(v) for k, v in kept.items()} == newest(path)
+    assert set(store.latest(["helin"])) == {("helin", "cod"), ("helin", "flow")}
+    store.close()
+    # A store from before the table: filled once on opening.
+    db = sqlite3.connect(path)
+    db.executescript("DELETE FROM latest; DELETE FROM store_meta WHERE key = 'latest';")
+    db.close()
+    reopened = SQLiteStore(path)
+    assert {k: tuple(v) for k, v in reopened.latest().items()} == newest(path)
+    reopened.close()

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from tests.web.conftest import PASSWORD, ROLES
-from wastewatch.access import audit
+from wastewatch.access import accounts, audit
 from wastewatch.store.state import transaction
 
 MINUTE = 60
@@ -214,6 +214,35 @@ def test_failed_sign_ins_are_throttled_per_account_then_forgiven_after_the_windo
     assert login(desk, "regulator")[1].status_code == 303
     outcomes = [e.outcome for e in audit.listing(desk.ctx.db) if e.actor == "regulator"]
     assert outcomes.count("failed") == limit and "denied" in outcomes
+
+
+def test_sign_ins_sent_at_once_all_meet_the_throttle_and_pages_keep_answering(desk):
+    """Passwords are checked off the event loop, one attempt per account at a time: people
+    signing in at once from one address (an office behind one gateway) all get in, and a burst
+    against one account cannot slip more tries past the limit while others are being checked."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    limit = desk.config.web.login_failures
+    with transaction(desk.ctx.db):
+        for n in range(8):
+            accounts.add(desk.ctx.db, desk.config, f"clerk{n}", "科员", "operator", PASSWORD, desk.clock.now)
+    with ThreadPoolExecutor(8) as pool:
+        signed = list(pool.map(lambda n: login(desk, f"clerk{n}")[1].status_code, range(8)))
+    assert signed == [303] * 8
+    forms = []
+    for _ in range(limit + 4):
+        client = httpx.Client(base_url=base(desk), timeout=30)
+        forms.append((client, csrf(client.get("/login").text)))
+    reader, _ = login(desk, "operator")
+
+    def attempt(form):
+        client, token = form
+        return client.post("/login", data={"csrf": token, "username": "regulator", "password": "wrong"})
+
+    with ThreadPoolExecutor(len(forms)) as pool:
+        answers = list(pool.map(attempt, forms))
+    assert sorted(a.status_code for a in answers) == [401] * limit + [429] * 4
+    assert reader.get("/").status_code == 200
 
 
 def test_an_admin_adds_and_disables_users_and_a_disabled_account_is_signed_out(desk):

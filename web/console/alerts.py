@@ -20,6 +20,8 @@ from wastewatch.store.state import transaction
 from .guard import Denied, address, page, site, sites
 
 STATES = ("open", "firing", "acknowledged", "resolved", "all")
+PAGE = 200  # rows shown; the page says how many more the filter holds
+FETCH = 2000
 
 
 def _row(console, alert, locale: str) -> dict:
@@ -49,21 +51,20 @@ async def alert_list(console, request: Request):
     query = request.query_params
     state = query.get("state", "open") if query.get("state", "open") in STATES else "open"
     severity, site_id, rule = query.get("severity", ""), query.get("site", ""), query.get("rule", "")
-    rows = []
-    for alert in lifecycle.listing(console.ctx.db, state, limit=2000):
-        if site(console, user, alert["site_id"]) is None:
-            continue
-        if (severity and alert["severity"] != severity) or (site_id and alert["site_id"] != site_id):
-            continue
-        if rule and alert["rule"] != rule:
-            continue
-        rows.append(_row(console, alert, locale))
+    found = [
+        alert
+        for alert in lifecycle.listing(
+            console.ctx.db, state, limit=FETCH, site_id=site_id, severity=severity, rule=rule
+        )
+        if site(console, user, alert["site_id"]) is not None
+    ]
     return console.render(
         request,
         "console/alerts.html",
         {
-            "alerts": rows[:500],
-            "more": max(len(rows) - 500, 0),
+            "alerts": [_row(console, alert, locale) for alert in found[:PAGE]],
+            # Past the 2,000 read, the count is a floor: "1800+".
+            "more": f"{len(found) - PAGE}{'+' if len(found) == FETCH else ''}" if len(found) > PAGE else "",
             "filters": {"state": state, "severity": severity, "site": site_id, "rule": rule},
             "states": STATES,
             "severities": [(s, gettext(locale, SEVERITIES[s])) for s in ("critical", "warning", "info")],

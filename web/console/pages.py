@@ -4,11 +4,14 @@ Handlers call the owners of the state (access/, alerts/lifecycle.py, maintenance
 hold no SQL. Every change is recorded in the audit log with who, what, on what and from where.
 """
 
+import asyncio
 import logging
 import secrets
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
@@ -35,6 +38,7 @@ class Console:
     def __init__(self, config, ctx):
         self.config, self.ctx = config, ctx
         self.templates = Jinja2Templates(directory=TEMPLATES)
+        self._signing_in = Queues()
 
     def routes(self) -> list[Route]:
         def bound(handler):
@@ -92,19 +96,27 @@ class Console:
         expected = request.cookies.get(LOGIN_COOKIE, "")
         if not expected or not secrets.compare_digest(expected, str(form.get("csrf", ""))):
             return self._login_form(request, target, "login_expired", status=403)
-        with transaction(db):
-            window = web.login_window_min * 60
-            if sessions.throttled(db, username, who, now, web.login_failures, window):
-                audit.record(
-                    db, username or "-", "login", now, address=who, outcome="denied", detail="throttled"
-                )
-                return self._login_form(request, target, "login_throttled", status=429)
-            user = accounts.authenticate(db, username, str(form.get("password", "")))
-            if user is None:
-                sessions.failed_login(db, username, who, now)
-                audit.record(db, username or "-", "login", now, address=who, outcome="failed")
-                return self._login_form(request, target, "login_failed", status=401)
-            sessions.forget_failures(db, username, now, window)
+        password = str(form.get("password", ""))
+        window = web.login_window_min * 60
+        # One attempt per account at a time: the password is checked off the event loop (a
+        # burst of sign-ins must not stall every page), and the next attempt for the account
+        # must see this one's outcome before its throttle check.
+        async with self._signing_in.one(username):
+            with transaction(db):
+                if sessions.throttled(db, username, who, now, web.login_failures, window):
+                    audit.record(
+                        db, username or "-", "login", now, address=who, outcome="denied", detail="throttled"
+                    )
+                    return self._login_form(request, target, "login_throttled", status=429)
+                row = accounts.credentials(db, username)
+            matches = await run_in_threadpool(accounts.password_matches, row, password)
+            with transaction(db):
+                user = accounts.signed_in(db, row, password) if matches else None
+                if user is None:
+                    sessions.failed_login(db, username, who, now)
+                    audit.record(db, username or "-", "login", now, address=who, outcome="failed")
+                    return self._login_form(request, target, "login_failed", status=401)
+                sessions.forget_failures(db, username, now, window)
             # A new token at every login: a token planted before it signs nobody in.
             sessions.end(db, request.cookies.get(COOKIE))
             token, _ = sessions.start(db, user, who, now)
@@ -253,6 +265,28 @@ class Console:
             sessions.end_all(db, accounts.get(db, username).id)
             return t["new_password"].format(user=username, password=password)
         raise accounts.AccountError(f"unknown change {do!r}")
+
+
+class Queues:
+    """An asyncio lock per key while anyone holds or awaits it, then forgotten."""
+
+    def __init__(self):
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def one(self, key: str):
+        lock, users = self._locks.get(key, (None, 0))
+        lock = lock or asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
 
 
 def _safe_next(target: str) -> str:
