@@ -9,8 +9,6 @@ means one connection used by one thread at a time.
 """
 
 import logging
-import re
-import unicodedata
 from datetime import datetime
 from pathlib import Path
 
@@ -26,17 +24,18 @@ from starlette.templating import Jinja2Templates
 from wastewatch.alerts.context import Context
 from wastewatch.alerts.mail import WORK_ORDER_KINDS
 from wastewatch.config import Config
-from wastewatch.config.i18n import LOCALES, gettext, translations
+from wastewatch.config.i18n import LOCALES, gettext
 from wastewatch.config.text import printable
 from wastewatch.maintenance import links as signed
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import STATES
 from wastewatch.store.state import transaction
 
+from . import fieldwork
 from .console.pages import Console
+from .fieldwork import ALLOWED, Problem
 from .headers import SecurityHeaders
 from .text import words
-from .uploads import UploadError, read_photo, store
 
 log = logging.getLogger("wastewatch.web")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -52,15 +51,6 @@ STATUS = {
     "state": 409,
     "no_order": 404,
 }
-ALLOWED = {"acknowledge": work_orders.MOVES["acknowledge"][0], "done": work_orders.MOVES["done"][0]}
-
-
-class Problem(Exception):
-    """Something to tell the contractor: a key into TEXT and its values."""
-
-    def __init__(self, key: str, status: int = 400, **values):
-        super().__init__(key)
-        self.key, self.status, self.values = key, status, values
 
 
 def create_app(config: Config, ctx: Context) -> Starlette:
@@ -89,10 +79,6 @@ class Pages:
         self.config, self.ctx = config, ctx
         self.links = signed.Links(config)
         self.templates = Jinja2Templates(directory=TEMPLATES)
-        web = config.web
-        self.max_photo_bytes = int(web.max_photo_mb * 1024 * 1024)
-        # The whole form: every photo at its largest plus room for the text fields.
-        self.max_body = web.max_photos * self.max_photo_bytes + 256 * 1024
 
     async def order(self, request: Request):
         locale = request.query_params.get("lang") or self.config.service.locale
@@ -168,33 +154,12 @@ class Pages:
 
     async def _submit(self, request: Request, order_id: str, action: str, locale: str):
         t, web = words(locale), self.config.web
-        length = request.headers.get("content-length")
-        if length is None or not (length.isascii() and length.isdigit()) or int(length) > self.max_body:
-            raise Problem("too_large", 413, n=web.max_photos, mb=f"{web.max_photo_mb:g}")
+        fieldwork.check_length(request, web)
         async with request.form(max_files=web.max_photos + 1, max_fields=100) as form:
             token = str(form.get("t", ""))
             order = self._check(order_id, action, token, locale)
-            # ASCII digits only: "q²" passes str.isdigit() and then fails int().
-            answers = {int(m[1]): str(v) for k, v in form.items() if (m := _QUESTION.fullmatch(k))}
-            fields = {
-                "name": one_line(str(form.get("name", "")))[:40],
-                "note": note_text(str(form.get("note", "")))[:4000],
-                "visited": str(form.get("visited", "")),
-                "answers": answers,
-            }
-            uploads = [f for f in form.getlist("photos") if hasattr(f, "read") and f.filename]
             try:
-                if len(uploads) > web.max_photos:
-                    raise Problem("too_many", 400, n=web.max_photos)
-                try:
-                    photos = [await read_photo(f, self.max_photo_bytes) for f in uploads]
-                except UploadError as exc:
-                    if exc.reason == "too_large":
-                        raise Problem(
-                            "too_large", 413, n=web.max_photos, mb=f"{web.max_photo_mb:g}"
-                        ) from None
-                    raise Problem("not_image", 415, name=exc.name) from None
-                visited, checklist = self._routine_fields(order, action, fields)
+                report = await fieldwork.read(form, order, action, self.ctx, web)
             except Problem as problem:  # the form again, with what was typed and why it was refused
                 return self._form(
                     request,
@@ -203,11 +168,11 @@ class Pages:
                     token,
                     locale,
                     t[f"err_{problem.key}"].format(**problem.values),
-                    fields,
+                    problem.fields,
                     problem.status,
                 )
         try:
-            order = self._act(order, action, token, fields, photos, visited, checklist)
+            order = self._act(order, action, token, report)
         except signed.LinkError as exc:  # spent or expired between the form and the submit
             raise Problem(exc.reason, STATUS[exc.reason]) from None
         except work_orders.WorkOrderError:
@@ -215,89 +180,29 @@ class Pages:
                 "state", 409, state=_state_label(work_orders.get(self.ctx.db, order_id), locale)
             ) from None
         message = t["acknowledged"] if action == "acknowledge" else t["reported"]
-        if photos:
-            message += " " + t["photos_saved"].format(n=len(photos))
+        if report.photos:
+            message += " " + t["photos_saved"].format(n=len(report.photos))
         context = self._context(order, action, locale)
         context["message"] = message
         return self.templates.TemplateResponse(request, "result.html", context)
 
-    def _routine_fields(self, order, action: str, fields: dict):
-        if action != "done" or order["kind"] not in work_orders.ROUTINE:
-            return None, None
-        try:
-            visited = int(
-                datetime.fromisoformat(fields["visited"]).replace(tzinfo=self.config.tz).timestamp()
-            )
-        except ValueError:
-            raise Problem("visited") from None
-        if visited > self.ctx.now():
-            raise Problem("visited")
-        questions = self.ctx.rules.inspections.checklist
-        answers = fields["answers"]
-        if any(answers.get(i) not in ("yes", "no", "na") for i in range(len(questions))):
-            raise Problem("checklist")
-        return visited, {q: answers[i] for i, q in enumerate(questions)}
-
-    def _act(self, order, action: str, token: str, fields: dict, photos, visited, checklist):
+    def _act(self, order, action: str, token: str, report):
         ctx, now = self.ctx, self.ctx.now()
-        actor = order["contractor"] + (f"/{fields['name']}" if fields["name"] else "")
+        actor = order["contractor"] + (f"/{report.fields['name']}" if report.fields["name"] else "")
         # Files first: a crash after writing them leaves a stray file, never a row without its file.
-        paths = [store(self.config.data_dir, order["id"], photo) for photo in photos]
+        paths = fieldwork.store_photos(self.config, order, report)
         with transaction(ctx.db) as db:
             link = self.links.check(db, order["id"], action, token, now)
             signed.use(db, link["nonce"], now)
-            for photo, path in zip(photos, paths):
-                work_orders.attach_photo(
-                    db,
-                    order["id"],
-                    path,
-                    photo.name,
-                    photo.content_type,
-                    len(photo.data),
-                    photo.sha256,
-                    actor,
-                    now,
-                )
-            if photos:  # said in the service's language: the note goes to the operators
-                count = translations(self.config.service.locale).ngettext(
-                    "(%(n)d photo)", "(%(n)d photos)", len(photos)
-                )
-                count %= {"n": len(photos)}
-                note = (
-                    fields["note"] + ("" if count.startswith("（") else " ") + count
-                    if fields["note"]
-                    else count
-                )
-            else:
-                note = fields["note"]
-            if action == "acknowledge":
-                order = work_orders.acknowledge(ctx, order["id"], actor, note, now)
-            else:
-                order = work_orders.done(
-                    ctx, order["id"], actor, note, now, visited_at=visited, checklist=checklist
-                )
+            order = fieldwork.record(ctx, order, action, actor, report, paths, now)
         log.info(
             "work order %s: %s by %s through its link (%d photos)",
             order["id"],
             action,
             printable(actor),
-            len(photos),
+            len(report.photos),
         )
         return order
-
-
-_QUESTION = re.compile(r"q([0-9]{1,3})")
-
-
-def one_line(text: str) -> str:
-    """A name: one line, runs of white space and control characters as one space."""
-    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
-
-
-def note_text(text: str) -> str:
-    """A note keeps its line breaks (as LF) and tabs; other control characters go."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc").strip()
 
 
 def _state_label(order, locale: str) -> str:
