@@ -27,6 +27,16 @@ MATRIX = {
     ("GET", "/users"): {"admin": 200, "operator": 403, "regulator": 403, "contractor": 403},
     ("POST", "/users"): {"admin": 200, "operator": 403, "regulator": 403, "contractor": 403},
     ("GET", "/my"): {"admin": 403, "operator": 403, "regulator": 403, "contractor": 200},
+    ("GET", "/my/orders/{order_id}"): {"admin": 403, "operator": 403, "regulator": 403, "contractor": 200},
+    # Acknowledging an order already acknowledged: told why not (409).
+    ("POST", "/my/orders/{order_id}/{action}"): {
+        "admin": 403,
+        "operator": 403,
+        "regulator": 403,
+        "contractor": 409,
+    },
+    # A manual order without a site: refused for what it is (400).
+    ("POST", "/orders/new"): {"admin": 400, "operator": 400, "regulator": 403, "contractor": 403},
     ("GET", "/alerts"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 403},
     ("GET", "/alerts/{alert_id}"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 403},
     # Resolving without a note: the roles that may act reach the lifecycle and are told why
@@ -69,6 +79,8 @@ CONCRETE = {
     "/alerts/{alert_id}": "/alerts/1",
     "/alerts/{alert_id}/{action}": "/alerts/1/resolve",
     "/orders/{order_id}": "/orders/WO-202610-0001",
+    "/my/orders/{order_id}": "/my/orders/WO-202610-0001",
+    "/my/orders/{order_id}/{action}": "/my/orders/WO-202610-0001/acknowledge",
     "/orders/{order_id}/photos/{n}": "/orders/WO-202610-0001/photos/1",
     "/orders/{order_id}/{action}": "/orders/WO-202610-0001/reopen",
     "/windows/{window_id}/end": "/windows/99/end",

@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse
 from wastewatch.access import audit, sessions
 from wastewatch.access.roles import allowed
 from wastewatch.access.sessions import Session
+from wastewatch.web.fieldwork import max_body
 
 log = logging.getLogger("wastewatch.web")
 COOKIE = "ww_session"
@@ -25,7 +26,7 @@ COOKIE = "ww_session"
 @dataclass
 class Denied(Exception):
     status: int
-    reason: str  # forbidden, csrf
+    reason: str  # forbidden, csrf, missing, too_large
 
 
 def address(request: Request) -> str:
@@ -70,7 +71,13 @@ def page(action: str):
                 if not allowed(session.user.role, action):
                     raise Denied(403, "forbidden")
                 if request.method == "POST":
-                    form = await request.form()
+                    # Read only a form of a declared, bounded length: a contractor's report with
+                    # its photos is the largest there is.
+                    web = console.config.web
+                    length = request.headers.get("content-length", "")
+                    if not (length.isascii() and length.isdigit()) or int(length) > max_body(web):
+                        raise Denied(413, "too_large")
+                    form = await request.form(max_files=web.max_photos + 1, max_fields=100)
                     if not sessions.csrf_ok(session, str(form.get("csrf", ""))):
                         raise Denied(403, "csrf")
                     request.state.form = form

@@ -15,8 +15,18 @@ from wastewatch.maintenance.notices import STATES
 from wastewatch.maintenance.work_orders import WorkOrderError
 from wastewatch.store.state import transaction
 
-from .guard import Denied, address, page, site
+from .guard import Denied, address, page, site, sites
+from .text import words
 
+MANUAL_KINDS = (
+    "operator_request",
+    "fault_repair",
+    "exceedance_investigation",
+    "comms_restore",
+    "routine_inspection",
+    "effluent_sampling",
+)
+PRIORITIES = ("high", "normal", "low")
 LISTS = {"in-play": work_orders.IN_PLAY, "closed": ("closed",), "cancelled": ("cancelled",)}
 ACTIONS = {"verify": work_orders.verify, "reopen": work_orders.reopen, "cancel": work_orders.cancel}
 
@@ -29,6 +39,7 @@ def _row(console, order, locale: str, now: int) -> dict:
         "id": order["id"],
         "site": site,
         "contractor": contractor.name if contractor else order["contractor"],
+        "in_play": order["state"] in work_orders.IN_PLAY,
         "kind": gettext(locale, WORK_ORDER_KINDS.get(order["kind"], order["kind"])),
         "state": order["state"],
         "state_label": gettext(locale, STATES.get(order["state"], order["state"])),
@@ -42,7 +53,7 @@ def _row(console, order, locale: str, now: int) -> dict:
 
 
 @page("view")
-async def order_list(console, request: Request):
+async def order_list(console, request: Request, problem: str = "", status: int = 200):
     user, now = request.state.session.user, console.ctx.now()
     which = request.query_params.get("state", "in-play")
     which = which if which in LISTS else "in-play"
@@ -63,7 +74,19 @@ async def order_list(console, request: Request):
     return console.render(
         request,
         "console/orders.html",
-        {"orders": rows[:500], "which": which, "overdue": overdue, "lists": LISTS, "one_site": one},
+        {
+            "orders": rows[:500],
+            "which": which,
+            "overdue": overdue,
+            "lists": LISTS,
+            "one_site": one,
+            "sites": sites(console, user),
+            "kinds": [(k, gettext(user.locale, WORK_ORDER_KINDS[k])) for k in MANUAL_KINDS],
+            "priorities": PRIORITIES,
+            "problem": problem,
+            "form": request.state.form if problem else {},
+        },
+        status=status,
     )
 
 
@@ -103,6 +126,7 @@ async def order_detail(console, request: Request, problem: str = "", status: int
         "console/order.html",
         {
             "o": _row(console, order, locale, now),
+            "contractors": [c for c in console.config.contractors if c.id != order["contractor"]],
             "timeline": timeline,
             "photos": photos,
             "checklist": json.loads(order["checklist"]) if order["checklist"] else {},
@@ -131,16 +155,50 @@ async def order_photo(console, request: Request):
 async def order_act(console, request: Request):
     order = _order(console, request)
     action = request.path_params["action"]
-    if action not in ACTIONS:
+    if action not in ACTIONS and action != "assign":
         raise Denied(404, "missing")
     user, db, now = request.state.session.user, console.ctx.db, console.ctx.now()
-    note = str(request.state.form.get("note", "")).strip()[:500]
+    form = request.state.form
+    note = str(form.get("note", "")).strip()[:500]
     try:
         with transaction(db):
-            ACTIONS[action](console.ctx, order["id"], user.actor, note, now)
+            if action == "assign":
+                contractor = str(form.get("contractor", ""))
+                work_orders.assign(console.ctx, order["id"], contractor, user.actor, note, now)
+            else:
+                ACTIONS[action](console.ctx, order["id"], user.actor, note, now)
             audit.record(
                 db, user.username, f"order.{action}", now, target=order["id"], address=address(request)
             )
     except WorkOrderError as exc:
         return await order_detail.__wrapped__(console, request, problem=str(exc), status=409)
+    return RedirectResponse(f"/orders/{order['id']}", status_code=303)
+
+
+@page("order.act")
+async def order_new(console, request: Request):
+    """A manual order (an operator's request), as `wastewatch workorders new`."""
+    user, db, now = request.state.session.user, console.ctx.db, console.ctx.now()
+    form = request.state.form
+    where = site(console, user, str(form.get("site", "")))
+    kind, priority = str(form.get("kind", "")), str(form.get("priority", "normal"))
+    summary = " ".join(str(form.get("summary", "")).split())[:200]
+    t = words(user.locale)
+    problem = (
+        t["pick_site"]
+        if where is None
+        else t["need_summary"]
+        if not summary
+        else t["bad_choice"]
+        if kind not in MANUAL_KINDS or priority not in PRIORITIES
+        else ""
+    )
+    if problem:
+        return await order_list.__wrapped__(console, request, problem=problem, status=400)
+    note = str(form.get("note", "")).strip()[:500]
+    with transaction(db):
+        order = work_orders.open_order(
+            console.ctx, where.id, kind, "manual", summary, now, user.actor, priority=priority, note=note
+        )
+        audit.record(db, user.username, "order.new", now, target=order["id"], address=address(request))
     return RedirectResponse(f"/orders/{order['id']}", status_code=303)

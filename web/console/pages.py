@@ -24,7 +24,7 @@ from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import STATES
 from wastewatch.store.state import transaction
 
-from . import alerts, board, orders, sites
+from . import alerts, board, fieldwork, orders, sites
 from . import windows as windows_pages
 from .guard import COOKIE, address, current, page
 from .text import audit_word, words
@@ -57,10 +57,13 @@ class Console:
             Route("/audit", bound(Console.audit_log), methods=["GET"]),
             Route("/users", bound(Console.users), methods=["GET", "POST"]),
             Route("/my", bound(Console.my_orders), methods=["GET"]),
+            Route("/my/orders/{order_id}", bound(fieldwork.own_order), methods=["GET"]),
+            Route("/my/orders/{order_id}/{action}", bound(fieldwork.own_order_act), methods=["POST"]),
             Route("/alerts", bound(alerts.alert_list), methods=["GET"]),
             Route("/alerts/{alert_id}", bound(alerts.alert_detail), methods=["GET"]),
             Route("/alerts/{alert_id}/{action}", bound(alerts.alert_act), methods=["POST"]),
             Route("/orders", bound(orders.order_list), methods=["GET"]),
+            Route("/orders/new", bound(orders.order_new), methods=["POST"]),
             Route("/orders/{order_id}", bound(orders.order_detail), methods=["GET"]),
             Route("/orders/{order_id}/photos/{n}", bound(orders.order_photo), methods=["GET"]),
             Route("/orders/{order_id}/{action}", bound(orders.order_act), methods=["POST"]),

@@ -1,0 +1,102 @@
+"""A contractor's own orders in the console: an order of its company with its deadlines and
+history, acknowledging it (接单) and reporting it done with a note, photos and, for a routine
+visit, its time and checklist — what the signed links of the emails do, signed by the account
+instead of a link (web/fieldwork.py does the reading and recording for both)."""
+
+import logging
+from datetime import datetime
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+
+from wastewatch.access import audit
+from wastewatch.config.i18n import gettext
+from wastewatch.maintenance import work_orders
+from wastewatch.maintenance.notices import STATES
+from wastewatch.store.state import transaction
+from wastewatch.web import fieldwork
+from wastewatch.web.fieldwork import ALLOWED, Problem
+from wastewatch.web.text import words as field_words
+
+from .guard import Denied, address, page
+
+log = logging.getLogger("wastewatch.web")
+
+
+def _own(console, request: Request):
+    """The order of the path, if it is the account's company's; else a 404."""
+    order = work_orders.get(console.ctx.db, request.path_params["order_id"])
+    if order is None or order["contractor"] != request.state.session.user.contractor:
+        raise Denied(404, "missing")
+    return order
+
+
+@page("order.own")
+async def own_order(console, request: Request, problem: str = "", fields: dict | None = None, status=200):
+    order = _own(console, request)
+    ctx, now = console.ctx, console.ctx.now()
+    locale = request.state.session.user.locale
+    w, web = field_words(locale), console.config.web
+    ack_missed, repair_missed = work_orders.missed(order, now)
+    history = [
+        {
+            "at": ctx.local(t["at"]),
+            "state": gettext(locale, STATES.get(t["new_state"], t["new_state"])),
+            "actor": t["actor"],
+            "note": t["note"],
+        }
+        for t in work_orders.transitions(ctx.db, order["id"])
+    ]
+    visited = datetime.fromtimestamp(now, console.config.tz).strftime("%Y-%m-%dT%H:%M")
+    return console.render(
+        request,
+        "console/own_order.html",
+        {
+            "o": order,
+            "site": console.config.site_by_id.get(order["site_id"]),
+            "state": gettext(locale, STATES[order["state"]]),
+            "acknowledge_by": ctx.local(order["acknowledge_by"]),
+            "repair_by": ctx.local(order["repair_by"]),
+            "ack_missed": ack_missed,
+            "repair_missed": repair_missed,
+            "history": history,
+            "photos": len(work_orders.attachments(ctx.db, order["id"])),
+            "actions": [a for a in ("acknowledge", "done") if order["state"] in ALLOWED[a]],
+            "routine": order["kind"] in work_orders.ROUTINE,
+            "checklist": ctx.rules.inspections.checklist,
+            "w": w,
+            "photos_hint": w["photos_hint"].format(n=web.max_photos, mb=f"{web.max_photo_mb:g}"),
+            "max_photos": web.max_photos,
+            "form": fields or {"note": "", "visited": visited, "answers": {}},
+            "problem": problem,
+        },
+        status=status,
+    )
+
+
+@page("order.own")
+async def own_order_act(console, request: Request):
+    order = _own(console, request)
+    action = request.path_params["action"]
+    if action not in ALLOWED:
+        raise Denied(404, "missing")
+    ctx, user = console.ctx, request.state.session.user
+    w = field_words(user.locale)
+    try:
+        if order["state"] not in ALLOWED[action]:
+            raise Problem("state", 409, state=gettext(user.locale, STATES[order["state"]]))
+        report = await fieldwork.read(request.state.form, order, action, ctx, console.config.web)
+        paths = fieldwork.store_photos(console.config, order, report)
+        now = ctx.now()
+        with transaction(ctx.db):
+            fieldwork.record(ctx, order, action, user.actor, report, paths, now)
+            audit.record(
+                ctx.db, user.username, f"order.{action}", now, target=order["id"], address=address(request)
+            )
+    except Problem as problem:
+        message = w[f"err_{problem.key}"].format(**problem.values)
+        return await own_order.__wrapped__(console, request, message, problem.fields, problem.status)
+    except work_orders.WorkOrderError as exc:
+        return await own_order.__wrapped__(console, request, str(exc), None, 409)
+    log.info("work order %s: %s by %s in the console", order["id"], action, user.username)
+    return RedirectResponse(f"/my/orders/{order['id']}", status_code=303)
