@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from wastewatch.config.i18n import LOCALES
+
 from .roles import ROLES
 
 _hasher = PasswordHasher()
@@ -178,6 +180,14 @@ def set_role(
         },
     )
     return get(db, username)
+
+
+def set_locale(db, username: str, locale: str) -> None:
+    """The language the account's pages and its emails' links open in."""
+    if locale not in LOCALES:
+        raise AccountError(f"unknown language {locale!r}; allowed: {', '.join(LOCALES)}")
+    _require(db, username)
+    db.execute("UPDATE users SET locale = :locale WHERE username = :u", {"locale": locale, "u": username})
 
 
 def _require(db, username: str) -> User:

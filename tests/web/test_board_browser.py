@@ -88,3 +88,35 @@ def test_a_sites_chart_is_drawn_with_its_limit_line_in_the_browser(make_desk, tm
         )
         assert seen["label"].startswith("限值 ")
         assert seen["spike"] is not None and inside(seen["spike"], seen["chart"])
+
+
+def look_in_english(base: str, width: int, folder):
+    def work(chromium):
+        seen = {}
+        with window(chromium, width) as page:
+            sign_in(page, base, "regulator")
+            for path, name in (("/", "board"), ("/sites/helin?range=7d", "site"), ("/account", "account")):
+                page.goto(base + path)
+                page.screenshot(path=str(folder / f"en-{name}-{width}.png"), full_page=True)
+                seen[name] = (
+                    page.evaluate(OVERFLOW),
+                    page.evaluate(WRAPPED, "th, .card .l, header a, .st, .range"),
+                    page.locator("h1").inner_text(),
+                )
+        return seen
+
+    return work
+
+
+def test_the_console_reads_whole_in_english_too(make_desk, tmp_path, browser):  # noqa: F811
+    from wastewatch.access import accounts
+    from wastewatch.store.state import transaction
+
+    desk = seeded(make_desk, tmp_path)
+    with transaction(desk.ctx.db):
+        accounts.set_locale(desk.ctx.db, "regulator", "en")
+    for width in (DESKTOP, PHONE):
+        seen = browser.run(look_in_english(desk.config.web.url, width, artefacts("console")))
+        assert [h1 for _, _, h1 in seen.values()] == ["Overview", "城厢镇禾林村污水处理站", "Your account"]
+        for name, (overflow, wrapped, _) in seen.items():
+            assert overflow <= 0 and wrapped == [], (name, width, overflow, wrapped)

@@ -23,6 +23,9 @@ MATRIX = {
         "regulator": 200,
         "contractor": 403,
     },
+    ("GET", "/account"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 200},
+    # Saving without a language: refused for what it is (400), for everyone.
+    ("POST", "/account"): {"admin": 400, "operator": 400, "regulator": 400, "contractor": 400},
     ("GET", "/audit"): {"admin": 200, "operator": 403, "regulator": 200, "contractor": 403},
     ("GET", "/users"): {"admin": 200, "operator": 403, "regulator": 403, "contractor": 403},
     ("POST", "/users"): {"admin": 200, "operator": 403, "regulator": 403, "contractor": 403},

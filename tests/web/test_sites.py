@@ -9,8 +9,8 @@ import textwrap
 from datetime import datetime, timedelta
 
 from tests.alerts.harness import T0, TZ
-from tests.web.test_console import an_alert, login
-from wastewatch.access import accounts
+from tests.web.test_console import an_alert, csrf, login
+from wastewatch.access import accounts, audit
 from wastewatch.maintenance import windows
 from wastewatch.store.state import transaction
 
@@ -205,3 +205,23 @@ def seeded(make_desk, tmp_path):
     windows.add(desk.ctx.db, "xiaohe", "planned_stop", T0 - DAY, None, "检修进水泵", "王科长", T0)
     desk.at(0)
     return desk
+
+
+def test_an_account_reads_the_console_in_english_once_it_says_so(make_desk, tmp_path):
+    desk = make_desk(county(tmp_path))
+    an_alert(desk)
+    client, _ = login(desk, "regulator")
+    page = client.get("/account").text
+    assert "界面语言" in page and '<option value="zh-CN" selected>中文</option>' in page
+    refused = client.post("/account", data={"csrf": csrf(page), "locale": "fr"})
+    assert refused.status_code == 400 and "unknown language &#39;fr&#39;" in refused.text
+    assert '<option value="en">English</option>' in refused.text
+    saved = client.post("/account", data={"csrf": csrf(page), "locale": "en"}, follow_redirects=True)
+    assert "Saved." in saved.text and '<option value="en" selected>English</option>' in saved.text
+    board_page = client.get("/").text
+    assert "Site board" in board_page and "Villages treated" in board_page and "60.0" in board_page
+    assert '<span class="st st-alarm">alarm</span>' in board_page and ">no data</span>" in board_page
+    site_page = client.get("/sites/helin").text
+    assert "Design capacity" in site_page and "COD" in site_page and "daily mean" in site_page
+    assert accounts.get(desk.ctx.db, "regulator").locale == "en"
+    assert [e.action for e in audit.listing(desk.ctx.db) if e.actor == "regulator"][0] == "account.locale"

@@ -31,7 +31,11 @@ from .text import audit_word, words
 
 log = logging.getLogger("wastewatch.web")
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-LOGIN_COOKIE = "ww_login"  # the sign-in form's own CSRF token, before there is a session
+LOGIN_COOKIE = "ww_login"
+LANGUAGES = (
+    ("zh-CN", "中文"),
+    ("en", "English"),
+)  # each named in itself  # the sign-in form's own CSRF token, before there is a session
 
 
 class Console:
@@ -55,6 +59,7 @@ class Console:
             Route("/sites/{site_id}", bound(sites.site_page), methods=["GET"]),
             Route("/sites/{site_id}/readings.csv", bound(sites.readings_csv), methods=["GET"]),
             Route("/audit", bound(Console.audit_log), methods=["GET"]),
+            Route("/account", bound(Console.account), methods=["GET", "POST"]),
             Route("/users", bound(Console.users), methods=["GET", "POST"]),
             Route("/my", bound(Console.my_orders), methods=["GET"]),
             Route("/my/orders/{order_id}", bound(fieldwork.own_order), methods=["GET"]),
@@ -194,6 +199,29 @@ class Console:
                 }
             )
         return self.render(request, "console/my.html", {"orders": rows})
+
+    @page("account")
+    async def account(self, request: Request):
+        """One's own account: the language of the console (zh-CN or English)."""
+        me, db, now = request.state.session.user, self.ctx.db, self.ctx.now()
+        if request.method == "POST":
+            locale = str(request.state.form.get("locale", ""))
+            try:
+                with transaction(db):
+                    accounts.set_locale(db, me.username, locale)
+                    audit.record(
+                        db, me.username, "account.locale", now, target=locale, address=address(request)
+                    )
+            except accounts.AccountError as exc:
+                return self.render(
+                    request, "console/account.html", {"problem": str(exc), "languages": LANGUAGES}, status=400
+                )
+            return RedirectResponse("/account?saved=1", status_code=303)
+        return self.render(
+            request,
+            "console/account.html",
+            {"saved": request.query_params.get("saved") == "1", "languages": LANGUAGES},
+        )
 
     @page("audit.view")
     async def audit_log(self, request: Request):

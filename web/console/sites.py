@@ -89,6 +89,11 @@ async def site_page(console, request: Request):
             "contractor": ctx.config.contractor_by_id.get(where.contractor),
             "standard": standard,
             "standard_name": standard.standard.name_zh if locale == "zh-CN" else standard.standard.name_en,
+            "grade_label": (
+                standard.standard.grades[standard.grade].label_zh
+                if locale == "zh-CN"
+                else standard.standard.grades[standard.grade].label_en
+            ),
             "limits": _limits(standard, locale),
             "charts": charts,
             "range": key,

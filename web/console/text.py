@@ -124,7 +124,7 @@ WORDS = {
     "last_reading": NP_("last_reading", "Latest reading"),
     "ago": NP_("ago", "{age} ago"),
     "never": NP_("never", "never"),
-    "coverage": NP_("coverage", "Treatment coverage (administrative villages)"),
+    "coverage": NP_("coverage", "Villages treated"),
     "coverage_of": NP_("coverage_of", "{treated} of {total} villages treated"),
     "no_village_list": NP_("no_village_list", "Needs the village list (inventory.villages_csv)."),
     "untreated": NP_("untreated", "{n} villages without treatment"),
@@ -174,6 +174,10 @@ WORDS = {
     "priority_high": NP_("priority_high", "high"),
     "priority_normal": NP_("priority_normal", "normal"),
     "priority_low": NP_("priority_low", "low"),
+    "account": NP_("account", "Your account"),
+    "language": NP_("language", "Language"),
+    "save": NP_("save", "Save"),
+    "saved": NP_("saved", "Saved."),
     "denied_missing": NP_("denied_missing", "There is no such page, or it is not in your towns."),
 }
 
@@ -189,6 +193,7 @@ AUDIT = {
     "user.reset-password": NP_("audit", "new password"),
     "user.set-role": NP_("audit", "change role"),
     "order.new": NP_("audit", "open order"),
+    "account.locale": NP_("audit", "change language"),
     "order.assign": NP_("audit", "reassign order"),
     "order.acknowledge": NP_("audit", "acknowledge order"),
     "order.done": NP_("audit", "report order done"),
