@@ -17,6 +17,7 @@ import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from wastewatch.alerts.context import Context
 from wastewatch.alerts.notify import notify
 from wastewatch.store.state import transaction
 
@@ -212,3 +213,27 @@ class MonthlyReports:
 def versions(db) -> list:
     """Every report version sent, newest month first."""
     return db.execute("SELECT * FROM reports ORDER BY month DESC, version DESC").fetchall()
+
+
+def draft(config, now: int, locale: str) -> tuple[str, list[Path]]:
+    """The month in course so far, built on demand (the console's button), in every format,
+    to <data_dir>/reports/drafts/YYYY-MM/ (replacing the last draft). Not a version: nothing is
+    recorded or sent. Opens its own connections, so it can run off the caller's thread."""
+    month = datetime.fromtimestamp(now, config.tz).strftime("%Y-%m")
+    ctx = Context.open(config, clock=lambda: now)
+    try:
+        report = reports.build(ctx, month, now=now)
+    finally:
+        ctx.close()
+    return month, report_files.write(report, draft_folder(config, month), locale=locale)
+
+
+def draft_folder(config, month: str) -> Path:
+    return config.data_dir / "reports" / "drafts" / month
+
+
+def version(db, month: str, number: int):
+    return db.execute(
+        "SELECT * FROM reports WHERE month = :month AND version = :version",
+        {"month": month, "version": number},
+    ).fetchone()

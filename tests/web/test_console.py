@@ -26,6 +26,15 @@ MATRIX = {
     ("GET", "/account"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 200},
     # Saving without a language: refused for what it is (400), for everyone.
     ("POST", "/account"): {"admin": 400, "operator": 400, "regulator": 400, "contractor": 400},
+    ("GET", "/reports"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 403},
+    # Building the month in course: harmless, a draft is not a version (303 back to the list).
+    ("POST", "/reports/draft"): {"admin": 303, "operator": 303, "regulator": 403, "contractor": 403},
+    ("GET", "/reports/{month}/{version}/{name}"): {
+        "admin": 200,
+        "operator": 200,
+        "regulator": 200,
+        "contractor": 403,
+    },
     ("GET", "/audit"): {"admin": 200, "operator": 403, "regulator": 200, "contractor": 403},
     ("GET", "/users"): {"admin": 200, "operator": 403, "regulator": 403, "contractor": 403},
     ("POST", "/users"): {"admin": 200, "operator": 403, "regulator": 403, "contractor": 403},
@@ -78,6 +87,7 @@ MATRIX = {
 # The concrete request for a route with parameters.
 CONCRETE = {
     "/sites/{site_id}": "/sites/helin",
+    "/reports/{month}/{version}/{name}": "/reports/2026-09/v1/compliance-2026-09.csv",
     "/sites/{site_id}/readings.csv": "/sites/helin/readings.csv",
     "/alerts/{alert_id}": "/alerts/1",
     "/alerts/{alert_id}/{action}": "/alerts/1/resolve",
@@ -129,6 +139,13 @@ def an_alert(desk) -> None:
     desk.cycle(3 * 3600)
 
 
+def a_report(desk) -> None:
+    """Version 1 of September's monthly report, as the scheduler sends it."""
+    from wastewatch.maintenance.monthly import MonthlyReports
+
+    MonthlyReports(desk.ctx).produce("2026-09", desk.clock.now)
+
+
 def base(desk) -> str:
     return desk.config.web.url
 
@@ -157,6 +174,7 @@ def test_every_route_answers_every_role_exactly_as_the_matrix_says(desk):
     assert routes == set(MATRIX)  # a new route needs its row here
     an_alert(desk)
     an_order(desk)
+    a_report(desk)
     anonymous = httpx.Client(base_url=base(desk), timeout=10)
     for (method, route), expected in MATRIX.items():
         path = CONCRETE.get(route, route)
