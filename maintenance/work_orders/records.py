@@ -107,6 +107,15 @@ def listing(
     return db.execute(sql, {**params, "now": now, "limit": limit}).fetchall()
 
 
+def closed_between(db, start: int, end: int):
+    """Orders verified and closed (销号) within [start, end)."""
+    return db.execute(
+        "SELECT * FROM work_orders WHERE state = 'closed' AND closed_at >= :start AND closed_at < :end "
+        "ORDER BY closed_at",
+        {"start": start, "end": end},
+    ).fetchall()
+
+
 def in_play_by_site(db, now: int) -> dict[str, tuple[int, int]]:
     """{site: (orders in play, of which overdue)}: one grouped query for the site board."""
     marks = ", ".join(f"'{state}'" for state in IN_PLAY)

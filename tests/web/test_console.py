@@ -26,6 +26,8 @@ MATRIX = {
     ("GET", "/account"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 200},
     # Saving without a language: refused for what it is (400), for everyone.
     ("POST", "/account"): {"admin": 400, "operator": 400, "regulator": 400, "contractor": 400},
+    ("GET", "/bulletin"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 403},
+    ("GET", "/bulletin.xlsx"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 403},
     ("GET", "/reports"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 403},
     # Building the month in course: harmless, a draft is not a version (303 back to the list).
     ("POST", "/reports/draft"): {"admin": 303, "operator": 303, "regulator": 403, "contractor": 403},

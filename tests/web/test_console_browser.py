@@ -2,18 +2,20 @@
 page at desktop and phone widths, be refused what the role may not do, sign out. The
 screenshots are kept in artefacts/console/ to be looked at."""
 
+from urllib.parse import quote
+
 from tests.browser import DESKTOP, OVERFLOW, PHONE, WRAPPED, artefacts, browser, window  # noqa: F401
 from tests.web.conftest import PASSWORD
 
 PAGES = {
-    "admin": ["/", "/alerts", "/orders", "/windows", "/users", "/audit"],
-    "regulator": ["/", "/alerts", "/orders", "/audit"],
+    "admin": ["/", "/alerts", "/orders", "/windows", "/bulletin", "/reports", "/users", "/audit", "/account"],
+    "regulator": ["/", "/alerts", "/orders", "/bulletin", "/reports", "/audit"],
     "contractor": ["/my"],
 }
 
 
 def sign_in(page, base: str, username: str, target: str = "/") -> None:
-    page.goto(f"{base}/login?next={target}")
+    page.goto(f"{base}/login?next={quote(target, safe='/')}")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")

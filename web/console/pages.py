@@ -24,7 +24,7 @@ from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import STATES
 from wastewatch.store.state import transaction
 
-from . import alerts, board, fieldwork, orders, reports, sites
+from . import alerts, board, bulletin, fieldwork, orders, reports, sites
 from . import windows as windows_pages
 from .guard import COOKIE, address, current, page
 from .text import audit_word, words
@@ -59,6 +59,8 @@ class Console:
             Route("/sites/{site_id}", bound(sites.site_page), methods=["GET"]),
             Route("/sites/{site_id}/readings.csv", bound(sites.readings_csv), methods=["GET"]),
             Route("/reports", bound(reports.report_list), methods=["GET"]),
+            Route("/bulletin", bound(bulletin.bulletin_page), methods=["GET"]),
+            Route("/bulletin.xlsx", bound(bulletin.bulletin_xlsx), methods=["GET"]),
             Route("/reports/draft", bound(reports.report_draft), methods=["POST"]),
             Route("/reports/{month}/{version}/{name}", bound(reports.report_file), methods=["GET"]),
             Route("/audit", bound(Console.audit_log), methods=["GET"]),

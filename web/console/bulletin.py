@@ -1,0 +1,90 @@
+"""The 通报 problem list in the console: the page (printable from the browser: its print style
+leaves out the console's header and the form) and the same list as a workbook."""
+
+import tempfile
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import FileResponse
+
+from wastewatch.alerts.mail import WORK_ORDER_KINDS
+from wastewatch.config.i18n import gettext
+from wastewatch.maintenance import bulletin
+from wastewatch.maintenance.notices import STATES
+
+from .guard import page, sites
+from .text import words
+
+DEFAULT_DAYS = 14  # a fortnightly meeting
+
+
+def _period(console, query) -> tuple[date, date, int, int, str]:
+    """(first day, last day, start, end) of ?from=&to= (local dates, both included), the last
+    fortnight by default or when they do not make a period; and a problem word key or ""."""
+    tz = console.config.tz
+    today = datetime.fromtimestamp(console.ctx.now(), tz).date()
+    first, last, problem = today - timedelta(days=DEFAULT_DAYS - 1), today, ""
+    if query.get("from") or query.get("to"):
+        try:
+            first, last = date.fromisoformat(query.get("from", "")), date.fromisoformat(query.get("to", ""))
+            if last < first:
+                raise ValueError
+        except ValueError:
+            first, last, problem = today - timedelta(days=DEFAULT_DAYS - 1), today, "bad_dates"
+    start = int(datetime(first.year, first.month, first.day, tzinfo=tz).timestamp())
+    after = last + timedelta(days=1)
+    end = int(datetime(after.year, after.month, after.day, tzinfo=tz).timestamp())
+    return first, last, start, end, problem
+
+
+def _build(console, request: Request):
+    first, last, start, end, problem = _period(console, request.query_params)
+    found = bulletin.build(
+        console.ctx, sites(console, request.state.session.user), start, end, console.ctx.now()
+    )
+    return found, first, last, problem
+
+
+@page("view")
+async def bulletin_page(console, request: Request):
+    found, first, last, problem = _build(console, request)
+    locale = request.state.session.user.locale
+    local = console.ctx.local
+    return console.render(
+        request,
+        "console/bulletin.html",
+        {
+            "b": found,
+            "first": first.isoformat(),
+            "last": last.isoformat(),
+            "problem": words(locale)[problem] if problem else "",
+            "parties": found.by_party(),
+            "overdue": sum(p["overdue"] for p in found.open),
+            "local": local,
+            "kind": lambda k: gettext(locale, WORK_ORDER_KINDS.get(k, k)),
+            "state": lambda s: gettext(locale, STATES.get(s, s)),
+            "query": request.url.query,
+        },
+        status=400 if problem else 200,
+    )
+
+
+@page("view")
+async def bulletin_xlsx(console, request: Request):
+    found, first, last, _ = _build(console, request)
+    folder = Path(tempfile.mkdtemp(prefix="ww-bulletin-"))
+    path = folder / f"bulletin-{first:%Y%m%d}-{last:%Y%m%d}.xlsx"
+    bulletin.write_xlsx(found, path, request.state.session.user.locale, console.config.tz)
+
+    def remove() -> None:
+        path.unlink(missing_ok=True)
+        folder.rmdir()
+
+    return FileResponse(
+        path,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename=path.name,
+        background=BackgroundTask(remove),
+    )
