@@ -200,3 +200,15 @@ class DayCloser:
             for r in self.ctx.store.read_range(site.id, metric, start, end)
             if valid_value(site, metric, r.value, r.flag) and not any(a <= r.ts < b for a, b in suspect)
         ]
+
+
+def judged(db, first_day: str, last_day: str) -> dict[str, tuple[int, int]]:
+    """{site: (clear, over)} pollutant-days judged against the daily limit from first_day to
+    last_day (local dates, both included): the month so far on the overview."""
+    rows = db.execute(
+        "SELECT site_id, SUM(CASE WHEN status = 'clear' THEN 1 ELSE 0 END) AS clear, "
+        "SUM(CASE WHEN status = 'over' THEN 1 ELSE 0 END) AS over FROM day_results "
+        "WHERE rule = 'daily_exceedance' AND day >= :first AND day <= :last GROUP BY site_id",
+        {"first": first_day, "last": last_day},
+    )
+    return {row["site_id"]: (row["clear"] or 0, row["over"] or 0) for row in rows}

@@ -15,8 +15,9 @@ A site's state, the first that holds:
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from wastewatch.alerts import lifecycle
+from wastewatch.alerts import daily, lifecycle
 from wastewatch.config.i18n import NP_
 from wastewatch.maintenance import windows, work_orders
 
@@ -147,3 +148,46 @@ def coverage(config, towns=None) -> Coverage | None:
     villages = [v for v in config.villages if towns is None or v.town in towns]
     untreated = [v for v in villages if (v.town, v.name) not in served and not v.treated_by]
     return Coverage(len(villages) - len(untreated), len(villages), untreated)
+
+
+@dataclass
+class MonthSoFar:
+    """The month in course on the overview, with the monthly report's formulas:
+    compliance = clear ÷ judged pollutant-days (days closed so far, flag-N samples, daily limit);
+    transmission = readings received ÷ readings expected (one per metric interval since the 1st)."""
+
+    month: str
+    clear: int
+    over: int
+    received: int
+    expected: int
+
+    @property
+    def compliance_rate(self) -> float | None:
+        judged = self.clear + self.over
+        return self.clear / judged if judged else None
+
+    @property
+    def transmission_rate(self) -> float | None:
+        return self.received / self.expected if self.expected else None
+
+
+def month_so_far(ctx, sites, now: int) -> MonthSoFar:
+    local = datetime.fromtimestamp(now, ctx.config.tz)
+    first = local.date().replace(day=1)
+    start = int(ctx.midnight(first).timestamp())
+    ids = {s.id for s in sites}
+    judged = {
+        k: v for k, v in daily.judged(ctx.db, first.isoformat(), local.date().isoformat()).items() if k in ids
+    }
+    # Whole hours: the store counts receipts per hour; the hour in course is not yet expected.
+    hour = now // 3600 * 3600
+    received = sum(n for site, n in ctx.store.received_since(start, hour).items() if site in ids)
+    expected = sum((hour - start) // site.metric(m).interval_s for site in sites for m in site.metrics)
+    return MonthSoFar(
+        first.strftime("%Y-%m"),
+        sum(c for c, _ in judged.values()),
+        sum(o for _, o in judged.values()),
+        received,
+        expected,
+    )

@@ -56,13 +56,10 @@ def trend(ctx, site, metric: str, since: int, until: int) -> Trend:
     tz = ctx.config.tz
     first = datetime.fromtimestamp(since, tz).date()
     last = datetime.fromtimestamp(until - 1, tz).date()
-    start, end = ctx.midnight(first), ctx.midnight(last + timedelta(days=1))
-    means = {a.start.date(): a.mean for a in ctx.store.aggregate(site.id, metric, start, end, "day", tz)}
+    means = ctx.store.daily_means(site.id, metric, first, last)
     temps = {}
     if metric in standard.temperature_dependent:
-        temps = {
-            a.start.date(): a.mean for a in ctx.store.aggregate(site.id, "water_temp", start, end, "day", tz)
-        }
+        temps = ctx.store.daily_means(site.id, "water_temp", first, last)
     day = first
     while day <= last:
         day_start, day_end = ctx.day_bounds(day)

@@ -110,6 +110,12 @@ class Store(Protocol):
     def latest(self, site_ids=None) -> dict:
         """The newest reading of each (site, metric): {(site, metric): Latest}."""
 
+    def daily_means(self, site_id: str, metric: str, first, last) -> dict:
+        """{local date: mean of the day's valid readings} from first to last, both in."""
+
+    def received_since(self, start: int, end: int) -> dict[str, int]:
+        """Readings received per site in [start, end): a local midnight to a whole hour."""
+
     def buckets(self, site_id: str, metric: str, since: int, until: int, width: int) -> list:
         """The series over [since, until) in buckets of `width` seconds (store/views.py)."""
 

@@ -6,6 +6,7 @@ these methods, so the store stays the readings' one owner, on its one connection
 """
 
 from dataclasses import dataclass
+from datetime import date
 from typing import NamedTuple
 
 
@@ -61,3 +62,42 @@ class Views:
                 {"sid": sid, "since": since, "until": until, "width": width},
             ).fetchall()
         return [Bucket(since + b * width, *rest) for b, *rest in rows]
+
+    def received_since(self, start: int, end: int) -> dict[str, int]:
+        """Readings received per site in [start, end), start a local midnight and end a whole
+        hour: whole days from the daily sums, the day in course from the hourly ones (a month
+        of hours at a thousand sites is millions of rows; its days, a hundred thousand)."""
+        calendar = self._calendar
+        first = calendar.day_of_hour(start // 3600)
+        today = calendar.day_of_hour(end // 3600)
+        today_starts = calendar.hours_of_day(today)[0]
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT s.site_id, SUM(d.received) FROM series s CROSS JOIN daily d ON d.series = s.id "
+                "AND d.day >= ? AND d.day < ? GROUP BY s.site_id "
+                "UNION ALL "
+                "SELECT s.site_id, SUM(h.received) FROM series s CROSS JOIN hourly h ON h.series = s.id "
+                "AND h.hour >= ? AND h.hour < ? GROUP BY s.site_id",
+                (first, today, today_starts, end // 3600),
+            ).fetchall()
+        found: dict[str, int] = {}
+        for site, count in rows:
+            found[site] = found.get(site, 0) + int(count)
+        return found
+
+    def daily_means(self, site_id: str, metric: str, first: date, last: date) -> dict[date, float]:
+        """{local day: mean of its valid (flag N) readings} from `first` to `last`, both in:
+        the daily sums as kept, without folding hours."""
+        epoch = date(1970, 1, 1).toordinal()
+        with self._lock:
+            sid = self._known_series(site_id, metric)
+            rows = (
+                []
+                if sid is None
+                else self._db.execute(
+                    "SELECT day, total / flagged_n FROM daily WHERE series = ? AND day >= ? AND day <= ? "
+                    "AND flagged_n > 0",
+                    (sid, first.toordinal() - epoch, last.toordinal() - epoch),
+                ).fetchall()
+            )
+        return {date.fromordinal(day + epoch): mean for day, mean in rows}

@@ -228,3 +228,20 @@ def test_the_newest_reading_of_each_series_follows_late_and_repeated_readings(tm
     reopened = SQLiteStore(path)
     assert {k: tuple(v) for k, v in reopened.latest().items()} == newest(path)
     reopened.close()
+
+
+def test_readings_received_since_a_midnight_count_the_same_from_days_and_hours(tmp_path):
+    import random
+
+    rng = random.Random(4)
+    store = SQLiteStore(tmp_path / "db.sqlite", "Asia/Shanghai")
+    start = at("2026-10-01T00:00:00+08:00")
+    store.write(
+        [
+            Reading(rng.choice(["helin", "cx-01"]), "cod", start - 3600 + rng.randrange(0, 5 * 86400), 1.0)
+            for _ in range(3000)
+        ]
+    )
+    for end in (start + 3 * 86400, start + 3 * 86400 + 7 * 3600, start + 13 * 3600):
+        assert store.received_since(start, end) == store.received_by_site(start, end)
+    assert sum(store.received_since(start, start + 5 * 86400).values()) < 3000  # the hour before is left out

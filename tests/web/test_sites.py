@@ -225,3 +225,22 @@ def test_an_account_reads_the_console_in_english_once_it_says_so(make_desk, tmp_
     assert "Design capacity" in site_page and "COD" in site_page and "daily mean" in site_page
     assert accounts.get(desk.ctx.db, "regulator").locale == "en"
     assert [e.action for e in audit.listing(desk.ctx.db) if e.actor == "regulator"][0] == "account.locale"
+
+
+def test_the_overview_gives_the_months_compliance_and_transmission_so_far(desk):
+    # Two full days at helin (T0 is 2026-10-12 00:00): COD 20 on the first day, 90 on the second;
+    # every other metric silent. The day close judges both days.
+    desk.write("cod", [(h * HOUR, 20.0 if h < 24 else 90.0) for h in range(48)])
+    desk.close_days(2 * DAY + HOUR)
+    client, _ = login(desk, "operator")
+    page = client.get("/").text
+    from wastewatch.maintenance.status import month_so_far
+
+    found = month_so_far(desk.ctx, desk.config.sites, desk.clock.now)
+    assert (found.month, found.clear, found.over, found.received) == ("2026-10", 1, 1, 48)
+    # Expected since the 1st: 13 days and 1 h of every metric at its interval.
+    site = desk.config.site_by_id["helin"]
+    elapsed = (11 + 2) * DAY + HOUR
+    assert found.expected == sum(elapsed // site.metric(m).interval_s for m in site.metrics)
+    assert "50.00\u00a0%" in page and "截至目前已判定 2 个指标日" in page
+    assert f"已收 48 / 应收 {found.expected:,} 条" in page

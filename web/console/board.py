@@ -11,7 +11,7 @@ thousand lookups, these lines a few; every text from data goes through escape().
 from markupsafe import Markup, escape
 from starlette.requests import Request
 
-from wastewatch.config.i18n import translations
+from wastewatch.config.i18n import percent, translations
 from wastewatch.config.metrics import metric_label
 from wastewatch.config.text import duration
 from wastewatch.maintenance import status
@@ -53,6 +53,8 @@ async def overview(console, request: Request):
             "orders": sum(s.orders for s in found),
             "overdue": sum(s.overdue for s in found),
             "coverage": status.coverage(console.config, towns),
+            "month": _month(console, visible, now),
+            "percent": lambda rate: "—" if rate is None else percent(rate, locale),
             "rows": Markup("".join(_row(s, locale, t, dict(states), names) for s in shown)),
             "shown": len(shown),
             "filters": filters,
@@ -63,6 +65,16 @@ async def overview(console, request: Request):
             "metric_names": list(names.items()),
         },
     )
+
+
+def _month(console, visible, now: int) -> status.MonthSoFar:
+    """The month so far, computed at most once a minute per set of sites: it sums a month of
+    daily counts (66 ms at 1,000 sites) and moves slowly."""
+    key = (now // 60, tuple(s.id for s in visible))
+    cached = console.cache.get("month")
+    if cached is None or cached[0] != key:
+        cached = console.cache["month"] = (key, status.month_so_far(console.ctx, visible, now))
+    return cached[1]
 
 
 def _row(s: status.SiteStatus, locale: str, t: dict, state_label: dict, names: dict) -> str:

@@ -43,6 +43,7 @@ class Console:
         self.config, self.ctx = config, ctx
         self.templates = Jinja2Templates(directory=TEMPLATES)
         self._signing_in = Queues()
+        self.cache: dict = {}  # figures a page may show up to a minute old (board.py)
 
     def routes(self) -> list[Route]:
         def bound(handler):

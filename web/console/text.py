@@ -214,6 +214,10 @@ WORDS = {
     "rank": NP_("rank", "Rank"),
     "rank_name": NP_("rank_name", "Name"),
     "mean_score": NP_("mean_score", "Mean score"),
+    "month_compliance": NP_("month_compliance", "Compliance this month"),
+    "month_judged": NP_("month_judged", "{month}, {n} pollutant-days judged so far"),
+    "month_transmission": NP_("month_transmission", "Data transmission this month"),
+    "month_readings": NP_("month_readings", "{received} of {expected} readings"),
     "denied_missing": NP_("denied_missing", "There is no such page, or it is not in your towns."),
 }
 
