@@ -210,16 +210,28 @@ def listing(
     site_id: str | None = None,
     severity: str | None = None,
     rule: str | None = None,
+    opened: tuple[int, int] | None = None,
 ) -> list:
-    """Alerts in `state` ("open", "all", or one state), open and severe first, newest first."""
+    """Alerts in `state` ("open", "all", or one state), open and severe first, newest first;
+    `opened`: only those opened within [from, until)."""
     where = [{"open": "state != 'resolved'", "all": "TRUE"}.get(state, "state = :state")]
     for column, value in (("site_id", site_id), ("severity", severity), ("rule", rule)):
         if value:
             where.append(f"{column} = :{column}")
+    if opened:
+        where.append("opened_at >= :opened_from AND opened_at < :opened_until")
     return db.execute(
         f"SELECT * FROM alerts WHERE {' AND '.join(where)} ORDER BY state = 'resolved', "
         "CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, opened_at DESC LIMIT :limit",
-        {"state": state, "limit": limit, "site_id": site_id, "severity": severity, "rule": rule},
+        {
+            "state": state,
+            "limit": limit,
+            "site_id": site_id,
+            "severity": severity,
+            "rule": rule,
+            "opened_from": opened[0] if opened else None,
+            "opened_until": opened[1] if opened else None,
+        },
     ).fetchall()
 
 

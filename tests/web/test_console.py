@@ -450,3 +450,40 @@ def test_an_operator_registers_and_ends_a_maintenance_window_and_a_regulator_onl
     assert operator.post(f"/windows/{window['id']}/end", data={"csrf": csrf(listed)}).status_code == 303
     assert windows.listing(desk.ctx.db, "helin")[0]["ends_at"] == desk.clock.now
     assert "window.end" in [e.action for e in audit.listing(desk.ctx.db) if e.actor == "operator"]
+
+
+def test_alerts_are_filtered_by_the_days_they_opened_on(desk):
+    an_alert(desk)  # opened on 2026-10-12 (T0 + 2 h)
+    regulator, _ = login(desk, "regulator")
+    assert "#1</a>" in regulator.get("/alerts", params={"from": "2026-10-12", "to": "2026-10-12"}).text
+    assert "#1</a>" not in regulator.get("/alerts", params={"from": "2026-10-13", "to": "2026-10-20"}).text
+    assert "#1</a>" not in regulator.get("/alerts", params={"from": "2026-10-01", "to": "2026-10-11"}).text
+    wrong = regulator.get("/alerts", params={"from": "2026-10-13", "to": "2026-10-01"})
+    assert wrong.status_code == 400 and "结束不早于开始" in wrong.text and "#1</a>" in wrong.text
+
+
+def test_an_admin_changes_a_users_role_and_it_applies_at_the_next_page(desk):
+    admin, _ = login(desk, "admin")
+    operator, _ = login(desk, "operator")
+    assert operator.get("/orders").status_code == 200
+    page = admin.get("/users").text
+    wrong = admin.post(
+        "/users", data={"csrf": csrf(page), "do": "role", "username": "operator", "role": "contractor"}
+    )
+    assert wrong.status_code == 400  # a contractor account needs its company
+    changed = admin.post(
+        "/users",
+        data={
+            "csrf": csrf(page),
+            "do": "role",
+            "username": "operator",
+            "role": "contractor",
+            "contractor": "qingyuan",
+            "towns": "城厢镇",
+        },
+    )
+    assert changed.status_code == 200 and "operator" in changed.text
+    user = accounts.get(desk.ctx.db, "operator")
+    assert (user.role, user.contractor, user.towns) == ("contractor", "qingyuan", ("城厢镇",))
+    assert operator.get("/orders").status_code == 403 and operator.get("/my").status_code == 200
+    assert [e.action for e in audit.listing(desk.ctx.db) if e.actor == "admin"][0] == "user.set-role"

@@ -18,6 +18,8 @@ from wastewatch.maintenance import work_orders
 from wastewatch.store.state import transaction
 
 from .guard import Denied, address, page, site, sites
+from .period import BadPeriod, days
+from .text import words
 
 STATES = ("open", "firing", "acknowledged", "resolved", "all")
 PAGE = 200  # rows shown; the page says how many more the filter holds
@@ -51,10 +53,15 @@ async def alert_list(console, request: Request):
     query = request.query_params
     state = query.get("state", "open") if query.get("state", "open") in STATES else "open"
     severity, site_id, rule = query.get("severity", ""), query.get("site", ""), query.get("rule", "")
+    problem = ""
+    try:
+        opened = days(query, console.config.tz)
+    except BadPeriod as exc:
+        problem, opened = words(locale)[str(exc)], None
     found = [
         alert
         for alert in lifecycle.listing(
-            console.ctx.db, state, limit=FETCH, site_id=site_id, severity=severity, rule=rule
+            console.ctx.db, state, limit=FETCH, site_id=site_id, severity=severity, rule=rule, opened=opened
         )
         if site(console, user, alert["site_id"]) is not None
     ]
@@ -65,12 +72,21 @@ async def alert_list(console, request: Request):
             "alerts": [_row(console, alert, locale) for alert in found[:PAGE]],
             # Past the 2,000 read, the count is a floor: "1800+".
             "more": f"{len(found) - PAGE}{'+' if len(found) == FETCH else ''}" if len(found) > PAGE else "",
-            "filters": {"state": state, "severity": severity, "site": site_id, "rule": rule},
+            "filters": {
+                "state": state,
+                "severity": severity,
+                "site": site_id,
+                "rule": rule,
+                "from": query.get("from", ""),
+                "to": query.get("to", ""),
+            },
+            "problem": problem,
             "states": STATES,
             "severities": [(s, gettext(locale, SEVERITIES[s])) for s in ("critical", "warning", "info")],
             "sites": sites(console, user),
             "rules": sorted((r, gettext(locale, label)) for r, label in RULES.items()),
         },
+        status=400 if problem else 200,
     )
 
 

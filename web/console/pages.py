@@ -253,7 +253,7 @@ class Console:
                     audit.record(
                         db,
                         me.username,
-                        f"user.{form.get('do', '')}",
+                        f"user.{'set-role' if form.get('do') == 'role' else form.get('do', '')}",
                         now,
                         target=username,
                         address=address(request),
@@ -291,6 +291,16 @@ class Console:
                 towns=towns,
             )
             return t["new_password"].format(user=username, password=password)
+        if do == "role":
+            accounts.set_role(
+                db,
+                self.config,
+                username,
+                str(form.get("role", "")),
+                str(form.get("contractor", "")) or None,
+                tuple(x.strip() for x in str(form.get("towns", "")).split(",") if x.strip()),
+            )
+            return t["changed"].format(user=username)
         if do in ("disable", "enable"):
             accounts.set_disabled(db, username, do == "disable")
             if do == "disable":

@@ -4,7 +4,7 @@ windows and routine visits due, and its readings as CSV."""
 
 import csv
 import io
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -18,6 +18,7 @@ from wastewatch.maintenance.notices import STATES as ORDER_STATES
 from wastewatch.maintenance.report_page import BASES
 
 from .guard import Denied, page, site
+from .period import BadPeriod, days
 from .plot import plot
 from .text import words
 
@@ -25,25 +26,12 @@ CHARTED = tuple(m for m in METRICS if not m.endswith("_state") and m != "flow_to
 ROUTINE = {"routine_inspection": "inspection_due", "effluent_sampling": "sampling_due"}
 
 
-class BadPeriod(ValueError):
-    pass
-
-
 def period(query, now: int, tz) -> tuple[int, int, str]:
     """(since, until, key) from ?range=24h|7d|30d, or ?from=&to= local dates (both days
-    included); 24 h by default."""
-    if query.get("from") or query.get("to"):
-        try:
-            first = date.fromisoformat(query.get("from", ""))
-            last = date.fromisoformat(query.get("to", ""))
-        except ValueError:
-            raise BadPeriod("bad_dates") from None
-        since = int(datetime(first.year, first.month, first.day, tzinfo=tz).timestamp())
-        after = last + timedelta(days=1)
-        until = int(datetime(after.year, after.month, after.day, tzinfo=tz).timestamp())
-        if until <= since or until - since > trends.LONGEST_S:
-            raise BadPeriod("bad_dates")
-        return since, until, "custom"
+    included, at most a year); 24 h by default."""
+    asked = days(query, tz, trends.LONGEST_S)
+    if asked is not None:
+        return asked[0], asked[1], "custom"
     key = query.get("range", "24h")
     key = key if key in trends.RANGES else "24h"
     return now - trends.RANGES[key], now, key
