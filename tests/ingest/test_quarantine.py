@@ -119,11 +119,13 @@ def small_disk(tmp_path):
 
 
 def fill(disk) -> None:
-    with open(disk / "ballast", "wb") as handle:
+    # Unbuffered: a buffered file keeps the part of its last write the disk refused, and
+    # closing it tries that write again and fails, whenever the free space is not a whole
+    # number of chunks.
+    with open(disk / "ballast", "wb", buffering=0) as handle:
         try:
             while True:
                 handle.write(b"\0" * 65536)
-                handle.flush()
         except OSError:
             pass
 
