@@ -48,19 +48,10 @@ def add_commands(command) -> None:
     new.add_argument(
         "--kind",
         default="operator_request",
-        choices=[
-            "operator_request",
-            "fault_repair",
-            "exceedance_investigation",
-            "comms_restore",
-            "routine_inspection",
-            "effluent_sampling",
-        ],
+        choices=work_orders.MANUAL_KINDS,
         help="what kind of work (default: operator_request)",
     )
-    new.add_argument(
-        "--priority", default="normal", choices=["high", "normal", "low"], help="default: normal"
-    )
+    new.add_argument("--priority", default="normal", choices=work_orders.PRIORITIES, help="default: normal")
     _actor(
         _cmd(wo, "ack", workorders_ack, "acknowledge for the contractor (接单), e.g. after a phone call")
     ).add_argument("id", help=ORDER_ID)

@@ -125,31 +125,26 @@ def _rank(ctx, found: Bulletin, sites, company) -> None:
         )
 
 
-COLUMNS = {  # sheet: [(header, field or function of the row)]
-    "open": [
-        (N_("Contractor"), "contractor"),
-        (N_("Town"), "town"),
-        (N_("Site"), "site"),
-        (N_("Work order"), "id"),
-        (N_("Kind"), "kind"),
-        (N_("Subject"), "summary"),
+# Each sheet's columns: (header, the row's field). Both lists start with who and what.
+_ORDER = [
+    (N_("Contractor"), "contractor"),
+    (N_("Town"), "town"),
+    (N_("Site"), "site"),
+    (N_("Work order"), "id"),
+    (N_("Kind"), "kind"),
+    (N_("Subject"), "summary"),
+]
+COLUMNS = {
+    "open": _ORDER
+    + [
         (N_("State"), "state"),
         (N_("Opened"), "opened_at"),
         (N_("Age (days)"), "age_days"),
         (N_("Due by"), "repair_by"),
         (N_("Overdue (days)"), "overdue_days"),
     ],
-    "closed": [
-        (N_("Contractor"), "contractor"),
-        (N_("Town"), "town"),
-        (N_("Site"), "site"),
-        (N_("Work order"), "id"),
-        (N_("Kind"), "kind"),
-        (N_("Subject"), "summary"),
-        (N_("Opened"), "opened_at"),
-        (N_("Crossed off"), "closed_at"),
-        (N_("Took (days)"), "took_days"),
-    ],
+    "closed": _ORDER
+    + [(N_("Opened"), "opened_at"), (N_("Crossed off"), "closed_at"), (N_("Took (days)"), "took_days")],
 }
 RANK_COLUMNS = (N_("Rank"), N_("Name"), N_("Sites"), N_("Mean score"))
 

@@ -9,6 +9,16 @@ from wastewatch.alerts import lifecycle
 ACTIVE = ("open", "acknowledged", "reopened")  # waiting on the contractor
 IN_PLAY = ACTIVE + ("resolved",)  # not yet closed or cancelled
 ROUTINE = ("routine_inspection", "effluent_sampling")
+# What an operator may open by hand (the command and the console offer the same).
+MANUAL_KINDS = (
+    "operator_request",
+    "fault_repair",
+    "exceedance_investigation",
+    "comms_restore",
+    "routine_inspection",
+    "effluent_sampling",
+)
+PRIORITIES = ("high", "normal", "low")
 # SQL for "past a deadline the contractor still owes".
 OVERDUE = (
     "(state IN ('open', 'acknowledged', 'reopened') AND (repair_by <= :now "

@@ -18,15 +18,6 @@ from wastewatch.store.state import transaction
 from .guard import Denied, address, page, site, sites
 from .text import words
 
-MANUAL_KINDS = (
-    "operator_request",
-    "fault_repair",
-    "exceedance_investigation",
-    "comms_restore",
-    "routine_inspection",
-    "effluent_sampling",
-)
-PRIORITIES = ("high", "normal", "low")
 LISTS = {"in-play": work_orders.IN_PLAY, "closed": ("closed",), "cancelled": ("cancelled",)}
 ACTIONS = {"verify": work_orders.verify, "reopen": work_orders.reopen, "cancel": work_orders.cancel}
 
@@ -81,8 +72,8 @@ async def order_list(console, request: Request, problem: str = "", status: int =
             "lists": LISTS,
             "one_site": one,
             "sites": sites(console, user),
-            "kinds": [(k, gettext(user.locale, WORK_ORDER_KINDS[k])) for k in MANUAL_KINDS],
-            "priorities": PRIORITIES,
+            "kinds": [(k, gettext(user.locale, WORK_ORDER_KINDS[k])) for k in work_orders.MANUAL_KINDS],
+            "priorities": work_orders.PRIORITIES,
             "problem": problem,
             "form": request.state.form if problem else {},
         },
@@ -190,7 +181,7 @@ async def order_new(console, request: Request):
         else t["need_summary"]
         if not summary
         else t["bad_choice"]
-        if kind not in MANUAL_KINDS or priority not in PRIORITIES
+        if kind not in work_orders.MANUAL_KINDS or priority not in work_orders.PRIORITIES
         else ""
     )
     if problem:
