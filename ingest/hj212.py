@@ -160,22 +160,20 @@ def parse(data: str) -> Packet:
     head, marker, rest = data.partition("CP=&&")
     if not marker or not rest.endswith("&&"):
         raise ParseError("data segment has no CP=&&…&& part")
-    fields = {}
-    for part in filter(None, head.split(";")):
+    fields = _pairs(head.split(";"), "field")
+    cp = [_pairs(item.split(","), "CP value") for item in filter(None, rest[:-2].split(";"))]
+    return Packet(fields, cp)
+
+
+def _pairs(parts, what: str) -> dict[str, str]:
+    """name=value parts as a dict; an empty part is skipped, one without "=" refused."""
+    found = {}
+    for part in filter(None, parts):
         name, equals, value = part.partition("=")
         if not equals:
-            raise ParseError(f"field {part!r} is not name=value")
-        fields[name] = value
-    cp = []
-    for item in filter(None, rest[:-2].split(";")):
-        group = {}
-        for pair in filter(None, item.split(",")):
-            name, equals, value = pair.partition("=")
-            if not equals:
-                raise ParseError(f"CP value {pair!r} is not name=value")
-            group[name] = value
-        cp.append(group)
-    return Packet(fields, cp)
+            raise ParseError(f"{what} {part!r} is not name=value")
+        found[name] = value
+    return found
 
 
 def reply(packet: Packet) -> bytes:

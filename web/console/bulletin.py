@@ -15,6 +15,7 @@ from wastewatch.maintenance import bulletin
 from wastewatch.maintenance.notices import STATES
 
 from .guard import page, sites
+from .period import BadPeriod, days
 from .text import words
 
 DEFAULT_DAYS = 14  # a fortnightly meeting
@@ -23,19 +24,20 @@ DEFAULT_DAYS = 14  # a fortnightly meeting
 def _period(console, query) -> tuple[date, date, int, int, str]:
     """(first day, last day, start, end) of ?from=&to= (local dates, both included), the last
     fortnight by default or when they do not make a period; and a problem word key or ""."""
-    tz = console.config.tz
-    today = datetime.fromtimestamp(console.ctx.now(), tz).date()
-    first, last, problem = today - timedelta(days=DEFAULT_DAYS - 1), today, ""
-    if query.get("from") or query.get("to"):
-        try:
-            first, last = date.fromisoformat(query.get("from", "")), date.fromisoformat(query.get("to", ""))
-            if last < first:
-                raise ValueError
-        except ValueError:
-            first, last, problem = today - timedelta(days=DEFAULT_DAYS - 1), today, "bad_dates"
-    start = int(datetime(first.year, first.month, first.day, tzinfo=tz).timestamp())
-    after = last + timedelta(days=1)
-    end = int(datetime(after.year, after.month, after.day, tzinfo=tz).timestamp())
+    tz, problem = console.config.tz, ""
+    try:
+        asked = days(query, tz)
+    except BadPeriod as exc:
+        asked, problem = None, str(exc)
+    if asked is None:
+        today = datetime.fromtimestamp(console.ctx.now(), tz).date()
+        asked = (
+            console.ctx.day_bounds(today - timedelta(days=DEFAULT_DAYS - 1))[0],
+            console.ctx.day_bounds(today)[1],
+        )
+    start, end = asked
+    first = datetime.fromtimestamp(start, tz).date()
+    last = datetime.fromtimestamp(end - 1, tz).date()
     return first, last, start, end, problem
 
 
