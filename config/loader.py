@@ -33,6 +33,11 @@ SITE_CSV_COLUMNS = (
     "contractor",
     "operators",
     "metrics",
+    "hj212_mn",
+    "hj212_pw",
+    "hj212_series",
+    "hj212_equipment",
+    "timezone",
 )
 SHIPPED = Path(__file__).resolve().parent  # rules.toml and standards/ as released
 _YES = {"true", "yes", "1", "y", "是"}
@@ -103,6 +108,15 @@ class Config:
     @cached_property
     def site_by_id(self) -> dict[str, Site]:
         return {site.id: site for site in self.sites}
+
+    @property
+    def hj212(self):
+        return self.file.hj212
+
+    @cached_property
+    def site_by_mn(self) -> dict[str, Site]:
+        """Sites by their HJ 212 logger's MN (hj212_mn)."""
+        return {site.hj212_mn: site for site in self.sites if site.hj212_mn}
 
     @property
     def data_dir(self) -> Path:
@@ -243,8 +257,11 @@ def _read_sites_csv(csv_path: Path) -> list[Site]:
                 data[flag] = word in _YES
         data["operators"] = [a.strip() for a in data.get("operators", "").split(";") if a.strip()]
         data["metrics"] = _parse_metrics_cell(csv_path, key, data.get("metrics", ""))
-        if not data.get("village"):
-            data.pop("village", None)
+        if data.get("hj212_equipment"):
+            data["hj212_equipment"] = _parse_pairs(csv_path, key, "hj212_equipment", data["hj212_equipment"])
+        for optional in ("village", "hj212_mn", "hj212_pw", "hj212_series", "hj212_equipment", "timezone"):
+            if not data.get(optional):
+                data.pop(optional, None)
         try:
             sites.append(Site.model_validate(data, strict=False))
         except ValidationError as exc:
@@ -263,6 +280,19 @@ def _parse_metrics_cell(csv_path: Path, key: str, cell: str) -> dict[str, int]:
             )
         metrics[name.strip()] = int(interval)
     return metrics
+
+
+def _parse_pairs(csv_path: Path, key: str, column: str, cell: str) -> dict[str, str]:
+    """`SB1=pump_state;SB2=blower_state`: the equipment number and the metric it reports."""
+    pairs = {}
+    for part in filter(None, (p.strip() for p in cell.split(";"))):
+        name, equals, value = part.partition("=")
+        if not equals or not name.strip() or not value.strip():
+            raise ConfigError(
+                csv_path, f"{key}, {column}", f"{part!r} must be SBn=metric, e.g. 'SB1=pump_state'"
+            )
+        pairs[name.strip()] = value.strip()
+    return pairs
 
 
 def _check_references(path: Path, parsed: ConfigFile, sites: list[Site], sources: dict) -> None:
@@ -286,6 +316,31 @@ def _check_references(path: Path, parsed: ConfigFile, sites: list[Site], sources
             raise ConfigError(
                 sources[site.id], where, f"unknown contractor {site.contractor!r}; known contractors: {known}"
             )
+    _check_loggers(parsed, sites, sources)
+
+
+def _check_loggers(parsed: ConfigFile, sites: list[Site], sources: dict) -> None:
+    """An HJ 212 MN names one site, and comes with its PW: a frame must prove which site it is."""
+    owners: dict[str, str] = {}
+    for index, site in enumerate(sites):
+        prefix = f"sites[{index}]." if index < len(parsed.sites) else f"site {site.id}, "
+        if site.hj212_mn is None:
+            if site.hj212_pw is not None:
+                raise ConfigError(sources[site.id], prefix + "hj212_pw", "is set without hj212_mn")
+            continue
+        if site.hj212_pw is None:
+            raise ConfigError(
+                sources[site.id],
+                prefix + "hj212_pw",
+                "is required with hj212_mn (the logger's access password)",
+            )
+        if site.hj212_mn in owners:
+            raise ConfigError(
+                sources[site.id],
+                prefix + "hj212_mn",
+                f"MN {site.hj212_mn!r} is already the logger of site {owners[site.hj212_mn]!r}",
+            )
+        owners[site.hj212_mn] = site.id
 
 
 def _as_config_error(

@@ -169,6 +169,13 @@ class Site(Section):
     # GB 18918 sets a laxer TP limit for plants built before 2006; unknown → the stricter one.
     built_year: int | None = Field(None, ge=1950, le=2100)
     permit: Permit | None = None
+    # The site's HJ 212 logger (数采仪): its MN and PW, which data kind is the reading series,
+    # which equipment number (SBxxx-RS) is which machine, and the zone its DataTime is in.
+    hj212_mn: Annotated[str, Field(pattern=r"^[0-9A-Za-z]{1,24}$")] | None = None
+    hj212_pw: Annotated[str, Field(pattern=r"^[0-9A-Za-z]{1,16}$")] | None = None
+    hj212_series: Literal["realtime", "minute", "hourly", "daily"] = "realtime"
+    hj212_equipment: dict[Annotated[str, Field(pattern=r"^SB\d{1,3}$")], MetricName] = {}
+    timezone: Annotated[str, AfterValidator(_timezone)] | None = None
 
     def metric(self, name: str) -> MetricSpec | None:
         spec = self.metrics.get(name)
@@ -257,6 +264,23 @@ class ReportConfig(Section):
     amend_months: int = Field(3, ge=0, le=24)
 
 
+class HJ212Config(Section):
+    """The TCP listener HJ 212 loggers connect to (`[hj212]`)."""
+
+    enabled: bool = False
+    host: str = "0.0.0.0"
+    port: int = Field(9212, ge=0, le=65535)
+    max_connections: int = Field(5000, ge=1, le=100_000)
+    # A logger that sends nothing for this long is disconnected (it reconnects when it has data).
+    idle_timeout_s: int = Field(600, ge=5, le=86400)
+    # Frames of one connection waiting for their commit: past this, its bytes wait in the
+    # socket, so a flooding logger cannot fill the queue the others share.
+    max_pending_frames: int = Field(200, ge=1, le=100_000)
+    # Garbage records one connection may cause before it is closed (a device that is not an
+    # HJ 212 logger must not fill the rejection table).
+    max_garbage: int = Field(50, ge=1, le=100_000)
+
+
 class ConfigFile(Section):
     service: ServiceConfig = ServiceConfig()
     mqtt: MQTTConfig = MQTTConfig()
@@ -269,5 +293,6 @@ class ConfigFile(Section):
     bureau: BureauConfig = BureauConfig()
     web: WebConfig = WebConfig()
     report: ReportConfig = ReportConfig()
+    hj212: HJ212Config = HJ212Config()
     contractors: list[Contractor] = []
     sites: list[Site] = []

@@ -27,7 +27,7 @@ from paho.mqtt.properties import Properties
 from wastewatch.config import Config
 from wastewatch.config.text import printable
 
-from .topics import readings_filter
+from .topics import hj212_filter, readings_filter
 from .writer import WriterError, WriterProcess
 
 log = logging.getLogger("wastewatch.ingest")
@@ -62,6 +62,8 @@ class Ingestor:
         self.counters = Counters()
         self.connected = threading.Event()
         self._prefix = config.mqtt.topic_prefix
+        # JSON readings and raw HJ 212 frames, in the one persistent session.
+        self._filters = [readings_filter(self._prefix), hj212_filter(self._prefix)]
         self._queue: queue.Queue[Received] = queue.Queue()
         self._connection = 0
         self._stopping = threading.Event()
@@ -132,16 +134,14 @@ class Ingestor:
             flags.session_present,
         )
         # Subscribing on every connect renews the subscription even if the broker lost the session.
-        client.subscribe(readings_filter(self._prefix), qos=1)
+        client.subscribe([(f, 1) for f in self._filters])
 
     def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
         # Ready only once the broker confirms: before SUBACK a first-time session gets nothing.
         if any(code.is_failure for code in reason_codes):
-            log.error(
-                "broker refused the subscription to %s: %s", readings_filter(self._prefix), reason_codes
-            )
+            log.error("broker refused the subscription to %s: %s", " and ".join(self._filters), reason_codes)
             return
-        log.info("subscribed to %s", readings_filter(self._prefix))
+        log.info("subscribed to %s", " and ".join(self._filters))
         self.connected.set()
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:

@@ -62,7 +62,8 @@ class Decoder:
         # year 1), not history: imports are held to the earliest date only, live sources also
         # to max_backfill_days before now.
         self.earliest = int(datetime.combine(ingest.earliest_date, time(), self.tz).timestamp())
-        self.backfill_s = ingest.max_backfill_days * 86400 if source == "mqtt" else None
+        live = source in ("mqtt", "hj212")
+        self.backfill_s = ingest.max_backfill_days * 86400 if live else None
 
     def message(
         self, topic: str, site_id: str | None, payload: bytes, now: float
@@ -74,7 +75,7 @@ class Decoder:
         try:
             return self._message(topic, site_id, payload, now)
         except Exception as exc:  # noqa: BLE001 — a decoder bug must cost one message, not the stream
-            return [], [self._undecodable("payload", exc, _excerpt(payload), topic, site_id)]
+            return [], [self.undecodable("payload", exc, _excerpt(payload), topic, site_id)]
 
     def _message(
         self, topic: str, site_id: str | None, payload: bytes, now: float
@@ -135,11 +136,9 @@ class Decoder:
             self._item(item, site_id, now, readings, rejections, topic, index)
         except Exception as exc:  # noqa: BLE001 — as in message(): this item only
             del readings[done:]
-            rejections.append(self._undecodable("item", exc, _compact(item), topic, site_id, index))
+            rejections.append(self.undecodable("item", exc, _compact(item), topic, site_id, index))
 
-    def _undecodable(
-        self, what: str, exc: Exception, text: str, topic: str, site_id, index=None
-    ) -> Rejection:
+    def undecodable(self, what: str, exc: Exception, text: str, topic: str, site_id, index=None) -> Rejection:
         """The record of a decoder bug: logged with its traceback, one rejection instead."""
         log.exception("decoding an %s on %s failed", what, printable(topic))
         return Rejection(
@@ -229,19 +228,25 @@ class Decoder:
             ts = int(moment.timestamp())
         except (ValueError, OverflowError):
             ts = -(2**62)  # year 1 with an offset that leaves the calendar: before any horizon
+        problem = self.time_problem(ts, value, now)
+        return ts if problem is None else problem
+
+    def time_problem(self, ts: int, shown: str, now: float) -> str | None:
+        """Why a reading's time cannot be right (future, before the earliest date, past the
+        backfill horizon), or None."""
         if ts > now + self.future_s:
-            return f"ts {value} is more than {self.future_s} s in the future"
+            return f"ts {shown} is more than {self.future_s} s in the future"
         if ts < self.earliest:
             return (
-                f"ts {value} is before {self.config.ingest.earliest_date.isoformat()} "
+                f"ts {shown} is before {self.config.ingest.earliest_date.isoformat()} "
                 "(the earliest date accepted): a logger clock fault"
             )
         if self.backfill_s is not None and ts < now - self.backfill_s:
             return (
-                f"ts {value} is more than {self.config.ingest.max_backfill_days} days in the past "
+                f"ts {shown} is more than {self.config.ingest.max_backfill_days} days in the past "
                 "(max_backfill_days): a logger clock fault"
             )
-        return ts
+        return None
 
     @staticmethod
     def _value_problem(site, metric: str, value: Any, flag: Any) -> str:

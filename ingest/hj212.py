@@ -22,14 +22,26 @@ ASKS_REPLY = 0b1
 VERSIONS = {1: "HJ 212-2017", 2: "HJ 212-2025"}
 
 
+def _rounds(byte: int) -> int:
+    register = byte
+    for _ in range(8):
+        register = (register >> 1) ^ 0xA001 if register & 1 else register >> 1
+    return register
+
+
+# After `(register >> 8) ^ byte` the register's high byte is zero, so its 8 rounds depend on
+# the low byte alone: one table lookup per byte instead of 8 shifts (the listener checks every
+# frame; the bit loop cost 0.3 ms a frame).
+_TABLE = [_rounds(i) for i in range(256)]
+
+
 def crc(data: bytes) -> int:
     """The standard's CRC of a data segment (not CRC-16/MODBUS: the register is shifted
     right by 8 and the byte XORed in before the 8 rounds)."""
     register = 0xFFFF
+    table = _TABLE
     for byte in data:
-        register = (register >> 8) ^ byte
-        for _ in range(8):
-            register = (register >> 1) ^ 0xA001 if register & 1 else register >> 1
+        register = table[(register >> 8) ^ byte]
     return register
 
 
@@ -127,6 +139,10 @@ class Framer:
             except UnicodeDecodeError:
                 found.append(Garbage(whole, "data segment is not ASCII"))
         return found
+
+    def rest(self) -> bytes:
+        """What is left over: the start of a frame that has not ended."""
+        return bytes(self._buffer)
 
 
 @dataclass

@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from wastewatch.config import Config
 from wastewatch.store import Store, StoreUnavailable
 
-from .decode import Decoder
-from .topics import site_of
+from .messages import Messages
 
 
 @dataclass
@@ -25,8 +24,7 @@ class ReplayResult:
 
 
 def replay(config: Config, store: Store, now: int, ids: list[int] | None = None) -> ReplayResult:
-    decoder = Decoder(config)
-    prefix = config.mqtt.topic_prefix
+    messages = Messages(config)
     result = ReplayResult()
     after = 0
     while batch := store.quarantined(after, limit=500, pending_only=True):
@@ -34,16 +32,17 @@ def replay(config: Config, store: Store, now: int, ids: list[int] | None = None)
         for message in batch:
             if ids is not None and message.id not in ids:
                 continue
-            readings, rejections = decoder.message(
-                message.topic, site_of(prefix, message.topic), message.payload, message.received_at
-            )
+            out = messages.decode([(message.topic, message.payload)], message.received_at)
             try:
-                written = store.write(readings, rejections, received_at=message.received_at)
+                written = store.write(
+                    out.readings, out.rejections, received_at=message.received_at, logger_values=out.values
+                )
             except StoreUnavailable:
                 raise
             except Exception as exc:  # noqa: BLE001 — it stays quarantined, and says why
                 result.failed.append((message.id, f"{exc.__class__.__name__}: {exc}"))
                 continue
+            messages.committed(out)
             store.mark_replayed(message.id, now)
             result.replayed += 1
             result.inserted += written.inserted

@@ -20,6 +20,7 @@ from pathlib import Path
 from wastewatch.config.text import printable
 from wastewatch.store import StoreUnavailable, WriteResult
 
+from .hj212_data import Decoded
 from .topics import site_of
 
 log = logging.getLogger("wastewatch.ingest")
@@ -42,15 +43,15 @@ def _serve(config_path: str, connection: Connection) -> None:
     from wastewatch.config import load_config
     from wastewatch.store import open_store
 
-    from .decode import Decoder
+    from .hj212_data import LoggerDecoder
+    from .messages import Messages
 
     config = load_config(config_path)
     logging.basicConfig(
         level=config.service.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     store = open_store(config)
-    decoder = Decoder(config)
-    prefix = config.mqtt.topic_prefix
+    decoders = Messages(config), LoggerDecoder(config)
     try:
         while True:
             try:
@@ -60,7 +61,7 @@ def _serve(config_path: str, connection: Connection) -> None:
             if request is None:
                 return
             try:
-                answer = _handle(request, store, decoder, prefix)
+                answer = _handle(request, store, *decoders)
             except StoreUnavailable as exc:  # reported to the parent, which retries
                 answer = ("error", True, f"{exc.__class__.__name__}: {exc}")
             except Exception as exc:  # noqa: BLE001 — likewise; the parent isolates the cause
@@ -70,23 +71,34 @@ def _serve(config_path: str, connection: Connection) -> None:
         store.close()
 
 
-def _handle(request, store, decoder, prefix: str) -> tuple:
+def _handle(request, store, messages, frames) -> tuple:
     if request[0] == "quarantine":
         _, now, topic, payload, error = request
-        site = site_of(prefix, topic) or ""
+        site = site_of(messages.prefix, topic) or ""
         return "ok", store.quarantine(
-            "mqtt", topic, site if site in decoder.config.site_by_id else "", payload, error, int(now)
+            "mqtt", topic, site if site in messages.json.config.site_by_id else "", payload, error, int(now)
         )
+    if request[0] == "frames":
+        # From the HJ 212 listener: (origin, data segment or Garbage) pairs; the replies go back
+        # in the same order, to be sent only now that the frames are committed.
+        _, now, items = request
+        out = Decoded()
+        replies = [frames.item(item, origin, None, now, out) for origin, item in items]
+        result = _write(store, out, now)
+        frames.committed(out)
+        return "ok", tuple(result), replies
     _, now, batch = request
-    readings, rejections = [], []
-    for topic, payload in batch:
-        good, bad = decoder.message(topic, site_of(prefix, topic), payload, now)
-        readings += good
-        rejections += bad
-    result = store.write(readings, rejections, received_at=int(now))
-    for bad in rejections:
-        log.warning("rejected from %s: %s", printable(bad.topic or bad.source), printable(bad.reason))
+    out = messages.decode(batch, now)
+    result = _write(store, out, now)
+    messages.committed(out)
     return "ok", tuple(result)
+
+
+def _write(store, out, now: float):
+    result = store.write(out.readings, out.rejections, received_at=int(now), logger_values=out.values)
+    for bad in out.rejections:
+        log.warning("rejected from %s: %s", printable(bad.topic or bad.source), printable(bad.reason))
+    return result
 
 
 class WriterProcess:
@@ -111,11 +123,16 @@ class WriterProcess:
         """Decode and commit the batch's readings and rejection records in one transaction."""
         return WriteResult(*self._ask(("write", now, batch)))
 
+    def frames(self, now: float, items: list) -> tuple[WriteResult, list[bytes | None]]:
+        """Decode and commit HJ 212 frames from the listener; the counts and each frame's reply."""
+        answer = self._ask(("frames", now, items), whole=True)
+        return WriteResult(*answer[1]), answer[2]
+
     def quarantine(self, now: float, topic: str, payload: bytes, error: str) -> int:
         """Keep one message raw with the error that stopped it; returns the quarantine id."""
         return self._ask(("quarantine", now, topic, payload, error))
 
-    def _ask(self, request: tuple):
+    def _ask(self, request: tuple, whole: bool = False):
         if self._process is None or not self._process.is_alive():
             if self._process is not None:
                 log.warning(
@@ -132,7 +149,7 @@ class WriterProcess:
             raise WriterError(f"the writer process ended (exit code {code}): {exc!r}") from None
         if answer[0] == "error":
             raise WriterError(answer[2], unavailable=answer[1])
-        return answer[1]
+        return answer if whole else answer[1]
 
     def stop(self, timeout: float = 10.0) -> None:
         if self._process is None:

@@ -1,6 +1,6 @@
 """Storage shared by ingest, alerts and reports: one interface, one backend per deployment size."""
 
-from .base import Aggregate, Quarantined, Reading, Rejection, Store, StoredRejection, WriteResult
+from .base import Aggregate, LoggerValue, Quarantined, Reading, Rejection, Store, StoredRejection, WriteResult
 from .files import StoreUnavailable
 from .sqlite import SQLiteStore
 
@@ -12,6 +12,7 @@ def open_store(config) -> SQLiteStore:
 
 __all__ = [
     "Aggregate",
+    "LoggerValue",
     "Quarantined",
     "StoreUnavailable",
     "Reading",

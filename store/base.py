@@ -20,6 +20,20 @@ class Reading(NamedTuple):
     flag: str = "N"
 
 
+class LoggerValue(NamedTuple):
+    """A value from an HJ 212 logger's data of another kind than the site's reading series
+    (an hourly mean at a site whose series is real-time): kept, not judged.
+    kind: realtime, minute, hourly or daily; stat: Rtd, Avg, Min, Max or Cou."""
+
+    site_id: str
+    kind: str
+    metric: str
+    ts: int  # the period start
+    stat: str
+    value: float
+    flag: str = "N"
+
+
 @dataclass(frozen=True)
 class Rejection:
     """A message, item or reading that was not stored, and why."""
@@ -95,8 +109,9 @@ class Store(Protocol):
         readings: Sequence[Reading],
         rejections: Sequence[Rejection] = (),
         received_at: int | None = None,
+        logger_values: Sequence[LoggerValue] = (),
     ) -> WriteResult:
-        """Store readings and rejection records in one durable transaction."""
+        """Store readings, rejection records and logger values in one durable transaction."""
 
     def read_range(self, site_id: str, metric: str, since: int, until: int) -> list[Reading]:
         """Readings with since <= ts < until, oldest first."""

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import aggregates
-from .base import Aggregate, Period, Reading, Rejection, StoredRejection, WriteResult
+from .base import Aggregate, LoggerValue, Period, Reading, Rejection, StoredRejection, WriteResult
 from .files import private_database, unavailable
 from .quarantine import SCHEMA as QUARANTINE_SCHEMA
 from .quarantine import QuarantineTable
@@ -49,6 +49,17 @@ CREATE TABLE IF NOT EXISTS rejections (
     payload TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS rejections_received ON rejections (received_at);
+CREATE TABLE IF NOT EXISTS logger_values (
+    site_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    stat TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    value REAL NOT NULL,
+    flag TEXT NOT NULL DEFAULT 'N',
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (site_id, kind, metric, stat, ts)
+) WITHOUT ROWID;
 """
 
 
@@ -109,6 +120,7 @@ class SQLiteStore(QuarantineTable, Views):
         readings: Sequence[Reading],
         rejections: Sequence[Rejection] = (),
         received_at: int | None = None,
+        logger_values: Sequence[LoggerValue] = (),
     ) -> WriteResult:
         received_at = int(time.time()) if received_at is None else received_at
         with self._lock:
@@ -136,6 +148,13 @@ class SQLiteStore(QuarantineTable, Views):
                         for r in rejections
                     ],
                 )
+                if logger_values:
+                    self._db.executemany(
+                        "INSERT INTO logger_values "
+                        "(site_id, kind, metric, ts, stat, value, flag, received_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                        [(*v, received_at) for v in logger_values],
+                    )
                 self._db.execute("COMMIT")
             except BaseException as exc:
                 self._abandon()

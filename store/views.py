@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
+from .base import LoggerValue
+
 
 class Latest(NamedTuple):  # a tuple: the board makes six thousand of them per request
     ts: int
@@ -101,3 +103,14 @@ class Views:
                 ).fetchall()
             )
         return {date.fromordinal(day + epoch): mean for day, mean in rows}
+
+    def logger_values(self, site_id: str, kind: str | None = None) -> list:
+        """A site's HJ 212 values of the kinds outside its reading series, oldest first, as
+        LoggerValue tuples."""
+        query = "SELECT site_id, kind, metric, ts, stat, value, flag FROM logger_values WHERE site_id = ?"
+        params: tuple = (site_id,)
+        if kind is not None:
+            query, params = query + " AND kind = ?", (site_id, kind)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY ts, kind, metric, stat", params).fetchall()
+        return [LoggerValue(*row) for row in rows]
