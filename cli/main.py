@@ -97,9 +97,17 @@ def _parser() -> argparse.ArgumentParser:
 
     command("serve", _serve, "run the ingestor until SIGTERM or Ctrl-C")
 
-    imp = command("import", _import, "load readings from CSV (site,metric,ts,value[,flag]) or JSON Lines")
+    imp = command(
+        "import", _import, "load readings from CSV (site,metric,ts,value[,flag]), JSON Lines or HJ 212 frames"
+    )
     imp.add_argument(
         "path", type=Path, help="the file; a CSV may start with a header row (English or Chinese)"
+    )
+    imp.add_argument(
+        "--format",
+        choices=("csv", "jsonl", "hj212"),
+        help="the file's format (default: jsonl for .jsonl/.ndjson, else csv); hj212: a logger's dump "
+        "of frames, checked against the sites' hj212_mn and hj212_pw",
     )
 
     readings = command("readings", _readings, "print stored readings as CSV")
@@ -172,7 +180,7 @@ def _import(args) -> None:
         raise UsageError(f"{args.path}: no such file")
     store = open_store(config)
     try:
-        result = import_file(config, store, args.path)
+        result = import_file(config, store, args.path, format=args.format)
     finally:
         store.close()
     print(

@@ -75,7 +75,7 @@ class Decoder:
         try:
             return self._message(topic, site_id, payload, now)
         except Exception as exc:  # noqa: BLE001 — a decoder bug must cost one message, not the stream
-            return [], [self.undecodable("payload", exc, _excerpt(payload), topic, site_id)]
+            return [], [self.undecodable("payload", exc, excerpt(payload), topic, site_id)]
 
     def _message(
         self, topic: str, site_id: str | None, payload: bytes, now: float
@@ -85,12 +85,12 @@ class Decoder:
 
         if len(payload) > self.max_bytes:
             return reject(
-                f"payload of {len(payload)} bytes is over the {self.max_bytes}-byte limit", _excerpt(payload)
+                f"payload of {len(payload)} bytes is over the {self.max_bytes}-byte limit", excerpt(payload)
             )
         try:
             text = payload.decode("utf-8")
         except UnicodeDecodeError:
-            return reject("payload is not UTF-8 text", _excerpt(payload))
+            return reject("payload is not UTF-8 text", excerpt(payload))
         if site_id is None:
             return reject("topic is not <prefix>/sites/<site_id>/readings", text)
         if site_id not in self.config.site_by_id:
@@ -270,7 +270,7 @@ def _compact(value: Any, limit: int = 4096) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _excerpt(payload: bytes, limit: int = 4096) -> str:
+def excerpt(payload: bytes, limit: int = 4096) -> str:
     """Raw bytes kept readable: text where it decodes, escapes where it does not."""
     text = payload[:limit].decode("utf-8", errors="backslashreplace")
     return text if len(payload) <= limit else text + f"… ({len(payload)} bytes)"

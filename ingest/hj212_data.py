@@ -22,7 +22,7 @@ from wastewatch.config.hj212 import EQUIPMENT, KINDS, codes, default_equipment
 from wastewatch.config.metrics import FLAGS
 from wastewatch.store import LoggerValue, Reading, Rejection
 
-from .decode import Decoder, _excerpt
+from .decode import Decoder, excerpt
 from .hj212 import Framer, Garbage, ParseError, parse, reply
 
 STATS = ("Rtd", "Avg", "Min", "Max")
@@ -67,7 +67,7 @@ class LoggerDecoder:
                     self.source,
                     f"payload of {len(payload)} bytes is over the "
                     f"{self.config.ingest.max_payload_bytes}-byte limit",
-                    _excerpt(payload),
+                    excerpt(payload),
                     topic=topic,
                     site_id=site_id or "",
                 )
@@ -79,7 +79,7 @@ class LoggerDecoder:
                 if site_id is None
                 else f"unknown site {site_id!r}"
             )
-            out.rejections.append(Rejection(self.source, reason, _excerpt(payload), topic=topic))
+            out.rejections.append(Rejection(self.source, reason, excerpt(payload), topic=topic))
             return
         framer = Framer()
         for item in framer.feed(payload):
@@ -88,7 +88,7 @@ class LoggerDecoder:
         if rest:
             out.rejections.append(
                 Rejection(
-                    self.source, "message ends inside a frame", _excerpt(rest), topic=topic, site_id=site_id
+                    self.source, "message ends inside a frame", excerpt(rest), topic=topic, site_id=site_id
                 )
             )
 
@@ -99,7 +99,7 @@ class LoggerDecoder:
         asked for one. `site_id`: the site the channel belongs to (an MQTT topic's), or None."""
         if isinstance(item, Garbage):
             out.rejections.append(
-                Rejection(self.source, item.reason, _excerpt(item.raw), topic=origin, site_id=site_id or "")
+                Rejection(self.source, item.reason, excerpt(item.raw), topic=origin, site_id=site_id or "")
             )
             return None
         try:

@@ -1,4 +1,5 @@
-"""`wastewatch import`: readings from CSV (site,metric,ts,value[,flag]) or JSON Lines.
+"""`wastewatch import`: readings from CSV (site,metric,ts,value[,flag]), JSON Lines, or an HJ 212
+logger's dump of frames.
 
 The same validation as MQTT (a JSON Lines line is a payload object plus its "site"), and the
 same rejection records, with the line number as the item. Lines are committed in chunks; a
@@ -17,7 +18,9 @@ from wastewatch.config import Config
 from wastewatch.config.text import storable
 from wastewatch.store import Rejection, Store, StoreUnavailable, WriteResult
 
-from .decode import Decoder, json_problem, loads
+from .decode import Decoder, excerpt, json_problem, loads
+from .hj212 import Framer
+from .hj212_data import Decoded, LoggerDecoder
 
 CSV_COLUMNS = ["site", "metric", "ts", "value", "flag"]
 # Header names a county's spreadsheet may use, English or Chinese, for each column. With a
@@ -32,17 +35,24 @@ HEADERS = {
 _HEADER = {name.lower(): column for column, names in HEADERS.items() for name in names}
 CHUNK = 5000
 
-# One line's outcome: its number, raw text, readings and rejections.
-Line = tuple[int, str, list, list]
+# One line's (or frame's) outcome: its number, raw text, readings, rejections and logger values
+# (and for a frame, the codes it recorded once).
+Line = tuple
+FORMATS = ("csv", "jsonl", "hj212")
 
 
-def import_file(config: Config, store: Store, path: Path, now: float | None = None) -> WriteResult:
+def import_file(
+    config: Config, store: Store, path: Path, now: float | None = None, format: str | None = None
+) -> WriteResult:
+    """`format`: csv, jsonl or hj212; None chooses by the file's suffix (.jsonl/.ndjson, else CSV)."""
     now = time.time() if now is None else now
     source = f"import:{path.name}"
+    if format == "hj212":
+        return _import_frames(config, store, path, now, source)
     decoder = Decoder(config, source=source)
     items = (
         _jsonl_items(path, source)
-        if path.suffix.lower() in (".jsonl", ".ndjson")
+        if format == "jsonl" or format is None and path.suffix.lower() in (".jsonl", ".ndjson")
         else _csv_items(path, source)
     )
     totals = [0, 0, 0]
@@ -60,11 +70,46 @@ def import_file(config: Config, store: Store, path: Path, now: float | None = No
             rejections.append(item)
         else:
             decoder.item(item, None, now, readings, rejections, index=line)
-        chunk.append((line, text, readings, rejections))
+        chunk.append((line, text, readings, rejections, []))
         size += len(readings) + len(rejections)
         if size >= CHUNK:
             flush()
             size = 0
+    flush()
+    return WriteResult(*totals)
+
+
+def _import_frames(config: Config, store: Store, path: Path, now: float, source: str) -> WriteResult:
+    """A logger's dump: any bytes, cut into frames as the listener does (garbage between
+    frames becomes a rejection), each frame checked for its MN and PW like a live one."""
+    decoder = LoggerDecoder(config, source=source)
+    framer = Framer()
+    totals = [0, 0, 0]
+    chunk: list[Line] = []
+    number = 0
+
+    def flush() -> None:
+        for i, n in enumerate(_commit(store, chunk, int(now), source)):
+            totals[i] += n
+        for line in chunk:
+            decoder.noted |= line[5]
+        chunk.clear()
+
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            for item in framer.feed(block):
+                number += 1
+                out = Decoded()
+                decoder.item(item, "", None, now, out)
+                text = item if isinstance(item, str) else item.raw.decode("ascii", errors="backslashreplace")
+                chunk.append((number, text, out.readings, out.rejections, out.values, out.notes))
+                if len(chunk) >= CHUNK // 10:
+                    flush()
+    rest = framer.rest()
+    if rest:
+        chunk.append(
+            (number + 1, "", [], [Rejection(source, "file ends inside a frame", excerpt(rest))], [], set())
+        )
     flush()
     return WriteResult(*totals)
 
@@ -80,6 +125,7 @@ def _commit(store: Store, lines: list[Line], received_at: int, source: str) -> l
                 [r for line in lines for r in line[2]],
                 [r for line in lines for r in line[3]],
                 received_at=received_at,
+                logger_values=[v for line in lines for v in line[4]],
             )
         )
     except StoreUnavailable:

@@ -8,6 +8,7 @@ import time
 from wastewatch.alerts.scheduler import AlertService
 from wastewatch.config import Config
 from wastewatch.ingest.client import Ingestor
+from wastewatch.ingest.listener import Listener
 from wastewatch.web.server import WebServer
 
 log = logging.getLogger("wastewatch")
@@ -18,6 +19,7 @@ def serve(config: Config, stop: threading.Event) -> None:
     alerts = AlertService(config) if config.alerts.enabled else None
     web = WebServer(config) if config.web.enabled and config.alerts.enabled else None
     ingestor = Ingestor(config)
+    loggers = Listener(config) if config.hj212.enabled else None
     log.info(
         "ingesting %s/sites/+/readings from %s:%s into %s for %d sites",
         config.mqtt.topic_prefix,
@@ -36,6 +38,14 @@ def serve(config: Config, stop: threading.Event) -> None:
         )
     try:
         ingestor.start()
+        if loggers:
+            loggers.start()
+            log.info(
+                "HJ 212 loggers: listening on %s:%d for %d registered loggers",
+                config.hj212.host,
+                loggers.port,
+                len(config.site_by_mn),
+            )
         if alerts:
             alerts.start()
         while not sleep_unless_stopped(stop, 3600):
@@ -43,6 +53,8 @@ def serve(config: Config, stop: threading.Event) -> None:
     finally:
         if alerts:
             alerts.stop()
+        if loggers:
+            loggers.stop()
         ingestor.stop()
         if web:
             web.stop()
