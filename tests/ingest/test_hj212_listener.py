@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.hj212 import LOGGER_SITE, MN, OTHER_MN, Logger, hj212_section, recent, segment, stamp
+from tests.hj212 import LOGGER_SITE, MN, OTHER_MN, Logger, hj212_section, recent, segment
 from tests.support import wait_until
 from wastewatch.config import load_config
 from wastewatch.ingest.hj212 import frame, parse, reply
