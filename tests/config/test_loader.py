@@ -29,7 +29,26 @@ EXPECTED = [
     (
         "csv-unknown-column.toml",
         "header: unknown column 'capacity'; allowed: id, name, town, village, capacity_m3d, "
-        "receiving_water, key_control_area, catering, contractor, operators, metrics",
+        "receiving_water, key_control_area, catering, contractor, operators, metrics, hj212_mn, hj212_pw, "
+        "hj212_series, hj212_equipment, timezone",
+    ),
+    ("hj212-no-pw.toml", "sites[0].hj212_pw: is required with hj212_mn (the logger's access password)"),
+    (
+        "hj212-duplicate-mn.toml",
+        "sites[1].hj212_mn: MN '010000A8900016F000169DC0' is already the logger of site 'helin'",
+    ),
+    (
+        "hj212-bad-series.toml",
+        "sites[0].hj212_series: must be 'realtime', 'minute', 'hourly' or 'daily' (got 'hour')",
+    ),
+    (
+        "hj212-bad-equipment.toml",
+        "sites[0].hj212_equipment.SB1: unknown metric 'pump'; allowed: flow, flow_total, cod, bod5, nh3n, "
+        "tn, tp, ss, ph, water_temp, do, oil, pump_state, blower_state, energy",
+    ),
+    (
+        "csv-bad-equipment.toml",
+        "row 2, hj212_equipment: 'SB1 pump_state' must be SBn=metric, e.g. 'SB1=pump_state'",
     ),
     (
         "dangling-contractor.toml",
@@ -86,7 +105,7 @@ def test_it_names_the_file_the_key_and_what_is_allowed(name, message):
         load_config(BAD / name)
     error = caught.value
     named = Path(error.path).name
-    assert named in (name, "bad-sites.csv", "bad-metrics.csv", "bad-column.csv")
+    assert named in (name, "bad-sites.csv", "bad-metrics.csv", "bad-column.csv", "bad-equipment.csv")
     assert str(error) == f"{error.path}: {message}"
 
 
