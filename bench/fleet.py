@@ -17,9 +17,11 @@ def write_config(
     interval_s: int = 300,
     capacities: tuple[float, ...] = (50.0,),
     contractors: int = 1,
+    site_extra=None,
 ) -> Path:
     """`head`: the sections before the sites. Site s is `s0000`…, its operator `o<s>@example.cn`,
-    its capacity capacities[s % len] and its contractor `c` (or `c<s % contractors>`)."""
+    its capacity capacities[s % len] and its contractor `c` (or `c<s % contractors>`);
+    site_extra(s): more TOML lines for site s."""
     ids = ["c"] if contractors == 1 else [f"c{c}" for c in range(contractors)]
     lines = [head] + [f'[[contractors]]\nid = "{c}"\nname = "{c}"\nemail = "{c}@example.cn"\n' for c in ids]
     table = ", ".join(f"{m} = {interval_s}" for m in metrics)
@@ -28,7 +30,7 @@ def write_config(
             f'[[sites]]\nid = "s{s:04d}"\nname = "site {s}"\ntown = "t"\n'
             f'capacity_m3d = {capacities[s % len(capacities)]}\nreceiving_water = "III"\n'
             f'contractor = "{ids[s % len(ids)]}"\noperators = ["o{s}@example.cn"]\n'
-            f"metrics = {{ {table} }}\n"
+            f"metrics = {{ {table} }}\n" + (site_extra(s) if site_extra else "")
         )
     path = folder / "bench.toml"
     path.write_text("\n".join(lines))

@@ -55,15 +55,23 @@ def message(n: int, sites: int) -> tuple[str, str]:
 
 
 def publish_backlog(port: int, count: int, sites: int, window: int = 5000) -> float:
+    return publish_messages(
+        port,
+        ((readings_topic("wastewatch", s), b) for s, b in (message(n, sites) for n in range(count))),
+        window,
+    )
+
+
+def publish_messages(port: int, messages, window: int = 5000) -> float:
+    """Publish (topic, body) pairs at QoS 1; seconds until the broker has them all."""
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-publisher")
     client.max_inflight_messages_set(window)
     client.connect("127.0.0.1", port)
     client.loop_start()
     started = time.perf_counter()
     pending = []
-    for n in range(count):
-        site, body = message(n, sites)
-        pending.append(client.publish(readings_topic("wastewatch", site), body, qos=1))
+    for topic, body in messages:
+        pending.append(client.publish(topic, body, qos=1))
         if len(pending) >= window:  # paho loses track beyond 65,535 awaiting acknowledgement
             for info in pending:
                 info.wait_for_publish(60)

@@ -2,7 +2,8 @@
 
 A private Mosquitto, SQLite, a local mail server that saves every email as an .eml file, and
 12 sites in Tianquan's towns publishing in accelerated time (a simulated day per real minute,
-starting two days back, until simulated time catches up with the clock). Faults are injected
+starting two days back, until simulated time catches up with the clock): nine publish JSON on
+MQTT, three are HJ 212 data loggers sending frames to the TCP listener. Faults are injected
 so that every alert kind and a work order appear within two minutes. The config it writes is a
 real one: every other command works on the demo's data.
 """
@@ -11,6 +12,7 @@ import json
 import logging
 import math
 import random
+import socket
 import threading
 import time
 from datetime import datetime, timedelta
@@ -26,6 +28,8 @@ from wastewatch.config import load_config
 from wastewatch.config.loader import SHIPPED
 from wastewatch.ingest.broker import BrokerError, PrivateBroker, free_port, port_open
 from wastewatch.ingest.client import Ingestor
+from wastewatch.ingest.hj212 import frame
+from wastewatch.ingest.listener import Listener
 from wastewatch.ingest.topics import readings_topic
 from wastewatch.maintenance import work_orders
 from wastewatch.service import sleep_unless_stopped
@@ -65,7 +69,28 @@ class SimClock:
         return min(self.start + (time.time() - self.real_start) * SPEEDUP, time.time())
 
 
-def demo_config(data_dir: Path, port: int, smtp_port: int, web_port: int) -> Path:
+# The last sites are HJ 212 data loggers on TCP, as most plants' monitoring is: their MN and PW.
+LOGGERS = 3
+PW = "123456"
+
+
+def logger_mn(n: int) -> str:
+    return f"5118250000000000000{n:05d}"
+
+
+# Canonical metric → (HJ 212-2017 code and field, factor from our unit to the code's).
+HJ212 = {
+    "flow": ("w00000-Rtd", 1 / 3.6),  # m³/h → L/s
+    "cod": ("w01018-Rtd", 1),
+    "nh3n": ("w21003-Rtd", 1),
+    "tp": ("w21011-Rtd", 1),
+    "ph": ("w01001-Rtd", 1),
+    "water_temp": ("w01010-Rtd", 1),
+    "pump_state": ("SB1-RS", 1),
+}
+
+
+def demo_config(data_dir: Path, port: int, smtp_port: int, web_port: int, hj212_port: int) -> Path:
     rules = (SHIPPED / "rules.toml").read_text(encoding="utf-8")
     # A simulated day per minute would re-send critical alerts every 10 s; twice a simulated day is enough.
     (data_dir / "rules.toml").write_text(
@@ -98,6 +123,11 @@ def demo_config(data_dir: Path, port: int, smtp_port: int, web_port: int) -> Pat
         "[web]",
         f"port = {web_port}",
         "",
+        "[hj212]",
+        "enabled = true",
+        'host = "127.0.0.1"',
+        f"port = {hj212_port}",
+        "",
         "[inventory]",
         'villages_csv = "villages.csv"',
         "",
@@ -108,6 +138,7 @@ def demo_config(data_dir: Path, port: int, smtp_port: int, web_port: int) -> Pat
         "",
     ]
     metrics = ", ".join(f"{m} = {s}" for m, s in METRICS.items())
+    count = len(TOWNS) * len(VILLAGES)
     for n, (town, code) in enumerate((t, c) for t, c in TOWNS.items() for _ in VILLAGES):
         village = VILLAGES[n % 2]
         capacity = [15.0, 30.0, 60.0, 120.0][n % 4]
@@ -123,8 +154,10 @@ def demo_config(data_dir: Path, port: int, smtp_port: int, web_port: int) -> Pat
             'contractor = "tq-om"',
             'operators = ["jianguan@tqhb.example.cn"]',
             f"metrics = {{ {metrics} }}",
-            "",
         ]
+        if n >= count - LOGGERS:
+            lines += [f'hj212_mn = "{logger_mn(n)}"', f'hj212_pw = "{PW}"']
+        lines.append("")
     # Each town's third village has no facility of its own; 城厢镇's is piped to the county plant.
     villages = ["乡镇,行政村,其他治理方式"] + [
         f"{town},{village},{'纳入县城污水处理厂' if (town, village) == ('城厢镇', '三村') else ''}"
@@ -168,16 +201,37 @@ def reading(
     return values
 
 
-class Fleet(threading.Thread):
-    """Publishes each site's readings at QoS 1 on the simulated clock."""
+def hj212_frame(site, sim: float, values: dict, tz, pw: str = PW) -> bytes:
+    """One real-time upload (CN 2011) as the site's logger writes it, asking for a reply."""
+    local = datetime.fromtimestamp(sim, tz)
+    items = ";".join(
+        f"{HJ212[m][0]}={round(v * HJ212[m][1], 3) if m != 'pump_state' else v}"
+        for m, v in values.items()
+        if m in HJ212
+    )
+    return frame(
+        f"QN={local:%Y%m%d%H%M%S}000;ST=32;CN=2011;PW={pw};MN={site.hj212_mn};Flag=5;"
+        f"CP=&&DataTime={local:%Y%m%d%H%M%S};{items}&&"
+    )
 
-    def __init__(self, config, clock: SimClock, cod_limits: dict, stop: threading.Event):
+
+class Fleet(threading.Thread):
+    """Publishes each site's readings at QoS 1 on the simulated clock; the sites with an HJ 212
+    logger send frames over TCP instead."""
+
+    def __init__(self, config, clock: SimClock, cod_limits: dict, stop: threading.Event, hj212_port: int):
         super().__init__(name="demo-fleet", daemon=True)
         self.config, self.clock, self.cod_limits, self.stop = config, clock, cod_limits, stop
         self.published = 0
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="demo-fleet")
         self.client.connect(config.mqtt.host, config.mqtt.port)
         self.client.loop_start()
+        self.loggers = {}
+        for site in config.sites:
+            if site.hj212_mn:
+                sock = socket.create_connection(("127.0.0.1", hj212_port), timeout=10)
+                sock.setblocking(False)  # the replies are read and dropped as they come
+                self.loggers[site.id] = sock
 
     def run(self) -> None:
         rng = random.Random(2026)
@@ -190,6 +244,8 @@ class Fleet(threading.Thread):
             self.stop.wait(0.05)
         self.client.loop_stop()
         self.client.disconnect()
+        for sock in self.loggers.values():
+            sock.close()
 
     def _publish(self, sim: float, rng: random.Random, prefix: str) -> None:
         stamp = datetime.fromtimestamp(sim, self.config.tz).isoformat()
@@ -200,6 +256,9 @@ class Fleet(threading.Thread):
             values = reading(sim, rng, site.capacity_m3d, active, self.cod_limits[site.id])
             if values is None:
                 continue
+            if site.id in self.loggers:
+                self._send_frame(site, sim, values)
+                continue
             self.client.publish(
                 readings_topic(prefix, site.id), json.dumps({"ts": stamp, "values": values}), qos=1
             )
@@ -209,6 +268,19 @@ class Fleet(threading.Thread):
                 self.client.publish(
                     readings_topic(prefix, site.id), '{"ts": "yesterday", "values": {"cod": "high"}}', qos=1
                 )
+
+    def _send_frame(self, site, sim: float, values: dict) -> None:
+        sock = self.loggers[site.id]
+        # Now and then a frame with a PW that is not the registered one: a rejection to look at.
+        wrong = self.published % 499 == 0
+        try:
+            sock.sendall(hj212_frame(site, sim, values, self.config.tz, "000000" if wrong else PW))
+            sock.recv(65536)
+        except BlockingIOError:
+            pass
+        except OSError:
+            return  # the listener closed the connection (the demo is stopping)
+        self.published += 1
 
 
 def _start_afresh(data_dir: Path) -> None:
@@ -254,7 +326,8 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
     mailbox = Mailbox(data_dir / "mail", free_port()).start()
     print(f"demo: mail server on 127.0.0.1:{mailbox.port}; every email is saved under {mailbox.folder}")
     web_port = 8080 if not port_open("127.0.0.1", 8080) else free_port()
-    config = load_config(demo_config(data_dir, port, mailbox.port, web_port))
+    hj212_port = 9212 if not port_open("127.0.0.1", 9212) else free_port()
+    config = load_config(demo_config(data_dir, port, mailbox.port, web_port, hj212_port))
     # Start at local midnight two days back: the first simulated day closes after a minute.
     midnight = datetime.now(config.tz).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=2)
     clock = SimClock(midnight.timestamp())
@@ -263,6 +336,8 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
     ingestor = Ingestor(config)
     ingestor.start()
     ingestor.connected.wait(10)
+    loggers = Listener(config).start()
+    print(f"demo: HJ 212 listener on 127.0.0.1:{loggers.port}; {LOGGERS} sites' loggers send frames to it")
     alerts = AlertService(config, clock)
     cod_limits = {
         site.id: alerts.evaluate_ctx.standard(site.id).limit("cod", None).high for site in config.sites
@@ -275,7 +350,7 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
     for username, password, role in logins:
         print(f"      {username:<11} password {password}  ({role})")
     alerts.start()
-    fleet = Fleet(config, clock, cod_limits, stop)
+    fleet = Fleet(config, clock, cod_limits, stop, loggers.port)
     fleet.start()
     print(
         f"demo: {len(config.sites)} sites publishing from {midnight:%Y-%m-%d %H:%M}, a simulated day "
@@ -286,10 +361,11 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
     try:
         while not sleep_unless_stopped(stop, 5):
             open_alerts, orders = lifecycle.open_count(state), work_orders.count(state)
+            rejected = ingestor.counters.rejections + loggers.counters.rejections
             print(
                 f"demo: simulated {datetime.fromtimestamp(clock(), config.tz):%m-%d %H:%M} | "
                 f"{fleet.published} published, {store.count_readings()} readings stored, "
-                f"{ingestor.counters.rejections} rejected | {open_alerts} open alerts, {orders} work orders, "
+                f"{rejected} rejected | {open_alerts} open alerts, {orders} work orders, "
                 f"{mailbox.received} emails",
                 flush=True,
             )
@@ -299,6 +375,7 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
         stop.set()
         fleet.join(5)
         alerts.stop()
+        loggers.stop()
         ingestor.stop()
         pages.stop()
         mailbox.stop()

@@ -26,6 +26,20 @@ def test_the_demo_shows_alerts_work_orders_and_emails_within_half_a_minute(tmp_p
     assert any(s.startswith("[工单 WO-") for s in subjects)
     assert sum(line.startswith("email ") for line in run.stdout.splitlines()) == len(saved)
     assert "demo: alerts by rule:" in run.stdout
+    # The last three sites are HJ 212 loggers on TCP: their readings are stored like the others'
+    # (flow sent in L/s, stored in m³/h), and a frame with a wrong PW was rejected.
+    loggers = ("lb-01", "lb-02", "ry-02")
+    for site in loggers:
+        (count,) = db.execute(
+            "SELECT COUNT(*) FROM readings JOIN series ON series.id = readings.series "
+            "WHERE site_id = ? AND metric = 'flow'",
+            (site,),
+        ).fetchone()
+        assert count > 50, site
+    assert (
+        db.execute("SELECT COUNT(*) FROM rejections WHERE reason LIKE 'PW does not match%'").fetchone()[0]
+        >= 1
+    )
     # The contractor's side: the pages ran, and each work-order email printed its link.
     assert "demo: contractors' work-order pages on http://127.0.0.1:" in run.stdout
     assert "      the contractor's link: http://127.0.0.1:" in run.stdout
