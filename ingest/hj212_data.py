@@ -184,33 +184,23 @@ class LoggerDecoder:
         series = kind == site.hj212_series
         main = "Rtd" if kind == "realtime" else "Avg"
         configured = site.metrics
+
+        def note(key: str, reason: str) -> None:
+            self._note(out, site.id, mn, key, data, reason)
+
         for code, stats in found.items():
             flag = stats.get("Flag", "N")
             if EQUIPMENT.match(code) and "RS" in stats:
                 # A machine's state is a state at DataTime whatever the upload: always a reading.
                 metric = self.equipment[site.id].get(code)
                 if metric is None:
-                    self._note(
-                        out,
-                        site.id,
-                        mn,
-                        code,
-                        data,
-                        f"equipment {code} is not named in the site's hj212_equipment",
-                    )
+                    note(code, f"equipment {code} is not named in the site's hj212_equipment")
                     continue
                 entries = [(metric, "RS", 1.0)]
             else:
                 entry = self.codes.get(code)
                 if entry is None:
-                    self._note(
-                        out,
-                        site.id,
-                        mn,
-                        code,
-                        data,
-                        f"unknown HJ 212 code {code!r} (not in config/hj212_codes.toml)",
-                    )
+                    note(code, f"unknown HJ 212 code {code!r} (not in config/hj212_codes.toml)")
                     continue
                 entries = [(entry.metric, stat, entry.factor) for stat in STATS if stat in stats]
                 if "Cou" in stats:
@@ -243,14 +233,7 @@ class LoggerDecoder:
                 if not reading:
                     out.values.append(LoggerValue(site.id, kind, metric, ts, stat, value, flag))
                 elif metric not in configured:
-                    self._note(
-                        out,
-                        site.id,
-                        mn,
-                        code,
-                        data,
-                        f"{code} ({metric}) is not among site {site.id!r}'s metrics",
-                    )
+                    note(code, f"{code} ({metric}) is not among site {site.id!r}'s metrics")
                 else:
                     out.readings.append((site.id, metric, ts, value, flag))
 
