@@ -39,7 +39,7 @@ ingest = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(ingest)
 
 from wastewatch.ingest.broker import PrivateBroker, free_port  # noqa: E402
-from wastewatch.ingest.hj212 import frame  # noqa: E402
+from wastewatch.ingest.hj212 import frame, upload  # noqa: E402
 from wastewatch.ingest.topics import hj212_topic  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -55,12 +55,11 @@ def registered(site: int) -> str:
 
 
 def data(site: int, when: datetime, n: int) -> bytes:
-    stamp = when.strftime("%Y%m%d%H%M%S")
-    return frame(
-        f"QN={stamp}000;ST=32;CN=2011;PW={PW};MN={mn(site)};Flag=5;CP=&&DataTime={stamp};"
+    cp = (
         f"w00000-Rtd={0.7 + n % 7 / 10},w00000-Flag=N;w01018-Rtd={40 + n % 11},w01018-Flag=N;"
-        "w21003-Rtd=5.1,w21003-Flag=N;w21011-Rtd=0.8,w21011-Flag=N;w01001-Rtd=7.2,w01001-Flag=N;SB1-RS=1&&"
+        "w21003-Rtd=5.1,w21003-Flag=N;w21011-Rtd=0.8,w21011-Flag=N;w01001-Rtd=7.2,w01001-Flag=N;SB1-RS=1"
     )
+    return frame(upload(when, "2011", mn(site), PW, cp))
 
 
 def start_service(folder: Path, config: Path, wait_for: str) -> subprocess.Popen:

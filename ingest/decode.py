@@ -83,18 +83,16 @@ class Decoder:
         def reject(reason: str, text: str) -> tuple[list, list]:
             return [], [Rejection(self.source, reason, text, topic=topic, site_id=site_id or "")]
 
-        if len(payload) > self.max_bytes:
-            return reject(
-                f"payload of {len(payload)} bytes is over the {self.max_bytes}-byte limit", excerpt(payload)
-            )
+        problem = self.size_problem(payload)
+        if problem:
+            return reject(problem, excerpt(payload))
         try:
             text = payload.decode("utf-8")
         except UnicodeDecodeError:
             return reject("payload is not UTF-8 text", excerpt(payload))
-        if site_id is None:
-            return reject("topic is not <prefix>/sites/<site_id>/readings", text)
-        if site_id not in self.config.site_by_id:
-            return reject(f"unknown site {site_id!r}", text)
+        problem = self.site_problem(site_id, "readings")
+        if problem:
+            return reject(problem, text)
         try:
             body = loads(text)
         except (ValueError, RecursionError) as exc:
@@ -119,6 +117,19 @@ class Decoder:
                 index=index if isinstance(body, list) else None,
             )
         return readings, rejections
+
+    def size_problem(self, payload: bytes) -> str | None:
+        if len(payload) > self.max_bytes:
+            return f"payload of {len(payload)} bytes is over the {self.max_bytes}-byte limit"
+        return None
+
+    def site_problem(self, site_id: str | None, kind: str) -> str | None:
+        """Why a message's topic names no site we know; kind: readings or hj212."""
+        if site_id is None:
+            return f"topic is not <prefix>/sites/<site_id>/{kind}"
+        if site_id not in self.config.site_by_id:
+            return f"unknown site {site_id!r}"
+        return None
 
     def item(
         self,

@@ -12,6 +12,7 @@ many frames in one), and answers garbage with a rejection and a resynchronisatio
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 MAX_DATA = 1024  # characters of a data segment, by the standard
 HEADER = b"##"
@@ -190,6 +191,15 @@ def _pairs(parts, what: str) -> dict[str, str]:
             raise ParseError(f"{what} {part!r} is not name=value")
         found[name] = value
     return found
+
+
+def upload(when: datetime, cn: str, mn: str, pw: str, cp: str, flag: int | None = 5, st: str = "32") -> str:
+    """A logger's data upload as loggers write it: QN is `when` to the millisecond, DataTime
+    (`when` to the second, station local time) leads CP, then `cp`'s items. flag None: no Flag
+    field (HJ/T 212-2005 loggers may leave it out)."""
+    qn = f"{when:%Y%m%d%H%M%S}{when.microsecond // 1000:03d}"
+    flag_field = "" if flag is None else f"Flag={flag};"
+    return f"QN={qn};ST={st};CN={cn};PW={pw};MN={mn};{flag_field}CP=&&DataTime={when:%Y%m%d%H%M%S};{cp}&&"
 
 
 def reply(packet: Packet) -> bytes:

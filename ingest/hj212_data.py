@@ -61,25 +61,13 @@ class LoggerDecoder:
 
     def message(self, topic: str, site_id: str | None, payload: bytes, now: float, out: Decoded) -> None:
         """An MQTT message: one or more whole frames for the site the topic names."""
-        if len(payload) > self.config.ingest.max_payload_bytes:
+        size = self.times.size_problem(payload)
+        problem = size or self.times.site_problem(site_id, "hj212")
+        if problem:
+            named = (site_id or "") if size else ""
             out.rejections.append(
-                Rejection(
-                    self.source,
-                    f"payload of {len(payload)} bytes is over the "
-                    f"{self.config.ingest.max_payload_bytes}-byte limit",
-                    excerpt(payload),
-                    topic=topic,
-                    site_id=site_id or "",
-                )
+                Rejection(self.source, problem, excerpt(payload), topic=topic, site_id=named)
             )
-            return
-        if site_id is None or site_id not in self.config.site_by_id:
-            reason = (
-                "topic is not <prefix>/sites/<site_id>/hj212"
-                if site_id is None
-                else f"unknown site {site_id!r}"
-            )
-            out.rejections.append(Rejection(self.source, reason, excerpt(payload), topic=topic))
             return
         framer = Framer()
         for item in framer.feed(payload):
@@ -196,17 +184,19 @@ class LoggerDecoder:
                 if metric is None:
                     note(code, f"equipment {code} is not named in the site's hj212_equipment")
                     continue
-                entries = [(metric, "RS", 1.0)]
+                entries = [(metric, "RS", 1.0, True)]
             else:
                 entry = self.codes.get(code)
                 if entry is None:
                     note(code, f"unknown HJ 212 code {code!r} (not in config/hj212_codes.toml)")
                     continue
-                entries = [(entry.metric, stat, entry.factor) for stat in STATS if stat in stats]
+                entries = [(entry.metric, s, entry.factor, series and s == main) for s in STATS if s in stats]
                 if "Cou" in stats:
-                    # A flow total is a metric of its own; a pollutant's -Cou (discharged mass)
-                    # is kept as a logger value.
-                    entries.append((entry.total or entry.metric, "Cou", 1.0))
+                    # A total the code table names (the flow total) is a metric of its own; a
+                    # pollutant's -Cou (discharged mass) is kept as a logger value.
+                    entries.append(
+                        (entry.total or entry.metric, "Cou", 1.0, series and entry.total is not None)
+                    )
             if flag not in FLAGS:
                 reject(
                     f"flag of {code} must be one of {', '.join(sorted(FLAGS))}, not {flag!r}",
@@ -214,7 +204,7 @@ class LoggerDecoder:
                     metric=code,
                 )
                 continue
-            for metric, stat, factor in entries:
+            for metric, stat, factor, reading in entries:
                 text = stats[stat]
                 try:
                     value = float(text)
@@ -227,9 +217,6 @@ class LoggerDecoder:
                     continue
                 if factor != 1.0:
                     value = round(value * factor, 6)
-                reading = (
-                    stat == "RS" or series and (stat == main or stat == "Cou" and metric == "flow_total")
-                )
                 if not reading:
                     out.values.append(LoggerValue(site.id, kind, metric, ts, stat, value, flag))
                 elif metric not in configured:

@@ -60,8 +60,7 @@ def import_file(
     size = 0
 
     def flush() -> None:
-        for i, n in enumerate(_commit(store, chunk, int(now), source)):
-            totals[i] += n
+        _add(totals, _commit(store, chunk, int(now), source))
         chunk.clear()
 
     for line, text, item in items:
@@ -89,8 +88,7 @@ def _import_frames(config: Config, store: Store, path: Path, now: float, source:
     number = 0
 
     def flush() -> None:
-        for i, n in enumerate(_commit(store, chunk, int(now), source)):
-            totals[i] += n
+        _add(totals, _commit(store, chunk, int(now), source))
         for line in chunk:
             decoder.noted |= line[5]
         chunk.clear()
@@ -112,6 +110,11 @@ def _import_frames(config: Config, store: Store, path: Path, now: float, source:
         )
     flush()
     return WriteResult(*totals)
+
+
+def _add(totals: list[int], counts) -> None:
+    for i, n in enumerate(counts):
+        totals[i] += n
 
 
 def _commit(store: Store, lines: list[Line], received_at: int, source: str) -> list[int]:

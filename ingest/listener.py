@@ -14,6 +14,7 @@ waits on its own socket while the others' frames keep arriving. A connection idl
 """
 
 import asyncio
+import collections
 import logging
 import resource
 import threading
@@ -71,8 +72,7 @@ class Listener:
         self._arrived: asyncio.Event | None = None
         self._stopping: asyncio.Event | None = None
         self._problem: BaseException | None = None
-        self._handlers: set[asyncio.Task] = set()
-        self._open: set[_Connection] = set()
+        self._open: dict[_Connection, asyncio.Task] = {}  # each connection and its handler
 
     def start(self, timeout: float = 30.0) -> "Listener":
         _raise_file_limit(self.settings.max_connections + 100)
@@ -119,8 +119,8 @@ class Listener:
             for connection in self._open:
                 connection.writer.close()
                 connection.room.set()
-            if self._handlers:
-                await asyncio.wait(self._handlers, timeout=5)
+            if self._open:
+                await asyncio.wait(self._open.values(), timeout=5)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         c = self.counters
@@ -136,9 +136,7 @@ class Listener:
         c.open += 1
         connection = _Connection(peer, writer, self.settings.max_pending_frames)
         framer = Framer()
-        task = asyncio.current_task()
-        self._handlers.add(task)
-        self._open.add(connection)
+        self._open[connection] = asyncio.current_task()
         try:
             while not self._stopping.is_set():
                 await connection.room.wait()
@@ -168,8 +166,7 @@ class Listener:
             pass
         finally:
             c.open -= 1
-            self._handlers.discard(task)
-            self._open.discard(connection)
+            del self._open[connection]
             writer.close()
 
     async def _commit_loop(self) -> None:
@@ -212,11 +209,7 @@ class Listener:
                     connection.writer.write(answer)
                     c.replies += 1
             ok = True
-        settled: dict[int, tuple] = {}
-        for connection, _ in batch:
-            entry = settled.setdefault(id(connection), [connection, 0])
-            entry[1] += 1
-        for connection, count in settled.values():
+        for connection, count in collections.Counter(connection for connection, _ in batch).items():
             connection.settled(count)
         return ok
 

@@ -86,7 +86,7 @@ def _handle(request, store, messages, frames) -> tuple:
         replies = [frames.item(item, origin, None, now, out) for origin, item in items]
         result = _write(store, out, now)
         frames.committed(out)
-        return "ok", tuple(result), replies
+        return "ok", (tuple(result), replies)
     _, now, batch = request
     out = messages.decode(batch, now)
     result = _write(store, out, now)
@@ -125,14 +125,14 @@ class WriterProcess:
 
     def frames(self, now: float, items: list) -> tuple[WriteResult, list[bytes | None]]:
         """Decode and commit HJ 212 frames from the listener; the counts and each frame's reply."""
-        answer = self._ask(("frames", now, items), whole=True)
-        return WriteResult(*answer[1]), answer[2]
+        counts, replies = self._ask(("frames", now, items))
+        return WriteResult(*counts), replies
 
     def quarantine(self, now: float, topic: str, payload: bytes, error: str) -> int:
         """Keep one message raw with the error that stopped it; returns the quarantine id."""
         return self._ask(("quarantine", now, topic, payload, error))
 
-    def _ask(self, request: tuple, whole: bool = False):
+    def _ask(self, request: tuple):
         if self._process is None or not self._process.is_alive():
             if self._process is not None:
                 log.warning(
@@ -149,7 +149,7 @@ class WriterProcess:
             raise WriterError(f"the writer process ended (exit code {code}): {exc!r}") from None
         if answer[0] == "error":
             raise WriterError(answer[2], unavailable=answer[1])
-        return answer if whole else answer[1]
+        return answer[1]
 
     def stop(self, timeout: float = 10.0) -> None:
         if self._process is None:

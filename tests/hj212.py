@@ -5,26 +5,18 @@ import textwrap
 import time
 from datetime import datetime, timedelta
 
-from wastewatch.ingest.hj212 import Framer, frame
+from tests.conftest import VILLAGE_SITE
+from wastewatch.ingest.hj212 import Framer, frame, upload
 
 MN = "010000A8900016F000169DC0"
 PW = "123456"
 OTHER_MN = "010000A8900016F000169DC1"
-# The village site of conftest with its logger registered, and a second site with its own.
-LOGGER_SITE = textwrap.dedent(f"""
-    [[sites]]
-    id = "helin"
-    name = "城厢镇禾林村污水处理站"
-    town = "城厢镇"
-    village = "禾林村"
-    capacity_m3d = 60.0
-    receiving_water = "III"
-    contractor = "qingyuan"
-    operators = ["operator@tqhb.example.cn"]
-    metrics = {{ flow = 300, flow_total = 3600, cod = 3600, nh3n = 3600, ph = 300, pump_state = 300 }}
-    hj212_mn = "{MN}"
-    hj212_pw = "{PW}"
-
+# The village site of conftest with a flow total and its logger registered, and a second site
+# with its own.
+LOGGER_SITE = (
+    VILLAGE_SITE.replace("metrics = { flow = 300,", "metrics = { flow = 300, flow_total = 3600,")
+    + (f'hj212_mn = "{MN}"\nhj212_pw = "{PW}"\n')
+    + textwrap.dedent(f"""
     [[sites]]
     id = "xinchun"
     name = "始阳镇新村污水处理站"
@@ -38,15 +30,12 @@ LOGGER_SITE = textwrap.dedent(f"""
     hj212_pw = "654321"
     hj212_series = "hourly"
 """)
+)
 
 
 def hj212_section(port: int = 0, **settings) -> str:
     extra = "".join(f"{key} = {value}\n" for key, value in settings.items())
     return f'\n[hj212]\nenabled = true\nhost = "127.0.0.1"\nport = {port}\n{extra}'
-
-
-def stamp(when: datetime) -> str:
-    return when.strftime("%Y%m%d%H%M%S")
 
 
 def segment(
@@ -55,13 +44,11 @@ def segment(
     cn: str = "2011",
     mn: str = MN,
     pw: str = PW,
-    flag: int = 5,
+    flag: int | None = 5,
     st: str = "32",
 ) -> str:
-    """A data segment: QN from the time (with milliseconds), CP after its DataTime."""
-    qn = stamp(when) + f"{when.microsecond // 1000:03d}"
-    flag_field = "" if flag is None else f"Flag={flag};"
-    return f"QN={qn};ST={st};CN={cn};PW={pw};MN={mn};{flag_field}CP=&&DataTime={stamp(when)};{cp}&&"
+    """A data segment as the site's logger writes it (ingest/hj212.upload), asking for a reply."""
+    return upload(when, cn, mn, pw, cp, flag, st)
 
 
 def recent(minutes_ago: int = 60) -> datetime:

@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -25,10 +26,11 @@ from wastewatch.access.roles import ROLES
 from wastewatch.alerts import lifecycle
 from wastewatch.alerts.scheduler import AlertService
 from wastewatch.config import load_config
+from wastewatch.config.hj212 import codes, default_equipment
 from wastewatch.config.loader import SHIPPED
 from wastewatch.ingest.broker import BrokerError, PrivateBroker, free_port, port_open
 from wastewatch.ingest.client import Ingestor
-from wastewatch.ingest.hj212 import frame
+from wastewatch.ingest.hj212 import frame, upload
 from wastewatch.ingest.listener import Listener
 from wastewatch.ingest.topics import readings_topic
 from wastewatch.maintenance import work_orders
@@ -78,16 +80,16 @@ def logger_mn(n: int) -> str:
     return f"5118250000000000000{n:05d}"
 
 
-# Canonical metric → (HJ 212-2017 code and field, factor from our unit to the code's).
-HJ212 = {
-    "flow": ("w00000-Rtd", 1 / 3.6),  # m³/h → L/s
-    "cod": ("w01018-Rtd", 1),
-    "nh3n": ("w21003-Rtd", 1),
-    "tp": ("w21011-Rtd", 1),
-    "ph": ("w01001-Rtd", 1),
-    "water_temp": ("w01010-Rtd", 1),
-    "pump_state": ("SB1-RS", 1),
-}
+@cache
+def wire_names() -> dict[str, tuple[str, float]]:
+    """Canonical metric → (the CP field a logger sends it as, factor from our unit to the
+    wire's), from the code table: its 2017 rows come first, and SBn-RS as the default machines."""
+    names: dict[str, tuple[str, float]] = {}
+    for entry in codes().values():
+        names.setdefault(entry.metric, (f"{entry.code}-Rtd", 1 / entry.factor))
+    for number, metric in default_equipment().items():
+        names[metric] = (f"{number}-RS", 1)
+    return names
 
 
 def demo_config(data_dir: Path, port: int, smtp_port: int, web_port: int, hj212_port: int) -> Path:
@@ -203,15 +205,10 @@ def reading(
 
 def hj212_frame(site, sim: float, values: dict, tz, pw: str = PW) -> bytes:
     """One real-time upload (CN 2011) as the site's logger writes it, asking for a reply."""
-    local = datetime.fromtimestamp(sim, tz)
-    items = ";".join(
-        f"{HJ212[m][0]}={round(v * HJ212[m][1], 3) if m != 'pump_state' else v}"
-        for m, v in values.items()
-        if m in HJ212
-    )
+    names = wire_names()
+    items = ";".join(f"{names[m][0]}={round(v * names[m][1], 3)}" for m, v in values.items() if m in names)
     return frame(
-        f"QN={local:%Y%m%d%H%M%S}000;ST=32;CN=2011;PW={pw};MN={site.hj212_mn};Flag=5;"
-        f"CP=&&DataTime={local:%Y%m%d%H%M%S};{items}&&"
+        upload(datetime.fromtimestamp(sim, tz).replace(microsecond=0), "2011", site.hj212_mn, pw, items)
     )
 
 
