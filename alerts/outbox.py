@@ -53,12 +53,19 @@ class Sender:
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         # Long enough for one delivery to finish; a crashed sender's claim lapses after it.
         self.lease_s = int(self.cfg.timeout_s * 3) + 30
+        # Accepted by the server but not yet recorded as sent (the database refused the
+        # UPDATE: disk full, locked): recorded before anything else is claimed, so a database
+        # hiccup never sends an email twice. Only a crash in this window can (the bound above).
+        self.unrecorded: dict[int, tuple[int, str | None]] = {}
 
     def run_once(self) -> tuple[int, int]:
         """Send every due message, each at most once per run; returns (sent, failed attempts).
         `last_error` keeps the last failure's reason, for whoever ran it by hand."""
         sent = failed = last_id = 0
         self.last_error = ""
+        for row_id, (at, note) in list(self.unrecorded.items()):
+            self._record_sent(row_id, at, note)
+            del self.unrecorded[row_id]
         while True:
             row = self._claim(last_id)
             if row is None:
@@ -120,15 +127,23 @@ class Sender:
                 "" if exc.permanent else f"; retry in {delay} s",
             )
             return False
-        self.db.execute(
-            "UPDATE outbox SET status = 'sent', sent_at = :now, attempts = attempts + 1, last_error = :note, "
-            "claimed_by = NULL, claimed_until = NULL WHERE id = :id",
-            {"now": int(self.clock()), "note": note or None, "id": row["id"]},
-        )
+        at = int(self.clock())
+        try:
+            self._record_sent(row["id"], at, note)
+        except Exception:
+            self.unrecorded[row["id"]] = (at, note)
+            raise
         log.info(
             "email %d sent in %.2f s%s", row["id"], time.monotonic() - started, f" ({note})" if note else ""
         )
         return True
+
+    def _record_sent(self, row_id: int, at: int, note: str | None) -> None:
+        self.db.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = :now, attempts = attempts + 1, last_error = :note, "
+            "claimed_by = NULL, claimed_until = NULL WHERE id = :id",
+            {"now": at, "note": note or None, "id": row_id},
+        )
 
 
 def retry(db, message_id: int) -> bool:

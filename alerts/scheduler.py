@@ -18,6 +18,8 @@ from wastewatch.config import Config
 from wastewatch.maintenance.monthly import MonthlyReports
 from wastewatch.maintenance.notices import open_context
 from wastewatch.maintenance.sla import Sweep, SweepResult
+from wastewatch.store.files import unavailable
+from wastewatch.store.health import HEALTH
 from wastewatch.store.state import connect
 
 from .daily import DayCloser
@@ -25,6 +27,27 @@ from .evaluate import CycleResult, Evaluator
 from .outbox import Sender
 
 log = logging.getLogger("wastewatch.alerts")
+
+
+def guarded(name: str, job: Callable[[], object]) -> Callable[[], None]:
+    """`job` for the scheduler: a database that is unavailable (disk full, locked, unreachable)
+    is reported to the process's health, once per change, instead of a traceback per run; the
+    job runs again at its next interval either way. Anything else is a bug and stays loud."""
+    component = f"scheduled job: {name}"
+
+    def run() -> None:
+        try:
+            job()
+        except Exception as exc:
+            problem = unavailable(exc)
+            if problem is None:
+                raise
+            HEALTH.failing(component, str(problem), "it runs again at its next interval")
+        else:
+            HEALTH.recovered(component)
+
+    run.__name__ = run.__qualname__ = f"{name} job"
+    return run
 
 
 class AlertService:
@@ -58,24 +81,40 @@ class AlertService:
         now = datetime.now(self.config.tz)
         cfg = self.config.alerts
         self.scheduler.add_job(
-            self.evaluate, "interval", seconds=cfg.check_interval_s, id="evaluate", next_run_time=now
+            guarded("evaluation", self.evaluate),
+            "interval",
+            seconds=cfg.check_interval_s,
+            id="evaluate",
+            next_run_time=now,
         )
         self.scheduler.add_job(
-            self.close_days, "interval", seconds=cfg.day_close_interval_s, id="day-close", next_run_time=now
+            guarded("day close", self.close_days),
+            "interval",
+            seconds=cfg.day_close_interval_s,
+            id="day-close",
+            next_run_time=now,
         )
         self.scheduler.add_job(
-            self.sweep, "interval", seconds=cfg.sla_interval_s, id="work-orders", next_run_time=now
+            guarded("work-order sweep", self.sweep),
+            "interval",
+            seconds=cfg.sla_interval_s,
+            id="work-orders",
+            next_run_time=now,
         )
         if self.config.report.enabled:
             self.scheduler.add_job(
-                self.reports,
+                guarded("monthly report", self.reports),
                 "interval",
                 seconds=self.config.report.check_interval_s,
                 id="monthly-report",
                 next_run_time=now,
             )
         self.scheduler.add_job(
-            self.send, "interval", seconds=cfg.outbox_interval_s, id="outbox", next_run_time=now
+            guarded("outbox", self.send),
+            "interval",
+            seconds=cfg.outbox_interval_s,
+            id="outbox",
+            next_run_time=now,
         )
         self.scheduler.start()
         log.info(

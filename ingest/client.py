@@ -26,6 +26,7 @@ from paho.mqtt.properties import Properties
 
 from wastewatch.config import Config
 from wastewatch.config.text import printable
+from wastewatch.store.health import HEALTH
 
 from .topics import hj212_filter, readings_filter
 from .writer import WriterError, WriterProcess
@@ -264,24 +265,23 @@ class Ingestor:
         return None if self._stopping.wait(delay) else min(delay * 2, 30)
 
     def _failed(self, exc: WriterError, size: int) -> None:
-        # Once per change of cause: a disk that stays full for a night must not write a
-        # line every 30 s, and the line must say what is wrong, not what it broke.
+        if exc.unavailable:
+            HEALTH.failing(COMPONENT, f"cannot commit: {exc}", "nothing is acknowledged; the broker keeps it")
+            return
+        # Once per change of cause: the line must say what is wrong, not what it broke.
         cause = str(exc)
         if cause != self._failing:
             self._failing = cause
-            log.error(
-                "could not commit %d messages, retrying: %s%s",
-                size,
-                printable(cause),
-                " (the store is unavailable; nothing is acknowledged until it recovers)"
-                if exc.unavailable
-                else "",
-            )
+            log.error("could not commit %d messages, retrying: %s", size, printable(cause))
 
     def _recovered(self) -> None:
+        HEALTH.recovered(COMPONENT)
         if self._failing is not None:
             log.warning("commits succeed again (last error: %s)", printable(self._failing))
             self._failing = None
+
+
+COMPONENT = "MQTT ingest"
 
 
 def _str(path) -> str | None:

@@ -23,6 +23,7 @@ from collections import deque
 from typing import Callable
 
 from wastewatch.config import Config
+from wastewatch.store.health import HEALTH
 
 from .hj212 import Framer, Garbage
 from .writer import WriterError, WriterProcess
@@ -192,13 +193,17 @@ class Listener:
             result, replies = await self._loop.run_in_executor(None, self.writer.frames, self.clock(), items)
         except WriterError as exc:
             self.counters.failed_commits += 1
-            log.error(
-                "HJ 212: could not commit %d frames, none answered (their loggers resend): %s",
-                len(batch),
-                exc,
-            )
+            if exc.unavailable:
+                HEALTH.failing(COMPONENT, f"cannot commit: {exc}", "no frame is answered; the loggers resend")
+            else:
+                log.error(
+                    "HJ 212: could not commit %d frames, none answered (their loggers resend): %s",
+                    len(batch),
+                    exc,
+                )
             ok = False
         else:
+            HEALTH.recovered(COMPONENT)
             c = self.counters
             c.frames += len(batch)
             c.readings += result.inserted
@@ -212,6 +217,9 @@ class Listener:
         for connection, count in collections.Counter(connection for connection, _ in batch).items():
             connection.settled(count)
         return ok
+
+
+COMPONENT = "HJ 212 listener"
 
 
 def _raise_file_limit(wanted: int) -> None:

@@ -53,9 +53,20 @@ _CAUSES = {
 
 
 def unavailable(exc: BaseException) -> StoreUnavailable | None:
-    """The StoreUnavailable an SQLite error stands for, or None when it is about the data."""
+    """The StoreUnavailable an error stands for, or None when it is about the data (or a bug).
+
+    SQLite errors by their result code, whether raw or wrapped by SQLAlchemy (`orig`);
+    PostgreSQL's by class: an OperationalError there is a server that cannot be reached or
+    is shutting down, never a row."""
+    if isinstance(exc, StoreUnavailable):
+        return exc
+    inner = getattr(exc, "orig", None)
+    if isinstance(inner, BaseException):
+        return unavailable(inner)
     code = getattr(exc, "sqlite_errorcode", None)
     if code is None:
+        if type(exc).__module__.startswith("psycopg") and type(exc).__name__ == "OperationalError":
+            return StoreUnavailable("database unreachable", str(exc).strip())
         return None
     cause = _CAUSES.get(code & 0xFF)
     return None if cause is None else StoreUnavailable(cause, str(exc))

@@ -9,7 +9,7 @@ means one connection used by one thread at a time.
 """
 
 import logging
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -29,6 +29,7 @@ from wastewatch.config.text import printable
 from wastewatch.maintenance import links as signed
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import STATES
+from wastewatch.store.health import HEALTH
 from wastewatch.store.state import transaction
 
 from . import fieldwork
@@ -53,6 +54,19 @@ STATUS = {
 }
 
 
+def healthz(request) -> PlainTextResponse:
+    """For a monitoring probe: 200 "ok", or 503 with one line per problem this process has
+    now (the disk is full, the database is locked or unreachable) and since when."""
+    problems = HEALTH.problems()
+    if not problems:
+        return PlainTextResponse("ok")
+    lines = [
+        f"{p['component']}: {p['problem']} (since {datetime.fromtimestamp(p['since'], timezone.utc):%FT%TZ})"
+        for p in problems
+    ]
+    return PlainTextResponse("failing\n" + "\n".join(lines) + "\n", status_code=503)
+
+
 def create_app(config: Config, ctx: Context) -> Starlette:
     """The app on a context of its own (the caller closes it): its database connection is used
     only by the server's event loop."""
@@ -61,7 +75,7 @@ def create_app(config: Config, ctx: Context) -> Starlette:
     return Starlette(
         routes=[
             Route("/wo/{order_id}/{action:str}", pages.order, methods=["GET", "POST"]),
-            Route("/healthz", lambda request: PlainTextResponse("ok")),
+            Route("/healthz", healthz),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
             *console.routes(),
         ],
