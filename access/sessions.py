@@ -63,7 +63,15 @@ def find(db, token: str | None, now: int, idle_s: int, max_s: int) -> Session | 
 
 
 def csrf_ok(session: Session, sent: str | None) -> bool:
-    return bool(sent) and hmac.compare_digest(session.csrf, sent)
+    return bool(sent) and same_token(session.csrf, sent)
+
+
+def same_token(expected: str, sent: str) -> bool:
+    """A constant-time comparison of two tokens, whatever characters a client sent: on text,
+    compare_digest refuses non-ASCII with a TypeError (found by fuzzing the sign-in form)."""
+    return hmac.compare_digest(
+        expected.encode("utf-8", "surrogateescape"), sent.encode("utf-8", "surrogateescape")
+    )
 
 
 def end(db, token: str | None) -> None:

@@ -237,6 +237,11 @@ def test_a_form_without_its_csrf_token_is_refused_and_recorded(desk):
     # The sign-in form has its own token too (a cookie set with the form).
     bare = httpx.Client(base_url=base(desk), timeout=10)
     assert bare.post("/login", data={"username": "admin", "password": PASSWORD}).status_code == 403
+    # A token of any characters is refused the same way (compare_digest raised on non-ASCII
+    # text: a 500, found by fuzzing the forms).
+    bare.get("/login")
+    assert bare.post("/login", data={"csrf": "令牌", "username": "admin"}).status_code == 403
+    assert client.post("/users", data={"csrf": "令牌", "do": "add", "username": "x"}).status_code == 403
 
 
 def test_failed_sign_ins_are_throttled_per_account_then_forgiven_after_the_window(desk):

@@ -108,7 +108,7 @@ class Console:
         username = str(form.get("username", "")).strip().lower()[:64]
         who = address(request)
         expected = request.cookies.get(LOGIN_COOKIE, "")
-        if not expected or not secrets.compare_digest(expected, str(form.get("csrf", ""))):
+        if not expected or not sessions.same_token(expected, str(form.get("csrf", ""))):
             return self._login_form(request, target, "login_expired", status=403)
         password = str(form.get("password", ""))
         window = web.login_window_min * 60
