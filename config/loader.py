@@ -38,6 +38,7 @@ SITE_CSV_COLUMNS = (
     "hj212_series",
     "hj212_equipment",
     "timezone",
+    "commissioned",
 )
 SHIPPED = Path(__file__).resolve().parent  # rules.toml and standards/ as released
 _YES = {"true", "yes", "1", "y", "是"}
@@ -259,7 +260,15 @@ def _read_sites_csv(csv_path: Path) -> list[Site]:
         data["metrics"] = _parse_metrics_cell(csv_path, key, data.get("metrics", ""))
         if data.get("hj212_equipment"):
             data["hj212_equipment"] = _parse_pairs(csv_path, key, "hj212_equipment", data["hj212_equipment"])
-        for optional in ("village", "hj212_mn", "hj212_pw", "hj212_series", "hj212_equipment", "timezone"):
+        for optional in (
+            "village",
+            "hj212_mn",
+            "hj212_pw",
+            "hj212_series",
+            "hj212_equipment",
+            "timezone",
+            "commissioned",
+        ):
             if not data.get(optional):
                 data.pop(optional, None)
         try:

@@ -168,6 +168,9 @@ class Site(Section):
     without_water_temp: Literal["stricter", "relaxed"] = "stricter"
     # GB 18918 sets a laxer TP limit for plants built before 2006; unknown → the stricter one.
     built_year: int | None = Field(None, ge=1950, le=2100)
+    # The day the site went into service: a reading stamped before it is a logger clock fault
+    # (the service-wide [ingest] earliest_date holds where it is not given).
+    commissioned: datetime.date | None = Field(None, ge=datetime.date(1970, 1, 1))
     permit: Permit | None = None
     # The site's HJ 212 logger (数采仪): its MN and PW, which data kind is the reading series,
     # which equipment number (SBxxx-RS) is which machine, and the zone its DataTime is in.

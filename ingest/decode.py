@@ -62,6 +62,11 @@ class Decoder:
         # year 1), not history: imports are held to the earliest date only, live sources also
         # to max_backfill_days before now.
         self.earliest = int(datetime.combine(ingest.earliest_date, time(), self.tz).timestamp())
+        self.commissioned = {
+            site.id: int(datetime.combine(site.commissioned, time(), self.tz).timestamp())
+            for site in config.sites
+            if site.commissioned
+        }
         live = source in ("mqtt", "hj212")
         self.backfill_s = ingest.max_backfill_days * 86400 if live else None
 
@@ -199,7 +204,7 @@ class Decoder:
         site = self.config.site_by_id.get(site_id)
         if site is None:
             return reject(f"unknown site {site_id!r}", site=site_id)
-        ts = self.timestamp(item.get("ts"), now)
+        ts = self.timestamp(item.get("ts"), now, site_id)
         if isinstance(ts, str):
             return reject(ts, site=site_id)
         values, flags = item.get("values"), item.get("flags", {})
@@ -225,7 +230,7 @@ class Decoder:
             else:
                 reject(self._value_problem(site, metric, value, flag), metric=metric, site=site_id)
 
-    def timestamp(self, value: Any, now: float) -> int | str:
+    def timestamp(self, value: Any, now: float, site_id: str = "") -> int | str:
         """Seconds since the epoch, or the reason the value is not a usable timestamp."""
         if not isinstance(value, str):
             return "ts must be an ISO 8601 string such as 2026-10-01T08:00:00+08:00"
@@ -239,18 +244,23 @@ class Decoder:
             ts = int(moment.timestamp())
         except (ValueError, OverflowError):
             ts = -(2**62)  # year 1 with an offset that leaves the calendar: before any horizon
-        problem = self.time_problem(ts, value, now)
+        problem = self.time_problem(ts, value, now, site_id)
         return ts if problem is None else problem
 
-    def time_problem(self, ts: int, shown: str, now: float) -> str | None:
-        """Why a reading's time cannot be right (future, before the earliest date, past the
-        backfill horizon), or None."""
+    def time_problem(self, ts: int, shown: str, now: float, site_id: str = "") -> str | None:
+        """Why a reading's time cannot be right (future, before the earliest date or the site's
+        commissioning, past the backfill horizon), or None."""
         if ts > now + self.future_s:
             return f"ts {shown} is more than {self.future_s} s in the future"
         if ts < self.earliest:
             return (
                 f"ts {shown} is before {self.config.ingest.earliest_date.isoformat()} "
                 "(the earliest date accepted): a logger clock fault"
+            )
+        if ts < self.commissioned.get(site_id, ts):
+            return (
+                f"ts {shown} is before site {site_id!r} was commissioned "
+                f"({self.config.site_by_id[site_id].commissioned.isoformat()}): a logger clock fault"
             )
         if self.backfill_s is not None and ts < now - self.backfill_s:
             return (

@@ -166,7 +166,7 @@ class LoggerDecoder:
         except ValueError:
             return reject(f"DataTime {stamp!r} is not YYYYMMDDhhmmss", site=site.id)
         ts = int(local.timestamp())
-        problem = self.times.time_problem(ts, local.isoformat(), now)
+        problem = self.times.time_problem(ts, local.isoformat(), now, site.id)
         if problem:
             return reject(problem, site=site.id)
         series = kind == site.hj212_series

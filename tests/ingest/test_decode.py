@@ -129,6 +129,36 @@ def test_an_import_is_held_to_the_earliest_date_only(write_config):
     ]
 
 
+def test_a_reading_before_the_sites_commissioning_is_a_clock_fault_in_every_source(write_config):
+    from tests.conftest import VILLAGE_SITE
+    from tests.hj212 import LOGGER_SITE, segment
+    from wastewatch.ingest.hj212_data import Decoded, LoggerDecoder
+
+    site = LOGGER_SITE.replace('hj212_mn = "', 'commissioned = 2026-03-15\nhj212_mn = "', 1)
+    assert site != LOGGER_SITE and VILLAGE_SITE in LOGGER_SITE.replace("flow_total = 3600, ", "")
+    config = load_config(write_config(site=site))
+    readings, rejections = [], []
+    for source in ("mqtt", "import:old.csv"):
+        decoder = Decoder(config, source=source)
+        for ts in ("2026-03-15T00:00:00", "2026-03-14T23:59:59"):
+            decoder.item({"site": "helin", "ts": ts, "values": {"cod": 1}}, None, NOW, readings, rejections)
+    assert len(readings) == 2
+    assert [r.reason for r in rejections] == [
+        "ts 2026-03-14T23:59:59 is before site 'helin' was commissioned (2026-03-15): a logger clock fault"
+    ] * 2
+    out = Decoded()
+    for when in (datetime(2026, 3, 15, 0, 0), datetime(2026, 3, 14, 23, 59)):
+        LoggerDecoder(config).item(segment(when, "w01018-Rtd=40"), "tcp:x", None, NOW, out)
+    assert len(out.readings) == 1 and out.rejections[0].reason.startswith(
+        "ts 2026-03-14T23:59:00+08:00 is before"
+    )
+    # The other site has no commissioning date: only the service-wide earliest date holds there.
+    Decoder(config).item(
+        {"site": "xinchun", "ts": "2026-03-01T00:00:00", "values": {"cod": 1}}, None, NOW, readings, []
+    )
+    assert len(readings) == 3
+
+
 def test_it_rejects_a_payload_with_a_duplicate_key_whole(decoder):
     readings, rejections = decoder.message("t", "helin", POISON["a duplicate key"], NOW)
     assert readings == []
