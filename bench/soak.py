@@ -31,6 +31,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -42,7 +44,7 @@ from soak_fleet import PW, STEP, Fleet, Plan
 from wastewatch.ingest.broker import QUEUE_SETTINGS, PrivateBroker, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-PERIOD = 0.5  # real seconds between a site's readings: STEP / PERIOD is the speed-up
+PERIOD = 0.25  # real seconds between a site's readings: STEP / PERIOD is the speed-up
 # Mosquitto writes its queue to disk every second: what it acknowledged in the second before a
 # kill -9 is its loss, counted apart (soak_check.readings).
 BROKER_CONF = "listener {port} 127.0.0.1\nallow_anonymous true\n" + QUEUE_SETTINGS.replace(
@@ -50,11 +52,11 @@ BROKER_CONF = "listener {port} 127.0.0.1\nallow_anonymous true\n" + QUEUE_SETTIN
 )
 
 
-def write_config(folder: Path, data: Path, plan: Plan, ports: dict) -> Path:
+def write_config(folder: Path, data: Path, plan: Plan, ports: dict, backfill_days: int) -> Path:
     lines = [
         f'[service]\ndata_dir = "{data}"\nlog_level = "INFO"\n',
         f'[mqtt]\nport = {ports["broker"]}\nclient_id = "soak-service"\nreconnect_max_s = 2\n',
-        "[ingest]\nmax_payload_bytes = 16384\nmax_backfill_days = 60\n",
+        f"[ingest]\nmax_payload_bytes = 16384\nmax_backfill_days = {backfill_days}\n",
         "[alerts]\ncheck_interval_s = 2\nday_close_interval_s = 5\noutbox_interval_s = 1\n"
         "sla_interval_s = 5\n",
         f'[smtp]\nport = {ports["mail"]}\nsender = "wastewatch@soak.example.cn"\ntimeout_s = 4\n'
@@ -185,6 +187,8 @@ class Faults:
         self.database, self.fleet = database, sim
         self.counts: Counter = Counter()
         self.broker_kills: list[float] = []
+        self.health: list[bool] = []  # /healthz named the full disk, per disk fault
+        self.web_port = 0
         self.stopping = threading.Event()
         lanes = [self.service_lane, self.broker_lane, self.mail_lane, self.lock_lane, self.input_lane]
         if disk:
@@ -245,6 +249,8 @@ class Faults:
             return rnd.uniform(15, 35)
         self.disk.fill()
         self.stopping.wait(rnd.uniform(4, 12))
+        # What a monitoring probe hears while the disk is full (the service may be restarting).
+        self.health.append("disk full" in healthz(self.web_port))
         self.disk.free()
         return "disk_full"
 
@@ -279,6 +285,16 @@ def progress(text: str) -> None:
     print(f"{time.strftime('%H:%M:%S')} soak: {text}", file=sys.stderr, flush=True)
 
 
+def healthz(port: int) -> str:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+            return answer.read().decode()
+    except urllib.error.HTTPError as answer:
+        return answer.read().decode()
+    except OSError:
+        return ""
+
+
 def wait_for(predicate, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -304,13 +320,15 @@ def run(args, folder: Path) -> dict:
     mail = chaos.Mail(free_port())
     plan = Plan.of(args.sites)
     ports = {"broker": broker.port, "mail": mail.port, "web": free_port(), "hj212": free_port()}
-    config = write_config(folder, data, plan, ports)
+    span_s = args.minutes * 60 * STEP / PERIOD
+    config = write_config(folder, data, plan, ports, int(span_s / 86400) + 5)
     database = data / "wastewatch.db"
     service = Service(config, folder / "service.log")
     started = time.monotonic()
-    start_ts = int(time.time() - args.minutes * 60 * STEP / PERIOD - 3600)
+    start_ts = int(time.time() - span_s - 3600)
     fleet_ = Fleet(plan, broker.port, ports["hj212"], start_ts, STEP / PERIOD, args.seed)
     faults = Faults(args.seed, args.minutes, service, broker, mail, disk, database, fleet_)
+    faults.web_port = ports["web"]
     try:
         service.start()
         # The service's session must exist before the fleet publishes: until its first
@@ -356,7 +374,7 @@ def run(args, folder: Path) -> dict:
         soak_check.readings(fleet_.records, stored, faults.broker_kills),
         soak_check.alerts(config, folder, stored, now),
         soak_check.emails(database, mail.accepted, service.kills),
-        soak_check.rejections(fleet_.records, database),
+        soak_check.rejections(fleet_.records, database, faults.broker_kills),
         soak_check.report(config, stored, now),
         flat(watcher_samples),
     ):
@@ -380,6 +398,7 @@ def run(args, folder: Path) -> dict:
         "faults": sum(faults.counts.values()),
         "faults_by_kind": dict(sorted(faults.counts.items())),
         **results,
+        "disk_full_named_by_healthz": f"{sum(faults.health)} of {len(faults.health)}",
         "violations": len(violations),
         "duration_s": round(duration),
         "disk_faults": "injected" if disk else "not injected: mounting a tmpfs needs root",

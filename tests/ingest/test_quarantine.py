@@ -15,6 +15,7 @@ from wastewatch.config import load_config
 from wastewatch.ingest.client import Ingestor
 from wastewatch.ingest.importer import import_file
 from wastewatch.store import SQLiteStore
+from wastewatch.store.health import HEALTH
 
 TOPIC = "wastewatch/sites/helin/readings"
 POISON_TRIGGER = (
@@ -141,7 +142,7 @@ def test_a_full_disk_holds_everything_unacknowledged_logs_it_once_and_recovers(
         publisher.send("helin", reading(0, 40.0))
         wait_until(lambda: store.count_readings() == 1, what="the first reading")
         fill(small_disk)
-        with caplog.at_level(logging.INFO, logger="wastewatch.ingest"):
+        with caplog.at_level(logging.INFO, logger="wastewatch"):
             for minute in range(1, 31):
                 body = {
                     "ts": f"2026-10-01T08:{minute:02d}:00+08:00",
@@ -151,15 +152,19 @@ def test_a_full_disk_holds_everything_unacknowledged_logs_it_once_and_recovers(
                 publisher.send("helin", json.dumps(body).encode(), wait=False)
             publisher.send("helin", reading(31, 31.0))
             wait_until(lambda: ingestor.counters.failed_commits >= 3, timeout=30, what="three failed commits")
-            failures = [r.getMessage() for r in caplog.records if "could not commit" in r.getMessage()]
+            failures = [r.getMessage() for r in caplog.records if "cannot commit" in r.getMessage()]
             assert len(failures) == 1, failures  # once per change of cause, not once per retry
             assert "disk full" in failures[0] and "nothing is acknowledged" in failures[0]
+            assert not any(r.exc_info for r in caplog.records)  # plainly: no traceback
+            [problem] = HEALTH.problems()  # what /healthz answers
+            assert problem["component"] == "MQTT ingest" and "disk full" in problem["problem"]
             assert ingestor.counters.quarantined == 0  # the disk's fault, not the messages'
             os.remove(small_disk / "ballast")
             wait_until(
                 lambda: store.count_readings() == 32, timeout=60, what="every reading once the disk frees up"
             )
-            assert any("commits succeed again" in r.getMessage() for r in caplog.records)
+            assert any("MQTT ingest works again" in r.getMessage() for r in caplog.records)
+            assert HEALTH.problems() == []
         assert store.quarantined() == []
     finally:
         ingestor.stop()
