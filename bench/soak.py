@@ -186,7 +186,9 @@ class Faults:
         self.service, self.broker, self.mail, self.disk = service, broker, mail, disk
         self.database, self.fleet = database, sim
         self.counts: Counter = Counter()
-        self.broker_kills: list[float] = []
+        self.broker_kills: list[
+            tuple[float, float]
+        ] = []  # (kill, restart) in time.time(), as Mosquitto's log
         self.health: list[bool] = []  # /healthz named the full disk, per disk fault
         self.web_port = 0
         self.stopping = threading.Event()
@@ -224,10 +226,13 @@ class Faults:
         else:
             self.broker._process.kill()
             self.broker._process.wait()
-            self.broker_kills.append(time.monotonic())
+            killed = time.time()
             kind = "broker_kill9"
         time.sleep(rnd.uniform(1, 4))
         self.broker.start()
+        if kind == "broker_kill9":
+            # Until the restart, a PUBACK read by the fleet was sent by the broker before it died.
+            self.broker_kills.append((killed, time.time()))
         return kind
 
     def mail_lane(self, rnd, act):
@@ -369,12 +374,13 @@ def run(args, folder: Path) -> dict:
         broker.stop()
         mail.close()
     stored = soak_check.stored_readings(database)
+    windows = soak_check.broker_windows(folder / "broker" / "mosquitto.log", faults.broker_kills)
     results, violations = {}, []
     for figures, found in (
-        soak_check.readings(fleet_.records, stored, faults.broker_kills),
+        soak_check.readings(fleet_.records, stored, windows),
         soak_check.alerts(config, folder, stored, now),
         soak_check.emails(database, mail.accepted, service.kills),
-        soak_check.rejections(fleet_.records, database, faults.broker_kills),
+        soak_check.rejections(fleet_.records, database, windows),
         soak_check.report(config, stored, now),
         flat(watcher_samples),
     ):

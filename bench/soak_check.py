@@ -35,11 +35,11 @@ def stored_readings(database: Path) -> pd.DataFrame:
         )
 
 
-def readings(records, stored: pd.DataFrame, broker_kills: list[float]) -> tuple[dict, list[str]]:
+def readings(records, stored: pd.DataFrame, windows: list) -> tuple[dict, list[str]]:
     """1. Every acknowledged reading stored once, with its value; nothing stored that nobody sent.
 
-    A reading Mosquitto acknowledged and then lost in its own kill -9 (it writes its queue to
-    disk every autosave_interval, 1 s here) is counted apart: the broker's bound, not ours."""
+    A reading Mosquitto acknowledged and then lost in its own kill -9 (broker_windows) is
+    counted apart: the broker's bound, not the service's."""
     found = {
         (s, m, int(t)): v
         for s, m, t, v in stored[["site_id", "metric", "ts", "value"]].itertuples(index=False)
@@ -53,10 +53,15 @@ def readings(records, stored: pd.DataFrame, broker_kills: list[float]) -> tuple[
                 acked[(site, metric, ts)] = (value, record)
     for key, (value, record) in acked.items():
         if key not in found:
-            if lost_in_broker(record, broker_kills):
+            if lost_in_broker(record, windows):
                 lost_with_broker += 1
             else:
-                violations.append(f"acknowledged reading {key} = {value} is not stored")
+                at = record.acked_at
+                near = [w for w in windows if at is not None and abs(w[1] - at) < 30]
+                violations.append(
+                    f"acknowledged reading {key} = {value} is not stored "
+                    f"(acknowledged at {at}; broker kills near it, (last save, kill): {near})"
+                )
         elif not math.isclose(found[key], value, rel_tol=1e-9, abs_tol=1e-9):
             violations.append(f"reading {key} is stored as {found[key]}, sent as {value}")
     phantoms = [key for key in found if key not in sent]
@@ -73,18 +78,23 @@ def readings(records, stored: pd.DataFrame, broker_kills: list[float]) -> tuple[
     return figures, violations[:50] + ([f"… {len(violations) - 50} more"] if len(violations) > 50 else [])
 
 
-def lost_in_broker(record, broker_kills: list[float]) -> bool:
-    """Acknowledged by Mosquitto in the last BROKER_WINDOW_S before a kill -9 of it: its loss.
-    (Mosquitto answers PUBACK before its queue reaches the disk, at autosave_interval, 1 s
-    here; the window adds half a second for the soak's own bookkeeping.)"""
+def broker_windows(log: Path, kills: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """For each kill -9 of Mosquitto: (its last save before the kill, its restart). Mosquitto
+    answers PUBACK before a message reaches its disk, which it writes every autosave_interval
+    (1 s here; its log shows a save every 2 s): what it acknowledged after its last save died
+    with it. A PUBACK the fleet read between the kill and the restart was sent before the
+    kill. The log's times are whole seconds, so a window starts at the second of its save."""
+    saves = [int(m[1]) for m in re.finditer(r"(?m)^(\d+): Saving in-memory database", log.read_text())]
+    return [(max((t for t in saves if t <= kill), default=0), restart) for kill, restart in kills]
+
+
+def lost_in_broker(record, windows: list[tuple[float, float]]) -> bool:
+    """Acknowledged inside one of Mosquitto's windows of loss: its loss, not the service's."""
     at = record.acked_at
-    return at is not None and any(0 <= kill - at <= BROKER_WINDOW_S for kill in broker_kills)
+    return at is not None and any(start <= at <= kill for start, kill in windows)
 
 
-BROKER_WINDOW_S = 1.5
-
-
-def rejections(records, database: Path, broker_kills: list[float]) -> tuple[dict, list[str]]:
+def rejections(records, database: Path, windows: list) -> tuple[dict, list[str]]:
     """3. Every malformed input that was acknowledged has a rejection record with a reason."""
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
         rows = db.execute("SELECT reason, payload FROM rejections").fetchall()
@@ -93,8 +103,8 @@ def rejections(records, database: Path, broker_kills: list[float]) -> tuple[dict
         if reason.strip():
             quoted.update(MARK.findall(payload))
     expected = [(m, r) for r in records if r.marks and r.done() for m in r.marks]
-    missing = [m for m, r in expected if m not in quoted and not lost_in_broker(r, broker_kills)]
-    lost = sum(m not in quoted and lost_in_broker(r, broker_kills) for m, r in expected)
+    missing = [m for m, r in expected if m not in quoted and not lost_in_broker(r, windows)]
+    lost = sum(m not in quoted and lost_in_broker(r, windows) for m, r in expected)
     figures = {
         "malformed_acknowledged": len(expected),
         "malformed_lost_with_broker_kill": lost,

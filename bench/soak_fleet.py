@@ -80,7 +80,7 @@ class Record:
     marks: list = field(default_factory=list)
     info: object = None  # paho's MQTTMessageInfo
     acked: bool = False
-    acked_at: float | None = None  # monotonic time of the broker's PUBACK
+    acked_at: float | None = None  # when the broker's PUBACK came (time.time(), as its log)
 
     def done(self) -> bool:
         # paho's is_published() raises for a message published while disconnected, though it
@@ -163,7 +163,7 @@ class Fleet:
         return record
 
     def _on_publish(self, client, userdata, mid, reason_code, properties) -> None:
-        now = time.monotonic()
+        now = time.time()
         with self.mid_lock:
             record = self.by_mid.pop(mid, None)
             if record is None:
