@@ -21,6 +21,7 @@ from .villages import Village, read_villages
 
 # Keys that may instead be given as "<key>_file": the secret is then the file's content.
 SECRET_KEYS = {("mqtt",): "password", ("smtp",): "password", ("web",): "secret_key"}
+# The inventory's columns; those after "metrics" may be left empty (as may "village").
 SITE_CSV_COLUMNS = (
     "id",
     "name",
@@ -40,6 +41,7 @@ SITE_CSV_COLUMNS = (
     "timezone",
     "commissioned",
 )
+OPTIONAL_CSV_COLUMNS = ("village", *SITE_CSV_COLUMNS[SITE_CSV_COLUMNS.index("metrics") + 1 :])
 SHIPPED = Path(__file__).resolve().parent  # rules.toml and standards/ as released
 _YES = {"true", "yes", "1", "y", "是"}
 _NO = {"false", "no", "0", "n", "否", ""}
@@ -260,15 +262,7 @@ def _read_sites_csv(csv_path: Path) -> list[Site]:
         data["metrics"] = _parse_metrics_cell(csv_path, key, data.get("metrics", ""))
         if data.get("hj212_equipment"):
             data["hj212_equipment"] = _parse_pairs(csv_path, key, "hj212_equipment", data["hj212_equipment"])
-        for optional in (
-            "village",
-            "hj212_mn",
-            "hj212_pw",
-            "hj212_series",
-            "hj212_equipment",
-            "timezone",
-            "commissioned",
-        ):
+        for optional in OPTIONAL_CSV_COLUMNS:
             if not data.get(optional):
                 data.pop(optional, None)
         try:

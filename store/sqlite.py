@@ -124,8 +124,12 @@ class SQLiteStore(QuarantineTable, Views):
     ) -> WriteResult:
         received_at = int(time.time()) if received_at is None else received_at
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
             try:
+                # Inside the try: another program holding the write lock past the busy timeout
+                # fails here, and is the store's trouble, not this batch's (which a plain
+                # OperationalError would have had quarantined after three tries: the soak's
+                # lock lane found it).
+                self._db.execute("BEGIN IMMEDIATE")
                 series, new_series = self._series.get, self._series_id
                 rows = [
                     ((series((site, metric)) or new_series(site, metric)), ts, value, flag, received_at)

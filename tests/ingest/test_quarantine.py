@@ -5,6 +5,7 @@ import json
 import logging
 import os
 import subprocess
+import sys
 import uuid
 
 import pytest
@@ -167,6 +168,58 @@ def test_a_full_disk_holds_everything_unacknowledged_logs_it_once_and_recovers(
             assert HEALTH.problems() == []
         assert store.quarantined() == []
     finally:
+        ingestor.stop()
+        store.close()
+
+
+# Takes SQLite's write lock and holds it until told (a line on stdin), as another program
+# writing to the database file would.
+HOLDER = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+print("held", flush=True)
+sys.stdin.readline()
+db.execute("ROLLBACK")
+"""
+
+
+def test_a_database_locked_by_another_program_past_the_busy_timeout_holds_everything_and_recovers(
+    write_config, broker, publisher, caplog
+):
+    config = load_config(write_config(broker))
+    store = SQLiteStore(config.database_path)
+    ingestor = started(config)
+    holder = None
+    try:
+        publisher.send("helin", reading(0, 40.0))
+        wait_until(lambda: store.count_readings() == 1, what="the first reading")
+        holder = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, str(config.database_path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert holder.stdout.readline() == "held\n"
+        with caplog.at_level(logging.INFO, logger="wastewatch"):
+            for minute in range(1, 11):
+                publisher.send("helin", reading(minute, float(minute)))
+            # The writer waits out its 10 s busy timeout, then the store is called unavailable.
+            wait_until(lambda: HEALTH.problems(), timeout=40, what="the lock to be reported")
+            [problem] = HEALTH.problems()
+            assert problem["component"] == "MQTT ingest" and "database locked" in problem["problem"]
+            assert store.count_readings() == 1 and ingestor.counters.quarantined == 0
+            holder.communicate("\n", timeout=10)
+            wait_until(
+                lambda: store.count_readings() == 11, timeout=60, what="every reading once the lock goes"
+            )
+            assert HEALTH.problems() == []
+            # Said once when it began (however many tries it cost) and once when it ended.
+            said = [r.levelname for r in caplog.records if "database locked" in r.getMessage()]
+            assert said == ["ERROR", "WARNING"]
+    finally:
+        if holder and holder.poll() is None:
+            holder.kill()
         ingestor.stop()
         store.close()
 
