@@ -105,3 +105,48 @@ def test_a_quarantined_message_is_kept_whatever_its_error_quotes(tmp_path):
         "ValueError: '\\ud800'",
         b'{"\\ud800": 1}',
     )
+
+
+# The database refuses an email's "sent" record while `refusing` says so, as a full disk or
+# a lock would.
+REFUSE_SENT_RECORDS = """
+CREATE TABLE refusing (yes INTEGER);
+INSERT INTO refusing VALUES (1);
+CREATE TRIGGER refuse_sent BEFORE UPDATE OF status ON outbox
+WHEN NEW.status = 'sent' AND (SELECT yes FROM refusing) = 1
+BEGIN
+    SELECT RAISE(ABORT, 'database or disk is full');
+END;
+"""
+
+
+def test_an_email_the_server_accepted_but_the_database_would_not_record_is_never_sent_again(
+    write_config, mail
+):
+    import sqlite3
+
+    from tests.alerts.harness import HOUR, Harness
+    from wastewatch.alerts.outbox import Sender
+
+    plant = Harness(write_config(mail=mail))
+    try:
+        plant.write("cod", [(h * HOUR, 80.0 + h) for h in range(3)])
+        plant.cycle(2 * HOUR + 60)
+        with sqlite3.connect(plant.config.database_path) as db:
+            db.executescript(REFUSE_SENT_RECORDS)
+        sender = Sender(plant.config, plant.ctx.db, clock=plant.clock)
+        with pytest.raises(Exception, match="disk is full"):
+            sender.run_once()
+        assert len(mail.messages) == 1  # accepted by the server; the record refused
+        plant.clock.now += sender.lease_s + 1  # long enough for its claim to lapse
+        with pytest.raises(Exception, match="disk is full"):
+            sender.run_once()  # still refused: nothing else is claimed meanwhile
+        assert len(mail.messages) == 1
+        with sqlite3.connect(plant.config.database_path) as db:
+            db.execute("UPDATE refusing SET yes = 0")  # the disk has room again
+        assert sender.run_once() == (0, 0)  # recorded first, nothing claimed again
+        row = plant.ctx.db.execute("SELECT status, attempts FROM outbox").fetchone()
+        assert (row["status"], row["attempts"]) == ("sent", 1)
+        assert len(mail.messages) == 1
+    finally:
+        plant.close()
