@@ -80,42 +80,18 @@ class AlertService:
             )
         now = datetime.now(self.config.tz)
         cfg = self.config.alerts
-        self.scheduler.add_job(
-            guarded("evaluation", self.evaluate),
-            "interval",
-            seconds=cfg.check_interval_s,
-            id="evaluate",
-            next_run_time=now,
-        )
-        self.scheduler.add_job(
-            guarded("day close", self.close_days),
-            "interval",
-            seconds=cfg.day_close_interval_s,
-            id="day-close",
-            next_run_time=now,
-        )
-        self.scheduler.add_job(
-            guarded("work-order sweep", self.sweep),
-            "interval",
-            seconds=cfg.sla_interval_s,
-            id="work-orders",
-            next_run_time=now,
-        )
+        jobs = [
+            ("evaluation", self.evaluate, cfg.check_interval_s, "evaluate"),
+            ("day close", self.close_days, cfg.day_close_interval_s, "day-close"),
+            ("work-order sweep", self.sweep, cfg.sla_interval_s, "work-orders"),
+            ("outbox", self.send, cfg.outbox_interval_s, "outbox"),
+        ]
         if self.config.report.enabled:
+            jobs.append(("monthly report", self.reports, self.config.report.check_interval_s, "monthly-report"))
+        for name, job, seconds, job_id in jobs:
             self.scheduler.add_job(
-                guarded("monthly report", self.reports),
-                "interval",
-                seconds=self.config.report.check_interval_s,
-                id="monthly-report",
-                next_run_time=now,
+                guarded(name, job), "interval", seconds=seconds, id=job_id, next_run_time=now
             )
-        self.scheduler.add_job(
-            guarded("outbox", self.send),
-            "interval",
-            seconds=cfg.outbox_interval_s,
-            id="outbox",
-            next_run_time=now,
-        )
         self.scheduler.start()
         log.info(
             "alerts: checking %d sites every %d s; days close every %d s; SMTP %s:%d",

@@ -117,7 +117,10 @@ def rejections(records, database: Path, windows: list) -> tuple[dict, list[str]]
 
 def alerts(config_path: Path, folder: Path, stored: pd.DataFrame, now: int) -> tuple[dict, list[str]]:
     """2a. The alerts the stored readings call for, each opened exactly once: the service's
-    alerts against those of a fresh evaluation of the same readings in one pass."""
+    alerts against those of a fresh evaluation of the same readings in one pass, by site, rule
+    and metric (the fleet's conditions hold steadily once begun, so each is one incident). Not
+    by `since`: the rules look back a fixed time from the moment they first see a series, so
+    an evaluation a minute later starts its incident one reading later."""
     service = _alert_keys(load_config(config_path).database_path)
     oracle_dir = folder / "oracle"
     shutil.rmtree(oracle_dir, ignore_errors=True)
@@ -152,7 +155,7 @@ def alerts(config_path: Path, folder: Path, stored: pd.DataFrame, now: int) -> t
 
 def _alert_keys(database: Path) -> Counter:
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
-        return Counter(db.execute("SELECT site_id, rule, metric, since FROM alerts").fetchall())
+        return Counter(db.execute("SELECT site_id, rule, metric FROM alerts").fetchall())
 
 
 def emails(database: Path, accepted: list, service_kills: list[float]) -> tuple[dict, list[str]]:

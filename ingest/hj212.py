@@ -101,7 +101,9 @@ class Framer:
                         bytes(self._buffer[:6]), f"frame length {length} is over the standard's {MAX_DATA}"
                     )
                 )
-                del self._buffer[:2]
+                # The whole header: its four digits cannot begin another one, and a record
+                # that kept them would report them twice (found by the fuzz campaign).
+                del self._buffer[:6]
                 continue
             end = 6 + length + 4 + 2
             if len(self._buffer) < end:

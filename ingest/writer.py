@@ -66,7 +66,10 @@ def _serve(config_path: str, connection: Connection) -> None:
                 answer = ("error", True, f"{exc.__class__.__name__}: {exc}")
             except Exception as exc:  # noqa: BLE001 — likewise; the parent isolates the cause
                 answer = ("error", False, f"{exc.__class__.__name__}: {exc}")
-            connection.send(answer)
+            try:
+                connection.send(answer)
+            except (BrokenPipeError, ConnectionResetError):
+                return  # the parent was killed meanwhile; what was committed stays committed
     finally:
         store.close()
 

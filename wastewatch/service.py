@@ -9,12 +9,18 @@ from wastewatch.alerts.scheduler import AlertService
 from wastewatch.config import Config
 from wastewatch.ingest.client import Ingestor
 from wastewatch.ingest.listener import Listener
+from wastewatch.store import open_store
+from wastewatch.store.files import unavailable
+from wastewatch.store.health import HEALTH
+from wastewatch.store.state import connect
 from wastewatch.web.server import WebServer
 
 log = logging.getLogger("wastewatch")
 
 
 def serve(config: Config, stop: threading.Event) -> None:
+    if not wait_for_the_store(config, stop):
+        return
     # First: a mistake in the rules or standards stops us before connecting.
     alerts = AlertService(config) if config.alerts.enabled else None
     web = WebServer(config) if config.web.enabled and config.alerts.enabled else None
@@ -58,6 +64,35 @@ def serve(config: Config, stop: threading.Event) -> None:
         ingestor.stop()
         if web:
             web.stop()
+
+
+def wait_for_the_store(config: Config, stop: threading.Event) -> bool:
+    """Open the store and the state database until they can be opened; False when stopped first.
+
+    A service restarted while its disk is full (or its database locked by another program)
+    cannot open SQLite's journal: exiting would only have it restarted into the same wall, and
+    down. It waits instead, says so once (log and /healthz), and starts when the store does —
+    the broker keeps the readings meanwhile, and loggers resend. (The chaos soak found the
+    exits.) A store that fails again in the moment between this check and the start is rare
+    enough to be an exit."""
+    delay = 1.0
+    while True:
+        try:
+            open_store(config).close()
+            connect(config.state_url).close()
+        except Exception as exc:
+            problem = unavailable(exc)
+            if problem is None:
+                raise
+            HEALTH.failing(
+                "start-up", f"cannot open the database: {problem}", "retrying; nothing is read until it opens"
+            )
+            if sleep_unless_stopped(stop, delay):
+                return False
+            delay = min(delay * 2, 30.0)
+        else:
+            HEALTH.recovered("start-up")
+            return True
 
 
 def sleep_unless_stopped(stop: threading.Event, seconds: float) -> bool:

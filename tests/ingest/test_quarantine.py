@@ -6,6 +6,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
@@ -252,3 +253,37 @@ def test_an_import_stores_the_good_lines_and_rejects_each_bad_one(write_config, 
         assert (result.inserted, result.rejections) == (2, 8)
     finally:
         store.close()
+
+
+def test_a_service_started_on_a_full_disk_waits_for_room_instead_of_exiting(
+    write_config, broker, small_disk, service
+):
+    path = write_config(broker, extra=f'\n[store]\npath = "{small_disk / "wastewatch.db"}"\n')
+    service(path).start().stop()  # the database exists, as after any earlier run
+    fill(small_disk)
+    for name in ("wastewatch.db-wal", "wastewatch.db-shm"):
+        (small_disk / name).unlink(missing_ok=True)
+    log = path.parent / "full.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "wastewatch", "serve", "--config", str(path)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until(
+            lambda: "start-up: cannot open the database" in log.read_text(),
+            timeout=30,
+            what="the wait to be said",
+        )
+        time.sleep(3)
+        assert process.poll() is None  # up, and waiting: not exited into a restart loop
+        assert log.read_text().count("cannot open the database") == 1  # said once, not per try
+        os.remove(small_disk / "ballast")
+        wait_until(
+            lambda: "subscribed to" in log.read_text(), timeout=60, what="the start once there is room"
+        )
+        assert "start-up works again" in log.read_text()
+    finally:
+        process.terminate()
+        assert process.wait(30) == 0
