@@ -87,7 +87,8 @@ class AlertService:
             ("outbox", self.send, cfg.outbox_interval_s, "outbox"),
         ]
         if self.config.report.enabled:
-            jobs.append(("monthly report", self.reports, self.config.report.check_interval_s, "monthly-report"))
+            report_s = self.config.report.check_interval_s
+            jobs.append(("monthly report", self.reports, report_s, "monthly-report"))
         for name, job, seconds, job_id in jobs:
             self.scheduler.add_job(
                 guarded(name, job), "interval", seconds=seconds, id=job_id, next_run_time=now
