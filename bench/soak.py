@@ -244,7 +244,6 @@ def run(args, folder: Path) -> dict:
         progress(f"stored: {previous} readings")
         time.sleep(12)
         wait_for(lambda: count(database, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'") == 0, 180)
-        watcher_samples = service.samples
         service.stop()
         watcher.join()
         now = int(time.time())
@@ -263,7 +262,7 @@ def run(args, folder: Path) -> dict:
         soak_check.emails(database, mail.accepted, service.kills),
         soak_check.rejections(fleet_.records, database, windows),
         soak_check.report(config, stored, now),
-        flat(watcher_samples),
+        flat(service.samples),
     ):
         results.update(figures)
         violations += found

@@ -93,7 +93,6 @@ class Fleet:
         self.plan, self.start, self.speed = plan, start, speed
         self.random = random.Random(seed)
         self.records: list[Record] = []
-        self.sent_marks = 0
         self.t0 = time.monotonic()
         self.stopping = threading.Event()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="soak-fleet")
@@ -173,7 +172,6 @@ class Fleet:
 
     def mark(self) -> str:
         self.nonce += 1
-        self.sent_marks += 1
         return f"bad{self.nonce:07d}"
 
     # The fault lane's inputs.
@@ -187,7 +185,6 @@ class Fleet:
                 self._publish("clock", ts, self.clock_values(ts))
             return "clock_back"
         self.nonce += 1
-        self.sent_marks += 1
         ts = EPOCH_2000 + self.nonce if kind == "y2000" else int(time.time()) + 2 * 86400 + self.nonce
         stamp = datetime.fromtimestamp(ts, TZ).isoformat()
         body = json.dumps({"ts": stamp, "values": {"cod": 30.0}})
@@ -259,7 +256,6 @@ class Logger(threading.Thread):
         self.queue: deque = deque()  # (wire bytes, Record or None when no reply is asked)
         self.sock: socket.socket | None = None
         self.buffer = b""
-        self.resent = 0
 
     def send(self, ts: int, values: dict) -> None:
         when = datetime.fromtimestamp(ts, TZ)
@@ -308,7 +304,6 @@ class Logger(threading.Thread):
             except OSError:
                 carried.clear()  # read or not, nobody can say: no longer counted as acknowledged
                 self._drop()
-                self.resent += 1
                 time.sleep(0.5)
                 continue
             self.queue.popleft()

@@ -71,10 +71,10 @@ def wait_for_the_store(config: Config, stop: threading.Event) -> bool:
 
     A service restarted while its disk is full (or its database locked by another program)
     cannot open SQLite's journal: exiting would only have it restarted into the same wall, and
-    down. It waits instead, says so once (log and /healthz), and starts when the store does —
-    the broker keeps the readings meanwhile, and loggers resend. (The chaos soak found the
-    exits.) A store that fails again in the moment between this check and the start is rare
-    enough to be an exit."""
+    down. It waits instead, says so once in the log (the pages, and /healthz, start after it),
+    and starts when the store does; the broker keeps the readings meanwhile, and loggers
+    resend. (The chaos soak found the exits.) A store that fails again in the moment between
+    this check and the start is rare enough to be an exit."""
     delay = 1.0
     while True:
         try:
