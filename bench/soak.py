@@ -2,7 +2,8 @@
 
 `wastewatch serve` (ingest writer, scheduler, outbox, pages, HJ 212 listener) runs on a private
 Mosquitto and a mail server in this process, its data folder on a small tmpfs of its own. A
-fleet of sites (MQTT JSON and HJ 212 loggers, soak_fleet.py) reports in accelerated time while
+fleet of sites (MQTT JSON and HJ 212 loggers, soak_fleet.py) reports in accelerated time, and
+a few live sites in real time with conditions that come and go (alerts open and resolve), while
 fault lanes, each drawing from the seed, inject their faults over and over:
 
   service  kill -9 of the service, or of one of its writer processes; the service is restarted
@@ -23,6 +24,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -37,8 +39,9 @@ import chaos  # noqa: E402  (bench/chaos.py)
 import fleet  # noqa: F401, E402  (puts the repository on sys.path)
 import soak_check
 from soak_faults import Faults
-from soak_fleet import PW, STEP, Fleet, Plan
+from soak_fleet import LIVE_STEP, PW, STEP, Fleet, Plan
 
+from wastewatch.config.loader import SHIPPED
 from wastewatch.ingest.broker import QUEUE_SETTINGS, PrivateBroker, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +59,7 @@ def write_config(folder: Path, data: Path, plan: Plan, ports: dict, backfill_day
         f'[mqtt]\nport = {ports["broker"]}\nclient_id = "soak-service"\nreconnect_max_s = 2\n',
         f"[ingest]\nmax_payload_bytes = 16384\nmax_backfill_days = {backfill_days}\n",
         "[alerts]\ncheck_interval_s = 2\nday_close_interval_s = 5\noutbox_interval_s = 1\n"
-        "sla_interval_s = 5\n",
+        f'sla_interval_s = 5\nrules_file = "{write_rules(folder)}"\n',
         f'[smtp]\nport = {ports["mail"]}\nsender = "wastewatch@soak.example.cn"\ntimeout_s = 4\n'
         "retry_min_s = 1\nretry_max_s = 4\n",
         '[bureau]\nemails = ["bureau@soak.example.cn"]\n',
@@ -66,8 +69,8 @@ def write_config(folder: Path, data: Path, plan: Plan, ports: dict, backfill_day
         '[[contractors]]\nid = "c"\nname = "c"\nemail = "c@soak.example.cn"\n',
     ]
 
-    def site(site_id: str, metrics: tuple, operators: list, extra: str = "") -> str:
-        table = ", ".join(f"{m} = {STEP}" for m in metrics)
+    def site(site_id: str, metrics: tuple, operators: list, extra: str = "", step: int = STEP) -> str:
+        table = ", ".join(f"{m} = {step}" for m in metrics)
         return (
             f'[[sites]]\nid = "{site_id}"\nname = "{site_id}"\ntown = "t"\ncapacity_m3d = 50.0\n'
             f'receiving_water = "III"\ncontractor = "c"\noperators = {json.dumps(operators)}\n'
@@ -78,10 +81,25 @@ def write_config(folder: Path, data: Path, plan: Plan, ports: dict, backfill_day
         operators = [f"o{s}@soak.example.cn"] + ([f"bounce{s}@soak.example.cn"] if s % 3 == 0 else [])
         extra = f'hj212_mn = "{plan.mn(s)}"\nhj212_pw = "{PW}"\n' if plan.logger(s) else ""
         lines.append(site(plan.site_id(s), plan.metrics(s), operators, extra))
+    for n in range(plan.live):
+        operators = [f"live{n}@soak.example.cn"] + (["bounce-live@soak.example.cn"] if n == 0 else [])
+        lines.append(site(plan.live_id(n), ("flow", "cod", "ph", "pump_state"), operators, step=LIVE_STEP))
     lines.append(site("clock", ("flow", "cod"), ["clock@soak.example.cn"]))
     lines.append(site("broken", ("flow", "cod"), ["broken@soak.example.cn"]))
     path = folder / "soak.toml"
     path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def write_rules(folder: Path) -> Path:
+    """The shipped rules, but a sample exceedance resolves after 10 s clear, not 2 h: the live
+    sites' conditions come and go within the run."""
+    text = (SHIPPED / "rules.toml").read_text(encoding="utf-8")
+    text, n = re.subn(r"(?s)(\[sample_exceedance\][^\[]*?\nclear_hold_s = )\d+", r"\g<1>10", text)
+    if n != 1:
+        raise SystemExit("config/rules.toml: [sample_exceedance] clear_hold_s not found")
+    path = folder / "rules.toml"
+    path.write_text(text, encoding="utf-8")
     return path
 
 

@@ -117,11 +117,12 @@ def rejections(records, database: Path, windows: list) -> tuple[dict, list[str]]
 
 def alerts(config_path: Path, folder: Path, stored: pd.DataFrame, now: int) -> tuple[dict, list[str]]:
     """2a. The alerts the stored readings call for, each opened exactly once: the service's
-    alerts against those of a fresh evaluation of the same readings in one pass, by site, rule
-    and metric (the fleet's conditions hold steadily once begun, so each is one incident). Not
-    by `since`: the rules look back a fixed time from the moment they first see a series, so
-    an evaluation a minute later starts its incident one reading later."""
-    service = _alert_keys(load_config(config_path).database_path)
+    alerts against those of a fresh evaluation of the same readings in one pass, counted by
+    site, rule and metric (the live sites' conditions come and go, each time one incident), and
+    no incident (the same key and `since`) opened twice. Not compared by `since`: the rules
+    look back a fixed time from the moment they first see a series, so an evaluation a minute
+    later starts a steady condition of the accelerated history one reading later."""
+    service = _alerts(load_config(config_path).database_path)
     oracle_dir = folder / "oracle"
     shutil.rmtree(oracle_dir, ignore_errors=True)
     oracle_dir.mkdir()
@@ -140,22 +141,21 @@ def alerts(config_path: Path, folder: Path, stored: pd.DataFrame, now: int) -> t
         DayCloser(ctx).run(now)
     finally:
         ctx.close()
-    oracle = _alert_keys(config.database_path)
-    violations = [f"alert {key} was opened {n} times" for key, n in service.items() if n > 1]
+    oracle = _alerts(config.database_path)
+    opened, called_for = Counter(k[:3] for k in service), Counter(k[:3] for k in oracle)
+    violations = [f"incident {key} was opened {n} times" for key, n in service.items() if n > 1]
     violations += [
-        f"alert {key} is called for by the readings but was never opened"
-        for key in oracle.keys() - service.keys()
+        f"alert {key} was opened {opened[key]} times; the readings call for {called_for[key]}"
+        for key in sorted(opened.keys() | called_for.keys())
+        if opened[key] != called_for[key]
     ]
-    violations += [
-        f"alert {key} was opened but the readings do not call for it"
-        for key in service.keys() - oracle.keys()
-    ]
-    return {"alerts_opened": sum(service.values()), "alerts_called_for": len(oracle)}, violations
+    figures = {"alerts_opened": sum(service.values()), "alerts_called_for": sum(called_for.values())}
+    return figures, violations
 
 
-def _alert_keys(database: Path) -> Counter:
+def _alerts(database: Path) -> Counter:
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
-        return Counter(db.execute("SELECT site_id, rule, metric FROM alerts").fetchall())
+        return Counter(db.execute("SELECT site_id, rule, metric, since FROM alerts").fetchall())
 
 
 def emails(database: Path, accepted: list, service_kills: list[float]) -> tuple[dict, list[str]]:

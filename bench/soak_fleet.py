@@ -5,6 +5,11 @@ wall clock and ends near now, so every reading lies in the past and inside the b
 horizon. A value is a function of (site, metric, time): a reading sent twice (a logger whose
 clock went back an hour, a resend after a lost reply) carries the same value both times.
 
+Live sites report in real time, every LIVE_STEP seconds, with conditions that come and go
+(COD over its limit for a while, a pump in alarm): the sample rules judge a series from the
+service's first sight of it, so these are what open and resolve alerts, and send emails, over
+and over; the accelerated sites' history feeds the days, the daily rule and the report.
+
 MQTT sites publish JSON at QoS 1 through paho, which queues while the broker is away and
 resends after a reconnect; a message counts as acknowledged once paho has its PUBACK. HJ 212
 loggers speak TCP to the service's listener and count a frame acknowledged when its reply
@@ -13,6 +18,7 @@ as loggers do. The "broken" site sends malformed input, each piece marked with a
 (`bad0000042`) or, for clock faults, a unique timestamp, which its rejection record must quote.
 """
 
+import hashlib
 import json
 import random
 import socket
@@ -30,6 +36,7 @@ from wastewatch.ingest.topics import readings_topic
 
 TZ = ZoneInfo("Asia/Shanghai")
 STEP = 300  # simulated seconds between a site's readings
+LIVE_STEP = 2  # real seconds between a live site's readings
 REPLY_S = 8.0
 PW = "123456"
 EPOCH_2000 = int(datetime(2000, 1, 1, tzinfo=TZ).timestamp())
@@ -42,10 +49,31 @@ class Plan:
     sites: int
     exceeding: frozenset  # COD steadily over every limit
     pump_fault: frozenset  # pump_state 4 (alarm) throughout
+    live: int  # sites reporting in real time
 
     @classmethod
     def of(cls, sites: int) -> "Plan":
-        return cls(sites, frozenset({1, 6} & set(range(sites))), frozenset({2} & set(range(sites))))
+        some = set(range(sites))
+        return cls(sites, frozenset({1, 6} & some), frozenset({2} & some), max(1, sites // 3))
+
+    @staticmethod
+    def live_id(n: int) -> str:
+        return f"live{n:02d}"
+
+    @staticmethod
+    def live_values(n: int, ts: int) -> dict[str, float]:
+        """COD over every limit in some 10-second blocks, and in others for two readings only
+        (one short of the rule's three); the pump in alarm in some 20-second blocks. Drawn
+        from (site, block), so a resend carries the same values."""
+        k = ts // LIVE_STEP
+        cod = _draw(n, "cod", k // 5)
+        over = cod < 2 or (cod == 2 and k % 5 < 2)
+        return {
+            "flow": round(1.5 + k % 6 * 0.1, 2),
+            "cod": (150.0 if over else 30.0) + k % 7,
+            "ph": round(7.0 + k % 5 / 10, 1),
+            "pump_state": 4.0 if _draw(n, "pump", k // 10) == 0 else 1.0,
+        }
 
     @staticmethod
     def site_id(s: int) -> str:
@@ -69,6 +97,10 @@ class Plan:
         if not self.logger(s):
             found["pump_state"] = 4.0 if s in self.pump_fault else 1.0
         return found
+
+
+def _draw(n: int, what: str, block: int) -> int:
+    return int.from_bytes(hashlib.blake2b(f"{n}:{what}:{block}".encode(), digest_size=4).digest()) % 6
 
 
 @dataclass
@@ -109,6 +141,7 @@ class Fleet:
         self.loggers = {s: Logger(self, s, hj212_port) for s in range(plan.sites) if plan.logger(s)}
         self.next_ts = {s: start for s in range(plan.sites)}
         self.clock_site_ts = start
+        self.live_ts = 0
         self.nonce = 0
         self.thread = threading.Thread(target=self._run, name="fleet", daemon=True)
 
@@ -116,6 +149,7 @@ class Fleet:
         return int(self.start + (time.monotonic() - self.t0) * self.speed)
 
     def begin(self) -> None:
+        self.live_ts = int(time.time()) // LIVE_STEP * LIVE_STEP + LIVE_STEP
         for logger in self.loggers.values():
             logger.start()
         self.thread.start()
@@ -130,6 +164,10 @@ class Fleet:
             while self.clock_site_ts <= now:
                 self._publish("clock", self.clock_site_ts, self.clock_values(self.clock_site_ts))
                 self.clock_site_ts += STEP
+            while self.live_ts <= time.time():
+                for n in range(self.plan.live):
+                    self._publish(self.plan.live_id(n), self.live_ts, self.plan.live_values(n, self.live_ts))
+                self.live_ts += LIVE_STEP
             time.sleep(0.05)
 
     @staticmethod

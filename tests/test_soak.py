@@ -40,5 +40,6 @@ def test_three_minutes_of_faults_break_no_invariant(tmp_path):
     assert done.returncode == 0
     assert result["faults"] >= 250 and set(result["faults_by_kind"]) == KINDS, result
     assert result["readings_stored"] >= 0.98 * result["readings_acknowledged"] > 10_000
-    assert result["emails_received"] >= result["emails_expected"] > 0
+    assert result["alerts_opened"] == result["alerts_called_for"] > 8
+    assert result["emails_received"] >= result["emails_expected"] > 16
     assert result["malformed_acknowledged"] > 500 and result["report_figures_checked"] > 0
