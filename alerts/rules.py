@@ -13,7 +13,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from wastewatch.config import ConfigError
-from wastewatch.config.loader import _as_config_error
+from wastewatch.config.errors import as_config_error
 from wastewatch.config.schema import MetricName
 
 Severity = Literal["info", "warning", "critical"]
@@ -276,4 +276,4 @@ def load_rules(path: Path) -> Rules:
     try:
         return Rules.model_validate(raw)
     except ValidationError as exc:
-        raise _as_config_error(path, Rules, exc) from None
+        raise as_config_error(path, Rules, exc) from None

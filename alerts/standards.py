@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from wastewatch.config import ConfigError
-from wastewatch.config.loader import _as_config_error
+from wastewatch.config.errors import as_config_error
 from wastewatch.config.schema import MetricName, Site
 
 Water = Literal["II", "III", "IV", "V", "none"]
@@ -194,7 +194,7 @@ class Standards:
             except tomllib.TOMLDecodeError as exc:
                 raise ConfigError(path, "", f"is not valid TOML ({exc})") from None
             except ValidationError as exc:
-                raise _as_config_error(path, StandardFile, exc) from None
+                raise as_config_error(path, StandardFile, exc) from None
             _check_grades(path, files[-1])
         return cls(files)
 

@@ -29,7 +29,7 @@ def summary(config: Config) -> str:
         f"  mqtt        {mqtt.host}:{mqtt.port}, topic {mqtt.topic_prefix}/sites/<site>/readings, "
         f"client id {mqtt.client_id}, login {'yes' if mqtt.username else 'no'}, TLS "
         f"{'on' if mqtt.tls.enabled else 'off'}",
-        f"  store       {config.store.backend} at {config.database_path}",
+        f"  store       {config.store.backend} at {config.store_location}",
         f"  contractors {len(config.contractors)}: {', '.join(c.id for c in config.contractors) or '-'}",
         f"  sites       {len(sites)} in {counted(len(towns), 'town')} ("
         + ", ".join(f"{town} {n}" for town, n in towns.most_common())

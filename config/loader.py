@@ -5,22 +5,22 @@ the person reading it is a county operator editing TOML or a spreadsheet export,
 """
 
 import csv
-import datetime
+import re
 import tomllib
 import zoneinfo
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from .errors import ConfigError
+from .errors import ConfigError, as_config_error
 from .schema import ConfigFile, Contractor, Site
 from .villages import Village, read_villages
 
 # Keys that may instead be given as "<key>_file": the secret is then the file's content.
-SECRET_KEYS = {("mqtt",): "password", ("smtp",): "password", ("web",): "secret_key"}
+SECRET_KEYS = {("mqtt",): "password", ("smtp",): "password", ("web",): "secret_key", ("store",): "url"}
 # The inventory's columns; those after "metrics" may be left empty (as may "village").
 SITE_CSV_COLUMNS = (
     "id",
@@ -130,6 +130,17 @@ class Config:
         return self.store.path or self.data_dir / "wastewatch.db"
 
     @property
+    def readings_url(self) -> str | None:
+        """The PostgreSQL URL of the readings ([store] backend "postgresql"), else None."""
+        return (self.store.url or self.database.url) if self.store.backend == "postgresql" else None
+
+    @property
+    def store_location(self) -> str:
+        """Where the readings are, for the log: the file, or the URL without its password."""
+        url = self.readings_url
+        return str(self.database_path) if url is None else re.sub(r"(://[^:@/]*):[^@/]*@", r"\1:***@", url)
+
+    @property
     def state_url(self) -> str | Path:
         """Where the state database is: a PostgreSQL URL, or the embedded SQLite file."""
         return self.database.url or self.database_path
@@ -151,8 +162,12 @@ def load_config(path: str | Path) -> Config:
     try:
         parsed = ConfigFile.model_validate(raw)
     except ValidationError as exc:
-        raise _as_config_error(path, ConfigFile, exc) from None
+        raise as_config_error(path, ConfigFile, exc) from None
     parsed = _resolve_paths(parsed, base)
+    if parsed.store.backend == "postgresql" and not (parsed.store.url or parsed.database.url):
+        raise ConfigError(
+            path, "store.url", 'backend "postgresql" needs a URL here, or database.url to share'
+        )
 
     sites = list(parsed.sites)
     sources = {site.id: str(path) for site in sites}
@@ -268,7 +283,7 @@ def _read_sites_csv(csv_path: Path) -> list[Site]:
         try:
             sites.append(Site.model_validate(data, strict=False))
         except ValidationError as exc:
-            raise _as_config_error(csv_path, Site, exc, prefix=f"{key}, ") from None
+            raise as_config_error(csv_path, Site, exc, prefix=f"{key}, ") from None
     return sites
 
 
@@ -344,72 +359,3 @@ def _check_loggers(parsed: ConfigFile, sites: list[Site], sources: dict) -> None
                 f"MN {site.hj212_mn!r} is already the logger of site {owners[site.hj212_mn]!r}",
             )
         owners[site.hj212_mn] = site.id
-
-
-def _as_config_error(
-    path: Path, model: type[BaseModel], exc: ValidationError, prefix: str = ""
-) -> ConfigError:
-    # With `int | MetricSpec`, pydantic reports both branches; the deepest error is the one
-    # about what the user actually wrote (a typo inside the table, not "must be an integer").
-    errors = exc.errors()
-    error = max(errors, key=lambda e: len(e["loc"]))
-    if len(error["loc"]) == len(errors[0]["loc"]):
-        error = errors[0]
-    loc = error["loc"]
-    key = prefix + _dotted(loc)
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        parent = _model_at(model, loc[:-1])
-        allowed = ", ".join(parent.model_fields) if parent else ""
-        return ConfigError(path, key, f"unknown key; allowed keys here: {allowed}")
-    if kind == "missing":
-        return ConfigError(path, key, "is required")
-    if kind == "value_error":
-        return ConfigError(path, key, str(error["ctx"]["error"]))
-    message = error["msg"].replace("Input should be", "must be")
-    if kind == "model_type":
-        message = "must be a table"
-    got = error["input"]
-    # TOML dates and times are shown as TOML writes them, not as Python's repr.
-    shown = got.isoformat() if isinstance(got, (datetime.date, datetime.time)) else repr(got)
-    return ConfigError(path, key, f"{message} (got {shown})")
-
-
-def _dotted(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in ("int", "MetricSpec", "constrained-int", "[key]") or "function-after" in str(part):
-            continue  # pydantic names union members in the location; readers don't need them
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-def _model_at(model: Any, loc: tuple) -> type[BaseModel] | None:
-    """Follow a pydantic error location down the models to the table it points into."""
-    current = model
-    for part in loc:
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            if part not in current.model_fields:
-                if part == "MetricSpec":
-                    continue  # pydantic names the union member it tried in the location
-                return None
-            current = current.model_fields[part].annotation
-        elif get_origin(current) in (list, tuple):
-            current = get_args(current)[0]
-        elif get_origin(current) is dict:
-            current = get_args(current)[1]
-        current = _unwrap(current)
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
-
-
-def _unwrap(annotation: Any) -> Any:
-    """`Site | None` or `int | MetricSpec` → the model inside; containers stay as they are."""
-    if get_origin(annotation) in (list, tuple, dict):
-        return annotation
-    for arg in get_args(annotation):
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
-    return annotation

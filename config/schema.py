@@ -116,13 +116,16 @@ class IngestConfig(Section):
 
 
 class StoreConfig(Section):
-    backend: Literal["sqlite"] = "sqlite"
+    # The readings: the embedded SQLite file (path), or PostgreSQL (url; unset, [database] url:
+    # the readings beside the state, in a schema of their own).
+    backend: Literal["sqlite", "postgresql"] = "sqlite"
     path: PathValue | None = None
+    url: Annotated[str, AfterValidator(_database_url)] | None = None
 
 
 class DatabaseConfig(Section):
     # The state database (alerts, work orders, outbox, reports). Unset: the embedded SQLite
-    # file beside the readings. The readings stay in [store] either way.
+    # file beside the readings.
     url: Annotated[str, AfterValidator(_database_url)] | None = None
 
 

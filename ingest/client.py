@@ -54,7 +54,7 @@ class Counters:
 
 
 class Ingestor:
-    """Receives readings and has the writer process commit them; the store is at config.database_path."""
+    """Receives readings and has the writer process commit them; [store] names the store."""
 
     def __init__(self, config: Config, clock: Callable[[], float] = time.time):
         self.config = config

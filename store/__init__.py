@@ -5,8 +5,12 @@ from .files import StoreUnavailable
 from .sqlite import SQLiteStore
 
 
-def open_store(config) -> SQLiteStore:
-    """The store a config asks for."""
+def open_store(config) -> Store:
+    """The store a config asks for: [store] backend."""
+    if config.readings_url:
+        from .postgres import PostgresStore  # psycopg: installed with the postgresql extra
+
+        return PostgresStore(config.readings_url, config.service.timezone)
     return SQLiteStore(config.database_path, config.service.timezone)
 
 

@@ -7,14 +7,13 @@ reading; sums and extremes cover flag-N readings. Whether those were valid (inst
 maintenance windows, suspect spans) the report decides: a day (or hour) whose extremes lie in
 the range is taken whole, the others are summed again from the level below.
 
-Local days assume a time zone whose offset is a whole number of hours (all of China): an hour
-then belongs to exactly one local day. The time zone is recorded in `store_meta`; a store
-opened by a writer with another zone rebuilds `daily` from `hourly` once.
+Local days are those of calendar.py. The time zone is recorded in `store_meta`; a store opened
+by a writer with another zone rebuilds `daily` from `hourly` once.
 """
 
 import sqlite3
-from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+
+from .calendar import Calendar, batch_sums, fold
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -134,36 +133,36 @@ CREATE TEMP TABLE IF NOT EXISTS report_days (series INTEGER NOT NULL, day INTEGE
 DELETE FROM temp.report_series;
 DELETE FROM temp.report_days;
 """
-FAR = 1.0e308  # "no bound"; an infinite value is still outside it
 
 
-class Calendar:
-    """Local days of one time zone as day numbers, and the UTC hours of each."""
+class ReportQueries:
+    """report_sums.py's queries in SQLite's spelling, on temporary tables of the connection
+    (whose lock the caller holds)."""
 
-    def __init__(self, tz_name: str):
-        self.tz_name = tz_name
-        self.tz = timezone.utc if tz_name == "UTC" else ZoneInfo(tz_name)
-        self._days: dict[int, int] = {}
-        self._hours: dict[int, tuple[int, int]] = {}
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+        db.executescript(REPORT_TABLES)
 
-    def day_of_hour(self, hour: int) -> int:
-        day = self._days.get(hour)
-        if day is None:
-            if len(self._days) > 200_000:
-                self._days.clear()
-            local = datetime.fromtimestamp(hour * 3600, self.tz)
-            day = self._days[hour] = local.date().toordinal() - date(1970, 1, 1).toordinal()
-        return day
+    def series(self, rows: list[tuple]) -> None:
+        self.db.executemany(
+            "INSERT INTO temp.report_series VALUES (?, ?, ?, ?)",
+            [(s, lo, hi, int(h)) for s, lo, hi, h in rows],
+        )
 
-    def hours_of_day(self, day: int) -> tuple[int, int]:
-        hours = self._hours.get(day)
-        if hours is None:
-            local = date(1970, 1, 1) + timedelta(days=day)
-            start = datetime(local.year, local.month, local.day, tzinfo=self.tz)
-            end = start + timedelta(days=1)
-            end = datetime(end.year, end.month, end.day, tzinfo=self.tz)
-            hours = self._hours[day] = (int(start.timestamp()) // 3600, int(end.timestamp()) // 3600)
-        return hours
+    def days(self, first: int, last: int) -> list[tuple]:
+        return self.db.execute(
+            "SELECT d.series, d.day, d.received, d.flagged_n, d.total, d.low, d.high "
+            "FROM temp.report_series r "
+            "CROSS JOIN daily d ON d.series = r.series AND d.day >= ? AND d.day < ?",
+            (first, last),
+        ).fetchall()
+
+    def hours_of_days(self, rows: list[tuple]) -> list[tuple]:
+        self.db.executemany("INSERT INTO temp.report_days VALUES (?, ?, ?, ?)", rows)
+        return self.db.execute(HOURS_OF_DAYS).fetchall()
+
+    def positive(self, h0: int, h1: int) -> list[tuple]:
+        return self.db.execute(POSITIVE_HOURS, (h0, h1)).fetchall()
 
 
 def ensure(db: sqlite3.Connection, tz_name: str | None) -> Calendar:
@@ -212,21 +211,8 @@ def _rebuild_days(db: sqlite3.Connection, calendar: Calendar) -> None:
     db.execute("DELETE FROM daily")
     days: dict = {}
     for series, hour, received, flagged_n, total, low, high in db.execute("SELECT * FROM hourly"):
-        _fold(days, (series, calendar.day_of_hour(hour)), received, flagged_n, total, low, high)
+        fold(days, (series, calendar.day_of_hour(hour)), received, flagged_n, total, low, high)
     db.executemany("INSERT INTO daily VALUES (?, ?, ?, ?, ?, ?, ?)", [(*k, *v) for k, v in days.items()])
-
-
-def _fold(groups: dict, key, received, flagged_n, total, low, high) -> None:
-    group = groups.get(key)
-    if group is None:
-        groups[key] = [received, flagged_n, total, low, high]
-        return
-    group[0] += received
-    group[1] += flagged_n
-    group[2] += total
-    if low is not None:
-        group[3] = low if group[3] is None else min(group[3], low)
-        group[4] = high if group[4] is None else max(group[4], high)
 
 
 def add(db: sqlite3.Connection, calendar: Calendar, rows: list, duplicates: bool) -> None:
@@ -234,15 +220,7 @@ def add(db: sqlite3.Connection, calendar: Calendar, rows: list, duplicates: bool
     reading of each series. Summed in
     Python rather than by a trigger per row (which halved the insert rate); a batch that held
     duplicates, rare, sums its hours and days again from what is stored."""
-    hours: dict = {}
-    for series, ts, value, flag, _ in rows:
-        if flag == "N":
-            _fold(hours, (series, ts // 3600), 1, 1, value, value, value)
-        else:
-            _fold(hours, (series, ts // 3600), 1, 0, 0.0, None, None)
-    days: dict = {}
-    for (series, hour), sums in hours.items():
-        _fold(days, (series, calendar.day_of_hour(hour)), *sums)
+    hours, days, newest = batch_sums(rows, calendar)
     if duplicates:
         db.executemany(RESUM_HOUR, [(series, hour, hour) for series, hour in hours])
         db.executemany(RESUM_DAY, [(day, series, *calendar.hours_of_day(day)) for series, day in days])
@@ -250,8 +228,4 @@ def add(db: sqlite3.Connection, calendar: Calendar, rows: list, duplicates: bool
     else:
         db.executemany(ADD_HOURS, [(*key, *sums) for key, sums in hours.items()])
         db.executemany(ADD_DAYS, [(*key, *sums) for key, sums in days.items()])
-        newest: dict = {}
-        for series, ts, value, flag, _ in rows:
-            if series not in newest or ts > newest[series][1]:
-                newest[series] = (series, ts, value, flag)
         db.executemany(ADD_LATEST, list(newest.values()))

@@ -7,13 +7,13 @@ ingestor gives the broker when it acknowledges a message after `write()`.
 import sqlite3
 import threading
 import time
-from collections import defaultdict
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Sequence
 
-from . import aggregates
+from . import aggregates, report_sums
 from .base import Aggregate, LoggerValue, Period, Reading, Rejection, StoredRejection, WriteResult
+from .calendar import local_aggregates, local_day_counts
 from .files import private_database, unavailable
 from .quarantine import SCHEMA as QUARANTINE_SCHEMA
 from .quarantine import QuarantineTable
@@ -201,73 +201,11 @@ class SQLiteStore(QuarantineTable, Views):
         return [(ids[r[0]], *r[1:]) for r in rows]
 
     def daily_sums(self, ranges: dict, start: int, end: int, hours_for=()) -> tuple:
-        """The local days in [start, end) (local midnights) of the series in `ranges`
-        {(site, metric): (low, high) or None}: a pandas DataFrame of site_id, metric, day
-        (0 = the first), received, valid, total, low, high, where valid means flag N and inside
-        the range; and, for the series in `hours_for`, the hours with a valid value > 0."""
-        import pandas as pd
-
-        first = self._calendar.day_of_hour(start // 3600)
-        last = self._calendar.day_of_hour((end - 1) // 3600) + 1
+        """The report's sums per series and local day (report_sums.py)."""
         with self._lock:
-            db = self._db
-            db.executescript(aggregates.REPORT_TABLES)
-            bounds = {}
-            for key, limits in ranges.items():
-                sid = self._known_series(*key)
-                if sid is not None:
-                    lo, hi = limits if limits is not None else (-aggregates.FAR, aggregates.FAR)
-                    bounds[sid] = (
-                        max(lo, -aggregates.FAR),
-                        min(hi, aggregates.FAR),
-                        int(key in hours_for),
-                        key,
-                    )
-            db.executemany(
-                "INSERT INTO temp.report_series VALUES (?, ?, ?, ?)", [(s, *b[:3]) for s, b in bounds.items()]
+            return report_sums.daily_sums(
+                self, aggregates.ReportQueries(self._db), ranges, start, end, hours_for
             )
-            days = pd.read_sql_query(
-                "SELECT d.series, d.day, d.received, d.flagged_n AS valid, d.total, d.low, d.high "
-                "FROM temp.report_series r CROSS JOIN daily d ON d.series = r.series AND d.day >= ? "
-                "AND d.day < ?",
-                db,
-                params=(first, last),
-            )
-            lo = days["series"].map(lambda s: bounds[s][0])
-            hi = days["series"].map(lambda s: bounds[s][1])
-            dirty = (days["valid"] > 0) & (
-                (days["low"] < lo) | (days["high"] > hi) | (days["total"].abs() >= aggregates.FAR)
-            )
-            if dirty.any():
-                db.executemany(
-                    "INSERT INTO temp.report_days VALUES (?, ?, ?, ?)",
-                    [
-                        (int(s), int(d), *self._calendar.hours_of_day(int(d)))
-                        for s, d in zip(days.loc[dirty, "series"], days.loc[dirty, "day"])
-                    ],
-                )
-                again = (
-                    pd.read_sql_query(aggregates.HOURS_OF_DAYS, db)
-                    .groupby(["series", "day"])
-                    .agg(
-                        valid=("valid", "sum"),
-                        total=("total", "sum"),
-                        low=("low", "min"),
-                        high=("high", "max"),
-                    )
-                )
-                fixed = days.loc[dirty, ["series", "day"]].join(again, on=["series", "day"])
-                days.loc[dirty, ["valid", "total", "low", "high"]] = fixed[
-                    ["valid", "total", "low", "high"]
-                ].values
-            positive = {
-                bounds[s][3]: int(n)
-                for s, n in db.execute(aggregates.POSITIVE_HOURS, (start // 3600, (end + 3599) // 3600))
-            }
-        days["day"] -= first
-        days["site_id"] = days["series"].map(lambda s: bounds[s][3][0])
-        days["metric"] = days["series"].map(lambda s: bounds[s][3][1])
-        return days.drop(columns="series"), positive
 
     def received_by_site(self, start: int, end: int) -> dict[str, int]:
         """Readings received per site with start <= ts < end (whole hours)."""
@@ -320,8 +258,6 @@ class SQLiteStore(QuarantineTable, Views):
     def aggregate(
         self, site_id: str, metric: str, since: datetime, until: datetime, period: Period, tz: tzinfo
     ) -> list[Aggregate]:
-        # Sums per UTC hour, folded into local hours or days in Python, which stays right for any
-        # zone whose offset is a whole number of hours.
         with self._lock:
             sid = self._known_series(site_id, metric)
             rows = (
@@ -335,21 +271,7 @@ class SQLiteStore(QuarantineTable, Views):
                     "ORDER BY 1",
                 )
             )
-        buckets: dict[datetime, list] = defaultdict(lambda: [0, 0, 0.0, None, None])
-        for hour, count, valid, total, low, high in rows:
-            local = datetime.fromtimestamp(hour * 3600, timezone.utc).astimezone(tz)
-            start = local if period == "hour" else local.replace(hour=0)
-            bucket = buckets[start]
-            bucket[0] += count
-            bucket[1] += valid
-            bucket[2] += total or 0.0
-            if low is not None:
-                bucket[3] = low if bucket[3] is None else min(bucket[3], low)
-                bucket[4] = high if bucket[4] is None else max(bucket[4], high)
-        return [
-            Aggregate(start, c, v, (s / v) if v else None, lo, hi)
-            for start, (c, v, s, lo, hi) in sorted(buckets.items())
-        ]
+        return local_aggregates(rows, period, tz)
 
     def _hours(self, columns: str, ids: list[int], since: datetime, until: datetime, order: str = "") -> list:
         """Per-UTC-hour sums of the series `ids` over [since, until), from the hourly
@@ -391,10 +313,7 @@ class SQLiteStore(QuarantineTable, Views):
         with self._lock:
             ids = [sid for m in metrics if (sid := self._known_series(site_id, m)) is not None]
             rows = [] if not ids else self._hours("{hour}, {received}", ids, since, until)
-        counts: dict = defaultdict(int)
-        for hour, count in rows:  # UTC hours folded into local days, as in aggregate()
-            counts[datetime.fromtimestamp(hour * 3600, timezone.utc).astimezone(tz).date()] += count
-        return dict(counts)
+        return local_day_counts(rows, tz)
 
     def rejections(self, since: int = 0, limit: int = 100) -> list[StoredRejection]:
         with self._lock:

@@ -72,13 +72,13 @@ def write_config(tmp_path):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def state_database(request):
-    """TOML naming the state database of a test that runs on both engines: nothing for the
-    embedded SQLite file, a [database] url for a PostgreSQL database of its own."""
+    """TOML naming the databases of a test that runs on both engines: nothing for the embedded
+    SQLite file, or a PostgreSQL database of its own for the state and the readings both."""
     if request.param == "sqlite":
         yield ""
         return
     with postgres_database() as url:
-        yield f'\n[database]\nurl = "{url}"\n'
+        yield f'\n[database]\nurl = "{url}"\n\n[store]\nbackend = "postgresql"\n'
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ def serve(config: Config, stop: threading.Event) -> None:
         config.mqtt.topic_prefix,
         config.mqtt.host,
         config.mqtt.port,
-        config.database_path,
+        config.store_location,
         len(config.sites),
     )
     if web:

@@ -12,7 +12,8 @@ BAD = Path(__file__).parent / "bad"
 
 # Each bad config lives as a file; the message is asserted to the letter.
 EXPECTED = [
-    ("bad-backend.toml", "store.backend: must be 'sqlite' (got 'mysql')"),
+    ("bad-backend.toml", "store.backend: must be 'sqlite' or 'postgresql' (got 'mysql')"),
+    ("store-no-url.toml", 'store.url: backend "postgresql" needs a URL here, or database.url to share'),
     ("bad-email.toml", "sites[0].operators[0]: 'operator at tqhb' is not an email address"),
     ("bad-locale.toml", "service.locale: must be 'zh-CN' or 'en' (got 'fr')"),
     (
@@ -176,3 +177,19 @@ def test_every_option_is_documented(doc):
         f"contractors.{n}" for n in Contractor.model_fields if f"{n} =" not in text and f"`{n}`" not in text
     ]
     assert missing == []
+
+
+def test_readings_on_postgresql_take_their_own_url_or_the_state_databases(tmp_path):
+    path = tmp_path / "pg.toml"
+    shared = '[database]\nurl = "postgresql+psycopg://ww:secret@db.example.cn:5432/ww"\n'
+    path.write_text(shared + '[store]\nbackend = "postgresql"\n', encoding="utf-8")
+    config = load_config(path)
+    assert config.readings_url == "postgresql+psycopg://ww:secret@db.example.cn:5432/ww"
+    assert config.store_location == "postgresql+psycopg://ww:***@db.example.cn:5432/ww"  # for the log
+    path.write_text(
+        shared + '[store]\nbackend = "postgresql"\nurl = "postgresql+psycopg://ts@10.0.0.9/readings"\n',
+        encoding="utf-8",
+    )
+    assert load_config(path).readings_url == "postgresql+psycopg://ts@10.0.0.9/readings"
+    path.write_text(shared, encoding="utf-8")  # the state on PostgreSQL, the readings embedded
+    assert load_config(path).readings_url is None
