@@ -1,6 +1,10 @@
 """The scheduled jobs on APScheduler 3.x: evaluation, day close, the work-order sweep, the
 monthly report and the outbox sender.
 
+With several instances on one PostgreSQL database, the jobs run on the leader alone
+(store/leader.py), checked before every run; the outbox is drained by every instance, each
+email claimed by one (outbox.py).
+
 Each job has its own database connections, since APScheduler runs jobs on pool threads; a job
 never overlaps itself (max_instances 1), and after downtime a missed run happens once, not once
 per missed interval (coalesce). A job that throws is logged by APScheduler and runs again at
@@ -20,6 +24,7 @@ from wastewatch.maintenance.notices import open_context
 from wastewatch.maintenance.sla import Sweep, SweepResult
 from wastewatch.store.files import unavailable
 from wastewatch.store.health import HEALTH
+from wastewatch.store.leader import Leadership
 from wastewatch.store.state import connect
 
 from .daily import DayCloser
@@ -50,9 +55,20 @@ def guarded(name: str, job: Callable[[], object]) -> Callable[[], None]:
     return run
 
 
+def led(leadership: Leadership, job: Callable[[], object]) -> Callable[[], object]:
+    """`job`, run only while this instance is the leader."""
+
+    def run():
+        return job() if leadership.leads() else None
+
+    return run
+
+
 class AlertService:
     def __init__(self, config: Config, clock: Callable[[], float] = time.time):
         self.config = config
+        shared = config.database.url if config.mqtt.share_group else None
+        self.leadership = Leadership(shared, config.mqtt.client_id)
         self.evaluate_ctx = open_context(config, clock)
         self.day_ctx = open_context(config, clock)
         self.sweep_ctx = open_context(config, clock)
@@ -80,15 +96,16 @@ class AlertService:
             )
         now = datetime.now(self.config.tz)
         cfg = self.config.alerts
+        lead = self.leadership
         jobs = [
-            ("evaluation", self.evaluate, cfg.check_interval_s, "evaluate"),
-            ("day close", self.close_days, cfg.day_close_interval_s, "day-close"),
-            ("work-order sweep", self.sweep, cfg.sla_interval_s, "work-orders"),
+            ("evaluation", led(lead, self.evaluate), cfg.check_interval_s, "evaluate"),
+            ("day close", led(lead, self.close_days), cfg.day_close_interval_s, "day-close"),
+            ("work-order sweep", led(lead, self.sweep), cfg.sla_interval_s, "work-orders"),
             ("outbox", self.send, cfg.outbox_interval_s, "outbox"),
         ]
         if self.config.report.enabled:
             report_s = self.config.report.check_interval_s
-            jobs.append(("monthly report", self.reports, report_s, "monthly-report"))
+            jobs.append(("monthly report", led(lead, self.reports), report_s, "monthly-report"))
         for name, job, seconds, job_id in jobs:
             self.scheduler.add_job(
                 guarded(name, job), "interval", seconds=seconds, id=job_id, next_run_time=now
@@ -176,3 +193,4 @@ class AlertService:
         self.sweep_ctx.close()
         self.report_ctx.close()
         self.outbox_db.close()
+        self.leadership.close()

@@ -19,6 +19,7 @@ from wastewatch.ingest.broker import BrokerError
 from wastewatch.store import StoreUnavailable
 
 from .alerts import CommandError, add_commands, known
+from .migrate import add_commands as add_migrate_commands
 from .options import add_config
 from .quarantine import add_commands as add_quarantine_commands
 from .report import add_commands as add_report_commands
@@ -124,6 +125,7 @@ def _parser() -> argparse.ArgumentParser:
     add_report_commands(command)
     add_quarantine_commands(command)
     add_user_commands(command)
+    add_migrate_commands(command)
 
     demo = command("demo", _demo, "run the ingestor and a simulated fleet on embedded defaults", config=False)
     demo.add_argument("--duration", type=float, help="seconds to run (default: until Ctrl-C)")

@@ -168,6 +168,9 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(
             path, "store.url", 'backend "postgresql" needs a URL here, or database.url to share'
         )
+    if parsed.mqtt.share_group and not (parsed.database.url and parsed.store.backend == "postgresql"):
+        need = 'several instances need [database] url and [store] backend "postgresql"'
+        raise ConfigError(path, "mqtt.share_group", need)
 
     sites = list(parsed.sites)
     sources = {site.id: str(path) for site in sites}

@@ -96,6 +96,9 @@ class MQTTConfig(Section):
     session_expiry_s: int = Field(7 * 86400, ge=3600)
     reconnect_min_s: int = Field(1, ge=1)
     reconnect_max_s: int = Field(120, ge=1)
+    # Several instances sharing the stream: each subscribes as $share/<group>/…, with a
+    # client_id of its own; the broker hands each message to one of them.
+    share_group: Annotated[str, Field(pattern=r"^[^/#+$\s]+$")] | None = None
     tls: TLSConfig = TLSConfig()
 
 

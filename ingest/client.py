@@ -65,6 +65,8 @@ class Ingestor:
         self._prefix = config.mqtt.topic_prefix
         # JSON readings and raw HJ 212 frames, in the one persistent session.
         self._filters = [readings_filter(self._prefix), hj212_filter(self._prefix)]
+        if config.mqtt.share_group:  # one of several instances: each message to one of them
+            self._filters = [f"$share/{config.mqtt.share_group}/{f}" for f in self._filters]
         self._queue: queue.Queue[Received] = queue.Queue()
         self._connection = 0
         self._stopping = threading.Event()

@@ -102,6 +102,8 @@ CREATE TABLE IF NOT EXISTS quarantine (
     replayed_at bigint
 );
 CREATE INDEX IF NOT EXISTS quarantine_site ON quarantine (site_id, id);
+-- How far `wastewatch migrate-store` got: a series' newest reading copied, a table done.
+CREATE TABLE IF NOT EXISTS migration (key text PRIMARY KEY, done bigint NOT NULL);
 """
 # Sums: LEAST and GREATEST skip NULLs, which is what an hour without a flag-N value has.
 _UPSERT = """
@@ -256,27 +258,13 @@ class PostgresStore(Reads):
         with db.transaction(), db.cursor() as cur:
             if readings:
                 ids = self._series_ids(cur, {(site, metric) for site, metric, *_ in readings})
-                cur.execute(
-                    "CREATE TEMP TABLE IF NOT EXISTS incoming (series integer, ts bigint, "
-                    "value double precision, flag text, received_at bigint) ON COMMIT DELETE ROWS"
+                inserted = self._insert(
+                    cur,
+                    [
+                        (ids[site, metric], ts, value, flag, received_at)
+                        for site, metric, ts, value, flag in readings
+                    ],
                 )
-                with cur.copy("COPY incoming (series, ts, value, flag, received_at) FROM STDIN") as copy:
-                    for site, metric, ts, value, flag in readings:
-                        copy.write_row((ids[site, metric], ts, value, flag, received_at))
-                # Of two readings of one time in a batch, the one SQLite keeps (it sorts the batch).
-                new = cur.execute(
-                    "INSERT INTO readings SELECT * FROM incoming ORDER BY series, ts, value, flag "
-                    "ON CONFLICT DO NOTHING RETURNING series, ts, value, flag"
-                ).fetchall()
-                inserted = len(new)
-                hours, days, newest = batch_sums(new, self._calendar)
-                cur.executemany(
-                    _UPSERT.format(table="hourly", key="hour"), [(*k, *s) for k, s in sorted(hours.items())]
-                )
-                cur.executemany(
-                    _UPSERT.format(table="daily", key="day"), [(*k, *s) for k, s in sorted(days.items())]
-                )
-                cur.executemany(ADD_LATEST, sorted(newest.values()))
             if rejections:
                 cur.executemany(
                     "INSERT INTO rejections (received_at, source, topic, site_id, item, metric, reason, "
@@ -292,6 +280,50 @@ class PostgresStore(Reads):
                     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                     [(*v, received_at) for v in logger_values],
                 )
+        return inserted
+
+    def _insert(self, cur, rows: list[tuple]) -> int:
+        """(series, ts, value, flag, received_at) rows into the readings and, those that were
+        new, into the sums and the newest reading; the number that were new."""
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS incoming (series integer, ts bigint, "
+            "value double precision, flag text, received_at bigint) ON COMMIT DELETE ROWS"
+        )
+        with cur.copy("COPY incoming (series, ts, value, flag, received_at) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        # Of two readings of one time in a batch, the one SQLite keeps (it sorts the batch).
+        new = cur.execute(
+            "INSERT INTO readings SELECT * FROM incoming ORDER BY series, ts, value, flag "
+            "ON CONFLICT DO NOTHING RETURNING series, ts, value, flag"
+        ).fetchall()
+        hours, days, newest = batch_sums(new, self._calendar)
+        cur.executemany(
+            _UPSERT.format(table="hourly", key="hour"), [(*k, *s) for k, s in sorted(hours.items())]
+        )
+        cur.executemany(_UPSERT.format(table="daily", key="day"), [(*k, *s) for k, s in sorted(days.items())])
+        cur.executemany(ADD_LATEST, sorted(newest.values()))
+        return len(new)
+
+    def copy_readings(self, site_id: str, metric: str, rows: list[tuple], mark: tuple[str, int]) -> int:
+        """A series' (ts, value, flag, received_at) rows as they were received, and a migration's
+        note of how far it got (key, value), committed together (migrate.py). Returns the new."""
+        with self._lock:
+            for month in self._months_of([(None, row[0]) for row in rows]):
+                self.ensure_months(month)
+            db = self._usable()
+            try:
+                with db.transaction(), db.cursor() as cur:
+                    sid = self._series_ids(cur, {(site_id, metric)})[site_id, metric]
+                    inserted = self._insert(cur, [(sid, *row) for row in rows])
+                    cur.execute(
+                        "INSERT INTO migration (key, done) VALUES (%s, %s) "
+                        "ON CONFLICT (key) DO UPDATE SET done = excluded.done",
+                        mark,
+                    )
+            except BaseException:
+                self._series = {}
+                raise
         return inserted
 
     def _series_ids(self, cur, keys: set) -> dict:

@@ -13,6 +13,10 @@ BAD = Path(__file__).parent / "bad"
 # Each bad config lives as a file; the message is asserted to the letter.
 EXPECTED = [
     ("bad-backend.toml", "store.backend: must be 'sqlite' or 'postgresql' (got 'mysql')"),
+    (
+        "share-without-postgresql.toml",
+        'mqtt.share_group: several instances need [database] url and [store] backend "postgresql"',
+    ),
     ("store-no-url.toml", 'store.url: backend "postgresql" needs a URL here, or database.url to share'),
     ("bad-email.toml", "sites[0].operators[0]: 'operator at tqhb' is not an email address"),
     ("bad-locale.toml", "service.locale: must be 'zh-CN' or 'en' (got 'fr')"),
@@ -69,7 +73,7 @@ EXPECTED = [
     (
         "unknown-key.toml",
         "mqtt.hots: unknown key; allowed keys here: host, port, topic_prefix, client_id, username, "
-        "password, keepalive_s, session_expiry_s, reconnect_min_s, reconnect_max_s, tls",
+        "password, keepalive_s, session_expiry_s, reconnect_min_s, reconnect_max_s, share_group, tls",
     ),
     (
         "unknown-metric.toml",
