@@ -9,8 +9,10 @@ The same backlog is then drained by a bare paho subscriber that only counts: MQT
 service (the ratio), and MQTT 3.1.1 for reference.
 
 Each drain runs --repeat times on a fresh broker and the best run of each kind counts: single
-runs vary by up to 40 % here. Prints one JSON line.
-Usage: .venv/bin/python bench/ingest.py [--messages N] [--sites S] [--repeat R]
+runs vary by up to 40 % here. Prints one JSON line. With --store postgresql the service
+stores into a PostgreSQL database made for the run (readings by COPY, store/postgres.py); with
+--store both, the same backlog is drained into each, in the same run, one JSON line each.
+Usage: .venv/bin/python bench/ingest.py [--messages N] [--sites S] [--repeat R] [--store KIND]
 """
 
 import argparse
@@ -39,12 +41,40 @@ METRICS = ("flow", "cod", "nh3n", "tp", "ph", "pump_state")
 START = datetime(2026, 10, 1, tzinfo=timezone(timedelta(hours=8)))
 
 
-def write_config(folder: Path, port: int, sites: int) -> Path:
+def write_config(folder: Path, port: int, sites: int, url: str | None = None) -> Path:
     head = (
         f'[service]\ndata_dir = "data"\nlog_level = "INFO"\n[mqtt]\nport = {port}\n'
         'client_id = "bench-service"\n[alerts]\nenabled = false\n'
     )
+    if url:
+        head += f'[database]\nurl = "{url}"\n[store]\nbackend = "postgresql"\n'
     return fleet.write_config(folder, head, sites, METRICS)
+
+
+class Reader:
+    """Whether a reading is stored yet, and how many are, in either backend."""
+
+    def __init__(self, database: Path, url: str | None):
+        if url:
+            import psycopg
+
+            self.db, self.mark = psycopg.connect(url.replace("+psycopg", ""), autocommit=True), "%s"
+            self.prefix = "store."
+        else:
+            self.db, self.mark, self.prefix = sqlite3.connect(database), "?", ""
+
+    def has(self, site: str, ts: int) -> bool:
+        p, m = self.prefix, self.mark
+        return bool(
+            self.db.execute(
+                f"SELECT 1 FROM {p}readings r JOIN {p}series s ON s.id = r.series "
+                f"WHERE s.site_id = {m} AND s.metric = 'cod' AND r.ts = {m}",
+                (site, ts),
+            ).fetchone()
+        )
+
+    def count(self) -> int:
+        return self.db.execute(f"SELECT COUNT(*) FROM {self.prefix}readings").fetchone()[0]
 
 
 def message(n: int, sites: int) -> tuple[str, str]:
@@ -137,9 +167,11 @@ def peak_rss_mb_of(pid: int) -> float:
     return (hwm(pid) + sum(hwm(int(c)) for c in children)) / 1024
 
 
-def service_drain(folder: Path, broker: PrivateBroker, count: int, sites: int) -> dict:
+def service_drain(
+    folder: Path, broker: PrivateBroker, count: int, sites: int, url: str | None = None
+) -> dict:
     folder.mkdir(parents=True)
-    config = write_config(folder, broker.port, sites)
+    config = write_config(folder, broker.port, sites, url)
     db = folder / "data" / "wastewatch.db"
     log = open(folder / "service.log", "w")
     command = [sys.executable, "-m", "wastewatch", "serve", "--config", str(config)]
@@ -150,7 +182,7 @@ def service_drain(folder: Path, broker: PrivateBroker, count: int, sites: int) -
 
     # First start creates the persistent session (and the database), then the service stops.
     process = start()
-    while not db.exists() or "subscribed" not in (folder / "service.log").read_text():
+    while "subscribed" not in (folder / "service.log").read_text():
         time.sleep(0.1)
     process.terminate()
     process.wait()
@@ -158,21 +190,17 @@ def service_drain(folder: Path, broker: PrivateBroker, count: int, sites: int) -
 
     last_site, last_body = message(count - 1, sites)
     last_ts = int(datetime.fromisoformat(json.loads(last_body)["ts"]).timestamp())
-    reader = sqlite3.connect(db)
+    reader = Reader(db, url)
     started = time.perf_counter()
     process = start()
-    last = (
-        "SELECT 1 FROM readings JOIN series ON series.id = readings.series "
-        "WHERE site_id = ? AND metric = 'cod' AND ts = ?"
-    )
-    while not reader.execute(last, (last_site, last_ts)).fetchone():
+    while not reader.has(last_site, last_ts):
         time.sleep(0.02)
     drain_s = time.perf_counter() - started
     rss = peak_rss_mb_of(process.pid)
     process.terminate()
     process.wait()
-    stored = reader.execute("SELECT COUNT(*) FROM readings").fetchone()[0]
-    reader.close()
+    stored = reader.count()
+    reader.db.close()
 
     # Take over the service's session: anything it left unacknowledged would arrive now.
     leftover = Counter(broker.port, "bench-service").run()
@@ -210,42 +238,60 @@ def main() -> None:
         default=2,
         help="drains of each kind; the best counts (single runs vary by up to 40 %%)",
     )
+    parser.add_argument(
+        "--store",
+        choices=("sqlite", "postgresql", "both"),
+        default="sqlite",
+        help="where the service stores the readings (both: the same backlog into each)",
+    )
     args = parser.parse_args()
-    services, bare, bare_v311 = [], [], []
+    kinds = ["sqlite", "postgresql"] if args.store == "both" else [args.store]
+    drains: dict[str, list] = {kind: [] for kind in kinds}
+    bare, bare_v311 = [], []
     with tempfile.TemporaryDirectory(prefix="ww-bench-") as tmp:
         folder = Path(tmp)
         # A fresh broker for each drain, so no run inherits another's queue or persistence file.
         for run in range(args.repeat):
-            with PrivateBroker(folder / f"broker-service-{run}") as broker:
-                services.append(service_drain(folder / f"service-{run}", broker, args.messages, args.sites))
+            for kind in kinds:
+                with (
+                    PrivateBroker(folder / f"broker-{kind}-{run}") as broker,
+                    fleet.state_databases(kind, 1) as (url,),
+                ):
+                    drains[kind].append(
+                        service_drain(
+                            folder / f"service-{kind}-{run}", broker, args.messages, args.sites, url
+                        )
+                    )
             with PrivateBroker(folder / f"broker-bare-{run}") as broker:
                 bare.append(bare_drain(broker, args.messages, args.sites))
             with PrivateBroker(folder / f"broker-bare-v311-{run}") as broker:
                 bare_v311.append(bare_drain(broker, args.messages, args.sites, v311=True))
-    service = min(services, key=lambda s: s["drain_s"])
     bare_s, bare_v311_s = min(bare), min(bare_v311)
     readings = args.messages * len(METRICS)
-    result = {
-        "bench": "ingest_backlog_drain",
-        "messages": args.messages,
-        "readings": readings,
-        "runs": args.repeat,
-        "stored_readings": min(s["stored"] for s in services),
-        "service_messages_per_s": round(args.messages / service["drain_s"]),
-        "service_readings_per_s": round(readings / service["drain_s"]),
-        # The ratio compares like with like: a bare MQTT 5 paho subscriber, the protocol the
-        # service speaks. MQTT 3.1.1 parses faster in paho, shown for reference.
-        "bare_messages_per_s": round(args.messages / bare_s),
-        "ratio": round(bare_s / service["drain_s"], 3),
-        "bare_v311_messages_per_s": round(args.messages / bare_v311_s),
-        "ratio_to_v311": round(bare_v311_s / service["drain_s"], 3),
-        "service_peak_rss_mb": round(max(s["peak_rss_mb"] for s in services), 1),
-        "unacknowledged_left": sum(s["unacknowledged_left"] for s in services),
-        "service_runs_messages_per_s": [round(args.messages / s["drain_s"]) for s in services],
-        "bare_runs_messages_per_s": [round(args.messages / b) for b in bare],
-        "bare_v311_runs_messages_per_s": [round(args.messages / b) for b in bare_v311],
-    }
-    print(json.dumps(result))
+    for kind, services in drains.items():
+        service = min(services, key=lambda s: s["drain_s"])
+        result = {
+            "bench": "ingest_backlog_drain",
+            "store": kind,
+            "messages": args.messages,
+            "readings": readings,
+            "runs": args.repeat,
+            "stored_readings": min(s["stored"] for s in services),
+            "service_messages_per_s": round(args.messages / service["drain_s"]),
+            "service_readings_per_s": round(readings / service["drain_s"]),
+            # The ratio compares like with like: a bare MQTT 5 paho subscriber, the protocol the
+            # service speaks. MQTT 3.1.1 parses faster in paho, shown for reference.
+            "bare_messages_per_s": round(args.messages / bare_s),
+            "ratio": round(bare_s / service["drain_s"], 3),
+            "bare_v311_messages_per_s": round(args.messages / bare_v311_s),
+            "ratio_to_v311": round(bare_v311_s / service["drain_s"], 3),
+            "service_peak_rss_mb": round(max(s["peak_rss_mb"] for s in services), 1),
+            "unacknowledged_left": sum(s["unacknowledged_left"] for s in services),
+            "service_runs_messages_per_s": [round(args.messages / s["drain_s"]) for s in services],
+            "bare_runs_messages_per_s": [round(args.messages / b) for b in bare],
+            "bare_v311_runs_messages_per_s": [round(args.messages / b) for b in bare_v311],
+        }
+        print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":
