@@ -14,6 +14,7 @@ and the hourly and daily sums and the newest reading are updated from exactly th
 
 import threading
 import time
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Sequence
 
@@ -115,6 +116,8 @@ ON CONFLICT (series, {key}) DO UPDATE SET
     low = LEAST({table}.low, excluded.low),
     high = GREATEST({table}.high, excluded.high)
 """
+ADD_HOURS = _UPSERT.format(table="hourly", key="hour")
+ADD_DAYS = _UPSERT.format(table="daily", key="day")
 ADD_LATEST = """
 INSERT INTO latest (series, ts, value, flag) VALUES (%s, %s, %s, %s)
 ON CONFLICT (series) DO UPDATE SET ts = excluded.ts, value = excluded.value, flag = excluded.flag
@@ -222,13 +225,29 @@ class PostgresStore(Reads):
                 )
         self._partitions.update(f"readings_{m:%Y%m}" for m in missing)
 
-    def _months_of(self, rows) -> set[date]:
-        days = {ts // 86400 for _, ts, *_ in rows}
-        return {
+    def _ensure_partitions(self, timestamps) -> None:
+        """The partitions of every local month the timestamps fall in. A UTC day can straddle
+        a local month's first midnight: both its ends are looked at."""
+        days = {ts // 86400 for ts in timestamps}
+        for month in {
             datetime.fromtimestamp(d * 86400 + h, self._calendar.tz).date().replace(day=1)
             for d in days
             for h in (0, 86399)
-        }
+        }:
+            self.ensure_months(month)
+
+    @contextmanager
+    def _committing(self):
+        """Around a write transaction: series made in a rolled-back one are gone, so their ids
+        must go too; an unavailable database is the store's trouble, not the data's."""
+        try:
+            yield
+        except BaseException as exc:
+            self._series = {}
+            problem = unavailable(exc)
+            if problem is not None:
+                raise problem from exc
+            raise
 
     def write(
         self,
@@ -238,22 +257,13 @@ class PostgresStore(Reads):
         logger_values: Sequence[LoggerValue] = (),
     ) -> WriteResult:
         received_at = int(time.time()) if received_at is None else received_at
-        with self._lock:
-            try:
-                inserted = self._write(readings, rejections, received_at, logger_values)
-            except BaseException as exc:
-                # Series made in the rolled-back transaction are gone: their ids must go too.
-                self._series = {}
-                problem = unavailable(exc)
-                if problem is not None:
-                    raise problem from exc
-                raise
+        with self._lock, self._committing():
+            inserted = self._write(readings, rejections, received_at, logger_values)
         return WriteResult(inserted, len(readings) - inserted, len(rejections))
 
     def _write(self, readings, rejections, received_at: int, logger_values) -> int:
         db = self._usable()
-        for month in self._months_of([(None, ts) for _, _, ts, *_ in readings]):
-            self.ensure_months(month)
+        self._ensure_partitions(ts for _, _, ts, *_ in readings)
         inserted = 0
         with db.transaction(), db.cursor() as cur:
             if readings:
@@ -298,32 +308,25 @@ class PostgresStore(Reads):
             "ON CONFLICT DO NOTHING RETURNING series, ts, value, flag"
         ).fetchall()
         hours, days, newest = batch_sums(new, self._calendar)
-        cur.executemany(
-            _UPSERT.format(table="hourly", key="hour"), [(*k, *s) for k, s in sorted(hours.items())]
-        )
-        cur.executemany(_UPSERT.format(table="daily", key="day"), [(*k, *s) for k, s in sorted(days.items())])
+        cur.executemany(ADD_HOURS, [(*k, *s) for k, s in sorted(hours.items())])
+        cur.executemany(ADD_DAYS, [(*k, *s) for k, s in sorted(days.items())])
         cur.executemany(ADD_LATEST, sorted(newest.values()))
         return len(new)
 
     def copy_readings(self, site_id: str, metric: str, rows: list[tuple], mark: tuple[str, int]) -> int:
         """A series' (ts, value, flag, received_at) rows as they were received, and a migration's
         note of how far it got (key, value), committed together (migrate.py). Returns the new."""
-        with self._lock:
-            for month in self._months_of([(None, row[0]) for row in rows]):
-                self.ensure_months(month)
+        with self._lock, self._committing():
+            self._ensure_partitions(row[0] for row in rows)
             db = self._usable()
-            try:
-                with db.transaction(), db.cursor() as cur:
-                    sid = self._series_ids(cur, {(site_id, metric)})[site_id, metric]
-                    inserted = self._insert(cur, [(sid, *row) for row in rows])
-                    cur.execute(
-                        "INSERT INTO migration (key, done) VALUES (%s, %s) "
-                        "ON CONFLICT (key) DO UPDATE SET done = excluded.done",
-                        mark,
-                    )
-            except BaseException:
-                self._series = {}
-                raise
+            with db.transaction(), db.cursor() as cur:
+                sid = self._series_ids(cur, {(site_id, metric)})[site_id, metric]
+                inserted = self._insert(cur, [(sid, *row) for row in rows])
+                cur.execute(
+                    "INSERT INTO migration (key, done) VALUES (%s, %s) "
+                    "ON CONFLICT (key) DO UPDATE SET done = excluded.done",
+                    mark,
+                )
         return inserted
 
     def _series_ids(self, cur, keys: set) -> dict:
