@@ -77,20 +77,32 @@ class Evaluator:
                 # Each site's memory and open alerts read for the whole chunk at once, and the
                 # memory written back at once: on PostgreSQL every statement is a round trip.
                 states, keys = self._memory(db, chunk), open_keys_by_site(db, [s.id for s in chunk])
+                scanned = self._scan(chunk, states, now)
+                temps = _Temps(self.ctx, chunk, scanned)
                 changed = []
                 for site in chunk:
-                    db.execute("SAVEPOINT site")
-                    counts = result.counts()
+                    counts, saved = result.counts(), False
                     try:
                         memory = states.get(site.id, {})
                         runs = Runs(site.id, keys.get(site.id, set()))
-                        changed += self._site(site, now, last_times, lifecycle, memory, runs)
+                        rows = self._site(
+                            site, now, last_times, lifecycle.windows, memory, runs, scanned, temps
+                        )
+                        # Judging reads only; the findings are what writes, so only a site with
+                        # some pays the savepoint's two round trips.
+                        if runs.findings:
+                            db.execute("SAVEPOINT site")
+                            saved = True
+                            lifecycle.apply(runs.findings, now)
+                            db.execute("RELEASE site")
+                        changed += rows
                     except Exception:  # noqa: BLE001 — one broken site must not stop the others
-                        db.execute("ROLLBACK TO site")
+                        if saved:
+                            db.execute("ROLLBACK TO site")
+                            db.execute("RELEASE site")
                         result.truncate(counts)  # what was rolled back did not happen
                         log.exception("evaluating site %s failed; skipped this cycle", site.id)
                         result.failed_sites.append(site.id)
-                    db.execute("RELEASE site")
                 db.executemany(
                     "INSERT INTO series_state (site_id, metric, watermark, state) "
                     "VALUES (:site, :metric, :watermark, :state) "
@@ -117,20 +129,38 @@ class Evaluator:
             memory.setdefault(row["site_id"], {})[row["metric"]] = (row["watermark"], row["state"])
         return memory
 
+    def _scan(self, sites, memory: dict, now: int) -> dict:
+        """The new readings of every series of `sites`, read at once: {(site, metric): rows}."""
+        starts = {}
+        for site in sites:
+            known = memory.get(site.id, {})
+            for metric in site.metrics:
+                watermark = known[metric][0] if metric in known else now - self.lookback_s
+                starts[(site.id, metric)] = watermark + 1
+        return self.ctx.store.scan_many(starts, now + 1)
+
     def _site(
-        self, site: Site, now: int, last_times: dict, lifecycle: Lifecycle, memory: dict, runs: Runs
+        self,
+        site: Site,
+        now: int,
+        last_times: dict,
+        windows,
+        memory: dict,
+        runs: Runs,
+        scanned: dict,
+        temps: "_Temps",
     ) -> list:
-        """Judge the site's new readings (findings applied at once); returns its changed memory
-        rows, written by the caller with the others'."""
+        """Judge the site's new readings into `runs` (findings applied by the caller); returns
+        its changed memory rows, written by the caller with the others'."""
         states = {metric: (watermark, json.loads(text)) for metric, (watermark, text) in memory.items()}
         changed = {}
-        limits = _DayLimits(self.ctx, site)
+        limits = _DayLimits(self.ctx, site, temps)
         for metric in site.metrics:
             watermark, state = states.get(metric, (now - self.lookback_s, {}))
-            readings = self.ctx.store.scan(site.id, metric, watermark + 1, now + 1)
+            readings = scanned.get((site.id, metric))
             if not readings:
                 continue
-            spans = lifecycle.windows.spans(site.id, readings[0][0], readings[-1][0] + 1)
+            spans = windows.spans(site.id, readings[0][0], readings[-1][0] + 1)
             if spans:  # readings inside a maintenance window count as flag M
                 readings = [
                     (ts, v, "M" if f == "N" and any(a <= ts < b for a, b in spans) else f)
@@ -142,7 +172,6 @@ class Evaluator:
         self._comms(site, now, last_times, comms[1], runs)
         if self._quarantine(site, now, comms[1], runs) or "" not in states:
             changed[""] = comms
-        lifecycle.apply(runs.findings, now)
         return [
             {"site": site.id, "metric": m, "watermark": w, "state": json.dumps(s)}
             for m, (w, s) in changed.items()
@@ -280,11 +309,34 @@ class Evaluator:
         return state.get("quarantine_seen", 0) != seen
 
 
+class _Temps:
+    """The mean water temperature of each site of a chunk on the days its new readings span,
+    read at once; a day outside them is asked of the store alone."""
+
+    def __init__(self, ctx: Context, sites, scanned: dict):
+        self.ctx = ctx
+        stamps = [ts for rows in scanned.values() for ts in (rows[0][0], rows[-1][0])]
+        if not stamps:
+            self.first = self.last = None
+            return
+        self.first = datetime.fromtimestamp(min(stamps), ctx.config.tz).date()
+        self.last = datetime.fromtimestamp(max(stamps), ctx.config.tz).date()
+        dependent = [s.id for s in sites if ctx.standard(s.id).temperature_dependent]
+        self.means = {}
+        if dependent:
+            self.means = ctx.store.daily_means_of(dependent, "water_temp", self.first, self.last)
+
+    def of(self, site_id: str, day) -> float | None:
+        if self.first is not None and self.first <= day <= self.last:
+            return self.means.get(site_id, {}).get(day)
+        return self.ctx.day_water_temp(site_id, day)
+
+
 class _DayLimits:
     """Limits by local day for one site, with the day's mean water temperature looked up once."""
 
-    def __init__(self, ctx: Context, site: Site):
-        self.ctx, self.site = ctx, site
+    def __init__(self, ctx: Context, site: Site, temps: _Temps):
+        self.ctx, self.site, self.temps = ctx, site, temps
         self.standard = ctx.standard(site.id)
         self.controlled = set(self.standard.controlled())
         self.dependent = self.standard.temperature_dependent
@@ -294,6 +346,6 @@ class _DayLimits:
         day = datetime.fromtimestamp(ts, self.ctx.config.tz).date() if metric in self.dependent else None
         key = (metric, day)
         if key not in self._limits:
-            temp = self.ctx.day_water_temp(self.site.id, day) if day else None
+            temp = self.temps.of(self.site.id, day) if day else None
             self._limits[key] = self.standard.limit(metric, temp)
         return self._limits[key]

@@ -119,6 +119,10 @@ class Store(Protocol):
     def scan(self, site_id: str, metric: str, since: int, until: int) -> list[tuple[int, float, str]]:
         """(ts, value, flag) with since <= ts < until, oldest first."""
 
+    def scan_many(self, starts: dict, until: int) -> dict:
+        """scan() of several series at once: {(site, metric): since} → {(site, metric): rows},
+        series without readings in their range left out."""
+
     def last_reading_times(self) -> dict[tuple[str, str], int]:
         """The newest timestamp per (site, metric)."""
 
@@ -127,6 +131,10 @@ class Store(Protocol):
 
     def daily_means(self, site_id: str, metric: str, first, last) -> dict:
         """{local date: mean of the day's valid readings} from first to last, both in."""
+
+    def daily_means_of(self, site_ids, metric: str, first, last) -> dict:
+        """{site: daily_means(site, metric, first, last)} for several sites at once, sites
+        without a valid reading in those days left out."""
 
     def received_since(self, start: int, end: int) -> dict[str, int]:
         """Readings received per site in [start, end): a local midnight to a whole hour."""

@@ -112,6 +112,35 @@ class Reads:
             (since, until),
         )
 
+    def scan_many(self, starts: dict, until: int) -> dict:
+        # One statement for a whole chunk of series: at a province's 100,000 series, a round
+        # trip each would cost more than the evaluation itself.
+        with self._lock:
+            keys, ids, sinces = {}, [], []
+            for key, since in starts.items():
+                sid = self._known_series(*key)
+                if sid is not None:
+                    keys[sid] = key
+                    ids.append(sid)
+                    sinces.append(since)
+            rows = (
+                self._usable()
+                .execute(
+                    "SELECT r.series, r.ts, r.value, r.flag "
+                    "FROM unnest(%s::integer[], %s::bigint[]) AS w (series, since) "
+                    "JOIN readings r ON r.series = w.series AND r.ts >= w.since AND r.ts < %s "
+                    "ORDER BY r.series, r.ts",
+                    (ids, sinces, until),
+                )
+                .fetchall()
+                if ids
+                else []
+            )
+        found: dict = {}
+        for sid, ts, value, flag in rows:
+            found.setdefault(keys[sid], []).append((ts, value, flag))
+        return found
+
     def read_range(self, site_id: str, metric: str, since: int, until: int) -> list[Reading]:
         return [Reading(site_id, metric, *row) for row in self.scan(site_id, metric, since, until)]
 
@@ -181,6 +210,17 @@ class Reads:
             (first.toordinal() - EPOCH_DAY, last.toordinal() - EPOCH_DAY),
         )
         return {date.fromordinal(day + EPOCH_DAY): mean for day, mean in rows}
+
+    def daily_means_of(self, site_ids, metric: str, first: date, last: date) -> dict:
+        rows = self._rows(
+            "SELECT s.site_id, d.day, d.total / d.flagged_n FROM series s JOIN daily d ON d.series = s.id "
+            "WHERE s.site_id = ANY(%s) AND s.metric = %s AND d.day >= %s AND d.day <= %s AND d.flagged_n > 0",
+            (list(site_ids), metric, first.toordinal() - EPOCH_DAY, last.toordinal() - EPOCH_DAY),
+        )
+        found: dict = {}
+        for site, day, mean in rows:
+            found.setdefault(site, {})[date.fromordinal(day + EPOCH_DAY)] = mean
+        return found
 
     def logger_values(self, site_id: str, kind: str | None = None) -> list:
         query = "SELECT site_id, kind, metric, ts, stat, value, flag FROM logger_values WHERE site_id = %s"

@@ -104,6 +104,11 @@ class Views:
             )
         return {date.fromordinal(day + epoch): mean for day, mean in rows}
 
+    def daily_means_of(self, site_ids, metric: str, first: date, last: date) -> dict:
+        """{site: daily_means of its `metric`} for several sites; sites without any left out."""
+        found = {site: self.daily_means(site, metric, first, last) for site in site_ids}
+        return {site: means for site, means in found.items() if means}
+
     def logger_values(self, site_id: str, kind: str | None = None) -> list:
         """A site's HJ 212 values of the kinds outside its reading series, oldest first, as
         LoggerValue tuples."""

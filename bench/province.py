@@ -1,0 +1,330 @@
+"""Province scale on PostgreSQL: the evaluation cycle, the backlog drain and the monthly report
+at thousands to tens of thousands of sites, on this machine.
+
+For each site count (--sites, default 2,000, 5,000 and 20,000), in a PostgreSQL database of
+its own holding both the readings (store/postgres.py) and the state:
+
+1. one day of 5-minute readings of six metrics per site, ending now (20,000 sites: 34.6 M);
+2. the evaluation cycle timed cold (the first ever: every series read back over the rules'
+   longest window) and steady (one new reading per series since the last cycle, written
+   through the store as ingest writes it; the median of --cycles);
+3. the backlog drain of bench/ingest.py with that many sites, into PostgreSQL and into SQLite
+   in the same run (--drain-messages messages of six readings each).
+
+Then the monthly report for --report-sites sites (default 2,000) × 31 days of 5-minute
+readings of six metrics (107 M), `wastewatch report monthly --format csv,xlsx,html` in a
+process of its own, with its peak RSS.
+
+The readings are generated inside PostgreSQL (generate_series) and the store's hourly and
+daily sums and newest values are then summed from them in SQL, grouped exactly as
+store/calendar.py groups them: writing 100 M readings through the store would take hours
+here and is not what is measured (bench/ingest.py and the drain above measure writing;
+tests/store checks write() keeps the sums the same). About 1 % of readings never arrive,
+0.5 % are flagged, and a few impossible values per series and month make the report sum
+those days again from their hours and readings.
+
+Prints one JSON line per figure. Usage: .venv/bin/python bench/province.py [--sites 2000,5000]
+[--report-sites N] [--cycles N] [--drain-messages N] [--skip eval,drain,report]
+"""
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+
+import fleet  # noqa: E402  (bench/fleet.py)
+
+TZ = ZoneInfo("Asia/Shanghai")
+STEP = 300
+# (mean, spread) of each metric, drawn from a normal distribution and kept positive.
+EVAL_METRICS = {
+    "flow": (2.2, 0.3),
+    "cod": (32.0, 5.0),
+    "nh3n": (4.0, 1.0),
+    "ph": (7.2, 0.15),
+    "pump_state": (1.0, 0.0),
+    "water_temp": (15.5, 1.0),
+}
+REPORT_METRICS = {
+    "flow": (2.0, 0.6),
+    "cod": (35.0, 8.0),
+    "nh3n": (4.0, 1.5),
+    "tp": (0.8, 0.3),
+    "ph": (7.2, 0.3),
+    "water_temp": (16.0, 3.0),
+}
+REPORT_MONTH = "2026-10"
+SERIES_PER_STATEMENT = 6000
+
+# The day of an hour for a zone of whole-hour offset without summer time (Asia/Shanghai):
+# what Calendar.day_of_hour gives there.
+READINGS = """
+INSERT INTO readings (series, ts, value, flag, received_at)
+SELECT s.id, t,
+       CASE WHEN random() < %(odd)s THEN -1.0
+            -- a normal draw (Box-Muller), kept positive
+            ELSE round(abs(m.mean + m.spread * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()))
+                       ::numeric, 3)
+       END,
+       CASE WHEN random() < 0.005 THEN 'M' ELSE 'N' END, t
+FROM series s JOIN bench_metrics m ON m.metric = s.metric
+CROSS JOIN generate_series(%(start)s::bigint, %(end)s::bigint - 300, 300) AS t
+WHERE s.id BETWEEN %(first)s AND %(last)s AND random() >= 0.01
+"""
+HOURLY = """
+INSERT INTO hourly (series, hour, received, flagged_n, total, low, high)
+SELECT series, ts / 3600, count(*), count(*) FILTER (WHERE flag = 'N'),
+       coalesce(sum(value) FILTER (WHERE flag = 'N'), 0),
+       min(value) FILTER (WHERE flag = 'N'), max(value) FILTER (WHERE flag = 'N')
+FROM readings WHERE series BETWEEN %(first)s AND %(last)s AND ts >= %(start)s AND ts < %(end)s
+GROUP BY 1, 2
+"""
+DAILY = """
+INSERT INTO daily (series, day, received, flagged_n, total, low, high)
+SELECT series, (hour + %(offset)s) / 24, sum(received), sum(flagged_n), sum(total), min(low), max(high)
+FROM hourly WHERE series BETWEEN %(first)s AND %(last)s GROUP BY 1, 2
+"""
+LATEST = """
+INSERT INTO latest (series, ts, value, flag)
+SELECT DISTINCT ON (series) series, ts, value, flag FROM readings
+WHERE series BETWEEN %(first)s AND %(last)s AND ts >= %(end)s - 7200 ORDER BY series, ts DESC
+"""
+
+
+def emit(**figure) -> None:
+    print(json.dumps(figure), flush=True)
+
+
+def write_config(folder: Path, sites: int, url: str, metrics) -> Path:
+    head = (
+        f'[service]\ndata_dir = "data"\ntimezone = "Asia/Shanghai"\n[web]\nenabled = false\n'
+        f'[database]\nurl = "{url}"\n[store]\nbackend = "postgresql"\n'
+    )
+    return fleet.write_config(folder, head, sites, tuple(metrics), STEP, capacities=(15.0, 50.0, 150.0))
+
+
+def fill(config, metrics: dict, start: int, end: int, odd: float) -> int:
+    """Readings of every site's metrics for [start, end), with the store's sums; their count."""
+    import psycopg
+
+    from wastewatch.store import open_store
+
+    store = open_store(config)  # the schema and its partitions, as the service makes them
+    first = datetime.fromtimestamp(start, TZ).date()
+    store.ensure_months(first, (datetime.fromtimestamp(end, TZ).date() - first).days // 28 + 2)
+    store.close()
+    offset = int(datetime.fromtimestamp(start, TZ).utcoffset().total_seconds()) // 3600
+    with psycopg.connect(config.readings_url.replace("+psycopg", ""), autocommit=True) as db:
+        db.execute("SET search_path TO store")
+        # The generator's commits need not wait for the disk: a crash would only spoil the bench.
+        db.execute("SET synchronous_commit TO off")
+        db.execute("SELECT setseed(0.5)")
+        db.execute("CREATE TEMPORARY TABLE bench_metrics (metric text, mean float8, spread float8)")
+        with db.cursor().copy("COPY bench_metrics FROM STDIN") as copy:
+            for metric, (mean, spread) in metrics.items():
+                copy.write_row((metric, mean, spread))
+        with db.cursor().copy("COPY series (site_id, metric) FROM STDIN") as copy:
+            for site in config.sites:
+                for metric in metrics:
+                    copy.write_row((site.id, metric))
+        last_id = db.execute("SELECT max(id) FROM series").fetchone()[0]
+        for first_id in range(1, last_id + 1, SERIES_PER_STATEMENT):
+            span = {
+                "first": first_id,
+                "last": first_id + SERIES_PER_STATEMENT - 1,
+                "start": start,
+                "end": end,
+                "odd": odd,
+                "offset": offset,
+            }
+            with db.transaction():
+                for statement in (READINGS, HOURLY, DAILY, LATEST):
+                    db.execute(statement, span)
+        db.execute("ANALYZE")
+        return db.execute("SELECT count(*) FROM readings").fetchone()[0]
+
+
+def evaluation(config, now: int, count: int) -> tuple[float, list[float], int]:
+    """The first cycle ever, then `count` steady ones after a new reading per series."""
+    import random
+
+    from wastewatch.alerts.evaluate import Evaluator
+    from wastewatch.maintenance.notices import open_context
+    from wastewatch.store.base import Reading
+
+    ctx = open_context(config, clock=lambda: now)
+    evaluator = Evaluator(ctx)
+    started = time.perf_counter()
+    evaluator.run(now)
+    cold = time.perf_counter() - started
+    rng, steady, opened = random.Random(8), [], 0
+    for n in range(1, count + 1):
+        at = now + n * STEP
+        ctx.store.write(
+            [
+                Reading(site.id, metric, at - 1, round(abs(rng.gauss(mean, spread)), 3))
+                for site in config.sites
+                for metric, (mean, spread) in EVAL_METRICS.items()
+            ]
+        )
+        started = time.perf_counter()
+        result = evaluator.run(at)
+        steady.append(time.perf_counter() - started)
+        opened += len(result.opened)
+    ctx.close()
+    return cold, steady, opened
+
+
+def measured(code: str) -> tuple[float, float]:
+    """Python code in a fresh process: its seconds and peak RSS in MB (VmHWM)."""
+    runner = code + (
+        "\nprint('PEAK', next(int(line.split()[1]) for line in open('/proc/self/status') "
+        "if line.startswith('VmHWM:')))\n"
+    )
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", runner], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    seconds = time.perf_counter() - started
+    peak = next(int(line.split()[1]) for line in done.stdout.splitlines() if line.startswith("PEAK "))
+    return seconds, peak / 1024
+
+
+def database_mb(url: str) -> float:
+    import psycopg
+
+    with psycopg.connect(url.replace("+psycopg", "")) as db:
+        return round(db.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 1e6)
+
+
+def eval_at(sites: int, cycles: int, folder: Path) -> None:
+    from tests.support import postgres_database
+    from wastewatch.config import load_config
+
+    with postgres_database() as url:
+        config = load_config(write_config(folder, sites, url, EVAL_METRICS))
+        now = int(time.time()) // STEP * STEP - 2 * STEP
+        began = time.perf_counter()
+        readings = fill(config, EVAL_METRICS, now - 86400, now, odd=0.0)
+        emit(
+            figure="province_generated",
+            sites=sites,
+            readings=readings,
+            seconds=round(time.perf_counter() - began, 1),
+            database_mb=database_mb(url),
+        )
+        cold, steady, opened = evaluation(config, now, cycles)
+        emit(
+            figure="province_evaluation",
+            sites=sites,
+            series=sites * len(EVAL_METRICS),
+            stored_readings=readings,
+            cold_cycle_s=round(cold, 2),
+            target_cold_s=60.0,
+            steady_cycle_s=round(statistics.median(steady), 2),
+            steady_cycles_s=[round(s, 2) for s in steady],
+            target_steady_s=10.0,
+            alerts_opened_in_steady_cycles=opened,
+        )
+
+
+def drain_at(sites: int, messages: int, folder: Path) -> None:
+    import ingest as drain  # bench/ingest.py
+    from wastewatch.ingest.broker import PrivateBroker
+
+    rates = {}
+    for kind in ("sqlite", "postgresql"):
+        with (
+            PrivateBroker(folder / f"broker-{kind}") as broker,
+            fleet.state_databases(kind, 1) as (url,),
+        ):
+            found = drain.service_drain(folder / f"service-{kind}", broker, messages, sites, url)
+        rates[kind] = found
+    emit(
+        figure="province_drain",
+        sites=sites,
+        messages=messages,
+        readings=messages * len(drain.METRICS),
+        **{
+            f"{kind}_readings_per_s": round(messages * len(drain.METRICS) / found["drain_s"])
+            for kind, found in rates.items()
+        },
+        **{f"{kind}_stored": found["stored"] for kind, found in rates.items()},
+        unacknowledged_left=sum(found["unacknowledged_left"] for found in rates.values()),
+        **{f"{kind}_peak_rss_mb": round(found["peak_rss_mb"]) for kind, found in rates.items()},
+    )
+
+
+def report_at(sites: int, folder: Path, runs: int) -> None:
+    from tests.support import postgres_database
+    from wastewatch.config import load_config
+
+    with postgres_database() as url:
+        path = write_config(folder, sites, url, REPORT_METRICS)
+        config = load_config(path)
+        start = int(datetime(2026, 10, 1, tzinfo=TZ).timestamp())
+        end = int(datetime(2026, 11, 1, tzinfo=TZ).timestamp())
+        began = time.perf_counter()
+        readings = fill(config, REPORT_METRICS, start, end, odd=0.0002)
+        emit(
+            figure="province_report_generated",
+            sites=sites,
+            readings=readings,
+            seconds=round(time.perf_counter() - began, 1),
+            database_mb=database_mb(url),
+        )
+        out = folder / "report"
+        code = (
+            "from wastewatch.main import main\n"
+            f"assert main(['report', 'monthly', '--config', {str(path)!r}, '--month', {REPORT_MONTH!r}, "
+            f"'--format', 'csv,xlsx,html', '--out', {str(out)!r}]) == 0"
+        )
+        results = [measured(code) for _ in range(runs)]
+        seconds, peak = min(results)
+        emit(
+            figure="province_report",
+            sites=sites,
+            days=31,
+            readings=readings,
+            seconds=round(seconds, 1),
+            runs_s=[round(r[0], 1) for r in results],
+            target_s=60.0,
+            peak_rss_mb=round(peak),
+            target_peak_rss_mb=2048,
+            files=sorted(p.name for p in out.iterdir()),
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sites", default="2000,5000,20000", help="site counts, comma-separated")
+    parser.add_argument("--report-sites", type=int, default=2000)
+    parser.add_argument("--cycles", type=int, default=3, help="steady cycles; the median counts")
+    parser.add_argument("--drain-messages", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=2, help="report runs; the fastest counts")
+    parser.add_argument("--skip", default="", help="parts to leave out: eval, drain, report")
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    with tempfile.TemporaryDirectory(prefix="ww-bench-province-") as tmp:
+        for sites in (int(s) for s in args.sites.split(",")):
+            folder = Path(tmp) / str(sites)
+            if "eval" not in skip:
+                (folder / "eval").mkdir(parents=True)
+                eval_at(sites, args.cycles, folder / "eval")
+            if "drain" not in skip:
+                drain_at(sites, args.drain_messages, folder / "drain")
+        if "report" not in skip:
+            (Path(tmp) / "report").mkdir()
+            report_at(args.report_sites, Path(tmp) / "report", args.runs)
+
+
+if __name__ == "__main__":
+    main()
