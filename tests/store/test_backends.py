@@ -60,6 +60,24 @@ def test_a_reading_sent_again_is_stored_once_with_its_first_value(opener):
     store.close()
 
 
+def test_several_series_read_at_once_are_each_series_read_alone(opener):
+    store = opener()
+    for batch in batches(3):
+        store.write(batch)
+    starts = {(site, metric): START + 7200 * n for n, (site, metric) in enumerate(store.last_reading_times())}
+    starts[("helin", "not-a-metric")] = START
+    many = store.scan_many(starts, START + 2 * 86400)
+    alone = {key: store.scan(*key, since, START + 2 * 86400) for key, since in starts.items()}
+    assert many == {key: rows for key, rows in alone.items() if rows}
+    assert len(many) >= 4 and ("helin", "not-a-metric") not in many
+    means = store.daily_means_of(["helin", "cx-01"], "flow", date(2026, 10, 1), date(2026, 10, 3))
+    assert means == {
+        site: store.daily_means(site, "flow", date(2026, 10, 1), date(2026, 10, 3)) for site in means
+    }
+    assert set(means) == {"helin", "cx-01"}
+    store.close()
+
+
 def test_what_it_commits_is_there_after_reopening(opener):
     store = opener()
     store.write(
@@ -141,12 +159,22 @@ def reads(store) -> dict:
     return {
         "read_range": store.read_range("helin", "cod", START, end),
         "scan": store.scan("cx-01", "flow", START + 3600, end - 7200),
+        "scan_many": store.scan_many(
+            {("cx-01", "flow"): START + 3600, ("helin", "cod"): START + 86400, ("nowhere", "cod"): START},
+            end - 7200,
+        ),
         "last_reading_times": store.last_reading_times(),
         "latest": {k: tuple(v) for k, v in store.latest().items()},
         "latest_of_one": set(store.latest(["sy-01"])),
         "daily_means": {
             k: round(v, 9)
             for k, v in store.daily_means("helin", "flow", date(2026, 10, 1), date(2026, 10, 3)).items()
+        },
+        "daily_means_of": {
+            site: {k: round(v, 9) for k, v in means.items()}
+            for site, means in store.daily_means_of(
+                ["helin", "sy-01", "nowhere"], "flow", date(2026, 10, 1), date(2026, 10, 3)
+            ).items()
         },
         "received_since": store.received_since(START, START + 2 * 86400 + 5 * 3600),
         "received_by_site": store.received_by_site(START, end),
