@@ -28,6 +28,7 @@ Prints one JSON line per figure. Usage: .venv/bin/python bench/province.py [--si
 """
 
 import argparse
+import importlib.util
 import json
 import statistics
 import subprocess
@@ -237,8 +238,12 @@ def eval_at(sites: int, cycles: int, folder: Path) -> None:
 
 
 def drain_at(sites: int, messages: int, folder: Path) -> None:
-    import ingest as drain  # bench/ingest.py
     from wastewatch.ingest.broker import PrivateBroker
+
+    # bench/ingest.py by its path: the name `ingest` is the service's package on this path.
+    spec = importlib.util.spec_from_file_location("bench_ingest", Path(__file__).parent / "ingest.py")
+    drain = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(drain)
 
     rates = {}
     for kind in ("sqlite", "postgresql"):
