@@ -20,7 +20,13 @@ from .schema import ConfigFile, Contractor, Site
 from .villages import Village, read_villages
 
 # Keys that may instead be given as "<key>_file": the secret is then the file's content.
-SECRET_KEYS = {("mqtt",): "password", ("smtp",): "password", ("web",): "secret_key", ("store",): "url"}
+SECRET_KEYS = {
+    ("mqtt",): "password",
+    ("smtp",): "password",
+    ("web",): "secret_key",
+    ("store",): "url",
+    ("influxdb",): "token",
+}
 # The inventory's columns; those after "metrics" may be left empty (as may "village").
 SITE_CSV_COLUMNS = (
     "id",
@@ -75,6 +81,10 @@ class Config:
     @property
     def database(self):
         return self.file.database
+
+    @property
+    def influxdb(self):
+        return self.file.influxdb
 
     @property
     def alerts(self):
@@ -135,6 +145,11 @@ class Config:
         return (self.store.url or self.database.url) if self.store.backend == "postgresql" else None
 
     @property
+    def mirror_measurement(self) -> str | None:
+        """The InfluxDB measurement the store queues every reading for, or None."""
+        return self.influxdb.measurement if self.influxdb.mode == "mirror" else None
+
+    @property
     def store_location(self) -> str:
         """Where the readings are, for the log: the file, or the URL without its password."""
         url = self.readings_url
@@ -168,6 +183,10 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(
             path, "store.url", 'backend "postgresql" needs a URL here, or database.url to share'
         )
+    if parsed.influxdb.mode == "mirror":
+        for key in ("url", "org", "bucket", "token"):
+            if getattr(parsed.influxdb, key) is None:
+                raise ConfigError(path, f"influxdb.{key}", 'the InfluxDB mirror (mode = "mirror") needs it')
     if parsed.mqtt.share_group and not (parsed.database.url and parsed.store.backend == "postgresql"):
         need = 'several instances need [database] url and [store] backend "postgresql"'
         raise ConfigError(path, "mqtt.share_group", need)

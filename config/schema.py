@@ -132,6 +132,24 @@ class DatabaseConfig(Section):
     url: Annotated[str, AfterValidator(_database_url)] | None = None
 
 
+class InfluxDBConfig(Section):
+    # "mirror": a copy of every stored reading in an InfluxDB 2.x bucket, for Grafana. Queued
+    # with the reading in the store's transaction, sent by influxdb-client's batching writer,
+    # deleted once InfluxDB has taken it (store/mirror_queue.py, store/mirror.py).
+    mode: Literal["off", "mirror"] = "off"
+    url: Annotated[str, Field(pattern=r"^https?://[^\s/]+")] | None = None
+    org: Annotated[str, Field(min_length=1)] | None = None
+    bucket: Annotated[str, Field(min_length=1)] | None = None
+    token: Annotated[str, Field(min_length=1)] | None = None
+    measurement: Annotated[str, Field(pattern=r"^[^#\s,][^\s,]*$")] = "readings"
+    # Lines per request: InfluxDB's own advice is 5,000.
+    batch_size: int = Field(5000, ge=1, le=100_000)
+    timeout_s: float = Field(10.0, gt=0)
+    # After a refused chunk: wait retry_min_s, doubling up to retry_max_s.
+    retry_min_s: int = Field(5, ge=1)
+    retry_max_s: int = Field(300, ge=1)
+
+
 class InventoryConfig(Section):
     sites_csv: PathValue | None = None
     # Every administrative village (行政村) of the county, for the treatment coverage (治理率).
@@ -296,6 +314,7 @@ class ConfigFile(Section):
     ingest: IngestConfig = IngestConfig()
     store: StoreConfig = StoreConfig()
     database: DatabaseConfig = DatabaseConfig()
+    influxdb: InfluxDBConfig = InfluxDBConfig()
     inventory: InventoryConfig = InventoryConfig()
     alerts: AlertsConfig = AlertsConfig()
     smtp: SMTPConfig = SMTPConfig()

@@ -10,8 +10,8 @@ def open_store(config) -> Store:
     if config.readings_url:
         from .postgres import PostgresStore  # psycopg: installed with the postgresql extra
 
-        return PostgresStore(config.readings_url, config.service.timezone)
-    return SQLiteStore(config.database_path, config.service.timezone)
+        return PostgresStore(config.readings_url, config.service.timezone, config.mirror_measurement)
+    return SQLiteStore(config.database_path, config.service.timezone, config.mirror_measurement)
 
 
 __all__ = [

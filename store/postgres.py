@@ -23,6 +23,8 @@ import psycopg
 from .base import LoggerValue, Reading, Rejection, StoredRejection, WriteResult
 from .calendar import Calendar, batch_sums
 from .files import unavailable
+from .influx import Lines
+from .mirror_queue import POSTGRES_SCHEMA, PostgresMirrorQueue
 from .postgres_reads import Reads
 
 SCHEMA = """
@@ -138,17 +140,19 @@ def months(start: date, count: int) -> list[date]:
     return found
 
 
-class PostgresStore(Reads):
-    def __init__(self, url: str, tz_name: str | None = None):
+class PostgresStore(Reads, PostgresMirrorQueue):
+    def __init__(self, url: str, tz_name: str | None = None, mirror: str | None = None):
         """url: a libpq URL (postgresql://…; SQLAlchemy's postgresql+psycopg:// too).
         tz_name: the service's time zone, for the daily sums and the months of the partitions;
-        a reader may leave it out and takes the store's."""
+        a reader may leave it out and takes the store's. mirror: the InfluxDB measurement every
+        stored reading is queued for (store/mirror_queue.py), or None."""
+        self._lines = Lines(mirror) if mirror else None
         self.url = url.replace("postgresql+psycopg://", "postgresql://", 1)
         self._lock = threading.Lock()
         self._db = self._connect()
         with self._db.transaction():
             self._db.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK,))
-            self._db.execute(SCHEMA)
+            self._db.execute(SCHEMA + POSTGRES_SCHEMA)
             row = self._db.execute("SELECT value FROM store_meta WHERE key = 'timezone'").fetchone()
             if row is None:
                 self._db.execute(
@@ -274,6 +278,7 @@ class PostgresStore(Reads):
                         (ids[site, metric], ts, value, flag, received_at)
                         for site, metric, ts, value, flag in readings
                     ],
+                    {sid: key for key, sid in ids.items()},
                 )
             if rejections:
                 cur.executemany(
@@ -292,9 +297,10 @@ class PostgresStore(Reads):
                 )
         return inserted
 
-    def _insert(self, cur, rows: list[tuple]) -> int:
+    def _insert(self, cur, rows: list[tuple], names: dict | None = None) -> int:
         """(series, ts, value, flag, received_at) rows into the readings and, those that were
-        new, into the sums and the newest reading; the number that were new."""
+        new, into the sums, the newest reading and (names: {series: (site, metric)}) the
+        mirror's queue; the number that were new."""
         cur.execute(
             "CREATE TEMP TABLE IF NOT EXISTS incoming (series integer, ts bigint, "
             "value double precision, flag text, received_at bigint) ON COMMIT DELETE ROWS"
@@ -311,6 +317,8 @@ class PostgresStore(Reads):
         cur.executemany(ADD_HOURS, [(*k, *s) for k, s in sorted(hours.items())])
         cur.executemany(ADD_DAYS, [(*k, *s) for k, s in sorted(days.items())])
         cur.executemany(ADD_LATEST, sorted(newest.values()))
+        if self._lines and names and new:
+            self._queue_new(cur, names, new)
         return len(new)
 
     def copy_readings(self, site_id: str, metric: str, rows: list[tuple], mark: tuple[str, int]) -> int:

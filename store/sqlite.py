@@ -15,6 +15,8 @@ from . import aggregates, report_sums
 from .base import Aggregate, LoggerValue, Period, Reading, Rejection, StoredRejection, WriteResult
 from .calendar import local_aggregates, local_day_counts
 from .files import private_database, unavailable
+from .influx import Lines
+from .mirror_queue import SQLITE_SCHEMA, SQLiteMirrorQueue
 from .quarantine import SCHEMA as QUARANTINE_SCHEMA
 from .quarantine import QuarantineTable
 from .views import Views
@@ -63,10 +65,11 @@ CREATE TABLE IF NOT EXISTS logger_values (
 """
 
 
-class SQLiteStore(QuarantineTable, Views):
-    def __init__(self, path: str | Path, tz_name: str | None = None):
+class SQLiteStore(QuarantineTable, Views, SQLiteMirrorQueue):
+    def __init__(self, path: str | Path, tz_name: str | None = None, mirror: str | None = None):
         """tz_name: the service's time zone, for the daily aggregates (store/aggregates.py); a
-        reader may leave it out and takes the store's."""
+        reader may leave it out and takes the store's. mirror: the InfluxDB measurement every
+        stored reading is queued for (store/mirror_queue.py), or None."""
         self.path = Path(path)
         private_database(self.path)
         # One connection guarded by a lock: the ingest writer and CLI readers share it, and
@@ -83,7 +86,8 @@ class SQLiteStore(QuarantineTable, Views):
         # Fewer, larger checkpoints (40 k pages of WAL between them, instead of 1 k).
         self._db.execute("PRAGMA wal_autocheckpoint=10000")
         self._db.execute("PRAGMA busy_timeout=10000")
-        self._db.executescript(SCHEMA + QUARANTINE_SCHEMA)
+        self._db.executescript(SCHEMA + QUARANTINE_SCHEMA + SQLITE_SCHEMA)
+        self._lines = Lines(mirror) if mirror else None
         self._calendar = aggregates.ensure(self._db, tz_name)
         self._series = self._load_series()
 
@@ -136,6 +140,7 @@ class SQLiteStore(QuarantineTable, Views):
                     for site, metric, ts, value, flag in readings
                 ]
                 rows.sort()  # B-tree order: neighbouring inserts touch the same pages
+                new = self._new_rows(rows) if self._lines else None
                 before = self._db.total_changes
                 self._db.executemany(
                     "INSERT INTO readings (series, ts, value, flag, received_at) "
@@ -144,6 +149,10 @@ class SQLiteStore(QuarantineTable, Views):
                 )
                 inserted = self._db.total_changes - before
                 aggregates.add(self._db, self._calendar, rows, duplicates=inserted < len(rows))
+                if new:
+                    self._queue(
+                        {series((site, metric)): (site, metric) for site, metric, *_ in readings}, new
+                    )
                 self._db.executemany(
                     "INSERT INTO rejections (received_at, source, topic, site_id, item, metric, "
                     "reason, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -12,6 +12,7 @@ from wastewatch.ingest.listener import Listener
 from wastewatch.store import open_store
 from wastewatch.store.files import unavailable
 from wastewatch.store.health import HEALTH
+from wastewatch.store.mirror import Mirror
 from wastewatch.store.state import connect
 from wastewatch.web.server import WebServer
 
@@ -26,6 +27,7 @@ def serve(config: Config, stop: threading.Event) -> None:
     web = WebServer(config) if config.web.enabled and config.alerts.enabled else None
     ingestor = Ingestor(config)
     loggers = Listener(config) if config.hj212.enabled else None
+    mirror = Mirror(config, open_store(config)) if config.mirror_measurement else None
     log.info(
         "ingesting %s/sites/+/readings from %s:%s into %s for %d sites",
         config.mqtt.topic_prefix,
@@ -52,6 +54,13 @@ def serve(config: Config, stop: threading.Event) -> None:
                 loggers.port,
                 len(config.site_by_mn),
             )
+        if mirror:
+            mirror.start()
+            log.info(
+                "copying every stored reading to InfluxDB at %s (bucket %s)",
+                config.influxdb.url,
+                config.influxdb.bucket,
+            )
         if alerts:
             alerts.start()
         while not sleep_unless_stopped(stop, 3600):
@@ -62,6 +71,8 @@ def serve(config: Config, stop: threading.Event) -> None:
         if loggers:
             loggers.stop()
         ingestor.stop()
+        if mirror:
+            mirror.stop()
         if web:
             web.stop()
 

@@ -1,0 +1,129 @@
+"""The queue of readings waiting to be copied to InfluxDB ([influxdb] mode = "mirror").
+
+Each reading the store keeps is queued as its line-protocol line in the same transaction that
+stores it: a reading acknowledged to the broker is then in the queue too, whatever happens
+after. The mirror (store/mirror.py) claims a chunk for a while (a lease, so several instances
+on one PostgreSQL database do not send the same chunk at once, and a chunk whose sender died
+is claimed again when the lease runs out), and deletes it once InfluxDB has taken it. An
+InfluxDB outage only lengthens the queue; `wastewatch summary` shows how long it is.
+"""
+
+SQLITE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS mirror_queue (
+    id INTEGER PRIMARY KEY,
+    line TEXT NOT NULL,
+    claimed_until INTEGER NOT NULL DEFAULT 0
+);
+"""
+POSTGRES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS mirror_queue (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    line text NOT NULL,
+    claimed_until bigint NOT NULL DEFAULT 0
+);
+"""
+
+
+class SQLiteMirrorQueue:
+    """The queue on the SQLite store's connection and lock."""
+
+    def _new_rows(self, rows: list) -> list:
+        """Of a batch's sorted (series, ts, value, flag, …) rows, before they are inserted, those
+        the insert will keep: not stored yet, and the first of the batch for their time (what
+        ON CONFLICT DO NOTHING keeps). Asked only with the mirror on: a reading sent again with
+        another value must not replace the first in InfluxDB either."""
+        existing: set = set()
+        for start in range(0, len(rows), 10_000):
+            chunk = rows[start : start + 10_000]
+            existing.update(
+                self._db.execute(
+                    "SELECT series, ts FROM readings WHERE (series, ts) IN (VALUES "
+                    + ",".join(["(?, ?)"] * len(chunk))
+                    + ")",
+                    [x for series, ts, *_ in chunk for x in (series, ts)],
+                )
+            )
+        new = []
+        for row in rows:
+            if (row[0], row[1]) not in existing:
+                existing.add((row[0], row[1]))
+                new.append(row)
+        return new
+
+    def _queue(self, names: dict, rows: list) -> None:
+        """Queue the lines of (series, ts, value, flag, …) rows inside the write's transaction.
+        names: {series: (site, metric)}."""
+        line = self._lines.line
+        self._db.executemany(
+            "INSERT INTO mirror_queue (line) VALUES (?)",
+            [(line(*names[series], ts, value, flag),) for series, ts, value, flag, *_ in rows],
+        )
+
+    def mirror_claim(self, limit: int, now: int, lease_s: int) -> list[tuple[int, str]]:
+        """Up to `limit` queued lines not claimed by anyone (or whose claim ran out), oldest
+        first, claimed until now + lease_s: (id, line)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                rows = self._db.execute(
+                    "UPDATE mirror_queue SET claimed_until = ? WHERE id IN ("
+                    "SELECT id FROM mirror_queue WHERE claimed_until <= ? ORDER BY id LIMIT ?) "
+                    "RETURNING id, line",
+                    (now + lease_s, now, limit),
+                ).fetchall()
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return sorted(rows)
+
+    def mirror_release(self, ids: list[int], until: int) -> None:
+        """A chunk InfluxDB refused: claimable again from `until` (the retry's backoff)."""
+        with self._lock:
+            self._db.executemany(
+                "UPDATE mirror_queue SET claimed_until = ? WHERE id = ?", [(until, i) for i in ids]
+            )
+
+    def mirror_done(self, ids: list[int]) -> None:
+        """A chunk InfluxDB has taken."""
+        with self._lock:
+            self._db.executemany("DELETE FROM mirror_queue WHERE id = ?", [(i,) for i in ids])
+
+    def mirror_backlog(self) -> tuple[int, int | None]:
+        """(lines waiting, id of the oldest or None)."""
+        with self._lock:
+            return tuple(self._db.execute("SELECT COUNT(*), MIN(id) FROM mirror_queue").fetchone())
+
+
+class PostgresMirrorQueue:
+    """The queue in the PostgreSQL store's schema."""
+
+    def _queue_new(self, cur, names: dict, new: list) -> None:
+        """Queue the lines of the readings an INSERT … RETURNING said were new."""
+        line = self._lines.line
+        with cur.copy("COPY mirror_queue (line) FROM STDIN") as copy:
+            for series, ts, value, flag in new:
+                copy.write_row((line(*names[series], ts, value, flag),))
+
+    def mirror_claim(self, limit: int, now: int, lease_s: int) -> list[tuple[int, str]]:
+        # SKIP LOCKED: instances claiming at the same moment take different chunks.
+        rows = self._rows(
+            "UPDATE mirror_queue SET claimed_until = %s WHERE id IN ("
+            "SELECT id FROM mirror_queue WHERE claimed_until <= %s ORDER BY id LIMIT %s "
+            "FOR UPDATE SKIP LOCKED) RETURNING id, line",
+            (now + lease_s, now, limit),
+        )
+        return sorted(rows)
+
+    def mirror_release(self, ids: list[int], until: int) -> None:
+        with self._lock:
+            self._usable().execute(
+                "UPDATE mirror_queue SET claimed_until = %s WHERE id = ANY(%s)", (until, ids)
+            )
+
+    def mirror_done(self, ids: list[int]) -> None:
+        with self._lock:
+            self._usable().execute("DELETE FROM mirror_queue WHERE id = ANY(%s)", (ids,))
+
+    def mirror_backlog(self) -> tuple[int, int | None]:
+        return tuple(self._rows("SELECT COUNT(*), MIN(id) FROM mirror_queue")[0])
