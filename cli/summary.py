@@ -30,6 +30,13 @@ def summary(config: Config) -> str:
         f"client id {mqtt.client_id}, login {'yes' if mqtt.username else 'no'}, TLS "
         f"{'on' if mqtt.tls.enabled else 'off'}",
         f"  store       {config.store.backend} at {config.store_location}",
+        "  influxdb    "
+        + (
+            f"every reading copied to {config.influxdb.url}, bucket {config.influxdb.bucket}, "
+            f"measurement {config.influxdb.measurement}"
+            if config.mirror_measurement
+            else "off"
+        ),
         f"  contractors {len(config.contractors)}: {', '.join(c.id for c in config.contractors) or '-'}",
         f"  sites       {len(sites)} in {counted(len(towns), 'town')} ("
         + ", ".join(f"{town} {n}" for town, n in towns.most_common())

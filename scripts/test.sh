@@ -30,4 +30,14 @@ if ! .venv/bin/python -m pip install --quiet --no-deps --no-build-isolation --ta
     exit 1
 fi
 (cd "$scratch" && PYTHONPATH="$scratch/site" "$root/.venv/bin/lint-imports" --no-cache "$root/pyproject.toml")
-.venv/bin/python -m pytest "$@"
+# No InfluxDB 2.x server can be installed here: its contract tests (tests/store/test_influx.py)
+# run against a server of yours when these three are set, and are said plainly to be left out
+# when not (last, where it is read).
+status=0
+.venv/bin/python -m pytest "$@" || status=$?
+if [ -z "${WASTEWATCH_TEST_INFLUXDB_URL:-}" ] || [ -z "${WASTEWATCH_TEST_INFLUXDB_TOKEN:-}" ] \
+        || [ -z "${WASTEWATCH_TEST_INFLUXDB_ORG:-}" ]; then
+    echo "NOTE: the InfluxDB contract tests were NOT run: set WASTEWATCH_TEST_INFLUXDB_URL, _TOKEN and" \
+        "_ORG to run them against a real InfluxDB 2.x (README, Known limitations)."
+fi
+exit "$status"

@@ -17,7 +17,10 @@ import threading
 import time
 from collections import defaultdict
 
+from .health import HEALTH
+
 log = logging.getLogger("wastewatch.mirror")
+COMPONENT = "InfluxDB mirror"
 IN_FLIGHT = 4
 POLL_S = 1.0
 
@@ -79,6 +82,7 @@ class Mirror:
             self.store.mirror_release(left, 0)
         self.client.close()
         self.store.close()
+        HEALTH.recovered(COMPONENT)  # stopped, it fails nothing any more
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -124,10 +128,9 @@ class Mirror:
             return
         self.store.mirror_done(ids)
         self.sent += 1
-        if self._backoff:
-            log.info("InfluxDB mirror: %s takes readings again", self.settings.url)
         self._backoff = 0
         self.last_error = None
+        HEALTH.recovered(COMPONENT)
 
     def _refused(self, conf, data: bytes, exception) -> None:
         ids = self._take(data)
@@ -139,13 +142,13 @@ class Mirror:
         self.store.mirror_release(ids, int(self._paused_until))
         self.refused += 1
         self.last_error = f"{type(exception).__name__}: {exception}"
-        log.warning(
-            "InfluxDB mirror: %s did not take %d readings (%s); they stay queued, next try in %d s",
-            s.url,
-            len(ids),
-            self.last_error,
-            self._backoff,
+        # Once in the log and on /healthz while it lasts, not once per chunk.
+        HEALTH.failing(
+            COMPONENT,
+            f"{s.url} does not take readings: {self.last_error}",
+            "they stay queued and go when it does",
         )
+        log.debug("InfluxDB mirror: %d readings back in the queue, next try in %d s", len(ids), self._backoff)
 
     def wait_idle(self, timeout: float) -> bool:
         """Until nothing is in flight (the tests, and a clean stop); whether it got there."""

@@ -14,7 +14,7 @@ import os
 import random
 import secrets
 import time
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 from influxdb_client import Point, WritePrecision
@@ -24,6 +24,7 @@ from tests.support import postgres_database, wait_until
 from wastewatch.config import ConfigError, load_config
 from wastewatch.ingest.broker import free_port
 from wastewatch.store import Reading, SQLiteStore
+from wastewatch.store.health import HEALTH
 from wastewatch.store.influx import InfluxReads, Lines
 from wastewatch.store.mirror import Mirror
 from wastewatch.store.postgres import PostgresStore
@@ -136,7 +137,9 @@ def test_an_unreachable_influxdb_loses_nothing(write_config, tmp_path):
     mirror.start()
     wait_until(lambda: mirror.refused >= 1, timeout=60, what="the refused connection reported")
     assert mirror.sent == 0 and "Connection refused" in (mirror.last_error or "")
+    assert [p["component"] for p in HEALTH.problems()] == ["InfluxDB mirror"]  # /healthz says so
     mirror.stop()
+    assert HEALTH.problems() == []
     assert store.mirror_backlog()[0] == 250
     # None is left leased to the stopped mirror: the next start takes them up after the backoff.
     assert len(store.mirror_claim(1000, int(time.time()) + 3, 60)) == 250  # after the backoff
@@ -213,4 +216,43 @@ def test_influxdb_coming_back_gets_everything_queued_in_the_outage(mirrored, buc
         "helin", "cod", START, START + 72000
     )
     reads.close()
+    store.close()
+
+
+def test_serve_queues_every_reading_it_acknowledges_while_influxdb_is_away(broker, write_config, tmp_path):
+    """The service with the mirror on and no InfluxDB: killed mid-stream and started again,
+    every reading it stored is in the queue once, and /healthz names the mirror."""
+    import httpx
+
+    from tests.support import Publisher, Service
+
+    path = write_config(
+        broker,
+        extra=f'[influxdb]\nmode = "mirror"\nurl = "http://127.0.0.1:{free_port()}"\norg = "o"\n'
+        'bucket = "b"\ntoken = "t"\ntimeout_s = 1\nretry_min_s = 1\n',
+    )
+    loaded = load_config(path)
+    service = Service(path, tmp_path / "serve.log").start()
+    publisher = Publisher(broker)
+    stamps = [START + 300 * n for n in range(400)]
+
+    def message(ts: int):
+        moment = datetime.fromtimestamp(ts, timezone.utc).isoformat()
+        return ("helin", {"ts": moment, "values": {"cod": 30.0, "flow": 2.0}})
+
+    publisher.send_many(message(ts) for ts in stamps[:200])
+    service.kill()
+    publisher.send_many(message(ts) for ts in stamps[100:])  # a hundred sent again
+    service = Service(path, tmp_path / "serve.log").start()
+    store = SQLiteStore(loaded.database_path)
+    wait_until(lambda: store.count_readings() == 800, timeout=60, what="every reading stored")
+    healthz = f"http://127.0.0.1:{loaded.web.port}/healthz"
+    wait_until(
+        lambda: "InfluxDB mirror" in httpx.get(healthz).text, timeout=30, what="/healthz naming the mirror"
+    )
+    assert httpx.get(healthz).status_code == 503
+    service.stop()
+    lines = [line for _, line in store.mirror_claim(5000, 2**40, 60)]
+    assert len(lines) == len(set(lines)) == 800
+    assert {line.rsplit(" ", 1)[1] for line in lines} == {str(ts) for ts in stamps}
     store.close()
