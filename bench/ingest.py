@@ -41,8 +41,8 @@ METRICS = ("flow", "cod", "nh3n", "tp", "ph", "pump_state")
 START = datetime(2026, 10, 1, tzinfo=timezone(timedelta(hours=8)))
 
 
-def write_config(folder: Path, port: int, sites: int, url: str | None = None) -> Path:
-    head = (
+def write_config(folder: Path, port: int, sites: int, url: str | None = None, extra: str = "") -> Path:
+    head = extra + (
         f'[service]\ndata_dir = "data"\nlog_level = "INFO"\n[mqtt]\nport = {port}\n'
         'client_id = "bench-service"\n[alerts]\nenabled = false\n'
     )
@@ -168,10 +168,11 @@ def peak_rss_mb_of(pid: int) -> float:
 
 
 def service_drain(
-    folder: Path, broker: PrivateBroker, count: int, sites: int, url: str | None = None
+    folder: Path, broker: PrivateBroker, count: int, sites: int, url: str | None = None, extra: str = ""
 ) -> dict:
+    """extra: TOML sections to add to the service's config."""
     folder.mkdir(parents=True)
-    config = write_config(folder, broker.port, sites, url)
+    config = write_config(folder, broker.port, sites, url, extra)
     db = folder / "data" / "wastewatch.db"
     log = open(folder / "service.log", "w")
     command = [sys.executable, "-m", "wastewatch", "serve", "--config", str(config)]

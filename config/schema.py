@@ -99,6 +99,9 @@ class MQTTConfig(Section):
     # Several instances sharing the stream: each subscribes as $share/<group>/…, with a
     # client_id of its own; the broker hands each message to one of them.
     share_group: Annotated[str, Field(pattern=r"^[^/#+$\s]+$")] | None = None
+    # How often each of them looks for a member that is down; one found down at two checks in
+    # a row has its session emptied by the one that found it (ingest/rescue.py).
+    rescue_after_s: int = Field(30, ge=1, le=3600)
     tls: TLSConfig = TLSConfig()
 
 

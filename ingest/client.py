@@ -56,9 +56,16 @@ class Counters:
 class Ingestor:
     """Receives readings and has the writer process commit them; [store] names the store."""
 
-    def __init__(self, config: Config, clock: Callable[[], float] = time.time):
+    def __init__(self, config: Config, clock: Callable[[], float] = time.time, rescue: str | None = None):
+        """rescue: the client id of another instance that is down, whose session this one is to
+        empty and end (ingest/rescue.py): connect as it, unsubscribe at once so the broker
+        sends only what it had queued, store that, and leave with the session ending."""
         self.config = config
         self.clock = clock
+        self.rescue = rescue
+        self.client_id = rescue or config.mqtt.client_id
+        self.unsubscribed = threading.Event()
+        self.ended = threading.Event()
         self.writer = WriterProcess(config.path)
         self.counters = Counters()
         self.connected = threading.Event()
@@ -77,7 +84,7 @@ class Ingestor:
     def _make_client(self) -> mqtt.Client:
         cfg = self.config.mqtt
         client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2, client_id=cfg.client_id, protocol=mqtt.MQTTv5, manual_ack=True
+            mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv5, manual_ack=True
         )
         if cfg.username:
             client.username_pw_set(cfg.username, cfg.password)
@@ -93,6 +100,7 @@ class Ingestor:
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         client.on_subscribe = self._on_subscribe
+        client.on_unsubscribe = self._on_unsubscribe
         return client
 
     def start(self) -> None:
@@ -100,7 +108,7 @@ class Ingestor:
         props = Properties(PacketTypes.CONNECT)
         # Without a session expiry an MQTT 5 session ends at disconnect and the broker would
         # drop everything published while we are down.
-        props.SessionExpiryInterval = cfg.session_expiry_s
+        props.SessionExpiryInterval = 0 if self.rescue else cfg.session_expiry_s
         # Receive Maximum caps unacknowledged deliveries (Mosquitto's default is 20, which
         # would starve a consumer that acknowledges only after committing).
         props.ReceiveMaximum = self.config.ingest.max_inflight
@@ -136,8 +144,15 @@ class Ingestor:
             self.config.mqtt.port,
             flags.session_present,
         )
+        if self.rescue:
+            # What the broker had queued comes all the same; nothing new is routed here after.
+            client.unsubscribe(self._filters)
+            return
         # Subscribing on every connect renews the subscription even if the broker lost the session.
         client.subscribe([(f, 1) for f in self._filters])
+
+    def _on_unsubscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        self.unsubscribed.set()
 
     def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
         # Ready only once the broker confirms: before SUBACK a first-time session gets nothing.
@@ -150,8 +165,31 @@ class Ingestor:
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self._connection += 1
         self.connected.clear()
+        if self.rescue:
+            # Taken over (the member came back) or cut off: the session is its owner's again,
+            # with whatever was not acknowledged here. No reconnecting.
+            self.ended.set()
+            client.disconnect()
+            return
         if not self._stopping.is_set():
             log.warning("disconnected from broker (%s); reconnecting with back-off", reason_code)
+
+    def empty(self, quiet_s: float, timeout: float) -> bool:
+        """In a rescue: wait until the session's queue has come and everything received is
+        committed and acknowledged, nothing more for quiet_s; whether that happened (rather
+        than the timeout, or the session being taken back)."""
+        deadline = time.monotonic() + timeout
+        if not self.unsubscribed.wait(timeout):
+            return False
+        seen, since = -1, time.monotonic()
+        while time.monotonic() < deadline and not self.ended.is_set():
+            c = self.counters
+            if c.received != seen or c.messages + c.stale != c.received:
+                seen, since = c.received, time.monotonic()
+            elif time.monotonic() - since >= quiet_s:
+                return c.stale == 0
+            time.sleep(0.1)
+        return False
 
     def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
         self.counters.received += 1

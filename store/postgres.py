@@ -108,9 +108,20 @@ CREATE INDEX IF NOT EXISTS quarantine_site ON quarantine (site_id, id);
 -- How far `wastewatch migrate-store` got: a series' newest reading copied, a table done.
 CREATE TABLE IF NOT EXISTS migration (key text PRIMARY KEY, done bigint NOT NULL);
 """
-# Sums: LEAST and GREATEST skip NULLs, which is what an hour without a flag-N value has.
-_UPSERT = """
-INSERT INTO {table} (series, {key}, received, flagged_n, total, low, high) VALUES (%s, %s, %s, %s, %s, %s, %s)
+# The sums of a batch arrive by COPY in temporary tables and are added in one statement each:
+# at a province's spread of sites, a batch touches a series per reading, and a statement per
+# series (executemany) cost more than the readings' own COPY. In key order, so that instances
+# writing the same series lock their rows in the same order and never deadlock.
+# LEAST and GREATEST skip NULLs, which is what an hour without a flag-N value has.
+SUMS = """
+CREATE TEMP TABLE IF NOT EXISTS incoming_{table} (
+    series integer, {key} integer, received integer, flagged_n integer,
+    total double precision, low double precision, high double precision
+) ON COMMIT DELETE ROWS
+"""
+_ADD_SUMS = """
+INSERT INTO {table} (series, {key}, received, flagged_n, total, low, high)
+SELECT * FROM incoming_{table} ORDER BY series, {key}
 ON CONFLICT (series, {key}) DO UPDATE SET
     received = {table}.received + excluded.received,
     flagged_n = {table}.flagged_n + excluded.flagged_n,
@@ -118,13 +129,20 @@ ON CONFLICT (series, {key}) DO UPDATE SET
     low = LEAST({table}.low, excluded.low),
     high = GREATEST({table}.high, excluded.high)
 """
-ADD_HOURS = _UPSERT.format(table="hourly", key="hour")
-ADD_DAYS = _UPSERT.format(table="daily", key="day")
+LATEST = """
+CREATE TEMP TABLE IF NOT EXISTS incoming_latest (series integer, ts bigint, value double precision, flag text)
+ON COMMIT DELETE ROWS
+"""
 ADD_LATEST = """
-INSERT INTO latest (series, ts, value, flag) VALUES (%s, %s, %s, %s)
+INSERT INTO latest (series, ts, value, flag) SELECT * FROM incoming_latest ORDER BY series
 ON CONFLICT (series) DO UPDATE SET ts = excluded.ts, value = excluded.value, flag = excluded.flag
 WHERE excluded.ts > latest.ts
 """
+# (the table, its temporary table made, its sums added), formatted once
+SUM_TABLES = [
+    (table, SUMS.format(table=table, key=key), _ADD_SUMS.format(table=table, key=key))
+    for table, key in (("hourly", "hour"), ("daily", "day"))
+]
 # Taken by whoever creates the schema or a partition: two instances starting at once would
 # otherwise race between IF NOT EXISTS and the creation ("wwrd" in ASCII).
 DDL_LOCK = 0x77777264
@@ -314,9 +332,17 @@ class PostgresStore(Reads, PostgresMirrorQueue):
             "ON CONFLICT DO NOTHING RETURNING series, ts, value, flag"
         ).fetchall()
         hours, days, newest = batch_sums(new, self._calendar)
-        cur.executemany(ADD_HOURS, [(*k, *s) for k, s in sorted(hours.items())])
-        cur.executemany(ADD_DAYS, [(*k, *s) for k, s in sorted(days.items())])
-        cur.executemany(ADD_LATEST, sorted(newest.values()))
+        for (table, make, add), sums in zip(SUM_TABLES, (hours, days)):
+            cur.execute(make)
+            with cur.copy(f"COPY incoming_{table} FROM STDIN") as copy:
+                for k, v in sums.items():
+                    copy.write_row((*k, *v))
+            cur.execute(add)
+        cur.execute(LATEST)
+        with cur.copy("COPY incoming_latest FROM STDIN") as copy:
+            for row in newest.values():
+                copy.write_row(row)
+        cur.execute(ADD_LATEST)
         if self._lines and names and new:
             self._queue_new(cur, names, new)
         return len(new)

@@ -31,7 +31,7 @@ def cluster(tmp_path):
             mail.stop()
 
 
-def config(tmp_path: Path, name: str, broker, url: str, mail) -> Path:
+def config(tmp_path: Path, name: str, broker, url: str, mail, mqtt: str = "") -> Path:
     folder = tmp_path / name
     folder.mkdir()
     sites = "".join(
@@ -42,7 +42,7 @@ def config(tmp_path: Path, name: str, broker, url: str, mail) -> Path:
     path = folder / "wastewatch.toml"
     path.write_text(
         f'[service]\ndata_dir = "data"\n\n[mqtt]\nport = {broker.port}\nclient_id = "ww-{name}"\n'
-        f'share_group = "ww"\nreconnect_max_s = 2\n\n[database]\nurl = "{url}"\n\n'
+        f'share_group = "ww"\nreconnect_max_s = 2\n{mqtt}\n[database]\nurl = "{url}"\n\n'
         '[store]\nbackend = "postgresql"\n\n'
         "[alerts]\ncheck_interval_s = 1\noutbox_interval_s = 1\nday_close_interval_s = 5\n"
         "sla_interval_s = 5\n\n"
@@ -132,3 +132,74 @@ def test_three_instances_share_the_stream_and_survive_losing_the_leader(cluster,
     duplicates = len(received) - len(set(received))
     assert set(received) == set(ids) and duplicates <= len(killed)  # the stated at-least-once bound
     assert all("subscribed to $share/ww/" in s.output() for s in services.values())
+
+
+RESCUE_S = 2  # [mqtt] rescue_after_s in the test below
+RESCUE_BOUND_S = 3 * RESCUE_S + 10  # two checks in a row, the session emptied, with room to spare
+
+
+def test_an_instance_that_stays_down_has_its_share_stored_by_another(cluster, tmp_path):
+    """b is killed and stays down: the broker queues b's share in b's session, a finds b down
+    at two checks in a row, empties that session and ends it, and the whole stream then goes
+    to a. When b comes back it starts a new session and shares the stream again."""
+    broker, url, mail = cluster
+    services = {
+        name: Service(
+            config(tmp_path, name, broker, url, mail, f"rescue_after_s = {RESCUE_S}\n"),
+            tmp_path / f"{name}.log",
+        )
+        for name in "ab"
+    }
+    for service in services.values():
+        service.start()
+    publisher = Publisher(broker)
+    start = int(time.time()) // 60 * 60 - 3600
+    sent = 0
+
+    def publish(count: int) -> None:
+        nonlocal sent
+        for i in range(sent, sent + count):
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + i * 60))
+            publisher.send(SITES[i % len(SITES)], {"ts": stamp, "values": {"cod": 30.0, "flow": 2.0}})
+        sent += count
+
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as db:
+
+        def stored() -> int:
+            return db.execute("SELECT COUNT(*) FROM store.readings").fetchone()[0]
+
+        publish(20)
+        wait_until(lambda: stored() == 2 * sent, timeout=30, what=lambda: f"{stored()} stored")
+        services["b"].kill()
+        gone = time.monotonic()
+        publish(40)  # about half of it routed to b's session, where it waits
+        wait_until(lambda: stored() == 2 * sent, timeout=60, interval=0.1, what=lambda: f"{stored()} stored")
+        emptied = time.monotonic() - gone
+        wait_until(
+            lambda: "and ended the session" in services["a"].output(), timeout=20, what="the session ended"
+        )
+        log = services["a"].output()
+        assert "instance ww-b is down: taking over its MQTT session" in log
+        # b's share really was held back until then: a stored some of the 40 only by the rescue.
+        rescued = int(log.split("instance ww-b: stored ")[1].split(" messages")[0])
+        assert 5 <= rescued <= 35, rescued
+        wait_until(
+            lambda: db.execute("SELECT client_id FROM store.members ORDER BY 1").fetchall() == [("ww-a",)],
+            timeout=10,
+            what="b forgotten as a member",
+        )
+
+        publish(20)  # b's session is gone: all of it goes to a, at once
+        wait_until(lambda: stored() == 2 * sent, timeout=10, what=lambda: f"{stored()} stored")
+
+        services["b"].start()  # back: a new session, registered again
+        assert "(session present: False)" in services["b"].output().rsplit("connected to", 1)[1]
+        publish(40)
+        wait_until(lambda: stored() == 2 * sent, timeout=30, what=lambda: f"{stored()} stored")
+        members = db.execute("SELECT client_id FROM store.members ORDER BY 1").fetchall()
+    publisher.close()
+    for service in services.values():
+        service.stop()
+    assert members == [("ww-a",), ("ww-b",)]
+    assert emptied < RESCUE_BOUND_S, emptied
+    print(f"b's share stored {emptied:.1f} s after b was killed")

@@ -9,9 +9,11 @@ from wastewatch.alerts.scheduler import AlertService
 from wastewatch.config import Config
 from wastewatch.ingest.client import Ingestor
 from wastewatch.ingest.listener import Listener
+from wastewatch.ingest.rescue import Rescue
 from wastewatch.store import open_store
 from wastewatch.store.files import unavailable
 from wastewatch.store.health import HEALTH
+from wastewatch.store.members import Membership
 from wastewatch.store.mirror import Mirror
 from wastewatch.store.state import connect
 from wastewatch.web.server import WebServer
@@ -28,6 +30,11 @@ def serve(config: Config, stop: threading.Event) -> None:
     ingestor = Ingestor(config)
     loggers = Listener(config) if config.hj212.enabled else None
     mirror = Mirror(config, open_store(config)) if config.mirror_measurement else None
+    membership = rescue = None
+    if config.mqtt.share_group:  # one of several instances: see ingest/rescue.py
+        membership = Membership(config.readings_url, config.mqtt.client_id, config.mqtt.share_group)
+        membership.join()
+        rescue = Rescue(config, membership)
     log.info(
         "ingesting %s/sites/+/readings from %s:%s into %s for %d sites",
         config.mqtt.topic_prefix,
@@ -46,6 +53,8 @@ def serve(config: Config, stop: threading.Event) -> None:
         )
     try:
         ingestor.start()
+        if rescue:
+            rescue.start()
         if loggers:
             loggers.start()
             log.info(
@@ -70,7 +79,11 @@ def serve(config: Config, stop: threading.Event) -> None:
             alerts.stop()
         if loggers:
             loggers.stop()
+        if rescue:
+            rescue.stop()
         ingestor.stop()
+        if membership:
+            membership.close()
         if mirror:
             mirror.stop()
         if web:
