@@ -87,7 +87,7 @@ def test_errors_are_one_sentence_without_a_traceback(write_config, tmp_path):
             ("config", "check", "--config", ROOT / "tests" / "config" / "bad" / "unknown-key.toml"),
             f"wastewatch: {ROOT / 'tests' / 'config' / 'bad' / 'unknown-key.toml'}: mqtt.hots: unknown key; "
             "allowed keys here: host, port, topic_prefix, client_id, username, password, keepalive_s, "
-            "session_expiry_s, reconnect_min_s, reconnect_max_s, share_group, tls",
+            "session_expiry_s, reconnect_min_s, reconnect_max_s, share_group, rescue_after_s, tls",
         ),
     ]
     for args, message in cases:

@@ -73,7 +73,8 @@ EXPECTED = [
     (
         "unknown-key.toml",
         "mqtt.hots: unknown key; allowed keys here: host, port, topic_prefix, client_id, username, "
-        "password, keepalive_s, session_expiry_s, reconnect_min_s, reconnect_max_s, share_group, tls",
+        "password, keepalive_s, session_expiry_s, reconnect_min_s, reconnect_max_s, share_group, "
+        "rescue_after_s, tls",
     ),
     (
         "unknown-metric.toml",
