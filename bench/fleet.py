@@ -1,12 +1,15 @@
 """The benchmarks' config: N village sites and their contractors, in one TOML file."""
 
 import dataclasses
+import subprocess
 import sys
+import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 # The benchmarks use the tests' real parts (the mail server, PostgreSQL databases).
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(ROOT))
 
 
 def write_config(
@@ -58,3 +61,19 @@ def with_database(config, url: str | None):
     """The config with its state database at `url` (None: the SQLite file)."""
     database = config.file.database.model_copy(update={"url": url})
     return dataclasses.replace(config, file=config.file.model_copy(update={"database": database}))
+
+
+def measured(code: str) -> tuple[float, float, str]:
+    """Run Python code in a fresh process: seconds, peak RSS in MB, its stdout."""
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the parent that forked us.
+    runner = code + (
+        "\nprint('PEAK', next(int(line.split()[1]) for line in open('/proc/self/status') "
+        "if line.startswith('VmHWM:')))\n"
+    )
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", runner], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    seconds = time.perf_counter() - started
+    peak = next(int(line.split()[1]) for line in done.stdout.splitlines() if line.startswith("PEAK "))
+    return seconds, peak / 1024, done.stdout

@@ -31,8 +31,6 @@ import argparse
 import importlib.util
 import json
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import datetime
@@ -184,21 +182,6 @@ def evaluation(config, now: int, count: int) -> tuple[float, list[float], int]:
     return cold, steady, opened
 
 
-def measured(code: str) -> tuple[float, float]:
-    """Python code in a fresh process: its seconds and peak RSS in MB (VmHWM)."""
-    runner = code + (
-        "\nprint('PEAK', next(int(line.split()[1]) for line in open('/proc/self/status') "
-        "if line.startswith('VmHWM:')))\n"
-    )
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", runner], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    seconds = time.perf_counter() - started
-    peak = next(int(line.split()[1]) for line in done.stdout.splitlines() if line.startswith("PEAK "))
-    return seconds, peak / 1024
-
-
 def database_mb(url: str) -> float:
     import psycopg
 
@@ -292,7 +275,7 @@ def report_at(sites: int, folder: Path, runs: int) -> None:
             f"assert main(['report', 'monthly', '--config', {str(path)!r}, '--month', {REPORT_MONTH!r}, "
             f"'--format', 'csv,xlsx,html', '--out', {str(out)!r}]) == 0"
         )
-        results = [measured(code) for _ in range(runs)]
+        results = [fleet.measured(code)[:2] for _ in range(runs)]
         seconds, peak = min(results)
         emit(
             figure="province_report",

@@ -22,8 +22,6 @@ import argparse
 import json
 import shutil
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import datetime
@@ -99,22 +97,6 @@ def fill(config, path: Path, start: int, end: int) -> int:
     return total
 
 
-def measured(code: str) -> tuple[float, float, str]:
-    """Run Python code in a fresh process: seconds, peak RSS in MB, its stdout."""
-    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the parent that forked us.
-    runner = code + (
-        "\nprint('PEAK', next(int(line.split()[1]) for line in open('/proc/self/status') "
-        "if line.startswith('VmHWM:')))\n"
-    )
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", runner], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    seconds = time.perf_counter() - started
-    peak = next(int(line.split()[1]) for line in done.stdout.splitlines() if line.startswith("PEAK "))
-    return seconds, peak / 1024, done.stdout
-
-
 def report(config: Path, formats: str, out: Path, runs: int):
     """`wastewatch report monthly` for every site, in processes of its own: best_of()."""
     return best_of(
@@ -137,7 +119,7 @@ def pages(pdf: Path) -> int | None:
 def best_of(code: str, runs: int) -> tuple[float, float, str, list[float]]:
     """measured() `runs` times: the fastest run's figures, and every run's seconds. The first
     run after generating the store meets a page cache full of the generator's writes."""
-    results = [measured(code) for _ in range(runs)]
+    results = [fleet.measured(code) for _ in range(runs)]
     seconds, peak, output = min(results)
     return seconds, peak, output, [round(r[0], 2) for r in results]
 
