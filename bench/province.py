@@ -37,8 +37,6 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
-
 import fleet  # noqa: E402  (bench/fleet.py)
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -28,11 +28,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import numpy as np
-
-ROOT = Path(__file__).resolve().parent.parent
-
 import fleet  # noqa: E402  (bench/fleet.py)
+import numpy as np
 
 from wastewatch.store.sqlite import SQLiteStore  # noqa: E402
 
