@@ -2,7 +2,7 @@
 
 import psycopg
 
-from tests.support import postgres_database
+from tests.support import postgres_database, wait_until
 from wastewatch.store.leader import Leadership
 
 
@@ -19,7 +19,8 @@ def test_one_instance_leads_and_another_takes_over_when_its_connection_ends():
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE application_name = 'wastewatch b'"
             )
-        assert a.leads()
+        # pg_terminate_backend only signals: the lock goes when that backend has exited.
+        wait_until(a.leads, timeout=10, what="a to lead")
         assert not b.leads()  # b finds its connection gone, reconnects, and follows
         a.close()
         b.close()
@@ -59,6 +60,8 @@ def test_members_that_are_down_are_found_and_a_returning_one_waits_for_its_sessi
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE application_name = 'wastewatch member b'"
             )
+            gone = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'wastewatch member b'"
+            wait_until(lambda: admin.execute(gone).fetchone()[0] == 0, timeout=10, what="b's backend gone")
         back.keep()
         assert a.absent() == []
         for member in (a, back, other_group):
