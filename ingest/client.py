@@ -58,8 +58,8 @@ class Ingestor:
 
     def __init__(self, config: Config, clock: Callable[[], float] = time.time, rescue: str | None = None):
         """rescue: the client id of another instance that is down, whose session this one is to
-        empty and end (ingest/rescue.py): connect as it, unsubscribe at once so the broker
-        sends only what it had queued, store that, and leave with the session ending."""
+        empty (ingest/rescue.py): connect as it, unsubscribe at once so the broker sends only
+        what it had queued, store that; stop(end_session=True) then ends the session."""
         self.config = config
         self.clock = clock
         self.rescue = rescue
@@ -108,7 +108,7 @@ class Ingestor:
         props = Properties(PacketTypes.CONNECT)
         # Without a session expiry an MQTT 5 session ends at disconnect and the broker would
         # drop everything published while we are down.
-        props.SessionExpiryInterval = 0 if self.rescue else cfg.session_expiry_s
+        props.SessionExpiryInterval = cfg.session_expiry_s
         # Receive Maximum caps unacknowledged deliveries (Mosquitto's default is 20, which
         # would starve a consumer that acknowledges only after committing).
         props.ReceiveMaximum = self.config.ingest.max_inflight
@@ -119,11 +119,17 @@ class Ingestor:
         )
         self.client.loop_start()
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Commit and acknowledge what has arrived, then disconnect."""
+    def stop(self, timeout: float = 30.0, end_session: bool = False) -> None:
+        """Commit and acknowledge what has arrived, then disconnect; end_session: and have the
+        broker forget the session (a rescue that emptied it)."""
         self._stopping.set()
         self._feeder.join(timeout)
-        self.client.disconnect()
+        if end_session:
+            props = Properties(PacketTypes.DISCONNECT)
+            props.SessionExpiryInterval = 0
+            self.client.disconnect(properties=props)
+        else:
+            self.client.disconnect()
         self.client.loop_stop()
         self.writer.stop()
         log.info("ingest stopped: %s", self.counters.as_dict())
@@ -174,15 +180,16 @@ class Ingestor:
         if not self._stopping.is_set():
             log.warning("disconnected from broker (%s); reconnecting with back-off", reason_code)
 
-    def empty(self, quiet_s: float, timeout: float) -> bool:
+    def empty(self, quiet_s: float, timeout: float, abort: threading.Event) -> bool:
         """In a rescue: wait until the session's queue has come and everything received is
         committed and acknowledged, nothing more for quiet_s; whether that happened (rather
-        than the timeout, or the session being taken back)."""
+        than the timeout, an abort, or the session being taken back)."""
         deadline = time.monotonic() + timeout
-        if not self.unsubscribed.wait(timeout):
-            return False
+        while not self.unsubscribed.wait(0.2):
+            if time.monotonic() > deadline or abort.is_set() or self.ended.is_set():
+                return False
         seen, since = -1, time.monotonic()
-        while time.monotonic() < deadline and not self.ended.is_set():
+        while time.monotonic() < deadline and not self.ended.is_set() and not abort.is_set():
             c = self.counters
             if c.received != seen or c.messages + c.stale != c.received:
                 seen, since = c.received, time.monotonic()

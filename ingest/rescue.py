@@ -7,12 +7,14 @@ the session expires (README, Deployment). So every instance of a share group che
 advisory lock can be taken). A member found down at two checks in a row (a restart under
 systemd takes seconds, and is left alone) has its session emptied by the instance that found it:
 
-1. connect with the member's client id, resuming its session, with a session expiry of 0;
+1. connect with the member's client id, resuming its session;
 2. unsubscribe at once: the broker still sends what it had queued, and routes nothing new
    there, so the rest of the group gets the whole stream from then on;
 3. store and acknowledge what comes, as ingest always does (acknowledged after the commit);
-4. disconnect once everything received is acknowledged and nothing more comes: the session
-   ends with it, and the member, if it ever comes back, starts a new one.
+4. once everything received is acknowledged and nothing more comes, disconnect with a session
+   expiry of 0: the broker forgets the session, and the member, if it ever comes back, starts
+   a new one. A rescue cut short (a stop, the timeout) disconnects keeping the session, now
+   without its subscription, with whatever it still holds for the next check or the member.
 
 Measured on Mosquitto 2.0.11 (tests/test_instances.py). The member's lock is held throughout,
 and a member coming back waits for it before it connects, so the two never fight over one
@@ -46,7 +48,7 @@ class Rescue:
     def stop(self) -> None:
         self._stop.set()
         if self._thread:
-            self._thread.join(EMPTYING_TIMEOUT_S)
+            self._thread.join(60)  # a rescue under way stops at once, its session kept
 
     def _run(self) -> None:
         while not self._stop.wait(self.config.mqtt.rescue_after_s):
@@ -80,10 +82,11 @@ class Rescue:
         )
         ingestor = Ingestor(self.config, rescue=client_id)
         ingestor.start()
+        done = False
         try:
-            done = ingestor.empty(QUIET_S, EMPTYING_TIMEOUT_S)
+            done = ingestor.empty(QUIET_S, EMPTYING_TIMEOUT_S, self._stop)
         finally:
-            ingestor.stop()
+            ingestor.stop(end_session=done)
         counters = ingestor.counters
         if done:
             log.warning(

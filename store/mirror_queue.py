@@ -27,28 +27,30 @@ CREATE TABLE IF NOT EXISTS mirror_queue (
 class SQLiteMirrorQueue:
     """The queue on the SQLite store's connection and lock."""
 
-    def _new_rows(self, rows: list) -> list:
-        """Of a batch's sorted (series, ts, value, flag, …) rows, before they are inserted, those
-        the insert will keep: not stored yet, and the first of the batch for their time (what
-        ON CONFLICT DO NOTHING keeps). Asked only with the mirror on: a reading sent again with
-        another value must not replace the first in InfluxDB either."""
-        existing: set = set()
+    def _kept_rows(self, rows: list, all_new: bool) -> list:
+        """Of a batch's sorted (series, ts, value, flag, received_at) rows, just inserted, those
+        the store kept. All of them when the insert met no conflict (nearly always); else the
+        ones whose stored value, flag and receipt time are theirs, the first of the batch for
+        its time. A reading sent again with another value must not replace the first in
+        InfluxDB either; one sent again unchanged within the same second may be queued twice,
+        which writes the same point twice."""
+        if all_new:
+            return rows
+        stored: dict = {}
         for start in range(0, len(rows), 10_000):
             chunk = rows[start : start + 10_000]
-            existing.update(
-                self._db.execute(
-                    "SELECT series, ts FROM readings WHERE (series, ts) IN (VALUES "
-                    + ",".join(["(?, ?)"] * len(chunk))
-                    + ")",
-                    [x for series, ts, *_ in chunk for x in (series, ts)],
-                )
-            )
-        new = []
+            for key_series, key_ts, *values in self._db.execute(
+                "SELECT series, ts, value, flag, received_at FROM readings WHERE (series, ts) IN (VALUES "
+                + ",".join(["(?, ?)"] * len(chunk))
+                + ")",
+                [x for series, ts, *_ in chunk for x in (series, ts)],
+            ):
+                stored[(key_series, key_ts)] = tuple(values)
+        kept = []
         for row in rows:
-            if (row[0], row[1]) not in existing:
-                existing.add((row[0], row[1]))
-                new.append(row)
-        return new
+            if stored.pop((row[0], row[1]), None) == tuple(row[2:5]):
+                kept.append(row)
+        return kept
 
     def _queue(self, names: dict, rows: list) -> None:
         """Queue the lines of (series, ts, value, flag, …) rows inside the write's transaction.

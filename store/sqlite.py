@@ -140,7 +140,6 @@ class SQLiteStore(QuarantineTable, Views, SQLiteMirrorQueue):
                     for site, metric, ts, value, flag in readings
                 ]
                 rows.sort()  # B-tree order: neighbouring inserts touch the same pages
-                new = self._new_rows(rows) if self._lines else None
                 before = self._db.total_changes
                 self._db.executemany(
                     "INSERT INTO readings (series, ts, value, flag, received_at) "
@@ -149,10 +148,10 @@ class SQLiteStore(QuarantineTable, Views, SQLiteMirrorQueue):
                 )
                 inserted = self._db.total_changes - before
                 aggregates.add(self._db, self._calendar, rows, duplicates=inserted < len(rows))
-                if new:
-                    self._queue(
-                        {series((site, metric)): (site, metric) for site, metric, *_ in readings}, new
-                    )
+                if self._lines and rows:
+                    kept = self._kept_rows(rows, all_new=inserted == len(rows))
+                    names = {series((site, metric)): (site, metric) for site, metric, *_ in readings}
+                    self._queue(names, kept)
                 self._db.executemany(
                     "INSERT INTO rejections (received_at, source, topic, site_id, item, metric, "
                     "reason, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
