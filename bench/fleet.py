@@ -8,6 +8,15 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# (mean, spread) of the report benchmarks' readings, normal and kept positive.
+TYPICAL = {
+    "flow": (2.0, 0.6),
+    "cod": (35.0, 8.0),
+    "nh3n": (4.0, 1.5),
+    "tp": (0.8, 0.3),
+    "ph": (7.2, 0.3),
+    "water_temp": (16.0, 3.0),
+}
 # The benchmarks use the tests' real parts (the mail server, PostgreSQL databases).
 sys.path.insert(0, str(ROOT))
 

@@ -52,14 +52,7 @@ EVAL_METRICS = {
     "pump_state": (1.0, 0.0),
     "water_temp": (15.5, 1.0),
 }
-REPORT_METRICS = {
-    "flow": (2.0, 0.6),
-    "cod": (35.0, 8.0),
-    "nh3n": (4.0, 1.5),
-    "tp": (0.8, 0.3),
-    "ph": (7.2, 0.3),
-    "water_temp": (16.0, 3.0),
-}
+REPORT_METRICS = fleet.TYPICAL  # as bench/report.py, the county's month
 REPORT_MONTH = "2026-10"
 SERIES_PER_STATEMENT = 6000
 

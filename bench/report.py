@@ -37,14 +37,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 MONTH = "2026-10"
 METRICS = ("flow", "cod", "nh3n", "tp", "ph", "water_temp")
 STEP = 300
-TYPICAL = {
-    "flow": (2.0, 0.6),
-    "cod": (35.0, 8.0),
-    "nh3n": (4.0, 1.5),
-    "tp": (0.8, 0.3),
-    "ph": (7.2, 0.3),
-    "water_temp": (16.0, 3.0),
-}
+TYPICAL = fleet.TYPICAL
 
 GROUP_BY = """
 SELECT series, (ts + 28800) / 86400 AS day, COUNT(*), SUM(flag = 'N'),
