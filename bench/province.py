@@ -103,6 +103,20 @@ def write_config(folder: Path, sites: int, url: str, metrics) -> Path:
     return fleet.write_config(folder, head, sites, tuple(metrics), STEP, capacities=(15.0, 50.0, 150.0))
 
 
+def generated(figure: str, config, metrics: dict, start: int, end: int, odd: float) -> int:
+    """fill(), timed and reported as `figure`; the count of readings."""
+    began = time.perf_counter()
+    readings = fill(config, metrics, start, end, odd)
+    emit(
+        figure=figure,
+        sites=len(config.sites),
+        readings=readings,
+        seconds=round(time.perf_counter() - began, 1),
+        database_mb=database_mb(config.readings_url),
+    )
+    return readings
+
+
 def fill(config, metrics: dict, start: int, end: int, odd: float) -> int:
     """Readings of every site's metrics for [start, end), with the store's sums; their count."""
     import psycopg
@@ -196,15 +210,7 @@ def eval_at(sites: int, cycles: int, folder: Path) -> None:
     with postgres_database() as url:
         config = load_config(write_config(folder, sites, url, EVAL_METRICS))
         now = int(time.time()) // STEP * STEP - 2 * STEP
-        began = time.perf_counter()
-        readings = fill(config, EVAL_METRICS, now - 86400, now, odd=0.0)
-        emit(
-            figure="province_generated",
-            sites=sites,
-            readings=readings,
-            seconds=round(time.perf_counter() - began, 1),
-            database_mb=database_mb(url),
-        )
+        readings = generated("province_generated", config, EVAL_METRICS, now - 86400, now, odd=0.0)
         cold, steady, opened = evaluation(config, now, cycles)
         emit(
             figure="province_evaluation",
@@ -296,15 +302,7 @@ def report_at(sites: int, folder: Path, runs: int, keep: str | None, cold: bool 
         if count == sites * len(REPORT_METRICS):
             readings = database_count(url)
         else:
-            began = time.perf_counter()
-            readings = fill(config, REPORT_METRICS, start, end, odd=0.0002)
-            emit(
-                figure="province_report_generated",
-                sites=sites,
-                readings=readings,
-                seconds=round(time.perf_counter() - began, 1),
-                database_mb=database_mb(url),
-            )
+            readings = generated("province_report_generated", config, REPORT_METRICS, start, end, odd=0.0002)
         out = folder / "report"
         code = (
             "from wastewatch.main import main\n"
