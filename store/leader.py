@@ -22,11 +22,24 @@ LEADER_LOCK = 0x77776C64
 KEEPALIVES = {"keepalives": 1, "keepalives_idle": 4, "keepalives_interval": 1, "keepalives_count": 4}
 
 
+def libpq_url(url: str) -> str:
+    """A libpq URL from the config's (SQLAlchemy's postgresql+psycopg:// is accepted too)."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def lock_holder(url: str, name: str):
+    """A connection of its own to hold a session-level advisory lock, named in pg_stat_activity,
+    with the keepalives that free the lock when the network, not the process, goes."""
+    import psycopg  # installed with the postgresql extra, the only case that gets here
+
+    return psycopg.connect(url, autocommit=True, application_name=f"wastewatch {name}", **KEEPALIVES)
+
+
 class Leadership:
     def __init__(self, url: str | None, name: str):
         """url: the PostgreSQL URL of the state database, or None (SQLite: always the leader).
         name: this instance's, shown in pg_stat_activity and the log."""
-        self.url = None if url is None else url.replace("postgresql+psycopg://", "postgresql://", 1)
+        self.url = None if url is None else libpq_url(url)
         self.name = name
         self._db = None
         self._held = self.url is None
@@ -40,7 +53,7 @@ class Leadership:
             was = self._held
             try:
                 if self._db is None or self._db.closed or self._db.broken:
-                    self._db, self._held = self._connect(), False
+                    self._db, self._held = lock_holder(self.url, self.name), False
                 if self._held:
                     self._db.execute("SELECT 1")  # still connected: still holding it
                 else:
@@ -59,13 +72,6 @@ class Leadership:
                     "runs the scheduled jobs" if self._held else "no longer runs the scheduled jobs",
                 )
             return self._held
-
-    def _connect(self):
-        import psycopg  # installed with the postgresql extra, the only case that gets here
-
-        return psycopg.connect(
-            self.url, autocommit=True, application_name=f"wastewatch {self.name}", **KEEPALIVES
-        )
 
     def _drop(self) -> None:
         self._held = False

@@ -13,7 +13,7 @@ at once.
 import logging
 import time
 
-from .leader import KEEPALIVES
+from .leader import libpq_url, lock_holder
 from .postgres import DDL_LOCK
 
 log = logging.getLogger("wastewatch.store")
@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS store.members (
 class Membership:
     def __init__(self, url: str, client_id: str, group: str):
         """url: the PostgreSQL database the instances share; client_id: this instance's."""
-        self.url = url.replace("postgresql+psycopg://", "postgresql://", 1)
+        self.url = libpq_url(url)
         self.client_id, self.group = client_id, group
         self._db = None
         self._holding: set[str] = set()  # others' locks, taken to empty their sessions
@@ -66,11 +66,7 @@ class Membership:
         )
 
     def _connect(self) -> None:
-        import psycopg
-
-        self._db = psycopg.connect(
-            self.url, autocommit=True, application_name=f"wastewatch member {self.client_id}", **KEEPALIVES
-        )
+        self._db = lock_holder(self.url, f"member {self.client_id}")
 
     def keep(self) -> None:
         """Make sure this instance still holds its own lock: a connection lost (a database

@@ -29,10 +29,11 @@ class Mirror:
     def __init__(self, config, store, clock=time.time):
         """config: the service's Config ([influxdb]); store: a store opened with the mirror on,
         for this thread's use."""
-        from influxdb_client import InfluxDBClient, WriteOptions
+        from influxdb_client import InfluxDBClient, WriteOptions, WritePrecision
         from reactivex.scheduler import ThreadPoolScheduler
 
         self.settings, self.store, self.clock = config.influxdb, store, clock
+        self._seconds = WritePrecision.S
         settings = self.settings
         self.client = InfluxDBClient(
             url=settings.url, token=settings.token, org=settings.org, timeout=int(settings.timeout_s * 1000)
@@ -106,9 +107,7 @@ class Mirror:
         body = "\n".join(line for _, line in rows).encode()
         with self._changed:
             self._in_flight[body].append([row_id for row_id, _ in rows])
-        from influxdb_client import WritePrecision
-
-        self.write_api.write(self.settings.bucket, self.settings.org, body, write_precision=WritePrecision.S)
+        self.write_api.write(self.settings.bucket, self.settings.org, body, write_precision=self._seconds)
         return True
 
     def _take(self, data: bytes) -> list[int] | None:

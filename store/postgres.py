@@ -24,6 +24,7 @@ from .base import LoggerValue, Reading, Rejection, StoredRejection, WriteResult
 from .calendar import Calendar, batch_sums
 from .files import unavailable
 from .influx import Lines
+from .leader import libpq_url
 from .mirror_queue import POSTGRES_SCHEMA, PostgresMirrorQueue
 from .postgres_reads import Reads
 
@@ -108,16 +109,22 @@ CREATE INDEX IF NOT EXISTS quarantine_site ON quarantine (site_id, id);
 -- How far `wastewatch migrate-store` got: a series' newest reading copied, a table done.
 CREATE TABLE IF NOT EXISTS migration (key text PRIMARY KEY, done bigint NOT NULL);
 """
-# The sums of a batch arrive by COPY in temporary tables and are added in one statement each:
-# at a province's spread of sites, a batch touches a series per reading, and a statement per
-# series (executemany) cost more than the readings' own COPY. In key order, so that instances
-# writing the same series lock their rows in the same order and never deadlock.
-# LEAST and GREATEST skip NULLs, which is what an hour without a flag-N value has.
-SUMS = """
-CREATE TEMP TABLE IF NOT EXISTS incoming_{table} (
-    series integer, {key} integer, received integer, flagged_n integer,
-    total double precision, low double precision, high double precision
-) ON COMMIT DELETE ROWS
+# A batch's temporary tables, made (if this connection has not yet) in one round trip: the
+# readings, then their sums and newest values. The sums arrive by COPY and are added in one
+# statement per table: at a province's spread of sites a batch touches a series per reading,
+# and a statement per series (executemany) cost more than the readings' own COPY. In key order,
+# so that instances writing the same series lock their rows in the same order and never
+# deadlock. LEAST and GREATEST skip NULLs, which is what an hour without a flag-N value has.
+_SUMS = (
+    "received integer, flagged_n integer, total double precision, low double precision, high double precision"
+)
+INCOMING = f"""
+CREATE TEMP TABLE IF NOT EXISTS incoming (series integer, ts bigint, value double precision, flag text,
+    received_at bigint) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS incoming_hourly (series integer, hour integer, {_SUMS}) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS incoming_daily (series integer, day integer, {_SUMS}) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS incoming_latest (series integer, ts bigint, value double precision, flag text)
+    ON COMMIT DELETE ROWS;
 """
 _ADD_SUMS = """
 INSERT INTO {table} (series, {key}, received, flagged_n, total, low, high)
@@ -129,19 +136,14 @@ ON CONFLICT (series, {key}) DO UPDATE SET
     low = LEAST({table}.low, excluded.low),
     high = GREATEST({table}.high, excluded.high)
 """
-LATEST = """
-CREATE TEMP TABLE IF NOT EXISTS incoming_latest (series integer, ts bigint, value double precision, flag text)
-ON COMMIT DELETE ROWS
-"""
 ADD_LATEST = """
 INSERT INTO latest (series, ts, value, flag) SELECT * FROM incoming_latest ORDER BY series
 ON CONFLICT (series) DO UPDATE SET ts = excluded.ts, value = excluded.value, flag = excluded.flag
 WHERE excluded.ts > latest.ts
 """
-# (the table, its temporary table made, its sums added), formatted once
+# (the table, its sums added), formatted once
 SUM_TABLES = [
-    (table, SUMS.format(table=table, key=key), _ADD_SUMS.format(table=table, key=key))
-    for table, key in (("hourly", "hour"), ("daily", "day"))
+    (table, _ADD_SUMS.format(table=table, key=key)) for table, key in (("hourly", "hour"), ("daily", "day"))
 ]
 # Taken by whoever creates the schema or a partition: two instances starting at once would
 # otherwise race between IF NOT EXISTS and the creation ("wwrd" in ASCII).
@@ -165,7 +167,7 @@ class PostgresStore(Reads, PostgresMirrorQueue):
         a reader may leave it out and takes the store's. mirror: the InfluxDB measurement every
         stored reading is queued for (store/mirror_queue.py), or None."""
         self._lines = Lines(mirror) if mirror else None
-        self.url = url.replace("postgresql+psycopg://", "postgresql://", 1)
+        self.url = libpq_url(url)
         self._lock = threading.Lock()
         self._db = self._connect()
         with self._db.transaction():
@@ -296,7 +298,7 @@ class PostgresStore(Reads, PostgresMirrorQueue):
                         (ids[site, metric], ts, value, flag, received_at)
                         for site, metric, ts, value, flag in readings
                     ],
-                    {sid: key for key, sid in ids.items()},
+                    {sid: key for key, sid in ids.items()} if self._lines else None,
                 )
             if rejections:
                 cur.executemany(
@@ -319,10 +321,7 @@ class PostgresStore(Reads, PostgresMirrorQueue):
         """(series, ts, value, flag, received_at) rows into the readings and, those that were
         new, into the sums, the newest reading and (names: {series: (site, metric)}) the
         mirror's queue; the number that were new."""
-        cur.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS incoming (series integer, ts bigint, "
-            "value double precision, flag text, received_at bigint) ON COMMIT DELETE ROWS"
-        )
+        cur.execute(INCOMING)
         with cur.copy("COPY incoming (series, ts, value, flag, received_at) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
@@ -332,18 +331,16 @@ class PostgresStore(Reads, PostgresMirrorQueue):
             "ON CONFLICT DO NOTHING RETURNING series, ts, value, flag"
         ).fetchall()
         hours, days, newest = batch_sums(new, self._calendar)
-        for (table, make, add), sums in zip(SUM_TABLES, (hours, days)):
-            cur.execute(make)
+        for (table, add), sums in zip(SUM_TABLES, (hours, days)):
             with cur.copy(f"COPY incoming_{table} FROM STDIN") as copy:
                 for k, v in sums.items():
                     copy.write_row((*k, *v))
             cur.execute(add)
-        cur.execute(LATEST)
         with cur.copy("COPY incoming_latest FROM STDIN") as copy:
             for row in newest.values():
                 copy.write_row(row)
         cur.execute(ADD_LATEST)
-        if self._lines and names and new:
+        if names and new:
             self._queue_new(cur, names, new)
         return len(new)
 
