@@ -27,29 +27,24 @@ CREATE TABLE IF NOT EXISTS mirror_queue (
 class SQLiteMirrorQueue:
     """The queue on the SQLite store's connection and lock."""
 
-    def _kept_rows(self, rows: list, all_new: bool) -> list:
-        """Of a batch's sorted (series, ts, value, flag, received_at) rows, just inserted, those
-        the store kept. All of them when the insert met no conflict (nearly always); else the
-        ones whose stored value, flag and receipt time are theirs, the first of the batch for
-        its time. A reading sent again with another value must not replace the first in
-        InfluxDB either; one sent again unchanged within the same second may be queued twice,
-        which writes the same point twice."""
-        if all_new:
-            return rows
-        stored: dict = {}
-        for start in range(0, len(rows), 10_000):
-            chunk = rows[start : start + 10_000]
-            for key_series, key_ts, *values in self._db.execute(
-                "SELECT series, ts, value, flag, received_at FROM readings WHERE (series, ts) IN (VALUES "
-                + ",".join(["(?, ?)"] * len(chunk))
-                + ")",
-                [x for series, ts, *_ in chunk for x in (series, ts)],
-            ):
-                stored[(key_series, key_ts)] = tuple(values)
-        kept = []
-        for row in rows:
-            if stored.pop((row[0], row[1]), None) == tuple(row[2:5]):
-                kept.append(row)
+    def _insert_kept(self, rows: list) -> list:
+        """Insert a batch's sorted (series, ts, value, flag, received_at) rows into the readings,
+        inside the write's transaction, and return those the store kept: through a temporary
+        table and one INSERT … RETURNING, as on PostgreSQL (executemany discards what RETURNING
+        says). Only with the mirror on: a reading sent again must not be queued again, nor
+        with another value replace the first in InfluxDB."""
+        self._db.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS incoming "
+            "(series INTEGER, ts INTEGER, value REAL, flag TEXT, received_at INTEGER)"
+        )
+        self._db.executemany("INSERT INTO temp.incoming VALUES (?, ?, ?, ?, ?)", rows)
+        # Of two readings of one time in a batch, the first in sort order, as executemany keeps.
+        kept = self._db.execute(
+            "INSERT INTO readings (series, ts, value, flag, received_at) SELECT * FROM temp.incoming "
+            "WHERE true ORDER BY series, ts, value, flag, received_at ON CONFLICT DO NOTHING "
+            "RETURNING series, ts, value, flag"
+        ).fetchall()
+        self._db.execute("DELETE FROM temp.incoming")
         return kept
 
     def _queue(self, names: dict, rows: list) -> None:

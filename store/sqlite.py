@@ -140,18 +140,23 @@ class SQLiteStore(QuarantineTable, Views, SQLiteMirrorQueue):
                     for site, metric, ts, value, flag in readings
                 ]
                 rows.sort()  # B-tree order: neighbouring inserts touch the same pages
-                before = self._db.total_changes
-                self._db.executemany(
-                    "INSERT INTO readings (series, ts, value, flag, received_at) "
-                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    rows,
-                )
-                inserted = self._db.total_changes - before
+                kept = None
+                if self._lines:
+                    kept = self._insert_kept(rows)
+                    inserted = len(kept)
+                else:
+                    before = self._db.total_changes
+                    self._db.executemany(
+                        "INSERT INTO readings (series, ts, value, flag, received_at) "
+                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                        rows,
+                    )
+                    inserted = self._db.total_changes - before
                 aggregates.add(self._db, self._calendar, rows, duplicates=inserted < len(rows))
-                if self._lines and rows:
-                    kept = self._kept_rows(rows, all_new=inserted == len(rows))
-                    names = {series((site, metric)): (site, metric) for site, metric, *_ in readings}
-                    self._queue(names, kept)
+                if kept:
+                    self._queue(
+                        {series((site, metric)): (site, metric) for site, metric, *_ in readings}, kept
+                    )
                 self._db.executemany(
                     "INSERT INTO rejections (received_at, source, topic, site_id, item, metric, "
                     "reason, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
