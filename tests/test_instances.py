@@ -46,7 +46,10 @@ def config(tmp_path: Path, name: str, broker, url: str, mail, mqtt: str = "") ->
         '[store]\nbackend = "postgresql"\n\n'
         "[alerts]\ncheck_interval_s = 1\noutbox_interval_s = 1\nday_close_interval_s = 5\n"
         "sla_interval_s = 5\n\n"
-        f'[smtp]\nport = {mail.port}\nsender = "ww@tqhb.example.cn"\nretry_min_s = 1\nretry_max_s = 2\n\n'
+        f'[smtp]\nport = {mail.port}\nsender = "ww@tqhb.example.cn"\nretry_min_s = 1\nretry_max_s = 2\n'
+        # A short SMTP timeout: an instance killed between the mail server's answer and the
+        # outbox record leaves its claim for 3 × timeout_s + 30 s, inside the waits below.
+        "timeout_s = 2\n\n"
         f"[web]\nport = {free_port()}\n\n"
         '[[contractors]]\nid = "c"\nname = "c"\nemail = "c@tqhb.example.cn"\n\n' + sites,
         encoding="utf-8",
