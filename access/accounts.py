@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from wastewatch.config.i18n import LOCALES
+from wastewatch.config.i18n import LOCALES, N_, gettext
 
 from .roles import ROLES
 
@@ -25,7 +25,16 @@ MIN_PASSWORD = 10
 
 
 class AccountError(ValueError):
-    """A request the accounts cannot take, said in one sentence."""
+    """A request the accounts cannot take, said in one sentence: an English template (marked
+    for the catalogue) and its values, so the command says it in English and a page in the
+    reader's language."""
+
+    def __init__(self, message: str, **values):
+        self.message, self.values = message, values
+        super().__init__(message.format(**values))
+
+    def text(self, locale: str) -> str:
+        return gettext(locale, self.message).format(**self.values)
 
 
 @dataclass(frozen=True)
@@ -81,7 +90,7 @@ def add(
     _check(config, username, role, contractor, towns)
     _check_password(password)
     if get(db, username) is not None:
-        raise AccountError(f"user {username!r} exists already")
+        raise AccountError(N_("user '{username}' exists already"), username=username)
     db.execute(
         "INSERT INTO users (username, display_name, role, contractor, towns, locale, password_hash, "
         "disabled, created_at, password_changed_at) VALUES (:username, :name, :role, :contractor, "
@@ -185,7 +194,9 @@ def set_role(
 def set_locale(db, username: str, locale: str) -> None:
     """The language the account's pages and its emails' links open in."""
     if locale not in LOCALES:
-        raise AccountError(f"unknown language {locale!r}; allowed: {', '.join(LOCALES)}")
+        raise AccountError(
+            N_("unknown language '{locale}'; allowed: {allowed}"), locale=locale, allowed=", ".join(LOCALES)
+        )
     _require(db, username)
     db.execute("UPDATE users SET locale = :locale WHERE username = :u", {"locale": locale, "u": username})
 
@@ -193,24 +204,58 @@ def set_locale(db, username: str, locale: str) -> None:
 def _require(db, username: str) -> User:
     user = get(db, username)
     if user is None:
-        raise AccountError(f"no user {username!r}; see 'wastewatch users list'")
+        raise AccountError(N_("no user '{username}'; see 'wastewatch users list'"), username=username)
     return user
 
 
 def _check(config, username: str, role: str, contractor: str | None, towns) -> None:
     if not USERNAME.match(username):
-        raise AccountError(f"username {username!r}: 2–32 of a–z, 0–9, '_', '.', '-', starting with a letter")
+        raise AccountError(
+            N_("username '{username}': 2–32 of a–z, 0–9, '_', '.', '-', starting with a letter"),
+            username=username,
+        )
     if role not in ROLES:
-        raise AccountError(f"role {role!r}: use one of {', '.join(ROLES)}")
+        raise AccountError(N_("role '{role}': use one of {allowed}"), role=role, allowed=", ".join(ROLES))
     if role == "contractor" and contractor not in config.contractor_by_id:
         known = ", ".join(sorted(config.contractor_by_id)) or "none"
-        raise AccountError(f"a contractor account needs --contractor, one of: {known}")
-    unknown = sorted(set(towns) - {s.town for s in config.sites})
+        raise AccountError(N_("a contractor account needs --contractor, one of: {known}"), known=known)
+    unknown = sorted(set(towns) - set(config.towns))
     if unknown:
-        known = ", ".join(sorted({s.town for s in config.sites}))
-        raise AccountError(f"unknown town {unknown[0]!r}; the sites are in: {known}")
+        raise AccountError(
+            N_("unknown town '{town}'; the sites are in: {known}"),
+            town=unknown[0],
+            known=", ".join(config.towns),
+        )
 
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")
+        raise AccountError(N_("a password needs at least {n} characters"), n=MIN_PASSWORD)
+
+
+def may_change(actor: User, target: User) -> bool:
+    """Whether `actor` may change `target`'s account: an administrator without a town limit
+    may change any; one limited to some towns only accounts limited to some of those."""
+    return not actor.towns or (bool(target.towns) and set(target.towns) <= set(actor.towns))
+
+
+def check_grant(actor: User, target: User | None, towns: tuple[str, ...] | None) -> None:
+    """An account grants only what it has. One limited to some towns may change only accounts
+    limited to some of its towns (not an all-towns one, which could then be used to reach the
+    rest), and give only some of its towns (`towns` None: the target's stay as they are). No one
+    changes their own account here: a limit removed by its holder is no limit."""
+    if target is not None and target.username == actor.username:
+        raise AccountError(N_("you cannot change your own account; ask another administrator"))
+    if not actor.towns:
+        return
+    if target is not None and not may_change(actor, target):
+        raise AccountError(
+            N_("account '{username}' reaches towns outside yours ({towns}); ask their administrator"),
+            username=target.username,
+            towns="、".join(actor.towns),
+        )
+    if towns is not None and not (towns and set(towns) <= set(actor.towns)):
+        raise AccountError(
+            N_("you may give only your own towns ({towns}); choose one or more of them"),
+            towns="、".join(actor.towns),
+        )

@@ -122,6 +122,14 @@ class Config:
     def site_by_id(self) -> dict[str, Site]:
         return {site.id: site for site in self.sites}
 
+    @cached_property
+    def towns(self) -> tuple[str, ...]:
+        """The towns of the sites in the inventory's order: as the village list names them
+        first, then as the sites do. Lists and pickers use it, never the code points' order."""
+        listed = [v.town for v in self.villages or ()] + [s.town for s in self.sites]
+        served = {s.town for s in self.sites}
+        return tuple(town for town in dict.fromkeys(listed) if town in served)
+
     @property
     def hj212(self):
         return self.file.hj212

@@ -90,7 +90,7 @@ def add(
 def end(db, window_id: int, actor: str, now: int) -> int:
     """End a window now (or keep its earlier end); returns the end time."""
     with transaction(db):
-        row = db.execute("SELECT * FROM maintenance_windows WHERE id = :id", {"id": window_id}).fetchone()
+        row = get(db, window_id)
         if row is None:
             raise LookupError(f"no maintenance window {window_id}")
         if row["ends_at"] is not None and row["ends_at"] <= now:
@@ -102,6 +102,10 @@ def end(db, window_id: int, actor: str, now: int) -> int:
         )
         _rejudge(db, row["site_id"], row["starts_at"], row["ends_at"])
     return ends_at
+
+
+def get(db, window_id: int):
+    return db.execute("SELECT * FROM maintenance_windows WHERE id = :id", {"id": window_id}).fetchone()
 
 
 def listing(db, site_id: str | None = None, active_at: int | None = None):

@@ -77,11 +77,11 @@ MATRIX = {
         "contractor": 403,
     },
     ("GET", "/windows"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 403},
-    # A window without a reason, and ending one that does not exist: refused for what they are.
+    # A window without a reason: refused for what it is; ending one that does not exist: 404.
     ("POST", "/windows/add"): {"admin": 400, "operator": 400, "regulator": 403, "contractor": 403},
     ("POST", "/windows/{window_id}/end"): {
-        "admin": 409,
-        "operator": 409,
+        "admin": 404,
+        "operator": 404,
         "regulator": 403,
         "contractor": 403,
     },

@@ -63,7 +63,7 @@ def board(page: str) -> dict[str, str]:
     return dict(
         (site_id, state)
         for state, site_id in re.findall(
-            r'<tr class="row row-(\w+)">\s*<td class="site"><a href="/sites/(\w+)"', page
+            r'<tr class="row row-(\w+)">\s*<td class="site head"><a href="/sites/(\w+)"', page
         )
     )
 
@@ -214,7 +214,7 @@ def test_an_account_reads_the_console_in_english_once_it_says_so(make_desk, tmp_
     page = client.get("/account").text
     assert "界面语言" in page and '<option value="zh-CN" selected>中文</option>' in page
     refused = client.post("/account", data={"csrf": csrf(page), "locale": "fr"})
-    assert refused.status_code == 400 and "unknown language &#39;fr&#39;" in refused.text
+    assert refused.status_code == 400 and "未知语言“fr”" in refused.text
     assert '<option value="en">English</option>' in refused.text
     saved = client.post("/account", data={"csrf": csrf(page), "locale": "en"}, follow_redirects=True)
     assert "Saved." in saved.text and '<option value="en" selected>English</option>' in saved.text

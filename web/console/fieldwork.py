@@ -18,15 +18,21 @@ from wastewatch.web import fieldwork
 from wastewatch.web.fieldwork import ALLOWED, Problem
 from wastewatch.web.text import words as field_words
 
-from .guard import Denied, address, page
+from .guard import Denied, address, page, site
 
 log = logging.getLogger("wastewatch.web")
 
 
 def _own(console, request: Request):
-    """The order of the path, if it is the account's company's; else a 404."""
+    """The order of the path, if it is the account's company's and at a site of its towns; else
+    a 404."""
+    user = request.state.session.user
     order = work_orders.get(console.ctx.db, request.path_params["order_id"])
-    if order is None or order["contractor"] != request.state.session.user.contractor:
+    if (
+        order is None
+        or order["contractor"] != user.contractor
+        or site(console, user, order["site_id"]) is None
+    ):
         raise Denied(404, "missing")
     return order
 
@@ -37,7 +43,7 @@ async def own_order(console, request: Request, problem: str = "", fields: dict |
     ctx, now = console.ctx, console.ctx.now()
     locale = request.state.session.user.locale
     w, web = field_words(locale), console.config.web
-    ack_missed, repair_missed = work_orders.missed(order, now)
+    marks = work_orders.late_by_deadline(order, now, locale)
     history = [
         {
             "at": ctx.local(t["at"]),
@@ -57,8 +63,8 @@ async def own_order(console, request: Request, problem: str = "", fields: dict |
             "state": gettext(locale, STATES[order["state"]]),
             "acknowledge_by": ctx.local(order["acknowledge_by"]),
             "repair_by": ctx.local(order["repair_by"]),
-            "ack_missed": ack_missed,
-            "repair_missed": repair_missed,
+            "ack_late": marks["acknowledge"],
+            "repair_late": marks["repair"],
             "history": history,
             "photos": len(work_orders.attachments(ctx.db, order["id"])),
             "actions": [a for a in ("acknowledge", "done") if order["state"] in ALLOWED[a]],

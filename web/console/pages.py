@@ -19,7 +19,7 @@ from starlette.templating import Jinja2Templates
 
 from wastewatch.access import accounts, audit, sessions
 from wastewatch.access.roles import ROLE_LABELS, ROLES, allowed
-from wastewatch.config.i18n import LOCALES, gettext
+from wastewatch.config.i18n import LOCALES, N_, gettext
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import STATES
 from wastewatch.store.state import transaction
@@ -193,7 +193,8 @@ class Console:
         rows = []
         for o in orders:
             site = self.config.site_by_id.get(o["site_id"])
-            ack_missed, repair_missed = work_orders.missed(o, now)
+            if site is not None and not user.sees_town(site.town):
+                continue
             rows.append(
                 {
                     "id": o["id"],
@@ -201,7 +202,7 @@ class Console:
                     "summary": o["summary"],
                     "state": gettext(user.locale, STATES.get(o["state"], o["state"])),
                     "repair_by": self.ctx.local(o["repair_by"]),
-                    "overdue": ack_missed or repair_missed,
+                    "late": work_orders.late_text(o, now, user.locale),
                 }
             )
         return self.render(request, "console/my.html", {"orders": rows})
@@ -220,7 +221,10 @@ class Console:
                     )
             except accounts.AccountError as exc:
                 return self.render(
-                    request, "console/account.html", {"problem": str(exc), "languages": LANGUAGES}, status=400
+                    request,
+                    "console/account.html",
+                    {"problem": exc.text(me.locale), "languages": LANGUAGES},
+                    status=400,
                 )
             return RedirectResponse("/account?saved=1", status_code=303)
         return self.render(
@@ -242,14 +246,14 @@ class Console:
     @page("users.manage")
     async def users(self, request: Request):
         db, now, me = self.ctx.db, self.ctx.now(), request.state.session.user
+        locale = me.locale if me.locale in LOCALES else LOCALES[0]
         notice, problem = "", ""
         if request.method == "POST":
             form = request.state.form
-            t = words(me.locale if me.locale in LOCALES else LOCALES[0])
             username = str(form.get("username", "")).strip()
             try:
                 with transaction(db):
-                    notice = self._change_user(db, form, username, now, t)
+                    notice = self._change_user(db, me, form, username, now, words(locale))
                     audit.record(
                         db,
                         me.username,
@@ -259,26 +263,32 @@ class Console:
                         address=address(request),
                     )
             except accounts.AccountError as exc:
-                problem = str(exc)
+                problem = exc.text(locale)
+        # A town-limited administrator sees, and may change, only the accounts of its towns.
+        listed = [u for u in accounts.listing(db) if u.username == me.username or accounts.may_change(me, u)]
         return self.render(
             request,
             "console/users.html",
             {
-                "users": accounts.listing(db),
+                "users": listed,
                 "roles": ROLES,
                 "contractors": self.config.contractors,
                 "company": {c.id: c.name for c in self.config.contractors},
+                "towns": [town for town in self.config.towns if me.sees_town(town)],
                 "notice": notice,
                 "problem": problem,
             },
             status=400 if problem else 200,
         )
 
-    def _change_user(self, db, form, username: str, now: int, t: dict) -> str:
+    def _change_user(self, db, me, form, username: str, now: int, t: dict) -> str:
         do = str(form.get("do", ""))
+        towns = tuple(
+            dict.fromkeys(x.strip() for v in form.getlist("towns") for x in str(v).split(",") if x.strip())
+        )
         if do == "add":
+            accounts.check_grant(me, None, towns)
             password = accounts.new_password()
-            towns = tuple(x.strip() for x in str(form.get("towns", "")).split(",") if x.strip())
             accounts.add(
                 db,
                 self.config,
@@ -291,6 +301,9 @@ class Console:
                 towns=towns,
             )
             return t["new_password"].format(user=username, password=password)
+        if do not in ("role", "disable", "enable", "reset"):
+            raise accounts.AccountError(N_("choose what to change from the page's buttons"))
+        accounts.check_grant(me, accounts.get(db, username), towns if do == "role" else None)
         if do == "role":
             accounts.set_role(
                 db,
@@ -298,7 +311,7 @@ class Console:
                 username,
                 str(form.get("role", "")),
                 str(form.get("contractor", "")) or None,
-                tuple(x.strip() for x in str(form.get("towns", "")).split(",") if x.strip()),
+                towns,
             )
             return t["changed"].format(user=username)
         if do in ("disable", "enable"):
@@ -306,12 +319,10 @@ class Console:
             if do == "disable":
                 sessions.end_all(db, accounts.get(db, username).id)
             return t["changed"].format(user=username)
-        if do == "reset":
-            password = accounts.new_password()
-            accounts.set_password(db, username, password, now)
-            sessions.end_all(db, accounts.get(db, username).id)
-            return t["new_password"].format(user=username, password=password)
-        raise accounts.AccountError(f"unknown change {do!r}")
+        password = accounts.new_password()
+        accounts.set_password(db, username, password, now)
+        sessions.end_all(db, accounts.get(db, username).id)
+        return t["new_password"].format(user=username, password=password)
 
 
 class Queues:

@@ -221,6 +221,11 @@ WORDS = {
     "month_transmission": NP_("month_transmission", "Data transmission this month"),
     "month_readings": NP_("month_readings", "{received} of {expected} readings"),
     "denied_missing": NP_("denied_missing", "There is no such page, or it is not in your towns."),
+    "towns_hint": NP_("towns_hint", "Tick none for all towns."),
+    "towns_hint_limited": NP_("towns_hint_limited", "Tick one or more of your towns."),
+    "pick_role": NP_("pick_role", "Choose a role"),
+    "pick_user": NP_("pick_user", "Choose a user"),
+    "confirm_reset": NP_("confirm_reset", "Yes: a new password for {user} (signed out everywhere)"),
 }
 
 

@@ -11,7 +11,7 @@ from wastewatch.config.i18n import gettext
 from wastewatch.maintenance import windows
 from wastewatch.store.state import transaction
 
-from .guard import address, page, site, sites
+from .guard import Denied, address, page, site, sites
 
 
 def _rows(console, user, locale: str, active: bool) -> list[dict]:
@@ -94,6 +94,14 @@ async def window_end(console, request: Request):
     user, now = request.state.session.user, console.ctx.now()
     try:
         number = int(request.path_params["window_id"])
+    except ValueError:
+        raise Denied(404, "missing") from None
+    # The window's site must be one of the account's: the same 404 as for one that does not
+    # exist, so a town-limited account learns nothing of the others.
+    found = windows.get(console.ctx.db, number)
+    if found is None or site(console, user, found["site_id"]) is None:
+        raise Denied(404, "missing")
+    try:
         with transaction(console.ctx.db):
             windows.end(console.ctx.db, number, user.actor, now)
             audit.record(
