@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from wastewatch.config.i18n import LOCALES, N_, gettext
+from wastewatch.config.i18n import LOCALES, N_, Said
 
 from .roles import ROLES
 
@@ -24,17 +24,9 @@ USERNAME = re.compile(r"[a-z][a-z0-9_.-]{1,31}\Z")
 MIN_PASSWORD = 10
 
 
-class AccountError(ValueError):
-    """A request the accounts cannot take, said in one sentence: an English template (marked
-    for the catalogue) and its values, so the command says it in English and a page in the
-    reader's language."""
-
-    def __init__(self, message: str, **values):
-        self.message, self.values = message, values
-        super().__init__(message.format(**values))
-
-    def text(self, locale: str) -> str:
-        return gettext(locale, self.message).format(**self.values)
+class AccountError(Said, ValueError):
+    """A request the accounts cannot take, said in one sentence (in English on the command
+    line, in the reader's language on a page)."""
 
 
 @dataclass(frozen=True)

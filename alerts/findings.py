@@ -9,9 +9,23 @@ one finding covering [since, at], which is all the alert lifecycle needs.
 import math
 from dataclasses import dataclass, field
 
+from wastewatch.config.i18n import N_
 from wastewatch.config.schema import Site
 
 from .standards import Limit
+
+# Each rule's name, the one every page, email, export and error says.
+RULES = {
+    "sample_exceedance": N_("Effluent sample over limit"),
+    "daily_exceedance": N_("Effluent daily mean over limit"),
+    "comms_loss": N_("Communications lost"),
+    "zero_flow": N_("Zero flow"),
+    "hydraulic_overload": N_("Hydraulic overload"),
+    "equipment": N_("Equipment fault"),
+    "stuck_value": N_("Stuck value (sensor suspect)"),
+    "out_of_range": N_("Value outside the instrument range"),
+    "quarantine": N_("Messages quarantined (could not be stored)"),
+}
 
 # Plausibility, where a site names no instrument range (shared/domain.md §5, provisional).
 PH_RANGE = (0.0, 14.0)

@@ -10,6 +10,7 @@ import json
 import logging
 from dataclasses import asdict
 
+from wastewatch.config.i18n import N_, NP_, Said, Word
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.windows import Windows
 
@@ -17,6 +18,16 @@ from .findings import Finding, worse
 
 log = logging.getLogger("wastewatch.alerts")
 RULE_ACTOR = "rules"
+# Each state's name (message context "state_<state>", as the console's filters say them).
+STATES = {
+    "firing": NP_("state_firing", "firing"),
+    "acknowledged": NP_("state_acknowledged", "acknowledged"),
+    "resolved": NP_("state_resolved", "resolved"),
+}
+
+
+def state_word(state: str) -> Word:
+    return Word(STATES[state], f"state_{state}") if state in STATES else Word(state)
 
 
 class Lifecycle:
@@ -187,7 +198,7 @@ def transition(db, alert_id: int, old: str | None, new: str, reason: str, actor:
     )
 
 
-class AlertError(Exception):
+class AlertError(Said):
     """An action an alert's state does not allow, said in one sentence."""
 
 
@@ -195,9 +206,13 @@ def acknowledge(db, alert_id: int, actor: str, note: str, now: int):
     """A firing alert acknowledged by an operator (reminders stop); the caller's transaction."""
     alert = get_alert(db, alert_id)
     if alert is None:
-        raise AlertError(f"no alert {alert_id}; see 'wastewatch alerts list'")
+        raise AlertError(N_("no alert {alert}; see 'wastewatch alerts list'"), alert=alert_id)
     if alert["state"] != "firing":
-        raise AlertError(f"alert {alert_id} is {alert['state']}; only a firing alert can be acknowledged")
+        raise AlertError(
+            N_("alert {alert} is {state}; only a firing alert can be acknowledged"),
+            alert=alert_id,
+            state=state_word(alert["state"]),
+        )
     db.execute("UPDATE alerts SET state = 'acknowledged' WHERE id = :id", {"id": alert_id})
     transition(db, alert_id, "firing", "acknowledged", note or "acknowledged", actor, now)
     return get_alert(db, alert_id)
@@ -325,19 +340,35 @@ def silent_since(db, site_id: str) -> int | None:
     ).scalar()
 
 
-def unreported_stops(db, lasting_s: int) -> list:
+def unplanned_stops(db, lasting_s: int, unreported: bool = False) -> list:
     """Open zero-flow and equipment-stopped alerts, not muted by a window, that have lasted
-    `lasting_s` and were not yet reported to the bureau."""
+    `lasting_s` (only those not yet reported to the bureau, when `unreported`), longest first."""
     return [
         alert
         for alert in db.execute(
-            "SELECT * FROM alerts WHERE state != 'resolved' AND bureau_notified_at IS NULL AND "
-            "muted_by IS NULL AND rule IN ('zero_flow', 'equipment') AND last_seen - since >= :after",
+            "SELECT * FROM alerts WHERE state != 'resolved' AND muted_by IS NULL "
+            + ("AND bureau_notified_at IS NULL " if unreported else "")
+            + "AND rule IN ('zero_flow', 'equipment') AND last_seen - since >= :after ORDER BY since, id",
             {"after": lasting_s},
         ).fetchall()
         # An equipment alert is a stop only when the machine was stopped, not when it faulted.
         if alert["rule"] != "equipment" or json.loads(alert["detail"]).get("reason") == "stopped"
     ]
+
+
+def unreported_stops(db, lasting_s: int) -> list:
+    """The unplanned stops not yet reported to the bureau."""
+    return unplanned_stops(db, lasting_s, unreported=True)
+
+
+def firing_by_site(db) -> dict[str, int]:
+    """{site: alerts firing, not yet acknowledged}: one grouped query for the operator's queue."""
+    return {
+        row["site_id"]: row["n"]
+        for row in db.execute(
+            "SELECT site_id, COUNT(*) AS n FROM alerts WHERE state = 'firing' GROUP BY site_id"
+        )
+    }
 
 
 def stop_reported(db, alert_id: int, now: int) -> None:

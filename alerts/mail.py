@@ -13,20 +13,9 @@ from wastewatch.config.i18n import N_, gettext
 from wastewatch.config.metrics import METRICS, QUANTITIES, equipment_state, metric_label
 from wastewatch.config.text import duration
 
-from .findings import Finding
+from .findings import RULES, Finding
 from .notify import notify
 
-RULES = {
-    "sample_exceedance": N_("Effluent sample over limit"),
-    "daily_exceedance": N_("Effluent daily mean over limit"),
-    "comms_loss": N_("Communications lost"),
-    "zero_flow": N_("Zero flow"),
-    "hydraulic_overload": N_("Hydraulic overload"),
-    "equipment": N_("Equipment fault"),
-    "stuck_value": N_("Stuck value (sensor suspect)"),
-    "out_of_range": N_("Value outside the instrument range"),
-    "quarantine": N_("Messages quarantined (could not be stored)"),
-}
 KINDS = {
     "exceedance": N_("exceedance"),
     "operations": N_("operations"),
@@ -74,9 +63,10 @@ NEXT_STEPS = {
 
 
 class Mail:
-    def __init__(self, ctx):
+    def __init__(self, ctx, locale: str | None = None):
+        """Words in `locale` (a page's reader's), or the service's (every email's)."""
         self.ctx = ctx
-        self.locale = ctx.config.service.locale
+        self.locale = locale or ctx.config.service.locale
         self.zh = self.locale == "zh-CN"
 
     def gettext(self, message: str) -> str:
@@ -105,20 +95,14 @@ class Mail:
     def describe_alert(self, alert) -> str:
         """One line naming the fault, for work-order summaries."""
         site = self.ctx.config.site_by_id[alert["site_id"]]
+        shown = self.reading(alert)
         text = f"{site.name} {self.gettext(RULES[alert['rule']])}"
-        state = equipment_state(alert["metric"], alert["value"], self.locale)
-        detail = Detail(json.loads(alert["detail"]))
-        measure = self.measure(alert, detail)
-        if state:
-            text += f" {state}"  # 提升泵报警, not 提升泵状态 4
-        else:
-            if measure["label"]:
-                text += f" {measure['label']}"
-            if alert["value"] is not None:
-                text += f" {measure['show'](alert['value'])} {measure['unit']}".rstrip()
-        limit = detail.get("limit")
-        if limit:
-            text += f"（{self.gettext(N_('limit'))} {_limit_text(limit)}）"
+        if shown["label"] and not shown["state"]:
+            text += f" {shown['label']}"
+        if shown["value"]:
+            text += f" {shown['value']}"  # 提升泵 报警, not 提升泵状态 4
+        if shown["limit"]:
+            text += f"（{self.gettext(N_('limit'))} {shown['limit']}）"
         return text
 
     def measure(self, alert, detail: "Detail") -> dict:
@@ -139,6 +123,22 @@ class Mail:
             "label": self.metric_label(alert["metric"]),
             "unit": metric.unit if metric else "",
             "show": _num,
+        }
+
+    def reading(self, alert) -> dict:
+        """The alert's value as people read it, the same in an email, a list and a page: what
+        was measured ("日处理水量" for a day's volume, not the reading's metric), the value with
+        its unit, a machine's state in words ("提升泵 报警", not 4), and the limit it broke."""
+        detail = Detail(json.loads(alert["detail"]))
+        measure = self.measure(alert, detail)
+        unit, limit = measure["unit"], detail.get("limit")
+        state = equipment_state(alert["metric"], alert["value"], self.locale)
+        value = measure["show"](alert["value"])
+        return {
+            "label": measure["label"],
+            "value": state or (f"{value} {unit}".rstrip() if value else ""),
+            "state": bool(state),
+            "limit": f"{_limit_text(limit)} {unit}".rstrip() if limit else "",
         }
 
     def context(self, alert) -> dict:

@@ -121,6 +121,11 @@ def _act(config: Config, action, *args):
         ctx.close()
 
 
+def _late(order, now: int) -> str:
+    late = work_orders.late_text(order, now, "en")
+    return f" OVERDUE ({late})" if late else ""
+
+
 def workorders_list(args, config: Config, when) -> None:
     known("site", args.site, config.site_by_id)
     known("contractor", args.contractor, config.contractor_by_id)
@@ -134,7 +139,7 @@ def workorders_list(args, config: Config, when) -> None:
     for o in rows:
         print(
             f"{o['id']} {o['state']:<12} {o['site_id']:<12} {o['kind']:<24} {o['contractor']:<12} due "
-            f"{_local(config, o['repair_by'])}{' OVERDUE' if o['overdue'] else ''} | {o['summary']}"
+            f"{_local(config, o['repair_by'])}{_late(o, now)} | {o['summary']}"
         )
 
 
@@ -160,7 +165,7 @@ def workorders_show(args, config: Config, when) -> None:
         ):
             print(f"{key}: {_local(config, order[key])}")
         if work_orders.is_overdue(order, now):
-            print("OVERDUE")
+            print(f"OVERDUE: {work_orders.late_text(order, now, 'en')}")
         if order["checklist"]:
             print("checklist:")
             for question, answer in json.loads(order["checklist"]).items():

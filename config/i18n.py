@@ -36,6 +36,71 @@ def NP_(context: str, message: str) -> str:
     return message
 
 
+class Word(str):
+    """A word marked for the catalogue (N_, or NP_ with its context) given as a value of a
+    Sentence: translated with it."""
+
+    def __new__(cls, message: str, context: str | None = None):
+        word = super().__new__(cls, message)
+        word.context = context
+        return word
+
+    def text(self, locale: str) -> str:
+        return pgettext(locale, self.context, self) if self.context else gettext(locale, self)
+
+
+class Term:
+    """A name that reads as its code in English (the command line's words: "equipment
+    pump_state") and as words in another language (设备故障 提升泵状态)."""
+
+    def __init__(self, code: str, words: "Sentence"):
+        self.code, self.words = code, words
+
+    def text(self, locale: str) -> str:
+        return self.code if locale == "en" else self.words.text(locale)
+
+
+class Sentence:
+    """What happened or what went wrong, kept as an English template marked for the catalogue
+    (N_) and its values, and said in each reader's language: the command line and logs read
+    str(), a page or an email text(locale). Values that are Words are translated too."""
+
+    def __init__(self, message: str, **values):
+        self.message, self.values = message, values
+
+    def text(self, locale: str) -> str:
+        values = {key: _said(value, locale) for key, value in self.values.items()}
+        return gettext(locale, self.message).format(**values)
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
+def _said(value, locale: str):
+    """A Sentence's value in `locale`: Words and Sentences translated; a tuple of them joined as
+    alternatives ("open or reopened"), a list as a series ("…; …")."""
+    if isinstance(value, (Word, Sentence, Term)):
+        return value.text(locale)
+    zh = locale == "zh-CN"
+    if isinstance(value, tuple):
+        return ("或" if zh else " or ").join(_said(v, locale) for v in value)
+    if isinstance(value, list):
+        return ("；" if zh else "; ").join(_said(v, locale) for v in value)
+    return value
+
+
+class Said(Exception):
+    """An error a person can cause, as a Sentence: one sentence, in their language, saying what
+    to do. Each owner's error (AccountError, WorkOrderError, ...) is one of these."""
+
+    def __init__(self, message: str, **values):
+        self.sentence = Sentence(message, **values)
+        super().__init__(str(self.sentence))
+
+    def text(self, locale: str) -> str:
+        return self.sentence.text(locale)
+
+
 def _babel(locale: str) -> str:
     return locale.replace("-", "_")
 

@@ -7,7 +7,9 @@ A problem is a work order in play (open, acknowledged, reopened, or done and wai
 verified): every fault, exceedance and missed visit that needs someone to act has one.
 Figures, each from one place:
 - age: days from the order's opening to the list's moment;
-- overdue: its repair deadline has passed (or its acknowledgement's, while unacknowledged);
+- overdue: a deadline it still owes has passed (work_orders.late: the acknowledgement while
+  unacknowledged, the repair), said as which one and by how long; overdue first, towns in the
+  inventory's order;
 - crossed off: closed (verified) within [from, to);
 - a town's or contractor's score: the mean of its sites' scores in the newest monthly report
   version sent (operations CSV), so the ranking is the one the bureau already received.
@@ -61,24 +63,42 @@ def build(ctx, sites, start: int, end: int, now: int) -> Bulletin:
     for order in work_orders.listing(ctx.db, now, work_orders.IN_PLAY, limit=100_000):
         if order["site_id"] not in ids:
             continue
-        ack_missed, repair_missed = work_orders.missed(order, now)
+        passed = work_orders.late(order, now)
         found.open.append(
             _row(order, config, company)
             | {
                 "age_days": (now - order["opened_at"]) / DAY,
-                "overdue": ack_missed or repair_missed,
-                "overdue_days": max(now - order["repair_by"], 0) / DAY if repair_missed else 0.0,
+                "overdue": bool(passed),
+                "late": passed,  # which deadline passed, by how long: work_orders.late_words
+                "overdue_days": max((x.by_s for x in passed), default=0) / DAY,
             }
         )
-    found.open.sort(key=lambda p: (p["contractor"], p["town"], not p["overdue"], p["repair_by"], p["id"]))
+    # Contractors as the config lists them, towns as the inventory does (not by code point).
+    party = {name: n for n, name in enumerate(company.values())}
+    town = {name: n for n, name in enumerate(config.towns)}
+
+    def rank(p) -> tuple:
+        return party.get(p["contractor"], len(party)), p["contractor"], town.get(p["town"], len(town))
+
+    found.open.sort(key=lambda p: (rank(p)[:2], not p["overdue"], rank(p)[2], p["repair_by"], p["id"]))
     for order in work_orders.closed_between(ctx.db, start, end):
         if order["site_id"] in ids:
             found.closed.append(
                 _row(order, config, company) | {"took_days": (order["closed_at"] - order["opened_at"]) / DAY}
             )
-    found.closed.sort(key=lambda p: (p["contractor"], p["town"], p["closed_at"]))
+    found.closed.sort(key=lambda p: (rank(p), p["closed_at"]))
     _rank(ctx, found, sites, company)
     return found
+
+
+def subject(problem: dict, locale: str) -> str:
+    """The kind and the subject, the kind said once: a routine order's subject already starts
+    with it ("例行巡检（每 14 天）"), a fault's does not ("故障维修：提升泵跳闸")."""
+    kind = gettext(locale, WORK_ORDER_KINDS.get(problem["kind"], problem["kind"]))
+    summary = problem["summary"] or ""
+    if summary.startswith(kind):
+        return summary
+    return f"{kind}{'：' if locale == 'zh-CN' else ': '}{summary}" if summary else kind
 
 
 def _row(order, config, company) -> dict:
@@ -142,6 +162,7 @@ COLUMNS = {
         (N_("Age (days)"), "age_days"),
         (N_("Due by"), "repair_by"),
         (N_("Overdue (days)"), "overdue_days"),
+        (N_("Overdue"), "late"),
     ],
     "closed": _ORDER
     + [(N_("Opened"), "opened_at"), (N_("Crossed off"), "closed_at"), (N_("Took (days)"), "took_days")],
@@ -164,6 +185,8 @@ def write_xlsx(found: Bulletin, path, locale: str, tz) -> None:
             return datetime.fromtimestamp(value, tz).replace(tzinfo=None) if value else None
         if key in ("age_days", "took_days", "overdue_days"):
             return round(value, 1)
+        if key == "late":
+            return work_orders.late_words(value, locale)
         if key == "kind":
             return gettext(locale, WORK_ORDER_KINDS.get(value, value))
         if key == "state":

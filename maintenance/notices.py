@@ -17,15 +17,8 @@ from wastewatch.alerts.notify import notify
 from wastewatch.config.i18n import N_
 
 from .links import Links
+from .work_orders.records import STATES  # noqa: F401 - the states' names, where pages found them
 
-STATES = {
-    "open": N_("open"),
-    "acknowledged": N_("acknowledged"),
-    "resolved": N_("done, to verify"),
-    "closed": N_("closed"),
-    "reopened": N_("reopened"),
-    "cancelled": N_("cancelled"),
-}
 ORIGINS = {
     "alert": N_("alert"),
     "schedule": N_("schedule"),
@@ -59,8 +52,7 @@ class Notices(Mail):
         site = self.ctx.config.site_by_id[order["site_id"]]
         alert = lifecycle.get_alert(db, order["alert_id"]) if order["alert_id"] else None
         context = self.context(alert) if alert is not None else {}
-        overdue = work_orders.is_overdue(order, now)
-        ack_missed, repair_missed = work_orders.missed(order, now)
+        marks = work_orders.late_by_deadline(order, now, self.locale)
         context.update(
             {
                 "has_alert": alert is not None,
@@ -76,9 +68,10 @@ class Notices(Mail):
                     "repair_by_local": self.local(order["repair_by"]),
                     "opened_local": self.local(order["opened_at"]),
                     "visited_local": self.local(order["visited_at"]),
-                    "overdue": overdue,  # either deadline: counted in the digest
-                    "ack_overdue": ack_missed,
-                    "repair_overdue": repair_missed,
+                    "console_url": f"{self.ctx.config.web.url}/orders/{order['id']}",
+                    "overdue": any(marks.values()),  # either deadline: counted in the digest
+                    "ack_late": marks["acknowledge"],
+                    "repair_late": marks["repair"],
                     "routine": order["kind"] in work_orders.ROUTINE,
                     "checklist": json.loads(order["checklist"]) if order["checklist"] else {},
                 },
@@ -124,6 +117,20 @@ class Notices(Mail):
             to=[context["contractor"].email],
             now=now,
             idstring=f"wo.{order['id']}.remind-{deadline}",
+        )
+
+    def chase(self, order, deadline: str, note: str, actor: str, now: int) -> None:
+        """催办: the operator's nudge to the contractor (Cc the site's operators), with links."""
+        context = self.order_context(order, now, links=True)
+        context.update(deadline=deadline, note=note, actor=actor)
+        self._send(
+            "work-order-chase",
+            context,
+            order,
+            to=[context["contractor"].email],
+            cc=context["site"].operators,
+            now=now,
+            idstring=f"wo.{order['id']}.chase-{now}",
         )
 
     def escalation(self, order, deadline: str, now: int) -> None:

@@ -92,10 +92,10 @@ class Sweep:
                     every = ctx.rules.inspections.for_site(kind, site.capacity_m3d).every
                     last_day = notices.local(due_at - 1)[:10]
                     label = notices.gettext(WORK_ORDER_KINDS[kind])
-                    summary = notices.gettext(N_("%(kind)s (%(every)s, by %(day)s)")) % {
+                    # The deadline is said once, where every order shows it (its due moment).
+                    summary = notices.gettext(N_("%(kind)s (%(every)s)")) % {
                         "kind": label,
                         "every": every_label(every, notices.locale),
-                        "day": last_day,
                     }
                     result.routine.append(
                         work_orders.open_order(

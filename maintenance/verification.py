@@ -4,6 +4,9 @@ and recorded with the closing. It only reads: the order's alerts, as the lifecyc
 from dataclasses import dataclass, field
 
 from wastewatch.alerts import lifecycle
+from wastewatch.alerts.findings import RULES
+from wastewatch.config.i18n import N_, Sentence, Term, Word
+from wastewatch.config.metrics import METRICS
 
 # Orders for these rules are closed only after the readings have been back for verify_hold_s;
 # any order with alerts, only once they have resolved.
@@ -16,13 +19,16 @@ class Verification:
 
     ok: bool = True
     checked: bool = False  # False: this kind of order has no readings check
-    facts: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    facts: list[Sentence] = field(default_factory=list)
+    problems: list[Sentence] = field(default_factory=list)
 
     def summary(self) -> str:
         if not self.checked:
             return ""
-        return "verification: " + "; ".join(self.problems or self.facts)
+        return "verification: " + "; ".join(str(x) for x in self.problems or self.facts)
+
+    def lines(self, locale: str) -> list[str]:
+        return [x.text(locale) for x in self.facts + self.problems]
 
 
 def check(ctx, order, alerts: list, now: int) -> Verification:
@@ -37,27 +43,49 @@ def check(ctx, order, alerts: list, now: int) -> Verification:
     local = ctx.local
     for alert in alerts:
         if alert["state"] != "resolved":
-            result.problems.append(f"alert {alert['id']} ({_fault(alert)}) is still {alert['state']}")
+            result.problems.append(
+                Sentence(
+                    N_("alert {alert} ({fault}) is still {state}"),
+                    alert=alert["id"],
+                    fault=_fault(alert),
+                    state=lifecycle.state_word(alert["state"]),
+                )
+            )
             continue
         clear = alert["clear_since"] if alert["clear_since"] is not None else alert["resolved_at"]
         if not held_rule:
             result.facts.append(
-                f"alert {alert['id']} ({_fault(alert)}) resolved {local(alert['resolved_at'])}"
+                Sentence(
+                    N_("alert {alert} ({fault}) resolved {at}"),
+                    alert=alert["id"],
+                    fault=_fault(alert),
+                    at=local(alert["resolved_at"]),
+                )
             )
             continue
         held = now - clear
-        text = (
-            f"alert {alert['id']} ({_fault(alert)}) clear since {local(clear)}, "
-            f"{held / 3600:.1f} h of {hold / 3600:g} h"
+        text = Sentence(
+            N_("alert {alert} ({fault}) clear since {at}, {held} h of {hold} h"),
+            alert=alert["id"],
+            fault=_fault(alert),
+            at=local(clear),
+            held=f"{held / 3600:.1f}",
+            hold=f"{hold / 3600:g}",
         )
         (result.facts if held >= hold else result.problems).append(text)
     if held_rule:
         silent = lifecycle.silent_since(ctx.db, order["site_id"])
         if silent is not None:
-            result.problems.append(f"the site has sent no data since {local(silent)}")
+            result.problems.append(Sentence(N_("the site has sent no data since {at}"), at=local(silent)))
     result.ok = not result.problems
     return result
 
 
-def _fault(alert) -> str:
-    return f"{alert['rule']} {alert['metric']}".strip()
+def _fault(alert) -> Term:
+    """The rule and the metric: "daily_exceedance cod" in English, 出水日均值超标 化学需氧量 in words."""
+    code = f"{alert['rule']} {alert['metric']}".strip()
+    metric = METRICS.get(alert["metric"])
+    rule = Word(RULES.get(alert["rule"], alert["rule"]))
+    if metric is None:
+        return Term(code, Sentence("{rule}", rule=rule))
+    return Term(code, Sentence("{rule} {metric}", rule=rule, metric=Word(metric.label)))

@@ -9,7 +9,7 @@ emailed, and open no work order. Every window stays in the table; ending one set
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from wastewatch.config.i18n import N_
+from wastewatch.config.i18n import N_, Said
 from wastewatch.store.state import transaction
 
 KINDS = ("planned_stop", "maintenance", "calibration")
@@ -18,6 +18,14 @@ LABELS = {
     "maintenance": N_("maintenance"),
     "calibration": N_("calibration"),
 }
+
+
+class WindowError(Said, ValueError):
+    """A window that cannot be registered or ended as asked, in one sentence."""
+
+
+class NoWindow(WindowError, LookupError):
+    """No window of that number."""
 
 
 @dataclass(frozen=True)
@@ -63,11 +71,13 @@ def add(
     db, site_id: str, kind: str, starts_at: int, ends_at: int | None, reason: str, actor: str, now: int
 ) -> int:
     if kind not in KINDS:
-        raise ValueError(f"unknown window kind {kind!r}; allowed: {', '.join(KINDS)}")
+        raise WindowError(
+            N_("unknown window kind '{kind}'; allowed: {allowed}"), kind=kind, allowed=", ".join(KINDS)
+        )
     if ends_at is not None and ends_at <= starts_at:
-        raise ValueError("a window must end after it starts")
+        raise WindowError(N_("a window must end after it starts"))
     if not reason.strip():
-        raise ValueError("a window needs a reason")
+        raise WindowError(N_("a window needs a reason"))
     with transaction(db):
         window_id = db.execute(
             "INSERT INTO maintenance_windows (site_id, kind, starts_at, ends_at, reason, created_by, "
@@ -92,9 +102,9 @@ def end(db, window_id: int, actor: str, now: int) -> int:
     with transaction(db):
         row = get(db, window_id)
         if row is None:
-            raise LookupError(f"no maintenance window {window_id}")
+            raise NoWindow(N_("no maintenance window {window}"), window=window_id)
         if row["ends_at"] is not None and row["ends_at"] <= now:
-            raise ValueError(f"maintenance window {window_id} already ended")
+            raise WindowError(N_("maintenance window {window} already ended"), window=window_id)
         ends_at = max(now, row["starts_at"] + 1)
         db.execute(
             "UPDATE maintenance_windows SET ends_at = :ends_at, ended_by = :actor WHERE id = :id",

@@ -132,7 +132,7 @@ class Pages:
 
     def _context(self, order, action: str, locale: str) -> dict:
         local = self.ctx.local
-        ack_overdue, repair_overdue = work_orders.missed(order, self.ctx.now())
+        marks = work_orders.late_by_deadline(order, self.ctx.now(), locale)
         return {
             "t": words(locale),
             "locale": locale,
@@ -143,8 +143,8 @@ class Pages:
             "state_label": _state_label(order, locale),
             "acknowledge_by": local(order["acknowledge_by"]),
             "repair_by": local(order["repair_by"]),
-            "ack_overdue": ack_overdue,
-            "repair_overdue": repair_overdue,
+            "ack_late": marks["acknowledge"],
+            "repair_late": marks["repair"],
         }
 
     def _form(

@@ -3,6 +3,8 @@ with its emails."""
 
 import json
 
+from wastewatch.config.i18n import N_, NP_, Word
+
 from .. import links
 from ..verification import Verification, check
 from .records import (
@@ -14,9 +16,11 @@ from .records import (
     _next_id,
     get,
     get_or_fail,
+    late,
     link_alert,
     linked_alerts,
     linked_order,
+    state_word,
     transition,
 )
 
@@ -28,6 +32,14 @@ MOVES = {  # action: (states it is allowed from, state it leads to)
     "cancel": (IN_PLAY, "cancelled"),
 }
 PRIORITY = {"critical": "high", "warning": "normal", "info": "low"}
+# Each move as an error names it.
+ACTION_WORDS = {
+    "acknowledge": NP_("move", "acknowledge"),
+    "done": NP_("move", "done"),
+    "verify": NP_("move", "verify"),
+    "reopen": NP_("move", "reopen"),
+    "cancel": NP_("move", "cancel"),
+}
 
 
 def open_order(
@@ -162,7 +174,7 @@ def done(
     if order["kind"] in ROUTINE:
         visited_at = visited_at if visited_at is not None else now
         if visited_at > now:
-            raise WorkOrderError("the visit time is in the future")
+            raise WorkOrderError(N_("the visit time is in the future"))
     order = _move(
         ctx,
         order_id,
@@ -185,7 +197,9 @@ def verify(ctx, order_id: str, actor: str, note: str, now: int):
     order = get_or_fail(ctx.db, order_id)
     check = verification(ctx, order, now)
     if order["state"] == "resolved" and not check.ok:
-        raise WorkOrderError(f"work order {order_id} cannot be closed yet: {'; '.join(check.problems)}")
+        raise WorkOrderError(
+            N_("work order {order} cannot be closed yet: {problems}"), order=order_id, problems=check.problems
+        )
     order = _move(
         ctx, order_id, "verify", actor, "; ".join(filter(None, [note, check.summary()])), now, closed_at=now
     )
@@ -223,7 +237,7 @@ def reopen(ctx, order_id: str, actor: str, note: str, now: int):
 
 def cancel(ctx, order_id: str, actor: str, reason: str, now: int):
     if not reason.strip():
-        raise WorkOrderError("cancelling a work order needs a reason")
+        raise WorkOrderError(N_("cancelling a work order needs a reason"))
     order = _move(ctx, order_id, "cancel", actor, reason, now, cancelled_at=now)
     _retire_links(ctx.db, order_id, ("acknowledge", "done"), now)
     ctx.notices.update(order, "cancelled", reason, actor, now)
@@ -235,14 +249,22 @@ def assign(ctx, order_id: str, contractor: str, actor: str, note: str, now: int)
     order = get_or_fail(ctx.db, order_id)
     if contractor not in ctx.config.contractor_by_id:
         raise WorkOrderError(
-            f"unknown contractor {contractor!r}; known: {', '.join(ctx.config.contractor_by_id)}"
+            N_("unknown contractor '{contractor}'; known: {known}"),
+            contractor=contractor,
+            known=", ".join(ctx.config.contractor_by_id),
         )
     if order["state"] not in IN_PLAY:
         raise WorkOrderError(
-            f"work order {order_id} is {order['state']}; only an order in play can be reassigned"
+            N_("work order {order} is {state}; only an order in play can be reassigned"),
+            order=order_id,
+            state=state_word(order["state"]),
         )
     if order["contractor"] == contractor:
-        raise WorkOrderError(f"work order {order_id} is already assigned to {contractor}")
+        raise WorkOrderError(
+            N_("work order {order} is already assigned to {contractor}"),
+            order=order_id,
+            contractor=ctx.config.contractor_by_id[contractor].name,
+        )
     ctx.db.execute(
         "UPDATE work_orders SET contractor = :contractor WHERE id = :id",
         {"contractor": contractor, "id": order_id},
@@ -259,6 +281,25 @@ def assign(ctx, order_id: str, contractor: str, actor: str, note: str, now: int)
     _retire_links(ctx.db, order_id, ("acknowledge", "done"), now)
     order = get(ctx.db, order_id)
     ctx.notices.order(order, "assigned", now, note=note)
+    return order
+
+
+def chase(ctx, order_id: str, actor: str, note: str, now: int):
+    """催办: an operator asks the contractor about an order it still owes work on, now, with
+    the deadline it missed (or the next one) and the operator's note; recorded on the timeline.
+    Deadlines, reminders and escalations stay as they are."""
+    order = get_or_fail(ctx.db, order_id)
+    if order["state"] not in ACTIVE:
+        raise WorkOrderError(
+            N_("work order {order} is {state}; only an order the contractor owes can be chased"),
+            order=order_id,
+            state=state_word(order["state"]),
+        )
+    passed = late(order, now)
+    owes_ack = order["state"] in ("open", "reopened") and order["acknowledge_by"] < order["repair_by"]
+    deadline = passed[0].deadline if passed else ("acknowledge" if owes_ack else "repair")
+    ctx.notices.chase(order, deadline, note, actor, now)
+    transition(ctx.db, order_id, order["state"], order["state"], note, actor, now)
     return order
 
 
@@ -302,7 +343,11 @@ def _move(ctx, order_id: str, action: str, actor: str, note: str, now: int, **up
     allowed, new = MOVES[action]
     if order["state"] not in allowed:
         raise WorkOrderError(
-            f"work order {order_id} is {order['state']}; {action} needs it to be {' or '.join(allowed)}"
+            N_("work order {order} is {state}; {action} needs it to be {allowed}"),
+            order=order_id,
+            state=state_word(order["state"]),
+            action=Word(ACTION_WORDS[action], "move"),
+            allowed=tuple(state_word(s) for s in allowed),
         )
     updates["state"] = new
     ctx.db.execute(

@@ -2,10 +2,22 @@
 deadline queries. The moves (moves.py) change orders through these; nothing else touches the
 work-order tables."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from wastewatch.alerts import lifecycle
+from wastewatch.config.i18n import N_, NP_, Said, Word, gettext
+from wastewatch.config.text import duration
 
+# Each state's name, the one every page, email, export and error says.
+STATES = {
+    "open": N_("open"),
+    "acknowledged": N_("acknowledged"),
+    "resolved": N_("done, to verify"),
+    "closed": N_("closed"),
+    "reopened": N_("reopened"),
+    "cancelled": N_("cancelled"),
+}
 ACTIVE = ("open", "acknowledged", "reopened")  # waiting on the contractor
 IN_PLAY = ACTIVE + ("resolved",)  # not yet closed or cancelled
 ROUTINE = ("routine_inspection", "effluent_sampling")
@@ -26,8 +38,24 @@ OVERDUE = (
 )
 
 
-class WorkOrderError(Exception):
-    """An action the order's state or checks do not allow; the message is one sentence."""
+class WorkOrderError(Said):
+    """An action the order's state or checks do not allow, in one sentence."""
+
+
+# The states as an error names them: the code in English (what the command line lists), the
+# state's name in other languages.
+STATE_WORDS = {
+    "open": NP_("order state", "open"),
+    "acknowledged": NP_("order state", "acknowledged"),
+    "resolved": NP_("order state", "resolved"),
+    "closed": NP_("order state", "closed"),
+    "reopened": NP_("order state", "reopened"),
+    "cancelled": NP_("order state", "cancelled"),
+}
+
+
+def state_word(state: str) -> Word:
+    return Word(STATE_WORDS[state], "order state") if state in STATE_WORDS else Word(state)
 
 
 # The two deadlines of an order: the column that holds each, and the states that owe it. An
@@ -75,21 +103,68 @@ def get(db, order_id: str):
 def get_or_fail(db, order_id: str):
     order = get(db, order_id)
     if order is None:
-        raise WorkOrderError(f"no work order {order_id}")
+        raise WorkOrderError(N_("no work order {order}"), order=order_id)
     return order
 
 
-def missed(order, now: int) -> tuple[bool, bool]:
-    """(acknowledgement missed, repair missed): which deadline the order still owes has passed,
-    so a page or an email marks that one, and only that one, as overdue."""
+# How each missed deadline reads: which one, and how long ago it passed.
+LATE = {
+    "acknowledge": N_("acknowledgement late by {duration}"),
+    "repair": N_("repair deadline passed {duration} ago"),
+}
+
+
+@dataclass(frozen=True)
+class Late:
+    """A deadline the order still owes that has passed, and by how long."""
+
+    deadline: str  # acknowledge | repair
+    due: int
+    by_s: int
+
+    def text(self, locale: str) -> str:
+        return gettext(locale, LATE[self.deadline]).format(duration=duration(self.by_s, locale))
+
+
+def late(order, now: int) -> tuple[Late, ...]:
+    """The deadlines the order still owes that have passed (acknowledgement first), so every
+    list, page, email and export marks that one, and only that one, as overdue, in the same
+    words. An order whose acknowledgement is due with the work itself owes one deadline."""
+    found = []
     owes_ack = order["state"] in ("open", "reopened") and order["acknowledge_by"] < order["repair_by"]
-    return owes_ack and order["acknowledge_by"] <= now, order["state"] in ACTIVE and order["repair_by"] <= now
+    if owes_ack and order["acknowledge_by"] <= now:
+        found.append(Late("acknowledge", order["acknowledge_by"], now - order["acknowledge_by"]))
+    if order["state"] in ACTIVE and order["repair_by"] <= now:
+        found.append(Late("repair", order["repair_by"], now - order["repair_by"]))
+    return tuple(found)
+
+
+def late_words(passed: tuple[Late, ...], locale: str) -> str:
+    """ "接单超时 6 小时；完成期限已过 2 天", or "" when nothing owed has passed."""
+    return ("；" if locale == "zh-CN" else "; ").join(x.text(locale) for x in passed)
+
+
+def late_text(order, now: int, locale: str) -> str:
+    return late_words(late(order, now), locale)
+
+
+def late_by_deadline(order, now: int, locale: str) -> dict[str, str]:
+    """{"acknowledge": words or "", "repair": words or ""}: for a page or an email that shows
+    both deadlines and marks each beside its own date."""
+    found = dict.fromkeys(LATE, "")
+    for x in late(order, now):
+        found[x.deadline] = x.text(locale)
+    return found
+
+
+def missed(order, now: int) -> tuple[bool, bool]:
+    """(acknowledgement missed, repair missed), from late()."""
+    passed = {x.deadline for x in late(order, now)}
+    return "acknowledge" in passed, "repair" in passed
 
 
 def is_overdue(order, now: int) -> bool:
-    return order["state"] in ACTIVE and (
-        order["repair_by"] <= now or (order["state"] != "acknowledged" and order["acknowledge_by"] <= now)
-    )
+    return bool(late(order, now))
 
 
 def listing(
@@ -101,7 +176,8 @@ def listing(
     overdue_only: bool = False,
     limit: int = 100,
 ):
-    """Overdue orders first (earliest deadline first), then the rest by deadline."""
+    """Overdue orders first (earliest deadline first), then those done and waiting to be
+    verified (待核验: the operator's move), then the rest by deadline."""
     params: dict = {f"state{i}": state for i, state in enumerate(states)}
     where = [f"state IN ({', '.join(':' + name for name in params)})"]
     for column, value in (("site_id", site_id), ("contractor", contractor)):
@@ -112,7 +188,7 @@ def listing(
         where.append(OVERDUE)
     sql = (
         f"SELECT *, {OVERDUE} AS overdue FROM work_orders WHERE {' AND '.join(where)} "
-        "ORDER BY overdue DESC, repair_by, id LIMIT :limit"
+        "ORDER BY overdue DESC, CASE WHEN state = 'resolved' THEN 0 ELSE 1 END, repair_by, id LIMIT :limit"
     )
     return db.execute(sql, {**params, "now": now, "limit": limit}).fetchall()
 
@@ -135,6 +211,18 @@ def in_play_by_site(db, now: int) -> dict[str, tuple[int, int]]:
         {"now": now},
     )
     return {row["site_id"]: (row["n"], row["late"] or 0) for row in rows}
+
+
+def waiting_by_site(db, now: int) -> dict[str, tuple[int, int]]:
+    """{site: (orders done and waiting to be verified, orders overdue)}: one grouped query for
+    the operator's queue."""
+    rows = db.execute(
+        f"SELECT site_id, SUM(CASE WHEN state = 'resolved' THEN 1 ELSE 0 END) AS done, "
+        f"SUM(CASE WHEN {OVERDUE} THEN 1 ELSE 0 END) AS late FROM work_orders "
+        "WHERE state IN ('open', 'acknowledged', 'reopened', 'resolved') GROUP BY site_id",
+        {"now": now},
+    )
+    return {row["site_id"]: (row["done"] or 0, row["late"] or 0) for row in rows}
 
 
 def transitions(db, order_id: str):

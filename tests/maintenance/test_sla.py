@@ -165,13 +165,16 @@ def test_only_the_deadline_that_passed_is_marked_overdue_in_the_digest_the_email
     lines = text(digest).splitlines()
     ack_line = next(line for line in lines if "接单期限" in line)
     repair_line = next(line for line in lines if "完成期限" in line)
-    assert ack_line.endswith("2026-10-13 01:00【已逾期】")
+    assert ack_line.endswith("2026-10-13 01:00【接单超时 7 小时】")
     assert repair_line.endswith("2026-10-15 01:00")  # not overdue: two days to go
     [(_, escalation)] = desk.emails("[逾期]")  # the bureau's escalation email, one deadline missed
     escalated = text(escalation)
-    assert "接单期限：2026-10-13 01:00（已逾期）" in escalated and "完成期限：2026-10-15 01:00\n" in escalated
+    assert (
+        "接单期限：2026-10-13 01:00（接单超时 7 小时）" in escalated
+        and "完成期限：2026-10-15 01:00\n" in escalated
+    )
     page = desk.http.get(page_link).text
     ack_dd, repair_dd = page.split("<dd>")[6], page.split("<dd>")[7]
-    assert "2026-10-13 01:00" in ack_dd and "已逾期" in ack_dd
-    assert "2026-10-15 01:00" in repair_dd and "已逾期" not in repair_dd
+    assert "2026-10-13 01:00" in ack_dd and "接单超时 7 小时" in ack_dd
+    assert "2026-10-15 01:00" in repair_dd and "超时" not in repair_dd and "已过" not in repair_dd
     assert work_orders.is_overdue(desk.order(order["id"]), desk.clock.now)  # counted as overdue once

@@ -31,7 +31,9 @@ def filter_board(base: str, width: int, folder):
 def open_site(base: str, width: int, folder):
     def work(chromium):
         with window(chromium, width) as page:
-            sign_in(page, base, "operator")
+            sign_in(page, base, "operator")  # lands on the queue; the board is the overview
+            page.click("header a[href='/']")
+            page.wait_for_load_state()
             page.click("a[href='/sites/helin']")
             page.wait_for_load_state()
             page.click("a.range[href$='range=30d']")

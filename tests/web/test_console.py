@@ -16,6 +16,8 @@ MINUTE = 60
 # permissions table: this is what the bureau was promised.
 MATRIX = {
     ("GET", "/"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 403},
+    # The queue of those who act: alerts to acknowledge, orders to verify or chase.
+    ("GET", "/queue"): {"admin": 200, "operator": 200, "regulator": 403, "contractor": 403},
     ("GET", "/sites/{site_id}"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 403},
     ("GET", "/sites/{site_id}/readings.csv"): {
         "admin": 200,
@@ -202,7 +204,7 @@ def test_every_route_answers_every_role_exactly_as_the_matrix_says(desk):
 
 def test_signing_in_sets_a_new_http_only_cookie_and_signing_out_ends_the_session(desk):
     client, answer = login(desk, "operator")
-    assert answer.status_code == 303 and answer.headers["location"] == "/"
+    assert answer.status_code == 303 and answer.headers["location"] == "/queue"  # an operator's landing
     cookie = answer.headers["set-cookie"]
     assert "ww_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
     assert "Secure" not in cookie  # http here; Secure when base_url is https
@@ -327,7 +329,7 @@ def test_the_sign_in_never_redirects_off_the_console(desk, target):
     client = httpx.Client(base_url=base(desk), timeout=10)
     token = csrf(client.get("/login").text)
     answer = client.post(
-        f"/login?next={target}", data={"csrf": token, "username": "operator", "password": PASSWORD}
+        f"/login?next={target}", data={"csrf": token, "username": "regulator", "password": PASSWORD}
     )
     assert answer.status_code == 303 and answer.headers["location"] == "/"
 
@@ -352,7 +354,7 @@ def test_an_operator_acknowledges_and_resolves_an_alert_and_a_regulator_may_only
     acked = operator.post("/alerts/1/ack", data={"csrf": csrf(page), "note": "已通知运维单位"})
     assert acked.status_code == 303 and desk.alerts()[0]["state"] == "acknowledged"
     again = operator.post("/alerts/1/ack", data={"csrf": csrf(page), "note": ""})
-    assert again.status_code == 409 and "only a firing alert can be acknowledged" in again.text
+    assert again.status_code == 409 and "告警 #1 已确认，只有告警中的告警可以确认" in again.text
     resolved = operator.post("/alerts/1/resolve", data={"csrf": csrf(page), "note": "复核为仪表故障"})
     assert resolved.status_code == 303 and desk.alerts()[0]["state"] == "resolved"
     history = operator.get("/alerts/1").text
@@ -398,7 +400,7 @@ def test_an_operator_verifies_and_reopens_an_order_and_its_photo_is_served_as_wh
     page = operator.get(f"/orders/{order_id}").text
     assert "核验销号" not in page  # not done yet: nothing to verify
     refused = operator.post(f"/orders/{order_id}/verify", data={"csrf": csrf(page), "note": ""})
-    assert refused.status_code == 409 and "verify needs it to be resolved" in refused.text
+    assert refused.status_code == 409 and "核验销号需要工单处于已完成待核验状态" in refused.text
     desk.act(work_orders.done, order_id, "qingyuan/李师傅", "格栅已清理", desk.clock.now)
     page = operator.get(f"/orders/{order_id}").text
     assert "核验销号" in page and f'src="/orders/{order_id}/photos/1"' in page
@@ -440,7 +442,7 @@ def test_an_operator_registers_and_ends_a_maintenance_window_and_a_regulator_onl
     backwards = operator.post(
         "/windows/add", data={**form, "from": "2026-10-12T08:00", "until": "2026-10-12T07:00"}
     )
-    assert backwards.status_code == 400 and "a window must end after it starts" in backwards.text
+    assert backwards.status_code == 400 and "结束时间须晚于开始时间" in backwards.text
     added = operator.post("/windows/add", data={**form, "from": "2026-10-12T00:00", "until": ""})
     assert added.status_code == 303
     [window] = windows.listing(desk.ctx.db, "helin")

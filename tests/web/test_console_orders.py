@@ -61,7 +61,7 @@ def test_an_operator_hands_an_order_to_another_contractor(make_desk):
     )
     assert handed.status_code == 303 and desk.order(order_id)["contractor"] == "lvyuan"
     wrong = operator.post(f"/orders/{order_id}/assign", data={"csrf": csrf(page), "contractor": "nobody"})
-    assert wrong.status_code == 409 and "unknown contractor" in wrong.text
+    assert wrong.status_code == 409 and "没有运维单位“nobody”" in wrong.text
     # The first company's account no longer sees it.
     contractor, _ = login(desk, "contractor")
     assert contractor.get(f"/my/orders/{order_id}").status_code == 404

@@ -2,8 +2,6 @@
 history, and acknowledging or resolving it with a note — the same lifecycle calls as
 `wastewatch alerts ack|resolve`, recorded in the audit log."""
 
-import json
-
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
@@ -11,9 +9,8 @@ from wastewatch.access import audit
 from wastewatch.alerts import lifecycle
 from wastewatch.alerts.evaluate import CycleResult
 from wastewatch.alerts.lifecycle import AlertError, Lifecycle, get_alert
-from wastewatch.alerts.mail import KINDS, RULES, SEVERITIES
-from wastewatch.config.i18n import gettext
-from wastewatch.config.metrics import metric_label
+from wastewatch.alerts.mail import KINDS, RULES, SEVERITIES, Mail
+from wastewatch.config.i18n import N_, gettext
 from wastewatch.maintenance import work_orders
 from wastewatch.store.state import transaction
 
@@ -26,21 +23,22 @@ PAGE = 200  # rows shown; the page says how many more the filter holds
 FETCH = 2000
 
 
-def _row(console, alert, locale: str) -> dict:
+def row(console, alert, locale: str, mail: Mail) -> dict:
+    """An alert as the list and its page show it: the value, unit and limit as its emails say
+    them (Mail.reading)."""
     site = console.config.site_by_id.get(alert["site_id"])
-    detail = json.loads(alert["detail"])
-    limit = detail.get("limit")
+    shown = mail.reading(alert)
     return {
         "id": alert["id"],
         "site": site,
         "rule": gettext(locale, RULES.get(alert["rule"], alert["rule"])),
-        "metric": metric_label(alert["metric"], locale) if alert["metric"] else "",
+        "metric": shown["label"],
         "severity": alert["severity"],
         "severity_label": gettext(locale, SEVERITIES[alert["severity"]]),
         "kind": gettext(locale, KINDS[alert["kind"]]),
         "state": alert["state"],
-        "value": "" if alert["value"] is None else f"{alert['value']:.6g}",
-        "limit": "" if not limit else f"{limit['high']:g}",
+        "value": shown["value"],
+        "limit": shown["limit"],
         "since": console.ctx.local(alert["since"]),
         "last": console.ctx.local(alert["last_seen"]),
         "resolved": console.ctx.local(alert["resolved_at"]),
@@ -65,11 +63,12 @@ async def alert_list(console, request: Request):
         )
         if site(console, user, alert["site_id"]) is not None
     ]
+    mail = Mail(console.ctx, locale)
     return console.render(
         request,
         "console/alerts.html",
         {
-            "alerts": [_row(console, alert, locale) for alert in found[:PAGE]],
+            "alerts": [row(console, alert, locale, mail) for alert in found[:PAGE]],
             # Past the 2,000 read, the count is a floor: "1800+".
             "more": f"{len(found) - PAGE}{'+' if len(found) == FETCH else ''}" if len(found) > PAGE else "",
             "filters": {
@@ -120,7 +119,12 @@ async def alert_detail(console, request: Request, problem: str = "", status: int
     return console.render(
         request,
         "console/alert.html",
-        {"a": _row(console, alert, locale), "history": history, "order": order, "problem": problem},
+        {
+            "a": row(console, alert, locale, Mail(console.ctx, locale)),
+            "history": history,
+            "order": order,
+            "problem": problem,
+        },
         status=status,
     )
 
@@ -137,9 +141,9 @@ async def alert_act(console, request: Request):
                 lifecycle.acknowledge(db, alert["id"], user.actor, note, now)
             elif action == "resolve":
                 if not note:
-                    raise AlertError("resolving by hand needs a note")
+                    raise AlertError(N_("resolving by hand needs a note saying why"))
                 if alert["state"] == "resolved":
-                    raise AlertError(f"alert {alert['id']} is already resolved")
+                    raise AlertError(N_("alert {alert} is already resolved"), alert=alert["id"])
                 Lifecycle(console.ctx, CycleResult()).resolve(
                     alert, now, f"resolved by hand: {note}", user.actor
                 )
@@ -149,5 +153,5 @@ async def alert_act(console, request: Request):
                 db, user.username, f"alert.{action}", now, target=str(alert["id"]), address=address(request)
             )
     except AlertError as exc:
-        return await alert_detail.__wrapped__(console, request, problem=str(exc), status=409)
+        return await alert_detail.__wrapped__(console, request, problem=exc.text(user.locale), status=409)
     return RedirectResponse(f"/alerts/{alert['id']}", status_code=303)

@@ -85,7 +85,7 @@ def _row(s: status.SiteStatus, locale: str, t: dict, state_label: dict, names: d
         else f'<span class="muted">{t["never"]}</span>'
     )
     cells = [
-        f'<td class="site"><a href="/sites/{key}">{escape(site.name)}</a><br>'
+        f'<td class="site head"><a href="/sites/{key}">{escape(site.name)}</a><br>'
         f'<small class="muted">{escape(site.town)}</small></td>',
         _cell(t["state"], f'<span class="st st-{s.state}">{state_label[s.state]}</span>'),
         _cell(t["last_reading"], age),

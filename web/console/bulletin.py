@@ -9,9 +9,8 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import FileResponse
 
-from wastewatch.alerts.mail import WORK_ORDER_KINDS
 from wastewatch.config.i18n import gettext
-from wastewatch.maintenance import bulletin
+from wastewatch.maintenance import bulletin, work_orders
 from wastewatch.maintenance.notices import STATES
 
 from .guard import page, sites
@@ -65,7 +64,8 @@ async def bulletin_page(console, request: Request):
             "parties": found.by_party(),
             "overdue": sum(p["overdue"] for p in found.open),
             "local": local,
-            "kind": lambda k: gettext(locale, WORK_ORDER_KINDS.get(k, k)),
+            "subject": lambda p: bulletin.subject(p, locale),
+            "late": lambda passed: work_orders.late_words(passed, locale),
             "state": lambda s: gettext(locale, STATES.get(s, s)),
             "query": request.url.query,
         },

@@ -103,6 +103,6 @@ async def own_order_act(console, request: Request):
         message = w[f"err_{problem.key}"].format(**problem.values)
         return await own_order.__wrapped__(console, request, message, problem.fields, problem.status)
     except work_orders.WorkOrderError as exc:
-        return await own_order.__wrapped__(console, request, str(exc), None, 409)
+        return await own_order.__wrapped__(console, request, exc.text(user.locale), None, 409)
     log.info("work order %s: %s by %s in the console", order["id"], action, user.username)
     return RedirectResponse(f"/my/orders/{order['id']}", status_code=303)

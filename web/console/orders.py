@@ -19,13 +19,18 @@ from .guard import Denied, address, page, site, sites
 from .text import words
 
 LISTS = {"in-play": work_orders.IN_PLAY, "closed": ("closed",), "cancelled": ("cancelled",)}
-ACTIONS = {"verify": work_orders.verify, "reopen": work_orders.reopen, "cancel": work_orders.cancel}
+ACTIONS = {
+    "verify": work_orders.verify,
+    "reopen": work_orders.reopen,
+    "cancel": work_orders.cancel,
+    "chase": work_orders.chase,
+}
 
 
-def _row(console, order, locale: str, now: int) -> dict:
+def row(console, order, locale: str, now: int) -> dict:
     site = console.config.site_by_id.get(order["site_id"])
     contractor = console.config.contractor_by_id.get(order["contractor"])
-    ack_missed, repair_missed = work_orders.missed(order, now)
+    marks = work_orders.late_by_deadline(order, now, locale)
     return {
         "id": order["id"],
         "site": site,
@@ -38,8 +43,9 @@ def _row(console, order, locale: str, now: int) -> dict:
         "opened": console.ctx.local(order["opened_at"]),
         "acknowledge_by": console.ctx.local(order["acknowledge_by"]),
         "repair_by": console.ctx.local(order["repair_by"]),
-        "ack_missed": ack_missed,
-        "repair_missed": repair_missed,
+        "ack_late": marks["acknowledge"],
+        "repair_late": marks["repair"],
+        "late": work_orders.late_text(order, now, locale),
     }
 
 
@@ -51,7 +57,7 @@ async def order_list(console, request: Request, problem: str = "", status: int =
     overdue = request.query_params.get("overdue") == "1"
     one = site(console, user, request.query_params.get("site", ""))
     rows = [
-        _row(console, o, user.locale, now)
+        row(console, o, user.locale, now)
         for o in work_orders.listing(
             console.ctx.db,
             now,
@@ -116,12 +122,14 @@ async def order_detail(console, request: Request, problem: str = "", status: int
         request,
         "console/order.html",
         {
-            "o": _row(console, order, locale, now),
+            "o": row(console, order, locale, now),
             "contractors": [c for c in console.config.contractors if c.id != order["contractor"]],
             "timeline": timeline,
             "photos": photos,
             "checklist": json.loads(order["checklist"]) if order["checklist"] else {},
             "check": check,
+            "check_lines": check.lines(locale),
+            "problem_lines": [x.text(locale) for x in check.problems],
             "problem": problem,
         },
         status=status,
@@ -162,7 +170,10 @@ async def order_act(console, request: Request):
                 db, user.username, f"order.{action}", now, target=order["id"], address=address(request)
             )
     except WorkOrderError as exc:
-        return await order_detail.__wrapped__(console, request, problem=str(exc), status=409)
+        return await order_detail.__wrapped__(console, request, problem=exc.text(user.locale), status=409)
+    # A 催办 from the queue returns there, saying so; every other action to the order's page.
+    if form.get("back") == "/queue":
+        return RedirectResponse(f"/queue?chased={order['id']}", status_code=303)
     return RedirectResponse(f"/orders/{order['id']}", status_code=303)
 
 

@@ -24,7 +24,7 @@ from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import STATES
 from wastewatch.store.state import transaction
 
-from . import alerts, board, bulletin, fieldwork, orders, reports, sites
+from . import alerts, board, bulletin, fieldwork, orders, queue, reports, sites
 from . import windows as windows_pages
 from .guard import COOKIE, address, current, page
 from .text import audit_word, words
@@ -57,6 +57,7 @@ class Console:
             Route("/login", bound(Console.login), methods=["GET", "POST"]),
             Route("/logout", bound(Console.logout), methods=["POST"]),
             Route("/", bound(board.overview), methods=["GET"]),
+            Route("/queue", bound(queue.queue), methods=["GET"]),
             Route("/sites/{site_id}", bound(sites.site_page), methods=["GET"]),
             Route("/sites/{site_id}/readings.csv", bound(sites.readings_csv), methods=["GET"]),
             Route("/reports", bound(reports.report_list), methods=["GET"]),
@@ -94,6 +95,10 @@ class Console:
             "csrf": session.csrf if session else "",
             "can": (lambda action: allowed(session.user.role, action)) if session else (lambda action: False),
             "role_label": lambda role: gettext(locale, ROLE_LABELS[role]),
+            # What waits for the account, beside "my queue" in the navigation.
+            "queue_count": queue.count(self, session.user, self.ctx.now())
+            if session and allowed(session.user.role, "alert.act")
+            else 0,
         }
         return self.templates.TemplateResponse(request, template, {**base, **context}, status_code=status)
 
@@ -136,8 +141,10 @@ class Console:
             token, _ = sessions.start(db, user, who, now)
             audit.record(db, user.username, "login", now, address=who)
         log.info("console: %s signed in from %s", user.username, who)
-        # A contractor's place is its orders; everyone else starts at the overview.
-        landing = "/my" if user.role == "contractor" and target == "/" else target
+        # A contractor's place is its orders, an operator's its queue; the others start at the
+        # overview.
+        home = {"contractor": "/my", "operator": "/queue"}.get(user.role, "/")
+        landing = home if target == "/" else target
         response = RedirectResponse(landing, status_code=303)
         response.set_cookie(
             COOKIE,

@@ -140,7 +140,7 @@ def _orders(console, where, locale: str, now: int) -> list[dict]:
             "summary": o["summary"],
             "state": gettext(locale, ORDER_STATES.get(o["state"], o["state"])),
             "repair_by": console.ctx.local(o["repair_by"]),
-            "overdue": bool(o["overdue"]),
+            "late": work_orders.late_text(o, now, locale),
         }
         for o in work_orders.listing(console.ctx.db, now, work_orders.IN_PLAY, site_id=where.id, limit=50)
     ]

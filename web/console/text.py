@@ -226,6 +226,22 @@ WORDS = {
     "pick_role": NP_("pick_role", "Choose a role"),
     "pick_user": NP_("pick_user", "Choose a user"),
     "confirm_reset": NP_("confirm_reset", "Yes: a new password for {user} (signed out everywhere)"),
+    "bad_moment": NP_("bad_moment", "The start and end must be a date and a time, as the form offers them."),
+    "verify_not_yet": NP_("verify_not_yet", "It can be verified once the readings say the fault is gone:"),
+    "chase_note": NP_("chase_note", "Note to the contractor (optional)"),
+    "queue": NP_("queue", "My queue"),
+    "queue_empty": NP_("queue_empty", "Nothing waits for you."),
+    "queue_overdue": NP_("queue_overdue", "Overdue work orders"),
+    "queue_verify": NP_("queue_verify", "Done, waiting to be verified"),
+    "queue_alerts": NP_("queue_alerts", "Alerts not yet acknowledged"),
+    "queue_stops": NP_("queue_stops", "Unplanned stops"),
+    "overdue_by": NP_("overdue_by", "Overdue"),
+    "chase": NP_("chase", "Chase"),
+    "chased": NP_("chased", "The contractor was chased about {order}; the email is on its way."),
+    "reported_done": NP_("reported_done", "Reported done"),
+    "lasted": NP_("lasted", "Lasting"),
+    "reported_bureau": NP_("reported_bureau", "Reported to the bureau"),
+    "not_yet": NP_("not_yet", "not yet"),
 }
 
 

@@ -7,11 +7,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from wastewatch.access import audit
-from wastewatch.config.i18n import gettext
+from wastewatch.config.i18n import N_, gettext
 from wastewatch.maintenance import windows
 from wastewatch.store.state import transaction
 
 from .guard import Denied, address, page, site, sites
+from .text import words
 
 
 def _rows(console, user, locale: str, active: bool) -> list[dict]:
@@ -67,7 +68,7 @@ async def window_add(console, request: Request):
     chosen = site(console, user, str(form.get("site", "")))
     try:
         if chosen is None:
-            raise ValueError("choose one of your sites")
+            raise windows.WindowError(N_("choose one of your sites"))
         start = _moment(console, str(form.get("from", ""))) or now
         until = _moment(console, str(form.get("until", "")))
         with transaction(console.ctx.db):
@@ -84,8 +85,11 @@ async def window_add(console, request: Request):
             audit.record(
                 console.ctx.db, user.username, "window.add", now, target=str(number), address=address(request)
             )
-    except ValueError as exc:
-        return await window_list.__wrapped__(console, request, problem=str(exc), status=400)
+    except windows.WindowError as exc:
+        return await window_list.__wrapped__(console, request, problem=exc.text(user.locale), status=400)
+    except ValueError:  # a datetime-local field that is no moment
+        problem = words(user.locale)["bad_moment"]
+        return await window_list.__wrapped__(console, request, problem=problem, status=400)
     return RedirectResponse("/windows", status_code=303)
 
 
@@ -107,6 +111,6 @@ async def window_end(console, request: Request):
             audit.record(
                 console.ctx.db, user.username, "window.end", now, target=str(number), address=address(request)
             )
-    except (LookupError, ValueError) as exc:
-        return await window_list.__wrapped__(console, request, problem=str(exc), status=409)
+    except windows.WindowError as exc:
+        return await window_list.__wrapped__(console, request, problem=exc.text(user.locale), status=409)
     return RedirectResponse("/windows", status_code=303)
