@@ -10,10 +10,11 @@ import json
 import logging
 from dataclasses import asdict
 
-from wastewatch.config.i18n import N_, NP_, Said, Word
+from wastewatch.config.i18n import N_, NP_, Record, Said, Word
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.windows import Windows
 
+from . import said
 from .findings import Finding, worse
 
 log = logging.getLogger("wastewatch.alerts")
@@ -66,12 +67,8 @@ class Lifecycle:
                         {"clear_since": clear_since, "id": alert["id"]},
                     )
                     held = finding.at - clear_since
-                    reason = f"condition clear since {self.mail.local(clear_since)}" + (
-                        f" ({held // 60} min, hold {rule.clear_hold_s // 60} min)"
-                        if rule.clear_hold_s
-                        else ""
-                    )
-                    self.resolve(alert, now, reason, RULE_ACTOR)
+                    record = said.cleared(self.ctx.local(clear_since), held, rule.clear_hold_s)
+                    self.resolve(alert, now, record, RULE_ACTOR)
                 else:
                     self.ctx.db.execute(
                         "UPDATE alerts SET clear_since = :clear_since WHERE id = :id",
@@ -103,14 +100,13 @@ class Lifecycle:
                 },
             ).scalar()
             window = self.windows.covering(finding.site_id, finding.at)
-            reason = self.mail.describe(finding)
+            record = said.opened(finding, self.ctx.local(finding.since), window)
             if window:
-                reason += f" (inside maintenance window {window.id}, {window.kind}: recorded, not emailed)"
                 db.execute(
                     "UPDATE alerts SET muted_by = :window WHERE id = :id",
                     {"window": window.id, "id": alert_id},
                 )
-            transition(db, alert_id, None, "firing", reason, RULE_ACTOR, now)
+            transition(db, alert_id, None, "firing", record, RULE_ACTOR, now)
             alert = get_alert(db, alert_id)
             if not window:
                 alert = self._notify(alert, now)
@@ -151,18 +147,18 @@ class Lifecycle:
         )
         return get_alert(self.ctx.db, alert["id"])
 
-    def resolve(self, alert, now: int, reason: str, actor: str) -> None:
+    def resolve(self, alert, now: int, record: Record, actor: str) -> None:
         db = self.ctx.db
         db.execute(
             "UPDATE alerts SET state = 'resolved', resolved_at = :now WHERE id = :id",
             {"now": now, "id": alert["id"]},
         )
-        transition(db, alert["id"], alert["state"], "resolved", reason, actor, now)
+        transition(db, alert["id"], alert["state"], "resolved", record, actor, now)
         resolved = get_alert(db, alert["id"])
         if alert["notified_at"] is not None:  # nobody was told it began (a maintenance window)
-            self.mail.alert(resolved, "resolved", now, reason=reason)
+            self.mail.alert(resolved, "resolved", now, reason=record.text(self.mail.locale))
         self.result.resolved.append(resolved)
-        log.info("alert %d resolved: %s", alert["id"], reason)
+        log.info("alert %d resolved: %s", alert["id"], record)
 
     def renotify(self, now: int) -> None:
         every = self.ctx.rules.notifications.renotify_after_s
@@ -190,11 +186,21 @@ def get_alert(db, alert_id: int):
     return db.execute("SELECT * FROM alerts WHERE id = :id", {"id": alert_id}).fetchone()
 
 
-def transition(db, alert_id: int, old: str | None, new: str, reason: str, actor: str, at: int) -> None:
+def transition(db, alert_id: int, old: str | None, new: str, record: Record, actor: str, at: int) -> None:
+    """One state change, with what it said: in English (`reason`, the command line's) and as
+    its sentences (`said`, the pages' and emails', alerts/said.py)."""
     db.execute(
-        "INSERT INTO alert_transitions (alert_id, old_state, new_state, reason, actor, at) "
-        "VALUES (:alert_id, :old, :new, :reason, :actor, :at)",
-        {"alert_id": alert_id, "old": old, "new": new, "reason": reason, "actor": actor, "at": at},
+        "INSERT INTO alert_transitions (alert_id, old_state, new_state, reason, said, actor, at) "
+        "VALUES (:alert_id, :old, :new, :reason, :said, :actor, :at)",
+        {
+            "alert_id": alert_id,
+            "old": old,
+            "new": new,
+            "reason": str(record),
+            "said": record.dumps(),
+            "actor": actor,
+            "at": at,
+        },
     )
 
 
@@ -214,7 +220,7 @@ def acknowledge(db, alert_id: int, actor: str, note: str, now: int):
             state=state_word(alert["state"]),
         )
     db.execute("UPDATE alerts SET state = 'acknowledged' WHERE id = :id", {"id": alert_id})
-    transition(db, alert_id, "firing", "acknowledged", note or "acknowledged", actor, now)
+    transition(db, alert_id, "firing", "acknowledged", said.acknowledged(note), actor, now)
     return get_alert(db, alert_id)
 
 

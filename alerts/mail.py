@@ -10,10 +10,11 @@ work_order. Follow-ups on one incident reply in its thread.
 import json
 
 from wastewatch.config.i18n import N_, gettext
-from wastewatch.config.metrics import METRICS, QUANTITIES, equipment_state, metric_label
+from wastewatch.config.metrics import equipment_state, metric_label
 from wastewatch.config.text import duration
 
-from .findings import RULES, Finding
+from . import said
+from .findings import RULES
 from .notify import notify
 
 KINDS = {
@@ -78,20 +79,6 @@ class Mail:
     def metric_label(self, metric: str) -> str:
         return metric_label(metric, self.locale) if metric else ""
 
-    def describe(self, finding: Finding) -> str:
-        """One line for the transition row: what the rule saw."""
-        parts = [finding.rule, finding.metric] if finding.metric else [finding.rule]
-        if finding.value is not None:
-            parts.append(f"value {finding.value:g}")
-        if finding.limit:
-            parts.append(f"limit {finding.limit.text()} ({finding.limit.standard} {finding.limit.grade})")
-        parts.append(f"since {self.local(finding.since)}")
-        # The rule's other facts as words ("consecutive 3"), not a JSON block.
-        for key, value in sorted(finding.detail.items()):
-            if key != "range" and not isinstance(value, (dict, list)):
-                parts.append(f"{key} {value:g}" if isinstance(value, float) else f"{key} {value}")
-        return ", ".join(parts)
-
     def describe_alert(self, alert) -> str:
         """One line naming the fault, for work-order summaries."""
         site = self.ctx.config.site_by_id[alert["site_id"]]
@@ -106,23 +93,12 @@ class Mail:
         return text
 
     def measure(self, alert, detail: "Detail") -> dict:
-        """What the alert's value is: its label, unit and how it is written. A rule whose value
-        is a day's figure, not a reading (a day's volume of flow), names its quantity; alerts
-        from before quantities were named are recognised by their rule."""
-        quantity = QUANTITIES.get(
-            detail["quantity"] or ("daily_volume" if alert["rule"] == "hydraulic_overload" else "")
-        )
-        if quantity:
-            return {
-                "label": self.gettext(quantity.label),
-                "unit": quantity.unit,
-                "show": lambda v: "" if v is None else f"{v:.{quantity.decimals}f}",
-            }
-        metric = METRICS.get(alert["metric"])
+        """What the alert's value is: its label, unit and how it is written (said.measure)."""
+        label, unit, decimals = said.measure(alert["rule"], alert["metric"], detail)
         return {
-            "label": self.metric_label(alert["metric"]),
-            "unit": metric.unit if metric else "",
-            "show": _num,
+            "label": self.gettext(label) if label else "",
+            "unit": unit,
+            "show": lambda v: said.value_text(v, "", decimals),
         }
 
     def reading(self, alert) -> dict:
@@ -133,12 +109,16 @@ class Mail:
         measure = self.measure(alert, detail)
         unit, limit = measure["unit"], detail.get("limit")
         state = equipment_state(alert["metric"], alert["value"], self.locale)
-        value = measure["show"](alert["value"])
+        value, peak = measure["show"](alert["value"]), measure["show"](alert["peak"])
+        # A day's volume is judged against the design capacity times the overload factor.
+        bound = _limit_text(limit) if limit else f"{detail['limit_m3d']:g}" if detail["limit_m3d"] else ""
         return {
             "label": measure["label"],
             "value": state or (f"{value} {unit}".rstrip() if value else ""),
             "state": bool(state),
-            "limit": f"{_limit_text(limit)} {unit}".rstrip() if limit else "",
+            # The worst value while it lasted, where it is not the one shown.
+            "peak": f"{peak} {unit}".rstrip() if peak and peak != value and not state else "",
+            "limit": f"{bound} {unit}".rstrip() if bound else "",
         }
 
     def context(self, alert) -> dict:
@@ -214,10 +194,6 @@ class Detail(dict):
 
     def __missing__(self, key):
         return None
-
-
-def _num(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
 
 
 def _limit_text(limit: dict) -> str:

@@ -3,7 +3,7 @@
 import json
 import time
 
-from wastewatch.alerts import lifecycle, outbox
+from wastewatch.alerts import lifecycle, outbox, said
 from wastewatch.alerts.daily import DayCloser
 from wastewatch.alerts.evaluate import CycleResult, Evaluator
 from wastewatch.alerts.lifecycle import Lifecycle, get_alert
@@ -180,7 +180,7 @@ def alerts_resolve(args, config: Config, when) -> None:
             alert = _alert(ctx.db, args.id)
             if alert["state"] == "resolved":
                 raise CommandError(f"alert {args.id} is already resolved")
-            Lifecycle(ctx, CycleResult()).resolve(alert, ctx.now(), f"resolved by hand: {args.note}", args.by)
+            Lifecycle(ctx, CycleResult()).resolve(alert, ctx.now(), said.by_hand(args.note), args.by)
     finally:
         ctx.close()
     print(f"alert {args.id} resolved by {args.by}; the operators are emailed")

@@ -5,6 +5,7 @@ import time
 
 from wastewatch.alerts.context import Context
 from wastewatch.config import Config
+from wastewatch.config.i18n import Record
 from wastewatch.config.text import counted, printable
 from wastewatch.maintenance import windows, work_orders
 from wastewatch.maintenance.notices import open_context
@@ -232,9 +233,9 @@ def workorders_done(args, config: Config, when) -> None:
 def workorders_verify(args, config: Config, when) -> None:
     order = _act(config, work_orders.verify, args.id, args.by, args.note)
     print(f"work order {order['id']} verified and closed (销号) by {args.by}")
-    check = work_orders.transitions(connect(config.state_url), order["id"])[-1]["note"]
-    if "verification: " in check:  # what the readings said, as recorded with the closing
-        print(check[check.index("verification: ") :])
+    closing = work_orders.transitions(connect(config.state_url), order["id"])[-1]
+    for sentence in Record.loads(closing["said"]).sentences:  # what the readings said, as recorded
+        print(sentence)
 
 
 def workorders_reopen(args, config: Config, when) -> None:

@@ -11,6 +11,8 @@ report, an email and a page.
 """
 
 import gettext as _gettext
+import json
+from dataclasses import dataclass
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -71,6 +73,61 @@ class Sentence:
     def text(self, locale: str) -> str:
         values = {key: _said(value, locale) for key, value in self.values.items()}
         return gettext(locale, self.message).format(**values)
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
+def _plain(value):
+    """A Sentence's value as JSON: Words and Sentences as small objects, the rest as it is."""
+    if isinstance(value, Word):
+        return {"w": str(value), "c": value.context}
+    if isinstance(value, Sentence):
+        return {"m": value.message, "v": {k: _plain(v) for k, v in value.values.items()}}
+    if isinstance(value, Term):
+        return {"t": value.code, "s": _plain(value.words)}
+    if isinstance(value, (list, tuple)):
+        return {"l" if isinstance(value, list) else "o": [_plain(v) for v in value]}
+    return value
+
+
+def _back(value):
+    if not isinstance(value, dict):
+        return value
+    if "w" in value:
+        return Word(value["w"], value.get("c"))
+    if "m" in value:
+        return Sentence(value["m"], **{k: _back(v) for k, v in value["v"].items()})
+    if "t" in value:
+        return Term(value["t"], _back(value["s"]))
+    if "l" in value:
+        return [_back(v) for v in value["l"]]
+    return tuple(_back(v) for v in value["o"])
+
+
+@dataclass(frozen=True)
+class Record:
+    """What a state change said: its sentences (what the service saw or did) and a person's
+    note, stored with the transition row (the column `said`) and shown in each reader's
+    language: "已上报监管部门：接单期限 2026-10-13 01:00 已过" with the note after it."""
+
+    sentences: tuple = ()
+    note: str = ""
+
+    def dumps(self) -> str:
+        return json.dumps({"s": [_plain(s) for s in self.sentences], "n": self.note}, ensure_ascii=False)
+
+    @classmethod
+    def loads(cls, text: str) -> "Record":
+        found = json.loads(text)
+        return cls(tuple(_back(s) for s in found["s"]), found.get("n", ""))
+
+    def text(self, locale: str) -> str:
+        zh = locale == "zh-CN"
+        said = ("；" if zh else "; ").join(s.text(locale) for s in self.sentences)
+        if said and self.note:
+            return f"{said}{'：' if zh else ': '}{self.note}"
+        return said or self.note
 
     def __str__(self) -> str:
         return self.text("en")

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from wastewatch.alerts import lifecycle
 from wastewatch.alerts.mail import WORK_ORDER_KINDS
-from wastewatch.config.i18n import N_, gettext
+from wastewatch.config.i18n import N_
 from wastewatch.store.state import transaction
 
 from . import inspections, work_orders
@@ -107,7 +107,7 @@ class Sweep:
                             now,
                             "schedule",
                             due_at=due_at,
-                            note=f"routine: every {every}, due by {last_day}",
+                            said=(work_orders.said.routine(every, last_day),),
                         )
                     )
 
@@ -153,20 +153,6 @@ class Sweep:
                 )
 
 
-# How often a routine visit is due, in words; other periods are counted.
-EVERY = {
-    ("d", 7): N_("every week"),
-    ("d", 14): N_("every two weeks"),
-    ("mo", 1): N_("every month"),
-    ("mo", 3): N_("every quarter"),
-    ("mo", 12): N_("every year"),
-}
-
-
 def every_label(every: str, locale: str) -> str:
     """ "每两周" for "14d", "每 10 天" for "10d"."""
-    number, unit = (int(every[:-2]), "mo") if every.endswith("mo") else (int(every[:-1]), "d")
-    if (unit, number) in EVERY:
-        return gettext(locale, EVERY[(unit, number)])
-    counted = N_("every %(n)d days") if unit == "d" else N_("every %(n)d months")
-    return gettext(locale, counted) % {"n": number}
+    return work_orders.said.every(every).text(locale)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from wastewatch.alerts import daily, lifecycle
+from wastewatch.alerts.findings import valid_value
 from wastewatch.config.i18n import NP_
 from wastewatch.maintenance import windows, work_orders
 
@@ -39,8 +40,8 @@ class Value:
     metric: str
     value: float
     ts: int
-    valid: bool  # flag N
-    over: bool  # beyond the limit (a single reading: a hint, not a judged exceedance)
+    valid: bool  # as the rules count it: flag N, inside the plausible range, no window in force
+    over: bool  # valid and beyond a limit judged on single samples (a daily-mean limit judges days)
     limit: str  # "60", "6–9", or "" without one
 
 
@@ -77,7 +78,7 @@ def statuses(ctx, sites, now: int) -> list[SiteStatus]:
         age = None if last is None else max(now - last, 0)
         status = SiteStatus(site, "", last, age, alerts=open_alerts, orders=n, overdue=late)
         status.state = _state(in_force.get(site.id), last, now, silent_after, open_alerts)
-        status.values = _values(ctx.standard(site.id), mine)
+        status.values = _values(site, ctx.standard(site.id), mine, site.id in in_force)
         found.append(status)
     return found
 
@@ -96,7 +97,7 @@ def _state(window: str | None, last: int | None, now: int, silent_after: int, al
     return "ok"
 
 
-def _values(standard, latest: dict) -> list[Value]:
+def _values(site, standard, latest: dict, windowed: bool) -> list[Value]:
     values = []
     for metric in KEY_METRICS:
         reading = latest.get(metric)
@@ -104,17 +105,9 @@ def _values(standard, latest: dict) -> list[Value]:
             continue
         # Without a day's water temperature: the value the site's config applies then.
         limit = standard.limits_without_temperature.get(metric)
-        valid = reading.flag == "N"
-        values.append(
-            Value(
-                metric,
-                reading.value,
-                reading.ts,
-                valid,
-                bool(limit and valid and limit.exceeded_by(reading.value)),
-                limit.text() if limit else "",
-            )
-        )
+        valid = not windowed and valid_value(site, metric, reading.value, reading.flag)
+        over = bool(limit and valid and limit.basis == "sample" and limit.exceeded_by(reading.value))
+        values.append(Value(metric, reading.value, reading.ts, valid, over, limit.text() if limit else ""))
     return values
 
 

@@ -3,15 +3,24 @@
 A 30-day chart of 5-minute data would ship 8,640 points per series; the store cuts the period
 into at most MAX_BUCKETS buckets and returns each bucket's least and greatest valid value, so a
 chart draws at most 2 × MAX_BUCKETS points and still shows every peak (an exceedance inside a
-bucket is its greatest value). Invalid readings (flag other than N) keep their own extremes, to
-be drawn apart. Beside them: the daily means, the limit of each day (the temperature clause can
-change it from day to day), and the maintenance windows over the period.
+bucket is its greatest value). Invalid readings keep their own extremes, to be drawn apart.
+Beside them: the daily means, the limit of each day (the temperature clause can change it from
+day to day), and the maintenance windows over the period.
+
+Valid means what the rules and the monthly report count: flag N, inside the instrument's (or
+the plausible) range, outside maintenance windows and the spans a stuck-value alert marked
+suspect; the daily means are the report's own (days.fold), so an impossible pH 15.5 is a grey
+cross here as it is left out there.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from wastewatch.alerts import lifecycle
+from wastewatch.alerts.findings import plausible_range
 from wastewatch.maintenance import windows
+
+from .days import fold
 
 MAX_BUCKETS = 1000
 RANGES = {"24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
@@ -47,36 +56,45 @@ def bucket_width(since: int, until: int) -> int:
 
 
 def trend(ctx, site, metric: str, since: int, until: int) -> Trend:
+    tz = ctx.config.tz
+    first = datetime.fromtimestamp(since, tz).date()
+    last = datetime.fromtimestamp(until - 1, tz).date()
+    day_bounds = []
+    day = first
+    while day <= last:
+        day_bounds.append((day, *ctx.day_bounds(day)))
+        day += timedelta(days=1)
+    start, end = day_bounds[0][1], day_bounds[-1][2]
+    in_force = [
+        (w["starts_at"], w["ends_at"] or end, w["kind"])
+        for w in windows.listing(ctx.db, site.id)
+        if w["starts_at"] < end and (w["ends_at"] is None or w["ends_at"] > start)
+    ]
+    suspect = lifecycle.suspect_spans(ctx.db, start, end, site.id)
+    exclude = [(a, b) for a, b, _ in in_force] + suspect.get((site.id, metric), [])
+    bounds = plausible_range(site, metric)
     width = bucket_width(since, until)
-    found = Trend(metric, since, until, width, ctx.store.buckets(site.id, metric, since, until, width))
+    found = Trend(
+        metric, since, until, width, ctx.store.buckets(site.id, metric, since, until, width, bounds, exclude)
+    )
     spec = site.metric(metric)
     found.interval = spec.interval_s if spec else 0
     standard = ctx.standard(site.id)
     found.limit = standard.limit(metric, None)
-    tz = ctx.config.tz
-    first = datetime.fromtimestamp(since, tz).date()
-    last = datetime.fromtimestamp(until - 1, tz).date()
-    means = ctx.store.daily_means(site.id, metric, first, last)
+    hours = ctx.store.hourly(site.id, [metric], start // 3600, (end + 3599) // 3600)
+    means, _ = fold(ctx, site, metric, hours, [(a, b) for _, a, b in day_bounds], exclude, start, end)
     temps = {}
     if metric in standard.temperature_dependent:
-        temps = ctx.store.daily_means(site.id, "water_temp", first, last)
-    day = first
-    while day <= last:
-        day_start, day_end = ctx.day_bounds(day)
+        water = ctx.store.hourly(site.id, ["water_temp"], start // 3600, (end + 3599) // 3600)
+        spans = [(a, b) for a, b, _ in in_force] + suspect.get((site.id, "water_temp"), [])
+        temp_days, _ = fold(
+            ctx, site, "water_temp", water, [(a, b) for _, a, b in day_bounds], spans, start, end
+        )
+        temps = {d: t.mean for (d, _, _), t in zip(day_bounds, temp_days)}
+    for (day, day_start, day_end), mean in zip(day_bounds, means):
         limit = standard.limit(metric, temps.get(day)) if found.limit else None
         found.days.append(
-            Day(
-                day_start,
-                day_end,
-                means.get(day),
-                limit.high if limit else None,
-                limit.low if limit else None,
-            )
+            Day(day_start, day_end, mean.mean, limit.high if limit else None, limit.low if limit else None)
         )
-        day += timedelta(days=1)
-    found.windows = [
-        (w["starts_at"], w["ends_at"] or until, w["kind"])
-        for w in windows.listing(ctx.db, site.id)
-        if w["starts_at"] < until and (w["ends_at"] is None or w["ends_at"] > since)
-    ]
+    found.windows = [(a, min(b, until), kind) for a, b, kind in in_force if a < until and b > since]
     return found

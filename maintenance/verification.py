@@ -1,6 +1,7 @@
 """销号 verification: what the readings say about a work order's fault, shown to the operator
 and recorded with the closing. It only reads: the order's alerts, as the lifecycle left them."""
 
+import re
 from dataclasses import dataclass, field
 
 from wastewatch.alerts import lifecycle
@@ -82,10 +83,48 @@ def check(ctx, order, alerts: list, now: int) -> Verification:
 
 
 def _fault(alert) -> Term:
+    return fault(alert["rule"], alert["metric"])
+
+
+def fault(rule_name: str, metric_name: str) -> Term:
     """The rule and the metric: "daily_exceedance cod" in English, 出水日均值超标 化学需氧量 in words."""
-    code = f"{alert['rule']} {alert['metric']}".strip()
-    metric = METRICS.get(alert["metric"])
-    rule = Word(RULES.get(alert["rule"], alert["rule"]))
+    code = f"{rule_name} {metric_name}".strip()
+    metric = METRICS.get(metric_name)
+    rule = Word(RULES.get(rule_name, rule_name))
     if metric is None:
         return Term(code, Sentence("{rule}", rule=rule))
     return Term(code, Sentence("{rule} {metric}", rule=rule, metric=Word(metric.label)))
+
+
+# The lines the check wrote before they were kept as sentences (work_orders/said.py reads them).
+_LEGACY = re.compile(
+    r"alert (?P<alert>\d+) \((?P<rule>[a-z_]+)(?: (?P<metric>[a-z_0-9]+))?\) (?:is still (?P<state>\w+)"
+    r"|resolved (?P<resolved>.+)|clear since (?P<clear>.+?), (?P<held>[\d.]+) h of (?P<hold>[\d.]+) h)"
+)
+_SILENT = re.compile(r"the site has sent no data since (.+)")
+
+
+def legacy(text: str):
+    """A Sentence read back from one of those lines, or the line as it was."""
+    found = _LEGACY.fullmatch(text)
+    if found:
+        alert, what = int(found["alert"]), fault(found["rule"], found["metric"] or "")
+        if found["state"]:
+            state = lifecycle.state_word(found["state"])
+            return Sentence(
+                N_("alert {alert} ({fault}) is still {state}"), alert=alert, fault=what, state=state
+            )
+        if found["resolved"]:
+            return Sentence(
+                N_("alert {alert} ({fault}) resolved {at}"), alert=alert, fault=what, at=found["resolved"]
+            )
+        return Sentence(
+            N_("alert {alert} ({fault}) clear since {at}, {held} h of {hold} h"),
+            alert=alert,
+            fault=what,
+            at=found["clear"],
+            held=found["held"],
+            hold=found["hold"],
+        )
+    found = _SILENT.fullmatch(text)
+    return Sentence(N_("the site has sent no data since {at}"), at=found[1]) if found else text

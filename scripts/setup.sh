@@ -24,6 +24,22 @@ if [ ! -x .venv/bin/python ]; then
     fi
     python3 -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
 extras="${1:-}"
-.venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"
+# Installed once, and again only when pyproject.toml (the dependencies, the packages) or the
+# extras change: an editable install sees every other change as it is made. pip's own output
+# (setuptools prints hundreds of lines building an editable wheel) goes to a log, shown only
+# when the install fails.
+stamp=".venv/.installed"
+hash="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+read -r had_hash had_extras 2>/dev/null <"$stamp" || true
+# An install with the test extras serves the demo too.
+if [ "${had_hash:-}" != "$hash" ] || { [ -n "$extras" ] && [ "${had_extras:-}" != "$extras" ]; }; then
+    echo "setup: installing Wastewatch${extras:+ with [$extras]} into .venv (once; again when pyproject.toml changes)" >&2
+    if ! { .venv/bin/python -m pip install --quiet --upgrade pip \
+            && .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"; } >.venv/pip.log 2>&1; then
+        cat .venv/pip.log >&2
+        echo "setup: the install failed (the log above is also in .venv/pip.log)" >&2
+        exit 1
+    fi
+    echo "$hash ${extras:-none}" >"$stamp"
+fi

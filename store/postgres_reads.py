@@ -14,7 +14,7 @@ from . import report_sums
 from .base import Aggregate, LoggerValue, Period, Quarantined, Reading
 from .calendar import EPOCH_DAY, local_aggregates, local_day_counts
 from .files import unavailable
-from .views import Bucket, Latest
+from .views import Bucket, Latest, validity
 
 # The report's queries, as in aggregates.py, in PostgreSQL's spelling.
 _CLEAN = "(h.flagged_n = 0 OR (h.low >= r.lo AND h.high <= r.hi AND abs(h.total) < 1.0e308))"
@@ -174,8 +174,11 @@ class Reads:
         wanted = None if site_ids is None else set(site_ids)
         return {(r[0], r[1]): Latest(r[2], r[3], r[4]) for r in rows if wanted is None or r[0] in wanted}
 
-    def buckets(self, site_id: str, metric: str, since: int, until: int, width: int) -> list[Bucket]:
+    def buckets(
+        self, site_id: str, metric: str, since: int, until: int, width: int, bounds=None, exclude=()
+    ) -> list[Bucket]:
         """[since, until) in buckets of `width` seconds, empty ones left out (views.py)."""
+        valid, params = validity(bounds, exclude, "%")
         with self._lock:
             sid = self._known_series(site_id, metric)
             if sid is None:
@@ -183,12 +186,12 @@ class Reads:
             rows = (
                 self._usable()
                 .execute(
-                    "SELECT (ts - %(since)s) / %(width)s AS b, COUNT(*) FILTER (WHERE flag = 'N'), "
-                    "MIN(value) FILTER (WHERE flag = 'N'), MAX(value) FILTER (WHERE flag = 'N'), "
-                    "COUNT(*) FILTER (WHERE flag != 'N'), MIN(value) FILTER (WHERE flag != 'N'), "
-                    "MAX(value) FILTER (WHERE flag != 'N') FROM readings WHERE series = %(sid)s "
+                    f"SELECT (ts - %(since)s) / %(width)s AS b, COUNT(*) FILTER (WHERE {valid}), "
+                    f"MIN(value) FILTER (WHERE {valid}), MAX(value) FILTER (WHERE {valid}), "
+                    f"COUNT(*) FILTER (WHERE NOT {valid}), MIN(value) FILTER (WHERE NOT {valid}), "
+                    f"MAX(value) FILTER (WHERE NOT {valid}) FROM readings WHERE series = %(sid)s "
                     "AND ts >= %(since)s AND ts < %(until)s GROUP BY b ORDER BY b",
-                    {"sid": sid, "since": since, "until": until, "width": width},
+                    {"sid": sid, "since": since, "until": until, "width": width, **params},
                 )
                 .fetchall()
             )

@@ -20,8 +20,10 @@ class Latest(NamedTuple):  # a tuple: the board makes six thousand of them per r
 
 @dataclass(frozen=True)
 class Bucket:
-    """The readings of [start, start + width): valid (flag N) and invalid ones apart, each with
-    its least and greatest value, so a chart of buckets still shows every peak and dip."""
+    """The readings of [start, start + width): valid and invalid ones apart, each with its
+    least and greatest value, so a chart of buckets still shows every peak and dip. Valid as
+    the rules and the report count it (validity()): flag N, inside the plausible range, outside
+    the excluded spans (maintenance windows, a stuck sensor's)."""
 
     start: int
     valid: int
@@ -30,6 +32,24 @@ class Bucket:
     invalid: int
     invalid_low: float | None
     invalid_high: float | None
+
+
+def validity(bounds, exclude, mark: str = ":") -> tuple[str, dict]:
+    """The SQL condition of a valid reading and its parameters ("%(x)s" when `mark` is "%"):
+    flag N; inside `bounds` (low, high), infinite ends left open but an infinite value never
+    valid; outside each [from, until) of `exclude`."""
+
+    def name(key: str) -> str:
+        return f"%({key})s" if mark == "%" else f":{key}"
+
+    parts, params = ["flag = 'N'"], {}
+    if bounds is not None:
+        parts.append(f"value >= {name('lo')} AND value <= {name('hi')}")
+        params["lo"], params["hi"] = max(bounds[0], -1.7e308), min(bounds[1], 1.7e308)
+    for i, (start, end) in enumerate(exclude):
+        parts.append(f"NOT (ts >= {name(f'x{i}')} AND ts < {name(f'y{i}')})")
+        params[f"x{i}"], params[f"y{i}"] = int(start), int(min(end, 2**62))
+    return "(" + " AND ".join(parts) + ")", params
 
 
 class Views:
@@ -48,20 +68,23 @@ class Views:
             if wanted is None or row[0] in wanted
         }
 
-    def buckets(self, site_id: str, metric: str, since: int, until: int, width: int) -> list[Bucket]:
+    def buckets(
+        self, site_id: str, metric: str, since: int, until: int, width: int, bounds=None, exclude=()
+    ) -> list[Bucket]:
         """[since, until) cut into buckets of `width` seconds from `since`; empty buckets are
-        left out (a gap in the data stays a gap in the chart)."""
+        left out (a gap in the data stays a gap in the chart). Valid: validity()."""
+        valid, params = validity(bounds, exclude)
         with self._lock:
             sid = self._known_series(site_id, metric)
             if sid is None:
                 return []
             rows = self._db.execute(
-                "SELECT (ts - :since) / :width AS b, SUM(flag = 'N'), "
-                "MIN(CASE WHEN flag = 'N' THEN value END), MAX(CASE WHEN flag = 'N' THEN value END), "
-                "SUM(flag != 'N'), MIN(CASE WHEN flag != 'N' THEN value END), "
-                "MAX(CASE WHEN flag != 'N' THEN value END) "
+                f"SELECT (ts - :since) / :width AS b, SUM({valid}), "
+                f"MIN(CASE WHEN {valid} THEN value END), MAX(CASE WHEN {valid} THEN value END), "
+                f"SUM(NOT {valid}), MIN(CASE WHEN NOT {valid} THEN value END), "
+                f"MAX(CASE WHEN NOT {valid} THEN value END) "
                 "FROM readings WHERE series = :sid AND ts >= :since AND ts < :until GROUP BY b ORDER BY b",
-                {"sid": sid, "since": since, "until": until, "width": width},
+                {"sid": sid, "since": since, "until": until, "width": width, **params},
             ).fetchall()
         return [Bucket(since + b * width, *rest) for b, *rest in rows]
 

@@ -291,6 +291,15 @@ def _start_afresh(data_dir: Path) -> None:
     print(f"demo: starting afresh (the previous demo's data in {data_dir} removed)")
 
 
+# The demo's people, named in the console's language.
+DEMO_NAMES = {
+    "admin": "演示管理员",
+    "operator": "演示监管员",
+    "regulator": "演示监管部门",
+    "contractor": "演示运维单位",
+}
+
+
 def _demo_users(db, config, now: int) -> list[tuple[str, str, str]]:
     """One console account per role, with a fresh password each run: (username, password, role)."""
     made = []
@@ -298,7 +307,7 @@ def _demo_users(db, config, now: int) -> list[tuple[str, str, str]]:
         for role in ROLES:
             contractor = config.contractors[0].id if role == "contractor" else None
             password = accounts.new_password()
-            accounts.add(db, config, role, f"演示{role}", role, password, now, contractor)
+            accounts.add(db, config, role, DEMO_NAMES[role], role, password, now, contractor)
             audit.record(db, "demo", "user.add", now, target=role)
             made.append((role, password, role + (f" of {contractor}" if contractor else "")))
     return made
@@ -339,7 +348,7 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
     cod_limits = {
         site.id: alerts.evaluate_ctx.standard(site.id).limit("cod", None).high for site in config.sites
     }
-    pages = WebServer(config, clock)
+    pages = WebServer(config, clock, session_clock=time.time)
     pages.start()
     print(f"demo: contractors' work-order pages on {config.web.url}; each work-order email's links open them")
     logins = _demo_users(state, config, int(clock()))
@@ -355,6 +364,7 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
         f"config {config.path}; Ctrl-C stops"
     )
     started = time.monotonic()
+    signs = " ".join(f"{username}/{password}" for username, password, _ in logins)
     try:
         while not sleep_unless_stopped(stop, 5):
             open_alerts, orders = lifecycle.open_count(state), work_orders.count(state)
@@ -363,7 +373,7 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
                 f"demo: simulated {datetime.fromtimestamp(clock(), config.tz):%m-%d %H:%M} | "
                 f"{fleet.published} published, {store.count_readings()} readings stored, "
                 f"{rejected} rejected | {open_alerts} open alerts, {orders} work orders, "
-                f"{mailbox.received} emails",
+                f"{mailbox.received} emails | console {config.web.url}/ sign in: {signs}",
                 flush=True,
             )
             if duration and time.monotonic() - started >= duration:

@@ -67,11 +67,12 @@ def healthz(request) -> PlainTextResponse:
     return PlainTextResponse("failing\n" + "\n".join(lines) + "\n", status_code=503)
 
 
-def create_app(config: Config, ctx: Context) -> Starlette:
+def create_app(config: Config, ctx: Context, session_clock=None) -> Starlette:
     """The app on a context of its own (the caller closes it): its database connection is used
-    only by the server's event loop."""
+    only by the server's event loop. Console sessions expire by `session_clock` (ctx's clock
+    when None)."""
     pages = Pages(config, ctx)
-    console = Console(config, ctx)
+    console = Console(config, ctx, session_clock)
     return Starlette(
         routes=[
             Route("/wo/{order_id}/{action:str}", pages.order, methods=["GET", "POST"]),
@@ -124,11 +125,19 @@ class Pages:
         try:
             self.links.check(db, order_id, action, token, self.ctx.now())
         except signed.LinkError as exc:
-            raise Problem(exc.reason, STATUS[exc.reason]) from None
+            # A genuine link of this order, spent or expired: say what became of the order.
+            honest = exc.reason in ("used", "expired") and self._moved_on(order_id, action)
+            raise (honest or Problem(exc.reason, STATUS[exc.reason])) from None
         order = work_orders.get(db, order_id)
         if order["state"] not in ALLOWED[action]:
-            raise Problem("state", 409, state=_state_label(order, locale))
+            raise fieldwork.moved_on(order, action, self.ctx.local) or Problem(
+                "state", 409, state=_state_label(order, locale)
+            )
         return order
+
+    def _moved_on(self, order_id: str, action: str):
+        order = work_orders.get(self.ctx.db, order_id)
+        return fieldwork.moved_on(order, action, self.ctx.local) if order is not None else None
 
     def _context(self, order, action: str, locale: str) -> dict:
         local = self.ctx.local
@@ -188,10 +197,11 @@ class Pages:
         try:
             order = self._act(order, action, token, report)
         except signed.LinkError as exc:  # spent or expired between the form and the submit
-            raise Problem(exc.reason, STATUS[exc.reason]) from None
+            raise (self._moved_on(order_id, action) or Problem(exc.reason, STATUS[exc.reason])) from None
         except work_orders.WorkOrderError:
-            raise Problem(
-                "state", 409, state=_state_label(work_orders.get(self.ctx.db, order_id), locale)
+            raise (
+                self._moved_on(order_id, action)
+                or Problem("state", 409, state=_state_label(work_orders.get(self.ctx.db, order_id), locale))
             ) from None
         message = t["acknowledged"] if action == "acknowledge" else t["reported"]
         if report.photos:

@@ -30,6 +30,21 @@ class Problem(Exception):
         self.key, self.status, self.values, self.fields = key, status, values, fields
 
 
+def moved_on(order, action: str, local) -> Problem | None:
+    """What became of an order that a link or a form can no longer act on, said plainly ("此工单
+    已于 12-03 10:00 销号"), rather than that the link was used or the state is wrong; None when
+    the order could still take the action."""
+    if order["state"] == "closed":
+        return Problem("closed", 409, at=local(order["closed_at"]))
+    if order["state"] == "cancelled":
+        return Problem("cancelled", 409, at=local(order["cancelled_at"]))
+    if order["state"] == "resolved":
+        return Problem("reported_already", 409, at=local(order["resolved_at"]))
+    if order["state"] == "acknowledged" and action == "acknowledge":
+        return Problem("acknowledged_already", 409, at=local(order["acknowledged_at"]))
+    return None
+
+
 @dataclass
 class Report:
     fields: dict  # name, note, visited (as typed), answers {question index: answer}

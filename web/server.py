@@ -15,10 +15,17 @@ from .app import create_app
 
 
 class WebServer:
-    def __init__(self, config: Config, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        config: Config,
+        clock: Callable[[], float] = time.time,
+        session_clock: Callable[[], float] | None = None,
+    ):
+        """`session_clock`: what console sessions expire by, when not `clock` (the demo's
+        simulated clock races a day a minute; people sign in on the real one)."""
         self.config = config
         self.ctx = open_context(config, clock)
-        app = create_app(config, self.ctx)
+        app = create_app(config, self.ctx, session_clock)
         # uvicorn installs no signal handlers off the main thread: `serve` keeps its own.
         self.server = uvicorn.Server(
             uvicorn.Config(

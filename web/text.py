@@ -54,6 +54,17 @@ WORDS = {
     "err_checklist": NP_("err_checklist", "Please answer every checklist item."),
     "err_visited": NP_("err_visited", "The visit time is not a valid time, or it is in the future."),
     "err_no_order": NP_("err_no_order", "No such work order."),
+    "err_closed": NP_("err_closed", "This work order was verified and closed on {at}; nothing more to do."),
+    "err_cancelled": NP_("err_cancelled", "This work order was cancelled on {at}; nothing more to do."),
+    "err_reported_already": NP_(
+        "err_reported_already", "This work order was reported done on {at}; an operator verifies it next."
+    ),
+    "err_acknowledged_already": NP_(
+        "err_acknowledged_already",
+        "This work order was acknowledged on {at}. When the work is done, report it with the 'Report done' link.",
+    ),
+    "ack_note": NP_("ack_note", "Note (optional)"),
+    "ack_note_hint": NP_("ack_note_hint", "when you expect to be there, who is going"),
     "footer": NP_("footer", "Wastewatch"),
 }
 

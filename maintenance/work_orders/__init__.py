@@ -11,6 +11,7 @@ its emails in the outbox within it, so an order, its transitions and its emails 
 Ids are `WO-YYYYMM-NNNN`, numbered per local month of opening.
 """
 
+from . import said  # noqa: F401 - what the transitions say (work_orders.said)
 from .moves import (
     MOVES,
     PRIORITY,

@@ -7,6 +7,7 @@ from wastewatch.config.i18n import N_, NP_, Word
 
 from .. import links
 from ..verification import Verification, check
+from . import said
 from .records import (
     ACTIVE,
     DEADLINES,
@@ -55,7 +56,10 @@ def open_order(
     alert=None,
     due_at: int | None = None,
     note: str = "",
+    said: tuple = (),
 ):
+    """A new order; its first transition says `said` (why the service opened it) and `note`,
+    or the summary when neither is given."""
     site = ctx.config.site_by_id[site_id]
     deadline = ctx.rules.work_orders.deadline(kind, site.capacity_m3d)
     repair_by = due_at if due_at is not None else now + int(deadline.repair_within_h * 3600)
@@ -83,7 +87,7 @@ def open_order(
             "due_at": due_at,
         },
     )
-    transition(ctx.db, order_id, None, "open", note or summary, actor, now)
+    transition(ctx.db, order_id, None, "open", note if note or said else summary, actor, now, said)
     if alert is not None:
         link_alert(ctx.db, order_id, alert["id"], now)
     thread = ctx.notices.order(get(ctx.db, order_id), "opened", now)
@@ -109,7 +113,8 @@ def for_alert(ctx, alert, kind: str, now: int):
         "rules",
         priority=PRIORITY[alert["severity"]],
         alert=alert,
-        note=f"opened for alert {alert['id']}: {summary}",
+        note=summary,
+        said=(said.opened_for(alert["id"]),),
     )
 
 
@@ -126,13 +131,7 @@ def attach_alert(ctx, alert, now: int) -> bool:
     if order is not None:
         link_alert(db, order["id"], alert["id"], now)
         transition(
-            db,
-            order["id"],
-            order["state"],
-            order["state"],
-            f"absorbed alert {alert['id']} (same fault)",
-            "rules",
-            now,
+            db, order["id"], order["state"], order["state"], "", "rules", now, (said.absorbed(alert["id"]),)
         )
         return True
     order = db.execute(
@@ -147,9 +146,9 @@ def attach_alert(ctx, alert, now: int) -> bool:
         ctx,
         order["id"],
         "rules",
-        f"fault recurred within {ctx.rules.work_orders.reopen_within_s // 3600} h "
-        f"of closing: alert {alert['id']}",
+        "",
         now,
+        (said.recurred(ctx.rules.work_orders.reopen_within_s // 3600, alert["id"]),),
     )
     return True
 
@@ -200,14 +199,13 @@ def verify(ctx, order_id: str, actor: str, note: str, now: int):
         raise WorkOrderError(
             N_("work order {order} cannot be closed yet: {problems}"), order=order_id, problems=check.problems
         )
-    order = _move(
-        ctx, order_id, "verify", actor, "; ".join(filter(None, [note, check.summary()])), now, closed_at=now
-    )
+    checked = (said.checked(check.problems or check.facts),) if check.checked else ()
+    order = _move(ctx, order_id, "verify", actor, note, now, said=checked, closed_at=now)
     ctx.notices.update(order, "closed", note, actor, now)
     return order
 
 
-def reopen(ctx, order_id: str, actor: str, note: str, now: int):
+def reopen(ctx, order_id: str, actor: str, note: str, now: int, why: tuple = ()):
     """Verification failed or the fault came back: the contractor gets fresh deadlines and links."""
     order = get_or_fail(ctx.db, order_id)
     site = ctx.config.site_by_id[order["site_id"]]
@@ -220,6 +218,7 @@ def reopen(ctx, order_id: str, actor: str, note: str, now: int):
         actor,
         note,
         now,
+        said=why,
         deadlines_from=now,
         acknowledge_by=_acknowledge_by(deadline, now, repair_by),
         repair_by=repair_by,
@@ -269,14 +268,17 @@ def assign(ctx, order_id: str, contractor: str, actor: str, note: str, now: int)
         "UPDATE work_orders SET contractor = :contractor WHERE id = :id",
         {"contractor": contractor, "id": order_id},
     )
+    names = ctx.config.contractor_by_id
+    old = names[order["contractor"]].name if order["contractor"] in names else order["contractor"]
     transition(
         ctx.db,
         order_id,
         order["state"],
         order["state"],
-        f"assigned from {order['contractor']} to {contractor}" + (f": {note}" if note else ""),
+        note,
         actor,
         now,
+        (said.assigned(old, names[contractor].name),),
     )
     _retire_links(ctx.db, order_id, ("acknowledge", "done"), now)
     order = get(ctx.db, order_id)
@@ -299,30 +301,30 @@ def chase(ctx, order_id: str, actor: str, note: str, now: int):
     owes_ack = order["state"] in ("open", "reopened") and order["acknowledge_by"] < order["repair_by"]
     deadline = passed[0].deadline if passed else ("acknowledge" if owes_ack else "repair")
     ctx.notices.chase(order, deadline, note, actor, now)
-    transition(ctx.db, order_id, order["state"], order["state"], note, actor, now)
+    transition(ctx.db, order_id, order["state"], order["state"], note, actor, now, (said.chased(),))
     return order
 
 
 def remind(ctx, order, deadline: str, now: int) -> None:
     """The contractor reminded of a deadline ahead: the email, the mark, the history row."""
     ctx.notices.reminder(order, deadline, now)
-    _deadline_passed_on(ctx, order, deadline, "reminded", "reminder: {deadline} by {due}", now)
+    _deadline_passed_on(ctx, order, deadline, "reminded", said.reminded, now)
 
 
 def escalate(ctx, order, deadline: str, now: int) -> None:
     """A missed deadline escalated to the operators and the bureau, once."""
     ctx.notices.escalation(order, deadline, now)
-    _deadline_passed_on(ctx, order, deadline, "escalated", "escalated: {deadline} deadline {due} missed", now)
+    _deadline_passed_on(ctx, order, deadline, "escalated", said.escalated, now)
 
 
-def _deadline_passed_on(ctx, order, deadline: str, step: str, note: str, now: int) -> None:
+def _deadline_passed_on(ctx, order, deadline: str, step: str, sentence, now: int) -> None:
     """Mark the reminder or escalation done (each happens once per deadline) and record it."""
     column, short, _ = DEADLINES[deadline]
     ctx.db.execute(
         f"UPDATE work_orders SET {short}_{step}_at = :now WHERE id = :id", {"now": now, "id": order["id"]}
     )
-    note = note.format(deadline=deadline, due=ctx.local(order[column]))
-    transition(ctx.db, order["id"], order["state"], order["state"], note, "sla", now)
+    said_now = (sentence(deadline, ctx.local(order[column])),)
+    transition(ctx.db, order["id"], order["state"], order["state"], "", "sla", now, said_now)
 
 
 def verification(ctx, order, now: int) -> Verification:
@@ -338,7 +340,7 @@ def _acknowledge_by(deadline, now: int, repair_by: int) -> int:
     return min(now + int(deadline.acknowledge_within_h * 3600), repair_by)
 
 
-def _move(ctx, order_id: str, action: str, actor: str, note: str, now: int, **updates):
+def _move(ctx, order_id: str, action: str, actor: str, note: str, now: int, said: tuple = (), **updates):
     order = get_or_fail(ctx.db, order_id)
     allowed, new = MOVES[action]
     if order["state"] not in allowed:
@@ -354,7 +356,7 @@ def _move(ctx, order_id: str, action: str, actor: str, note: str, now: int, **up
         f"UPDATE work_orders SET {', '.join(f'{k} = :{k}' for k in updates)} WHERE id = :order_id",
         {**updates, "order_id": order_id},
     )
-    transition(ctx.db, order_id, order["state"], new, note, actor, now)
+    transition(ctx.db, order_id, order["state"], new, note, actor, now, said)
     return get(ctx.db, order_id)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from wastewatch.alerts import lifecycle
-from wastewatch.config.i18n import N_, NP_, Said, Word, gettext
+from wastewatch.config.i18n import N_, NP_, Record, Said, Word, gettext
 from wastewatch.config.text import duration
 
 # Each state's name, the one every page, email, export and error says.
@@ -265,11 +265,24 @@ def link_alert(db, order_id: str, alert_id: int, now: int) -> None:
     )
 
 
-def transition(db, order_id: str, old: str | None, new: str, note: str, actor: str, at: int) -> None:
+def transition(
+    db, order_id: str, old: str | None, new: str, note: str, actor: str, at: int, said: tuple = ()
+) -> None:
+    """One state change: a person's note and what the service said of it (sentences,
+    work_orders/said.py), kept in English (`note`, the command line's) and as data (`said`)."""
+    record = Record(tuple(said), note)
     db.execute(
-        "INSERT INTO work_order_transitions (work_order_id, old_state, new_state, note, actor, at) "
-        "VALUES (:order, :old, :new, :note, :actor, :at)",
-        {"order": order_id, "old": old, "new": new, "note": note, "actor": actor, "at": at},
+        "INSERT INTO work_order_transitions (work_order_id, old_state, new_state, note, said, actor, at) "
+        "VALUES (:order, :old, :new, :note, :said, :actor, :at)",
+        {
+            "order": order_id,
+            "old": old,
+            "new": new,
+            "note": str(record),
+            "said": record.dumps(),
+            "actor": actor,
+            "at": at,
+        },
     )
 
 

@@ -82,7 +82,7 @@ def test_resolution_and_reminder_reply_in_the_incidents_thread(plant, mail):
     assert [str(m["Subject"])[:8] for m in comms] == ["[严重] 城厢镇", "[提醒·未确认]", "[已恢复] 城厢"]
     root = comms[0]["Message-ID"]
     assert all(m["In-Reply-To"] == root and m["References"] == root for m in comms[1:])
-    assert "原因：condition clear since 2026-10-12 06:01" in comms[2].get_body(("plain",)).get_content()
+    assert "原因：自 2026-10-12 06:01 起已恢复正常" in comms[2].get_body(("plain",)).get_content()
 
 
 def test_the_work_order_email_goes_to_the_contractor_with_id_and_deadline(plant, mail):

@@ -45,7 +45,12 @@ def test_verification_is_refused_until_the_readings_have_been_back_for_the_hold(
     closed = desk.act(work_orders.verify, order["id"], "王科长", "数据恢复")
     assert closed["state"] == "closed"
     last_note = work_orders.transitions(desk.ctx.db, order["id"])[-1]["note"]
-    assert last_note.startswith("数据恢复; verification: alert") and "24.1 h of 24 h" in last_note
+    assert last_note.startswith("verification: alert") and "24.1 h of 24 h: 数据恢复" in last_note
+    said = work_orders.said.timeline(work_orders.transitions(desk.ctx.db, order["id"])[-1], "zh-CN")
+    assert (
+        said
+        == "数据核验：告警 #1（数据中断）自 2026-10-13 04:55 起已恢复正常 24.1 小时（须满 24 小时）：数据恢复"
+    )
 
 
 def test_a_failed_verification_reopens_the_order_with_new_deadlines_and_links(desk):

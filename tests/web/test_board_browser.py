@@ -43,14 +43,14 @@ def open_site(base: str, width: int, folder):
             chart = cod.locator("svg").bounding_box()
             limit = cod.locator("polyline.limit").bounding_box()
             label = cod.locator("text.limit-label").text_content()
-            spike = cod.locator("circle.over").bounding_box()
+            day_over = cod.locator("polyline.mean.over").bounding_box()
             return {
                 "overflow": page.evaluate(OVERFLOW),
                 "wrapped": page.evaluate(WRAPPED, "th, .range, .card .l, header a"),
                 "chart": chart,
                 "limit": limit,
                 "label": label,
-                "spike": spike,
+                "day_over": day_over,
                 "url": page.url.removeprefix(base),
             }
 
@@ -89,7 +89,8 @@ def test_a_sites_chart_is_drawn_with_its_limit_line_in_the_browser(make_desk, tm
             and seen["limit"]["width"] > 0.8 * seen["chart"]["width"] - 120
         )
         assert seen["label"].startswith("限值 ")
-        assert seen["spike"] is not None and inside(seen["spike"], seen["chart"])
+        # The day whose mean broke the (daily-mean) limit is drawn red, inside the chart.
+        assert seen["day_over"] is not None and inside(seen["day_over"], seen["chart"])
 
 
 def look_in_english(base: str, width: int, folder):

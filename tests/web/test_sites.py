@@ -84,7 +84,8 @@ def test_the_board_shows_each_sites_state_and_filters_by_town_contractor_and_sta
     page = client.get("/").text
     assert board(page) == {"helin": "alarm", "shiyang": "silent", "xiaohe": "stopped", "sijing": "no_data"}
     helin = page[page.index('href="/sites/helin"') : page.index('href="/sites/shiyang"')]
-    assert re.search(r'<span class="bad" title="限值 \d+">95</span>', helin)  # over its limit, in red
+    # Over its limit, but COD is judged on the daily mean: a reading is no exceedance, not red.
+    assert re.search(r'<span title="限值 \d+">95</span>', helin)
     assert "10 分钟前" in helin
     assert board(client.get("/", params={"town": "始阳镇"}).text) == {"shiyang": "silent"}
     assert board(client.get("/", params={"contractor": "lvyuan"}).text) == {"xiaohe": "stopped"}
@@ -118,13 +119,15 @@ def test_an_account_limited_to_a_town_sees_its_sites_and_villages_only(make_desk
 
 def a_month_of_cod(desk) -> tuple[int, int]:
     """30 days of 5-minute COD at helin ending at T0: 50 everywhere, one 5-minute spike of 140
-    ten days in, a run of invalid (flag D) readings, and a maintenance window."""
+    ten days in, a day of 150 fifteen days in (its mean over any grade's limit), a run of
+    invalid (flag D) readings, and a maintenance window."""
     start = T0 - 30 * DAY
     spike = start + 10 * DAY + 7 * HOUR + 5 * 60
     points = []
     for ts in range(start, T0, 300):
         flag = "D" if start + 20 * DAY <= ts < start + 20 * DAY + HOUR else "N"
-        points.append((ts - T0, 140.0 if ts == spike else 50.0, flag))
+        high_day = start + 15 * DAY <= ts < start + 16 * DAY
+        points.append((ts - T0, 140.0 if ts == spike else 150.0 if high_day else 50.0, flag))
     desk.write("cod", points)
     windows.add(
         desk.ctx.db, "helin", "maintenance", start + 25 * DAY, start + 26 * DAY, "更换曝气头", "王科长", T0
@@ -150,13 +153,37 @@ def test_a_30_day_chart_ships_at_most_2000_points_and_keeps_the_limit_spike_inva
         == points
     )
     assert 'class="limit"' in cod and re.search(r'class="limit-label"[^>]*>限值 \d+<', cod)
-    over = re.findall(r'<circle class="over"', cod)
-    assert len(over) == 1  # the one 5-minute spike, inside a 43-minute bucket, still drawn
+    # COD is judged on the daily mean: the 5-minute spike stays in the line (its bucket's
+    # greatest value) but is no exceedance, while the day of 150 is drawn red as a day.
+    assert "<circle" not in cod
+    assert any(
+        float(p.split(",")[1]) < 60 for p in re.findall(r"[\d.]+,[\d.]+", cod.split('class="readings"')[1])
+    )
     assert len(re.findall(r'class="invalid"', cod)) >= 2  # the hour of flag D, apart from the line
     assert len(re.findall(r'<rect class="window"', cod)) == 1
-    assert len(re.findall(r'class="mean"', cod)) == 30  # a daily mean for each day
+    # A mean for each day but the one inside the maintenance window (no valid samples).
+    assert len(re.findall(r'class="mean"', cod)) == 28 and len(re.findall(r'class="mean over"', cod)) == 1
     # The facts beside the chart: the standard and grade with why, each limit with its source.
     assert "DB51/2626-2019" in page.text and "化学需氧量" in page.text
+
+
+def test_the_chart_counts_valid_what_the_rules_count_and_marks_what_they_judge(desk):
+    """pH is judged per sample: a reading of 9.5 is an exceedance (a red dot); 15.5 is no pH at
+    all, invalid for the rules and the report, so a grey cross outside the line and the mean."""
+    ph = [(-DAY + h * HOUR, 7.0) for h in range(24)]
+    ph[5], ph[9] = (-DAY + 5 * HOUR, 9.5), (-DAY + 9 * HOUR, 15.5)
+    desk.write("ph", ph)
+    desk.at(0)
+    from wastewatch.maintenance import trends
+    from wastewatch.web.console.plot import plot
+
+    site = desk.config.site_by_id["helin"]
+    found = trends.trend(desk.ctx, site, "ph", T0 - DAY, T0)
+    drawn = plot(found, TZ, "限值")
+    assert drawn.points == 2 * 23 and len(set(drawn.invalid)) == 1  # 15.5: a cross, not on the line
+    assert len(drawn.over) == 1  # 9.5 beyond 6–9, judged per sample
+    [day] = [d for d in found.days if d.mean is not None]
+    assert abs(day.mean - (22 * 7.0 + 9.5) / 23) < 1e-9  # the report's mean: 15.5 left out
 
 
 def test_a_days_chart_shows_each_reading_and_a_gap_breaks_the_line(desk):

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from wastewatch.access import audit
-from wastewatch.alerts import lifecycle
+from wastewatch.alerts import lifecycle, said
 from wastewatch.alerts.evaluate import CycleResult
 from wastewatch.alerts.lifecycle import AlertError, Lifecycle, get_alert
 from wastewatch.alerts.mail import KINDS, RULES, SEVERITIES, Mail
@@ -38,6 +38,7 @@ def row(console, alert, locale: str, mail: Mail) -> dict:
         "kind": gettext(locale, KINDS[alert["kind"]]),
         "state": alert["state"],
         "value": shown["value"],
+        "peak": shown["peak"],
         "limit": shown["limit"],
         "since": console.ctx.local(alert["since"]),
         "last": console.ctx.local(alert["last_seen"]),
@@ -110,8 +111,8 @@ async def alert_detail(console, request: Request, problem: str = "", status: int
             "at": console.ctx.local(t["at"]),
             "old": t["old_state"],
             "new": t["new_state"],
-            "actor": t["actor"],
-            "reason": t["reason"],
+            "actor": said.actor(t["actor"], locale),
+            "reason": said.history(t, locale),
         }
         for t in lifecycle.history(console.ctx.db, alert["id"])
     ]
@@ -144,9 +145,7 @@ async def alert_act(console, request: Request):
                     raise AlertError(N_("resolving by hand needs a note saying why"))
                 if alert["state"] == "resolved":
                     raise AlertError(N_("alert {alert} is already resolved"), alert=alert["id"])
-                Lifecycle(console.ctx, CycleResult()).resolve(
-                    alert, now, f"resolved by hand: {note}", user.actor
-                )
+                Lifecycle(console.ctx, CycleResult()).resolve(alert, now, said.by_hand(note), user.actor)
             else:
                 raise Denied(404, "missing")
             audit.record(

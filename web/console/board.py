@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 from starlette.requests import Request
 
 from wastewatch.config.i18n import percent, translations
-from wastewatch.config.metrics import metric_label
+from wastewatch.config.metrics import METRICS, metric_label
 from wastewatch.config.text import duration
 from wastewatch.maintenance import status
 
@@ -40,7 +40,8 @@ async def overview(console, request: Request):
     words = translations(locale)
     states = [(key, words.pgettext("site state", status.LABELS[key])) for key in status.STATES]
     t = {key: escape(text) for key, text in console_words(locale).items()}
-    names = {m: escape(metric_label(m, locale)) for m in status.KEY_METRICS}
+    # The columns' heads and the cards' labels carry the unit: "化学需氧量（mg/L）".
+    heads = {m: escape(_with_unit(m, locale)) for m in status.KEY_METRICS}
     return console.render(
         request,
         "console/home.html",
@@ -55,15 +56,26 @@ async def overview(console, request: Request):
             "coverage": status.coverage(console.config, towns),
             "month": _month(console, visible, now),
             "percent": lambda rate: "—" if rate is None else percent(rate, locale),
-            "rows": Markup("".join(_row(s, locale, t, dict(states), names) for s in shown)),
+            "rows": Markup("".join(_row(s, locale, t, dict(states), heads) for s in shown)),
             "shown": len(shown),
             "filters": filters,
             "towns": sorted({s.town for s in visible}),
             "contractors": [
                 c for c in console.config.contractors if any(s.contractor == c.id for s in visible)
             ],
-            "metric_names": list(names.items()),
+            "metric_names": list(heads.items()),
         },
+    )
+
+
+def _with_unit(metric: str, locale: str) -> str:
+    unit = METRICS[metric].unit
+    if not unit:
+        return metric_label(metric, locale)
+    return (
+        f"{metric_label(metric, locale)}（{unit}）"
+        if locale == "zh-CN"
+        else f"{metric_label(metric, locale)} ({unit})"
     )
 
 

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from wastewatch.access import audit
+from wastewatch.alerts.said import actor
 from wastewatch.config.i18n import gettext
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import STATES
@@ -48,8 +49,8 @@ async def own_order(console, request: Request, problem: str = "", fields: dict |
         {
             "at": ctx.local(t["at"]),
             "state": gettext(locale, STATES.get(t["new_state"], t["new_state"])),
-            "actor": t["actor"],
-            "note": t["note"],
+            "actor": actor(t["actor"], locale),
+            "note": work_orders.said.timeline(t, locale),
         }
         for t in work_orders.transitions(ctx.db, order["id"])
     ]
@@ -75,6 +76,12 @@ async def own_order(console, request: Request, problem: str = "", fields: dict |
             "max_photos": web.max_photos,
             "form": fields or {"note": "", "visited": visited, "answers": {}},
             "problem": problem,
+            # After a report: what happens next, as the links' pages say it.
+            "sent": {"acknowledge": w["acknowledged"], "done": w["reported"]}.get(
+                request.query_params.get("sent", "")
+            )
+            if not problem
+            else None,
         },
         status=status,
     )
@@ -90,7 +97,9 @@ async def own_order_act(console, request: Request):
     w = field_words(user.locale)
     try:
         if order["state"] not in ALLOWED[action]:
-            raise Problem("state", 409, state=gettext(user.locale, STATES[order["state"]]))
+            raise fieldwork.moved_on(order, action, ctx.local) or Problem(
+                "state", 409, state=gettext(user.locale, STATES[order["state"]])
+            )
         report = await fieldwork.read(request.state.form, order, action, ctx, console.config.web)
         paths = fieldwork.store_photos(console.config, order, report)
         now = ctx.now()
@@ -105,4 +114,4 @@ async def own_order_act(console, request: Request):
     except work_orders.WorkOrderError as exc:
         return await own_order.__wrapped__(console, request, exc.text(user.locale), None, 409)
     log.info("work order %s: %s by %s in the console", order["id"], action, user.username)
-    return RedirectResponse(f"/my/orders/{order['id']}", status_code=303)
+    return RedirectResponse(f"/my/orders/{order['id']}?sent={action}", status_code=303)

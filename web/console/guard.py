@@ -38,7 +38,7 @@ def current(console, request: Request) -> Session | None:
     return sessions.find(
         console.ctx.db,
         request.cookies.get(COOKIE),
-        console.ctx.now(),
+        int(console.session_clock()),
         web.session_idle_min * 60,
         web.session_max_h * 3600,
     )

@@ -9,6 +9,7 @@ from starlette.responses import FileResponse, RedirectResponse
 
 from wastewatch.access import audit
 from wastewatch.alerts.mail import WORK_ORDER_KINDS
+from wastewatch.alerts.said import actor
 from wastewatch.config.i18n import gettext
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import STATES
@@ -104,8 +105,8 @@ async def order_detail(console, request: Request, problem: str = "", status: int
             "at": console.ctx.local(t["at"]),
             "old": gettext(locale, STATES[t["old_state"]]) if t["old_state"] else "—",
             "new": gettext(locale, STATES.get(t["new_state"], t["new_state"])),
-            "actor": t["actor"],
-            "note": t["note"],
+            "actor": actor(t["actor"], locale),
+            "note": work_orders.said.timeline(t, locale),
         }
         for t in work_orders.transitions(db, order["id"])
     ]

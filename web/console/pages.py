@@ -39,8 +39,11 @@ LANGUAGES = (
 
 
 class Console:
-    def __init__(self, config, ctx):
+    def __init__(self, config, ctx, session_clock=None):
         self.config, self.ctx = config, ctx
+        # Sessions and sign-in throttling run on this clock: the service's, or the real one
+        # where the service's is simulated (the demo).
+        self.session_clock = session_clock or ctx.now
         self.templates = Jinja2Templates(directory=TEMPLATES)
         self._signing_in = Queues()
         self.cache: dict = {}  # figures a page may show up to a minute old (board.py)
@@ -105,7 +108,7 @@ class Console:
     # Signing in and out.
 
     async def login(self, request: Request):
-        web, db, now = self.config.web, self.ctx.db, self.ctx.now()
+        web, db, now = self.config.web, self.ctx.db, int(self.session_clock())
         target = _safe_next(request.query_params.get("next", "/"))
         if request.method == "GET":
             return self._login_form(request, target)
@@ -192,7 +195,8 @@ class Console:
 
     @page("order.own")
     async def my_orders(self, request: Request):
-        """A contractor's orders in play, overdue first, then by deadline."""
+        """A contractor's orders in play: what it owes (overdue first, then by deadline), then
+        what it reported done and an operator has yet to verify."""
         user, now = request.state.session.user, self.ctx.now()
         orders = work_orders.listing(
             self.ctx.db, now, work_orders.IN_PLAY, contractor=user.contractor, limit=500
@@ -210,9 +214,14 @@ class Console:
                     "state": gettext(user.locale, STATES.get(o["state"], o["state"])),
                     "repair_by": self.ctx.local(o["repair_by"]),
                     "late": work_orders.late_text(o, now, user.locale),
+                    "owed": o["state"] in work_orders.ACTIVE,
                 }
             )
-        return self.render(request, "console/my.html", {"orders": rows})
+        return self.render(
+            request,
+            "console/my.html",
+            {"owed": [r for r in rows if r["owed"]], "reported": [r for r in rows if not r["owed"]]},
+        )
 
     @page("account")
     async def account(self, request: Request):

@@ -3,9 +3,11 @@ Content-Security-Policy stays strict and the chart prints.
 
 Each bucket with valid readings adds two points, its least and greatest value, to the line;
 buckets further apart than two buckets or two of the site's reading intervals break it (no
-line across a gap). Invalid readings are
-crosses; a bucket whose greatest value is beyond the day's limit gets a red dot; windows are
-shaded bands; the daily means and the limit are steps, one per local day.
+line across a gap). Invalid readings are grey crosses and nothing else. Where the limit is
+judged on single samples, a bucket beyond the day's limit gets a red dot; where it is judged on
+the daily mean, a day whose mean is beyond it is drawn red (the day exceeds, not each reading
+above the line). Windows are shaded bands; the daily means and the limit are steps, one per
+local day.
 """
 
 from bisect import bisect_right
@@ -28,6 +30,7 @@ class Plot:
     over: list[tuple[str, str]] = field(default_factory=list)  # (x, y) of buckets beyond the limit
     invalid: list[tuple[str, str]] = field(default_factory=list)
     means: list[str] = field(default_factory=list)  # "x1,y x2,y" per day with a mean
+    means_over: list[str] = field(default_factory=list)  # the days whose mean is beyond the limit
     limits: list[str] = field(default_factory=list)  # step polylines of the upper and lower limit
     limit_labels: list[tuple[str, str, str]] = field(default_factory=list)  # (x, y, text)
     windows: list[tuple[str, str]] = field(default_factory=list)  # (x, width)
@@ -63,6 +66,7 @@ def plot(trend, tz, limit_word: str) -> Plot:
     previous = None
     gap = 2 * max(trend.width, trend.interval)
     starts = [d.start for d in trend.days]
+    by_sample = trend.limit is not None and trend.limit.basis == "sample"
     for bucket in b:
         middle = bucket.start + trend.width / 2
         if bucket.low is not None:
@@ -75,7 +79,8 @@ def plot(trend, tz, limit_word: str) -> Plot:
             i = bisect_right(starts, bucket.start) - 1
             day = trend.days[i] if i >= 0 else None
             if (
-                day
+                by_sample
+                and day
                 and day.high is not None
                 and (bucket.high > day.high or (day.low is not None and bucket.low < day.low))
             ):
@@ -88,7 +93,10 @@ def plot(trend, tz, limit_word: str) -> Plot:
     p.empty = not p.points and not p.invalid
     for d in trend.days:
         if d.mean is not None:
-            p.means.append(f"{x(d.start)},{y(d.mean)} {x(d.end)},{y(d.mean)}")
+            over = d.high is not None and (d.mean > d.high or (d.low is not None and d.mean < d.low))
+            (p.means_over if over and not by_sample else p.means).append(
+                f"{x(d.start)},{y(d.mean)} {x(d.end)},{y(d.mean)}"
+            )
     for key in ("high", "low"):
         steps = [(d.start, d.end, getattr(d, key)) for d in trend.days if getattr(d, key) is not None]
         if steps:
