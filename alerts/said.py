@@ -24,12 +24,20 @@ WINDOW_KINDS = {  # as maintenance/windows.py names them (a layer above: the nam
 }
 
 
-def actor(who: str, locale: str) -> str:
-    """ "系统规则（自动）" for the rules, "命令行（王科长）" for a command, the person otherwise."""
+def actor(who: str, locale: str, companies: dict | None = None) -> str:
+    """ "系统规则（自动）" for the rules, "命令行（王科长）" for a command, "天全县清源环保运维有限公司
+    （张三）" for a contractor's person (`companies`: {contractor id: name}), the person otherwise."""
     if who in ACTORS:
         return Word(ACTORS[who], "actor").text(locale)
     if who.startswith("cli:"):
-        return Sentence(NP_("actor", "command line ({who})"), who=who[4:]).text(locale)
+        return Sentence(N_("command line ({who})"), who=who[4:]).text(locale)
+    company, _, person = who.partition("/")
+    if companies and company in companies:
+        if not person:
+            return companies[company]
+        return (
+            f"{companies[company]}（{person}）" if locale == "zh-CN" else f"{companies[company]} ({person})"
+        )
     return who
 
 

@@ -29,6 +29,21 @@ XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 PDF_ATTACH_MAX = 8 * 1024 * 1024  # bytes; most mail servers refuse a message over 10–25 MB
 
 
+def next_report(config, now: int) -> tuple[str, datetime] | None:
+    """(month, local moment) of the next report the job sends: a month's goes out on the 1st
+    of the month after at `send_at`; None when the report is disabled."""
+    cfg = config.report
+    if not cfg.enabled:
+        return None
+    local = datetime.fromtimestamp(now, config.tz)
+    hour, minute = (int(x) for x in cfg.send_at.split(":"))
+    first = local.replace(day=1, hour=hour, minute=minute, second=0, microsecond=0)
+    if local < first:  # the 1st, before send_at: last month's is next
+        return (first - timedelta(days=1)).strftime("%Y-%m"), first
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return local.strftime("%Y-%m"), following
+
+
 class MonthlyReports:
     def __init__(self, ctx):
         self.ctx = ctx

@@ -14,9 +14,11 @@ from wastewatch.alerts import lifecycle
 from wastewatch.alerts.context import Context
 from wastewatch.alerts.mail import WORK_ORDER_KINDS, Mail
 from wastewatch.alerts.notify import notify
-from wastewatch.config.i18n import N_
+from wastewatch.config.i18n import N_, gettext
 
 from .links import Links
+from .work_orders import said
+from .work_orders.records import ROUTINE as ROUTINE_KINDS
 from .work_orders.records import STATES  # noqa: F401 - the states' names, where pages found them
 
 ORIGINS = {
@@ -29,6 +31,32 @@ PRIORITIES = {
     "normal": N_("normal"),
     "low": N_("low"),
 }
+
+
+def subject(ctx, order, locale: str) -> str:
+    """An order's subject in `locale`: what the service wrote it from, said again in the
+    reader's language (a fault's alert, a routine visit's kind and period); a person's words
+    as they wrote them. The stored subject is already in the service's language."""
+    if locale == ctx.config.service.locale:
+        return order["summary"]
+    if order["origin"] == "alert" and order["alert_id"]:
+        alert = lifecycle.get_alert(ctx.db, order["alert_id"])
+        if alert is not None:
+            return Mail(ctx, locale).describe_alert(alert)
+    if order["origin"] == "schedule" and order["kind"] in ROUTINE_KINDS:
+        site = ctx.config.site_by_id.get(order["site_id"])
+        if site is not None:
+            every = ctx.rules.inspections.for_site(order["kind"], site.capacity_m3d).every
+            return routine_subject(order["kind"], every, locale)
+    return order["summary"]
+
+
+def routine_subject(kind: str, every: str, locale: str) -> str:
+    """ "例行巡检（每两周）": the deadline is said once, where every order shows it."""
+    return gettext(locale, N_("%(kind)s (%(every)s)")) % {
+        "kind": gettext(locale, WORK_ORDER_KINDS[kind]),
+        "every": said.every(every).text(locale),
+    }
 
 
 def open_context(config, clock=time.time) -> Context:

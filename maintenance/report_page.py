@@ -106,6 +106,7 @@ def html(
         locale=locale,
         p=punctuation(locale),
         month=report.month,
+        issuer=report.issuer,
         as_of=report.as_of_text,
         version=version,
         changes=list(changes),

@@ -97,6 +97,7 @@ class MonthlyReport:
     days_in_month: int = 0
     as_of_text: str = ""  # as_of in the service's zone, to the minute
     tz: object = None  # the service's zone, for local dates and times in the files
+    issuer: str = ""  # the bureau the report is of ([bureau] name: 天全县生态环境局)
 
 
 def month_bounds(ctx, month: str) -> tuple[date, date, int, int]:
@@ -218,6 +219,7 @@ def _build(ctx, month: str, site_ids: list[str] | None, hour_by_hour: bool, now:
         days_in_month,
         ctx.local(as_of) if as_of is not None else "",
         ctx.config.tz,
+        issuer=ctx.config.bureau.name,
     )
 
 

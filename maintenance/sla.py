@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from wastewatch.alerts import lifecycle
-from wastewatch.alerts.mail import WORK_ORDER_KINDS
-from wastewatch.config.i18n import N_
 from wastewatch.store.state import transaction
 
 from . import inspections, work_orders
+from .notices import routine_subject
 from .windows import Windows
 
 log = logging.getLogger("wastewatch.workorders")
@@ -91,12 +90,7 @@ class Sweep:
                 for site, kind, due_at in pending[first : first + SITES_PER_COMMIT]:
                     every = ctx.rules.inspections.for_site(kind, site.capacity_m3d).every
                     last_day = notices.local(due_at - 1)[:10]
-                    label = notices.gettext(WORK_ORDER_KINDS[kind])
-                    # The deadline is said once, where every order shows it (its due moment).
-                    summary = notices.gettext(N_("%(kind)s (%(every)s)")) % {
-                        "kind": label,
-                        "every": every_label(every, notices.locale),
-                    }
+                    summary = routine_subject(kind, every, notices.locale)
                     result.routine.append(
                         work_orders.open_order(
                             ctx,
@@ -151,8 +145,3 @@ class Sweep:
                     "VALUES (:contractor, :day, :orders, :now)",
                     {"contractor": contractor.id, "day": day, "orders": len(orders), "now": now},
                 )
-
-
-def every_label(every: str, locale: str) -> str:
-    """ "每两周" for "14d", "每 10 天" for "10d"."""
-    return work_orders.said.every(every).text(locale)

@@ -22,6 +22,9 @@ DESKTOP, PHONE = 1280, 390
 
 # How far the page is wider than the window (0: nothing to scroll sideways).
 OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
+# The boxes, for a CSS selector, whose content runs out of them ("Compliance this mont…").
+CLIPPED = """(selector) => [...document.querySelectorAll(selector)]
+    .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.trim().slice(0, 40))"""
 # The labels a browser broke over more than one line, for a CSS selector.
 WRAPPED = """(selector) => [...document.querySelectorAll(selector)].filter(e => {
     const r = document.createRange(); r.selectNodeContents(e);

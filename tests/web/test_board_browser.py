@@ -2,7 +2,7 @@
 filtering the board with its form, a site's chart drawn with its limit line, at desktop and
 phone widths with nothing cut off. Screenshots go to artefacts/console/."""
 
-from tests.browser import DESKTOP, OVERFLOW, PHONE, WRAPPED, artefacts, browser, window  # noqa: F401
+from tests.browser import CLIPPED, DESKTOP, OVERFLOW, PHONE, WRAPPED, artefacts, browser, window  # noqa: F401
 from tests.web.test_console_browser import sign_in
 from tests.web.test_sites import seeded
 
@@ -98,12 +98,21 @@ def look_in_english(base: str, width: int, folder):
         seen = {}
         with window(chromium, width) as page:
             sign_in(page, base, "regulator")
-            for path, name in (("/", "board"), ("/sites/helin?range=7d", "site"), ("/account", "account")):
+            for path, name in (
+                ("/", "board"),
+                ("/sites/helin?range=7d", "site"),
+                ("/alerts", "alerts"),
+                ("/orders", "orders"),
+                ("/bulletin", "bulletin"),
+                ("/account", "account"),
+            ):
                 page.goto(base + path)
                 page.screenshot(path=str(folder / f"en-{name}-{width}.png"), full_page=True)
+                # English labels may take two lines in a card; none may run out of it.
                 seen[name] = (
                     page.evaluate(OVERFLOW),
-                    page.evaluate(WRAPPED, "th, .card .l, header a, .st, .range"),
+                    page.evaluate(WRAPPED, "th, header a, .st, .range")
+                    + page.evaluate(CLIPPED, ".card, .card *"),
                     page.locator("h1").inner_text(),
                 )
         return seen
@@ -120,6 +129,13 @@ def test_the_console_reads_whole_in_english_too(make_desk, tmp_path, browser):  
         accounts.set_locale(desk.ctx.db, "regulator", "en")
     for width in (DESKTOP, PHONE):
         seen = browser.run(look_in_english(desk.config.web.url, width, artefacts("console")))
-        assert [h1 for _, _, h1 in seen.values()] == ["Overview", "城厢镇禾林村污水处理站", "Your account"]
+        assert [h1 for _, _, h1 in seen.values()] == [
+            "Overview",
+            "城厢镇禾林村污水处理站",
+            "Alerts",
+            "Work orders",
+            "天全县生态环境局 Problem list",
+            "Your account",
+        ]
         for name, (overflow, wrapped, _) in seen.items():
             assert overflow <= 0 and wrapped == [], (name, width, overflow, wrapped)

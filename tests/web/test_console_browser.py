@@ -4,14 +4,31 @@ screenshots are kept in artefacts/console/ to be looked at."""
 
 from urllib.parse import quote
 
-from tests.browser import DESKTOP, OVERFLOW, PHONE, WRAPPED, artefacts, browser, window  # noqa: F401
+from tests.browser import CLIPPED, DESKTOP, OVERFLOW, PHONE, WRAPPED, artefacts, browser, window  # noqa: F401
 from tests.web.conftest import PASSWORD
+from tests.words import codes
 
+ORDER = "WO-202610-0001"  # an_order()'s
+ROUTINE = "WO-202610-0002"  # a routine visit, with its checklist: most of a contractor's orders
 PAGES = {
     "admin": ["/", "/alerts", "/orders", "/windows", "/bulletin", "/reports", "/users", "/audit", "/account"],
+    "operator": [
+        "/queue",
+        "/",
+        "/sites/helin",
+        "/alerts",
+        "/alerts/1",
+        "/orders",
+        f"/orders/{ORDER}",
+        "/windows",
+        "/bulletin",
+        "/reports",
+        "/account",
+    ],
     "regulator": ["/", "/alerts", "/orders", "/bulletin", "/reports", "/audit"],
-    "contractor": ["/my"],
+    "contractor": ["/my", f"/my/orders/{ORDER}", f"/my/orders/{ROUTINE}", "/account"],
 }
+LANDING = {"contractor": "/my", "operator": "/queue"}
 
 
 def sign_in(page, base: str, username: str, target: str = "/") -> None:
@@ -38,10 +55,14 @@ def visit(base: str, role: str, width: int, folder):
             for path in PAGES[role]:
                 page.goto(base + path)
                 name = path.strip("/") or "overview"
-                page.screenshot(path=str(folder / f"{role}-{name}-{width}.png"), full_page=True)
+                page.screenshot(
+                    path=str(folder / f"{role}-{name.replace('/', '_')}-{width}.png"), full_page=True
+                )
                 seen[path] = (
                     page.evaluate(OVERFLOW),
-                    page.evaluate(WRAPPED, "th, .card .l, header a"),
+                    page.evaluate(WRAPPED, "th, .card .l, header a")
+                    + page.evaluate(CLIPPED, ".card, .card *"),
+                    codes(page.inner_text("body")),
                 )
             page.goto(base + "/users")
             seen["users"] = page.locator("h1").inner_text()
@@ -55,19 +76,36 @@ def visit(base: str, role: str, width: int, folder):
     return work
 
 
-def test_each_role_signs_in_sees_its_pages_whole_and_signs_out(desk, browser):  # noqa: F811
+def test_each_role_signs_in_sees_its_pages_whole_in_chinese_words_and_signs_out(desk, browser):  # noqa: F811
+    """Every page of every role at a desk and on a phone: nothing to scroll sideways, no label
+    broken over two lines, and no code or English sentence where a person reads Chinese."""
     from tests.web.test_console import an_alert, an_order
+    from wastewatch.maintenance import work_orders
 
     an_alert(desk)
     an_order(desk)
+    routine = desk.act(
+        lambda ctx, now: work_orders.open_order(
+            ctx,
+            "helin",
+            "routine_inspection",
+            "schedule",
+            "例行巡检（每两周）",
+            now,
+            "schedule",
+            due_at=now + 86400,
+        )
+    )
+    assert routine["id"] == ROUTINE
     folder = artefacts("console")
     for role in PAGES:
         for width in (DESKTOP, PHONE):
             seen = browser.run(visit(desk.config.web.url, role, width, folder))
-            assert seen["landed"] == ("/my" if role == "contractor" else "/"), role
+            assert seen["landed"] == LANDING.get(role, "/"), role
             for path in PAGES[role]:
-                overflow, wrapped = seen[path]
+                overflow, wrapped, found = seen[path]
                 assert overflow <= 0 and wrapped == [], (role, path, width, seen[path])
+                assert found == [], (role, path, found)
             # /users is the administrator's; the others are told so in words.
             assert seen["users"] == ("用户管理" if role == "admin" else "无权操作"), role
             assert seen["after"] == "/login" and seen["again"].startswith("/login?next=")

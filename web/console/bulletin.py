@@ -11,7 +11,7 @@ from starlette.responses import FileResponse
 
 from wastewatch.config.i18n import gettext
 from wastewatch.maintenance import bulletin, work_orders
-from wastewatch.maintenance.notices import STATES
+from wastewatch.maintenance.notices import STATES, subject
 
 from .guard import page, sites
 from .period import BadPeriod, days
@@ -58,13 +58,15 @@ async def bulletin_page(console, request: Request):
         "console/bulletin.html",
         {
             "b": found,
+            "issuer": console.config.bureau.name,
+            "printed": console.ctx.now(),
             "first": first.isoformat(),
             "last": last.isoformat(),
             "problem": words(locale)[problem] if problem else "",
             "parties": found.by_party(),
             "overdue": sum(p["overdue"] for p in found.open),
             "local": local,
-            "subject": lambda p: bulletin.subject(p, locale),
+            "subject": lambda p: bulletin.subject(p | {"summary": subject(console.ctx, p, locale)}, locale),
             "late": lambda passed: work_orders.late_words(passed, locale),
             "state": lambda s: gettext(locale, STATES.get(s, s)),
             "query": request.url.query,

@@ -13,7 +13,7 @@ from wastewatch.access import audit
 from wastewatch.alerts.said import actor
 from wastewatch.config.i18n import gettext
 from wastewatch.maintenance import work_orders
-from wastewatch.maintenance.notices import STATES
+from wastewatch.maintenance.notices import STATES, subject
 from wastewatch.store.state import transaction
 from wastewatch.web import fieldwork
 from wastewatch.web.fieldwork import ALLOWED, Problem
@@ -45,11 +45,12 @@ async def own_order(console, request: Request, problem: str = "", fields: dict |
     locale = request.state.session.user.locale
     w, web = field_words(locale), console.config.web
     marks = work_orders.late_by_deadline(order, now, locale)
+    companies = {c.id: c.name for c in console.config.contractors}
     history = [
         {
             "at": ctx.local(t["at"]),
             "state": gettext(locale, STATES.get(t["new_state"], t["new_state"])),
-            "actor": actor(t["actor"], locale),
+            "actor": actor(t["actor"], locale, companies),
             "note": work_orders.said.timeline(t, locale),
         }
         for t in work_orders.transitions(ctx.db, order["id"])
@@ -60,6 +61,7 @@ async def own_order(console, request: Request, problem: str = "", fields: dict |
         "console/own_order.html",
         {
             "o": order,
+            "subject": subject(ctx, order, locale),
             "site": console.config.site_by_id.get(order["site_id"]),
             "state": gettext(locale, STATES[order["state"]]),
             "acknowledge_by": ctx.local(order["acknowledge_by"]),

@@ -12,7 +12,7 @@ from wastewatch.alerts.mail import WORK_ORDER_KINDS
 from wastewatch.alerts.said import actor
 from wastewatch.config.i18n import gettext
 from wastewatch.maintenance import work_orders
-from wastewatch.maintenance.notices import STATES
+from wastewatch.maintenance.notices import STATES, subject
 from wastewatch.maintenance.work_orders import WorkOrderError
 from wastewatch.store.state import transaction
 
@@ -40,7 +40,7 @@ def row(console, order, locale: str, now: int) -> dict:
         "kind": gettext(locale, WORK_ORDER_KINDS.get(order["kind"], order["kind"])),
         "state": order["state"],
         "state_label": gettext(locale, STATES.get(order["state"], order["state"])),
-        "summary": order["summary"],
+        "summary": subject(console.ctx, order, locale),
         "opened": console.ctx.local(order["opened_at"]),
         "acknowledge_by": console.ctx.local(order["acknowledge_by"]),
         "repair_by": console.ctx.local(order["repair_by"]),
@@ -100,12 +100,13 @@ async def order_detail(console, request: Request, problem: str = "", status: int
     order = _order(console, request)
     db, now, locale = console.ctx.db, console.ctx.now(), request.state.session.user.locale
     check = work_orders.verification(console.ctx, order, now)
+    companies = {c.id: c.name for c in console.config.contractors}
     timeline = [
         {
             "at": console.ctx.local(t["at"]),
             "old": gettext(locale, STATES[t["old_state"]]) if t["old_state"] else "—",
             "new": gettext(locale, STATES.get(t["new_state"], t["new_state"])),
-            "actor": actor(t["actor"], locale),
+            "actor": actor(t["actor"], locale, companies),
             "note": work_orders.said.timeline(t, locale),
         }
         for t in work_orders.transitions(db, order["id"])

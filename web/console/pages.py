@@ -21,7 +21,7 @@ from wastewatch.access import accounts, audit, sessions
 from wastewatch.access.roles import ROLE_LABELS, ROLES, allowed
 from wastewatch.config.i18n import LOCALES, N_, gettext
 from wastewatch.maintenance import work_orders
-from wastewatch.maintenance.notices import STATES
+from wastewatch.maintenance.notices import STATES, subject
 from wastewatch.store.state import transaction
 
 from . import alerts, board, bulletin, fieldwork, orders, queue, reports, sites
@@ -210,7 +210,7 @@ class Console:
                 {
                     "id": o["id"],
                     "site": site.name if site else o["site_id"],
-                    "summary": o["summary"],
+                    "summary": subject(self.ctx, o, user.locale),
                     "state": gettext(user.locale, STATES.get(o["state"], o["state"])),
                     "repair_by": self.ctx.local(o["repair_by"]),
                     "late": work_orders.late_text(o, now, user.locale),

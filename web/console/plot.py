@@ -36,7 +36,8 @@ class Plot:
     windows: list[tuple[str, str]] = field(default_factory=list)  # (x, width)
     yticks: list[tuple[str, str]] = field(default_factory=list)
     xticks: list[tuple[str, str]] = field(default_factory=list)
-    empty: bool = True
+    empty: bool = True  # nothing received in the period
+    no_valid: bool = False  # readings, but none valid: the chart says so over the crosses
 
 
 def plot(trend, tz, limit_word: str) -> Plot:
@@ -91,6 +92,7 @@ def plot(trend, tz, limit_word: str) -> Plot:
     if line:
         p.lines.append(" ".join(line))
     p.empty = not p.points and not p.invalid
+    p.no_valid = not p.points and bool(p.invalid)
     for d in trend.days:
         if d.mean is not None:
             over = d.high is not None and (d.mean > d.high or (d.low is not None and d.mean < d.low))

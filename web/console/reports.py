@@ -67,10 +67,14 @@ async def report_list(console, request: Request):
     current = datetime.fromtimestamp(now, config.tz).strftime("%Y-%m")
     folder = monthly.draft_folder(config, current)
     built = max((p.stat().st_mtime for p in folder.iterdir()), default=None) if folder.is_dir() else None
+    upcoming = monthly.next_report(config, now)
     return console.render(
         request,
         "console/reports.html",
         {
+            "next": upcoming
+            and t["next_report"].format(month=upcoming[0], at=f"{upcoming[1]:%Y-%m-%d %H:%M}"),
+            "recipients": len(config.report.recipients),
             "months": months,
             "current": current,
             "draft": _shown(_files(folder), t),
@@ -108,6 +112,11 @@ async def report_file(console, request: Request):
     if name not in _files(folder):
         raise Denied(404, "missing")
     path = folder / name
+    # The page and the PDF open in the browser (to read, to print); the tables download.
+    shown = path.suffix in (".html", ".pdf") and request.query_params.get("download") != "1"
     return FileResponse(
-        path, media_type=TYPES[path.suffix], filename=name, content_disposition_type="attachment"
+        path,
+        media_type=TYPES[path.suffix],
+        filename=name,
+        content_disposition_type="inline" if shown else "attachment",
     )

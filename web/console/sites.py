@@ -15,6 +15,7 @@ from wastewatch.config.i18n import gettext
 from wastewatch.config.metrics import METRICS, metric_label
 from wastewatch.maintenance import inspections, trends, windows, work_orders
 from wastewatch.maintenance.notices import STATES as ORDER_STATES
+from wastewatch.maintenance.notices import subject
 from wastewatch.maintenance.report_page import BASES
 
 from .guard import Denied, page, site
@@ -137,7 +138,7 @@ def _orders(console, where, locale: str, now: int) -> list[dict]:
     return [
         {
             "id": o["id"],
-            "summary": o["summary"],
+            "summary": subject(console.ctx, o, locale),
             "state": gettext(locale, ORDER_STATES.get(o["state"], o["state"])),
             "repair_by": console.ctx.local(o["repair_by"]),
             "late": work_orders.late_text(o, now, locale),

@@ -235,6 +235,13 @@ WORDS = {
     "peak": NP_("peak", "worst"),
     "my_owed": NP_("my_owed", "To do"),
     "my_reported": NP_("my_reported", "Reported done, waiting to be verified"),
+    "next_report": NP_("next_report", "The report for {month} goes out on {at}."),
+    "next_report_to": NP_("next_report_to", "Sent to {n} recipients at the bureau."),
+    "download": NP_("download", "download"),
+    "printed_at": NP_("printed_at", "Printed {at}"),
+    "no_valid_readings": NP_(
+        "no_valid_readings", "No valid reading in this period: each was flagged, out of range or in a window"
+    ),
     "queue": NP_("queue", "My queue"),
     "queue_empty": NP_("queue_empty", "Nothing waits for you."),
     "queue_overdue": NP_("queue_overdue", "Overdue work orders"),
