@@ -13,6 +13,8 @@ Figures (p95 of --requests each, after two warm-up requests):
 - board_ms: the overview with all 1,000 sites on one page (target ≤ 150 ms);
 - site_ms: a site's page over 30 days: six charts reduced from 8,640 readings each (≤ 300 ms);
 - alerts_ms, orders_ms: the alert list (every state) and the order list (≤ 100 ms);
+- queue_ms: the operator's queue (≤ 150 ms); every page also counts the queue for its
+  navigation;
 - load: --users people sign in at once (timed), then for --seconds each opens a page every
   --think seconds (board, a site over 7 days, alerts, orders in turn): requests, errors (any
   status but 200, or no answer), p95.
@@ -134,6 +136,8 @@ def page_figures(base: str, config, requests: int) -> None:
         "site_ms": (f"/sites/{site}?range=30d", 300),
         "alerts_ms": ("/alerts?state=all", 100),
         "orders_ms": ("/orders", 100),
+        # The operator's queue (since issue 25): alerts to acknowledge, orders to verify or chase.
+        "queue_ms": ("/queue", 150),
     }
     for figure, (path, target) in pages.items():
         for _ in range(2):

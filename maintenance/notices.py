@@ -123,42 +123,43 @@ class Notices(Mail):
 
     def order(self, order, reason: str, now: int, note: str = "") -> str:
         """The order to its contractor (Cc the site's operators), with links; returns Message-ID."""
-        context = self.order_context(order, now, links=True)
-        context.update(reason=reason, note=note)
-        return self._send(
-            "work-order",
-            context,
-            order,
-            to=[context["contractor"].email],
-            cc=context["site"].operators,
-            now=now,
-            idstring=f"wo.{order['id']}.{reason}",
+        return self._to_contractor(
+            "work-order", order, now, f"wo.{order['id']}.{reason}", True, reason=reason, note=note
         )
 
     def reminder(self, order, deadline: str, now: int) -> None:
-        context = self.order_context(order, now, links=True)
-        context["deadline"] = deadline
-        self._send(
-            "work-order-reminder",
-            context,
-            order,
-            to=[context["contractor"].email],
-            now=now,
-            idstring=f"wo.{order['id']}.remind-{deadline}",
+        self._to_contractor(
+            "work-order-reminder", order, now, f"wo.{order['id']}.remind-{deadline}", deadline=deadline
         )
 
     def chase(self, order, deadline: str, note: str, actor: str, now: int) -> None:
         """催办: the operator's nudge to the contractor (Cc the site's operators), with links."""
-        context = self.order_context(order, now, links=True)
-        context.update(deadline=deadline, note=note, actor=actor)
-        self._send(
+        self._to_contractor(
             "work-order-chase",
+            order,
+            now,
+            f"wo.{order['id']}.chase-{now}",
+            True,
+            deadline=deadline,
+            note=note,
+            actor=actor,
+        )
+
+    def _to_contractor(
+        self, name: str, order, now: int, idstring: str, copy_operators: bool = False, **extra
+    ) -> str:
+        """An email about the order to its contractor, with fresh links (Cc the site's operators
+        when `copy_operators`)."""
+        context = self.order_context(order, now, links=True)
+        context.update(extra)
+        return self._send(
+            name,
             context,
             order,
             to=[context["contractor"].email],
-            cc=context["site"].operators,
+            cc=context["site"].operators if copy_operators else (),
             now=now,
-            idstring=f"wo.{order['id']}.chase-{now}",
+            idstring=idstring,
         )
 
     def escalation(self, order, deadline: str, now: int) -> None:

@@ -14,3 +14,13 @@ ENGLISH = re.compile(r"(?<![\w/])[A-Za-z]{2,}(?:[ ,:;'-]+[A-Za-z]{2,}){2,}")
 def codes(text: str) -> list[str]:
     """The codes and English sentences in `text` (what a person sees of a page or an email)."""
     return CODE.findall(text) + ENGLISH.findall(text)
+
+
+# The monthly report's formulas name each figure's CSV column beside its Chinese name,
+# "有效日（valid_days）": the key to the CSV an auditor checks, not a code left untranslated.
+COLUMN_KEYS = re.compile(r"（[a-z0-9_ /\s]+）")
+
+
+def report_codes(text: str) -> list[str]:
+    """codes() of the monthly report's text, its CSV column keys left aside."""
+    return codes(COLUMN_KEYS.sub("", text))

@@ -123,7 +123,8 @@ class Late:
     by_s: int
 
     def text(self, locale: str) -> str:
-        return gettext(locale, LATE[self.deadline]).format(duration=duration(self.by_s, locale))
+        # A deadline passed this very minute still reads as a minute late, not "0 分钟".
+        return gettext(locale, LATE[self.deadline]).format(duration=duration(max(self.by_s, 60), locale))
 
 
 def late(order, now: int) -> tuple[Late, ...]:

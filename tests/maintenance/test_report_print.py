@@ -6,6 +6,7 @@ import pytest
 
 from tests.browser import DESKTOP, PHONE, artefacts, browser  # noqa: F401
 from tests.maintenance.test_reports import hours, plant, write  # noqa: F401
+from tests.words import report_codes
 from wastewatch.maintenance import report_files, reports
 
 A4 = (595.3, 841.9)  # points
@@ -37,6 +38,11 @@ def test_the_pdf_is_a4_with_a_page_per_site_and_headers_on_one_line(month, tmp_p
     for label in ("应有/收到/有效样本", "超标日", "最大日均值", "化学需氧量"):
         assert label in site, label
     assert "限值 60" in site and "10-31" in site and f"1 / {len(pages)}" in texts[0]
+    # The title names the bureau; no code or English sentence anywhere a regulator reads.
+    assert month.issuer and texts[0].lstrip().startswith(
+        f"{month.issuer} 农村生活污水处理设施运行月报 2026-10"
+    )
+    assert [report_codes(t) for t in texts] == [[] for _ in texts]
     folder = artefacts("report")
     for i, page in enumerate(pages, start=1):
         page.render(scale=1.5).to_pil().save(folder / f"pdf-page-{i}.png")

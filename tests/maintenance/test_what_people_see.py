@@ -10,6 +10,7 @@ import pytest
 from tests.alerts.harness import HOUR, TZ
 from tests.browser import DESKTOP, PHONE, artefacts, browser  # noqa: F401
 from tests.maintenance.desk import BUREAU, Desk, links
+from tests.words import codes, report_codes
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.monthly import MonthlyReports
 
@@ -21,6 +22,7 @@ KINDS = {
     "alert-resolved": r"^\[已恢复\] ",
     "work-order": r"^\[工单 WO-\d{6}-\d{4}\] 城厢镇 .*前完成$",
     "work-order-reminder": r"^\[工单 WO-\d{6}-\d{4}\] 提醒：",
+    "work-order-chase": r"^\[工单 WO-\d{6}-\d{4}\] 催办：接单超时",
     "work-order-escalation": r"^\[逾期\]",
     "work-order-digest": r"^\[工单日报 ",
     "work-order-update": r"运维单位报告已完成，请核验销号",
@@ -52,6 +54,7 @@ def a_month(desk) -> None:
     desk.cycle(8 * HOUR)  # the critical alert, not acknowledged: a reminder
     desk.sweep(19 * HOUR)  # 75 % of the acknowledgement deadline
     desk.sweep(25 * HOUR)  # missed: escalated
+    desk.act(work_orders.chase, order["id"], "王科长（wang）", "请今天到场")  # 催办, with a note
     desk.cycle(27 * HOUR)  # a day of silence: a work order for the contractor
     desk.sweep(32 * HOUR)  # 08:00: the digest
     desk.act(work_orders.acknowledge, order["id"], "qingyuan", "")
@@ -89,8 +92,11 @@ def test_every_kind_of_email_reads_well_on_a_desktop_and_a_phone(write_config, m
         message = found[0]
         html = message.get_body(("html",)).get_content()
         plain = message.get_body(("plain",)).get_content()
-        # Nobody at the bureau is told to type a command.
+        # Nobody at the bureau is told to type a command, or reads a code or English.
         assert "wastewatch " not in plain and "wastewatch " not in html, kind
+        seen = report_codes if kind == "monthly-report" else codes
+        text = re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", " ", html, flags=re.S))
+        assert seen(plain) == [] and seen(text) == [], (kind, seen(plain), seen(text))
         # Chinese text takes full-width brackets and commas.
         words = re.sub(r"<[^>]+>", " ", html)
         assert not HALF_WIDTH_BRACKET.findall(plain + words), (

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from tests.alerts.harness import DAY, HOUR
 from tests.maintenance.desk import links, text
 from tests.web.test_console import csrf, login
+from tests.words import codes
 from wastewatch.maintenance import work_orders
 
 LATE = "接单超时 7 小时"
@@ -67,6 +68,14 @@ def test_every_place_that_marks_an_order_overdue_says_which_deadline_and_by_how_
     headers = [c.value for c in sheet[1]]
     [row] = [r for r in sheet.iter_rows(min_row=2, values_only=True) if order["id"] in r]
     assert row[headers.index("逾期情况")] == LATE
+    cells = [
+        str(c)
+        for s in book.worksheets
+        for r in s.iter_rows(values_only=True)
+        for c in r
+        if isinstance(c, str)
+    ]
+    assert codes(" ".join(cells)) == []  # the export says words, not codes
     # The contractor's list and page.
     contractor, _ = login(desk, "contractor")
     marked("contractor's list", contractor.get("/my").text)
