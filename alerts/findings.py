@@ -113,8 +113,10 @@ def worse(old: float | None, new: float, limit: Limit | None) -> float:
 
 
 def plausible_range(site: Site, metric: str) -> tuple[float, float] | None:
-    spec = site.metric(metric)
-    if spec and spec.range:
+    # The spec as configured: a bare interval has no range (site.metric() would build a
+    # MetricSpec for it, a cost the board pays for every value of a thousand sites).
+    spec = site.metrics.get(metric)
+    if spec is not None and not isinstance(spec, int) and spec.range:
         return spec.range[0], spec.range[1]
     if metric == "ph":
         return PH_RANGE

@@ -67,8 +67,11 @@ def reading(rule: str, metric: str, value: float | None, detail: dict):
     if value is None:
         return None
     if metric in EQUIPMENT and value in EQUIPMENT_STATES:
+        # As config.metrics.equipment_state() says it: 提升泵报警, Lift pump alarm.
         return Sentence(
-            "{equipment} {state}", equipment=Word(EQUIPMENT[metric]), state=Word(EQUIPMENT_STATES[int(value)])
+            N_("{equipment} {state}"),
+            equipment=Word(EQUIPMENT[metric]),
+            state=Word(EQUIPMENT_STATES[int(value)]),
         )
     label, unit, decimals = measure(rule, metric, detail)
     return Sentence("{what} {value}", what=Word(label), value=value_text(value, unit, decimals))

@@ -3,7 +3,7 @@ with its emails."""
 
 import json
 
-from wastewatch.config.i18n import N_, NP_, Word
+from wastewatch.config.i18n import N_, NP_, Record, Word
 
 from .. import links
 from ..verification import Verification, check
@@ -230,7 +230,8 @@ def reopen(ctx, order_id: str, actor: str, note: str, now: int, why: tuple = ())
         ack_escalated_at=None,
         repair_escalated_at=None,
     )
-    ctx.notices.order(order, "reopened", now, note=note)
+    # The email says why, as the timeline does: the person's note, or what the service saw.
+    ctx.notices.order(order, "reopened", now, note=Record(why, note).text(ctx.notices.locale))
     return order
 
 
