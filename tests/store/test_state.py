@@ -94,3 +94,26 @@ def test_a_transaction_that_fails_leaves_nothing_behind(target):
             raise RuntimeError("the email could not be rendered")
     assert db.execute("SELECT COUNT(*) FROM job_starts").scalar() == 0
     db.close()
+
+
+def test_the_first_releases_histories_read_in_words_not_codes(tmp_path):
+    """Rows written before transitions kept their sentences: their English text is read back
+    into sentences, so an old alert's history and an old order's timeline read in Chinese."""
+    from tests.words import codes
+    from wastewatch.alerts import said
+    from wastewatch.maintenance import work_orders
+
+    path = tmp_path / "wastewatch.db"
+    shutil.copy(FIRST_RELEASE, path)
+    db = connect(path)
+    alerts = db.execute("SELECT * FROM alert_transitions ORDER BY id").fetchall()
+    orders = db.execute("SELECT * FROM work_order_transitions ORDER BY id").fetchall()
+    assert alerts and orders and all(row["said"] is None for row in list(alerts) + list(orders))
+    assert any(codes(row["reason"]) for row in alerts)  # "sample_exceedance, cod, value 95, …"
+    read = [said.history(row, "zh-CN") for row in alerts] + [
+        work_orders.said.timeline(row, "zh-CN") for row in orders
+    ]
+    assert [codes(text) for text in read] == [[] for _ in read], read
+    assert "化学需氧量 95 mg/L，限值 60 mg/L（DB51/2626-2019 1 级），自 2026-10-12 20:00 起" in read
+    assert any(text.startswith("由告警 #3 派单：") for text in read)
+    db.close()
