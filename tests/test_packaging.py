@@ -81,3 +81,19 @@ def test_the_wheel_installs_wastewatch_and_nothing_else_at_the_top(tmp_path):
     assert done.returncode == 0, done.stderr
     where, severity, migrated = done.stdout.split()
     assert where.startswith(str(target)) and severity == "warning" and migrated == "True"
+
+
+def test_setup_installs_once_and_says_nothing_while_pyproject_is_unchanged():
+    """The demo and the test command run scripts/setup.sh every time: once the virtualenv holds
+    this pyproject.toml's install (the stamp), it installs nothing and prints nothing (it used
+    to print some 420 lines of setuptools warnings before the demo's logins on every run)."""
+    if not (ROOT / ".venv" / ".installed").exists():  # a virtualenv from before the stamp
+        subprocess.run(
+            ["bash", "scripts/setup.sh", "test"], cwd=ROOT, check=True, capture_output=True, timeout=900
+        )
+    stamp = (ROOT / ".venv" / ".installed").read_text().split()
+    assert stamp[0] == __import__("hashlib").sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    again = subprocess.run(
+        ["bash", "scripts/setup.sh"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert again.returncode == 0 and again.stdout == "" and again.stderr == "", again.stderr[-2000:]

@@ -61,8 +61,16 @@ def test_the_demo_shows_alerts_work_orders_and_emails_within_half_a_minute(tmp_p
     state = connect(tmp_path / "wastewatch.db")
     try:
         assert all(accounts.authenticate(state, user, password) for user, password, _ in printed)
+        # Named in the console's language, not "演示operator".
+        names = [accounts.get(state, user).display_name for user, _, _ in printed]
+        assert not any(re.search("[A-Za-z]", name) for name in names), names
     finally:
         state.close()
+    # The logins again in the status line, for whoever scrolled past them.
+    signs = " ".join(f"{user}/{password}" for user, password, _ in printed)
+    assert any(
+        line.startswith("demo: simulated") and line.endswith(signs) for line in run.stdout.splitlines()
+    )
 
 
 def test_a_second_demo_run_starts_afresh_but_leaves_other_folders_alone(tmp_path):

@@ -494,3 +494,27 @@ def test_an_admin_changes_a_users_role_and_it_applies_at_the_next_page(desk):
     assert (user.role, user.contractor, user.towns) == ("contractor", "qingyuan", ("城厢镇",))
     assert operator.get("/orders").status_code == 403 and operator.get("/my").status_code == 200
     assert [e.action for e in audit.listing(desk.ctx.db) if e.actor == "admin"][0] == "user.set-role"
+
+
+def test_sessions_follow_a_clock_of_their_own_when_the_services_races(write_config, mail):
+    """The demo's clock runs a day a minute; people sign in on the real one (session_clock), so
+    nobody is signed out while simulated days pass, and the idle limit still holds."""
+    from tests.maintenance.desk import BUREAU, Desk
+    from wastewatch.web.server import WebServer
+
+    desk = Desk(write_config(mail=mail, extra=BUREAU), mail, pages=False)
+    real = [desk.clock.now]
+    server = WebServer(desk.config, desk.clock, session_clock=lambda: real[0])
+    server.start()
+    try:
+        with transaction(desk.ctx.db):
+            accounts.add(desk.ctx.db, desk.config, "operator", "王科长", "operator", PASSWORD, desk.clock.now)
+        client, answer = login(desk, "operator")
+        assert answer.status_code == 303
+        desk.clock.now += 30 * 86400  # a simulated month
+        assert client.get("/alerts").status_code == 200
+        real[0] += desk.config.web.session_idle_min * MINUTE + 1
+        assert client.get("/alerts").status_code == 303
+    finally:
+        server.stop()
+        desk.stop()
