@@ -137,6 +137,24 @@ def an_order(desk) -> str:
     return order["id"]
 
 
+def a_routine_order(desk):
+    """A routine inspection at the village site as the calendar opens one, due in a day."""
+    from wastewatch.maintenance import work_orders
+
+    return desk.act(
+        lambda ctx, now: work_orders.open_order(
+            ctx,
+            "helin",
+            "routine_inspection",
+            "schedule",
+            "例行巡检（每两周）",
+            now,
+            "schedule",
+            due_at=now + 86400,
+        )
+    )
+
+
 def an_alert(desk) -> None:
     """Alert 1: three COD samples over the limit at the village site."""
     desk.write("cod", [(h * 3600, 90.0) for h in range(3)])

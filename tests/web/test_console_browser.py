@@ -79,23 +79,11 @@ def visit(base: str, role: str, width: int, folder):
 def test_each_role_signs_in_sees_its_pages_whole_in_chinese_words_and_signs_out(desk, browser):  # noqa: F811
     """Every page of every role at a desk and on a phone: nothing to scroll sideways, no label
     broken over two lines, and no code or English sentence where a person reads Chinese."""
-    from tests.web.test_console import an_alert, an_order
-    from wastewatch.maintenance import work_orders
+    from tests.web.test_console import a_routine_order, an_alert, an_order
 
     an_alert(desk)
     an_order(desk)
-    routine = desk.act(
-        lambda ctx, now: work_orders.open_order(
-            ctx,
-            "helin",
-            "routine_inspection",
-            "schedule",
-            "例行巡检（每两周）",
-            now,
-            "schedule",
-            due_at=now + 86400,
-        )
-    )
+    routine = a_routine_order(desk)
     assert routine["id"] == ROUTINE
     folder = artefacts("console")
     for role in PAGES:

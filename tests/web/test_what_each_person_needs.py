@@ -5,9 +5,9 @@ words and units; English readers' subjects in English."""
 
 import re
 
-from tests.alerts.harness import DAY, HOUR
+from tests.alerts.harness import HOUR
 from tests.web.test_bulletin import problems
-from tests.web.test_console import a_report, csrf, login
+from tests.web.test_console import a_report, a_routine_order, csrf, login
 from tests.web.test_sites import county
 from wastewatch.access import accounts
 from wastewatch.maintenance import work_orders
@@ -66,18 +66,7 @@ def test_the_regulator_learns_when_the_next_report_goes_out_and_reads_the_report
 def test_the_problem_list_puts_overdue_first_names_each_kind_once_and_prints_its_title(make_desk, tmp_path):
     desk = make_desk(county(tmp_path))
     ids = problems(desk)
-    routine = desk.act(
-        lambda ctx, now: work_orders.open_order(
-            ctx,
-            "helin",
-            "routine_inspection",
-            "schedule",
-            "例行巡检（每两周）",
-            now,
-            "schedule",
-            due_at=now + DAY,
-        )
-    )
+    routine = a_routine_order(desk)
     regulator, _ = login(desk, "regulator")
     page = regulator.get("/bulletin", params={"from": "2026-10-01", "to": "2026-10-22"}).text
     assert "<h1>天全县生态环境局 问题通报</h1>" in page and "打印时间：2026-10-22 00:00" in page
