@@ -175,15 +175,26 @@ class Listener:
         while True:
             await self._arrived.wait()
             self._arrived.clear()
+            tries = 0
             while self._queue:
                 batch = [self._queue.popleft() for _ in range(min(len(self._queue), MAX_BATCH))]
                 if await self._commit(batch):
-                    delay = 0.1
+                    delay, tries = 0.1, 0
+                    self._settle(batch)
+                    continue
+                # Nothing answered. The batch goes back to the head of the queue for a few more
+                # tries (a writer killed mid-commit is back within a second): a logger resends an
+                # unanswered frame, but nobody resends the bytes that were no frame, and those
+                # owe a rejection record. Past RETRIES the loggers' resending is all there is.
+                # Wait before each try, so a store that is down is not hammered.
+                tries += 1
+                if tries <= RETRIES:
+                    self._queue.extendleft(reversed(batch))
                 else:
-                    # Nothing answered: the loggers resend. Wait before the next try, so a
-                    # store that is down is not hammered.
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 5.0)
+                    self._settle(batch)
+                    tries = 0
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
             if self._stopping.is_set() and not self._queue:
                 return
 
@@ -214,12 +225,16 @@ class Listener:
                     connection.writer.write(answer)
                     c.replies += 1
             ok = True
+        return ok
+
+    def _settle(self, batch: list) -> None:
+        """The batch is done with (committed, or given up): its connections may send more."""
         for connection, count in collections.Counter(connection for connection, _ in batch).items():
             connection.settled(count)
-        return ok
 
 
 COMPONENT = "HJ 212 listener"
+RETRIES = 4  # more tries of a batch whose commit failed (0.1 + 0.2 + 0.4 + 0.8 s), then dropped
 
 
 def _raise_file_limit(wanted: int) -> None:
