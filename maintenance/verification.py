@@ -23,11 +23,6 @@ class Verification:
     facts: list[Sentence] = field(default_factory=list)
     problems: list[Sentence] = field(default_factory=list)
 
-    def summary(self) -> str:
-        if not self.checked:
-            return ""
-        return "verification: " + "; ".join(str(x) for x in self.problems or self.facts)
-
     def lines(self, locale: str) -> list[str]:
         return [x.text(locale) for x in self.facts + self.problems]
 

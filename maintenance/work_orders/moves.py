@@ -21,6 +21,7 @@ from .records import (
     link_alert,
     linked_alerts,
     linked_order,
+    owes_acknowledgement,
     state_word,
     transition,
 )
@@ -299,8 +300,7 @@ def chase(ctx, order_id: str, actor: str, note: str, now: int):
             state=state_word(order["state"]),
         )
     passed = late(order, now)
-    owes_ack = order["state"] in ("open", "reopened") and order["acknowledge_by"] < order["repair_by"]
-    deadline = passed[0].deadline if passed else ("acknowledge" if owes_ack else "repair")
+    deadline = passed[0].deadline if passed else ("acknowledge" if owes_acknowledgement(order) else "repair")
     ctx.notices.chase(order, deadline, note, actor, now)
     transition(ctx.db, order_id, order["state"], order["state"], note, actor, now, (said.chased(),))
     return order

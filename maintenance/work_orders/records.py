@@ -127,13 +127,17 @@ class Late:
         return gettext(locale, LATE[self.deadline]).format(duration=duration(max(self.by_s, 60), locale))
 
 
+def owes_acknowledgement(order) -> bool:
+    """Not yet acknowledged, with an acknowledgement deadline of its own (before the repair's)."""
+    return order["state"] in ("open", "reopened") and order["acknowledge_by"] < order["repair_by"]
+
+
 def late(order, now: int) -> tuple[Late, ...]:
     """The deadlines the order still owes that have passed (acknowledgement first), so every
     list, page, email and export marks that one, and only that one, as overdue, in the same
     words. An order whose acknowledgement is due with the work itself owes one deadline."""
     found = []
-    owes_ack = order["state"] in ("open", "reopened") and order["acknowledge_by"] < order["repair_by"]
-    if owes_ack and order["acknowledge_by"] <= now:
+    if owes_acknowledgement(order) and order["acknowledge_by"] <= now:
         found.append(Late("acknowledge", order["acknowledge_by"], now - order["acknowledge_by"]))
     if order["state"] in ACTIVE and order["repair_by"] <= now:
         found.append(Late("repair", order["repair_by"], now - order["repair_by"]))
@@ -156,12 +160,6 @@ def late_by_deadline(order, now: int, locale: str) -> dict[str, str]:
     for x in late(order, now):
         found[x.deadline] = x.text(locale)
     return found
-
-
-def missed(order, now: int) -> tuple[bool, bool]:
-    """(acknowledgement missed, repair missed), from late()."""
-    passed = {x.deadline for x in late(order, now)}
-    return "acknowledge" in passed, "repair" in passed
 
 
 def is_overdue(order, now: int) -> bool:
