@@ -12,10 +12,10 @@ from dataclasses import asdict
 
 from wastewatch.config.i18n import N_, NP_, Record, Said, Word
 from wastewatch.maintenance import work_orders
-from wastewatch.maintenance.windows import Windows
 
 from . import said
 from .findings import Finding, worse
+from .windows import Windows
 
 log = logging.getLogger("wastewatch.alerts")
 RULE_ACTOR = "rules"

@@ -12,10 +12,10 @@ import json
 from wastewatch.config.i18n import N_, gettext
 from wastewatch.config.metrics import equipment_state, metric_label
 from wastewatch.config.text import duration
+from wastewatch.notify import notify
 
 from . import said
 from .findings import RULES
-from .notify import notify
 
 KINDS = {
     "exceedance": N_("exceedance"),

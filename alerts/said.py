@@ -17,7 +17,7 @@ ACTORS = {
     "sla": NP_("actor", "the deadline check (automatic)"),
     "schedule": NP_("actor", "the inspection calendar (automatic)"),
 }
-WINDOW_KINDS = {  # as maintenance/windows.py names them (a layer above: the names only)
+WINDOW_KINDS = {  # as alerts/windows.py names them (a layer above: the names only)
     "planned_stop": N_("planned stop"),
     "maintenance": N_("maintenance"),
     "calibration": N_("calibration"),

@@ -3,16 +3,17 @@
 import json
 import time
 
-from wastewatch.alerts import lifecycle, outbox, said
+from wastewatch.alerts import lifecycle, said
 from wastewatch.alerts.daily import DayCloser
 from wastewatch.alerts.evaluate import CycleResult, Evaluator
 from wastewatch.alerts.lifecycle import Lifecycle, get_alert
-from wastewatch.alerts.outbox import Sender, retry
 from wastewatch.config import Config
 from wastewatch.config.text import counted, local_time, printable
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import open_context
 from wastewatch.maintenance.sla import Sweep
+from wastewatch.notify import outbox
+from wastewatch.notify.outbox import Sender, retry
 from wastewatch.store.state import connect, transaction
 
 from .options import add_by, add_config, by

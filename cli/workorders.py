@@ -3,11 +3,12 @@
 import json
 import time
 
+from wastewatch.alerts import windows
 from wastewatch.alerts.context import Context
 from wastewatch.config import Config
 from wastewatch.config.i18n import Record
 from wastewatch.config.text import counted, printable
-from wastewatch.maintenance import windows, work_orders
+from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import open_context
 from wastewatch.maintenance.work_orders import WorkOrderError
 from wastewatch.store.state import connect, transaction

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from wastewatch.alerts.context import Context
-from wastewatch.alerts.notify import notify
+from wastewatch.notify import notify
 from wastewatch.store.state import transaction
 
 from . import report_csv, report_files, report_page, reports

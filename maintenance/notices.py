@@ -1,5 +1,5 @@
 """Work-order emails: the order itself, reminders, escalations, updates, the daily digest and
-unplanned-stop reports, each rendered from its templates (alerts/templates/<locale>/) and
+unplanned-stop reports, each rendered from its templates (notify/templates/<locale>/) and
 queued in the outbox inside the caller's transaction.
 
 Emails the contractor acts on carry fresh signed links (links.py); every email about an
@@ -13,8 +13,8 @@ from functools import cached_property
 from wastewatch.alerts import lifecycle
 from wastewatch.alerts.context import Context
 from wastewatch.alerts.mail import WORK_ORDER_KINDS, Mail
-from wastewatch.alerts.notify import notify
 from wastewatch.config.i18n import N_, gettext
+from wastewatch.notify import notify
 
 from .links import Links
 from .work_orders import said

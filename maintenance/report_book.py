@@ -11,6 +11,7 @@ rows a sheet and 2,000 charts).
 from datetime import date, datetime
 from pathlib import Path
 
+from wastewatch.alerts.windows import LABELS as WINDOW_KINDS
 from wastewatch.config import i18n
 from wastewatch.config.i18n import N_, NP_, gettext
 from wastewatch.config.metrics import metric_label
@@ -19,7 +20,6 @@ from .formulas import FORMULAS
 from .report_csv import number
 from .report_page import BASES
 from .reports import DECIMALS, MonthlyReport
-from .windows import LABELS as WINDOW_KINDS
 
 # Number formats: rates as percentages, the rest with the CSV's decimals.
 PERCENT, MINUTE = "0.00%", "yyyy-mm-dd hh:mm"

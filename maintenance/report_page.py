@@ -11,6 +11,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from wastewatch.alerts.windows import LABELS as WINDOW_KINDS
 from wastewatch.config import i18n
 from wastewatch.config.i18n import N_, gettext, percent
 from wastewatch.config.metrics import metric_label
@@ -19,7 +20,6 @@ from . import charts
 from .formulas import FORMULAS
 from .report_csv import cell
 from .reports import COMPLIANCE_COLUMNS, OPERATIONS_COLUMNS, MonthlyReport
-from .windows import LABELS as WINDOW_KINDS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # jinja2's i18n extension: the template's `_()`, `pgettext()` and `{% trans %}` take the

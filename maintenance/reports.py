@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from wastewatch.alerts import lifecycle
+from wastewatch.alerts.windows import Windows
 from wastewatch.config.i18n import N_
 from wastewatch.config.metrics import METRICS
 from wastewatch.store.state import snapshot
 
 from . import inspections, order_figures, scores
 from .days import Day, daily_sums, fold
-from .windows import Windows
 
 COMPLIANCE_COLUMNS = [
     "site_id",

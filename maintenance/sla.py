@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from wastewatch.alerts import lifecycle
+from wastewatch.alerts.windows import Windows
 from wastewatch.store.state import transaction
 
 from . import inspections, work_orders
 from .notices import routine_subject
-from .windows import Windows
 
 log = logging.getLogger("wastewatch.workorders")
 SITES_PER_COMMIT = 100

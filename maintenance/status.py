@@ -17,10 +17,10 @@ A site's state, the first that holds:
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from wastewatch.alerts import daily, lifecycle
+from wastewatch.alerts import daily, lifecycle, windows
 from wastewatch.alerts.findings import valid_value
 from wastewatch.config.i18n import NP_
-from wastewatch.maintenance import windows, work_orders
+from wastewatch.maintenance import work_orders
 
 STATES = ("alarm", "silent", "no_data", "maintenance", "stopped", "ok")
 LABELS = {  # message context "site state"

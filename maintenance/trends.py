@@ -16,9 +16,8 @@ cross here as it is left out there.
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from wastewatch.alerts import lifecycle
+from wastewatch.alerts import lifecycle, windows
 from wastewatch.alerts.findings import plausible_range
-from wastewatch.maintenance import windows
 
 from .days import fold
 

@@ -34,7 +34,7 @@ def test_the_check_would_see_sql_if_there_were_some(tmp_path):
 
 PACKAGES = sorted(
     p.relative_to(ROOT)
-    for folder in ("alerts", "maintenance", "web", "cli", "wastewatch")
+    for folder in ("alerts", "maintenance", "notify", "jobs", "web", "cli", "wastewatch")
     for p in (ROOT / folder).rglob("*.py")
 )
 
@@ -50,8 +50,13 @@ def calls_to(path, names: set[str]) -> list[str]:
     return found
 
 
+NOTIFY = ROOT / "notify" / "__init__.py"
+
+
 def test_every_email_is_queued_through_the_one_notify_path():
     # Rendering and queueing anywhere else would skip the recipient clean-up and threading.
-    queued = [c for p in PACKAGES if p.name != "notify.py" for c in calls_to(p, {"make_message", "enqueue"})]
+    queued = [
+        c for p in PACKAGES if p != NOTIFY.relative_to(ROOT) for c in calls_to(p, {"make_message", "enqueue"})
+    ]
     assert queued == []
-    assert len(calls_to(ROOT / "alerts" / "notify.py", {"make_message", "enqueue"})) == 2
+    assert len(calls_to(NOTIFY, {"make_message", "enqueue"})) == 2

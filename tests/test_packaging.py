@@ -48,7 +48,7 @@ def test_the_wheel_installs_wastewatch_and_nothing_else_at_the_top(tmp_path):
     for data in (
         "wastewatch/config/rules.toml",
         "wastewatch/config/standards/db51-2626-2019.toml",
-        "wastewatch/alerts/templates/zh-CN/alert-body.txt",
+        "wastewatch/notify/templates/zh-CN/alert-body.txt",
         "wastewatch/web/templates/order.html",
         "wastewatch/cli/main.py",
         "wastewatch/__main__.py",

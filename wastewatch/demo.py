@@ -24,7 +24,6 @@ import paho.mqtt.client as mqtt
 from wastewatch.access import accounts, audit
 from wastewatch.access.roles import ROLES
 from wastewatch.alerts import lifecycle
-from wastewatch.alerts.scheduler import AlertService
 from wastewatch.config import load_config
 from wastewatch.config.hj212 import codes, default_equipment
 from wastewatch.config.loader import SHIPPED
@@ -33,6 +32,7 @@ from wastewatch.ingest.client import Ingestor
 from wastewatch.ingest.hj212 import frame, upload
 from wastewatch.ingest.listener import Listener
 from wastewatch.ingest.topics import readings_topic
+from wastewatch.jobs.scheduler import AlertService
 from wastewatch.maintenance import work_orders
 from wastewatch.service import sleep_unless_stopped
 from wastewatch.store import open_store

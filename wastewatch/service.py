@@ -5,11 +5,11 @@ import logging
 import threading
 import time
 
-from wastewatch.alerts.scheduler import AlertService
 from wastewatch.config import Config
 from wastewatch.ingest.client import Ingestor
 from wastewatch.ingest.listener import Listener
 from wastewatch.ingest.rescue import Rescue
+from wastewatch.jobs.scheduler import AlertService
 from wastewatch.store import open_store
 from wastewatch.store.files import unavailable
 from wastewatch.store.health import HEALTH

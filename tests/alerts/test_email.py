@@ -7,7 +7,7 @@ import pytest
 
 from tests.alerts.harness import HOUR, Harness
 from tests.support import wait_until
-from wastewatch.alerts.outbox import Sender
+from wastewatch.notify.outbox import Sender
 from wastewatch.store.state import connect
 
 
@@ -171,7 +171,7 @@ def test_two_senders_at_once_never_send_the_same_email_twice(plant, mail):
 
 
 def test_a_permanent_refusal_is_kept_as_failed_and_can_be_retried(plant, mail):
-    from wastewatch.alerts.outbox import retry
+    from wastewatch.notify.outbox import retry
 
     class Refusing:
         async def handle_RCPT(self, server, session, envelope, address, options):
@@ -207,7 +207,7 @@ def serving(mail, handler):
 def queue_one(plant, recipients: list[str]) -> int:
     from email.message import EmailMessage
 
-    from wastewatch.alerts.outbox import enqueue
+    from wastewatch.notify.outbox import enqueue
     from wastewatch.store.state import transaction
 
     message = EmailMessage()

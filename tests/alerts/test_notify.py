@@ -1,6 +1,6 @@
 """Addressing: each recipient once, whatever the spelling, and never To and Cc both."""
 
-from wastewatch.alerts.notify import addresses
+from wastewatch.notify import addresses
 
 
 def test_each_address_once_and_cc_without_those_in_to():

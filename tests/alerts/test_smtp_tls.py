@@ -8,8 +8,8 @@ from aiosmtpd.smtp import AuthResult
 
 from tests.alerts.harness import HOUR, Harness
 from tests.ingest.test_tls import make_certificates
-from wastewatch.alerts.outbox import Sender
 from wastewatch.ingest.broker import free_port
+from wastewatch.notify.outbox import Sender
 
 
 class Inbox:

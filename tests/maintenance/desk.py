@@ -8,8 +8,8 @@ import httpx
 from PIL import Image
 
 from tests.alerts.harness import Harness
-from wastewatch.alerts.outbox import Sender
 from wastewatch.maintenance.sla import Sweep
+from wastewatch.notify.outbox import Sender
 from wastewatch.store.state import transaction
 from wastewatch.web.server import WebServer
 

@@ -4,7 +4,8 @@ alerts, maintenance windows and unplanned stops."""
 import pytest
 
 from tests.alerts.harness import DAY, HOUR, T0
-from wastewatch.maintenance import windows, work_orders
+from wastewatch.alerts import windows
+from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.work_orders import WorkOrderError
 
 MINUTE = 60

@@ -126,7 +126,7 @@ def test_an_email_the_server_accepted_but_the_database_would_not_record_is_never
     import sqlite3
 
     from tests.alerts.harness import HOUR, Harness
-    from wastewatch.alerts.outbox import Sender
+    from wastewatch.notify.outbox import Sender
 
     plant = Harness(write_config(mail=mail))
     try:

@@ -451,7 +451,7 @@ def test_an_operator_verifies_and_reopens_an_order_and_its_photo_is_served_as_wh
 
 
 def test_an_operator_registers_and_ends_a_maintenance_window_and_a_regulator_only_reads(desk):
-    from wastewatch.maintenance import windows
+    from wastewatch.alerts import windows
 
     operator, _ = login(desk, "operator")
     page = operator.get("/windows").text

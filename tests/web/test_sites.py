@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from tests.alerts.harness import T0, TZ
 from tests.web.test_console import an_alert, csrf, login
 from wastewatch.access import accounts, audit
-from wastewatch.maintenance import windows
+from wastewatch.alerts import windows
 from wastewatch.store.state import transaction
 
 HOUR, DAY = 3600, 86400

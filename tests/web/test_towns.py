@@ -10,7 +10,8 @@ from tests.web.conftest import PASSWORD
 from tests.web.test_console import csrf, login
 from tests.web.test_sites import county
 from wastewatch.access import accounts, audit
-from wastewatch.maintenance import windows, work_orders
+from wastewatch.alerts import windows
+from wastewatch.maintenance import work_orders
 from wastewatch.store.state import transaction
 
 ELSEWHERE = "思经镇"  # the limited accounts' town; every object below is at helin, in 城厢镇

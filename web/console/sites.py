@@ -9,11 +9,11 @@ from datetime import datetime
 from starlette.requests import Request
 from starlette.responses import Response
 
-from wastewatch.alerts import lifecycle
+from wastewatch.alerts import lifecycle, windows
 from wastewatch.alerts.mail import RULES, SEVERITIES
 from wastewatch.config.i18n import gettext
 from wastewatch.config.metrics import METRICS, metric_label
-from wastewatch.maintenance import inspections, trends, windows, work_orders
+from wastewatch.maintenance import inspections, trends, work_orders
 from wastewatch.maintenance.notices import STATES as ORDER_STATES
 from wastewatch.maintenance.notices import subject
 from wastewatch.maintenance.report_page import BASES

@@ -7,8 +7,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from wastewatch.access import audit
+from wastewatch.alerts import windows
 from wastewatch.config.i18n import N_, gettext
-from wastewatch.maintenance import windows
 from wastewatch.store.state import transaction
 
 from .guard import Denied, address, page, site, sites

@@ -15,11 +15,12 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from wastewatch.alerts import windows
 from wastewatch.alerts.context import Context
 from wastewatch.alerts.daily import DayCloser
 from wastewatch.alerts.evaluate import Evaluator
 from wastewatch.config import load_config
-from wastewatch.maintenance import windows, work_orders
+from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.sla import Sweep
 from wastewatch.store.base import Reading
 

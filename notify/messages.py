@@ -1,6 +1,6 @@
 """Render one kind of email from its three templates into a MIME message.
 
-Templates live in alerts/templates/<locale>/: `<name>-subject.txt`, `<name>-body.txt` and
+Templates live in notify/templates/<locale>/: `<name>-subject.txt`, `<name>-body.txt` and
 `<name>-body.html`. HTML is autoescaped (site names and notes are typed by people); the text
 part is not, because it is not HTML.
 """

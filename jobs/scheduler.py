@@ -18,18 +18,17 @@ from typing import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from wastewatch.alerts.daily import DayCloser
+from wastewatch.alerts.evaluate import CycleResult, Evaluator
 from wastewatch.config import Config
 from wastewatch.maintenance.monthly import MonthlyReports
 from wastewatch.maintenance.notices import open_context
 from wastewatch.maintenance.sla import Sweep, SweepResult
+from wastewatch.notify.outbox import Sender
 from wastewatch.store.files import unavailable
 from wastewatch.store.health import HEALTH
 from wastewatch.store.leader import Leadership
 from wastewatch.store.state import connect
-
-from .daily import DayCloser
-from .evaluate import CycleResult, Evaluator
-from .outbox import Sender
 
 log = logging.getLogger("wastewatch.alerts")
 
