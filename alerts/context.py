@@ -1,9 +1,5 @@
 """What every alerting job shares: config, rules, each site's standard, the store, the state
-database and the clock. Built once at start-up, where every config mistake surfaces.
-
-The lifecycles (alerts, work orders) tell people through `notices`, which sits a layer above
-them: whoever opens a context that changes state hands it one (`maintenance.notices.open_context`).
-A context opened plainly (a report, a listing) sends nothing and signs no links."""
+database and the clock. Built once at start-up, where every config mistake surfaces."""
 
 import logging
 import time
@@ -32,7 +28,6 @@ class Context:
     db: State
     clock: Callable[[], float] = time.time
     _site_standards: dict = field(default_factory=dict)
-    _notices: object = None
 
     @classmethod
     def open(cls, config: Config, clock: Callable[[], float] = time.time) -> "Context":
@@ -53,18 +48,6 @@ class Context:
 
     def standard(self, site_id: str) -> SiteStandard:
         return self._site_standards[site_id]
-
-    @property
-    def notices(self):
-        """The emails of every state change (maintenance/notices.py), handed in by whoever
-        opened this context to change state."""
-        if self._notices is None:
-            raise RuntimeError("this context sends no email; open it with maintenance.notices.open_context")
-        return self._notices
-
-    @notices.setter
-    def notices(self, notices) -> None:
-        self._notices = notices
 
     def local(self, ts: int | None) -> str:
         """A time as people here read it: local, to the minute."""

@@ -13,15 +13,16 @@ temperature clause with the day's mean water temperature. Hydraulic load = mean 
 
 import json
 import logging
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from wastewatch.config.schema import Site
-from wastewatch.store.state import transaction
 
 from .context import Context
-from .evaluate import CycleResult
 from .findings import Runs, valid_value
-from .lifecycle import Lifecycle, open_keys, suspect_spans
+from .lifecycle import open_keys, suspect_spans
+from .windows import Windows
 
 # The columns of a day_results row, in the order _day builds them (the first four its key).
 DAY_RESULT = (
@@ -32,22 +33,27 @@ DAY_RESULT = (
 log = logging.getLogger("wastewatch.alerts")
 
 
+@dataclass
+class Judged:
+    """One site's day judged: its results and the findings they make, saved by `save`."""
+
+    site: Site
+    day: date
+    count: int
+    rows: list
+    findings: list
+
+
 class DayCloser:
+    """Judges closed days; the day-close job (jobs/cycles.py) saves each in a transaction of its
+    own with its findings applied to the alerts, and what they cause."""
+
     def __init__(self, ctx: Context):
         self.ctx = ctx
 
-    def run(self, now: int) -> CycleResult:
-        result = CycleResult()
-        lifecycle = Lifecycle(self.ctx, result)
-        for site in self.ctx.config.sites:
-            try:
-                self._site(site, now, lifecycle)
-            except Exception:  # noqa: BLE001 — one broken site must not stop the others
-                log.exception("closing days for site %s failed; retried next run", site.id)
-                result.failed_sites.append(site.id)
-        return result
-
-    def _site(self, site: Site, now: int, lifecycle: Lifecycle) -> None:
+    def judge_days(self, site: Site, now: int, windows: Windows) -> Iterator[Judged]:
+        """The site's days to judge (closed, new or with late data), each judged when asked
+        for: after the one before it was saved, whose alerts it may find open."""
         ctx, tz = self.ctx, self.ctx.config.tz
         today = datetime.fromtimestamp(now, tz).date()
         days = [today - timedelta(days=k) for k in range(ctx.rules.daily_exceedance.late_data_days, 0, -1)]
@@ -63,11 +69,11 @@ class DayCloser:
         for day in days:
             seen = checked.get(day.isoformat())
             if seen is None or seen != counts.get(day, 0):
-                self._judge(
-                    site, day, counts.get(day, 0), late=seen is not None, now=now, lifecycle=lifecycle
-                )
+                count = counts.get(day, 0)
+                rows, runs = self._judge(site, day, seen is not None, now, windows)
+                yield Judged(site, day, count, rows, runs.findings)
 
-    def _judge(self, site: Site, day, count: int, late: bool, now: int, lifecycle: Lifecycle) -> None:
+    def _judge(self, site: Site, day, late: bool, now: int, windows: Windows) -> tuple[list, Runs]:
         ctx = self.ctx
         rules = ctx.rules
         start, end = ctx.day_bounds(day)
@@ -79,7 +85,7 @@ class DayCloser:
         measured = [m for m in standard.controlled() if m in site.metrics]
         for metric in measured + (["flow"] if "flow" in site.metrics else []):
             expected = 86400 // site.metric(metric).interval_s
-            values = self._valid(site, metric, start, end, lifecycle.windows)
+            values = self._valid(site, metric, start, end, windows)
             enough = len(values) >= rules.daily_exceedance.min_valid_fraction * expected
             mean = sum(values) / len(values) if values else None
             if metric in measured and rules.daily_exceedance.enabled:
@@ -163,32 +169,25 @@ class DayCloser:
                         now,
                     )
                 )
-        counts = lifecycle.result.counts()
-        try:
-            self._commit(site, day, count, rows, runs, now, lifecycle)
-        except BaseException:
-            lifecycle.result.truncate(counts)  # rolled back: it did not happen
-            raise
+        return rows, runs
 
-    def _commit(
-        self, site: Site, day, count: int, rows: list, runs: Runs, now: int, lifecycle: Lifecycle
-    ) -> None:
-        with transaction(self.ctx.db) as db:
-            db.executemany(
-                f"INSERT INTO day_results ({', '.join(DAY_RESULT)}) "
-                f"VALUES ({', '.join(':' + name for name in DAY_RESULT)}) "
-                "ON CONFLICT (site_id, day, rule, metric) DO UPDATE SET "
-                + ", ".join(f"{name} = excluded.{name}" for name in DAY_RESULT[4:]),
-                [dict(zip(DAY_RESULT, row)) for row in rows],
-            )
-            db.execute(
-                "INSERT INTO day_checks (site_id, day, readings, checked_at) "
-                "VALUES (:site, :day, :readings, :now) "
-                "ON CONFLICT (site_id, day) DO UPDATE SET readings = excluded.readings, "
-                "checked_at = excluded.checked_at",
-                {"site": site.id, "day": day.isoformat(), "readings": count, "now": now},
-            )
-            lifecycle.apply(runs.findings, now)
+    def save(self, judged: Judged, now: int) -> None:
+        """The day's results and its check, in the caller's transaction."""
+        db, site, day, count, rows = self.ctx.db, judged.site, judged.day, judged.count, judged.rows
+        db.executemany(
+            f"INSERT INTO day_results ({', '.join(DAY_RESULT)}) "
+            f"VALUES ({', '.join(':' + name for name in DAY_RESULT)}) "
+            "ON CONFLICT (site_id, day, rule, metric) DO UPDATE SET "
+            + ", ".join(f"{name} = excluded.{name}" for name in DAY_RESULT[4:]),
+            [dict(zip(DAY_RESULT, row)) for row in rows],
+        )
+        db.execute(
+            "INSERT INTO day_checks (site_id, day, readings, checked_at) "
+            "VALUES (:site, :day, :readings, :now) "
+            "ON CONFLICT (site_id, day) DO UPDATE SET readings = excluded.readings, "
+            "checked_at = excluded.checked_at",
+            {"site": site.id, "day": day.isoformat(), "readings": count, "now": now},
+        )
 
     def _valid(self, site: Site, metric: str, start: int, end: int, windows) -> list[float]:
         """Valid samples of the day, leaving out spans a stuck-value alert marked suspect and

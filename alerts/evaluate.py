@@ -13,36 +13,36 @@ the sample rules; the day-close job (`daily.py`) judges whole days again when la
 import json
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from wastewatch.config.schema import Site
-from wastewatch.store.state import transaction
 
 from .context import Context
-from .findings import Runs, plausible_range
-from .lifecycle import Lifecycle, open_keys_by_site
+from .findings import Finding, Runs, plausible_range
+from .lifecycle import open_keys_by_site
+from .windows import Windows
 
 log = logging.getLogger("wastewatch.alerts")
 SITES_PER_COMMIT = 100
 
 
 @dataclass
-class CycleResult:
-    opened: list = field(default_factory=list)  # alert rows
-    resolved: list = field(default_factory=list)
-    work_orders: list = field(default_factory=list)
-    reminders: int = 0
-    failed_sites: list = field(default_factory=list)
+class Chunk:
+    """What the judging of a chunk of sites reads at once: each series' memory, the open
+    alerts' keys, the new readings and the day's water temperatures."""
 
-    def counts(self) -> tuple[int, int, int]:
-        return len(self.opened), len(self.resolved), len(self.work_orders)
-
-    def truncate(self, counts: tuple[int, int, int]) -> None:
-        del self.opened[counts[0] :], self.resolved[counts[1] :], self.work_orders[counts[2] :]
+    sites: list
+    memory: dict
+    keys: dict
+    scanned: dict
+    temps: "_Temps"
 
 
 class Evaluator:
+    """Judges new readings into findings; the evaluation job (jobs/cycles.py) commits them,
+    SITES_PER_COMMIT sites a transaction, a savepoint per site with findings."""
+
     def __init__(self, ctx: Context):
         self.ctx = ctx
         rules = ctx.rules
@@ -53,10 +53,11 @@ class Evaluator:
         # Silence is counted from this evaluator's first cycle at the earliest: after downtime
         # the broker's backlog is still draining, and every site would look silent.
         self.started: int | None = None
+        self._last_times: dict[str, int] = {}
 
-    def run(self, now: int) -> CycleResult:
-        result = CycleResult()
-        lifecycle = Lifecycle(self.ctx, result)
+    def chunks(self, now: int) -> list[list[Site]]:
+        """A new cycle's sites, SITES_PER_COMMIT at a time: each commit is an fsync, and the
+        ingest writer waits for the write lock only that long."""
         if self.started is None:
             self.started = now
         # Sites are asked about quarantined messages only when there are new ones at all.
@@ -66,56 +67,33 @@ class Evaluator:
             site = self.ctx.config.site_by_id.get(site_id)
             if site and metric in site.metrics and ts > last_times.get(site_id, -1):
                 last_times[site_id] = ts
+        self._last_times = last_times
         sites = self.ctx.config.sites
+        return [sites[first : first + SITES_PER_COMMIT] for first in range(0, len(sites), SITES_PER_COMMIT)]
+
+    def read(self, chunk: list[Site], now: int) -> Chunk:
+        """Each site's memory and open alerts read for the whole chunk at once (on PostgreSQL
+        every statement is a round trip), and its new readings."""
         db = self.ctx.db
-        # A commit per SITES_PER_COMMIT sites: each commit is an fsync, and the ingest writer
-        # waits for the write lock only that long. A savepoint per site keeps one site's
-        # failure from undoing the others'.
-        for first in range(0, len(sites), SITES_PER_COMMIT):
-            chunk = sites[first : first + SITES_PER_COMMIT]
-            with transaction(db):
-                # Each site's memory and open alerts read for the whole chunk at once, and the
-                # memory written back at once: on PostgreSQL every statement is a round trip.
-                states, keys = self._memory(db, chunk), open_keys_by_site(db, [s.id for s in chunk])
-                scanned = self._scan(chunk, states, now)
-                temps = _Temps(self.ctx, chunk, scanned)
-                changed = []
-                for site in chunk:
-                    counts, saved = result.counts(), False
-                    try:
-                        memory = states.get(site.id, {})
-                        runs = Runs(site.id, keys.get(site.id, set()))
-                        rows = self._site(
-                            site, now, last_times, lifecycle.windows, memory, runs, scanned, temps
-                        )
-                        # Judging reads only; the findings are what writes, so only a site with
-                        # some pays the savepoint's two round trips.
-                        if runs.findings:
-                            db.execute("SAVEPOINT site")
-                            saved = True
-                            lifecycle.apply(runs.findings, now)
-                            db.execute("RELEASE site")
-                        changed += rows
-                    except Exception:  # noqa: BLE001 — one broken site must not stop the others
-                        if saved:
-                            db.execute("ROLLBACK TO site")
-                            db.execute("RELEASE site")
-                        result.truncate(counts)  # what was rolled back did not happen
-                        log.exception("evaluating site %s failed; skipped this cycle", site.id)
-                        result.failed_sites.append(site.id)
-                db.executemany(
-                    "INSERT INTO series_state (site_id, metric, watermark, state) "
-                    "VALUES (:site, :metric, :watermark, :state) "
-                    "ON CONFLICT (site_id, metric) DO UPDATE SET watermark = excluded.watermark, "
-                    "state = excluded.state",
-                    changed,
-                )
-        try:
-            with transaction(self.ctx.db):
-                lifecycle.renotify(now)
-        except Exception:  # noqa: BLE001
-            log.exception("sending reminders failed; retried next cycle")
-        return result
+        memory, keys = self._memory(db, chunk), open_keys_by_site(db, [s.id for s in chunk])
+        scanned = self._scan(chunk, memory, now)
+        return Chunk(chunk, memory, keys, scanned, _Temps(self.ctx, chunk, scanned))
+
+    def judge(self, site: Site, now: int, chunk: Chunk, windows: Windows) -> tuple[list[Finding], list[dict]]:
+        """The site's findings (judging reads only) and its changed memory rows, which `save`
+        writes with the others' of the chunk."""
+        runs = Runs(site.id, chunk.keys.get(site.id, set()))
+        rows = self._site(site, now, windows, chunk.memory.get(site.id, {}), runs, chunk.scanned, chunk.temps)
+        return runs.findings, rows
+
+    def save(self, rows: list[dict]) -> None:
+        self.ctx.db.executemany(
+            "INSERT INTO series_state (site_id, metric, watermark, state) "
+            "VALUES (:site, :metric, :watermark, :state) "
+            "ON CONFLICT (site_id, metric) DO UPDATE SET watermark = excluded.watermark, "
+            "state = excluded.state",
+            rows,
+        )
 
     @staticmethod
     def _memory(db, sites) -> dict:
@@ -143,8 +121,7 @@ class Evaluator:
         self,
         site: Site,
         now: int,
-        last_times: dict,
-        windows,
+        windows: Windows,
         memory: dict,
         runs: Runs,
         scanned: dict,
@@ -169,7 +146,7 @@ class Evaluator:
             self._readings(site, metric, readings, state, runs, limits)
             changed[metric] = (readings[-1][0], state)
         comms = states.get("", (now, {"first_seen": now}))
-        self._comms(site, now, last_times, comms[1], runs)
+        self._comms(site, now, comms[1], runs)
         if self._quarantine(site, now, comms[1], runs) or "" not in states:
             changed[""] = comms
         return [
@@ -280,11 +257,11 @@ class Evaluator:
             runs.add("equipment", metric, "clear", ts, value=value, state=code)
         state.pop("stopped_since", None)
 
-    def _comms(self, site: Site, now: int, last_times: dict, state: dict, runs: Runs) -> None:
+    def _comms(self, site: Site, now: int, state: dict, runs: Runs) -> None:
         rule = self.ctx.rules.comms_loss
         if not rule.enabled:
             return
-        last = last_times.get(site.id)
+        last = self._last_times.get(site.id)
         if last is None:
             since = state.setdefault("first_seen", now)  # never reported: count from first sight
             if now - max(since, self.started) >= rule.after_s:

@@ -1,4 +1,4 @@
-"""Alert lifecycle: firing → acknowledged → resolved, every change a row, every email queued.
+"""Alert lifecycle: firing → acknowledged → resolved, every change a row and a journaled Change.
 
 Findings come from the rules (`evaluate.py`, `daily.py`). An alert opens on the first `over`;
 it resolves only after its condition has been clear for the rule's hold time in *reading*
@@ -9,13 +9,16 @@ All of it runs inside the caller's transaction, together with the rules' own sta
 import json
 import logging
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from wastewatch.config.i18n import N_, NP_, Record, Said, Word
-from wastewatch.maintenance import work_orders
+from wastewatch.store.state import Change, State
 
 from . import said
 from .findings import Finding, worse
-from .windows import Windows
+
+if TYPE_CHECKING:
+    from .context import Context
 
 log = logging.getLogger("wastewatch.alerts")
 RULE_ACTOR = "rules"
@@ -32,54 +35,45 @@ def state_word(state: str) -> Word:
 
 
 class Lifecycle:
-    def __init__(self, ctx, result):
-        self.ctx, self.result = ctx, result
-        self.mail = ctx.notices  # the emails: a layer above, handed in with the context
-        self.windows = Windows(ctx.db)
+    """Findings into alert state, nothing more: each change is journaled on the transaction
+    (`db.changed`) for maintenance/reaction.py, which mutes it by a maintenance window, opens
+    or joins a work order and tells people."""
 
-    def apply(self, findings: list[Finding], now: int) -> None:
+    def __init__(self, ctx: "Context"):
+        self.ctx = ctx
+
+    def apply(self, findings: list[Finding], now: int) -> list[Change]:
+        """The changes `findings` made, in order (also left in the journal)."""
+        db = self.ctx.db
+        mark = len(db.changes)
         for finding in findings:
             rule = self.ctx.rules.rule(finding.rule)
-            alert = open_alert(self.ctx.db, finding.site_id, finding.rule, finding.metric)
+            alert = open_alert(db, finding.site_id, finding.rule, finding.metric)
             if finding.status == "over":
-                alert = self._over(alert, finding, rule, now)
-                # Inside a maintenance window the condition is planned: no work order for it.
-                if (
-                    rule.work_order_after_s is not None
-                    and finding.at - alert["since"] >= rule.work_order_after_s
-                    and not self.windows.covering(finding.site_id, finding.at)
-                ):
-                    order = work_orders.for_alert(self.ctx, alert, rule.work_order_kind, now)
-                    if order:
-                        self.result.work_orders.append(order)
+                self._over(alert, finding, rule, now)
             elif alert is None or finding.at < alert["last_seen"]:
                 continue  # nothing open, or evidence older than what the alert already knows
             elif finding.status == "pending":
-                self.ctx.db.execute(
-                    "UPDATE alerts SET clear_since = NULL WHERE id = :id", {"id": alert["id"]}
-                )
+                db.execute("UPDATE alerts SET clear_since = NULL WHERE id = :id", {"id": alert["id"]})
             else:
                 clear_since = alert["clear_since"] if alert["clear_since"] is not None else finding.since
+                # Kept either way: work-order verification counts its hold from here.
+                db.execute(
+                    "UPDATE alerts SET clear_since = :clear_since WHERE id = :id",
+                    {"clear_since": clear_since, "id": alert["id"]},
+                )
                 if finding.at - clear_since >= rule.clear_hold_s:
-                    # Kept: work-order verification counts its hold from here.
-                    self.ctx.db.execute(
-                        "UPDATE alerts SET clear_since = :clear_since WHERE id = :id",
-                        {"clear_since": clear_since, "id": alert["id"]},
-                    )
                     held = finding.at - clear_since
                     record = said.cleared(self.ctx.local(clear_since), held, rule.clear_hold_s)
-                    self.resolve(alert, now, record, RULE_ACTOR)
-                else:
-                    self.ctx.db.execute(
-                        "UPDATE alerts SET clear_since = :clear_since WHERE id = :id",
-                        {"clear_since": clear_since, "id": alert["id"]},
-                    )
+                    resolve(db, alert, now, record, RULE_ACTOR)
+        return db.changes[mark:]
 
-    def _over(self, alert, finding: Finding, rule, now: int):
+    def _over(self, alert, finding: Finding, rule, now: int) -> None:
         db = self.ctx.db
         detail = dict(finding.detail)
         if finding.limit:
             detail["limit"] = asdict(finding.limit)
+        facts = {"finding": finding, "rule": rule}
         if alert is None:
             alert_id = db.execute(
                 "INSERT INTO alerts (site_id, rule, metric, kind, severity, state, opened_at, since, "
@@ -99,23 +93,13 @@ class Lifecycle:
                     "detail": json.dumps(detail, ensure_ascii=False),
                 },
             ).scalar()
-            window = self.windows.covering(finding.site_id, finding.at)
-            record = said.opened(finding, self.ctx.local(finding.since), window)
-            if window:
-                db.execute(
-                    "UPDATE alerts SET muted_by = :window WHERE id = :id",
-                    {"window": window.id, "id": alert_id},
-                )
+            record = said.opened(finding, self.ctx.local(finding.since))
             transition(db, alert_id, None, "firing", record, RULE_ACTOR, now)
-            alert = get_alert(db, alert_id)
-            if not window:
-                alert = self._notify(alert, now)
-                if rule.work_order_after_s is not None:
-                    work_orders.attach_alert(self.ctx, alert, now)  # a fault with an order already
-            self.result.opened.append(alert)
+            db.changed(Change("alert", alert_id, "opened", now, get_alert(db, alert_id), facts))
             log.info("alert %d opened: %s %s %s", alert_id, finding.site_id, finding.rule, finding.metric)
-            return alert
-        if finding.at >= alert["last_seen"]:
+            return
+        fresh = finding.at >= alert["last_seen"]
+        if fresh:
             old = json.loads(alert["detail"])
             old.update(detail)
             peak = (
@@ -132,46 +116,47 @@ class Lifecycle:
                     "id": alert["id"],
                 },
             )
-            if alert["notified_at"] is None and not self.windows.covering(finding.site_id, finding.at):
-                # Opened inside a maintenance window and still there after it: now it is news.
-                self._notify(get_alert(db, alert["id"]), now)
-                if rule.work_order_after_s is not None:
-                    work_orders.attach_alert(self.ctx, get_alert(db, alert["id"]), now)
-        return get_alert(db, alert["id"])
+        # Seen again (no transition): how long it has lasted decides on a work order.
+        facts["fresh"] = fresh
+        db.changed(Change("alert", alert["id"], "over", now, get_alert(db, alert["id"]), facts))
 
-    def _notify(self, alert, now: int):
-        thread = self.mail.alert(alert, "alert", now)
-        self.ctx.db.execute(
-            "UPDATE alerts SET thread_id = :thread, notified_at = :now WHERE id = :id",
-            {"thread": thread, "now": now, "id": alert["id"]},
-        )
-        return get_alert(self.ctx.db, alert["id"])
 
-    def resolve(self, alert, now: int, record: Record, actor: str) -> None:
-        db = self.ctx.db
-        db.execute(
-            "UPDATE alerts SET state = 'resolved', resolved_at = :now WHERE id = :id",
-            {"now": now, "id": alert["id"]},
-        )
-        transition(db, alert["id"], alert["state"], "resolved", record, actor, now)
-        resolved = get_alert(db, alert["id"])
-        if alert["notified_at"] is not None:  # nobody was told it began (a maintenance window)
-            self.mail.alert(resolved, "resolved", now, reason=record.text(self.mail.locale))
-        self.result.resolved.append(resolved)
-        log.info("alert %d resolved: %s", alert["id"], record)
+def resolve(db: "State", alert, now: int, record: Record, actor: str) -> None:
+    db.execute(
+        "UPDATE alerts SET state = 'resolved', resolved_at = :now WHERE id = :id",
+        {"now": now, "id": alert["id"]},
+    )
+    transition(db, alert["id"], alert["state"], "resolved", record, actor, now)
+    db.changed(Change("alert", alert["id"], "resolved", now, get_alert(db, alert["id"]), {"record": record}))
+    log.info("alert %d resolved: %s", alert["id"], record)
 
-    def renotify(self, now: int) -> None:
-        every = self.ctx.rules.notifications.renotify_after_s
-        due = self.ctx.db.execute(
-            "SELECT * FROM alerts WHERE state = 'firing' AND severity = 'critical' AND notified_at <= :due",
-            {"due": now - every},
-        ).fetchall()
-        for alert in due:
-            self.mail.alert(alert, "reminder", now)
-            self.ctx.db.execute(
-                "UPDATE alerts SET notified_at = :now WHERE id = :id", {"now": now, "id": alert["id"]}
-            )
-            self.result.reminders += 1
+
+def mute(db: "State", alert_id: int, window, finding: Finding, since: str) -> None:
+    """The alert opened inside maintenance window `window`: muted by it, and its opening says
+    so (nobody was emailed)."""
+    db.execute("UPDATE alerts SET muted_by = :window WHERE id = :id", {"window": window.id, "id": alert_id})
+    record = said.opened(finding, since, window)
+    db.execute(
+        "UPDATE alert_transitions SET reason = :reason, said = :said "
+        "WHERE alert_id = :id AND old_state IS NULL",
+        {"reason": str(record), "said": record.dumps(), "id": alert_id},
+    )
+
+
+def notified(db: "State", alert_id: int, thread: str | None, now: int):
+    """People were told the alert began (its email's thread) or reminded of it, now."""
+    if thread is not None:
+        db.execute("UPDATE alerts SET thread_id = :thread WHERE id = :id", {"thread": thread, "id": alert_id})
+    db.execute("UPDATE alerts SET notified_at = :now WHERE id = :id", {"now": now, "id": alert_id})
+    return get_alert(db, alert_id)
+
+
+def reminders_due(db: "State", now: int, every_s: int) -> list:
+    """Critical alerts still firing, last told about `every_s` or more ago."""
+    return db.execute(
+        "SELECT * FROM alerts WHERE state = 'firing' AND severity = 'critical' AND notified_at <= :due",
+        {"due": now - every_s},
+    ).fetchall()
 
 
 def open_alert(db, site_id: str, rule: str, metric: str):
@@ -221,7 +206,7 @@ def acknowledge(db, alert_id: int, actor: str, note: str, now: int):
         )
     db.execute("UPDATE alerts SET state = 'acknowledged' WHERE id = :id", {"id": alert_id})
     transition(db, alert_id, "firing", "acknowledged", said.acknowledged(note), actor, now)
-    return get_alert(db, alert_id)
+    return db.changed(Change("alert", alert_id, "acknowledged", now, get_alert(db, alert_id))).row
 
 
 def listing(

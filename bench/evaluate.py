@@ -38,13 +38,12 @@ ROOT = Path(__file__).resolve().parent.parent
 import fleet  # noqa: E402  (bench/fleet.py)
 
 from tests.support import MailServer  # noqa: E402
-from wastewatch.alerts.daily import DayCloser  # noqa: E402
-from wastewatch.alerts.evaluate import Evaluator  # noqa: E402
+from wastewatch.alerts.context import Context  # noqa: E402
 from wastewatch.config import load_config  # noqa: E402
 from wastewatch.config.loader import SHIPPED  # noqa: E402
 from wastewatch.ingest.broker import PrivateBroker  # noqa: E402
 from wastewatch.ingest.topics import readings_topic  # noqa: E402
-from wastewatch.maintenance.notices import open_context  # noqa: E402
+from wastewatch.jobs.cycles import DayClose, Evaluation  # noqa: E402
 from wastewatch.store.base import Reading  # noqa: E402
 
 METRICS = ("flow", "cod", "nh3n", "ph", "pump_state", "water_temp")
@@ -89,8 +88,8 @@ def fill(config, end: int) -> int:
 
 
 def cycles(config, now: int, count: int) -> tuple[float, list[float]]:
-    ctx = open_context(config, clock=lambda: now)
-    evaluator = Evaluator(ctx)
+    ctx = Context.open(config, clock=lambda: now)
+    evaluator = Evaluation(ctx)
     started = time.perf_counter()
     evaluator.run(now)
     cold = time.perf_counter() - started
@@ -103,7 +102,7 @@ def cycles(config, now: int, count: int) -> tuple[float, list[float]]:
         started = time.perf_counter()
         evaluator.run(at)
         steady.append(time.perf_counter() - started)
-    closer, closes = DayCloser(ctx), []
+    closer, closes = DayClose(ctx), []
     for _ in range(2):  # the first judges 7 closed days per site; later ones look for late data
         started = time.perf_counter()
         closer.run(now + count * STEP)

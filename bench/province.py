@@ -162,12 +162,12 @@ def evaluation(config, now: int, count: int) -> tuple[float, list[float], int]:
     """The first cycle ever, then `count` steady ones after a new reading per series."""
     import random
 
-    from wastewatch.alerts.evaluate import Evaluator
-    from wastewatch.maintenance.notices import open_context
+    from wastewatch.alerts.context import Context
+    from wastewatch.jobs.cycles import Evaluation
     from wastewatch.store.base import Reading
 
-    ctx = open_context(config, clock=lambda: now)
-    evaluator = Evaluator(ctx)
+    ctx = Context.open(config, clock=lambda: now)
+    evaluator = Evaluation(ctx)
     started = time.perf_counter()
     evaluator.run(now)
     cold = time.perf_counter() - started

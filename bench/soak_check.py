@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from wastewatch.alerts.daily import DayCloser
-from wastewatch.alerts.evaluate import Evaluator
+from wastewatch.alerts.context import Context
 from wastewatch.config import load_config
-from wastewatch.maintenance.notices import open_context
+from wastewatch.jobs.cycles import DayClose, Evaluation
 from wastewatch.maintenance.reports import build
 from wastewatch.store import Reading, SQLiteStore
 
@@ -135,10 +134,10 @@ def alerts(config_path: Path, folder: Path, stored: pd.DataFrame, now: int) -> t
     store = SQLiteStore(config.database_path)
     store.write([Reading(*row) for row in stored.itertuples(index=False)])
     store.close()
-    ctx = open_context(config, lambda: now)
+    ctx = Context.open(config, lambda: now)
     try:
-        Evaluator(ctx).run(now)
-        DayCloser(ctx).run(now)
+        Evaluation(ctx).run(now)
+        DayClose(ctx).run(now)
     finally:
         ctx.close()
     oracle = _alerts(config.database_path)
@@ -199,7 +198,7 @@ def report(config_path: Path, stored: pd.DataFrame, now: int) -> tuple[dict, lis
     sample is flagged N and plausible here, so every stored sample is a valid one), and the
     same report twice."""
     config = load_config(config_path)
-    ctx = open_context(config, lambda: now)
+    ctx = Context.open(config, lambda: now)
     try:
         month = datetime.fromtimestamp(now, config.tz).strftime("%Y-%m")
         first, again = build(ctx, month, now=now), build(ctx, month, now=now)

@@ -36,9 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 import fleet  # noqa: E402  (bench/fleet.py)
 
+from wastewatch.alerts.context import Context  # noqa: E402
 from wastewatch.config import load_config  # noqa: E402
 from wastewatch.maintenance import work_orders  # noqa: E402
-from wastewatch.maintenance.notices import open_context  # noqa: E402
 from wastewatch.maintenance.sla import Sweep  # noqa: E402
 from wastewatch.store.state import connect, transaction  # noqa: E402
 
@@ -264,7 +264,7 @@ def run(args, config) -> None:
     print(json.dumps({"sites": args.sites, "state": args.state, "history_days": 365, **counts}), flush=True)
 
     clock = {"now": NOW}
-    ctx = open_context(config, clock=lambda: clock["now"])
+    ctx = Context.open(config, clock=lambda: clock["now"])
     sweep = Sweep(ctx)
     boundary, opened, k = [], 0, 0
     while True:

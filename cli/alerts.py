@@ -4,17 +4,17 @@ import json
 import time
 
 from wastewatch.alerts import lifecycle, said
-from wastewatch.alerts.daily import DayCloser
-from wastewatch.alerts.evaluate import CycleResult, Evaluator
-from wastewatch.alerts.lifecycle import Lifecycle, get_alert
+from wastewatch.alerts.context import Context
+from wastewatch.alerts.lifecycle import get_alert
 from wastewatch.config import Config
 from wastewatch.config.text import counted, local_time, printable
+from wastewatch.jobs.cycles import DayClose, Evaluation
 from wastewatch.maintenance import work_orders
-from wastewatch.maintenance.notices import open_context
+from wastewatch.maintenance.reaction import changing
 from wastewatch.maintenance.sla import Sweep
 from wastewatch.notify import outbox
 from wastewatch.notify.outbox import Sender, retry
-from wastewatch.store.state import connect, transaction
+from wastewatch.store.state import connect
 
 from .options import add_by, add_config, by
 
@@ -90,11 +90,11 @@ def _configured(handler):
 
 def check_once(args, config: Config, when) -> None:
     at = int(when(args.at).timestamp()) if args.at else None
-    ctx = open_context(config, clock=(lambda: at) if at else time.time)
+    ctx = Context.open(config, clock=(lambda: at) if at else time.time)
     try:
         now = ctx.now()
-        result = Evaluator(ctx).run(now)
-        daily = DayCloser(ctx).run(now)
+        result = Evaluation(ctx).run(now)
+        daily = DayClose(ctx).run(now)
         sweep = Sweep(ctx).run(now)
         queued = outbox.pending_count(ctx.db)
     finally:
@@ -165,23 +165,23 @@ def alerts_show(args, config: Config, when) -> None:
 
 
 def alerts_ack(args, config: Config, when) -> None:
-    db = connect(config.state_url)
+    ctx = Context.open(config)
     try:
-        with transaction(db):
-            lifecycle.acknowledge(db, args.id, args.by, args.note, int(time.time()))
+        with changing(ctx):
+            lifecycle.acknowledge(ctx.db, args.id, args.by, args.note, int(time.time()))
     except lifecycle.AlertError as exc:
         raise CommandError(str(exc)) from None
     print(f"alert {args.id} acknowledged by {args.by}")
 
 
 def alerts_resolve(args, config: Config, when) -> None:
-    ctx = open_context(config)
+    ctx = Context.open(config)
     try:
-        with transaction(ctx.db):
+        with changing(ctx):
             alert = _alert(ctx.db, args.id)
             if alert["state"] == "resolved":
                 raise CommandError(f"alert {args.id} is already resolved")
-            Lifecycle(ctx, CycleResult()).resolve(alert, ctx.now(), said.by_hand(args.note), args.by)
+            lifecycle.resolve(ctx.db, alert, ctx.now(), said.by_hand(args.note), args.by)
     finally:
         ctx.close()
     print(f"alert {args.id} resolved by {args.by}; the operators are emailed")

@@ -9,9 +9,9 @@ from wastewatch.config import Config
 from wastewatch.config.i18n import Record
 from wastewatch.config.text import counted, printable
 from wastewatch.maintenance import work_orders
-from wastewatch.maintenance.notices import open_context
+from wastewatch.maintenance.reaction import changing
 from wastewatch.maintenance.work_orders import WorkOrderError
-from wastewatch.store.state import connect, transaction
+from wastewatch.store.state import connect
 
 from .alerts import CommandError, _cmd, _local, known
 from .options import add_by
@@ -113,9 +113,9 @@ def _actor(parser, note_required: bool = False):
 
 def _act(config: Config, action, *args):
     """Run one work-order action in a transaction; its emails are queued with it."""
-    ctx = open_context(config)
+    ctx = Context.open(config)
     try:
-        with transaction(ctx.db):
+        with changing(ctx):
             return action(ctx, *args, ctx.now())
     except WorkOrderError as exc:
         raise CommandError(str(exc)) from None

@@ -18,11 +18,10 @@ from typing import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from wastewatch.alerts.daily import DayCloser
-from wastewatch.alerts.evaluate import CycleResult, Evaluator
+from wastewatch.alerts.context import Context
 from wastewatch.config import Config
+from wastewatch.jobs.cycles import CycleResult, DayClose, Evaluation
 from wastewatch.maintenance.monthly import MonthlyReports
-from wastewatch.maintenance.notices import open_context
 from wastewatch.maintenance.sla import Sweep, SweepResult
 from wastewatch.notify.outbox import Sender
 from wastewatch.store.files import unavailable
@@ -68,17 +67,17 @@ class AlertService:
         self.config = config
         shared = config.database.url if config.mqtt.share_group else None
         self.leadership = Leadership(shared, config.mqtt.client_id)
-        self.evaluate_ctx = open_context(config, clock)
-        self.day_ctx = open_context(config, clock)
-        self.sweep_ctx = open_context(config, clock)
+        self.evaluate_ctx = Context.open(config, clock)
+        self.day_ctx = Context.open(config, clock)
+        self.sweep_ctx = Context.open(config, clock)
         self.sweeper = Sweep(self.sweep_ctx)
-        self.report_ctx = open_context(config, clock)
+        self.report_ctx = Context.open(config, clock)
         self.monthly = MonthlyReports(self.report_ctx)
         self.outbox_db = connect(config.state_url)
         # The outbox runs on the real clock: retry back-off is about the real mail server.
         self.sender = Sender(config, self.outbox_db)
-        self.evaluator = Evaluator(self.evaluate_ctx)
-        self.closer = DayCloser(self.day_ctx)
+        self.evaluator = Evaluation(self.evaluate_ctx)
+        self.closer = DayClose(self.day_ctx)
         self.scheduler = BackgroundScheduler(
             timezone=str(config.tz),
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},

@@ -7,11 +7,9 @@ order replies in its thread.
 """
 
 import json
-import time
 from functools import cached_property
 
 from wastewatch.alerts import lifecycle
-from wastewatch.alerts.context import Context
 from wastewatch.alerts.mail import WORK_ORDER_KINDS, Mail
 from wastewatch.config.i18n import N_, gettext
 from wastewatch.notify import notify
@@ -57,14 +55,6 @@ def routine_subject(kind: str, every: str, locale: str) -> str:
         "kind": gettext(locale, WORK_ORDER_KINDS[kind]),
         "every": said.every(every).text(locale),
     }
-
-
-def open_context(config, clock=time.time) -> Context:
-    """A context whose state changes send their emails: for the scheduler, the pages and the
-    commands that act on alerts and work orders."""
-    ctx = Context.open(config, clock)
-    ctx.notices = Notices(ctx)
-    return ctx
 
 
 class Notices(Mail):

@@ -16,7 +16,8 @@ from wastewatch.alerts.windows import Windows
 from wastewatch.store.state import transaction
 
 from . import inspections, work_orders
-from .notices import routine_subject
+from .notices import Notices, routine_subject
+from .reaction import changing
 
 log = logging.getLogger("wastewatch.workorders")
 SITES_PER_COMMIT = 100
@@ -55,7 +56,7 @@ class Sweep:
 
     def _deadlines(self, now: int, result: SweepResult) -> None:
         ctx = self.ctx
-        with transaction(ctx.db):
+        with changing(ctx):
             for deadline in work_orders.DEADLINES:
                 # A reminder at reminder_at of the deadline, unless the deadline has passed.
                 for order in work_orders.reminders_due(
@@ -73,7 +74,7 @@ class Sweep:
         ctx = self.ctx
         if not ctx.rules.inspections.enabled:
             return
-        db, notices = ctx.db, ctx.notices
+        db, notices = ctx.db, Notices(ctx)
         existing = work_orders.routine_periods(db, now)
         pending = []
         for site in ctx.config.sites:
@@ -86,7 +87,7 @@ class Sweep:
         pending.sort(key=lambda p: p[2])
         pending = pending[:ROUTINE_PER_RUN]
         for first in range(0, len(pending), SITES_PER_COMMIT):
-            with transaction(db):
+            with changing(ctx):
                 for site, kind, due_at in pending[first : first + SITES_PER_COMMIT]:
                     every = ctx.rules.inspections.for_site(kind, site.capacity_m3d).every
                     last_day = notices.local(due_at - 1)[:10]
@@ -110,12 +111,12 @@ class Sweep:
         longer than the rules allow is reported to the bureau, once per alert."""
         db = self.ctx.db
         after = self.ctx.rules.work_orders.unplanned_stop_report_after_s
-        windows = Windows(db)
+        windows, notices = Windows(db), Notices(self.ctx)
         with transaction(db):
             for alert in lifecycle.unreported_stops(db, after):
                 if windows.covering(alert["site_id"], alert["last_seen"]):
                     continue
-                self.ctx.notices.unplanned_stop(alert, now)
+                notices.unplanned_stop(alert, now)
                 lifecycle.stop_reported(db, alert["id"], now)
                 result.stop_reports += 1
 
@@ -138,7 +139,7 @@ class Sweep:
                     db, now, states=work_orders.ACTIVE, contractor=contractor.id, limit=500
                 )
                 if orders:
-                    ctx.notices.digest(contractor, orders, day, now)
+                    Notices(ctx).digest(contractor, orders, day, now)
                     result.digests += 1
                 db.execute(
                     "INSERT INTO digests (contractor, day, orders, sent_at) "

@@ -14,8 +14,10 @@ time): the audit trail a regulator can read.
 import logging
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import bindparam, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
@@ -110,13 +112,75 @@ class State:
             connection.execution_options(**options)
             with connection.begin():
                 self._held.connection = connection
+                self._held.changes = []
                 try:
                     yield connection
+                    if self._held.changes:
+                        # A change whose emails and orders nobody applied would commit silently.
+                        raise Unreacted(self._held.changes)
                 finally:
                     self._held.connection = None
+                    self._held.changes = []
+
+    @property
+    def changes(self) -> list["Change"]:
+        """The state changes this thread's transaction wrote that nothing has reacted to yet:
+        the lifecycles append them (`changed`), maintenance/reaction.py takes them before the
+        commit, which refuses to happen while any is left."""
+        if getattr(self._held, "connection", None) is None:
+            return []
+        return self._held.changes
+
+    def changed(self, change: "Change") -> "Change":
+        if getattr(self._held, "connection", None) is None:
+            raise RuntimeError(f"{change.subject} {change.id} changed outside a transaction")
+        self._held.changes.append(change)
+        return change
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+@dataclass
+class Change:
+    """One state change a lifecycle made (alerts/lifecycle.py, maintenance/work_orders/): the
+    seam between changing state and what the change causes (muting, work orders, notices).
+
+    `event` says what happened to `subject` `id` ("opened", "over", "resolved", "chased", …),
+    `row` is its row just after, `facts` what the reaction needs beyond it (the finding, the
+    note, the deadline)."""
+
+    subject: str
+    id: int | str
+    event: str
+    at: int
+    row: Any = None
+    facts: dict = field(default_factory=dict)
+
+
+class Unreacted(RuntimeError):
+    def __init__(self, changes: list[Change]):
+        first = changes[0]
+        super().__init__(
+            f"{len(changes)} state change(s) nobody reacted to, the first {first.subject} {first.id} "
+            f"{first.event}: commit them through maintenance.reaction.changing"
+        )
+
+
+@contextmanager
+def savepoint(db: State, name: str = "step"):
+    """`with savepoint(db):` inside a transaction: on an exception, what the block wrote is
+    undone (its changes too) and the exception goes on; the transaction stays usable."""
+    mark = len(db.changes)
+    db.execute(f"SAVEPOINT {name}")
+    try:
+        yield db
+    except BaseException:
+        db.execute(f"ROLLBACK TO {name}")
+        db.execute(f"RELEASE {name}")
+        del db.changes[mark:]
+        raise
+    db.execute(f"RELEASE {name}")
 
 
 def connect(target: str | Path) -> State:

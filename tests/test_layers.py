@@ -60,3 +60,17 @@ def test_every_email_is_queued_through_the_one_notify_path():
     ]
     assert queued == []
     assert len(calls_to(NOTIFY, {"make_message", "enqueue"})) == 2
+
+
+def test_windows_mute_and_people_are_told_in_the_one_reaction_step():
+    """The lifecycles only change state; what a change causes is maintenance/reaction.py's:
+    muting by a window, the work-order policy, the notices (the sweep also asks whether an
+    unplanned stop is covered by a window, before reporting it to the bureau)."""
+    reaction = ROOT / "maintenance" / "reaction.py"
+    covering = sorted({c.split(":")[0] for p in PACKAGES for c in calls_to(p, {"covering"})})
+    assert covering == ["maintenance/reaction.py", "maintenance/sla.py"]
+    told = {"mute", "notified", "for_alert", "attach_alert", "alert", "order", "update", "chase", "reminder"}
+    lifecycles = [ROOT / "alerts" / "lifecycle.py", *(ROOT / "maintenance" / "work_orders").glob("*.py")]
+    notices = {"alert", "order", "chase", "reminder", "escalation", "notify", "mute", "notified", "covering"}
+    assert [c for p in lifecycles for c in calls_to(p, notices)] == []
+    assert {c.split()[-1] for c in calls_to(reaction, told)} == {f"{name}()" for name in told}

@@ -29,8 +29,8 @@ from wastewatch.config.text import printable
 from wastewatch.maintenance import links as signed
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import STATES
+from wastewatch.maintenance.reaction import changing
 from wastewatch.store.health import HEALTH
-from wastewatch.store.state import transaction
 
 from . import fieldwork
 from .console.pages import Console
@@ -215,7 +215,8 @@ class Pages:
         actor = order["contractor"] + (f"/{report.fields['name']}" if report.fields["name"] else "")
         # Files first: a crash after writing them leaves a stray file, never a row without its file.
         paths = fieldwork.store_photos(self.config, order, report)
-        with transaction(ctx.db) as db:
+        with changing(ctx):
+            db = ctx.db
             link = self.links.check(db, order["id"], action, token, now)
             signed.use(db, link["nonce"], now)
             order = fieldwork.record(ctx, order, action, actor, report, paths, now)

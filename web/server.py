@@ -7,8 +7,8 @@ from typing import Callable
 
 import uvicorn
 
+from wastewatch.alerts.context import Context
 from wastewatch.config import Config
-from wastewatch.maintenance.notices import open_context
 
 from . import WebError
 from .app import create_app
@@ -24,7 +24,7 @@ class WebServer:
         """`session_clock`: what console sessions expire by, when not `clock` (the demo's
         simulated clock races a day a minute; people sign in on the real one)."""
         self.config = config
-        self.ctx = open_context(config, clock)
+        self.ctx = Context.open(config, clock)
         app = create_app(config, self.ctx, session_clock)
         # uvicorn installs no signal handlers off the main thread: `serve` keeps its own.
         self.server = uvicorn.Server(

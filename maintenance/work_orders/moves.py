@@ -1,9 +1,11 @@
 """The moves of a work order (see the package's docstring), each inside the caller's transaction
-with its emails."""
+and journaled as a Change: their emails are maintenance/reaction.py's."""
 
 import json
 
-from wastewatch.config.i18n import N_, NP_, Record, Word
+from wastewatch.alerts.mail import Mail
+from wastewatch.config.i18n import N_, NP_, Word
+from wastewatch.store.state import Change
 
 from .. import links
 from ..verification import Verification, check
@@ -91,11 +93,7 @@ def open_order(
     transition(ctx.db, order_id, None, "open", note if note or said else summary, actor, now, said)
     if alert is not None:
         link_alert(ctx.db, order_id, alert["id"], now)
-    thread = ctx.notices.order(get(ctx.db, order_id), "opened", now)
-    ctx.db.execute(
-        "UPDATE work_orders SET thread_id = :thread WHERE id = :id", {"thread": thread, "id": order_id}
-    )
-    return get(ctx.db, order_id)
+    return _changed(ctx, order_id, "opened", now)
 
 
 def for_alert(ctx, alert, kind: str, now: int):
@@ -103,7 +101,7 @@ def for_alert(ctx, alert, kind: str, now: int):
     play, reopen one closed recently, or open a new one. Returns a new order, or None."""
     if linked_order(ctx.db, alert["id"]) is not None or attach_alert(ctx, alert, now):
         return None
-    summary = ctx.notices.describe_alert(alert)
+    summary = Mail(ctx).describe_alert(alert)
     return open_order(
         ctx,
         alert["site_id"],
@@ -134,6 +132,7 @@ def attach_alert(ctx, alert, now: int) -> bool:
         transition(
             db, order["id"], order["state"], order["state"], "", "rules", now, (said.absorbed(alert["id"]),)
         )
+        _changed(ctx, order["id"], "absorbed", now)
         return True
     order = db.execute(
         "SELECT * FROM work_orders WHERE site_id = :site AND fault = :fault AND state = 'closed' "
@@ -157,7 +156,7 @@ def attach_alert(ctx, alert, now: int) -> bool:
 def acknowledge(ctx, order_id: str, actor: str, note: str, now: int):
     order = _move(ctx, order_id, "acknowledge", actor, note, now, acknowledged_at=now)
     _retire_links(ctx.db, order_id, ("acknowledge",), now)
-    return order
+    return _changed(ctx, order_id, "acknowledged", now, order)
 
 
 def done(
@@ -188,8 +187,7 @@ def done(
         acknowledged_at=order["acknowledged_at"] or now,
     )
     _retire_links(ctx.db, order_id, ("acknowledge", "done"), now)
-    ctx.notices.update(order, "resolved", note, actor, now)
-    return order
+    return _changed(ctx, order_id, "resolved", now, order, note=note, actor=actor)
 
 
 def verify(ctx, order_id: str, actor: str, note: str, now: int):
@@ -202,8 +200,7 @@ def verify(ctx, order_id: str, actor: str, note: str, now: int):
         )
     checked = (said.checked(check.problems or check.facts),) if check.checked else ()
     order = _move(ctx, order_id, "verify", actor, note, now, said=checked, closed_at=now)
-    ctx.notices.update(order, "closed", note, actor, now)
-    return order
+    return _changed(ctx, order_id, "closed", now, order, note=note, actor=actor)
 
 
 def reopen(ctx, order_id: str, actor: str, note: str, now: int, why: tuple = ()):
@@ -231,9 +228,7 @@ def reopen(ctx, order_id: str, actor: str, note: str, now: int, why: tuple = ())
         ack_escalated_at=None,
         repair_escalated_at=None,
     )
-    # The email says why, as the timeline does: the person's note, or what the service saw.
-    ctx.notices.order(order, "reopened", now, note=Record(why, note).text(ctx.notices.locale))
-    return order
+    return _changed(ctx, order_id, "reopened", now, order, note=note, why=why)
 
 
 def cancel(ctx, order_id: str, actor: str, reason: str, now: int):
@@ -241,8 +236,7 @@ def cancel(ctx, order_id: str, actor: str, reason: str, now: int):
         raise WorkOrderError(N_("cancelling a work order needs a reason"))
     order = _move(ctx, order_id, "cancel", actor, reason, now, cancelled_at=now)
     _retire_links(ctx.db, order_id, ("acknowledge", "done"), now)
-    ctx.notices.update(order, "cancelled", reason, actor, now)
-    return order
+    return _changed(ctx, order_id, "cancelled", now, order, note=reason, actor=actor)
 
 
 def assign(ctx, order_id: str, contractor: str, actor: str, note: str, now: int):
@@ -283,9 +277,7 @@ def assign(ctx, order_id: str, contractor: str, actor: str, note: str, now: int)
         (said.assigned(old, names[contractor].name),),
     )
     _retire_links(ctx.db, order_id, ("acknowledge", "done"), now)
-    order = get(ctx.db, order_id)
-    ctx.notices.order(order, "assigned", now, note=note)
-    return order
+    return _changed(ctx, order_id, "assigned", now, note=note)
 
 
 def chase(ctx, order_id: str, actor: str, note: str, now: int):
@@ -301,21 +293,20 @@ def chase(ctx, order_id: str, actor: str, note: str, now: int):
         )
     passed = late(order, now)
     deadline = passed[0].deadline if passed else ("acknowledge" if owes_acknowledgement(order) else "repair")
-    ctx.notices.chase(order, deadline, note, actor, now)
     transition(ctx.db, order_id, order["state"], order["state"], note, actor, now, (said.chased(),))
-    return order
+    return _changed(ctx, order_id, "chased", now, order, deadline=deadline, note=note, actor=actor)
 
 
 def remind(ctx, order, deadline: str, now: int) -> None:
-    """The contractor reminded of a deadline ahead: the email, the mark, the history row."""
-    ctx.notices.reminder(order, deadline, now)
+    """The contractor reminded of a deadline ahead: the mark, the history row (and the email)."""
     _deadline_passed_on(ctx, order, deadline, "reminded", said.reminded, now)
+    _changed(ctx, order["id"], "reminded", now, order, deadline=deadline)
 
 
 def escalate(ctx, order, deadline: str, now: int) -> None:
     """A missed deadline escalated to the operators and the bureau, once."""
-    ctx.notices.escalation(order, deadline, now)
     _deadline_passed_on(ctx, order, deadline, "escalated", said.escalated, now)
+    _changed(ctx, order["id"], "escalated", now, order, deadline=deadline)
 
 
 def _deadline_passed_on(ctx, order, deadline: str, step: str, sentence, now: int) -> None:
@@ -359,6 +350,13 @@ def _move(ctx, order_id: str, action: str, actor: str, note: str, now: int, said
     )
     transition(ctx.db, order_id, order["state"], new, note, actor, now, said)
     return get(ctx.db, order_id)
+
+
+def _changed(ctx, order_id: str, event: str, now: int, order=None, **facts):
+    """Journal the move for maintenance/reaction.py (its emails); returns the order's row as
+    the move left it (`order`, or read now)."""
+    row = order if order is not None else get(ctx.db, order_id)
+    return ctx.db.changed(Change("work_order", order_id, event, now, row, facts)).row
 
 
 def _retire_links(db, order_id: str, actions: tuple[str, ...], now: int) -> None:

@@ -322,3 +322,10 @@ def attach_photo(
 
 def count(db) -> int:
     return db.execute("SELECT COUNT(*) FROM work_orders").scalar()
+
+
+def threaded(db, order_id: str, thread: str | None) -> None:
+    """The order's first email went out as `thread`: every later one replies in it."""
+    db.execute(
+        "UPDATE work_orders SET thread_id = :thread WHERE id = :id", {"thread": thread, "id": order_id}
+    )

@@ -5,10 +5,9 @@ import email.policy
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from wastewatch.alerts.daily import DayCloser
-from wastewatch.alerts.evaluate import Evaluator
+from wastewatch.alerts.context import Context
 from wastewatch.config import load_config
-from wastewatch.maintenance.notices import open_context
+from wastewatch.jobs.cycles import DayClose, Evaluation
 from wastewatch.store.base import Reading
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -30,14 +29,14 @@ class Harness:
         self.path = config_path
         self.config = load_config(config_path)
         self.clock = Clock(T0)
-        self.ctx = open_context(self.config, self.clock)
-        self.evaluator = Evaluator(self.ctx)
+        self.ctx = Context.open(self.config, self.clock)
+        self.evaluator = Evaluation(self.ctx)
 
     def restart(self) -> None:
         """A new process: new connections, nothing carried over in memory."""
         self.ctx.close()
-        self.ctx = open_context(self.config, self.clock)
-        self.evaluator = Evaluator(self.ctx)
+        self.ctx = Context.open(self.config, self.clock)
+        self.evaluator = Evaluation(self.ctx)
 
     def write(self, metric: str, points, site: str = "helin") -> None:
         """points: (seconds after T0, value[, flag])."""
@@ -51,7 +50,7 @@ class Harness:
 
     def close_days(self, at: int):
         self.clock.now = T0 + at
-        return DayCloser(self.ctx).run(T0 + at)
+        return DayClose(self.ctx).run(T0 + at)
 
     def alerts(self, rule: str | None = None):
         rows = self.ctx.db.execute("SELECT * FROM alerts ORDER BY id").fetchall()

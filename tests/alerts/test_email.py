@@ -207,15 +207,15 @@ def serving(mail, handler):
 def queue_one(plant, recipients: list[str]) -> int:
     from email.message import EmailMessage
 
+    from wastewatch.maintenance.reaction import changing
     from wastewatch.notify.outbox import enqueue
-    from wastewatch.store.state import transaction
 
     message = EmailMessage()
     message["Subject"], message["From"] = "测试", "wastewatch@tqhb.example.cn"
     message["To"] = ", ".join(recipients)
     message.set_content("正文")
-    with transaction(plant.ctx.db) as db:
-        return enqueue(db, "test", "test:1", recipients, message, plant.clock.now)
+    with changing(plant.ctx) as ctx:
+        return enqueue(ctx.db, "test", "test:1", recipients, message, plant.clock.now)
 
 
 def test_an_email_whose_claim_lapsed_is_sent_by_the_next_sender_and_recorded_once(plant, mail):

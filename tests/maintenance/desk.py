@@ -8,9 +8,9 @@ import httpx
 from PIL import Image
 
 from tests.alerts.harness import Harness
+from wastewatch.maintenance.reaction import changing
 from wastewatch.maintenance.sla import Sweep
 from wastewatch.notify.outbox import Sender
-from wastewatch.store.state import transaction
 from wastewatch.web.server import WebServer
 
 BUREAU = '[bureau]\nname = "天全县生态环境局"\nemails = ["jianguan@tqhb.example.cn"]\n'
@@ -40,7 +40,7 @@ class Desk(Harness):
 
     def act(self, action, *args):
         """An operator's action through the same functions the CLI calls."""
-        with transaction(self.ctx.db):
+        with changing(self.ctx):
             return action(self.ctx, *args, self.clock.now)
 
     def order(self, order_id: str):

@@ -215,20 +215,20 @@ def test_an_exceedance_order_is_verified_only_once_a_whole_day_is_back_under_the
 
 
 def test_order_numbers_run_per_local_month(desk):
-    from wastewatch.store.state import transaction
+    from wastewatch.maintenance.reaction import changing
 
     october_31 = T0 + 19 * DAY + 23 * HOUR  # 2026-10-31 23:00 in Tianquan
     ids = []
     for n in range(12):
         at = october_31 + n * 600  # 23:00 … 00:50: the last six on 1 November
-        with transaction(desk.ctx.db):
+        with changing(desk.ctx):
             ids.append(
                 work_orders.open_order(
                     desk.ctx, "helin", "operator_request", "manual", f"派单 {n}", at, "王科长"
                 )["id"]
             )
     assert ids == [f"WO-202610-{k:04d}" for k in range(1, 7)] + [f"WO-202611-{k:04d}" for k in range(1, 7)]
-    with transaction(desk.ctx.db):  # the tenth of a month is 0010, after 0009
+    with changing(desk.ctx):  # the tenth of a month is 0010, after 0009
         more = [
             work_orders.open_order(desk.ctx, "helin", "operator_request", "manual", "派单", at, "王科长")[
                 "id"

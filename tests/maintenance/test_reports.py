@@ -10,17 +10,17 @@ import pytest
 
 from tests.alerts.harness import T0, TZ, Harness
 from tests.conftest import VILLAGE_SITE
+from wastewatch.alerts import windows
 from wastewatch.maintenance import (
     report_book,
     report_csv,
     report_files,
     report_page,
     reports,
-    windows,
     work_orders,
 )
+from wastewatch.maintenance.reaction import changing
 from wastewatch.store.base import Reading
-from wastewatch.store.state import transaction
 
 # A village site (grade 1: COD 60, NH3-N 8, or 15 at ≤ 12 °C; pH 6–9) sampling every hour.
 HOURLY_SITE = VILLAGE_SITE.replace(
@@ -198,7 +198,7 @@ def test_operations_count_alerts_orders_deadlines_and_inspections(plant):
     ctx = plant.ctx
 
     def act(action, *args, now):
-        with transaction(ctx.db):
+        with changing(ctx):
             return action(ctx, *args, now)
 
     a = act(

@@ -120,7 +120,7 @@ def test_routine_visits_are_due_by_the_end_of_their_size_bands_period(
 ):
     site = desk.config.site_by_id["helin"].model_copy(update={"capacity_m3d": capacity})
     window = inspections.due(desk.ctx, site, kind, T0 + 2 * HOUR)
-    assert [desk.ctx.notices.local(t)[:10] for t in window] == [opens, due]
+    assert [desk.ctx.local(t)[:10] for t in window] == [opens, due]
 
 
 def test_the_scheduler_opens_routine_orders_ahead_of_the_due_date_and_a_missed_one_escalates(desk):

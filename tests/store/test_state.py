@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.support import postgres_database
 from wastewatch.store import state
-from wastewatch.store.state import connect, transaction
+from wastewatch.store.state import Change, Unreacted, connect, savepoint, transaction
 
 FIRST_RELEASE = Path(__file__).with_name("data") / "first-release.db"
 TABLES = (
@@ -93,6 +93,33 @@ def test_a_transaction_that_fails_leaves_nothing_behind(target):
             assert db.execute("SELECT COUNT(*) FROM job_starts").scalar() == 1  # seen inside
             raise RuntimeError("the email could not be rendered")
     assert db.execute("SELECT COUNT(*) FROM job_starts").scalar() == 0
+    db.close()
+
+
+def test_a_change_nobody_reacted_to_is_not_committed_and_a_savepoint_forgets_its_own(target):
+    """The seam between the lifecycles and what their changes cause: a transaction holding a
+    journaled change that no reaction took refuses to commit (its emails would never exist),
+    and a savepoint rolled back takes its changes out of the journal with its rows."""
+    db = connect(target)
+    insert = "INSERT INTO job_starts (job, started_at) VALUES (:job, 1)"
+    with pytest.raises(Unreacted, match="work_order WO-1 opened"):
+        with transaction(db):
+            db.execute(insert, {"job": "a"})
+            db.changed(Change("work_order", "WO-1", "opened", 1))
+    assert db.execute("SELECT COUNT(*) FROM job_starts").scalar() == 0
+    with transaction(db):
+        db.execute(insert, {"job": "b"})
+        db.changed(Change("alert", 1, "opened", 1))
+        with pytest.raises(ValueError):
+            with savepoint(db):
+                db.execute(insert, {"job": "c"})
+                db.changed(Change("alert", 2, "opened", 1))
+                raise ValueError("one site failed")
+        assert [c.id for c in db.changes] == [1]
+        db.changes.clear()  # reacted to
+    assert [r["job"] for r in db.execute("SELECT job FROM job_starts")] == ["b"]
+    with pytest.raises(RuntimeError, match="outside a transaction"):
+        db.changed(Change("alert", 3, "opened", 1))
     db.close()
 
 

@@ -2,7 +2,7 @@ import pytest
 
 from tests.maintenance.desk import BUREAU, Desk
 from wastewatch.access import accounts
-from wastewatch.store.state import transaction
+from wastewatch.maintenance.reaction import changing
 
 PASSWORD = "correct horse battery"
 ROLES = {"admin": None, "operator": None, "regulator": None, "contractor": "qingyuan"}
@@ -27,7 +27,7 @@ def make_desk(write_config, mail):
     def make(extra: str = "", **kwargs) -> Desk:
         running = Desk(write_config(mail=mail, extra=BUREAU + extra, **kwargs), mail)
         made.append(running)
-        with transaction(running.ctx.db):
+        with changing(running.ctx):
             for role, contractor in ROLES.items():
                 accounts.add(
                     running.ctx.db,

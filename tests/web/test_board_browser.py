@@ -122,10 +122,10 @@ def look_in_english(base: str, width: int, folder):
 
 def test_the_console_reads_whole_in_english_too(make_desk, tmp_path, browser):  # noqa: F811
     from wastewatch.access import accounts
-    from wastewatch.store.state import transaction
+    from wastewatch.maintenance.reaction import changing
 
     desk = seeded(make_desk, tmp_path)
-    with transaction(desk.ctx.db):
+    with changing(desk.ctx):
         accounts.set_locale(desk.ctx.db, "regulator", "en")
     for width in (DESKTOP, PHONE):
         seen = browser.run(look_in_english(desk.config.web.url, width, artefacts("console")))

@@ -17,7 +17,7 @@ from tests.web.test_sites import county
 from wastewatch.access import accounts
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.monthly import MonthlyReports
-from wastewatch.store.state import transaction
+from wastewatch.maintenance.reaction import changing
 
 DAY, HOUR = 86400, 3600
 
@@ -106,7 +106,7 @@ def test_the_workbook_has_the_same_rows_and_a_town_account_sees_its_towns(make_d
     assert late[7] == datetime.fromtimestamp(T0 + DAY, desk.config.tz).replace(tzinfo=None)
     assert late[8] == 9.0 and late[10] > 0  # age and days overdue
     assert [r[3] for r in list(book["本期已销号"].values)[1:]] == [ids["fixed"]]
-    with transaction(desk.ctx.db):
+    with changing(desk.ctx):
         accounts.add(
             desk.ctx.db, desk.config, "xh", "小河镇", "regulator", "a long password", T0, towns=("小河镇",)
         )

@@ -8,7 +8,7 @@ import pytest
 
 from tests.web.conftest import PASSWORD, ROLES
 from wastewatch.access import accounts, audit
-from wastewatch.store.state import transaction
+from wastewatch.maintenance.reaction import changing
 
 MINUTE = 60
 # Every console route and what each role gets: 200 (the page), 403 (refused), and for anyone
@@ -122,7 +122,7 @@ def an_order(desk) -> str:
     data = photo()
     picture = Photo(data, "格栅.png", "png", "image/png", hashlib.sha256(data).hexdigest())
     path = store(desk.config.data_dir, order["id"], picture)
-    with transaction(desk.ctx.db):
+    with changing(desk.ctx):
         work_orders.attach_photo(
             desk.ctx.db,
             order["id"],
@@ -283,7 +283,7 @@ def test_sign_ins_sent_at_once_all_meet_the_throttle_and_pages_keep_answering(de
     from concurrent.futures import ThreadPoolExecutor
 
     limit = desk.config.web.login_failures
-    with transaction(desk.ctx.db):
+    with changing(desk.ctx):
         for n in range(8):
             accounts.add(desk.ctx.db, desk.config, f"clerk{n}", "科员", "operator", PASSWORD, desk.clock.now)
     with ThreadPoolExecutor(8) as pool:
@@ -392,10 +392,10 @@ def test_an_operator_acknowledges_and_resolves_an_alert_and_a_regulator_may_only
 
 def test_an_account_limited_to_other_towns_does_not_see_the_alert(desk):
     from wastewatch.access import accounts
-    from wastewatch.store.state import transaction
+    from wastewatch.maintenance.reaction import changing
 
     an_alert(desk)
-    with transaction(desk.ctx.db):
+    with changing(desk.ctx):
         db = desk.ctx.db
         accounts.add(db, desk.config, "elsewhere", "", "operator", PASSWORD, desk.clock.now)
         db.execute("UPDATE users SET towns = :t WHERE username = 'elsewhere'", {"t": '["思经镇"]'})
@@ -525,7 +525,7 @@ def test_sessions_follow_a_clock_of_their_own_when_the_services_races(write_conf
     server = WebServer(desk.config, desk.clock, session_clock=lambda: real[0])
     server.start()
     try:
-        with transaction(desk.ctx.db):
+        with changing(desk.ctx):
             accounts.add(desk.ctx.db, desk.config, "operator", "王科长", "operator", PASSWORD, desk.clock.now)
         client, answer = login(desk, "operator")
         assert answer.status_code == 303

@@ -12,7 +12,7 @@ from tests.alerts.harness import T0, TZ
 from tests.web.test_console import an_alert, csrf, login
 from wastewatch.access import accounts, audit
 from wastewatch.alerts import windows
-from wastewatch.store.state import transaction
+from wastewatch.maintenance.reaction import changing
 
 HOUR, DAY = 3600, 86400
 
@@ -98,7 +98,7 @@ def test_the_board_shows_each_sites_state_and_filters_by_town_contractor_and_sta
 
 def test_an_account_limited_to_a_town_sees_its_sites_and_villages_only(make_desk, tmp_path):
     desk = make_desk(county(tmp_path))
-    with transaction(desk.ctx.db):
+    with changing(desk.ctx):
         accounts.add(
             desk.ctx.db,
             desk.config,

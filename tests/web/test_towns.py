@@ -12,7 +12,7 @@ from tests.web.test_sites import county
 from wastewatch.access import accounts, audit
 from wastewatch.alerts import windows
 from wastewatch.maintenance import work_orders
-from wastewatch.store.state import transaction
+from wastewatch.maintenance.reaction import changing
 
 ELSEWHERE = "思经镇"  # the limited accounts' town; every object below is at helin, in 城厢镇
 # The state a hostile request could change (not the audit log, sessions or sign-in failures,
@@ -90,7 +90,7 @@ def _objects(desk) -> dict:
 
     waiting, done = opened("清理格栅"), opened("更换曝气头")
     desk.act(work_orders.done, done["id"], "qingyuan/李师傅", "已更换")
-    with transaction(desk.ctx.db):
+    with changing(desk.ctx):
         window = windows.add(
             desk.ctx.db, "helin", "maintenance", desk.clock.now, None, "检修", "王科长", desk.clock.now
         )
@@ -108,7 +108,7 @@ def test_every_state_changing_route_refuses_another_towns_objects_for_every_limi
     }
     assert posted == set(HOSTILE) | NOT_OBJECTS  # a new state-changing route needs its row here
     ids = _objects(desk)
-    with transaction(desk.ctx.db):
+    with changing(desk.ctx):
         for role, contractor in (
             ("admin", None),
             ("operator", None),
@@ -149,7 +149,7 @@ def test_every_state_changing_route_refuses_another_towns_objects_for_every_limi
 
 def test_a_town_limited_admin_manages_only_its_towns_accounts_and_grants_only_its_towns(make_desk, tmp_path):
     desk = make_desk(county(tmp_path))
-    with transaction(desk.ctx.db):
+    with changing(desk.ctx):
         accounts.add(
             desk.ctx.db, desk.config, "sj_admin", "", "admin", PASSWORD, desk.clock.now, None, (ELSEWHERE,)
         )

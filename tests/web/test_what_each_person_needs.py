@@ -11,7 +11,7 @@ from tests.web.test_console import a_report, a_routine_order, csrf, login
 from tests.web.test_sites import county
 from wastewatch.access import accounts
 from wastewatch.maintenance import work_orders
-from wastewatch.store.state import transaction
+from wastewatch.maintenance.reaction import changing
 
 
 def test_a_contractor_sees_what_it_owes_apart_from_what_waits_to_be_verified_and_is_told_what_next(desk):
@@ -118,7 +118,7 @@ def test_an_alerts_value_reads_with_its_unit_its_limit_and_a_machine_in_words(de
 def test_an_english_reader_sees_the_services_subjects_in_english(desk):
     desk.write("pump_state", [(0, 4)])
     desk.cycle(60)  # a pump alarm: its repair order opens at once
-    with transaction(desk.ctx.db):
+    with changing(desk.ctx):
         accounts.set_locale(desk.ctx.db, "operator", "en")
     operator, _ = login(desk, "operator")
     listed = operator.get("/orders").text

@@ -7,12 +7,11 @@ from starlette.responses import RedirectResponse
 
 from wastewatch.access import audit
 from wastewatch.alerts import lifecycle, said
-from wastewatch.alerts.evaluate import CycleResult
-from wastewatch.alerts.lifecycle import AlertError, Lifecycle, get_alert
+from wastewatch.alerts.lifecycle import AlertError, get_alert
 from wastewatch.alerts.mail import KINDS, RULES, SEVERITIES, Mail
 from wastewatch.config.i18n import N_, gettext
 from wastewatch.maintenance import work_orders
-from wastewatch.store.state import transaction
+from wastewatch.maintenance.reaction import changing
 
 from .guard import Denied, address, page, site, sites
 from .period import BadPeriod, days
@@ -137,7 +136,7 @@ async def alert_act(console, request: Request):
     action = request.path_params["action"]
     note = str(request.state.form.get("note", "")).strip()[:500]
     try:
-        with transaction(db):
+        with changing(console.ctx):
             if action == "ack":
                 lifecycle.acknowledge(db, alert["id"], user.actor, note, now)
             elif action == "resolve":
@@ -145,7 +144,7 @@ async def alert_act(console, request: Request):
                     raise AlertError(N_("resolving by hand needs a note saying why"))
                 if alert["state"] == "resolved":
                     raise AlertError(N_("alert {alert} is already resolved"), alert=alert["id"])
-                Lifecycle(console.ctx, CycleResult()).resolve(alert, now, said.by_hand(note), user.actor)
+                lifecycle.resolve(db, alert, now, said.by_hand(note), user.actor)
             else:
                 raise Denied(404, "missing")
             audit.record(

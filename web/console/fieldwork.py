@@ -14,7 +14,7 @@ from wastewatch.alerts.said import actor
 from wastewatch.config.i18n import gettext
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import STATES, subject
-from wastewatch.store.state import transaction
+from wastewatch.maintenance.reaction import changing
 from wastewatch.web import fieldwork
 from wastewatch.web.fieldwork import ALLOWED, Problem
 from wastewatch.web.text import words as field_words
@@ -105,7 +105,7 @@ async def own_order_act(console, request: Request):
         report = await fieldwork.read(request.state.form, order, action, ctx, console.config.web)
         paths = fieldwork.store_photos(console.config, order, report)
         now = ctx.now()
-        with transaction(ctx.db):
+        with changing(ctx):
             fieldwork.record(ctx, order, action, user.actor, report, paths, now)
             audit.record(
                 ctx.db, user.username, f"order.{action}", now, target=order["id"], address=address(request)

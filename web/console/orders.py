@@ -13,8 +13,8 @@ from wastewatch.alerts.said import actor
 from wastewatch.config.i18n import gettext
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import STATES, subject
+from wastewatch.maintenance.reaction import changing
 from wastewatch.maintenance.work_orders import WorkOrderError
-from wastewatch.store.state import transaction
 
 from .guard import Denied, address, page, site, sites
 from .text import words
@@ -162,7 +162,7 @@ async def order_act(console, request: Request):
     form = request.state.form
     note = str(form.get("note", "")).strip()[:500]
     try:
-        with transaction(db):
+        with changing(console.ctx):
             if action == "assign":
                 contractor = str(form.get("contractor", ""))
                 work_orders.assign(console.ctx, order["id"], contractor, user.actor, note, now)
@@ -200,7 +200,7 @@ async def order_new(console, request: Request):
     if problem:
         return await order_list.__wrapped__(console, request, problem=problem, status=400)
     note = str(form.get("note", "")).strip()[:500]
-    with transaction(db):
+    with changing(console.ctx):
         order = work_orders.open_order(
             console.ctx, where.id, kind, "manual", summary, now, user.actor, priority=priority, note=note
         )

@@ -17,9 +17,8 @@ from zoneinfo import ZoneInfo
 
 from wastewatch.alerts import windows
 from wastewatch.alerts.context import Context
-from wastewatch.alerts.daily import DayCloser
-from wastewatch.alerts.evaluate import Evaluator
 from wastewatch.config import load_config
+from wastewatch.jobs.cycles import DayClose, Evaluation
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.sla import Sweep
 from wastewatch.store.base import Reading
@@ -66,9 +65,9 @@ def main(target: Path) -> None:
         ctx.store.write(points)
         for hour in range(1, 73):
             now = T0 + hour * HOUR + 60
-            Evaluator(ctx).run(now)
+            Evaluation(ctx).run(now)
             if hour % 24 == 1:
-                DayCloser(ctx).run(now)
+                DayClose(ctx).run(now)
         windows.add(
             ctx.db, "helin", "maintenance", T0 + 2 * DAY, T0 + 2 * DAY + 4 * HOUR, "换膜", "王工", now
         )
