@@ -83,8 +83,15 @@ class Leadership:
             self._db = None
 
     def close(self) -> None:
-        """Give the leadership up (closing the connection frees the lock)."""
+        """Give the leadership up: unlocked before the connection closes, so that another
+        instance can take it at once (a closed connection's lock goes only once the server's
+        backend has exited, a moment later; a parallel test run found the gap)."""
         if self.url is None:
             return
         with self._lock:
+            if self._held and self._db is not None:
+                try:
+                    self._db.execute("SELECT pg_advisory_unlock(%s)", (LEADER_LOCK,))
+                except Exception:  # noqa: BLE001 — a broken connection frees it when it goes
+                    pass
             self._drop()

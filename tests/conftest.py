@@ -1,5 +1,7 @@
-"""Shared characters and real parts: a private Mosquitto, a village site, a contractor."""
+"""Shared characters and real parts: a private Mosquitto, a village site, a contractor; and the
+markers each test is given from what it uses (pyproject.toml lists them)."""
 
+import inspect
 import textwrap
 from pathlib import Path
 
@@ -8,6 +10,34 @@ import pytest
 from tests.support import MailServer, Publisher, Service, postgres_database
 from wastewatch.config import load_config
 from wastewatch.ingest.broker import PrivateBroker, free_port
+
+# Tests that run the service, the demo or several instances as processes of their own.
+SLOW_MODULES = {"test_instances.py", "test_demo.py", "test_packaging.py", "test_soak.py", "test_migrate.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Each test's markers from what it uses: `pg` a PostgreSQL database (the postgresql half of
+    a test run on both engines, or one of its own), `browser` Chromium, `slow` processes of
+    the service, `soak` the chaos soak. The soak goes first: it is the longest by far, and
+    started first it ends with the rest on the other workers."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        source = inspect.getsource(item.obj) if inspect.isfunction(getattr(item, "obj", None)) else ""
+        if (
+            (callspec is not None and "postgresql" in callspec.id.split("-"))
+            or {"pg_url", "cluster"} & fixtures
+            or "postgres_database(" in source
+        ):
+            item.add_marker(pytest.mark.pg)
+        if "browser" in fixtures:
+            item.add_marker(pytest.mark.browser)
+        if "service" in fixtures or item.path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+        if item.path.name == "test_soak.py":
+            item.add_marker(pytest.mark.soak)
+    items.sort(key=lambda item: item.get_closest_marker("soak") is None)
+
 
 CONTRACTOR = textwrap.dedent("""
     [[contractors]]

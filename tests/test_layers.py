@@ -74,3 +74,68 @@ def test_windows_mute_and_people_are_told_in_the_one_reaction_step():
     notices = {"alert", "order", "chase", "reminder", "escalation", "notify", "mute", "notified", "covering"}
     assert [c for p in lifecycles for c in calls_to(p, notices)] == []
     assert {c.split()[-1] for c in calls_to(reaction, told)} == {f"{name}()" for name in told}
+
+
+def imports_by_package(root) -> dict[str, set[str]]:
+    """{package: the packages it imports}, from the source: a package is a top-level folder
+    (`alerts/` is wastewatch.alerts, and so on), or a module of the root (`wastewatch/app.py`)."""
+    graph: dict[str, set[str]] = {}
+    folders = [p for p in root.iterdir() if p.is_dir() and (p / "__init__.py").exists() and p.name != "tests"]
+    for folder in folders:
+        for path in folder.rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            package = path.stem if folder.name == "wastewatch" else folder.name
+            if package == "__init__":
+                continue
+            for node in ast.walk(tree):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 1 and folder.name == "wastewatch":
+                    names = [f"wastewatch.{node.module or node.names[0].name}"]  # `from .service import`
+                for name in names:
+                    parts = name.split(".")
+                    if parts[0] == "wastewatch" and len(parts) > 1 and parts[1] != package:
+                        graph.setdefault(package, set()).add(parts[1])
+    return graph
+
+
+def cycle_in(graph: dict[str, set[str]]) -> list[str]:
+    """One cycle of `graph` ([a, b, a]), or [] when it has none."""
+    done: set[str] = set()
+
+    def visit(node: str, path: list[str]) -> list[str]:
+        if node in path:
+            return path[path.index(node) :] + [node]
+        if node in done:
+            return []
+        for target in sorted(graph.get(node, ())):
+            found = visit(target, path + [node])
+            if found:
+                return found
+        done.add(node)
+        return []
+
+    for node in sorted(graph):
+        found = visit(node, [])
+        if found:
+            return found
+    return []
+
+
+def test_no_package_imports_one_that_imports_it_back():
+    graph = imports_by_package(ROOT)
+    assert {"alerts", "maintenance", "notify", "jobs", "store", "config"} <= graph.keys() | {"config"}
+    assert cycle_in(graph) == []
+
+
+def test_the_cycle_check_finds_a_cycle_through_three_packages(tmp_path):
+    for name, imports in (("alerts", "maintenance"), ("maintenance", "notify"), ("notify", "alerts")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text("")
+        (tmp_path / name / "a.py").write_text(f"from wastewatch.{imports} import x\n")
+    assert cycle_in(imports_by_package(tmp_path)) == ["alerts", "maintenance", "notify", "alerts"]
