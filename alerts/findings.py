@@ -27,7 +27,7 @@ RULES = {
     "quarantine": N_("Messages quarantined (could not be stored)"),
 }
 
-# Plausibility, where a site names no instrument range (shared/domain.md §5, provisional).
+# Plausibility, where a site names no instrument range (docs/domain.md §5, provisional).
 PH_RANGE = (0.0, 14.0)
 NON_CONCENTRATIONS = {"ph", "water_temp", "pump_state", "blower_state", "energy", "flow_total"}
 

@@ -1,7 +1,7 @@
 """Discharge standards as data: which grade a site must meet and the limit of each pollutant.
 
 The numbers live in config/standards/*.toml, each with its citation and a `verified` marker;
-this module only reads them and applies the selection rules (shared/domain.md §3).
+this module only reads them and applies the selection rules (docs/domain.md §3).
 """
 
 import tomllib

@@ -1,7 +1,7 @@
 """Planned stops and maintenance windows (计划停运、检修窗口) per site.
 
 Readings inside a window count as flag M: they are kept as received (the raw flag is never
-rewritten, domain §5) and read as M by the rules and reports, so a window registered after
+rewritten, docs/domain.md §5) and read as M by the rules and reports, so a window registered after
 the fact still applies. Alerts whose condition falls inside a window are recorded but not
 emailed, and open no work order. Every window stays in the table; ending one sets its end.
 """

@@ -1,4 +1,4 @@
-"""The canonical metrics a site may report (shared/domain.md §7).
+"""The canonical metrics a site may report (docs/domain.md §7).
 
 Names are what travels in MQTT payloads and what the store keys on. HJ 212 codes are kept
 so that a later HJ 212 decoder and the reports can name the national code of each metric.

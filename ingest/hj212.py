@@ -1,7 +1,7 @@
 """HJ 212 frames (HJ 212-2017, and the version bits of HJ 212-2025): the byte level only.
 
 A frame is `##` + the data segment's length as 4 decimal digits + the data segment (at most
-1024 characters) + its CRC as 4 upper-case hex digits + CR LF (shared/domain.md §4). The data
+1024 characters) + its CRC as 4 upper-case hex digits + CR LF (docs/domain.md §4). The data
 segment is `QN=…;ST=…;CN=…;PW=…;MN=…;Flag=…;CP=&&…&&`: `;` between fields and between the
 items of CP, `,` between an item's sub-values, `=` between a name and its value.
 

@@ -41,7 +41,7 @@ from wastewatch.web.server import WebServer
 
 from .mailbox import Mailbox
 
-# Illustrative sites named after Tianquan's towns (shared/domain.md §8), not an inventory.
+# Illustrative sites named after Tianquan's towns (docs/domain.md §8), not an inventory.
 TOWNS = {"城厢镇": "cx", "始阳镇": "sy", "小河镇": "xh", "思经镇": "sj", "仁义镇": "ry", "喇叭河镇": "lb"}
 VILLAGES = ["一村", "二村"]
 METRICS = {"flow": 300, "cod": 300, "nh3n": 300, "tp": 300, "ph": 300, "water_temp": 300, "pump_state": 300}

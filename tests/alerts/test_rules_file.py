@@ -56,8 +56,8 @@ RULES = (SHIPPED / "rules.toml").read_text(encoding="utf-8")
             "work_orders.digest_at: '8am' is not a local time; use HH:MM such as '08:00'",
         ),
         (
-            ('citation = "项目默认值（暂定）：同一数值', 'citation = "shared/domain.md §5 同一数值'),
-            "stuck_value.citation: 'shared/domain.md §5 同一数值持续 6 h 视为传感器卡滞，"
+            ('citation = "项目默认值（暂定）：同一数值', 'citation = "docs/domain.md §5 同一数值'),
+            "stuck_value.citation: 'docs/domain.md §5 同一数值持续 6 h 视为传感器卡滞，"
             + "相关数据不计入达标判定' "
             + "cites a file; name a standard or measure, "
             + "or write 项目默认值（暂定） for a project default",
