@@ -139,6 +139,24 @@ def service(tmp_path):
 
 
 @pytest.fixture
+def app():
+    """The whole service in this process (wastewatch/app.py), for tests that need no kill -9:
+    `app(config_path)` starts it; it is stopped after the test."""
+    from wastewatch.app import App
+
+    started = []
+
+    def start(config_path: Path, **kwargs) -> App:
+        running = App(load_config(config_path), **kwargs).start()
+        started.append(running)
+        return running
+
+    yield start
+    for running in reversed(started):
+        running.stop()
+
+
+@pytest.fixture
 def mail():
     server = MailServer().start()
     yield server

@@ -28,17 +28,14 @@ from wastewatch.config import load_config
 from wastewatch.config.hj212 import codes, default_equipment
 from wastewatch.config.loader import SHIPPED
 from wastewatch.ingest.broker import BrokerError, PrivateBroker, free_port, port_open
-from wastewatch.ingest.client import Ingestor
 from wastewatch.ingest.hj212 import frame, upload
-from wastewatch.ingest.listener import Listener
 from wastewatch.ingest.topics import readings_topic
-from wastewatch.jobs.scheduler import AlertService
 from wastewatch.maintenance import work_orders
-from wastewatch.service import sleep_unless_stopped
+from wastewatch.service import sleep_unless_stopped, wait_for_the_store
 from wastewatch.store import open_store
 from wastewatch.store.state import connect, transaction
-from wastewatch.web.server import WebServer
 
+from .app import App
 from .mailbox import Mailbox
 
 # Illustrative sites named after Tianquan's towns (docs/domain.md §8), not an inventory.
@@ -337,25 +334,26 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
     # Start at local midnight two days back: the first simulated day closes after a minute.
     midnight = datetime.now(config.tz).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=2)
     clock = SimClock(midnight.timestamp())
+    if not wait_for_the_store(config, stop):  # as `serve` does: a full disk is waited out
+        mailbox.stop()
+        if broker:
+            broker.stop()
+        return
     store = open_store(config)  # for the status line; the ingestor writes from its own process
     state = connect(config.state_url)
-    ingestor = Ingestor(config)
-    ingestor.start()
+    # The service as `serve` runs it, on the simulated clock; console sessions on the real one.
+    app = App(config, clock, session_clock=time.time).start()
+    ingestor, loggers, alerts = app.ingestor, app.loggers, app.alerts
     ingestor.connected.wait(10)
-    loggers = Listener(config).start()
     print(f"demo: HJ 212 listener on 127.0.0.1:{loggers.port}; {LOGGERS} sites' loggers send frames to it")
-    alerts = AlertService(config, clock)
     cod_limits = {
         site.id: alerts.evaluate_ctx.standard(site.id).limit("cod", None).high for site in config.sites
     }
-    pages = WebServer(config, clock, session_clock=time.time)
-    pages.start()
     print(f"demo: contractors' work-order pages on {config.web.url}; each work-order email's links open them")
     logins = _demo_users(state, config, int(clock()))
     print(f"demo: the console on {config.web.url}/ — sign in as any of:")
     for username, password, role in logins:
         print(f"      {username:<11} password {password}  ({role})")
-    alerts.start()
     fleet = Fleet(config, clock, cod_limits, stop, loggers.port)
     fleet.start()
     print(
@@ -381,10 +379,7 @@ def run_demo(data_dir: Path, duration: float | None, stop: threading.Event) -> N
     finally:
         stop.set()
         fleet.join(5)
-        alerts.stop()
-        loggers.stop()
-        ingestor.stop()
-        pages.stop()
+        app.stop()
         mailbox.stop()
         summary = lifecycle.counts_by_rule(state)
         state.close()
