@@ -7,7 +7,7 @@ from wastewatch.alerts import lifecycle, said
 from wastewatch.alerts.context import Context
 from wastewatch.alerts.lifecycle import get_alert
 from wastewatch.config import Config
-from wastewatch.config.text import counted, local_time, printable
+from wastewatch.config.text import counted, printable
 from wastewatch.jobs.cycles import DayClose, Evaluation
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.reaction import changing
@@ -16,76 +16,50 @@ from wastewatch.notify import outbox
 from wastewatch.notify.outbox import Sender, retry
 from wastewatch.store.state import connect
 
-from .options import add_by, add_config, by
-
-
-class CommandError(Exception):
-    """An operator's mistake on an alert, email, work order or window, said in one sentence."""
+from .common import CommandError, configured, local, subcommand
+from .options import add_by
 
 
 def add_commands(command) -> None:
     """Register the subcommands; `command(name, handler, help)` comes from cli.main."""
     check = command(
         "check",
-        _configured(check_once),
+        configured(check_once),
         "run one evaluation cycle and day close, print what opened and resolved",
     )
     check.add_argument("--at", help="evaluate as of this ISO time (local time by default); default: now")
 
     alerts = command("alerts", None, "list, show, acknowledge and resolve alerts", config=False)
     sub = alerts.add_subparsers(title="alerts commands")
-    _cmd(sub, "list", alerts_list, "list alerts, open ones first").add_argument(
+    subcommand(sub, "list", alerts_list, "list alerts, open ones first").add_argument(
         "--state",
         choices=["open", "firing", "acknowledged", "resolved", "all"],
         default="open",
         help="which alerts (default: open, i.e. firing or acknowledged)",
     )
-    _cmd(sub, "show", alerts_show, "one alert with its history").add_argument(
+    subcommand(sub, "show", alerts_show, "one alert with its history").add_argument(
         "id", type=int, help="the alert's number"
     )
-    ack = _cmd(sub, "ack", alerts_ack, "acknowledge an alert (stops reminders)")
+    ack = subcommand(sub, "ack", alerts_ack, "acknowledge an alert (stops reminders)")
     ack.add_argument("id", type=int, help="the alert's number")
     ack.add_argument("--note", default="", help="why, or what is being done")
     add_by(ack, "acknowledges it")
-    res = _cmd(sub, "resolve", alerts_resolve, "resolve an alert by hand, with a note")
+    res = subcommand(sub, "resolve", alerts_resolve, "resolve an alert by hand, with a note")
     res.add_argument("id", type=int, help="the alert's number")
     res.add_argument("--note", required=True, help="why it is resolved by hand")
     add_by(res, "resolves it")
 
     out = command("outbox", None, "the email outbox", config=False).add_subparsers(title="outbox commands")
-    _cmd(out, "list", outbox_list, "queued, sent and failed emails with their last error").add_argument(
+    subcommand(out, "list", outbox_list, "queued, sent and failed emails with their last error").add_argument(
         "--status",
         choices=["pending", "sent", "failed", "all"],
         default="all",
         help="which emails (default: all)",
     )
-    _cmd(out, "send", outbox_send, "send every due email now, once")
-    _cmd(out, "retry", outbox_retry, "queue a failed email again").add_argument(
+    subcommand(out, "send", outbox_send, "send every due email now, once")
+    subcommand(out, "retry", outbox_retry, "queue a failed email again").add_argument(
         "id", type=int, help="the email's number in 'outbox list'"
     )
-
-
-def _cmd(sub, name, handler, text):
-    parser = sub.add_parser(name, help=text, description=text)
-    parser.set_defaults(handler=_configured(handler))
-    add_config(parser)
-    return parser
-
-
-def _configured(handler):
-    """Load the config (one-sentence errors, logging) before the handler runs."""
-
-    def run(args):
-        from .main import _load, _when
-
-        config = _load(args)
-        if hasattr(args, "by"):
-            args.by = by(args, config)
-            if not args.by:
-                raise CommandError("say who does it: --by NAME, or set [service] operator in the config")
-        return handler(args, config, lambda text: _when(text, config, "--at"))
-
-    return run
 
 
 def check_once(args, config: Config, when) -> None:
@@ -99,7 +73,7 @@ def check_once(args, config: Config, when) -> None:
         queued = outbox.pending_count(ctx.db)
     finally:
         ctx.close()
-    print(f"checked {counted(len(config.sites), 'site')} as of {_local(config, now)}")
+    print(f"checked {counted(len(config.sites), 'site')} as of {local(config, now)}")
     for part in (result, daily):
         for alert in part.opened:
             print(
@@ -135,7 +109,7 @@ def alerts_list(args, config: Config, when) -> None:
     for a in rows:
         print(
             f"{a['id']:>5} {a['state']:<12} {a['severity']:<8} {a['site_id']:<12} {a['rule']:<18} "
-            f"{a['metric'] or '-':<12} since {_local(config, a['since'])}{_value(a)}"
+            f"{a['metric'] or '-':<12} since {local(config, a['since'])}{_value(a)}"
         )
 
 
@@ -145,7 +119,7 @@ def alerts_show(args, config: Config, when) -> None:
     for key in ("id", "site_id", "rule", "metric", "kind", "severity", "state"):
         print(f"{key}: {alert[key]}")
     for key in ("opened_at", "since", "last_seen", "resolved_at", "notified_at"):
-        print(f"{key}: {_local(config, alert[key])}")
+        print(f"{key}: {local(config, alert[key])}")
     print(f"value: {_number(alert['value'])}  peak: {_number(alert['peak'])}")
     detail = json.loads(alert["detail"])
     if detail:
@@ -158,7 +132,7 @@ def alerts_show(args, config: Config, when) -> None:
     print("history:")
     for t in lifecycle.history(db, alert["id"]):
         print(
-            f"  {_local(config, t['at'])} {t['old_state'] or '-'} → {t['new_state']} by "
+            f"  {local(config, t['at'])} {t['old_state'] or '-'} → {t['new_state']} by "
             f"{printable(t['actor'])}: "
             f"{printable(t['reason'])}"
         )
@@ -196,9 +170,9 @@ def outbox_list(args, config: Config, when) -> None:
             f"to {', '.join(json.loads(m['recipients']))}: {m['subject']}"
         )
         if m["status"] == "sent":
-            line += f" | sent {_local(config, m['sent_at'])}"
+            line += f" | sent {local(config, m['sent_at'])}"
         elif m["status"] == "pending" and m["attempts"]:
-            line += f" | next try {_local(config, m['next_attempt_at'])}"
+            line += f" | next try {local(config, m['next_attempt_at'])}"
         if m["last_error"]:
             line += f" | last error: {m['last_error']}"
         print(line)
@@ -228,19 +202,6 @@ def _alert(db, alert_id: int):
     if alert is None:
         raise CommandError(f"no alert {alert_id}; see 'wastewatch alerts list'")
     return alert
-
-
-def _local(config: Config, ts: int | None) -> str:
-    """A time for people: in the service's zone, to the minute, as the emails write it."""
-    return "-" if ts is None else local_time(ts, config.tz)
-
-
-def known(kind: str, value: str | None, names, where: str = "the config") -> None:
-    """An unknown site, contractor or metric is an error naming those that exist (an empty
-    listing would read as 'nothing there')."""
-    if value is not None and value not in names:
-        listed = ", ".join(sorted(names)) or "none"
-        raise CommandError(f"unknown {kind} {value!r}; {where} has: {listed}")
 
 
 def _number(value) -> str:

@@ -5,7 +5,6 @@ Every expected failure is one sentence on stderr and a non-zero exit; a tracebac
 """
 
 import argparse
-import logging
 import signal
 import sys
 import threading
@@ -13,22 +12,20 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
-from wastewatch.config import Config, ConfigError, load_config
+from wastewatch import __version__
+from wastewatch.config import ConfigError, load_config
 from wastewatch.config.text import printable
 from wastewatch.ingest.broker import BrokerError
 from wastewatch.store import StoreUnavailable
 
-from .alerts import CommandError, add_commands, known
+from .alerts import add_commands
+from .common import CommandError, known, load, when
 from .migrate import add_commands as add_migrate_commands
 from .options import add_config
 from .quarantine import add_commands as add_quarantine_commands
 from .report import add_commands as add_report_commands
 from .users import add_commands as add_user_commands
 from .workorders import add_commands as add_workorder_commands
-
-
-class UsageError(Exception):
-    """A command-line mistake, said in one sentence."""
 
 
 def main(
@@ -47,9 +44,9 @@ def main(
     args.run_service, args.run_demo = serve, demo
     try:
         return args.handler(args) or 0
-    except (ConfigError, UsageError, BrokerError, CommandError, *expected) as exc:
+    except (ConfigError, BrokerError, CommandError, *expected) as exc:
         print(f"wastewatch: {printable(exc)}", file=sys.stderr)
-        return 2 if isinstance(exc, UsageError) else 1
+        return getattr(exc, "status", 1)
     except StoreUnavailable as exc:
         print(
             f"wastewatch: the database cannot be written ({exc.cause}); what was committed before is kept",
@@ -79,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="wastewatch", description="O&M monitoring for rural wastewater plants"
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("--version", action="version", version=f"wastewatch {__version__}")
     commands = parser.add_subparsers(title="commands")
 
     def command(name: str, handler, help: str, config: bool = True) -> argparse.ArgumentParser:
@@ -138,21 +136,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(args) -> Config:
-    config = load_config(args.config)
-    # Log times in the service's zone, like every other time it writes (the machine's may be UTC).
-    handler = logging.StreamHandler(sys.stderr)
-    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    formatter.converter = lambda ts: datetime.fromtimestamp(ts, config.tz).timetuple()
-    handler.setFormatter(formatter)
-    logging.basicConfig(level=config.service.log_level, handlers=[handler])
-    # APScheduler logs every job run at INFO; ours say what the jobs did.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    # Alembic logs its set-up on every connect; the state module logs each migration it runs.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    return config
-
-
 def _config_check(args) -> None:
     from .summary import summary
 
@@ -161,8 +144,10 @@ def _config_check(args) -> None:
 
 def _serve(args) -> None:
     if args.run_service is None:
-        raise UsageError("this entry point cannot run the service; use the installed `wastewatch` command")
-    config = _load(args)
+        raise CommandError(
+            "this entry point cannot run the service; use the installed `wastewatch` command", usage=True
+        )
+    config = load(args)
     args.run_service(config, _stop_on_signals())
 
 
@@ -177,9 +162,9 @@ def _import(args) -> None:
     from wastewatch.ingest.importer import import_file
     from wastewatch.store import open_store
 
-    config = _load(args)
+    config = load(args)
     if not args.path.is_file():
-        raise UsageError(f"{args.path}: no such file")
+        raise CommandError(f"{args.path}: no such file", usage=True)
     store = open_store(config)
     try:
         result = import_file(config, store, args.path, format=args.format)
@@ -198,14 +183,14 @@ def _readings(args) -> None:
 
     from wastewatch.store import open_store
 
-    config = _load(args)
+    config = load(args)
     known("site", args.site, config.site_by_id)
     known("metric", args.metric, config.site_by_id[args.site].metrics, where=f"site {args.site}")
     now = datetime.now(config.tz)
-    until = _when(args.until, config, "--until") if args.until else now
-    since = _when(args.since, config, "--since") if args.since else until - timedelta(days=1)
+    until = when(args.until, config, "--until") if args.until else now
+    since = when(args.since, config, "--since") if args.since else until - timedelta(days=1)
     if since >= until:
-        raise UsageError("--since must be earlier than --until")
+        raise CommandError("--since must be earlier than --until", usage=True)
     store = open_store(config)
     try:
         rows = store.read_range(args.site, args.metric, int(since.timestamp()), int(until.timestamp()))
@@ -219,20 +204,10 @@ def _readings(args) -> None:
         )
 
 
-def _when(text: str, config: Config, option: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(
-            f"{option} {text!r} is not an ISO date or time such as 2026-10-01 or 2026-10-01T08:00"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=config.tz)
-
-
 def _rejections(args) -> None:
     from wastewatch.store import open_store
 
-    config = _load(args)
+    config = load(args)
     store = open_store(config)
     try:
         rows = store.rejections(limit=args.limit)
@@ -241,13 +216,15 @@ def _rejections(args) -> None:
         store.close()
     print(f"{total} rejections in all; newest {len(rows)}:")
     for r in rows:
-        when = datetime.fromtimestamp(r.received_at, config.tz).isoformat(timespec="seconds")
+        at = datetime.fromtimestamp(r.received_at, config.tz).isoformat(timespec="seconds")
         where = r.topic or r.source
         item = f" item {r.item}" if r.item is not None else ""
-        print(f"{when} {printable(where)}{item}: {printable(r.reason)} | {printable(r.payload[:200])}")
+        print(f"{at} {printable(where)}{item}: {printable(r.reason)} | {printable(r.payload[:200])}")
 
 
 def _demo(args) -> None:
     if args.run_demo is None:
-        raise UsageError("this entry point cannot run the demo; use the installed `wastewatch` command")
+        raise CommandError(
+            "this entry point cannot run the demo; use the installed `wastewatch` command", usage=True
+        )
     args.run_demo(args.data_dir, args.duration, _stop_on_signals())

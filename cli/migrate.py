@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from wastewatch.config import ConfigError
+from .common import CommandError
 
 
 def add_commands(command) -> None:
@@ -27,18 +27,18 @@ def migrate_store(args) -> None:
 
     source = re.fullmatch(r"sqlite:///(.+)", args.source)
     if source is None:
-        raise ConfigError(
-            "--from", "", f"{args.source!r} is not a SQLite URL; use sqlite:///path/to/wastewatch.db"
+        raise CommandError(
+            f"--from: {args.source!r} is not a SQLite URL; use sqlite:///path/to/wastewatch.db"
         )
     if not re.fullmatch(r"postgresql(\+psycopg)?://\S+", args.target):
-        raise ConfigError(
-            "--to", "", f"{args.target!r} is not a PostgreSQL URL; use postgresql://user@host/dbname"
+        raise CommandError(
+            f"--to: {args.target!r} is not a PostgreSQL URL; use postgresql://user@host/dbname"
         )
     if args.chunk < 1:
-        raise ConfigError("--chunk", "", "must be at least 1")
+        raise CommandError("--chunk: must be at least 1", usage=True)
     try:
         counts = migrate(Path(source[1]), args.target, args.chunk, say=lambda line: print(line, flush=True))
     except MigrationError as exc:
-        raise ConfigError("migrate-store", "", str(exc)) from None
+        raise CommandError(f"migrate-store: {exc}") from None
     readings = counts["readings"][1]
     print(f"done: {readings} readings and {len(counts)} counts checked, every one equal on both sides")

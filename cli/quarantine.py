@@ -6,7 +6,7 @@ from datetime import datetime
 from wastewatch.config import Config
 from wastewatch.config.text import printable
 
-from .alerts import _cmd
+from .common import subcommand
 
 
 def add_commands(command) -> None:
@@ -14,10 +14,12 @@ def add_commands(command) -> None:
     group = command(
         "quarantine", None, "messages set aside because the store could not commit them", config=False
     ).add_subparsers(title="quarantine commands")
-    listing = _cmd(group, "list", quarantine_list, "quarantined messages with the error that stopped each")
+    listing = subcommand(
+        group, "list", quarantine_list, "quarantined messages with the error that stopped each"
+    )
     listing.add_argument("--all", action="store_true", help="include messages already replayed")
     listing.add_argument("--limit", type=int, default=50, help="how many, newest first (default: 50)")
-    again = _cmd(
+    again = subcommand(
         group, "replay", quarantine_replay, "store quarantined messages again, once the cause is fixed"
     )
     again.add_argument("--id", type=int, action="append", dest="ids", help="only this message (repeatable)")

@@ -11,14 +11,16 @@ from wastewatch.config.text import counted
 from wastewatch.maintenance import monthly, report_files, reports
 from wastewatch.store.state import connect
 
-from .alerts import CommandError, _cmd, _local
+from .common import CommandError, local, subcommand
 
 
 def add_commands(command) -> None:
     sub = command(
         "report", None, "the monthly compliance summary for regulators", config=False
     ).add_subparsers(title="report commands")
-    monthly = _cmd(sub, "monthly", report_monthly, "build a month's report into a folder (CSV, XLSX, HTML)")
+    monthly = subcommand(
+        sub, "monthly", report_monthly, "build a month's report into a folder (CSV, XLSX, HTML)"
+    )
     monthly.add_argument("--month", required=True, help="YYYY-MM, a local calendar month")
     monthly.add_argument("--site", action="extend", nargs="+", help="only these sites")
     monthly.add_argument("--format", default="csv,xlsx,html", help="any of csv, xlsx, html, comma-separated")
@@ -29,7 +31,7 @@ def add_commands(command) -> None:
         help="the moment the report is made, ISO local time (default: now); a month still in "
         "progress runs to it",
     )
-    _cmd(sub, "list", report_list, "the versions sent by the scheduler, and where their files are")
+    subcommand(sub, "list", report_list, "the versions sent by the scheduler, and where their files are")
 
 
 def report_monthly(args, config: Config, when) -> None:
@@ -72,7 +74,7 @@ def report_list(args, config: Config, when) -> None:
     print(counted(len(rows), "report version"))
     for r in rows:
         print(
-            f"{r['month']} v{r['version']} generated {_local(config, r['generated_at'])}"
+            f"{r['month']} v{r['version']} generated {local(config, r['generated_at'])}"
             + (f", {r['changes']} figures changed" if r["version"] > 1 else "")
             + ": "
             f"{config.data_dir / r['folder']}"

@@ -13,7 +13,7 @@ from wastewatch.config import Config
 from wastewatch.config.text import counted
 from wastewatch.store.state import connect, transaction
 
-from .alerts import CommandError, _cmd
+from .common import CommandError, subcommand
 from .options import add_by
 
 
@@ -24,7 +24,7 @@ def add_commands(command) -> None:
         "the console's accounts: add, list, disable, enable, reset-password, set-role",
         config=False,
     ).add_subparsers(title="users commands")
-    add = _cmd(users, "add", users_add, "add an account; its password is printed once")
+    add = subcommand(users, "add", users_add, "add an account; its password is printed once")
     add.add_argument("username", help="2–32 of a–z, 0–9, _ . -, starting with a letter")
     add.add_argument("--role", required=True, choices=ROLES, help="what the account may do")
     add.add_argument("--name", default="", help="the person's name as pages show it (default: the username)")
@@ -37,7 +37,7 @@ def add_commands(command) -> None:
     )
     _password_option(add)
     add_by(add, "adds it")
-    _cmd(users, "list", users_list, "every account with its role, towns and state")
+    subcommand(users, "list", users_list, "every account with its role, towns and state")
     for name, handler, text in (
         ("disable", users_disable, "disable an account and sign it out everywhere"),
         ("enable", users_enable, "enable a disabled account"),
@@ -47,12 +47,12 @@ def add_commands(command) -> None:
             "set a new password (printed once) and sign the account out everywhere",
         ),
     ):
-        sub = _cmd(users, name, handler, text)
+        sub = subcommand(users, name, handler, text)
         sub.add_argument("username", help="the account")
         if name == "reset-password":
             _password_option(sub)
         add_by(sub, "does it")
-    role = _cmd(users, "set-role", users_set_role, "change an account's role (and company or towns)")
+    role = subcommand(users, "set-role", users_set_role, "change an account's role (and company or towns)")
     role.add_argument("username", help="the account")
     role.add_argument("role", choices=ROLES, help="the new role")
     role.add_argument("--contractor", help="for the contractor role: its company (id)")

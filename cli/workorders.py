@@ -13,7 +13,7 @@ from wastewatch.maintenance.reaction import changing
 from wastewatch.maintenance.work_orders import WorkOrderError
 from wastewatch.store.state import connect
 
-from .alerts import CommandError, _cmd, _local, known
+from .common import CommandError, known, local, subcommand
 from .options import add_by
 
 ORDER_ID = "the work order's number, e.g. WO-202610-0001"
@@ -31,7 +31,7 @@ def add_commands(command) -> None:
         "work orders: list, show, open, verify (销号), reopen, cancel, assign",
         config=False,
     ).add_subparsers(title="workorders commands")
-    listing = _cmd(wo, "list", workorders_list, "work orders, overdue first, then by deadline")
+    listing = subcommand(wo, "list", workorders_list, "work orders, overdue first, then by deadline")
     listing.add_argument(
         "--state",
         default="in-play",
@@ -41,10 +41,10 @@ def add_commands(command) -> None:
     listing.add_argument("--site", help="only this site's orders (its id)")
     listing.add_argument("--contractor", help="only this contractor's orders (its id)")
     listing.add_argument("--overdue", action="store_true", help="only orders past a deadline")
-    _cmd(
+    subcommand(
         wo, "show", workorders_show, "one work order: facts, verification check, alerts, photos, history"
     ).add_argument("id", help=ORDER_ID)
-    new = _actor(_cmd(wo, "new", workorders_new, "open a work order by hand (an operator's request)"))
+    new = _actor(subcommand(wo, "new", workorders_new, "open a work order by hand (an operator's request)"))
     new.add_argument("--site", required=True, help="the site's id")
     new.add_argument("--summary", required=True, help="what the contractor should do")
     new.add_argument(
@@ -55,13 +55,17 @@ def add_commands(command) -> None:
     )
     new.add_argument("--priority", default="normal", choices=work_orders.PRIORITIES, help="default: normal")
     _actor(
-        _cmd(wo, "ack", workorders_ack, "acknowledge for the contractor (接单), e.g. after a phone call")
+        subcommand(
+            wo, "ack", workorders_ack, "acknowledge for the contractor (接单), e.g. after a phone call"
+        )
     ).add_argument("id", help=ORDER_ID)
-    done = _actor(_cmd(wo, "done", workorders_done, "report done for the contractor"), note_required=True)
+    done = _actor(
+        subcommand(wo, "done", workorders_done, "report done for the contractor"), note_required=True
+    )
     done.add_argument("id", help=ORDER_ID)
     done.add_argument("--visited", help="routine orders: when the site was visited (ISO, local time)")
     _actor(
-        _cmd(
+        subcommand(
             wo,
             "verify",
             workorders_verify,
@@ -69,19 +73,19 @@ def add_commands(command) -> None:
         )
     ).add_argument("id", help=ORDER_ID)
     _actor(
-        _cmd(wo, "reopen", workorders_reopen, "reopen: verification failed"), note_required=True
+        subcommand(wo, "reopen", workorders_reopen, "reopen: verification failed"), note_required=True
     ).add_argument("id", help=ORDER_ID)
     _actor(
-        _cmd(wo, "cancel", workorders_cancel, "cancel an order, with the reason"), note_required=True
+        subcommand(wo, "cancel", workorders_cancel, "cancel an order, with the reason"), note_required=True
     ).add_argument("id", help=ORDER_ID)
-    assign = _actor(_cmd(wo, "assign", workorders_assign, "hand an order to another contractor"))
+    assign = _actor(subcommand(wo, "assign", workorders_assign, "hand an order to another contractor"))
     assign.add_argument("id", help=ORDER_ID)
     assign.add_argument("--contractor", required=True, help="the new contractor's id")
 
     mw = command(
         "maintenance", None, "planned stops and maintenance windows per site", config=False
     ).add_subparsers(title="maintenance commands")
-    add = _cmd(
+    add = subcommand(
         mw, "add", maintenance_add, "register a window: readings inside count as M, alerts are not emailed"
     )
     add.add_argument("--site", required=True, help="the site's id")
@@ -92,10 +96,10 @@ def add_commands(command) -> None:
     add.add_argument("--until", help="ISO time (default: until 'maintenance end')")
     add.add_argument("--reason", required=True, help="why the site stops; printed in the report")
     add_by(add, "registers it")
-    wl = _cmd(mw, "list", maintenance_list, "windows, newest first")
+    wl = subcommand(mw, "list", maintenance_list, "windows, newest first")
     wl.add_argument("--site", help="only this site's windows (its id)")
     wl.add_argument("--active", action="store_true", help="only windows in force now")
-    end = _cmd(mw, "end", maintenance_end, "end a window now")
+    end = subcommand(mw, "end", maintenance_end, "end a window now")
     end.add_argument("id", type=int, help="the window's number in 'maintenance list'")
     add_by(end, "ends it")
 
@@ -141,7 +145,7 @@ def workorders_list(args, config: Config, when) -> None:
     for o in rows:
         print(
             f"{o['id']} {o['state']:<12} {o['site_id']:<12} {o['kind']:<24} {o['contractor']:<12} due "
-            f"{_local(config, o['repair_by'])}{_late(o, now)} | {o['summary']}"
+            f"{local(config, o['repair_by'])}{_late(o, now)} | {o['summary']}"
         )
 
 
@@ -165,7 +169,7 @@ def workorders_show(args, config: Config, when) -> None:
             "cancelled_at",
             "visited_at",
         ):
-            print(f"{key}: {_local(config, order[key])}")
+            print(f"{key}: {local(config, order[key])}")
         if work_orders.is_overdue(order, now):
             print(f"OVERDUE: {work_orders.late_text(order, now, 'en')}")
         if order["checklist"]:
@@ -180,18 +184,18 @@ def workorders_show(args, config: Config, when) -> None:
         for alert in work_orders.linked_alerts(db, order["id"]):
             print(
                 f"alert {alert['id']}: {alert['rule']} {alert['metric']} {alert['state']} "
-                f"since {_local(config, alert['since'])}"
+                f"since {local(config, alert['since'])}"
             )
         for photo in work_orders.attachments(db, order["id"]):
             print(
                 f"photo: {config.data_dir / photo['path']} ({photo['content_type']}, {photo['bytes']} bytes, "
-                f"by {printable(photo['uploaded_by'])} at {_local(config, photo['uploaded_at'])})"
+                f"by {printable(photo['uploaded_by'])} at {local(config, photo['uploaded_at'])})"
             )
         print("history:")
         for t in work_orders.transitions(db, order["id"]):
             # What a contractor typed, escaped: a CR or LF in it would forge a history line.
             print(
-                f"  {_local(config, t['at'])} {t['old_state'] or '-'} → {t['new_state']} by "
+                f"  {local(config, t['at'])} {t['old_state'] or '-'} → {t['new_state']} by "
                 f"{printable(t['actor'])}: "
                 f"{printable(t['note'])}"
             )
@@ -216,7 +220,7 @@ def workorders_new(args, config: Config, when) -> None:
         ),
     )
     print(
-        f"work order {order['id']} opened for {order['contractor']}, due {_local(config, order['repair_by'])}"
+        f"work order {order['id']} opened for {order['contractor']}, due {local(config, order['repair_by'])}"
     )
 
 
@@ -241,7 +245,7 @@ def workorders_verify(args, config: Config, when) -> None:
 
 def workorders_reopen(args, config: Config, when) -> None:
     order = _act(config, work_orders.reopen, args.id, args.by, args.note)
-    print(f"work order {order['id']} reopened; due {_local(config, order['repair_by'])}")
+    print(f"work order {order['id']} reopened; due {local(config, order['repair_by'])}")
 
 
 def workorders_cancel(args, config: Config, when) -> None:
@@ -267,8 +271,8 @@ def maintenance_add(args, config: Config, when) -> None:
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     print(
-        f"maintenance window {window_id}: {args.site} {args.kind} from {_local(config, start)}"
-        + (f" until {_local(config, until)}" if until else " until ended")
+        f"maintenance window {window_id}: {args.site} {args.kind} from {local(config, start)}"
+        + (f" until {local(config, until)}" if until else " until ended")
     )
 
 
@@ -278,8 +282,8 @@ def maintenance_list(args, config: Config, when) -> None:
     print(counted(len(rows), "maintenance window"))
     for w in rows:
         print(
-            f"{w['id']:>4} {w['site_id']:<12} {w['kind']:<13} {_local(config, w['starts_at'])} → "
-            f"{_local(config, w['ends_at']) if w['ends_at'] else 'open'} by {w['created_by']}: {w['reason']}"
+            f"{w['id']:>4} {w['site_id']:<12} {w['kind']:<13} {local(config, w['starts_at'])} → "
+            f"{local(config, w['ends_at']) if w['ends_at'] else 'open'} by {w['created_by']}: {w['reason']}"
         )
 
 
@@ -288,4 +292,4 @@ def maintenance_end(args, config: Config, when) -> None:
         ended = windows.end(connect(config.state_url), args.id, args.by, int(time.time()))
     except (LookupError, ValueError) as exc:
         raise CommandError(str(exc)) from None
-    print(f"maintenance window {args.id} ended at {_local(config, ended)}")
+    print(f"maintenance window {args.id} ended at {local(config, ended)}")
