@@ -29,6 +29,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.view": frozenset({"admin", "regulator"}),
     "users.manage": frozenset({"admin"}),
     "account": frozenset(ROLES),  # one's own account: its language
+    "help": frozenset(ROLES),  # the guide (web/help/)
 }
 
 

@@ -8,7 +8,7 @@
    the store) and without it, into SQLite and into PostgreSQL, in the same run.
 
 Sending to a real InfluxDB is not measured here: no InfluxDB 2.x server can be installed on
-this machine (README, Known limitations).
+this machine (docs/administrators/limitations.md).
 
 Prints one JSON line per figure. Usage: .venv/bin/python bench/influx.py [--messages N]
 [--sites N] [--skip lines,drain]

@@ -3,7 +3,7 @@ Babel.
 
 Messages are written in English where they are used (`N_("Zero flow")` marks one in a table
 without translating it there); `locale/zh_CN/LC_MESSAGES/wastewatch.po` holds the Chinese.
-English needs no catalogue. To add a message or a language, see the README ("Adding a
+English needs no catalogue. To add a message or a language, see docs/developers/extending.md ("A
 language"); a test fails when a marked message has no translation in a catalogue.
 
 Percentages are formatted here too, with Babel's patterns, so a rate reads the same in a

@@ -2,7 +2,7 @@
 
 A broker with shared subscriptions keeps dispatching to a member whose persistent session
 outlives its process: Mosquitto queues that member's share until it returns, and drops it when
-the session expires (README, Deployment). So every instance of a share group checks, every
+the session expires (docs/administrators/deployment.md). So every instance of a share group checks, every
 `[mqtt] rescue_after_s`, which registered members are not running (store/members.py: their
 advisory lock can be taken). A member found down at two checks in a row (a restart under
 systemd takes seconds, and is left alone) has its session emptied by the instance that found it:

@@ -1,6 +1,6 @@
 """Every figure of the monthly report and how it is computed: printed in the report's last
-section (in the report's language: the Chinese is in the catalogue, config/locale) and in the
-README. Change a formula here, in reports.py and in the README together."""
+section (in the report's language: the Chinese is in the catalogue, config/locale) and in
+docs/operators/report.md. Change a formula here, in reports.py and in that page together."""
 
 from wastewatch.config.i18n import N_
 

@@ -1,6 +1,6 @@
 """The monthly compliance summary's figures: per site and pollutant, per site, per county and
 per contractor. Every figure has its formula in FORMULAS (printed in every report and in the
-README); the same inputs give the same figures.
+docs/operators/report.md); the same inputs give the same figures.
 
 A series' days come from the store's aggregates (days.py).
 

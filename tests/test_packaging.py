@@ -50,6 +50,8 @@ def test_the_wheel_installs_wastewatch_and_nothing_else_at_the_top(tmp_path):
         "wastewatch/config/standards/db51-2626-2019.toml",
         "wastewatch/notify/templates/zh-CN/alert-body.txt",
         "wastewatch/web/templates/order.html",
+        "wastewatch/web/help/zh-CN.md",
+        "wastewatch/web/templates/console/help.html",
         "wastewatch/cli/main.py",
         "wastewatch/__main__.py",
         "wastewatch/store/migrations/env.py",

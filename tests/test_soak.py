@@ -1,6 +1,6 @@
 """The chaos soak, short: three minutes of the whole service under a few hundred injected faults
 of every kind, and no invariant broken (bench/soak.py says what each is). The long run's
-figures are in the README's "Faults survived"."""
+figures are in docs/administrators/faults.md."""
 
 import json
 import subprocess

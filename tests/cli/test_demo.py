@@ -1,4 +1,4 @@
-"""The README's first command, shortened: the demo raises alerts, opens a work order and
+"""The README's first command (scripts/demo.sh), shortened: the demo raises alerts, opens a work order and
 saves every email it sends as an .eml file."""
 
 import email

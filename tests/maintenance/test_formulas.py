@@ -1,6 +1,6 @@
 """Every column of the monthly CSV has its formula (or is said to be copied from the config and
 the standard) in maintenance/formulas.py, printed at the end of each report, and in the
-README's formula section alike."""
+the report's documentation (docs/operators/report.md) alike."""
 
 import re
 
@@ -10,15 +10,16 @@ from wastewatch.maintenance.reports import COMPLIANCE_COLUMNS, OPERATIONS_COLUMN
 
 
 def unexplained(columns) -> tuple[list[str], list[str]]:
-    """The columns no formula names, and those the README's formula section does not name."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    """The columns no formula names, and those the documentation's formula section does not name."""
+    text = (ROOT / "docs" / "operators" / "report.md").read_text(encoding="utf-8")
     start = text.index("How each figure is computed")
-    readme = text[start : text.index("\n## ", start)]
+    end = text.find("\n## ", start)
+    documented = text[start : end if end > 0 else None]
     named = {word for name, _ in FORMULAS for word in re.findall(r"[a-z0-9_]+", name)}
-    return [c for c in columns if c not in named], [c for c in columns if f"`{c}`" not in readme]
+    return [c for c in columns if c not in named], [c for c in columns if f"`{c}`" not in documented]
 
 
-def test_every_csv_column_has_its_formula_in_the_report_and_the_readme():
+def test_every_csv_column_has_its_formula_in_the_report_and_the_docs():
     columns = list(dict.fromkeys(COMPLIANCE_COLUMNS + OPERATIONS_COLUMNS))
     assert len(columns) == 35
     assert unexplained(columns) == ([], [])

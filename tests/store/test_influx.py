@@ -4,8 +4,8 @@ mirror that sends it.
 What needs no InfluxDB server runs always: the lines against influxdb-client's own `Point`,
 the queue on SQLite and on PostgreSQL, and the mirror against an address where nothing
 listens (a real refused connection through the real client). The contract tests against a
-real InfluxDB 2.x run when WASTEWATCH_TEST_INFLUXDB_URL, _TOKEN and _ORG are set (README,
-"Known limitations"); no server can be installed on the machines CI runs on, and the test
+real InfluxDB 2.x run when WASTEWATCH_TEST_INFLUXDB_URL, _TOKEN and _ORG are set
+(docs/administrators/limitations.md); no server can be installed on the machines CI runs on, and the test
 command says plainly when they were not run.
 """
 

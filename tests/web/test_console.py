@@ -26,6 +26,8 @@ MATRIX = {
         "contractor": 403,
     },
     ("GET", "/account"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 200},
+    # The guide, for everyone signed in.
+    ("GET", "/help"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 200},
     # Saving without a language: refused for what it is (400), for everyone.
     ("POST", "/account"): {"admin": 400, "operator": 400, "regulator": 400, "contractor": 400},
     ("GET", "/bulletin"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 403},

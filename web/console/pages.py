@@ -8,15 +8,18 @@ import asyncio
 import logging
 import secrets
 from contextlib import asynccontextmanager
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import markdown
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
+from wastewatch import __version__
 from wastewatch.access import accounts, audit, sessions
 from wastewatch.access.roles import ROLE_LABELS, ROLES, allowed
 from wastewatch.config.i18n import LOCALES, N_, gettext
@@ -30,6 +33,7 @@ from .guard import COOKIE, address, current, page
 from .text import audit_word, words
 
 log = logging.getLogger("wastewatch.web")
+HELP = Path(__file__).resolve().parent.parent / "help"
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LOGIN_COOKIE = "ww_login"
 LANGUAGES = (
@@ -70,6 +74,7 @@ class Console:
             Route("/reports/{month}/{version}/{name}", bound(reports.report_file), methods=["GET"]),
             Route("/audit", bound(Console.audit_log), methods=["GET"]),
             Route("/account", bound(Console.account), methods=["GET", "POST"]),
+            Route("/help", bound(Console.guide), methods=["GET"]),
             Route("/users", bound(Console.users), methods=["GET", "POST"]),
             Route("/my", bound(Console.my_orders), methods=["GET"]),
             Route("/my/orders/{order_id}", bound(fieldwork.own_order), methods=["GET"]),
@@ -92,6 +97,7 @@ class Console:
         locale = session.user.locale if session else self.config.service.locale
         locale = locale if locale in LOCALES else LOCALES[0]
         base = {
+            "version": __version__,
             "t": words(locale),
             "locale": locale,
             "user": session.user if session else None,
@@ -249,6 +255,12 @@ class Console:
             {"saved": request.query_params.get("saved") == "1", "languages": LANGUAGES},
         )
 
+    @page("help")
+    async def guide(self, request: Request):
+        """The operators' guide in the account's language: web/help/<locale>.md, the same text the
+        documentation site shows (docs/operators/guide.md includes it)."""
+        return self.render(request, "console/help.html", {"guide": guide(request.state.session.user.locale)})
+
     @page("audit.view")
     async def audit_log(self, request: Request):
         entries = audit.listing(self.ctx.db, limit=500)
@@ -369,3 +381,10 @@ def _safe_next(target: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return "/"
     return target
+
+
+@cache
+def guide(locale: str) -> str:
+    """The guide as HTML: written in Markdown by people, rendered once per language."""
+    source = HELP / f"{locale if locale in LOCALES else LOCALES[0]}.md"
+    return markdown.markdown(source.read_text(encoding="utf-8"), extensions=["tables"])

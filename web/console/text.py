@@ -243,6 +243,7 @@ WORDS = {
         "no_valid_readings", "No valid reading in this period: each was flagged, out of range or in a window"
     ),
     "queue": NP_("queue", "My queue"),
+    "help": NP_("help", "Guide"),
     "queue_empty": NP_("queue_empty", "Nothing waits for you."),
     "queue_overdue": NP_("queue_overdue", "Overdue work orders"),
     "queue_verify": NP_("queue_verify", "Done, waiting to be verified"),
