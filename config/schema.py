@@ -65,147 +65,249 @@ PathValue = Annotated[Path, Field(strict=False)]
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+    # Each key's docstring is its description: the configuration reference is written from them
+    # (config/reference.py).
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class ServiceConfig(Section):
+    """The service as a whole: its time zone, language and data folder."""
+
     timezone: Annotated[str, AfterValidator(_timezone)] = "Asia/Shanghai"
+    """IANA zone for local days and for timestamps without an offset."""
     locale: Literal["zh-CN", "en"] = "zh-CN"
+    """Language of emails, reports and pages."""
     data_dir: PathValue = Path("data")
+    """Where the database and other files live."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    # The person the commands' --by defaults to (the county's duty operator), for the history.
+    """How much the log says."""
     operator: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    """The person the commands' `--by` defaults to (the county's duty operator), recorded in the
+    histories."""
 
 
 class TLSConfig(Section):
+    """TLS to the broker (`[mqtt.tls]`)."""
+
     enabled: bool = False
+    """TLS to the broker."""
     ca_file: PathValue | None = None
+    """The CA that signed the broker's certificate (system CAs when unset)."""
     cert_file: PathValue | None = None
+    """The service's client certificate, when the broker asks for one."""
     key_file: PathValue | None = None
+    """The key of `cert_file`."""
     insecure: bool = False
+    """Accept a certificate whose name does not match the host (testing only)."""
 
 
 class MQTTConfig(Section):
+    """The MQTT broker the site loggers publish to (see the MQTT contract)."""
+
     host: str = "127.0.0.1"
+    """The broker."""
     port: int = Field(1883, ge=1, le=65535)
+    """The broker's port."""
     topic_prefix: Annotated[str, Field(pattern=r"^[^#+]+$")] = "wastewatch"
+    """First part of the readings topic, `<prefix>/sites/<site_id>/readings`."""
     client_id: Annotated[str, Field(min_length=1, max_length=128)] = "wastewatch-ingest"
+    """Fixed: the broker keeps this client's session and queue."""
     username: str | None = None
+    """Broker login."""
     password: str | None = None
+    """Broker password (or `password_file`)."""
     keepalive_s: int = Field(60, ge=5)
+    """Keep-alive interval."""
     session_expiry_s: int = Field(7 * 86400, ge=3600)
+    """How long the broker keeps the session while the service is away."""
     reconnect_min_s: int = Field(1, ge=1)
+    """Reconnect back-off: the first wait, doubling."""
     reconnect_max_s: int = Field(120, ge=1)
-    # Several instances sharing the stream: each subscribes as $share/<group>/…, with a
-    # client_id of its own; the broker hands each message to one of them.
+    """Reconnect back-off: the longest wait."""
     share_group: Annotated[str, Field(pattern=r"^[^/#+$\s]+$")] | None = None
-    # How often each of them looks for a member that is down; one found down at two checks in
-    # a row has its session emptied by the one that found it (ingest/rescue.py).
+    """Several instances sharing the stream: each subscribes as `$share/<group>/…` with a `client_id`
+    of its own, and the broker hands each message to one of them (needs `[database] url` and `[store]
+    backend = "postgresql"`; see Deployment)."""
     rescue_after_s: int = Field(30, ge=1, le=3600)
+    """With `share_group`: how often each instance looks for a member that is down; one found down at
+    two checks in a row has its session emptied by the instance that found it."""
     tls: TLSConfig = TLSConfig()
+    """TLS to the broker: the `[mqtt.tls]` table."""
 
 
 class IngestConfig(Section):
+    """How readings are taken in: batching, limits, and the clock faults refused."""
+
     max_inflight: int = Field(10000, ge=1, le=65535)
+    """Unacknowledged messages the broker may send (MQTT 5 Receive Maximum)."""
     max_batch: int = Field(5000, ge=1)
+    """Most messages committed in one transaction."""
     commit_interval_ms: int = Field(0, ge=0, le=60_000)
+    """Longest a message waits to be committed with others (0: as soon as the writer is free)."""
     max_payload_bytes: int = Field(256 * 1024, ge=1024)
+    """Larger payloads are rejected unread."""
     future_tolerance_s: int = Field(3600, ge=0)
-    # Readings stamped before this date are a logger clock fault (DB51/2626-2019 is in force
-    # from 2020-01-01: nothing earlier can be judged against it).
+    """Readings stamped further ahead are rejected."""
     earliest_date: datetime.date = Field(datetime.date(2020, 1, 1), ge=datetime.date(1970, 1, 1))
-    # Live readings (MQTT) older than this are a clock fault too; `wastewatch import` loads
-    # older history.
+    """Readings stamped earlier are rejected as a logger clock fault (a TOML date; DB51/2626-2019 is in
+    force from 2020-01-01, so nothing earlier can be judged against it)."""
     max_backfill_days: int = Field(400, ge=1)
-    # A message the store cannot commit this many times in a row is quarantined.
+    """MQTT readings stamped further back are rejected as a clock fault (`wastewatch import` is held to
+    `earliest_date` only, to load older history)."""
     quarantine_after: int = Field(3, ge=1, le=100)
+    """A message the store still cannot commit after this many attempts in a row is quarantined (see
+    the MQTT contract)."""
 
 
 class StoreConfig(Section):
-    # The readings: the embedded SQLite file (path), or PostgreSQL (url; unset, [database] url:
-    # the readings beside the state, in a schema of their own).
+    """The readings: the embedded SQLite file, or PostgreSQL. A PostgreSQL store keeps its days
+    in the time zone it was made with: a writer with another `[service] timezone` is refused with
+    a message saying so."""
+
     backend: Literal["sqlite", "postgresql"] = "sqlite"
+    """Where the readings live: the embedded SQLite file, or PostgreSQL."""
     path: PathValue | None = None
+    """The SQLite file (default `<data_dir>/wastewatch.db`)."""
     url: Annotated[str, AfterValidator(_database_url)] | None = None
+    """With `backend = "postgresql"`: `postgresql+psycopg://user:password@host:5432/dbname` (or
+    `url_file`); unset, the readings go into the state's database (`[database] url`), schema `store`."""
 
 
 class DatabaseConfig(Section):
-    # The state database (alerts, work orders, outbox, reports). Unset: the embedded SQLite
-    # file beside the readings.
+    """The state database (alerts, work orders, outbox, report versions). Its schema is created
+    or upgraded on start (Alembic migrations)."""
+
     url: Annotated[str, AfterValidator(_database_url)] | None = None
+    """The state database (alerts, work orders, outbox, report versions) on PostgreSQL, as
+    `postgresql+psycopg://user:password@host:5432/dbname` (install with `pip install '.[postgresql]'`);
+    unset, the embedded SQLite file beside the readings."""
 
 
 class InfluxDBConfig(Section):
-    # "mirror": a copy of every stored reading in an InfluxDB 2.x bucket, for Grafana. Queued
-    # with the reading in the store's transaction, sent by influxdb-client's batching writer,
-    # deleted once InfluxDB has taken it (store/mirror_queue.py, store/mirror.py).
+    """A copy of every stored reading in an InfluxDB 2.x bucket, for Grafana (install with
+    `pip install '.[influxdb]'`). Each reading is queued in the store's transaction, sent by
+    influxdb-client's batching writer and deleted from the queue once InfluxDB has taken it."""
+
     mode: Literal["off", "mirror"] = "off"
+    """`"mirror"`: queue every stored reading with it and send it to InfluxDB."""
     url: Annotated[str, Field(pattern=r"^https?://[^\s/]+")] | None = None
+    """The server, e.g. `http://host:8086` (needed with `mode = "mirror"`)."""
     org: Annotated[str, Field(min_length=1)] | None = None
+    """Its organisation (needed with `mode = "mirror"`)."""
     bucket: Annotated[str, Field(min_length=1)] | None = None
+    """Its bucket (needed with `mode = "mirror"`)."""
     token: Annotated[str, Field(min_length=1)] | None = None
+    """An API token allowed to write to the bucket, or `token_file` (needed with `mode = "mirror"`)."""
     measurement: Annotated[str, Field(pattern=r"^[^#\s,][^\s,]*$")] = "readings"
-    # Lines per request: InfluxDB's own advice is 5,000.
+    """The measurement; tags `site` and `metric`, fields `value` and `flag`, whole seconds."""
     batch_size: int = Field(5000, ge=1, le=100_000)
+    """Lines per request (InfluxDB's own advice is 5,000)."""
     timeout_s: float = Field(10.0, gt=0)
-    # After a refused chunk: wait retry_min_s, doubling up to retry_max_s.
+    """One request's timeout."""
     retry_min_s: int = Field(5, ge=1)
+    """The wait after a refused chunk, doubling."""
     retry_max_s: int = Field(300, ge=1)
+    """The longest wait after refused chunks."""
 
 
 class InventoryConfig(Section):
+    """The county's inventories as CSV files. `sites_csv` has the columns
+    `id,name,town,village,capacity_m3d,receiving_water,key_control_area,catering,contractor,operators,metrics`
+    (`operators` separated by `;`, `metrics` as `flow=300;cod=3600`, booleans `true/false/yes/no/是/否`),
+    and may add `hj212_mn,hj212_pw,hj212_series,hj212_equipment,timezone` (`hj212_equipment` as
+    `SB1=pump_state;SB2=blower_state`) and `commissioned` (`2021-06-30`). Sites may come from the
+    CSV, from `[[sites]]`, or both; ids must be unique across them. `villages_csv` has the columns
+    `town` (乡镇), `village` (行政村) and optionally `treated_by` (其他治理方式), in any order, in
+    English or Chinese; a village counts as treated when a site names it (same `town` and
+    `village`) or its `treated_by` says how it is treated otherwise, e.g. `纳入场镇污水处理厂`."""
+
     sites_csv: PathValue | None = None
-    # Every administrative village (行政村) of the county, for the treatment coverage (治理率).
+    """The county's site inventory (设施台账) as UTF-8 CSV (the columns are above)."""
     villages_csv: PathValue | None = None
+    """Every administrative village (行政村) of the county as UTF-8 CSV, for the console's treatment
+    coverage (治理率); unset, the overview says the list is needed instead of showing a rate."""
 
 
 class Contractor(Section):
+    """An O&M company (运维单位): `[[contractors]]`."""
+
     id: Identifier
+    """Letters, digits, `-` and `_`; what a site's `contractor` names."""
     name: Annotated[str, Field(min_length=1)]
+    """The company's name, as emails and pages show it."""
     email: Email
+    """Where its work orders go."""
 
 
 class MetricSpec(Section):
+    """A metric of a site given as a table: its interval and the instrument's range."""
+
     interval_s: int = Field(ge=1, le=86400)
+    """The expected interval between readings, in seconds."""
     range: list[float] | None = Field(None, min_length=2, max_length=2)
+    """The instrument's range `[low, high]`: a reading outside it is not valid."""
 
 
 class Permit(Section):
     """A site's own discharge permit: a grade or limits that replace the standard's."""
 
     grade: str | None = None
+    """The grade that replaces the standard's choice."""
     limits: dict[MetricName, float | list[float]] = {}
+    """Limits that replace the standard's: a number (the highest value) or `[low, high]`."""
     reason: Annotated[str, Field(min_length=1)]
+    """Why (the permit's number): required, and quoted wherever the limit is."""
 
 
 class Site(Section):
+    """A treatment facility: `[[sites]]`, or a row of the inventory CSV."""
+
     id: Identifier
+    """Letters, digits, `-` and `_` (it appears in the MQTT topic and is the site's broker login)."""
     name: Annotated[str, Field(min_length=1)]
+    """设施名称."""
     town: Annotated[str, Field(min_length=1)]
+    """乡镇."""
     village: str = ""
+    """行政村."""
     capacity_m3d: float = Field(gt=0)
+    """Design capacity in m³/d (chooses the discharge grade)."""
     receiving_water: Literal["II", "III", "IV", "V", "none"]
+    """GB 3838 class of the receiving water, or `"none"` (a pond or ditch with no assigned function)."""
     key_control_area: bool = False
+    """Inside the Minjiang/Tuojiang key control area (DB51/2626-2019 Appendix A)."""
     catering: bool = False
+    """Receives rural-tourism catering wastewater (enables the oil limit)."""
     contractor: Identifier
+    """A contractor's `id`."""
     operators: list[Email] = Field(min_length=1)
+    """Emails of the bureau's operators for this site."""
     metrics: dict[MetricName, Annotated[int, Field(ge=1, le=86400)] | MetricSpec] = Field(min_length=1)
-    # Which temperature-conditional limit applies on a day without water temperature data:
-    # "stricter" (the warm-water value) or "relaxed" (the ≤ 12 °C value).
+    """Metric → expected interval in seconds, or `{ interval_s = 3600, range = [0.0, 500.0] }` with the
+    instrument range."""
     without_water_temp: Literal["stricter", "relaxed"] = "stricter"
-    # GB 18918 sets a laxer TP limit for plants built before 2006; unknown → the stricter one.
+    """Which temperature-conditional limit applies on a day without water temperature data:
+    `"stricter"` (the warm-water value) or `"relaxed"` (the ≤ 12 °C value)."""
     built_year: int | None = Field(None, ge=1950, le=2100)
-    # The day the site went into service: a reading stamped before it is a logger clock fault
-    # (the service-wide [ingest] earliest_date holds where it is not given).
+    """Year built; GB 18918 sets a laxer TP limit for plants built before 2006 (unknown: the stricter
+    one)."""
     commissioned: datetime.date | None = Field(None, ge=datetime.date(1970, 1, 1))
+    """The day it went into service (a TOML date): readings stamped earlier are rejected as a logger
+    clock fault (`[ingest] earliest_date` holds where it is not given)."""
     permit: Permit | None = None
-    # The site's HJ 212 logger (数采仪): its MN and PW, which data kind is the reading series,
-    # which equipment number (SBxxx-RS) is which machine, and the zone its DataTime is in.
+    """`{ grade = "1", limits = { cod = 50.0, ph = [6.5, 8.5] }, reason = "…" }`: the site's own
+    discharge permit, replacing the standard's grade or limits."""
     hj212_mn: Annotated[str, Field(pattern=r"^[0-9A-Za-z]{1,24}$")] | None = None
+    """The site's HJ 212 logger (数采仪): its MN (both `hj212_mn` and `hj212_pw`, or neither; an MN names
+    one site)."""
     hj212_pw: Annotated[str, Field(pattern=r"^[0-9A-Za-z]{1,16}$")] | None = None
+    """The logger's PW (访问密码)."""
     hj212_series: Literal["realtime", "minute", "hourly", "daily"] = "realtime"
+    """Which HJ 212 upload is the site's reading series."""
     hj212_equipment: dict[Annotated[str, Field(pattern=r"^SB\d{1,3}$")], MetricName] = {}
+    """Equipment number → metric, e.g. `{ SB1 = "pump_state", SB3 = "blower_state" }`."""
     timezone: Annotated[str, AfterValidator(_timezone)] | None = None
+    """The zone of the logger's `DataTime`, when not `[service] timezone`."""
 
     def metric(self, name: str) -> MetricSpec | None:
         spec = self.metrics.get(name)
@@ -213,61 +315,90 @@ class Site(Section):
 
 
 class AlertsConfig(Section):
-    # false: `serve` only ingests (run the alerting jobs in another `serve` on the same data).
+    """The scheduled jobs: evaluation, day close, the outbox and the work-order sweep."""
+
     enabled: bool = True
+    """`false`: `serve` only ingests (run the alerting jobs in another `serve` on the same data)."""
     check_interval_s: int = Field(60, ge=1, le=86400)
+    """Seconds between evaluation cycles."""
     day_close_interval_s: int = Field(600, ge=1, le=86400)
+    """Seconds between day-close runs (closed days, late data)."""
     outbox_interval_s: int = Field(10, ge=1, le=3600)
-    # Work-order reminders, escalations, routine orders and the daily digest.
+    """Seconds between outbox sends; new alerts wake the sender at once."""
     sla_interval_s: int = Field(60, ge=1, le=3600)
-    # None: the rules and standards shipped in config/ (rules.toml, standards/).
+    """Seconds between work-order sweeps (reminders, escalation, routine orders, unplanned stops, the
+    daily digest)."""
     rules_file: PathValue | None = None
+    """The O&M rules (default: the shipped `config/rules.toml`)."""
     standards_dir: PathValue | None = None
+    """The discharge standards (default: the shipped `config/standards/`)."""
 
 
 class SMTPConfig(Section):
+    """The mail server every email goes through."""
+
     host: str = "127.0.0.1"
+    """The mail server."""
     port: int = Field(25, ge=1, le=65535)
+    """The mail server's port."""
     security: Literal["none", "starttls", "ssl"] = "none"
-    # CA that signed the server's certificate, when it is not a public one.
+    """How the connection is protected."""
     ca_file: PathValue | None = None
+    """The CA that signed the server's certificate, for a relay with a private CA (system CAs when
+    unset)."""
     username: str | None = None
+    """SMTP login (a refused login keeps the email queued and retried)."""
     password: str | None = None
+    """SMTP password (or `password_file`)."""
     sender: Email = "wastewatch@localhost.localdomain"
+    """The From address; its domain names the Message-IDs."""
     timeout_s: float = Field(30.0, gt=0)
+    """A silent server fails the attempt after this."""
     retry_min_s: int = Field(30, ge=1)
+    """Back-off after a failed attempt, doubling; an email is never dropped."""
     retry_max_s: int = Field(3600, ge=1)
+    """The longest back-off."""
 
 
 class BureauConfig(Section):
     """The county bureau (生态环境局) that supervises: missed deadlines and unplanned stops go here."""
 
     name: str = "县生态环境局"
+    """The bureau's name, as emails say it."""
     emails: list[Email] = []
+    """Who at the bureau gets escalations and unplanned-stop reports (the site's operators while this
+    is empty)."""
 
 
 class WebConfig(Section):
-    """The contractors' work-order pages, served by `wastewatch serve`."""
+    """The contractors' work-order pages and the console, served by `wastewatch serve`."""
 
     enabled: bool = True
+    """`false`: no pages (the links in emails then lead nowhere; use the commands)."""
     host: str = "127.0.0.1"
+    """Where the pages listen; put a TLS reverse proxy in front in production."""
     port: int = Field(8080, ge=1, le=65535)
-    # The address contractors' phones reach (behind a reverse proxy with TLS, in production);
-    # None: http://host:port.
+    """The pages' port."""
     base_url: Annotated[str, AfterValidator(_web_address)] | None = None
-    # Signs the links in work-order emails. None: a random key kept in the data folder.
+    """The address in the links, as contractors' phones reach it (default `http://host:port`)."""
     secret_key: Annotated[str, Field(min_length=16)] | None = None
+    """Signs the links (or `secret_key_file`); changing it voids every link sent. Unset: a random key
+    kept in `<data_dir>/web-secret.key`."""
     link_valid_h: int = Field(7 * 24, ge=1, le=90 * 24)
+    """Hours a link works (the daily digest brings fresh ones)."""
     max_photo_mb: float = Field(10, gt=0, le=100)
+    """The size of each photo in a report."""
     max_photos: int = Field(6, ge=0, le=50)
-    # The console's sessions: signed out after this long without a request, and after this
-    # long in any case.
+    """Photos per report."""
     session_idle_min: int = Field(120, ge=5, le=24 * 60)
+    """The console signs a person out after this long without a request."""
     session_max_h: int = Field(24 * 7, ge=1, le=24 * 90)
-    # Login throttling: this many failed logins for one account, or from one address, within
-    # the window refuse further tries until the window has passed.
+    """… and after this long in any case."""
     login_failures: int = Field(5, ge=1, le=100)
+    """Failed sign-ins, per account or per address, within the window that refuse further tries until
+    the window has passed."""
     login_window_min: int = Field(15, ge=1, le=24 * 60)
+    """The window of `login_failures`."""
 
     @property
     def secure(self) -> bool:
@@ -283,32 +414,38 @@ class ReportConfig(Section):
     """The monthly compliance summary, emailed on the 1st (the figures' rules: rules.toml [report])."""
 
     enabled: bool = True
-    # Regulators (生态环境局) who receive it; the sites' operators too, unless false.
+    """`false`: no scheduled report (`wastewatch report monthly` still works)."""
     recipients: list[Email] = []
+    """Regulators (生态环境局) who get it on the 1st."""
     include_operators: bool = True
-    # Local time on the 1st when the previous month's report goes out.
+    """Also every site's operators."""
     send_at: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = "08:00"
-    # How often to look for late readings that change a month already sent (an amended report).
+    """Local time on the 1st when the previous month's report goes out."""
     check_interval_s: int = Field(3600, ge=60, le=86400)
-    # How many months back late readings still amend a report.
+    """How often the job looks for a report due, or late readings that change a month already sent."""
     amend_months: int = Field(3, ge=0, le=24)
+    """How many months back late readings still amend a report."""
 
 
 class HJ212Config(Section):
     """The TCP listener HJ 212 loggers connect to (`[hj212]`)."""
 
     enabled: bool = False
+    """Listen for HJ 212 loggers."""
     host: str = "0.0.0.0"
+    """The address to listen on."""
     port: int = Field(9212, ge=0, le=65535)
+    """The port loggers connect to (open it in the firewall to the loggers' addresses)."""
     max_connections: int = Field(5000, ge=1, le=100_000)
-    # A logger that sends nothing for this long is disconnected (it reconnects when it has data).
+    """Loggers connected at once."""
     idle_timeout_s: int = Field(600, ge=5, le=86400)
-    # Frames of one connection waiting for their commit: past this, its bytes wait in the
-    # socket, so a flooding logger cannot fill the queue the others share.
+    """A logger that sends nothing for this long is disconnected (it reconnects when it has data)."""
     max_pending_frames: int = Field(200, ge=1, le=100_000)
-    # Garbage records one connection may cause before it is closed (a device that is not an
-    # HJ 212 logger must not fill the rejection table).
+    """Frames of one connection waiting for their commit: past this, its bytes wait in the socket, so a
+    flooding logger cannot fill the queue the others share."""
     max_garbage: int = Field(50, ge=1, le=100_000)
+    """Garbage records one connection may cause before it is closed (a device that is not an HJ 212
+    logger must not fill the rejection table)."""
 
 
 class ConfigFile(Section):
