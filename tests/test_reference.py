@@ -33,4 +33,3 @@ def test_every_key_and_every_command_is_in_its_reference():
     for path, _, _ in commands._commands(_parser(), ()):
         assert f"## `wastewatch {' '.join(path)}`" in listing
     assert "## `wastewatch workorders verify`" in listing and "`--by BY`" in listing
-
