@@ -74,102 +74,86 @@ class DayCloser:
                 yield Judged(site, day, count, rows, runs.findings)
 
     def _judge(self, site: Site, day, late: bool, now: int, windows: Windows) -> tuple[list, Runs]:
+        """The day's result rows (one per pollutant, one for the flow) and the rule runs they
+        feed, for one site and one closed local day."""
         ctx = self.ctx
-        rules = ctx.rules
         start, end = ctx.day_bounds(day)
         standard = ctx.standard(site.id)
-        water_temp = ctx.day_water_temp(site.id, day)
         runs = Runs(site.id, open_keys(ctx.db, site.id))
         rows = []
         extra = {"day": day.isoformat(), "late_data": late}
         measured = [m for m in standard.controlled() if m in site.metrics]
+        water_temp = ctx.day_water_temp(site.id, day)
         for metric in measured + (["flow"] if "flow" in site.metrics else []):
             expected = 86400 // site.metric(metric).interval_s
             values = self._valid(site, metric, start, end, windows)
-            enough = len(values) >= rules.daily_exceedance.min_valid_fraction * expected
-            mean = sum(values) / len(values) if values else None
-            if metric in measured and rules.daily_exceedance.enabled:
-                limit = standard.limit(metric, water_temp)
-                value, status = mean, "invalid"
-                if enough:
-                    if limit.basis == "sample":
-                        worst = max(
-                            values,
-                            key=lambda v: (
-                                v - limit.high if limit.low is None else max(v - limit.high, limit.low - v)
-                            ),
-                        )
-                        value, status = worst, ("over" if limit.exceeded_by(worst) else "clear")
-                    else:
-                        status = "over" if limit.exceeded_by(mean) else "clear"
-                    runs.add(
-                        "daily_exceedance",
-                        metric,
-                        status,
-                        start,
-                        value=value,
-                        limit=limit,
-                        basis=limit.basis,
-                        valid_samples=len(values),
-                        expected_samples=expected,
-                        **extra,
-                    )
-                rows.append(
-                    (
-                        site.id,
-                        day.isoformat(),
-                        "daily_exceedance",
-                        metric,
-                        value,
-                        limit.high,
-                        len(values),
-                        expected,
-                        status,
-                        json.dumps(
-                            {
-                                "low": limit.low,
-                                "basis": limit.basis,
-                                "temperature_note": limit.temperature_note,
-                                "verified": limit.verified,
-                            },
-                            ensure_ascii=False,
-                        ),
-                        now,
-                    )
-                )
-            if metric == "flow" and rules.hydraulic_overload.enabled:
-                capacity = rules.hydraulic_overload.factor * site.capacity_m3d
-                volume = round(mean * 24, 3) if enough else None
-                status = "invalid" if volume is None else ("over" if volume > capacity else "clear")
-                if volume is not None:
-                    runs.add(
-                        "hydraulic_overload",
-                        "flow",
-                        status,
-                        start,
-                        value=volume,
-                        quantity="daily_volume",
-                        limit_m3d=capacity,
-                        capacity_m3d=site.capacity_m3d,
-                        factor=rules.hydraulic_overload.factor,
-                        **extra,
-                    )
-                rows.append(
-                    (
-                        site.id,
-                        day.isoformat(),
-                        "hydraulic_overload",
-                        "flow",
-                        volume,
-                        capacity,
-                        len(values),
-                        expected,
-                        status,
-                        "{}",
-                        now,
-                    )
-                )
+            day_of = _Day(site, day, start, expected, values, extra, now)
+            if metric in measured and ctx.rules.daily_exceedance.enabled:
+                rows.append(self._pollutant(day_of, metric, standard.limit(metric, water_temp), runs))
+            if metric == "flow" and ctx.rules.hydraulic_overload.enabled:
+                rows.append(self._flow(day_of, runs))
         return rows, runs
+
+    def _enough(self, day: "_Day") -> bool:
+        return len(day.values) >= self.ctx.rules.daily_exceedance.min_valid_fraction * day.expected
+
+    def _pollutant(self, day: "_Day", metric: str, limit, runs: Runs) -> tuple:
+        """A pollutant's day: its daily mean, or its worst sample where the limit is judged on
+        single samples (pH), against the day's limit; invalid with too few valid samples."""
+        values = day.values
+        mean = sum(values) / len(values) if values else None
+        value, status = mean, "invalid"
+        if self._enough(day):
+            if limit.basis == "sample":
+                worst = max(
+                    values,
+                    key=lambda v: v - limit.high if limit.low is None else max(v - limit.high, limit.low - v),
+                )
+                value, status = worst, ("over" if limit.exceeded_by(worst) else "clear")
+            else:
+                status = "over" if limit.exceeded_by(mean) else "clear"
+            runs.add(
+                "daily_exceedance",
+                metric,
+                status,
+                day.start,
+                value=value,
+                limit=limit,
+                basis=limit.basis,
+                valid_samples=len(values),
+                expected_samples=day.expected,
+                **day.extra,
+            )
+        detail = {
+            "low": limit.low,
+            "basis": limit.basis,
+            "temperature_note": limit.temperature_note,
+            "verified": limit.verified,
+        }
+        text = json.dumps(detail, ensure_ascii=False)
+        return day.row("daily_exceedance", metric, value, limit.high, status, text)
+
+    def _flow(self, day: "_Day", runs: Runs) -> tuple:
+        """The day's treated volume (mean flow × 24 h) against the hydraulic load limit."""
+        rule, site = self.ctx.rules.hydraulic_overload, day.site
+        capacity = rule.factor * site.capacity_m3d
+        enough = self._enough(day) and day.values
+        volume = round(sum(day.values) / len(day.values) * 24, 3) if enough else None
+        status = "invalid" if volume is None else ("over" if volume > capacity else "clear")
+        if volume is not None:
+            runs.add(
+                "hydraulic_overload",
+                "flow",
+                status,
+                day.start,
+                value=volume,
+                quantity="daily_volume",
+                limit_m3d=capacity,
+                capacity_m3d=site.capacity_m3d,
+                factor=rule.factor,
+                **day.extra,
+            )
+        return day.row("hydraulic_overload", "flow", volume, capacity, status, "{}")
 
     def save(self, judged: Judged, now: int) -> None:
         """The day's results and its check, in the caller's transaction."""
@@ -211,3 +195,32 @@ def judged(db, first_day: str, last_day: str) -> dict[str, tuple[int, int]]:
         {"first": first_day, "last": last_day},
     )
     return {row["site_id"]: (row["clear"] or 0, row["over"] or 0) for row in rows}
+
+
+@dataclass(frozen=True)
+class _Day:
+    """One metric's closed day at a site: its valid samples and how many were expected."""
+
+    site: Site
+    day: date
+    start: int
+    expected: int
+    values: list
+    extra: dict
+    now: int
+
+    def row(self, rule: str, metric: str, value, limit_high, status: str, detail: str) -> tuple:
+        """The day_results row, in the table's column order."""
+        return (
+            self.site.id,
+            self.day.isoformat(),
+            rule,
+            metric,
+            value,
+            limit_high,
+            len(self.values),
+            self.expected,
+            status,
+            detail,
+            self.now,
+        )

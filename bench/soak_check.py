@@ -19,7 +19,7 @@ import pandas as pd
 from wastewatch.alerts.context import Context
 from wastewatch.config import load_config
 from wastewatch.jobs.cycles import DayClose, Evaluation
-from wastewatch.maintenance.reports import build
+from wastewatch.maintenance.report.figures import build
 from wastewatch.store import Reading, SQLiteStore
 
 MARK = re.compile(r"bad\d{7}|DataTime=\d{14}|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")

@@ -8,7 +8,7 @@ from pathlib import Path
 from wastewatch.alerts.context import Context
 from wastewatch.config import Config
 from wastewatch.config.text import counted
-from wastewatch.maintenance import monthly, report_files, reports
+from wastewatch.maintenance.report import figures, monthly, output
 from wastewatch.store.state import connect
 
 from .common import CommandError, local, subcommand
@@ -40,10 +40,10 @@ def report_monthly(args, config: Config, when) -> None:
     except ValueError:
         raise CommandError(f"--month {args.month!r} is not a month; use YYYY-MM, e.g. 2026-10") from None
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
-    unknown = [f for f in formats if f not in report_files.FORMATS]
+    unknown = [f for f in formats if f not in output.FORMATS]
     if unknown or not formats:
         raise CommandError(
-            f"--format {args.format!r}: use any of {', '.join(report_files.FORMATS)}, comma-separated"
+            f"--format {args.format!r}: use any of {', '.join(output.FORMATS)}, comma-separated"
         )
     missing = [s for s in args.site or [] if s not in config.site_by_id]
     if missing:
@@ -51,14 +51,14 @@ def report_monthly(args, config: Config, when) -> None:
     now = int(when(args.at).timestamp()) if args.at else int(time.time())
     ctx = Context.open(config)
     try:
-        if reports.month_bounds(ctx, args.month)[2] >= now:
+        if figures.month_bounds(ctx, args.month)[2] >= now:
             raise CommandError(
                 f"--month {args.month} has not begun yet; its report can be made from its first day"
             )
-        report = reports.build(ctx, args.month, args.site, now=now)
+        report = figures.build(ctx, args.month, args.site, now=now)
     finally:
         ctx.close()
-    written = report_files.write(report, args.out, formats, locale=args.locale or config.service.locale)
+    written = output.write(report, args.out, formats, locale=args.locale or config.service.locale)
     print(
         f"report {args.month}: {counted(len(report.sites), 'site')}, "
         f"{counted(len(report.compliance), 'pollutant row')}"

@@ -21,7 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from wastewatch.alerts.context import Context
 from wastewatch.config import Config
 from wastewatch.jobs.cycles import CycleResult, DayClose, Evaluation
-from wastewatch.maintenance.monthly import MonthlyReports
+from wastewatch.maintenance.report.monthly import MonthlyReports
 from wastewatch.maintenance.sla import Sweep, SweepResult
 from wastewatch.notify.outbox import Sender
 from wastewatch.store.files import unavailable

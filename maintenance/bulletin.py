@@ -23,8 +23,9 @@ from datetime import datetime
 from wastewatch.alerts.mail import WORK_ORDER_KINDS
 from wastewatch.config.i18n import N_, gettext
 
-from . import monthly, work_orders
+from . import work_orders
 from .notices import STATES
+from .report import monthly
 
 DAY = 86400
 SHEETS = {

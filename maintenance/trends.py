@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from wastewatch.alerts import lifecycle, windows
 from wastewatch.alerts.findings import plausible_range
 
-from .days import fold
+from .report.days import fold
 
 MAX_BUCKETS = 1000
 RANGES = {"24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400}

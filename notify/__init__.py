@@ -4,7 +4,7 @@ queued in the outbox inside the caller's transaction, so the email exists exactl
 change it reports was committed.
 
 Every email goes through `notify`: alerts (mail.py), work orders, digests and unplanned-stop
-reports (maintenance/notices.py), and the monthly report (maintenance/monthly.py).
+reports (maintenance/notices.py), and the monthly report (maintenance/report/monthly.py).
 """
 
 import logging

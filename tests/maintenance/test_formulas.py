@@ -1,12 +1,12 @@
 """Every column of the monthly CSV has its formula (or is said to be copied from the config and
-the standard) in maintenance/formulas.py, printed at the end of each report, and in the
+the standard) in maintenance/report/formulas.py, printed at the end of each report, and in the
 the report's documentation (docs/operators/report.md) alike."""
 
 import re
 
 from tests.support import ROOT
-from wastewatch.maintenance.formulas import COPIED, FORMULAS
-from wastewatch.maintenance.reports import COMPLIANCE_COLUMNS, OPERATIONS_COLUMNS
+from wastewatch.maintenance.report.columns import COMPLIANCE_COLUMNS, OPERATIONS_COLUMNS
+from wastewatch.maintenance.report.formulas import COPIED, FORMULAS
 
 
 def unexplained(columns) -> tuple[list[str], list[str]]:

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from tests.alerts.harness import Harness
 from tests.maintenance.test_reports import HOURLY_SITE, at, hours, write
 from tests.support import wastewatch
-from wastewatch.maintenance.monthly import MonthlyReports
+from wastewatch.maintenance.report.monthly import MonthlyReports
 from wastewatch.notify.outbox import Sender
 
 REGULATORS = '[report]\nrecipients = ["jianguan@tqhb.example.cn"]\n'

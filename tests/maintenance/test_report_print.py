@@ -7,7 +7,7 @@ import pytest
 from tests.browser import DESKTOP, PHONE, artefacts, browser  # noqa: F401
 from tests.maintenance.test_reports import hours, plant, write  # noqa: F401
 from tests.words import report_codes
-from wastewatch.maintenance import report_files, reports
+from wastewatch.maintenance.report import figures, output
 
 A4 = (595.3, 841.9)  # points
 
@@ -18,13 +18,13 @@ def month(plant):  # noqa: F811
     write(plant, "nh3n", hours(1, [5.0] * 10))
     write(plant, "ph", [(t, 7.1) for d in range(1, 29) for t, _ in hours(d, [0] * 24)])
     write(plant, "flow", hours(1, [2.5] * 24))
-    return reports.build(plant.ctx, "2026-10")
+    return figures.build(plant.ctx, "2026-10")
 
 
 def test_the_pdf_is_a4_with_a_page_per_site_and_headers_on_one_line(month, tmp_path):
     import pypdfium2
 
-    [pdf] = report_files.write(month, tmp_path, formats=("pdf",))
+    [pdf] = output.write(month, tmp_path, formats=("pdf",))
     document = pypdfium2.PdfDocument(str(pdf))
     pages = [document[i] for i in range(len(document))]
     assert len(pages) >= 3  # the county and scorecards, the site, the formulas
@@ -50,7 +50,7 @@ def test_the_pdf_is_a4_with_a_page_per_site_and_headers_on_one_line(month, tmp_p
 
 @pytest.mark.parametrize("width", [DESKTOP, PHONE])
 def test_the_page_on_screen_fits_the_window_and_keeps_its_labels_whole(month, tmp_path, browser, width):  # noqa: F811
-    [page_file] = report_files.write(month, tmp_path, formats=("html",))
+    [page_file] = output.write(month, tmp_path, formats=("html",))
     look = browser.look(
         page_file.read_text(encoding="utf-8"),
         artefacts("report") / f"screen-{width}.png",

@@ -11,15 +11,10 @@ import pytest
 from tests.alerts.harness import T0, TZ, Harness
 from tests.conftest import VILLAGE_SITE
 from wastewatch.alerts import windows
-from wastewatch.maintenance import (
-    report_book,
-    report_csv,
-    report_files,
-    report_page,
-    reports,
-    work_orders,
-)
+from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.reaction import changing
+from wastewatch.maintenance.report import cells, document, figures, output, workbook
+from wastewatch.maintenance.report.columns import COMPLIANCE_COLUMNS
 from wastewatch.store.base import Reading
 
 # A village site (grade 1: COD 60, NH3-N 8, or 15 at ≤ 12 °C; pH 6–9) sampling every hour.
@@ -62,7 +57,7 @@ def test_boundary_days_at_75_percent_and_a_day_without_data(plant):
     write(plant, "cod", hours(3, [90.0] * 17))  # one short: not a valid day
     # day 4: nothing
     write(plant, "cod", hours(5, [50.0] * 12 + [80.0] * 12))  # mean 65: over
-    cod = row(reports.build(plant.ctx, "2026-10"), "cod")
+    cod = row(figures.build(plant.ctx, "2026-10"), "cod")
     assert (cod["expected_samples"], cod["received_samples"], cod["valid_samples"]) == (31 * 24, 83, 83)
     assert (cod["valid_days"], cod["exceedance_days"]) == (3, 2)
     assert cod["compliance_rate"] == pytest.approx(1 / 3)
@@ -75,7 +70,7 @@ def test_boundary_days_at_75_percent_and_a_day_without_data(plant):
         "daily_mean",
         False,
     )
-    line = report_csv.csv_text([cod], reports.COMPLIANCE_COLUMNS).splitlines()[1]
+    line = cells.csv_text([cod], COMPLIANCE_COLUMNS).splitlines()[1]
     assert line.endswith(",83,83,3,2,0.3333,58.333,70.000,90.000,false")
 
 
@@ -84,13 +79,13 @@ def test_the_temperature_clause_applies_each_days_mean_water_temperature(plant):
         write(plant, "nh3n", hours(day, [12.0] * 24))
         if temp is not None:
             write(plant, "water_temp", hours(day, [temp] * 24))
-    nh3n = row(reports.build(plant.ctx, "2026-10"), "nh3n")
+    nh3n = row(figures.build(plant.ctx, "2026-10"), "nh3n")
     # Day 1 at 10 °C: limit 15, clear. Day 2 at 20 °C: limit 8, over. Day 3 without a
     # temperature: the stricter limit (without_water_temp = "stricter"), over.
     assert (nh3n["valid_days"], nh3n["exceedance_days"]) == (3, 2)
     days = {
         d: (over, high)
-        for d, _, high, _, over in reports.build(plant.ctx, "2026-10").daily[("helin", "nh3n")]
+        for d, _, high, _, over in figures.build(plant.ctx, "2026-10").daily[("helin", "nh3n")]
     }
     assert days["2026-10-01"] == (False, 15.0) and days["2026-10-02"] == (True, 8.0)
 
@@ -100,7 +95,7 @@ def test_ph_is_judged_on_every_valid_sample_against_its_range(plant):
     write(plant, "ph", hours(2, [5.5] + [7.0] * 23))
     write(plant, "ph", hours(3, [7.0] * 24))
     write(plant, "ph", hours(4, [7.0] * 23 + [15.0]))  # 15 is no pH: invalid, not an exceedance
-    ph = row(reports.build(plant.ctx, "2026-10"), "ph")
+    ph = row(figures.build(plant.ctx, "2026-10"), "ph")
     assert (ph["valid_days"], ph["exceedance_days"], ph["valid_samples"], ph["received_samples"]) == (
         4,
         2,
@@ -120,7 +115,7 @@ def test_readings_inside_a_maintenance_window_and_flagged_ones_are_not_valid(pla
     windows.add(
         plant.ctx.db, "helin", "calibration", at(10, 2, 22), at(10, 3), "COD 仪表校准", "王科长", at(10, 2)
     )
-    cod = row(reports.build(plant.ctx, "2026-10"), "cod")
+    cod = row(figures.build(plant.ctx, "2026-10"), "cod")
     # Day 1: 12 of 24 valid → not valid. Day 2: the two 20s are inside the window → 22 valid at
     # 100, over. Day 3: 10 flagged M → 14 valid → not valid.
     assert (cod["received_samples"], cod["valid_samples"], cod["valid_days"], cod["exceedance_days"]) == (
@@ -130,12 +125,12 @@ def test_readings_inside_a_maintenance_window_and_flagged_ones_are_not_valid(pla
         1,
     )
     assert cod["monthly_mean"] == 100.0 and cod["max_sample"] == 100.0
-    report = reports.build(plant.ctx, "2026-10")
+    report = figures.build(plant.ctx, "2026-10")
     assert [(w["kind"], w["from"], w["reason"]) for w in report.windows] == [
         ("maintenance", "2026-10-01 08:00", "更换曝气头"),
         ("calibration", "2026-10-02 22:00", "COD 仪表校准"),
     ]
-    assert "更换曝气头" in report_page.html(report)
+    assert "更换曝气头" in document.html(report)
 
 
 def test_a_span_a_stuck_value_alert_marked_suspect_holds_no_valid_samples(plant):
@@ -149,7 +144,7 @@ def test_a_span_a_stuck_value_alert_marked_suspect_holds_no_valid_samples(plant)
         plant.cycle(ts + 60 - T0)
     [stuck] = plant.alerts("stuck_value")
     assert (stuck["since"], stuck["last_seen"]) == (at(10, 13, 20), at(10, 14, 2))
-    cod = row(reports.build(plant.ctx, "2026-10"), "cod")
+    cod = row(figures.build(plant.ctx, "2026-10"), "cod")
     assert (cod["received_samples"], cod["valid_samples"]) == (48, 41)
     assert (cod["valid_days"], cod["exceedance_days"]) == (2, 0)
     assert cod["max_sample"] == 42.0
@@ -167,9 +162,9 @@ def test_readings_either_side_of_local_midnight_count_on_their_local_day(plant):
         ],
     )
     # 2026-10-01 00:30 in Tianquan is 2026-09-30 16:30 UTC; 2026-11-01 00:30 is 2026-10-31 16:30 UTC.
-    nh3n = row(reports.build(plant.ctx, "2026-10"), "nh3n")
+    nh3n = row(figures.build(plant.ctx, "2026-10"), "nh3n")
     assert (nh3n["received_samples"], nh3n["max_sample"]) == (2, 3.0)
-    november = row(reports.build(plant.ctx, "2026-11"), "nh3n")
+    november = row(figures.build(plant.ctx, "2026-11"), "nh3n")
     assert november["received_samples"] == 1 and november["max_sample"] == 4.0
 
 
@@ -184,7 +179,7 @@ def test_months_of_28_30_and_31_days(plant, month, days):
             if year == 2026
             else [(at(number, day, h, year=year), 2.0) for h in range(24)],
         )
-    report = reports.build(plant.ctx, month)
+    report = figures.build(plant.ctx, month)
     ops = report.operations[0]
     assert row(report, "cod")["expected_samples"] == days * 24
     assert ops["expected_readings"] == 5 * days * 24 and ops["received_readings"] == 240
@@ -223,7 +218,7 @@ def test_operations_count_alerts_orders_deadlines_and_inspections(plant):
         lambda c, n: work_orders.done(c, routine["id"], "qingyuan", "", n, visited_at=at(10, 11, 9)),
         now=at(10, 11, 10),
     )
-    ops = reports.build(ctx, "2026-10").operations[0]
+    ops = figures.build(ctx, "2026-10").operations[0]
     assert (ops["work_orders_opened"], ops["work_orders_closed"]) == (3, 1)
     assert ops["ack_on_time_rate"] == 1.0  # a; b was cancelled; the routine order has no separate one
     assert ops["repair_on_time_rate"] == 0.5  # a late, the routine visit on time
@@ -248,9 +243,9 @@ def test_the_csv_is_the_same_bytes_on_every_run_and_the_workbook_holds_the_same_
     write(plant, "cod", hours(1, [40.0] * 24) + hours(2, [70.0] * 20))
     write(plant, "ph", hours(1, [7.2] * 24))
     write(plant, "flow", hours(1, [2.5] * 24))
-    report = reports.build(plant.ctx, "2026-10")
-    first = report_files.write(report, tmp_path / "a", formats=("csv", "xlsx", "html"))
-    second = report_files.write(reports.build(plant.ctx, "2026-10"), tmp_path / "b", formats=("csv",))
+    report = figures.build(plant.ctx, "2026-10")
+    first = output.write(report, tmp_path / "a", formats=("csv", "xlsx", "html"))
+    second = output.write(figures.build(plant.ctx, "2026-10"), tmp_path / "b", formats=("csv",))
     for a, b in zip(first[:2], second):
         assert a.read_bytes() == b.read_bytes()
     text = first[0].read_text(encoding="utf-8")
@@ -262,15 +257,15 @@ def test_the_csv_is_the_same_bytes_on_every_run_and_the_workbook_holds_the_same_
     from openpyxl import load_workbook
 
     book = load_workbook(tmp_path / "a" / "report-2026-10.xlsx")
-    names = {key: report_book.sheet_name(key, "zh-CN") for key in report_book.SHEETS}
+    names = {key: workbook.sheet_name(key, "zh-CN") for key in workbook.SHEETS}
     assert names["compliance"] == "达标情况" and names["daily"] == "每日均值"
     assert {
         names[k] for k in ("compliance", "operations", "county", "scorecards", "daily", "formulas")
     } <= set(book.sheetnames)
     # Every figure of the CSV is in the workbook as the same number, under a Chinese header.
     for key, path, columns in (
-        ("compliance", first[0], report_book.COMPLIANCE),
-        ("operations", first[1], report_book.OPERATIONS),
+        ("compliance", first[0], workbook.COMPLIANCE),
+        ("operations", first[1], workbook.OPERATIONS),
     ):
         sheet = book[names[key]]
         header = [c.value for c in sheet[1]]
@@ -278,8 +273,8 @@ def test_the_csv_is_the_same_bytes_on_every_run_and_the_workbook_holds_the_same_
         assert sheet.freeze_panes == "A2"
         keys = [k for k, _, _ in columns]
         rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
-        for cells, want in zip(sheet.iter_rows(min_row=2), rows):
-            got = dict(zip(keys, cells))
+        for row, want in zip(sheet.iter_rows(min_row=2), rows):
+            got = dict(zip(keys, row))
             for column, text in want.items():
                 if column not in got or text in ("true", "false"):
                     continue
@@ -333,12 +328,12 @@ def test_the_days_summed_in_sqlite_equal_the_days_folded_hour_by_hour(plant):
             )
         write(plant, metric, points)
     write(plant, "cod", [(at(9, 30, 23), 99.0), (at(11, 1, 0), 99.0)])  # either side of the month
-    fast = reports.build(plant.ctx, "2026-10")
-    slow = reports.build(plant.ctx, "2026-10", hour_by_hour=True)
+    fast = figures.build(plant.ctx, "2026-10")
+    slow = figures.build(plant.ctx, "2026-10", hour_by_hour=True)
     for a, b in ((fast.compliance, slow.compliance), (fast.operations, slow.operations)):
         columns = list(a[0])
-        assert [[report_csv.cell(c, r[c]) for c in columns] for r in a] == [
-            [report_csv.cell(c, r[c]) for c in columns] for r in b
+        assert [[cells.cell(c, r[c]) for c in columns] for r in a] == [
+            [cells.cell(c, r[c]) for c in columns] for r in b
         ]
     assert fast.operations[0]["received_readings"] > 3000
 
@@ -363,8 +358,8 @@ def test_text_a_spreadsheet_would_run_as_a_formula_stays_text(write_config, tmp_
             "王科长",
             at(10, 2),
         )
-        report = reports.build(plant.ctx, "2026-10")
-        report_files.write(report, tmp_path, formats=("csv", "xlsx"))
+        report = figures.build(plant.ctx, "2026-10")
+        output.write(report, tmp_path, formats=("csv", "xlsx"))
     finally:
         plant.close()
     [first] = list(
@@ -384,23 +379,23 @@ def test_text_a_spreadsheet_would_run_as_a_formula_stays_text(write_config, tmp_
 def test_the_html_report_names_pollutants_bases_and_grades_in_words_and_rates_in_percent(plant):
     write(plant, "cod", hours(1, [40.0] * 24))
     write(plant, "ph", hours(1, [7.2] * 24))
-    report = reports.build(plant.ctx, "2026-10")
-    zh = report_page.html(report, "zh-CN")
+    report = figures.build(plant.ctx, "2026-10")
+    zh = document.html(report, "zh-CN")
     for words in ("化学需氧量", "日均值", "单次样本", "一级标准", "100.00\u00a0%", "pH值（日均值）"):
         assert words in zh, words
     for code in (">cod<", "，daily_mean", "，sample", "（日均值，）"):
         assert code not in zh, code
-    en = report_page.html(report, "en")
+    en = document.html(report, "en")
     body = en.split("<h2>How each figure is computed")[0]
     assert "COD" in body and "daily mean" in body and "化学需氧量" not in body and "（" not in body
     # The CSV keeps its machine columns and fractions.
-    assert ",cod,mg/L," in report_csv.csv_text(report.compliance, reports.COMPLIANCE_COLUMNS)
+    assert ",cod,mg/L," in cells.csv_text(report.compliance, COMPLIANCE_COLUMNS)
 
 
 def test_a_month_in_progress_counts_what_was_expected_up_to_now_and_says_so(plant):
     write(plant, "cod", hours(1, [40.0] * 24) + hours(2, [45.0] * 12))
     now = at(10, 2, 12)
-    report = reports.build(plant.ctx, "2026-10", now=now)
+    report = figures.build(plant.ctx, "2026-10", now=now)
     cod = row(report, "cod")
     # Day 1 whole, day 2 to noon: 36 samples were due, not the month's 744.
     assert (cod["expected_samples"], cod["received_samples"], cod["valid_days"]) == (36, 36, 2)
@@ -408,26 +403,26 @@ def test_a_month_in_progress_counts_what_was_expected_up_to_now_and_says_so(plan
     assert [d for d, *_ in report.daily[("helin", "cod")]] == ["2026-10-01", "2026-10-02"]
     ops = report.operations[0]
     assert ops["operating_rate"] == 0.0 and ops["expected_readings"] == 5 * 36
-    page = report_page.html(report, "zh-CN")
+    page = document.html(report, "zh-CN")
     assert "本月尚未结束：数据截至 2026-10-02 12:00" in page
     # A whole month (or `now` after it) reads as before, with no such note.
-    whole = reports.build(plant.ctx, "2026-10", now=at(11, 3))
+    whole = figures.build(plant.ctx, "2026-10", now=at(11, 3))
     assert row(whole, "cod")["expected_samples"] == 744 and whole.as_of is None
-    assert "本月尚未结束" not in report_page.html(whole, "zh-CN")
+    assert "本月尚未结束" not in document.html(whole, "zh-CN")
 
 
 def test_a_chart_has_round_ticks_dates_a_labelled_limit_and_says_why_it_is_empty(plant):
-    from wastewatch.maintenance import charts
+    from wastewatch.maintenance.report import charts
 
     assert charts.nice_ticks(0, 149.866) == [0, 50, 100, 150]
     assert charts.nice_ticks(0, 8.8) == [0, 2.5, 5, 7.5, 10]
     write(plant, "cod", hours(1, [149.866] * 24) + hours(2, [30.0] * 24))
     write(plant, "ph", hours(1, [7.0] * 24))
-    report = reports.build(plant.ctx, "2026-10")
-    assert report_page._chart(report, row(report, "nh3n"), "zh-CN").empty == "本月未收到数据"
+    report = figures.build(plant.ctx, "2026-10")
+    assert document._chart(report, row(report, "nh3n"), "zh-CN").empty == "本月未收到数据"
     write(plant, "nh3n", hours(1, [5.0] * 10))  # readings, but no valid day
-    report = reports.build(plant.ctx, "2026-10")
-    cod, nh3n, ph = (report_page._chart(report, row(report, p), "zh-CN") for p in ("cod", "nh3n", "ph"))
+    report = figures.build(plant.ctx, "2026-10")
+    cod, nh3n, ph = (document._chart(report, row(report, p), "zh-CN") for p in ("cod", "nh3n", "ph"))
     assert [t for _, t in cod.yticks] == ["0", "50", "100", "150"]
     assert [t for _, t in cod.xticks] == ["10-01", "10-08", "10-15", "10-22", "10-31"]
     assert cod.limit_label[2] == "限值 60" and cod.over and not cod.empty
@@ -436,17 +431,17 @@ def test_a_chart_has_round_ticks_dates_a_labelled_limit_and_says_why_it_is_empty
     assert float(cod.limit_label[1]) == pytest.approx(bottom - (bottom - top) * 60 / 150, abs=0.1)
     assert nh3n.empty == "无有效日：每日有效样本均不足" and not nh3n.segments
     assert ph.low_label[2] == "限值 6" and ph.limit_label[2] == "限值 9" and float(ph.yticks[0][1]) < 6
-    page = report_page.html(report, "zh-CN")
+    page = document.html(report, "zh-CN")
     assert ">限值 60<" in page and ">无有效日：每日有效样本均不足<" in page and ">10-31<" in page
 
 
 def test_the_provisional_limits_are_one_table_row_per_standard_grade_and_item(plant):
     write(plant, "cod", hours(1, [40.0] * 24))
-    report = reports.build(plant.ctx, "2026-10")
+    report = figures.build(plant.ctx, "2026-10")
     assert [(p["pollutant"], p["limit"], p["sites"]) for p in report.unverified] == [
         (r["pollutant"], r["limit"], 1) for r in sorted(report.compliance, key=lambda r: r["pollutant"])
     ]
-    page = report_page.html(report, "zh-CN")
+    page = document.html(report, "zh-CN")
     appendix = page.split("暂定（未与标准正式文本核实）的限值")[1]
     assert appendix.count("<tr>") == 1 + len(report.unverified)
     assert "数值尚未与正式文本核对" in appendix and "出处：DB51/2626-2019 表2" in appendix
@@ -477,7 +472,7 @@ def test_the_csv_is_byte_for_byte_what_the_release_before_the_readable_report_wr
     """The machine form does not move when the people's forms do: the same month, written by
     the code before the workbook, page and PDF were reworked (tests/maintenance/data/)."""
     scenario(plant)
-    written = report_files.write(reports.build(plant.ctx, "2026-10"), tmp_path, formats=("csv",))
+    written = output.write(figures.build(plant.ctx, "2026-10"), tmp_path, formats=("csv",))
     golden = Path(__file__).parent / "data"
     assert [p.name for p in written] == ["compliance-2026-10.csv", "operations-2026-10.csv"]
     for path in written:

@@ -12,7 +12,7 @@ from tests.browser import DESKTOP, PHONE, artefacts, browser  # noqa: F401
 from tests.maintenance.desk import BUREAU, Desk, links
 from tests.words import codes, report_codes
 from wastewatch.maintenance import work_orders
-from wastewatch.maintenance.monthly import MonthlyReports
+from wastewatch.maintenance.report.monthly import MonthlyReports
 
 MINUTE = 60
 # The kinds, by their subjects.

@@ -16,8 +16,8 @@ from tests.web.test_console_browser import sign_in
 from tests.web.test_sites import county
 from wastewatch.access import accounts
 from wastewatch.maintenance import work_orders
-from wastewatch.maintenance.monthly import MonthlyReports
 from wastewatch.maintenance.reaction import changing
+from wastewatch.maintenance.report.monthly import MonthlyReports
 
 DAY, HOUR = 86400, 3600
 

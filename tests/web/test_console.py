@@ -165,7 +165,7 @@ def an_alert(desk) -> None:
 
 def a_report(desk) -> None:
     """Version 1 of September's monthly report, as the scheduler sends it."""
-    from wastewatch.maintenance.monthly import MonthlyReports
+    from wastewatch.maintenance.report.monthly import MonthlyReports
 
     MonthlyReports(desk.ctx).produce("2026-09", desk.clock.now)
 

@@ -7,7 +7,7 @@ import io
 from tests.browser import DESKTOP, OVERFLOW, PHONE, WRAPPED, artefacts, browser, window  # noqa: F401
 from tests.web.test_console import a_report, csrf, login
 from tests.web.test_console_browser import sign_in
-from wastewatch.maintenance.monthly import MonthlyReports
+from wastewatch.maintenance.report.monthly import MonthlyReports
 
 DAY = 86400
 

@@ -14,7 +14,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from wastewatch.maintenance.charts import nice_ticks, tick_text
+from wastewatch.maintenance.report.charts import nice_ticks, tick_text
 
 WIDTH, HEIGHT = 560, 230
 LEFT, RIGHT, TOP, BOTTOM = 44, 64, 12, 26

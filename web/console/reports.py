@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse
 
 from wastewatch.access import audit
-from wastewatch.maintenance import monthly
+from wastewatch.maintenance.report import monthly
 from wastewatch.store.state import transaction
 
 from .guard import Denied, address, page

@@ -16,7 +16,7 @@ from wastewatch.config.metrics import METRICS, metric_label
 from wastewatch.maintenance import inspections, trends, work_orders
 from wastewatch.maintenance.notices import STATES as ORDER_STATES
 from wastewatch.maintenance.notices import subject
-from wastewatch.maintenance.report_page import BASES
+from wastewatch.maintenance.report.document import BASES
 
 from .guard import Denied, page, site
 from .period import BadPeriod, days

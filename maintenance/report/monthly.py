@@ -21,8 +21,8 @@ from wastewatch.alerts.context import Context
 from wastewatch.notify import notify
 from wastewatch.store.state import transaction
 
-from . import report_csv, report_files, report_page, reports
-from .reports import COMPLIANCE_COLUMNS, OPERATIONS_COLUMNS
+from . import cells, document, figures, output
+from .columns import COMPLIANCE_COLUMNS, OPERATIONS_COLUMNS
 
 log = logging.getLogger("wastewatch.reports")
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -99,7 +99,7 @@ class MonthlyReports:
 
     def fingerprint(self, month: str) -> dict:
         """Readings received for the month, per site: late data changes it."""
-        _, _, start, end = reports.month_bounds(self.ctx, month)
+        _, _, start, end = figures.month_bounds(self.ctx, month)
         return self.ctx.store.received_by_site(start, end)
 
     def produce(self, month: str, now: int, fingerprint: dict | None = None) -> int:
@@ -107,7 +107,7 @@ class MonthlyReports:
         Returns the version now current. `fingerprint`: the month's counts, if just taken."""
         ctx = self.ctx
         fingerprint = self.fingerprint(month) if fingerprint is None else fingerprint
-        report = reports.build(ctx, month)
+        report = figures.build(ctx, month)
         before = self.latest(month)
         changes = self._changes(before, report) if before is not None else []
         if before is not None and not changes:
@@ -124,7 +124,7 @@ class MonthlyReports:
         version = before["version"] + 1 if before is not None else 1
         folder = Path("reports") / month / f"v{version}"
         locale = ctx.config.service.locale
-        files = report_files.write(
+        files = output.write(
             report, ctx.config.data_dir / folder, locale=locale, version=version, changes=changes
         )
         if changes:
@@ -170,7 +170,7 @@ class MonthlyReports:
             }
             new = {
                 tuple(r[k] for k in key): r
-                for r in csv.DictReader(io.StringIO(report_csv.csv_text(rows, columns)))
+                for r in csv.DictReader(io.StringIO(cells.csv_text(rows, columns)))
             }
             for ident in sorted(set(old) | set(new)):
                 a, b = old.get(ident, {}), new.get(ident, {})
@@ -207,9 +207,9 @@ class MonthlyReports:
             "month": report.month,
             "version": version,
             "changes": changes,
-            "county": {k: report_page.shown(k, v, locale) for k, v in report.county.items()},
+            "county": {k: document.shown(k, v, locale) for k, v in report.county.items()},
             "bureau": ctx.config.bureau,
-            "report_html": report_page.html(report, locale, version, changes, charts=False),
+            "report_html": document.html(report, locale, version, changes, charts=False),
         }
         notify(
             ctx.db,
@@ -237,10 +237,10 @@ def draft(config, now: int, locale: str) -> tuple[str, list[Path]]:
     month = datetime.fromtimestamp(now, config.tz).strftime("%Y-%m")
     ctx = Context.open(config, clock=lambda: now)
     try:
-        report = reports.build(ctx, month, now=now)
+        report = figures.build(ctx, month, now=now)
     finally:
         ctx.close()
-    return month, report_files.write(report, draft_folder(config, month), locale=locale)
+    return month, output.write(report, draft_folder(config, month), locale=locale)
 
 
 def draft_folder(config, month: str) -> Path:

@@ -3,7 +3,7 @@ same page printed to an A4 PDF (WeasyPrint), the version a bureau stamps and fil
 
 Codes become words here (pollutants, bases, grades, window kinds, score terms) and rates
 become percentages; the CSV keeps the codes and fractions. Charts are SVG drawn by the
-template from maintenance/charts.py.
+template from charts.py.
 """
 
 import logging
@@ -17,9 +17,10 @@ from wastewatch.config.i18n import N_, gettext, percent
 from wastewatch.config.metrics import metric_label
 
 from . import charts
+from .cells import cell
+from .columns import COMPLIANCE_COLUMNS, OPERATIONS_COLUMNS
+from .figures import MonthlyReport
 from .formulas import FORMULAS
-from .report_csv import cell
-from .reports import COMPLIANCE_COLUMNS, OPERATIONS_COLUMNS, MonthlyReport
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # jinja2's i18n extension: the template's `_()`, `pgettext()` and `{% trans %}` take the

@@ -1,11 +1,12 @@
-"""The monthly report as files: two CSV tables (report_csv), an XLSX workbook (report_book),
-the HTML page and its A4 PDF (report_page)."""
+"""The monthly report as files: two CSV tables (cells.py), an XLSX workbook (workbook.py),
+the HTML page and its A4 PDF (document.py)."""
 
 from pathlib import Path
 
-from . import report_book, report_page
-from .report_csv import csv_text
-from .reports import COMPLIANCE_COLUMNS, OPERATIONS_COLUMNS, MonthlyReport
+from . import document, workbook
+from .cells import csv_text
+from .columns import COMPLIANCE_COLUMNS, OPERATIONS_COLUMNS
+from .figures import MonthlyReport
 
 FORMATS = ("csv", "xlsx", "html", "pdf")
 
@@ -30,13 +31,13 @@ def write(
             written.append(path)
     if "xlsx" in formats:
         path = out / f"report-{report.month}.xlsx"
-        written.append(report_book.write_xlsx(report, path, locale, version, changes))
+        written.append(workbook.write_xlsx(report, path, locale, version, changes))
     if "html" in formats or "pdf" in formats:
-        page = report_page.html(report, locale, version, changes)
+        page = document.html(report, locale, version, changes)
         if "html" in formats:
             path = out / f"report-{report.month}.html"
             path.write_text(page, encoding="utf-8")
             written.append(path)
         if "pdf" in formats:
-            written.append(report_page.pdf(page, out / f"report-{report.month}.pdf"))
+            written.append(document.pdf(page, out / f"report-{report.month}.pdf"))
     return written

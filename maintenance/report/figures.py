@@ -19,64 +19,9 @@ from wastewatch.config.i18n import N_
 from wastewatch.config.metrics import METRICS
 from wastewatch.store.state import snapshot
 
-from . import inspections, order_figures, scores
+from .. import inspections
+from . import order_figures, scores
 from .days import Day, daily_sums, fold
-
-COMPLIANCE_COLUMNS = [
-    "site_id",
-    "site_name",
-    "town",
-    "pollutant",
-    "unit",
-    "standard",
-    "grade",
-    "limit",
-    "basis",
-    "expected_samples",
-    "received_samples",
-    "valid_samples",
-    "valid_days",
-    "exceedance_days",
-    "compliance_rate",
-    "monthly_mean",
-    "max_daily_mean",
-    "max_sample",
-    "limit_verified",
-]
-OPERATIONS_COLUMNS = [
-    "site_id",
-    "expected_readings",
-    "received_readings",
-    "transmission_rate",
-    "valid_readings",
-    "validity_rate",
-    "treated_volume_m3",
-    "operating_rate",
-    "alerts_opened",
-    "work_orders_opened",
-    "work_orders_closed",
-    "ack_on_time_rate",
-    "repair_on_time_rate",
-    "mean_hours_to_close",
-    "inspections_due",
-    "inspections_done",
-    "score",
-]
-# Decimals per column: rates 4, concentrations 3, volumes and hours 1, the score 1.
-DECIMALS = {
-    "compliance_rate": 4,
-    "monthly_mean": 3,
-    "max_daily_mean": 3,
-    "max_sample": 3,
-    "transmission_rate": 4,
-    "validity_rate": 4,
-    "operating_rate": 4,
-    "ack_on_time_rate": 4,
-    "repair_on_time_rate": 4,
-    "treated_volume_m3": 1,
-    "mean_hours_to_close": 1,
-    "score": 1,
-}
 
 
 @dataclass
@@ -120,9 +65,22 @@ def build(
         return _build(ctx, month, site_ids, hour_by_hour, now)
 
 
-def _build(ctx, month: str, site_ids: list[str] | None, hour_by_hour: bool, now: int | None) -> MonthlyReport:
+@dataclass(frozen=True)
+class _Period:
+    """The month as the figures count it: its local days, each day's bounds (the last cut at
+    `as_of` for a month in progress), and whether the days may be summed by the store."""
+
+    start: int
+    end: int
+    days: list[date]
+    days_in_month: int
+    day_bounds: list[tuple[int, int]]
+    as_of: int | None
+    fast: bool
+
+
+def _period(ctx, month: str, hour_by_hour: bool, now: int | None) -> _Period:
     first, following, start, end = month_bounds(ctx, month)
-    sites = [s for s in ctx.config.sites if site_ids is None or s.id in site_ids]
     days = [first + timedelta(days=k) for k in range((following - first).days)]
     days_in_month = len(days)
     as_of = now if now is not None and start < now < end else None
@@ -132,13 +90,20 @@ def _build(ctx, month: str, site_ids: list[str] | None, hour_by_hour: bool, now:
         end = as_of
         days = [d for d in days if ctx.day_bounds(d)[0] < as_of]
     day_bounds = [(a, min(b, end)) for a, b in (ctx.day_bounds(d) for d in days)]
-    windows = Windows(ctx.db)
-    suspect = defaultdict(list, lifecycle.suspect_spans(ctx.db, start, end))
-    # Whole-hour days of 86,400 s (no DST change in the month): SQLite sums the days from the
-    # hourly aggregates. Otherwise, and for a series touched by a window or a suspect span,
+    # Whole-hour days of 86,400 s (no DST change in the month): the store sums the days from
+    # the hourly aggregates. Otherwise, and for a series touched by a window or a suspect span,
     # the hours are folded here, one by one.
     fast = start % 3600 == 0 and end - start == len(days) * 86400 and not hour_by_hour and as_of is None
-    sums = daily_sums(ctx, sites, days, start, end) if fast else {}
+    return _Period(start, end, days, days_in_month, day_bounds, as_of, fast)
+
+
+def _build(ctx, month: str, site_ids: list[str] | None, hour_by_hour: bool, now: int | None) -> MonthlyReport:
+    period = _period(ctx, month, hour_by_hour, now)
+    start, end = period.start, period.end
+    sites = [s for s in ctx.config.sites if site_ids is None or s.id in site_ids]
+    windows = Windows(ctx.db)
+    suspect = defaultdict(list, lifecycle.suspect_spans(ctx.db, start, end))
+    sums = daily_sums(ctx, sites, period.days, start, end) if period.fast else {}
     rules = ctx.rules.report
     compliance, operations = [], []
     daily: dict = {}
@@ -150,47 +115,80 @@ def _build(ctx, month: str, site_ids: list[str] | None, hour_by_hour: bool, now:
         "inspected": order_figures.inspected(ctx.db, start, end),
     }
     for site in sites:
-        spans = windows.spans(site.id, start, end)
-        site_days: dict[str, list[Day]] = {}
-        operating_hours = 0
-        for metric in site.metrics:
-            exclude = spans + suspect[(site.id, metric)]
-            if fast and not exclude:
-                per_day, positive = sums.get((site.id, metric), ([Day() for _ in days], 0))
-            else:
-                hours = ctx.store.hourly(site.id, [metric], start // 3600, (end + 3599) // 3600)
-                per_day, positive = fold(ctx, site, metric, hours, day_bounds, exclude, start, end)
-            site_days[metric] = per_day
-            if metric == "flow":
-                operating_hours = positive
-        standard = ctx.standard(site.id)
-        temps = [d.mean for d in site_days.get("water_temp", [Day() for _ in days])]
+        excluded = windows.spans(site.id, start, end)
+        site_days, operating_hours = _site_days(ctx, site, period, sums, excluded, suspect)
         site_rows = []
-        for pollutant in [m for m in standard.controlled() if m in site.metrics]:
-            row, series = _compliance_row(
-                ctx,
-                site,
-                standard,
-                pollutant,
-                site_days[pollutant],
-                day_bounds,
-                days,
-                temps,
-                rules.min_valid_fraction,
-            )
+        for pollutant, row, series in _pollutant_rows(ctx, site, period, site_days, rules.min_valid_fraction):
             site_rows.append(row)
             daily[(site.id, pollutant)] = series
             if not row["limit_verified"]:
-                _provisional(provisional, standard, row)
+                _provisional(provisional, ctx.standard(site.id), row)
         compliance += site_rows
-        ops = _operations_row(ctx, site, site_days, day_bounds, operating_hours, start, end, month_facts)
+        bounds = period.day_bounds
+        ops = _operations_row(ctx, site, site_days, bounds, operating_hours, start, end, month_facts)
         ops["score"] = scores.score(ops, site_rows, rules.score)
         operations.append(ops)
-    county = scores.county(ctx, sites, compliance, operations, start, end)
-    cards = scores.scorecards(ctx, sites, compliance, operations)
-    unverified = [provisional[k] for k in sorted(provisional)]
+    return MonthlyReport(
+        month=month,
+        compliance=compliance,
+        operations=operations,
+        county=scores.county(ctx, sites, compliance, operations, start, end),
+        scorecards=scores.scorecards(ctx, sites, compliance, operations),
+        daily=daily,
+        unverified=[provisional[k] for k in sorted(provisional)],
+        weights=dict(rules.score),
+        sites=sites,
+        windows=_windows_in(ctx, windows, sites, start, end),
+        as_of=period.as_of,
+        days_in_month=period.days_in_month,
+        as_of_text=ctx.local(period.as_of) if period.as_of is not None else "",
+        tz=ctx.config.tz,
+        issuer=ctx.config.bureau.name,
+    )
+
+
+def _site_days(ctx, site, period: _Period, sums: dict, excluded: list, suspect) -> tuple[dict, int]:
+    """Each metric's days at the site, and the hours the flow was positive (operating hours)."""
+    site_days: dict[str, list[Day]] = {}
+    operating_hours = 0
+    start, end = period.start, period.end
+    for metric in site.metrics:
+        exclude = excluded + suspect[(site.id, metric)]
+        if period.fast and not exclude:
+            per_day, positive = sums.get((site.id, metric), ([Day() for _ in period.days], 0))
+        else:
+            hours = ctx.store.hourly(site.id, [metric], start // 3600, (end + 3599) // 3600)
+            per_day, positive = fold(ctx, site, metric, hours, period.day_bounds, exclude, start, end)
+        site_days[metric] = per_day
+        if metric == "flow":
+            operating_hours = positive
+    return site_days, operating_hours
+
+
+def _pollutant_rows(ctx, site, period: _Period, site_days: dict, min_fraction: float):
+    """(pollutant, compliance row, daily series) of each pollutant the site's standard controls
+    and the site measures."""
+    standard = ctx.standard(site.id)
+    temps = [d.mean for d in site_days.get("water_temp", [Day() for _ in period.days])]
+    for pollutant in [m for m in standard.controlled() if m in site.metrics]:
+        row, series = _compliance_row(
+            ctx,
+            site,
+            standard,
+            pollutant,
+            site_days[pollutant],
+            period.day_bounds,
+            period.days,
+            temps,
+            min_fraction,
+        )
+        yield pollutant, row, series
+
+
+def _windows_in(ctx, windows: Windows, sites, start: int, end: int) -> list[dict]:
+    """The maintenance windows of the sites that overlap the month, as the files list them."""
     local = ctx.local
-    in_month = [
+    return [
         {
             "site_id": w.site_id,
             "kind": w.kind,
@@ -204,23 +202,6 @@ def _build(ctx, month: str, site_ids: list[str] | None, hour_by_hour: bool, now:
         for w in windows.by_site.get(s.id, ())
         if w.starts_at < end and (w.ends_at is None or w.ends_at > start)
     ]
-    return MonthlyReport(
-        month,
-        compliance,
-        operations,
-        county,
-        cards,
-        daily,
-        unverified,
-        dict(rules.score),
-        sites,
-        in_month,
-        as_of,
-        days_in_month,
-        ctx.local(as_of) if as_of is not None else "",
-        ctx.config.tz,
-        issuer=ctx.config.bureau.name,
-    )
 
 
 def _compliance_row(

@@ -16,10 +16,11 @@ from wastewatch.config import i18n
 from wastewatch.config.i18n import N_, NP_, gettext
 from wastewatch.config.metrics import metric_label
 
+from .cells import number
+from .columns import DECIMALS
+from .document import BASES
+from .figures import MonthlyReport
 from .formulas import FORMULAS
-from .report_csv import number
-from .report_page import BASES
-from .reports import DECIMALS, MonthlyReport
 
 # Number formats: rates as percentages, the rest with the CSV's decimals.
 PERCENT, MINUTE = "0.00%", "yyyy-mm-dd hh:mm"

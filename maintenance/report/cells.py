@@ -5,7 +5,7 @@ point, no thousands separators, fixed decimals per column, rows in site and poll
 import csv
 import io
 
-from .reports import DECIMALS
+from .columns import DECIMALS
 
 # A text cell starting with one of these is a formula to a spreadsheet that opens the file
 # (=HYPERLINK(...), -2+3+cmd|...): a site, contractor or window reason is typed by people.

@@ -1,0 +1,58 @@
+"""The columns of the report's two tables, in the order the files write them, and the decimals
+each is rounded to (the CSV, the workbook and the page round alike)."""
+
+COMPLIANCE_COLUMNS = [
+    "site_id",
+    "site_name",
+    "town",
+    "pollutant",
+    "unit",
+    "standard",
+    "grade",
+    "limit",
+    "basis",
+    "expected_samples",
+    "received_samples",
+    "valid_samples",
+    "valid_days",
+    "exceedance_days",
+    "compliance_rate",
+    "monthly_mean",
+    "max_daily_mean",
+    "max_sample",
+    "limit_verified",
+]
+OPERATIONS_COLUMNS = [
+    "site_id",
+    "expected_readings",
+    "received_readings",
+    "transmission_rate",
+    "valid_readings",
+    "validity_rate",
+    "treated_volume_m3",
+    "operating_rate",
+    "alerts_opened",
+    "work_orders_opened",
+    "work_orders_closed",
+    "ack_on_time_rate",
+    "repair_on_time_rate",
+    "mean_hours_to_close",
+    "inspections_due",
+    "inspections_done",
+    "score",
+]
+# Decimals per column: rates 4, concentrations 3, volumes and hours 1, the score 1.
+DECIMALS = {
+    "compliance_rate": 4,
+    "monthly_mean": 3,
+    "max_daily_mean": 3,
+    "max_sample": 3,
+    "transmission_rate": 4,
+    "validity_rate": 4,
+    "operating_rate": 4,
+    "ack_on_time_rate": 4,
+    "repair_on_time_rate": 4,
+    "treated_volume_m3": 1,
+    "mean_hours_to_close": 1,
+    "score": 1,
+}
