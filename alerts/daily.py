@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from wastewatch.config.schema import Site
+from wastewatch.store.state import State
 
 from .context import Context
 from .findings import Runs, valid_value
@@ -185,7 +186,7 @@ class DayCloser:
         ]
 
 
-def judged(db, first_day: str, last_day: str) -> dict[str, tuple[int, int]]:
+def judged(db: State, first_day: str, last_day: str) -> dict[str, tuple[int, int]]:
     """{site: (clear, over)} pollutant-days judged against the daily limit from first_day to
     last_day (local dates, both included): the month so far on the overview."""
     rows = db.execute(

@@ -13,10 +13,12 @@ the sample rules; the day-close job (`daily.py`) judges whole days again when la
 import json
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from wastewatch.config.schema import Site
+from wastewatch.store.state import State
 
 from .context import Context
 from .findings import Finding, Runs, plausible_range
@@ -32,7 +34,7 @@ class Chunk:
     """What the judging of a chunk of sites reads at once: each series' memory, the open
     alerts' keys, the new readings and the day's water temperatures."""
 
-    sites: list
+    sites: Sequence[Site]
     memory: dict
     keys: dict
     scanned: dict
@@ -55,7 +57,7 @@ class Evaluator:
         self.started: int | None = None
         self._last_times: dict[str, int] = {}
 
-    def chunks(self, now: int) -> list[list[Site]]:
+    def chunks(self, now: int) -> list[tuple[Site, ...]]:
         """A new cycle's sites, SITES_PER_COMMIT at a time: each commit is an fsync, and the
         ingest writer waits for the write lock only that long."""
         if self.started is None:
@@ -71,7 +73,7 @@ class Evaluator:
         sites = self.ctx.config.sites
         return [sites[first : first + SITES_PER_COMMIT] for first in range(0, len(sites), SITES_PER_COMMIT)]
 
-    def read(self, chunk: list[Site], now: int) -> Chunk:
+    def read(self, chunk: Sequence[Site], now: int) -> Chunk:
         """Each site's memory and open alerts read for the whole chunk at once (on PostgreSQL
         every statement is a round trip), and its new readings."""
         db = self.ctx.db
@@ -96,7 +98,7 @@ class Evaluator:
         )
 
     @staticmethod
-    def _memory(db, sites) -> dict:
+    def _memory(db: State, sites) -> dict:
         """{site: {metric: (watermark, state as stored)}}: the rules' memory of each series,
         decoded by _site, where a broken one fails its own site only."""
         memory: dict = {}
@@ -262,11 +264,12 @@ class Evaluator:
         if not rule.enabled:
             return
         last = self._last_times.get(site.id)
+        started = now if self.started is None else self.started  # set by chunks() before this
         if last is None:
             since = state.setdefault("first_seen", now)  # never reported: count from first sight
-            if now - max(since, self.started) >= rule.after_s:
+            if now - max(since, started) >= rule.after_s:
                 runs.add("comms_loss", "", "over", now, since=since, never=True)
-        elif now - max(last, self.started) >= rule.after_s:
+        elif now - max(last, started) >= rule.after_s:
             runs.add("comms_loss", "", "over", now, since=last, last_reading=last)
         else:
             runs.add("comms_loss", "", "clear", last, last_reading=last)

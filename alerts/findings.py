@@ -7,6 +7,7 @@ one finding covering [since, at], which is all the alert lifecycle needs.
 """
 
 import math
+from collections.abc import Set
 from dataclasses import dataclass, field
 
 from wastewatch.config.i18n import N_
@@ -53,7 +54,7 @@ class Runs:
     nothing the lifecycle could use, so it is dropped on arrival: most readings are that.
     """
 
-    def __init__(self, site_id: str, open_keys: set[tuple[str, str]] = frozenset()):
+    def __init__(self, site_id: str, open_keys: Set[tuple[str, str]] = frozenset()):
         self.site_id = site_id
         # Keys whose `clear` matters: an open alert, or a finding earlier in this batch. Callers
         # test it before calling add() for a clear: most readings are clear, and a call costs.
@@ -108,7 +109,8 @@ def worse(old: float | None, new: float, limit: Limit | None) -> float:
     if old is None:
         return new
     if limit is not None and limit.low is not None:  # pH: furthest from the range
-        return max(old, new, key=lambda v: max(v - limit.high, limit.low - v))
+        low, high = limit.low, limit.high
+        return max(old, new, key=lambda v: max(v - high, low - v))
     return max(old, new)
 
 

@@ -159,7 +159,7 @@ def reminders_due(db: "State", now: int, every_s: int) -> list:
     ).fetchall()
 
 
-def open_alert(db, site_id: str, rule: str, metric: str):
+def open_alert(db: State, site_id: str, rule: str, metric: str):
     return db.execute(
         "SELECT * FROM alerts WHERE site_id = :site_id AND rule = :rule AND metric = :metric "
         "AND state != 'resolved'",
@@ -167,11 +167,13 @@ def open_alert(db, site_id: str, rule: str, metric: str):
     ).fetchone()
 
 
-def get_alert(db, alert_id: int):
+def get_alert(db: State, alert_id: int):
     return db.execute("SELECT * FROM alerts WHERE id = :id", {"id": alert_id}).fetchone()
 
 
-def transition(db, alert_id: int, old: str | None, new: str, record: Record, actor: str, at: int) -> None:
+def transition(
+    db: State, alert_id: int, old: str | None, new: str, record: Record, actor: str, at: int
+) -> None:
     """One state change, with what it said: in English (`reason`, the command line's) and as
     its sentences (`said`, the pages' and emails', alerts/said.py)."""
     db.execute(
@@ -193,7 +195,7 @@ class AlertError(Said):
     """An action an alert's state does not allow, said in one sentence."""
 
 
-def acknowledge(db, alert_id: int, actor: str, note: str, now: int):
+def acknowledge(db: State, alert_id: int, actor: str, note: str, now: int):
     """A firing alert acknowledged by an operator (reminders stop); the caller's transaction."""
     alert = get_alert(db, alert_id)
     if alert is None:
@@ -210,7 +212,7 @@ def acknowledge(db, alert_id: int, actor: str, note: str, now: int):
 
 
 def listing(
-    db,
+    db: State,
     state: str,
     limit: int = 200,
     site_id: str | None = None,
@@ -241,17 +243,17 @@ def listing(
     ).fetchall()
 
 
-def history(db, alert_id: int) -> list:
+def history(db: State, alert_id: int) -> list:
     return db.execute(
         "SELECT * FROM alert_transitions WHERE alert_id = :id ORDER BY id", {"id": alert_id}
     ).fetchall()
 
 
-def open_count(db) -> int:
+def open_count(db: State) -> int:
     return db.execute("SELECT COUNT(*) FROM alerts WHERE state != 'resolved'").scalar()
 
 
-def open_by_site(db) -> dict[str, dict[str, int]]:
+def open_by_site(db: State) -> dict[str, dict[str, int]]:
     """{site: {severity: open alerts}}: one grouped query for the site board."""
     found: dict[str, dict[str, int]] = {}
     for row in db.execute(
@@ -262,7 +264,7 @@ def open_by_site(db) -> dict[str, dict[str, int]]:
     return found
 
 
-def counts_by_rule(db) -> list[tuple[str, int]]:
+def counts_by_rule(db: State) -> list[tuple[str, int]]:
     return [
         (row["rule"], row["alerts"])
         for row in db.execute("SELECT rule, COUNT(*) AS alerts FROM alerts GROUP BY rule ORDER BY rule")
@@ -273,11 +275,11 @@ def counts_by_rule(db) -> list[tuple[str, int]]:
 # the tables, the others ask it.
 
 
-def alerts_by_id(db, ids: list[int]) -> list:
+def alerts_by_id(db: State, ids: list[int]) -> list:
     return db.execute("SELECT * FROM alerts WHERE id IN :ids ORDER BY id", {"ids": list(ids)}).fetchall()
 
 
-def open_keys_by_site(db, site_ids: list[str]) -> dict[str, set[tuple[str, str]]]:
+def open_keys_by_site(db: State, site_ids: list[str]) -> dict[str, set[tuple[str, str]]]:
     """{site: (rule, metric) of its open alerts} for many sites in one statement."""
     keys: dict = {}
     for row in db.execute(
@@ -288,7 +290,7 @@ def open_keys_by_site(db, site_ids: list[str]) -> dict[str, set[tuple[str, str]]
     return keys
 
 
-def open_keys(db, site_id: str) -> set[tuple[str, str]]:
+def open_keys(db: State, site_id: str) -> set[tuple[str, str]]:
     """(rule, metric) of the site's open alerts."""
     return {
         (row["rule"], row["metric"])
@@ -298,7 +300,7 @@ def open_keys(db, site_id: str) -> set[tuple[str, str]]:
     }
 
 
-def suspect_spans(db, start: int, end: int, site_id: str | None = None) -> dict:
+def suspect_spans(db: State, start: int, end: int, site_id: str | None = None) -> dict:
     """{(site, metric): [(since, last_seen + 1)]}: the spans stuck-value alerts marked suspect
     that touch [start, end), open or resolved; their readings are not valid samples."""
     spans: dict = {}
@@ -311,7 +313,7 @@ def suspect_spans(db, start: int, end: int, site_id: str | None = None) -> dict:
     return spans
 
 
-def opened_by_site(db, start: int, end: int) -> dict[str, int]:
+def opened_by_site(db: State, start: int, end: int) -> dict[str, int]:
     """{site: alerts opened in [start, end)}; a site without any is absent."""
     return {
         row["site_id"]: row["n"]
@@ -323,7 +325,7 @@ def opened_by_site(db, start: int, end: int) -> dict[str, int]:
     }
 
 
-def silent_since(db, site_id: str) -> int | None:
+def silent_since(db: State, site_id: str) -> int | None:
     """When the site's open comms-loss alert began, or None without one."""
     return db.execute(
         "SELECT since FROM alerts WHERE site_id = :site AND rule = 'comms_loss' AND state != 'resolved'",
@@ -331,7 +333,7 @@ def silent_since(db, site_id: str) -> int | None:
     ).scalar()
 
 
-def unplanned_stops(db, lasting_s: int, unreported: bool = False) -> list:
+def unplanned_stops(db: State, lasting_s: int, unreported: bool = False) -> list:
     """Open zero-flow and equipment-stopped alerts, not muted by a window, that have lasted
     `lasting_s` (only those not yet reported to the bureau, when `unreported`), longest first."""
     return [
@@ -347,12 +349,12 @@ def unplanned_stops(db, lasting_s: int, unreported: bool = False) -> list:
     ]
 
 
-def unreported_stops(db, lasting_s: int) -> list:
+def unreported_stops(db: State, lasting_s: int) -> list:
     """The unplanned stops not yet reported to the bureau."""
     return unplanned_stops(db, lasting_s, unreported=True)
 
 
-def firing_by_site(db) -> dict[str, int]:
+def firing_by_site(db: State) -> dict[str, int]:
     """{site: alerts firing, not yet acknowledged}: one grouped query for the operator's queue."""
     return {
         row["site_id"]: row["n"]
@@ -362,5 +364,5 @@ def firing_by_site(db) -> dict[str, int]:
     }
 
 
-def stop_reported(db, alert_id: int, now: int) -> None:
+def stop_reported(db: State, alert_id: int, now: int) -> None:
     db.execute("UPDATE alerts SET bureau_notified_at = :now WHERE id = :id", {"now": now, "id": alert_id})

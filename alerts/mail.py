@@ -15,6 +15,7 @@ from wastewatch.config.text import duration
 from wastewatch.notify import notify
 
 from . import said
+from .context import Context
 from .findings import RULES
 
 KINDS = {
@@ -64,7 +65,7 @@ NEXT_STEPS = {
 
 
 class Mail:
-    def __init__(self, ctx, locale: str | None = None):
+    def __init__(self, ctx: Context, locale: str | None = None):
         """Words in `locale` (a page's reader's), or the service's (every email's)."""
         self.ctx = ctx
         self.locale = locale or ctx.config.service.locale
@@ -169,8 +170,9 @@ class Mail:
             "reading": {"value": shown(alert["value"]), "peak": shown(alert["peak"]), "unit": unit},
         }
 
-    def alert(self, alert, kind: str, now: int, reason: str = "") -> str:
-        """Queue an email about an alert to the site's operators; returns its Message-ID."""
+    def alert(self, alert, kind: str, now: int, reason: str = "") -> str | None:
+        """Queue an email about an alert to the site's operators; returns its Message-ID (None
+        when it has nobody to go to)."""
         ctx = self.context(alert)
         ctx["reason"] = reason
         ctx["now_local"] = self.local(now)

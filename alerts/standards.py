@@ -120,7 +120,7 @@ class SiteStandard:
         return names + [m for m in (permit.limits if permit else {}) if m not in names]
 
     @cached_property
-    def limits_without_temperature(self) -> dict[str, Limit]:
+    def limits_without_temperature(self) -> dict[str, Limit | None]:
         """Each controlled pollutant's limit on a day without a water temperature: what a page
         shows beside a single reading. Kept: the site board asks for it at every request."""
         return {metric: self.limit(metric, None) for metric in self.controlled()}

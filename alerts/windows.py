@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from wastewatch.config.i18n import N_, Said
-from wastewatch.store.state import transaction
+from wastewatch.store.state import State, transaction
 
 KINDS = ("planned_stop", "maintenance", "calibration")
 LABELS = {
@@ -44,7 +44,7 @@ class Window:
 class Windows:
     """The windows of every site, loaded once per scheduler run (they change rarely)."""
 
-    def __init__(self, db):
+    def __init__(self, db: State):
         self.by_site: dict[str, list[Window]] = {}
         for row in db.execute(
             "SELECT id, site_id, kind, starts_at, ends_at, reason FROM maintenance_windows ORDER BY starts_at"
@@ -68,7 +68,7 @@ class Windows:
 
 
 def add(
-    db, site_id: str, kind: str, starts_at: int, ends_at: int | None, reason: str, actor: str, now: int
+    db: State, site_id: str, kind: str, starts_at: int, ends_at: int | None, reason: str, actor: str, now: int
 ) -> int:
     if kind not in KINDS:
         raise WindowError(
@@ -97,7 +97,7 @@ def add(
     return window_id
 
 
-def end(db, window_id: int, actor: str, now: int) -> int:
+def end(db: State, window_id: int, actor: str, now: int) -> int:
     """End a window now (or keep its earlier end); returns the end time."""
     with transaction(db):
         row = get(db, window_id)
@@ -114,11 +114,11 @@ def end(db, window_id: int, actor: str, now: int) -> int:
     return ends_at
 
 
-def get(db, window_id: int):
+def get(db: State, window_id: int):
     return db.execute("SELECT * FROM maintenance_windows WHERE id = :id", {"id": window_id}).fetchone()
 
 
-def listing(db, site_id: str | None = None, active_at: int | None = None):
+def listing(db: State, site_id: str | None = None, active_at: int | None = None):
     where = []
     if site_id:
         where.append("site_id = :site")
@@ -130,7 +130,7 @@ def listing(db, site_id: str | None = None, active_at: int | None = None):
     ).fetchall()
 
 
-def _rejudge(db, site_id: str, starts_at: int, ends_at: int | None) -> None:
+def _rejudge(db: State, site_id: str, starts_at: int, ends_at: int | None) -> None:
     """Closed days a window touches are judged again by the next day close: their valid
     samples changed. (Day keys are local dates; a day either side covers any time zone.)"""
 

@@ -42,6 +42,8 @@ class Word(str):
     """A word marked for the catalogue (N_, or NP_ with its context) given as a value of a
     Sentence: translated with it."""
 
+    context: str | None
+
     def __new__(cls, message: str, context: str | None = None):
         word = super().__new__(cls, message)
         word.context = context

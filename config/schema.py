@@ -309,8 +309,10 @@ class Site(Section):
     timezone: Annotated[str, AfterValidator(_timezone)] | None = None
     """The zone of the logger's `DataTime`, when not `[service] timezone`."""
 
-    def metric(self, name: str) -> MetricSpec | None:
-        spec = self.metrics.get(name)
+    def metric(self, name: str) -> MetricSpec:
+        """A metric the site reports, as a table (a bare interval has no range); KeyError for one
+        it does not."""
+        spec = self.metrics[name]
         return MetricSpec(interval_s=spec) if isinstance(spec, int) else spec
 
 

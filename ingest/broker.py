@@ -81,10 +81,7 @@ class PrivateBroker:
         deadline = time.monotonic() + timeout
         while not port_open(self.host, self.port):
             if self._process.poll() is not None:
-                raise BrokerError(
-                    f"mosquitto exited: {self._process.stderr.read().decode(errors='replace')}"
-                    f" {self.log_tail()}"
-                )
+                raise BrokerError(f"mosquitto exited: {self._stderr()} {self.log_tail()}")
             if time.monotonic() > deadline:
                 raise BrokerError(f"mosquitto did not listen on port {self.port}")
             time.sleep(0.05)
@@ -104,6 +101,10 @@ class PrivateBroker:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    def _stderr(self) -> str:
+        stream = self._process.stderr if self._process else None
+        return stream.read().decode(errors="replace") if stream else ""
 
     def log_tail(self, lines: int = 20) -> str:
         log = self.dir / "mosquitto.log"

@@ -37,7 +37,7 @@ log = logging.getLogger("wastewatch.ingest")
 # A received message travels as a plain tuple (connection, mid, qos, topic, payload): building
 # it runs on paho's network thread, the ingest bottleneck. `connection` says which connection
 # delivered it, because an acknowledgement only makes sense on that one.
-Received = tuple[int, int, int, str, bytes]
+Received = tuple[int, int, int, str, bytes | bytearray]  # paho hands the payload as either
 
 
 class Counters:
@@ -248,7 +248,7 @@ class Ingestor:
         c.rejections += totals[2]
 
     def _settle(
-        self, now: float, messages: list[tuple[str, bytes]], tries: int | None = None
+        self, now: float, messages: list[tuple[str, bytes | bytearray]], tries: int | None = None
     ) -> list[int] | None:
         """Commit `messages`, isolating and quarantining what cannot be committed; returns
         (inserted, duplicates, rejections) summed, or None when stopping first.
@@ -270,11 +270,14 @@ class Ingestor:
                     if attempts >= tries:
                         return self._isolate(now, messages, exc)
                     delay = 0.1  # likely the data, not the disk: no long back-off
-            delay = self._pause(delay)
-            if delay is None:
+            paused = self._pause(delay)
+            if paused is None:
                 return None
+            delay = paused
 
-    def _isolate(self, now: float, messages: list[tuple[str, bytes]], exc: WriterError) -> list[int] | None:
+    def _isolate(
+        self, now: float, messages: list[tuple[str, bytes | bytearray]], exc: WriterError
+    ) -> list[int] | None:
         if len(messages) > 1:
             half = len(messages) // 2
             totals = [0, 0, 0]
@@ -293,9 +296,10 @@ class Ingestor:
                 break
             except WriterError as problem:
                 self._failed(problem, 1)
-                delay = self._pause(delay)
-                if delay is None:
+                paused = self._pause(delay)
+                if paused is None:
                     return None
+                delay = paused
         self.counters.quarantined += 1
         log.error(
             "quarantined message %d from %s after %d failed commits: %s",

@@ -14,7 +14,8 @@ from typing import Any
 from wastewatch.config import Config
 from wastewatch.config.metrics import FLAGS, METRICS
 from wastewatch.config.text import printable
-from wastewatch.store import Reading, Rejection
+from wastewatch.store import Rejection
+from wastewatch.store.base import ReadingRow
 
 log = logging.getLogger("wastewatch.ingest")
 # Integers beyond this are not numbers a sensor sends, and float() of a larger one overflows.
@@ -72,7 +73,7 @@ class Decoder:
 
     def message(
         self, topic: str, site_id: str | None, payload: bytes, now: float
-    ) -> tuple[list[Reading], list[Rejection]]:
+    ) -> tuple[list[ReadingRow], list[Rejection]]:
         """One MQTT message: an object or an array of objects, for the site its topic names.
 
         Readings come back as plain (site_id, metric, ts, value, flag) tuples, Reading's fields.
@@ -84,7 +85,7 @@ class Decoder:
 
     def _message(
         self, topic: str, site_id: str | None, payload: bytes, now: float
-    ) -> tuple[list[Reading], list[Rejection]]:
+    ) -> tuple[list[ReadingRow], list[Rejection]]:
         def reject(reason: str, text: str) -> tuple[list, list]:
             return [], [Rejection(self.source, reason, text, topic=topic, site_id=site_id or "")]
 
@@ -109,7 +110,7 @@ class Decoder:
         else:
             return reject("payload must be a JSON object or a non-empty array of objects", text)
 
-        readings: list[Reading] = []
+        readings: list[ReadingRow] = []
         rejections: list[Rejection] = []
         for index, item in enumerate(items):
             self.item(
@@ -141,7 +142,7 @@ class Decoder:
         item: Any,
         site_id: str | None,
         now: float,
-        readings: list[Reading],
+        readings: list[ReadingRow],
         rejections: list[Rejection],
         topic: str = "",
         index: int | None = None,
@@ -171,7 +172,7 @@ class Decoder:
         item: Any,
         site_id: str | None,
         now: float,
-        readings: list[Reading],
+        readings: list[ReadingRow],
         rejections: list[Rejection],
         topic: str,
         index: int | None,
@@ -260,7 +261,7 @@ class Decoder:
         if ts < self.commissioned.get(site_id, ts):
             return (
                 f"ts {shown} is before site {site_id!r} was commissioned "
-                f"({self.config.site_by_id[site_id].commissioned.isoformat()}): a logger clock fault"
+                f"({self.config.site_by_id[site_id].commissioned}): a logger clock fault"
             )
         if self.backfill_s is not None and ts < now - self.backfill_s:
             return (

@@ -20,7 +20,8 @@ from datetime import datetime
 from wastewatch.config import Config
 from wastewatch.config.hj212 import EQUIPMENT, KINDS, codes, default_equipment
 from wastewatch.config.metrics import FLAGS
-from wastewatch.store import LoggerValue, Reading, Rejection
+from wastewatch.store import LoggerValue, Rejection
+from wastewatch.store.base import ReadingRow
 
 from .decode import Decoder, excerpt
 from .hj212 import Framer, Garbage, ParseError, parse, reply
@@ -37,7 +38,7 @@ _FLAG_FIELD = re.compile(r"(?:^|;)Flag=(\d+)")
 class Decoded:
     """What a batch of frames yields; `notes` are the (logger, code) pairs recorded in it."""
 
-    readings: list[Reading] = field(default_factory=list)
+    readings: list[ReadingRow] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     values: list[LoggerValue] = field(default_factory=list)
     notes: set[tuple[str, str]] = field(default_factory=set)
@@ -151,7 +152,8 @@ class LoggerDecoder:
         return answer
 
     def _values(self, cp, site, mn: str, kind: str, data: str, now: float, out: Decoded, reject) -> None:
-        stamp, found = None, {}
+        stamp: str | None = None
+        found: dict[str, dict[str, str]] = {}
         for group in cp:
             for name, value in group.items():
                 if name == "DataTime":

@@ -17,6 +17,7 @@ from typing import Iterator
 from wastewatch.config import Config
 from wastewatch.config.text import storable
 from wastewatch.store import Rejection, Store, StoreUnavailable, WriteResult
+from wastewatch.store.base import ReadingRow
 
 from .decode import Decoder, excerpt, json_problem, loads
 from .hj212 import Framer
@@ -64,7 +65,8 @@ def import_file(
         chunk.clear()
 
     for line, text, item in items:
-        readings, rejections = [], []
+        readings: list[ReadingRow] = []
+        rejections: list[Rejection] = []
         if isinstance(item, Rejection):
             rejections.append(item)
         else:
@@ -198,9 +200,10 @@ def _csv_items(path: Path, source: str) -> Iterator[tuple[int, str, object]]:
 def _header(row: list[str]) -> list[str] | None:
     """The columns a header row names, or None when the row is not a header we understand."""
     columns = [_HEADER.get(c.strip().lower()) for c in row]
-    if None in columns or len(set(columns)) != len(columns) or not set(CSV_COLUMNS[:4]) <= set(columns):
+    named = [c for c in columns if c is not None]
+    if len(named) != len(columns) or len(set(named)) != len(named) or not set(CSV_COLUMNS[:4]) <= set(named):
         return None
-    return columns
+    return named
 
 
 def _jsonl_items(path: Path, source: str) -> Iterator[tuple[int, str, object]]:

@@ -70,8 +70,9 @@ class Listener:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._queue: deque = deque()
-        self._arrived: asyncio.Event | None = None
-        self._stopping: asyncio.Event | None = None
+        # Made again by each run, inside its loop (an Event binds to the loop that first waits).
+        self._arrived = asyncio.Event()
+        self._stopping = asyncio.Event()
         self._problem: BaseException | None = None
         self._open: dict[_Connection, asyncio.Task] = {}  # each connection and its handler
 
@@ -137,7 +138,9 @@ class Listener:
         c.open += 1
         connection = _Connection(peer, writer, self.settings.max_pending_frames)
         framer = Framer()
-        self._open[connection] = asyncio.current_task()
+        task = asyncio.current_task()
+        assert task is not None  # a connection's handler runs as a task of the server
+        self._open[connection] = task
         try:
             while not self._stopping.is_set():
                 await connection.room.wait()
@@ -201,7 +204,9 @@ class Listener:
     async def _commit(self, batch: list) -> bool:
         items = [(connection.peer, item) for connection, item in batch]
         try:
-            result, replies = await self._loop.run_in_executor(None, self.writer.frames, self.clock(), items)
+            result, replies = await asyncio.get_running_loop().run_in_executor(
+                None, self.writer.frames, self.clock(), items
+            )
         except WriterError as exc:
             self.counters.failed_commits += 1
             if exc.unavailable:

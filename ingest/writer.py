@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 import signal
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from wastewatch.config.text import printable
@@ -110,19 +111,20 @@ class WriterProcess:
         # spawn, not fork: the parent runs paho's threads, and forking a threaded process
         # copies locks in whatever state they were.
         self._context = multiprocessing.get_context("spawn")
-        self._process = None
+        self._process: BaseProcess | None = None
         self._connection: Connection | None = None
 
     def start(self) -> None:
         parent, child = self._context.Pipe()
-        self._process = self._context.Process(
+        process = self._context.Process(
             target=_serve, args=(self.config_path, child), name="wastewatch-writer", daemon=True
         )
-        self._process.start()
+        process.start()
+        self._process = process
         child.close()
         self._connection = parent
 
-    def write(self, now: float, batch: list[tuple[str, bytes]]) -> WriteResult:
+    def write(self, now: float, batch: list[tuple[str, bytes | bytearray]]) -> WriteResult:
         """Decode and commit the batch's readings and rejection records in one transaction."""
         return WriteResult(*self._ask(("write", now, batch)))
 
@@ -131,7 +133,7 @@ class WriterProcess:
         counts, replies = self._ask(("frames", now, items))
         return WriteResult(*counts), replies
 
-    def quarantine(self, now: float, topic: str, payload: bytes, error: str) -> int:
+    def quarantine(self, now: float, topic: str, payload: bytes | bytearray, error: str) -> int:
         """Keep one message raw with the error that stopped it; returns the quarantine id."""
         return self._ask(("quarantine", now, topic, payload, error))
 
@@ -142,12 +144,14 @@ class WriterProcess:
                     "the writer process ended (exit code %s); starting another", self._process.exitcode
                 )
             self.start()
+        process, connection = self._process, self._connection
+        assert process is not None and connection is not None  # started just above
         try:
-            self._connection.send(request)
-            answer = self._connection.recv()
+            connection.send(request)
+            answer = connection.recv()
         except (EOFError, OSError) as exc:
-            self._process.join(1)
-            code = self._process.exitcode
+            process.join(1)
+            code = process.exitcode
             self._process = None
             raise WriterError(f"the writer process ended (exit code {code}): {exc!r}") from None
         if answer[0] == "error":
@@ -155,15 +159,16 @@ class WriterProcess:
         return answer[1]
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self._process is None:
+        process, connection = self._process, self._connection
+        if process is None or connection is None:
             return
         try:
-            self._connection.send(None)
+            connection.send(None)
         except OSError:
             pass
-        self._process.join(timeout)
-        if self._process.is_alive():
-            self._process.kill()
-            self._process.join()
-        self._connection.close()
+        process.join(timeout)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        connection.close()
         self._process = None

@@ -20,6 +20,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from wastewatch.alerts.context import Context
 from wastewatch.alerts.mail import WORK_ORDER_KINDS
 from wastewatch.config.i18n import N_, gettext
 
@@ -55,7 +56,7 @@ class Bulletin:
         return list(groups.items())
 
 
-def build(ctx, sites, start: int, end: int, now: int) -> Bulletin:
+def build(ctx: Context, sites, start: int, end: int, now: int) -> Bulletin:
     """The list for the sites an account sees: open as of now, crossed off in [start, end)."""
     config = ctx.config
     ids = {s.id for s in sites}
@@ -121,7 +122,7 @@ def _row(order, config, company) -> dict:
     }
 
 
-def _rank(ctx, found: Bulletin, sites, company) -> None:
+def _rank(ctx: Context, found: Bulletin, sites, company) -> None:
     latest = next(iter(monthly.versions(ctx.db)), None)
     if latest is None:
         return

@@ -8,6 +8,8 @@ per month. Day periods ("7d", "14d") count from the rules' anchor date; month pe
 
 from datetime import date, datetime, timedelta
 
+from wastewatch.alerts.context import Context
+
 
 def period(every: str, anchor: date, day: date) -> tuple[date, date]:
     """[first day, day after the last) of the period that holds `day`."""
@@ -24,7 +26,7 @@ def period(every: str, anchor: date, day: date) -> tuple[date, date]:
     return start, start + timedelta(days=days)
 
 
-def due(ctx, site, kind: str, now: int) -> tuple[int, int] | None:
+def due(ctx: Context, site, kind: str, now: int) -> tuple[int, int] | None:
     """(opens_at, due_at) of the site's current period for a routine kind, or None if its size
     band has no such schedule. due_at is the local midnight that ends the period."""
     rules = ctx.rules.inspections

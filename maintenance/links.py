@@ -12,6 +12,8 @@ from pathlib import Path
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from wastewatch.store.state import State
+
 ACTIONS = ("acknowledge", "done")
 _SALT = "wastewatch.work-order-link"
 
@@ -43,7 +45,7 @@ class Links:
         self.base = config.web.url
         self.ttl_s = config.web.link_valid_h * 3600
 
-    def issue(self, db, order_id: str, action: str, now: int) -> str:
+    def issue(self, db: State, order_id: str, action: str, now: int) -> str:
         """A new link (a row in work_order_links, inside the caller's transaction)."""
         assert action in ACTIONS
         nonce = secrets.token_urlsafe(12)
@@ -56,7 +58,7 @@ class Links:
         token = self.serializer.dumps({"o": order_id, "a": action, "n": nonce, "e": expires})
         return f"{self.base}/wo/{order_id}/{action}?t={token}"
 
-    def check(self, db, order_id: str, action: str, token: str, now: int):
+    def check(self, db: State, order_id: str, action: str, token: str, now: int):
         """The link's row, if the token is genuine, for this order and action, unexpired and unused."""
         try:
             claims = self.serializer.loads(token)
@@ -80,7 +82,7 @@ class Links:
         return row
 
 
-def use(db, nonce: str, now: int) -> None:
+def use(db: State, nonce: str, now: int) -> None:
     """Spend a link (inside the caller's transaction); a second use is a replay."""
     if (
         db.execute(
@@ -92,7 +94,7 @@ def use(db, nonce: str, now: int) -> None:
         raise LinkError("used")
 
 
-def retire(db, order_id: str, actions: tuple[str, ...], now: int) -> None:
+def retire(db: State, order_id: str, actions: tuple[str, ...], now: int) -> None:
     """Links whose action is done stop working, even ones from other emails about the order."""
     db.execute(
         "UPDATE work_order_links SET used_at = :now WHERE work_order_id = :order AND used_at IS NULL "

@@ -10,6 +10,7 @@ import json
 from functools import cached_property
 
 from wastewatch.alerts import lifecycle
+from wastewatch.alerts.context import Context
 from wastewatch.alerts.mail import WORK_ORDER_KINDS, Mail
 from wastewatch.config.i18n import N_, gettext
 from wastewatch.notify import notify
@@ -31,7 +32,7 @@ PRIORITIES = {
 }
 
 
-def subject(ctx, order, locale: str) -> str:
+def subject(ctx: Context, order, locale: str) -> str:
     """An order's subject in `locale`: what the service wrote it from, said again in the
     reader's language (a fault's alert, a routine visit's kind and period); a person's words
     as they wrote them. The stored subject is already in the service's language."""

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from functools import cached_property
 
 from wastewatch.alerts import lifecycle
+from wastewatch.alerts.context import Context
 from wastewatch.alerts.windows import Windows
 from wastewatch.config.i18n import Record
 from wastewatch.store.state import Change, transaction
@@ -28,7 +29,7 @@ from .notices import Notices
 
 
 @contextmanager
-def changing(ctx, lock: bool = True):
+def changing(ctx: Context, lock: bool = True):
     """`with changing(ctx):` a transaction whose state changes are reacted to before it
     commits: for every page, command and job that moves an alert or a work order."""
     with transaction(ctx.db, lock):
@@ -36,12 +37,12 @@ def changing(ctx, lock: bool = True):
         react(ctx)
 
 
-def react(ctx, windows: Windows | None = None) -> list[Change]:
+def react(ctx: Context, windows: Windows | None = None) -> list[Change]:
     """Apply what every change journaled in this transaction causes, in order; returns them."""
     return _Reaction(ctx, windows).run()
 
 
-def remind(ctx, now: int) -> int:
+def remind(ctx: Context, now: int) -> int:
     """Critical alerts still firing get a reminder every `renotify_after_s`; returns how many."""
     notices = Notices(ctx)
     due = lifecycle.reminders_due(ctx.db, now, ctx.rules.notifications.renotify_after_s)
@@ -52,7 +53,7 @@ def remind(ctx, now: int) -> int:
 
 
 class _Reaction:
-    def __init__(self, ctx, windows: Windows | None):
+    def __init__(self, ctx: Context, windows: Windows | None):
         self.ctx, self.db = ctx, ctx.db
         if windows is not None:
             self.windows = windows

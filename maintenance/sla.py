@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from wastewatch.alerts import lifecycle
+from wastewatch.alerts.context import Context
 from wastewatch.alerts.windows import Windows
 from wastewatch.store.state import transaction
 
@@ -41,7 +42,7 @@ class SweepResult:
 
 
 class Sweep:
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context):
         self.ctx = ctx
 
     def run(self, now: int) -> SweepResult:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from wastewatch.alerts import daily, lifecycle, windows
+from wastewatch.alerts.context import Context
 from wastewatch.alerts.findings import valid_value
 from wastewatch.config.i18n import NP_
 from wastewatch.maintenance import work_orders
@@ -57,7 +58,7 @@ class SiteStatus:
     overdue: int = 0
 
 
-def statuses(ctx, sites, now: int) -> list[SiteStatus]:
+def statuses(ctx: Context, sites, now: int) -> list[SiteStatus]:
     """The status of each of `sites`, in their order."""
     ids = [s.id for s in sites]
     latest = ctx.store.latest(ids)
@@ -165,7 +166,7 @@ class MonthSoFar:
         return self.received / self.expected if self.expected else None
 
 
-def month_so_far(ctx, sites, now: int) -> MonthSoFar:
+def month_so_far(ctx: Context, sites, now: int) -> MonthSoFar:
     local = datetime.fromtimestamp(now, ctx.config.tz)
     first = local.date().replace(day=1)
     start = int(ctx.midnight(first).timestamp())

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from wastewatch.alerts import lifecycle, windows
+from wastewatch.alerts.context import Context
 from wastewatch.alerts.findings import plausible_range
 
 from .report.days import fold
@@ -54,7 +55,7 @@ def bucket_width(since: int, until: int) -> int:
     return max(60, -(-span // MAX_BUCKETS // 60) * 60)
 
 
-def trend(ctx, site, metric: str, since: int, until: int) -> Trend:
+def trend(ctx: Context, site, metric: str, since: int, until: int) -> Trend:
     tz = ctx.config.tz
     first = datetime.fromtimestamp(since, tz).date()
     last = datetime.fromtimestamp(until - 1, tz).date()
@@ -76,8 +77,7 @@ def trend(ctx, site, metric: str, since: int, until: int) -> Trend:
     found = Trend(
         metric, since, until, width, ctx.store.buckets(site.id, metric, since, until, width, bounds, exclude)
     )
-    spec = site.metric(metric)
-    found.interval = spec.interval_s if spec else 0
+    found.interval = site.metric(metric).interval_s if metric in site.metrics else 0
     standard = ctx.standard(site.id)
     found.limit = standard.limit(metric, None)
     hours = ctx.store.hourly(site.id, [metric], start // 3600, (end + 3599) // 3600)

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 
 from wastewatch.alerts import lifecycle
+from wastewatch.alerts.context import Context
 from wastewatch.alerts.findings import RULES
 from wastewatch.config.i18n import N_, Sentence, Term, Word
 from wastewatch.config.metrics import METRICS
@@ -27,7 +28,7 @@ class Verification:
         return [x.text(locale) for x in self.facts + self.problems]
 
 
-def check(ctx, order, alerts: list, now: int) -> Verification:
+def check(ctx: Context, order, alerts: list, now: int) -> Verification:
     """Every linked alert resolved; for exceedance and comms orders, also its condition clear
     (the rules' own judgement, in reading time) for verify_hold_s, and the site reporting."""
     result = Verification()

@@ -8,7 +8,10 @@ reports (maintenance/notices.py), and the monthly report (maintenance/report/mon
 """
 
 import logging
+from collections.abc import Sequence
 from email.message import EmailMessage
+
+from wastewatch.store.state import State
 
 from . import outbox
 from .messages import make_message
@@ -36,7 +39,7 @@ def addresses(to, cc=()) -> tuple[list[str], list[str]]:
 
 
 def notify(
-    db,
+    db: State,
     kind: str,
     locale: str,
     context: dict,
@@ -48,7 +51,7 @@ def notify(
     cc=(),
     thread: str | None = None,
     idstring: str | None = None,
-    attachments: list[tuple[str, bytes, str, str]] = (),
+    attachments: Sequence[tuple[str, bytes, str, str]] = (),
 ) -> str | None:
     """Queue email `kind` (its templates' base name) about `ref` ("alert:12", "work_order:WO-…");
     returns its Message-ID, or None when it has nobody to go to (logged)."""

@@ -5,6 +5,7 @@ Templates live in notify/templates/<locale>/: `<name>-subject.txt`, `<name>-body
 part is not, because it is not HTML.
 """
 
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -41,10 +42,10 @@ def make_message(
     context: dict,
     to: list[str],
     sender: str,
-    cc: list[str] = (),
+    cc: Sequence[str] = (),
     thread: str | None = None,
     idstring: str | None = None,
-    attachments: list[tuple[str, bytes, str, str]] = (),
+    attachments: Sequence[tuple[str, bytes, str, str]] = (),
 ) -> EmailMessage:
     """attachments: (file name, content, maintype, subtype)."""
     subject, text, html = render(name, locale, context)

@@ -21,14 +21,14 @@ from email.policy import SMTP
 from typing import Callable
 
 from wastewatch.config import Config
-from wastewatch.store.state import transaction
+from wastewatch.store.state import State, transaction
 
 from .transports.email import TransportError, send
 
 log = logging.getLogger("wastewatch.outbox")
 
 
-def enqueue(db, kind: str, ref: str, recipients: list[str], message: EmailMessage, now: int) -> int:
+def enqueue(db: State, kind: str, ref: str, recipients: list[str], message: EmailMessage, now: int) -> int:
     # next_attempt_at 0: due at once, whatever the sender's clock says.
     return db.execute(
         "INSERT INTO outbox (kind, ref, recipients, subject, message, created_at, next_attempt_at) "
@@ -46,7 +46,7 @@ def enqueue(db, kind: str, ref: str, recipients: list[str], message: EmailMessag
 
 
 class Sender:
-    def __init__(self, config: Config, db, clock: Callable[[], float] = time.time):
+    def __init__(self, config: Config, db: State, clock: Callable[[], float] = time.time):
         self.cfg = config.smtp
         self.sender_address = config.smtp.sender
         self.db, self.clock = db, clock
@@ -146,7 +146,7 @@ class Sender:
         )
 
 
-def retry(db, message_id: int) -> bool:
+def retry(db: State, message_id: int) -> bool:
     return (
         db.execute(
             "UPDATE outbox SET status = 'pending', next_attempt_at = 0 WHERE id = :id AND status = 'failed'",
@@ -156,7 +156,7 @@ def retry(db, message_id: int) -> bool:
     )
 
 
-def listing(db, status: str, limit: int = 200) -> list:
+def listing(db: State, status: str, limit: int = 200) -> list:
     """Emails with `status` ("all" or one status): failed first, then pending, newest first."""
     where = "TRUE" if status == "all" else "status = :status"
     return db.execute(
@@ -166,5 +166,5 @@ def listing(db, status: str, limit: int = 200) -> list:
     ).fetchall()
 
 
-def pending_count(db) -> int:
+def pending_count(db: State) -> int:
     return db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").scalar()

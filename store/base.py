@@ -20,6 +20,11 @@ class Reading(NamedTuple):
     flag: str = "N"
 
 
+# A reading as the decoders make it: a plain tuple in Reading's field order (the ingest hot path
+# makes millions; a Reading is one too, with names).
+ReadingRow = tuple[str, str, int, float, str]
+
+
 class LoggerValue(NamedTuple):
     """A value from an HJ 212 logger's data of another kind than the site's reading series
     (an hourly mean at a site whose series is real-time): kept, not judged.
@@ -42,7 +47,7 @@ class Rejection:
     reason: str
     payload: str  # the raw text (a message) or the JSON of the rejected item
     topic: str = ""
-    site_id: str = ""
+    site_id: str | None = ""
     item: int | None = None  # position in a batch array or line number of an import
     metric: str = ""
 
@@ -106,7 +111,7 @@ Period = Literal["hour", "day"]
 class Store(Protocol):
     def write(
         self,
-        readings: Sequence[Reading],
+        readings: Sequence[ReadingRow],
         rejections: Sequence[Rejection] = (),
         received_at: int | None = None,
         logger_values: Sequence[LoggerValue] = (),

@@ -12,6 +12,7 @@ With the embedded SQLite file there is one instance, and it leads.
 
 import logging
 import threading
+from typing import Any
 
 log = logging.getLogger("wastewatch.store")
 
@@ -19,7 +20,12 @@ log = logging.getLogger("wastewatch.store")
 LEADER_LOCK = 0x77776C64
 # Keepalives on the leader's connection: a leader cut off by the network is noticed by the
 # server after idle + interval × count seconds, and its lock freed.
-KEEPALIVES = {"keepalives": 1, "keepalives_idle": 4, "keepalives_interval": 1, "keepalives_count": 4}
+KEEPALIVES: dict[str, Any] = {
+    "keepalives": 1,
+    "keepalives_idle": 4,
+    "keepalives_interval": 1,
+    "keepalives_count": 4,
+}
 
 
 def libpq_url(url: str) -> str:
@@ -41,7 +47,8 @@ class Leadership:
         name: this instance's, shown in pg_stat_activity and the log."""
         self.url = None if url is None else libpq_url(url)
         self.name = name
-        self._db = None
+        # A psycopg connection (psycopg is imported only where PostgreSQL is used).
+        self._db: Any = None
         self._held = self.url is None
         self._lock = threading.Lock()
 

@@ -12,6 +12,7 @@ at once.
 
 import logging
 import time
+from typing import Any
 
 from .leader import libpq_url, lock_holder
 from .postgres import DDL_LOCK
@@ -35,7 +36,7 @@ class Membership:
         """url: the PostgreSQL database the instances share; client_id: this instance's."""
         self.url = libpq_url(url)
         self.client_id, self.group = client_id, group
-        self._db = None
+        self._db: Any = None  # a psycopg connection, as in leader.py
         self._holding: set[str] = set()  # others' locks, taken to empty their sessions
 
     def _key(self, client_id: str) -> tuple:

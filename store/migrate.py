@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Integer, MetaData, func, select, text
 
-from .postgres import PostgresStore
+from .postgres import PostgresStore, scalar
 from .state import connect
 
 CHUNK = 50_000
@@ -106,9 +106,7 @@ def _records(src: sqlite3.Connection, target: PostgresStore, chunk: int, say) ->
     for table, columns, order in RECORDS:
         # By id: those after the newest already there. Logger values have no id: all again,
         # each kept once by its key.
-        start = (
-            db.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0] if order == "id" else None
-        )
+        start = scalar(db.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")) if order == "id" else None
         marks = ", ".join(["%s"] * len(columns.split(",")))
         overriding = "OVERRIDING SYSTEM VALUE" if order == "id" else ""
         copied, offset = 0, 0
@@ -157,12 +155,12 @@ def _count_store(src: sqlite3.Connection, target: PostgresStore) -> dict:
     for table in ("readings", "rejections", "quarantine", "logger_values", "hourly", "daily", "latest"):
         counts[table] = (
             src.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0],
-            target._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0],
+            scalar(target._db.execute(f"SELECT COUNT(*) FROM {table}")),
         )
     received = "SELECT COALESCE(SUM(received), 0) FROM hourly"
     counts["readings summed by hour"] = (
         src.execute(received).fetchone()[0],
-        target._db.execute(received).fetchone()[0],
+        scalar(target._db.execute(received)),
     )
     return counts
 

@@ -107,7 +107,7 @@ class Mirror:
         body = "\n".join(line for _, line in rows).encode()
         with self._changed:
             self._in_flight[body].append([row_id for row_id, _ in rows])
-        self.write_api.write(self.settings.bucket, self.settings.org, body, write_precision=self._seconds)
+        self.write_api.write(self.settings.bucket, self.settings.org, body, write_precision=self._seconds)  # type: ignore[arg-type]  # its members are str
         return True
 
     def _take(self, data: bytes) -> list[int] | None:

@@ -8,6 +8,12 @@ is claimed again when the lease runs out), and deletes it once InfluxDB has take
 InfluxDB outage only lengthens the queue; `wastewatch summary` shows how long it is.
 """
 
+import sqlite3
+import threading
+from typing import Any, Callable
+
+from .influx import Lines
+
 SQLITE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS mirror_queue (
     id INTEGER PRIMARY KEY,
@@ -26,6 +32,11 @@ CREATE TABLE IF NOT EXISTS mirror_queue (
 
 class SQLiteMirrorQueue:
     """The queue on the SQLite store's connection and lock."""
+
+    # Given by the store this is mixed into (store/sqlite.py).
+    _db: sqlite3.Connection
+    _lock: threading.Lock
+    _lines: Lines | None  # set when the mirror is on, the only time these are called
 
     def _insert_kept(self, rows: list) -> list:
         """Insert a batch's sorted (series, ts, value, flag, received_at) rows into the readings,
@@ -47,9 +58,10 @@ class SQLiteMirrorQueue:
         self._db.execute("DELETE FROM temp.incoming")
         return kept
 
-    def _queue(self, names: dict, rows: list) -> None:
+    def _queue(self, names: dict[int, tuple[str, str]], rows: list) -> None:
         """Queue the lines of (series, ts, value, flag, …) rows inside the write's transaction.
         names: {series: (site, metric)}."""
+        assert self._lines is not None
         line = self._lines.line
         self._db.executemany(
             "INSERT INTO mirror_queue (line) VALUES (?)",
@@ -95,8 +107,15 @@ class SQLiteMirrorQueue:
 class PostgresMirrorQueue:
     """The queue in the PostgreSQL store's schema."""
 
-    def _queue_new(self, cur, names: dict, new: list) -> None:
+    # Given by the store this is mixed into (store/postgres.py).
+    _lock: threading.Lock
+    _lines: Lines | None  # set when the mirror is on, the only time these are called
+    _rows: Callable[..., list]
+    _usable: Callable[[], Any]
+
+    def _queue_new(self, cur, names: dict[int, tuple[str, str]], new: list) -> None:
         """Queue the lines of the readings an INSERT … RETURNING said were new."""
+        assert self._lines is not None
         line = self._lines.line
         with cur.copy("COPY mirror_queue (line) FROM STDIN") as copy:
             for series, ts, value, flag in new:

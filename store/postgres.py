@@ -20,7 +20,7 @@ from typing import Sequence
 
 import psycopg
 
-from .base import LoggerValue, Reading, Rejection, StoredRejection, WriteResult
+from .base import LoggerValue, ReadingRow, Rejection, StoredRejection, WriteResult
 from .calendar import Calendar, batch_sums
 from .files import unavailable
 from .influx import Lines
@@ -160,6 +160,13 @@ def months(start: date, count: int) -> list[date]:
     return found
 
 
+def scalar(cursor):
+    """The one value of a query that always returns one row (a count, a MAX)."""
+    row = cursor.fetchone()
+    assert row is not None, "an aggregate without GROUP BY returns a row"
+    return row[0]
+
+
 class PostgresStore(Reads, PostgresMirrorQueue):
     def __init__(self, url: str, tz_name: str | None = None, mirror: str | None = None):
         """url: a libpq URL (postgresql://…; SQLAlchemy's postgresql+psycopg:// too).
@@ -275,7 +282,7 @@ class PostgresStore(Reads, PostgresMirrorQueue):
 
     def write(
         self,
-        readings: Sequence[Reading],
+        readings: Sequence[ReadingRow],
         rejections: Sequence[Rejection] = (),
         received_at: int | None = None,
         logger_values: Sequence[LoggerValue] = (),
@@ -391,11 +398,11 @@ class PostgresStore(Reads, PostgresMirrorQueue):
 
     def count_rejections(self) -> int:
         with self._lock:
-            return self._usable().execute("SELECT COUNT(*) FROM rejections").fetchone()[0]
+            return scalar(self._usable().execute("SELECT COUNT(*) FROM rejections"))
 
     def count_readings(self) -> int:
         with self._lock:
-            return self._usable().execute("SELECT COUNT(*) FROM readings").fetchone()[0]
+            return scalar(self._usable().execute("SELECT COUNT(*) FROM readings"))
 
     def close(self) -> None:
         with self._lock:

@@ -4,6 +4,7 @@ tables' one owner on its one connection and lock.
 """
 
 import threading
+from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 
 import psycopg
@@ -12,7 +13,7 @@ from wastewatch.config.text import storable
 
 from . import report_sums
 from .base import Aggregate, LoggerValue, Period, Quarantined, Reading
-from .calendar import EPOCH_DAY, local_aggregates, local_day_counts
+from .calendar import EPOCH_DAY, Calendar, local_aggregates, local_day_counts
 from .files import unavailable
 from .views import Bucket, Latest, validity
 
@@ -106,9 +107,9 @@ class _ReportQueries:
 
 class Reads:
     _lock: threading.Lock
-    _calendar: object
+    _calendar: Calendar
 
-    def _usable(self) -> psycopg.Connection: ...
+    _usable: Callable[[], psycopg.Connection]
 
     def _known_series(self, site_id: str, metric: str) -> int | None: ...
 
@@ -330,7 +331,7 @@ class Reads:
             f"WHERE id > %s {'AND replayed_at IS NULL' if pending_only else ''} ORDER BY id LIMIT %s",
             (after_id, limit),
         )
-        return [Quarantined(*row[:6], bytes(row[6]), row[7]) for row in rows]
+        return [Quarantined(a, b, c, d, e, f, bytes(payload), g) for a, b, c, d, e, f, payload, g in rows]
 
     def last_quarantine_id(self) -> int:
         return self._rows("SELECT COALESCE(MAX(id), 0) FROM quarantine")[0][0]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import aggregates, report_sums
-from .base import Aggregate, LoggerValue, Period, Reading, Rejection, StoredRejection, WriteResult
+from .base import Aggregate, LoggerValue, Period, Reading, ReadingRow, Rejection, StoredRejection, WriteResult
 from .calendar import local_aggregates, local_day_counts
 from .files import private_database, unavailable
 from .influx import Lines
@@ -121,7 +121,7 @@ class SQLiteStore(QuarantineTable, Views, SQLiteMirrorQueue):
 
     def write(
         self,
-        readings: Sequence[Reading],
+        readings: Sequence[ReadingRow],
         rejections: Sequence[Rejection] = (),
         received_at: int | None = None,
         logger_values: Sequence[LoggerValue] = (),
@@ -155,7 +155,7 @@ class SQLiteStore(QuarantineTable, Views, SQLiteMirrorQueue):
                 aggregates.add(self._db, self._calendar, rows, duplicates=inserted < len(rows))
                 if kept:
                     self._queue(
-                        {series((site, metric)): (site, metric) for site, metric, *_ in readings}, kept
+                        {self._series[(site, metric)]: (site, metric) for site, metric, *_ in readings}, kept
                     )
                 self._db.executemany(
                     "INSERT INTO rejections (received_at, source, topic, site_id, item, metric, "
@@ -262,7 +262,9 @@ class SQLiteStore(QuarantineTable, Views, SQLiteMirrorQueue):
     def scan_many(self, starts: dict, until: int) -> dict:
         """scan() of several series, {(site, metric): since} → {(site, metric): rows}; series
         without readings left out. In-process, one query each costs next to nothing."""
-        found = {key: self.scan(*key, since, until) for key, since in starts.items()}
+        found = {
+            (site, metric): self.scan(site, metric, since, until) for (site, metric), since in starts.items()
+        }
         return {key: rows for key, rows in found.items() if rows}
 
     def last_reading_times(self) -> dict[tuple[str, str], int]:

@@ -5,11 +5,14 @@ A module of its own to keep `sqlite.py` to writing and the jobs' reads; SQLiteSt
 these methods, so the store stays the readings' one owner, on its one connection and lock.
 """
 
+import sqlite3
+import threading
 from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from .base import LoggerValue
+from .calendar import Calendar
 
 
 class Latest(NamedTuple):  # a tuple: the board makes six thousand of them per request
@@ -53,6 +56,13 @@ def validity(bounds, exclude, mark: str = ":") -> tuple[str, dict]:
 
 
 class Views:
+    """The reads the console's pages make, mixed into the SQLite store (store/sqlite.py)."""
+
+    _db: sqlite3.Connection
+    _lock: threading.Lock
+    _known_series: Callable[[str, str], int | None]
+    _calendar: Calendar
+
     def latest(self, site_ids=None) -> dict[tuple[str, str], Latest]:
         """The newest reading of each (site, metric), of the given sites or all."""
         with self._lock:

@@ -12,6 +12,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
+from wastewatch.alerts.context import Context
 from wastewatch.alerts.findings import plausible_range
 
 
@@ -36,7 +37,7 @@ class Day:
         return self.total / self.valid if self.valid else None
 
 
-def daily_sums(ctx, sites, days, start: int, end: int) -> dict:
+def daily_sums(ctx: Context, sites, days, start: int, end: int) -> dict:
     """{(site, metric): ([Day per day], hours with a valid value > 0)} from the store."""
     ranges = {(s.id, m): plausible_range(s, m) for s in sites for m in s.metrics}
     frame, positive = ctx.store.daily_sums(ranges, start, end, hours_for={(s.id, "flow") for s in sites})
@@ -59,7 +60,9 @@ def daily_sums(ctx, sites, days, start: int, end: int) -> dict:
     return out
 
 
-def fold(ctx, site, metric: str, hours, day_bounds, spans, start: int, end: int) -> tuple[list[Day], int]:
+def fold(
+    ctx: Context, site, metric: str, hours, day_bounds, spans, start: int, end: int
+) -> tuple[list[Day], int]:
     """The metric's days from its hours, one by one; and the hours with a valid value > 0."""
     per_day = [Day() for _ in day_bounds]
     day_starts = [b[0] for b in day_bounds]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from wastewatch.alerts import lifecycle
+from wastewatch.alerts.context import Context
 from wastewatch.alerts.windows import Windows
 from wastewatch.config.i18n import N_
 from wastewatch.config.metrics import METRICS
@@ -45,14 +46,14 @@ class MonthlyReport:
     issuer: str = ""  # the bureau the report is of ([bureau] name: 天全县生态环境局)
 
 
-def month_bounds(ctx, month: str) -> tuple[date, date, int, int]:
+def month_bounds(ctx: Context, month: str) -> tuple[date, date, int, int]:
     first = datetime.strptime(month, "%Y-%m").date()
     following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
     return first, following, int(ctx.midnight(first).timestamp()), int(ctx.midnight(following).timestamp())
 
 
 def build(
-    ctx,
+    ctx: Context,
     month: str,
     site_ids: list[str] | None = None,
     hour_by_hour: bool = False,
@@ -79,7 +80,7 @@ class _Period:
     fast: bool
 
 
-def _period(ctx, month: str, hour_by_hour: bool, now: int | None) -> _Period:
+def _period(ctx: Context, month: str, hour_by_hour: bool, now: int | None) -> _Period:
     first, following, start, end = month_bounds(ctx, month)
     days = [first + timedelta(days=k) for k in range((following - first).days)]
     days_in_month = len(days)
@@ -97,7 +98,9 @@ def _period(ctx, month: str, hour_by_hour: bool, now: int | None) -> _Period:
     return _Period(start, end, days, days_in_month, day_bounds, as_of, fast)
 
 
-def _build(ctx, month: str, site_ids: list[str] | None, hour_by_hour: bool, now: int | None) -> MonthlyReport:
+def _build(
+    ctx: Context, month: str, site_ids: list[str] | None, hour_by_hour: bool, now: int | None
+) -> MonthlyReport:
     period = _period(ctx, month, hour_by_hour, now)
     start, end = period.start, period.end
     sites = [s for s in ctx.config.sites if site_ids is None or s.id in site_ids]
@@ -147,7 +150,7 @@ def _build(ctx, month: str, site_ids: list[str] | None, hour_by_hour: bool, now:
     )
 
 
-def _site_days(ctx, site, period: _Period, sums: dict, excluded: list, suspect) -> tuple[dict, int]:
+def _site_days(ctx: Context, site, period: _Period, sums: dict, excluded: list, suspect) -> tuple[dict, int]:
     """Each metric's days at the site, and the hours the flow was positive (operating hours)."""
     site_days: dict[str, list[Day]] = {}
     operating_hours = 0
@@ -165,7 +168,7 @@ def _site_days(ctx, site, period: _Period, sums: dict, excluded: list, suspect) 
     return site_days, operating_hours
 
 
-def _pollutant_rows(ctx, site, period: _Period, site_days: dict, min_fraction: float):
+def _pollutant_rows(ctx: Context, site, period: _Period, site_days: dict, min_fraction: float):
     """(pollutant, compliance row, daily series) of each pollutant the site's standard controls
     and the site measures."""
     standard = ctx.standard(site.id)
@@ -185,7 +188,7 @@ def _pollutant_rows(ctx, site, period: _Period, site_days: dict, min_fraction: f
         yield pollutant, row, series
 
 
-def _windows_in(ctx, windows: Windows, sites, start: int, end: int) -> list[dict]:
+def _windows_in(ctx: Context, windows: Windows, sites, start: int, end: int) -> list[dict]:
     """The maintenance windows of the sites that overlap the month, as the files list them."""
     local = ctx.local
     return [
@@ -205,7 +208,15 @@ def _windows_in(ctx, windows: Windows, sites, start: int, end: int) -> list[dict
 
 
 def _compliance_row(
-    ctx, site, standard, pollutant: str, per_day: list[Day], day_bounds, days, temps, min_fraction: float
+    ctx: Context,
+    site,
+    standard,
+    pollutant: str,
+    per_day: list[Day],
+    day_bounds,
+    days,
+    temps,
+    min_fraction: float,
 ):
     interval = site.metric(pollutant).interval_s
     expected = [(b - a) // interval for a, b in day_bounds]
@@ -298,7 +309,7 @@ def _limit_text(limit) -> str:
 
 
 def _operations_row(
-    ctx, site, site_days, day_bounds, operating_hours: int, start: int, end: int, facts: dict
+    ctx: Context, site, site_days, day_bounds, operating_hours: int, start: int, end: int, facts: dict
 ) -> dict:
     expected = received = valid = 0
     for metric, per_day in site_days.items():
@@ -336,7 +347,7 @@ def _operations_row(
     }
 
 
-def _inspection_dues(ctx, site, start: int, end: int) -> set[int]:
+def _inspection_dues(ctx: Context, site, start: int, end: int) -> set[int]:
     """The ends of the routine inspection periods that end in the month, by the calendar."""
     rules = ctx.rules.inspections
     schedule = rules.for_site("routine_inspection", site.capacity_m3d)

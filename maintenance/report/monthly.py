@@ -19,7 +19,7 @@ from pathlib import Path
 
 from wastewatch.alerts.context import Context
 from wastewatch.notify import notify
-from wastewatch.store.state import transaction
+from wastewatch.store.state import State, transaction
 
 from . import cells, document, figures, output
 from .columns import COMPLIANCE_COLUMNS, OPERATIONS_COLUMNS
@@ -45,7 +45,7 @@ def next_report(config, now: int) -> tuple[str, datetime] | None:
 
 
 class MonthlyReports:
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context):
         self.ctx = ctx
 
     def run(self, now: int) -> list[tuple[str, int]]:
@@ -225,7 +225,7 @@ class MonthlyReports:
         )
 
 
-def versions(db) -> list:
+def versions(db: State) -> list:
     """Every report version sent, newest month first."""
     return db.execute("SELECT * FROM reports ORDER BY month DESC, version DESC").fetchall()
 
@@ -247,7 +247,7 @@ def draft_folder(config, month: str) -> Path:
     return config.data_dir / "reports" / "drafts" / month
 
 
-def version(db, month: str, number: int):
+def version(db: State, month: str, number: int):
     return db.execute(
         "SELECT * FROM reports WHERE month = :month AND version = :version",
         {"month": month, "version": number},

@@ -9,6 +9,8 @@ PostgreSQL give the same figure to the last digit.
 
 from collections import defaultdict
 
+from wastewatch.store.state import State
+
 # Routine work is planned, not a fault.
 FAULTS = "kind NOT IN ('routine_inspection', 'effluent_sampling')"
 
@@ -23,7 +25,7 @@ ZERO = {
 }
 
 
-def by_site(db, start: int, end: int) -> dict:
+def by_site(db: State, start: int, end: int) -> dict:
     """{site: figures} of the orders in [start, end): opened, closed (and their open-to-close
     seconds), and the acknowledgement and repair deadlines that fell in it, met or not. A site
     without orders in the month is absent (ZERO)."""
@@ -50,7 +52,7 @@ def by_site(db, start: int, end: int) -> dict:
     return figures
 
 
-def inspected(db, start: int, end: int) -> dict[str, set[int]]:
+def inspected(db: State, start: int, end: int) -> dict[str, set[int]]:
     """{site: the routine inspection periods ending in (start, end] reported done by their end}."""
     done: dict = defaultdict(set)
     for row in db.execute(
@@ -62,7 +64,7 @@ def inspected(db, start: int, end: int) -> dict[str, set[int]]:
     return dict(done)
 
 
-def county_faults(db, site_ids: list[str], start: int, end: int) -> dict:
+def county_faults(db: State, site_ids: list[str], start: int, end: int) -> dict:
     """Fault orders of the sites: opened, closed, and overdue (repair deadline in the month,
     not done by it)."""
     row = db.execute(

@@ -3,6 +3,8 @@ scorecard per contractor (formulas in formulas.py)."""
 
 from collections import defaultdict
 
+from wastewatch.alerts.context import Context
+
 from . import order_figures
 
 
@@ -29,7 +31,7 @@ def score(row: dict, rows, weights: dict) -> float | None:
     return 100 * sum(w * rates[k] for k, w in used.items()) / sum(used.values())
 
 
-def county(ctx, sites, compliance, operations, start: int, end: int) -> dict:
+def county(ctx: Context, sites, compliance, operations, start: int, end: int) -> dict:
     valid = sum(r["valid_days"] for r in compliance)
     exceed = sum(r["exceedance_days"] for r in compliance)
     by_site = defaultdict(list)
@@ -57,7 +59,7 @@ def county(ctx, sites, compliance, operations, start: int, end: int) -> dict:
     }
 
 
-def scorecards(ctx, sites, compliance, operations) -> list[dict]:
+def scorecards(ctx: Context, sites, compliance, operations) -> list[dict]:
     cards = []
     for contractor in ctx.config.contractors:
         mine = {s.id for s in sites if s.contractor == contractor.id}

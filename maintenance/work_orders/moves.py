@@ -3,9 +3,10 @@ and journaled as a Change: their emails are maintenance/reaction.py's."""
 
 import json
 
+from wastewatch.alerts.context import Context
 from wastewatch.alerts.mail import Mail
 from wastewatch.config.i18n import N_, NP_, Word
-from wastewatch.store.state import Change
+from wastewatch.store.state import Change, State
 
 from .. import links
 from ..verification import Verification, check
@@ -47,7 +48,7 @@ ACTION_WORDS = {
 
 
 def open_order(
-    ctx,
+    ctx: Context,
     site_id: str,
     kind: str,
     origin: str,
@@ -96,7 +97,7 @@ def open_order(
     return _changed(ctx, order_id, "opened", now)
 
 
-def for_alert(ctx, alert, kind: str, now: int):
+def for_alert(ctx: Context, alert, kind: str, now: int):
     """The alert's condition lasted long enough for a work order: join the fault's order in
     play, reopen one closed recently, or open a new one. Returns a new order, or None."""
     if linked_order(ctx.db, alert["id"]) is not None or attach_alert(ctx, alert, now):
@@ -117,7 +118,7 @@ def for_alert(ctx, alert, kind: str, now: int):
     )
 
 
-def attach_alert(ctx, alert, now: int) -> bool:
+def attach_alert(ctx: Context, alert, now: int) -> bool:
     """A new alert for a fault that already has an order: the order in play absorbs it, or a
     closed one reopens if the fault recurred within reopen_within_s. True if attached."""
     fault = f"{alert['rule']}:{alert['metric']}"
@@ -153,14 +154,14 @@ def attach_alert(ctx, alert, now: int) -> bool:
     return True
 
 
-def acknowledge(ctx, order_id: str, actor: str, note: str, now: int):
+def acknowledge(ctx: Context, order_id: str, actor: str, note: str, now: int):
     order = _move(ctx, order_id, "acknowledge", actor, note, now, acknowledged_at=now)
     _retire_links(ctx.db, order_id, ("acknowledge",), now)
     return _changed(ctx, order_id, "acknowledged", now, order)
 
 
 def done(
-    ctx,
+    ctx: Context,
     order_id: str,
     actor: str,
     note: str,
@@ -190,7 +191,7 @@ def done(
     return _changed(ctx, order_id, "resolved", now, order, note=note, actor=actor)
 
 
-def verify(ctx, order_id: str, actor: str, note: str, now: int):
+def verify(ctx: Context, order_id: str, actor: str, note: str, now: int):
     """销号: the operator crosses the order off, if the readings say the fault is gone."""
     order = get_or_fail(ctx.db, order_id)
     check = verification(ctx, order, now)
@@ -203,7 +204,7 @@ def verify(ctx, order_id: str, actor: str, note: str, now: int):
     return _changed(ctx, order_id, "closed", now, order, note=note, actor=actor)
 
 
-def reopen(ctx, order_id: str, actor: str, note: str, now: int, why: tuple = ()):
+def reopen(ctx: Context, order_id: str, actor: str, note: str, now: int, why: tuple = ()):
     """Verification failed or the fault came back: the contractor gets fresh deadlines and links."""
     order = get_or_fail(ctx.db, order_id)
     site = ctx.config.site_by_id[order["site_id"]]
@@ -231,7 +232,7 @@ def reopen(ctx, order_id: str, actor: str, note: str, now: int, why: tuple = ())
     return _changed(ctx, order_id, "reopened", now, order, note=note, why=why)
 
 
-def cancel(ctx, order_id: str, actor: str, reason: str, now: int):
+def cancel(ctx: Context, order_id: str, actor: str, reason: str, now: int):
     if not reason.strip():
         raise WorkOrderError(N_("cancelling a work order needs a reason"))
     order = _move(ctx, order_id, "cancel", actor, reason, now, cancelled_at=now)
@@ -239,7 +240,7 @@ def cancel(ctx, order_id: str, actor: str, reason: str, now: int):
     return _changed(ctx, order_id, "cancelled", now, order, note=reason, actor=actor)
 
 
-def assign(ctx, order_id: str, contractor: str, actor: str, note: str, now: int):
+def assign(ctx: Context, order_id: str, contractor: str, actor: str, note: str, now: int):
     """Hand the order to another contractor: the old links stop working, the new one gets its own."""
     order = get_or_fail(ctx.db, order_id)
     if contractor not in ctx.config.contractor_by_id:
@@ -280,7 +281,7 @@ def assign(ctx, order_id: str, contractor: str, actor: str, note: str, now: int)
     return _changed(ctx, order_id, "assigned", now, note=note)
 
 
-def chase(ctx, order_id: str, actor: str, note: str, now: int):
+def chase(ctx: Context, order_id: str, actor: str, note: str, now: int):
     """催办: an operator asks the contractor about an order it still owes work on, now, with
     the deadline it missed (or the next one) and the operator's note; recorded on the timeline.
     Deadlines, reminders and escalations stay as they are."""
@@ -297,19 +298,19 @@ def chase(ctx, order_id: str, actor: str, note: str, now: int):
     return _changed(ctx, order_id, "chased", now, order, deadline=deadline, note=note, actor=actor)
 
 
-def remind(ctx, order, deadline: str, now: int) -> None:
+def remind(ctx: Context, order, deadline: str, now: int) -> None:
     """The contractor reminded of a deadline ahead: the mark, the history row (and the email)."""
     _deadline_passed_on(ctx, order, deadline, "reminded", said.reminded, now)
     _changed(ctx, order["id"], "reminded", now, order, deadline=deadline)
 
 
-def escalate(ctx, order, deadline: str, now: int) -> None:
+def escalate(ctx: Context, order, deadline: str, now: int) -> None:
     """A missed deadline escalated to the operators and the bureau, once."""
     _deadline_passed_on(ctx, order, deadline, "escalated", said.escalated, now)
     _changed(ctx, order["id"], "escalated", now, order, deadline=deadline)
 
 
-def _deadline_passed_on(ctx, order, deadline: str, step: str, sentence, now: int) -> None:
+def _deadline_passed_on(ctx: Context, order, deadline: str, step: str, sentence, now: int) -> None:
     """Mark the reminder or escalation done (each happens once per deadline) and record it."""
     column, short, _ = DEADLINES[deadline]
     ctx.db.execute(
@@ -319,7 +320,7 @@ def _deadline_passed_on(ctx, order, deadline: str, step: str, sentence, now: int
     transition(ctx.db, order["id"], order["state"], order["state"], "", "sla", now, said_now)
 
 
-def verification(ctx, order, now: int) -> Verification:
+def verification(ctx: Context, order, now: int) -> Verification:
     """What the readings say about the order's fault now (verification.py)."""
     return check(ctx, order, linked_alerts(ctx.db, order["id"]), now)
 
@@ -332,7 +333,9 @@ def _acknowledge_by(deadline, now: int, repair_by: int) -> int:
     return min(now + int(deadline.acknowledge_within_h * 3600), repair_by)
 
 
-def _move(ctx, order_id: str, action: str, actor: str, note: str, now: int, said: tuple = (), **updates):
+def _move(
+    ctx: Context, order_id: str, action: str, actor: str, note: str, now: int, said: tuple = (), **updates
+):
     order = get_or_fail(ctx.db, order_id)
     allowed, new = MOVES[action]
     if order["state"] not in allowed:
@@ -352,12 +355,12 @@ def _move(ctx, order_id: str, action: str, actor: str, note: str, now: int, said
     return get(ctx.db, order_id)
 
 
-def _changed(ctx, order_id: str, event: str, now: int, order=None, **facts):
+def _changed(ctx: Context, order_id: str, event: str, now: int, order=None, **facts):
     """Journal the move for maintenance/reaction.py (its emails); returns the order's row as
     the move left it (`order`, or read now)."""
     row = order if order is not None else get(ctx.db, order_id)
     return ctx.db.changed(Change("work_order", order_id, event, now, row, facts)).row
 
 
-def _retire_links(db, order_id: str, actions: tuple[str, ...], now: int) -> None:
+def _retire_links(db: State, order_id: str, actions: tuple[str, ...], now: int) -> None:
     links.retire(db, order_id, actions, now)

@@ -8,6 +8,7 @@ from datetime import datetime
 from wastewatch.alerts import lifecycle
 from wastewatch.config.i18n import N_, NP_, Record, Said, Word, gettext
 from wastewatch.config.text import duration
+from wastewatch.store.state import State
 
 # Each state's name, the one every page, email, export and error says.
 STATES = {
@@ -67,7 +68,7 @@ DEADLINES = {
 _FROM = "COALESCE(deadlines_from, opened_at)"  # the deadlines run from opening, or the last reopening
 
 
-def reminders_due(db, deadline: str, fraction: float, now: int) -> list:
+def reminders_due(db: State, deadline: str, fraction: float, now: int) -> list:
     """Orders past `fraction` of the way to `deadline`, not yet reminded, the deadline ahead."""
     column, short, owing = DEADLINES[deadline]
     return db.execute(
@@ -77,7 +78,7 @@ def reminders_due(db, deadline: str, fraction: float, now: int) -> list:
     ).fetchall()
 
 
-def escalations_due(db, deadline: str, now: int) -> list:
+def escalations_due(db: State, deadline: str, now: int) -> list:
     """Orders whose `deadline` has passed, not yet escalated."""
     column, short, owing = DEADLINES[deadline]
     return db.execute(
@@ -86,7 +87,7 @@ def escalations_due(db, deadline: str, now: int) -> list:
     ).fetchall()
 
 
-def routine_periods(db, now: int) -> set[tuple[str, str, int]]:
+def routine_periods(db: State, now: int) -> set[tuple[str, str, int]]:
     """(site, kind, due_at) of the routine orders for periods not yet over."""
     return {
         (r["site_id"], r["kind"], r["due_at"])
@@ -96,11 +97,11 @@ def routine_periods(db, now: int) -> set[tuple[str, str, int]]:
     }
 
 
-def get(db, order_id: str):
+def get(db: State, order_id: str):
     return db.execute("SELECT * FROM work_orders WHERE id = :id", {"id": order_id}).fetchone()
 
 
-def get_or_fail(db, order_id: str):
+def get_or_fail(db: State, order_id: str):
     order = get(db, order_id)
     if order is None:
         raise WorkOrderError(N_("no work order {order}"), order=order_id)
@@ -167,7 +168,7 @@ def is_overdue(order, now: int) -> bool:
 
 
 def listing(
-    db,
+    db: State,
     now: int,
     states: tuple[str, ...] = IN_PLAY,
     site_id: str | None = None,
@@ -192,7 +193,7 @@ def listing(
     return db.execute(sql, {**params, "now": now, "limit": limit}).fetchall()
 
 
-def closed_between(db, start: int, end: int):
+def closed_between(db: State, start: int, end: int):
     """Orders verified and closed (销号) within [start, end)."""
     return db.execute(
         "SELECT * FROM work_orders WHERE state = 'closed' AND closed_at >= :start AND closed_at < :end "
@@ -201,7 +202,7 @@ def closed_between(db, start: int, end: int):
     ).fetchall()
 
 
-def in_play_by_site(db, now: int) -> dict[str, tuple[int, int]]:
+def in_play_by_site(db: State, now: int) -> dict[str, tuple[int, int]]:
     """{site: (orders in play, of which overdue)}: one grouped query for the site board."""
     marks = ", ".join(f"'{state}'" for state in IN_PLAY)
     rows = db.execute(
@@ -212,7 +213,7 @@ def in_play_by_site(db, now: int) -> dict[str, tuple[int, int]]:
     return {row["site_id"]: (row["n"], row["late"] or 0) for row in rows}
 
 
-def waiting_by_site(db, now: int) -> dict[str, tuple[int, int]]:
+def waiting_by_site(db: State, now: int) -> dict[str, tuple[int, int]]:
     """{site: (orders done and waiting to be verified, orders overdue)}: one grouped query for
     the operator's queue."""
     rows = db.execute(
@@ -224,13 +225,13 @@ def waiting_by_site(db, now: int) -> dict[str, tuple[int, int]]:
     return {row["site_id"]: (row["done"] or 0, row["late"] or 0) for row in rows}
 
 
-def transitions(db, order_id: str):
+def transitions(db: State, order_id: str):
     return db.execute(
         "SELECT * FROM work_order_transitions WHERE work_order_id = :id ORDER BY id", {"id": order_id}
     ).fetchall()
 
 
-def linked_alerts(db, order_id: str):
+def linked_alerts(db: State, order_id: str):
     """The alerts the order covers (the links are this module's, the alerts the lifecycle's)."""
     ids = [
         row["alert_id"]
@@ -242,7 +243,7 @@ def linked_alerts(db, order_id: str):
     return lifecycle.alerts_by_id(db, ids)
 
 
-def linked_order(db, alert_id: int):
+def linked_order(db: State, alert_id: int):
     return db.execute(
         "SELECT o.* FROM work_orders o JOIN work_order_alerts l ON l.work_order_id = o.id "
         "WHERE l.alert_id = :id ORDER BY o.opened_at DESC LIMIT 1",
@@ -250,13 +251,13 @@ def linked_order(db, alert_id: int):
     ).fetchone()
 
 
-def attachments(db, order_id: str):
+def attachments(db: State, order_id: str):
     return db.execute(
         "SELECT * FROM work_order_attachments WHERE work_order_id = :id ORDER BY id", {"id": order_id}
     ).fetchall()
 
 
-def link_alert(db, order_id: str, alert_id: int, now: int) -> None:
+def link_alert(db: State, order_id: str, alert_id: int, now: int) -> None:
     db.execute(
         "INSERT INTO work_order_alerts (work_order_id, alert_id, linked_at) VALUES (:order, :alert, :now) "
         "ON CONFLICT DO NOTHING",
@@ -265,7 +266,7 @@ def link_alert(db, order_id: str, alert_id: int, now: int) -> None:
 
 
 def transition(
-    db, order_id: str, old: str | None, new: str, note: str, actor: str, at: int, said: tuple = ()
+    db: State, order_id: str, old: str | None, new: str, note: str, actor: str, at: int, said: tuple = ()
 ) -> None:
     """One state change: a person's note and what the service said of it (sentences,
     work_orders/said.py), kept in English (`note`, the command line's) and as data (`said`)."""
@@ -285,7 +286,7 @@ def transition(
     )
 
 
-def _next_id(db, now: int, tz) -> str:
+def _next_id(db: State, now: int, tz) -> str:
     prefix = datetime.fromtimestamp(now, tz).strftime("WO-%Y%m-")
     # Read from an index, not by scanning every order: SQLite compares the id bytewise, so the
     # month is a range of its primary key ("WO-202610-" up to "WO-202610."); PostgreSQL's
@@ -300,7 +301,15 @@ def _next_id(db, now: int, tz) -> str:
 
 
 def attach_photo(
-    db, order_id: str, path: str, name: str, content_type: str, size: int, sha256: str, actor: str, now: int
+    db: State,
+    order_id: str,
+    path: str,
+    name: str,
+    content_type: str,
+    size: int,
+    sha256: str,
+    actor: str,
+    now: int,
 ) -> None:
     """A photo already written under the data folder, recorded on its order (caller's transaction)."""
     db.execute(
@@ -320,11 +329,11 @@ def attach_photo(
     )
 
 
-def count(db) -> int:
+def count(db: State) -> int:
     return db.execute("SELECT COUNT(*) FROM work_orders").scalar()
 
 
-def threaded(db, order_id: str, thread: str | None) -> None:
+def threaded(db: State, order_id: str, thread: str | None) -> None:
     """The order's first email went out as `thread`: every later one replies in it."""
     db.execute(
         "UPDATE work_orders SET thread_id = :thread WHERE id = :id", {"thread": thread, "id": order_id}

@@ -19,6 +19,7 @@ def send(cfg: SMTPConfig, sender: str, recipients: list[str], message: bytes) ->
     for some recipients only (sending again would duplicate it for the others)."""
     try:
         context = ssl.create_default_context(cafile=cfg.ca_file and str(cfg.ca_file))
+        server: smtplib.SMTP
         if cfg.security == "ssl":
             server = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout_s, context=context)
         else:

@@ -1,4 +1,4 @@
-"""The whole path in real parts: a logger publishes, `wastewatch serve` stores and checks, the
+"""The whole path in real parts: a logger publishes, the service stores and checks, the
 operator's mailbox (aiosmtpd) receives the alert."""
 
 import email
@@ -9,10 +9,11 @@ from tests.support import wait_until, wastewatch
 
 
 def test_an_over_limit_reading_published_by_a_site_becomes_an_email(
-    write_config, broker, publisher, service, mail
+    write_config, broker, publisher, app, mail
 ):
     path = write_config(broker, mail=mail, alerts="check_interval_s = 1\noutbox_interval_s = 1\n")
-    svc = service(path).start()
+    running = app(path)
+    assert running.ingestor.connected.wait(10), "the ingestor subscribes"
     now = int(time.time()) // 60 * 60
     for minutes in (3, 2, 1):
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - minutes * 60))
@@ -23,7 +24,6 @@ def test_an_over_limit_reading_published_by_a_site_becomes_an_email(
     recipients, message = next((r, m) for r, m in mail.messages if "化学需氧量" in str(m["Subject"]))
     assert recipients == ["operator@tqhb.example.cn"]
     assert "数值：95 mg/L" in message.get_body(("plain",)).get_content()
-    assert svc.stop() == 0
 
 
 def test_check_prints_what_opened_and_alerts_can_be_acknowledged_and_resolved(write_config, tmp_path):

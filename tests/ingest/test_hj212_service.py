@@ -1,4 +1,4 @@
-"""HJ 212 through `wastewatch serve` (frames on MQTT beside a logger on TCP) and through
+"""HJ 212 through the running service (frames on MQTT beside a logger on TCP) and through
 `wastewatch import --format hj212`."""
 
 from datetime import timedelta
@@ -21,12 +21,12 @@ def contents(config):
         store.close()
 
 
-def test_the_service_stores_frames_from_mqtt_and_from_a_logger_on_tcp(write_config, broker, service):
+def test_the_service_stores_frames_from_mqtt_and_from_a_logger_on_tcp(write_config, broker, app):
     port = free_port()
     path = write_config(broker, site=LOGGER_SITE, extra=hj212_section(port))
     config = load_config(path)
-    running = service(path).start()
-    wait_until(lambda: "HJ 212 loggers: listening" in running.output(), what="the listener")
+    running = app(path)
+    assert running.loggers.ready.wait(10) and running.ingestor.connected.wait(10)
     when = recent()
     publisher = Publisher(broker)
     topic = hj212_topic("wastewatch", "helin")
@@ -50,7 +50,6 @@ def test_the_service_stores_frames_from_mqtt_and_from_a_logger_on_tcp(write_conf
             "message ends inside a frame",
         ],
     )
-    assert running.stop() == 0
 
 
 def test_import_reads_a_loggers_dump_of_frames(write_config, tmp_path):

@@ -2,6 +2,8 @@
 history, and acknowledging or resolving it with a note — the same lifecycle calls as
 `wastewatch alerts ack|resolve`, recorded in the audit log."""
 
+from typing import TYPE_CHECKING
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
@@ -17,12 +19,15 @@ from .guard import Denied, address, page, site, sites
 from .period import BadPeriod, days
 from .text import words
 
+if TYPE_CHECKING:  # the console imports this module
+    from .pages import Console
+
 STATES = ("open", "firing", "acknowledged", "resolved", "all")
 PAGE = 200  # rows shown; the page says how many more the filter holds
 FETCH = 2000
 
 
-def row(console, alert, locale: str, mail: Mail) -> dict:
+def row(console: "Console", alert, locale: str, mail: Mail) -> dict:
     """An alert as the list and its page show it: the value, unit and limit as its emails say
     them (Mail.reading)."""
     site = console.config.site_by_id.get(alert["site_id"])
@@ -46,7 +51,7 @@ def row(console, alert, locale: str, mail: Mail) -> dict:
 
 
 @page("view")
-async def alert_list(console, request: Request):
+async def alert_list(console: "Console", request: Request):
     user, locale = request.state.session.user, request.state.session.user.locale
     query = request.query_params
     state = query.get("state", "open") if query.get("state", "open") in STATES else "open"
@@ -89,7 +94,7 @@ async def alert_list(console, request: Request):
     )
 
 
-def _alert(console, request: Request):
+def _alert(console: "Console", request: Request):
     """The alert of the path, if the account may see its site; else a 404 (not a 403: an
     account limited to some towns does not learn what exists elsewhere)."""
     try:
@@ -102,7 +107,7 @@ def _alert(console, request: Request):
 
 
 @page("view")
-async def alert_detail(console, request: Request, problem: str = "", status: int = 200):
+async def alert_detail(console: "Console", request: Request, problem: str = "", status: int = 200):
     alert = _alert(console, request)
     locale = request.state.session.user.locale
     history = [
@@ -130,7 +135,7 @@ async def alert_detail(console, request: Request, problem: str = "", status: int
 
 
 @page("alert.act")
-async def alert_act(console, request: Request):
+async def alert_act(console: "Console", request: Request):
     alert = _alert(console, request)
     user, db, now = request.state.session.user, console.ctx.db, console.ctx.now()
     action = request.path_params["action"]

@@ -8,6 +8,8 @@ than by the template: measured at 1,000 sites, jinja took about 100 ms over the 
 thousand lookups, these lines a few; every text from data goes through escape().
 """
 
+from typing import TYPE_CHECKING
+
 from markupsafe import Markup, escape
 from starlette.requests import Request
 
@@ -19,9 +21,12 @@ from wastewatch.maintenance import status
 from .guard import page, sites
 from .text import words as console_words
 
+if TYPE_CHECKING:  # the console imports this module
+    from .pages import Console
+
 
 @page("view")
-async def overview(console, request: Request):
+async def overview(console: "Console", request: Request):
     user, now = request.state.session.user, console.ctx.now()
     locale = user.locale
     visible = sites(console, user)
@@ -79,7 +84,7 @@ def _with_unit(metric: str, locale: str) -> str:
     )
 
 
-def _month(console, visible, now: int) -> status.MonthSoFar:
+def _month(console: "Console", visible, now: int) -> status.MonthSoFar:
     """The month so far, computed at most once a minute per set of sites: it sums a month of
     daily counts (66 ms at 1,000 sites) and moves slowly."""
     key = (now // 60, tuple(s.id for s in visible))

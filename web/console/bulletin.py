@@ -4,6 +4,7 @@ leaves out the console's header and the form) and the same list as a workbook.""
 import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -17,10 +18,13 @@ from .guard import page, sites
 from .period import BadPeriod, days
 from .text import words
 
+if TYPE_CHECKING:  # the console imports this module
+    from .pages import Console
+
 DEFAULT_DAYS = 14  # a fortnightly meeting
 
 
-def _period(console, query) -> tuple[date, date, int, int, str]:
+def _period(console: "Console", query) -> tuple[date, date, int, int, str]:
     """(first day, last day, start, end) of ?from=&to= (local dates, both included), the last
     fortnight by default or when they do not make a period; and a problem word key or ""."""
     tz, problem = console.config.tz, ""
@@ -40,7 +44,7 @@ def _period(console, query) -> tuple[date, date, int, int, str]:
     return first, last, start, end, problem
 
 
-def _build(console, request: Request):
+def _build(console: "Console", request: Request):
     first, last, start, end, problem = _period(console, request.query_params)
     found = bulletin.build(
         console.ctx, sites(console, request.state.session.user), start, end, console.ctx.now()
@@ -49,7 +53,7 @@ def _build(console, request: Request):
 
 
 @page("view")
-async def bulletin_page(console, request: Request):
+async def bulletin_page(console: "Console", request: Request):
     found, first, last, problem = _build(console, request)
     locale = request.state.session.user.locale
     local = console.ctx.local
@@ -76,7 +80,7 @@ async def bulletin_page(console, request: Request):
 
 
 @page("view")
-async def bulletin_xlsx(console, request: Request):
+async def bulletin_xlsx(console: "Console", request: Request):
     found, first, last, _ = _build(console, request)
     folder = Path(tempfile.mkdtemp(prefix="ww-bulletin-"))
     path = folder / f"bulletin-{first:%Y%m%d}-{last:%Y%m%d}.xlsx"

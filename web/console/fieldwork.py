@@ -5,6 +5,7 @@ instead of a link (web/fieldwork.py does the reading and recording for both)."""
 
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
@@ -21,10 +22,13 @@ from wastewatch.web.text import words as field_words
 
 from .guard import Denied, address, page, site
 
+if TYPE_CHECKING:  # the console imports this module
+    from .pages import Console
+
 log = logging.getLogger("wastewatch.web")
 
 
-def _own(console, request: Request):
+def _own(console: "Console", request: Request):
     """The order of the path, if it is the account's company's and at a site of its towns; else
     a 404."""
     user = request.state.session.user
@@ -39,7 +43,9 @@ def _own(console, request: Request):
 
 
 @page("order.own")
-async def own_order(console, request: Request, problem: str = "", fields: dict | None = None, status=200):
+async def own_order(
+    console: "Console", request: Request, problem: str = "", fields: dict | None = None, status=200
+):
     order = _own(console, request)
     ctx, now = console.ctx, console.ctx.now()
     locale = request.state.session.user.locale
@@ -90,7 +96,7 @@ async def own_order(console, request: Request, problem: str = "", fields: dict |
 
 
 @page("order.own")
-async def own_order_act(console, request: Request):
+async def own_order_act(console: "Console", request: Request):
     order = _own(console, request)
     action = request.path_params["action"]
     if action not in ALLOWED:

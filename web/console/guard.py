@@ -9,6 +9,7 @@ cookie alone proves nothing: another site's form sends it too).
 import logging
 from dataclasses import dataclass
 from functools import wraps
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -18,6 +19,9 @@ from wastewatch.access import audit, sessions
 from wastewatch.access.roles import allowed
 from wastewatch.access.sessions import Session
 from wastewatch.web.fieldwork import max_body
+
+if TYPE_CHECKING:  # the console imports this module
+    from .pages import Console
 
 log = logging.getLogger("wastewatch.web")
 COOKIE = "ww_session"
@@ -33,7 +37,7 @@ def address(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def current(console, request: Request) -> Session | None:
+def current(console: "Console", request: Request) -> Session | None:
     web = console.config.web
     return sessions.find(
         console.ctx.db,
@@ -44,12 +48,12 @@ def current(console, request: Request) -> Session | None:
     )
 
 
-def sites(console, user) -> list:
+def sites(console: "Console", user) -> list:
     """The sites an account may see: all, or those of its towns."""
     return [s for s in console.config.sites if user.sees_town(s.town)]
 
 
-def site(console, user, site_id: str):
+def site(console: "Console", user, site_id: str):
     """The site, if the account may see it; None for an unknown one or another town's."""
     found = console.config.site_by_id.get(site_id)
     return found if found is not None and user.sees_town(found.town) else None
@@ -61,7 +65,7 @@ def page(action: str):
 
     def wrap(handler):
         @wraps(handler)
-        async def run(console, request: Request):
+        async def run(console: "Console", request: Request):
             session = current(console, request)
             if session is None:
                 target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))

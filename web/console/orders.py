@@ -3,6 +3,7 @@ checklist and the readings check, and verifying (销号), reopening or cancellin
 calls as `wastewatch workorders verify|reopen|cancel`, recorded in the audit log."""
 
 import json
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse
@@ -19,6 +20,9 @@ from wastewatch.maintenance.work_orders import WorkOrderError
 from .guard import Denied, address, page, site, sites
 from .text import words
 
+if TYPE_CHECKING:  # the console imports this module
+    from .pages import Console
+
 LISTS = {"in-play": work_orders.IN_PLAY, "closed": ("closed",), "cancelled": ("cancelled",)}
 ACTIONS = {
     "verify": work_orders.verify,
@@ -28,7 +32,7 @@ ACTIONS = {
 }
 
 
-def row(console, order, locale: str, now: int) -> dict:
+def row(console: "Console", order, locale: str, now: int) -> dict:
     site = console.config.site_by_id.get(order["site_id"])
     contractor = console.config.contractor_by_id.get(order["contractor"])
     marks = work_orders.late_by_deadline(order, now, locale)
@@ -51,7 +55,7 @@ def row(console, order, locale: str, now: int) -> dict:
 
 
 @page("view")
-async def order_list(console, request: Request, problem: str = "", status: int = 200):
+async def order_list(console: "Console", request: Request, problem: str = "", status: int = 200):
     user, now = request.state.session.user, console.ctx.now()
     which = request.query_params.get("state", "in-play")
     which = which if which in LISTS else "in-play"
@@ -88,7 +92,7 @@ async def order_list(console, request: Request, problem: str = "", status: int =
     )
 
 
-def _order(console, request: Request):
+def _order(console: "Console", request: Request):
     order = work_orders.get(console.ctx.db, request.path_params["order_id"])
     if order is None or site(console, request.state.session.user, order["site_id"]) is None:
         raise Denied(404, "missing")
@@ -96,7 +100,7 @@ def _order(console, request: Request):
 
 
 @page("view")
-async def order_detail(console, request: Request, problem: str = "", status: int = 200):
+async def order_detail(console: "Console", request: Request, problem: str = "", status: int = 200):
     order = _order(console, request)
     db, now, locale = console.ctx.db, console.ctx.now(), request.state.session.user.locale
     check = work_orders.verification(console.ctx, order, now)
@@ -139,7 +143,7 @@ async def order_detail(console, request: Request, problem: str = "", status: int
 
 
 @page("view")
-async def order_photo(console, request: Request):
+async def order_photo(console: "Console", request: Request):
     """A photo, served with the image type it was checked to be when uploaded, never guessed."""
     order = _order(console, request)
     try:
@@ -153,7 +157,7 @@ async def order_photo(console, request: Request):
 
 
 @page("order.act")
-async def order_act(console, request: Request):
+async def order_act(console: "Console", request: Request):
     order = _order(console, request)
     action = request.path_params["action"]
     if action not in ACTIONS and action != "assign":
@@ -180,7 +184,7 @@ async def order_act(console, request: Request):
 
 
 @page("order.act")
-async def order_new(console, request: Request):
+async def order_new(console: "Console", request: Request):
     """A manual order (an operator's request), as `wastewatch workorders new`."""
     user, db, now = request.state.session.user, console.ctx.db, console.ctx.now()
     form = request.state.form

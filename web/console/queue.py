@@ -3,6 +3,8 @@ see — alerts not yet acknowledged, orders reported done and waiting to be veri
 orders overdue (which deadline, by how long) with a 催办 button, and unplanned stops. The
 navigation shows how many things wait, from a few grouped reads (count())."""
 
+from typing import TYPE_CHECKING
+
 from starlette.requests import Request
 
 from wastewatch.alerts import lifecycle
@@ -15,10 +17,13 @@ from . import alerts as alert_pages
 from . import orders as order_pages
 from .guard import page, site
 
+if TYPE_CHECKING:  # the console imports this module
+    from .pages import Console
+
 LIMIT = 200  # rows a section shows
 
 
-def count(console, user, now: int) -> int:
+def count(console: "Console", user, now: int) -> int:
     """Things waiting for the account's action, for the navigation: firing alerts, orders to
     verify, orders overdue (an order both done and overdue counts once: it is not, done orders
     owe nothing) and unplanned stops."""
@@ -32,13 +37,13 @@ def count(console, user, now: int) -> int:
     return firing + waiting + len(_stops(console, seen))
 
 
-def _stops(console, seen: set[str]) -> list:
+def _stops(console: "Console", seen: set[str]) -> list:
     after = console.ctx.rules.work_orders.unplanned_stop_report_after_s
     return [a for a in lifecycle.unplanned_stops(console.ctx.db, after) if a["site_id"] in seen]
 
 
 @page("alert.act")
-async def queue(console, request: Request):
+async def queue(console: "Console", request: Request):
     user, now, db = request.state.session.user, console.ctx.now(), console.ctx.db
     locale = user.locale
     mail = Mail(console.ctx, locale)

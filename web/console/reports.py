@@ -3,6 +3,7 @@ their files to download, and the month in course built on demand."""
 
 import re
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -14,6 +15,9 @@ from wastewatch.store.state import transaction
 
 from .guard import Denied, address, page
 from .text import words
+
+if TYPE_CHECKING:  # the console imports this module
+    from .pages import Console
 
 MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 VERSION = re.compile(r"v([0-9]{1,4})|draft")
@@ -49,7 +53,7 @@ def _shown(names: list[str], t: dict) -> list[tuple[str, str]]:
 
 
 @page("view")
-async def report_list(console, request: Request):
+async def report_list(console: "Console", request: Request):
     config, now = console.config, console.ctx.now()
     t = words(request.state.session.user.locale)
     months: dict[str, list] = {}
@@ -84,7 +88,7 @@ async def report_list(console, request: Request):
 
 
 @page("report.build")
-async def report_draft(console, request: Request):
+async def report_draft(console: "Console", request: Request):
     """The month in course so far: built off the event loop, on connections of its own."""
     user, now = request.state.session.user, console.ctx.now()
     month, _ = await run_in_threadpool(monthly.draft, console.config, now, user.locale)
@@ -96,7 +100,7 @@ async def report_draft(console, request: Request):
 
 
 @page("view")
-async def report_file(console, request: Request):
+async def report_file(console: "Console", request: Request):
     """One file of a version's folder (or of the draft), by a name the folder holds: never a
     path from the request."""
     month, version, name = (request.path_params[k] for k in ("month", "version", "name"))

@@ -5,6 +5,7 @@ windows and routine visits due, and its readings as CSV."""
 import csv
 import io
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,6 +24,9 @@ from .period import BadPeriod, days
 from .plot import plot
 from .text import words
 
+if TYPE_CHECKING:  # the console imports this module
+    from .pages import Console
+
 CHARTED = tuple(m for m in METRICS if not m.endswith("_state") and m != "flow_total")
 ROUTINE = {"routine_inspection": "inspection_due", "effluent_sampling": "sampling_due"}
 
@@ -38,7 +42,7 @@ def period(query, now: int, tz) -> tuple[int, int, str]:
     return now - trends.RANGES[key], now, key
 
 
-def _site(console, request: Request):
+def _site(console: "Console", request: Request):
     found = site(console, request.state.session.user, request.path_params["site_id"])
     if found is None:
         raise Denied(404, "missing")
@@ -46,7 +50,7 @@ def _site(console, request: Request):
 
 
 @page("view")
-async def site_page(console, request: Request):
+async def site_page(console: "Console", request: Request):
     ctx, now = console.ctx, console.ctx.now()
     where = _site(console, request)
     locale = request.state.session.user.locale
@@ -119,7 +123,7 @@ def _limits(standard, locale: str) -> list[dict]:
     return rows
 
 
-def _alerts(console, where, locale: str) -> list[dict]:
+def _alerts(console: "Console", where, locale: str) -> list[dict]:
     return [
         {
             "id": a["id"],
@@ -134,7 +138,7 @@ def _alerts(console, where, locale: str) -> list[dict]:
     ]
 
 
-def _orders(console, where, locale: str, now: int) -> list[dict]:
+def _orders(console: "Console", where, locale: str, now: int) -> list[dict]:
     return [
         {
             "id": o["id"],
@@ -147,7 +151,7 @@ def _orders(console, where, locale: str, now: int) -> list[dict]:
     ]
 
 
-def _windows(console, where, locale: str) -> list[dict]:
+def _windows(console: "Console", where, locale: str) -> list[dict]:
     return [
         {
             "kind": gettext(locale, windows.LABELS.get(w["kind"], w["kind"])),
@@ -159,7 +163,7 @@ def _windows(console, where, locale: str) -> list[dict]:
     ]
 
 
-def _visits(console, where, now: int) -> list[tuple[str, str]]:
+def _visits(console: "Console", where, now: int) -> list[tuple[str, str]]:
     """(word key, last day) of the routine visits the site's size band schedules."""
     found = []
     for kind, word in ROUTINE.items():
@@ -171,7 +175,7 @@ def _visits(console, where, now: int) -> list[tuple[str, str]]:
 
 
 @page("view")
-async def readings_csv(console, request: Request):
+async def readings_csv(console: "Console", request: Request):
     """The site's readings of the period as received, every flag, one row per reading."""
     ctx = console.ctx
     where = _site(console, request)

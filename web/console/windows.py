@@ -2,6 +2,7 @@
 form to register one, and ending one early — the same calls as `wastewatch maintenance`."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
@@ -14,8 +15,11 @@ from wastewatch.store.state import transaction
 from .guard import Denied, address, page, site, sites
 from .text import words
 
+if TYPE_CHECKING:  # the console imports this module
+    from .pages import Console
 
-def _rows(console, user, locale: str, active: bool) -> list[dict]:
+
+def _rows(console: "Console", user, locale: str, active: bool) -> list[dict]:
     now = console.ctx.now()
     rows = []
     for w in windows.listing(console.ctx.db, None, now if active else None):
@@ -38,7 +42,7 @@ def _rows(console, user, locale: str, active: bool) -> list[dict]:
 
 
 @page("view")
-async def window_list(console, request: Request, problem: str = "", status: int = 200):
+async def window_list(console: "Console", request: Request, problem: str = "", status: int = 200):
     user = request.state.session.user
     active = request.query_params.get("active") == "1"
     return console.render(
@@ -55,7 +59,7 @@ async def window_list(console, request: Request, problem: str = "", status: int 
     )
 
 
-def _moment(console, text: str) -> int | None:
+def _moment(console: "Console", text: str) -> int | None:
     """A datetime-local field (YYYY-MM-DDTHH:MM) in the service's zone; None when empty."""
     if not text:
         return None
@@ -63,7 +67,7 @@ def _moment(console, text: str) -> int | None:
 
 
 @page("window.act")
-async def window_add(console, request: Request):
+async def window_add(console: "Console", request: Request):
     user, form, now = request.state.session.user, request.state.form, console.ctx.now()
     chosen = site(console, user, str(form.get("site", "")))
     try:
@@ -94,7 +98,7 @@ async def window_add(console, request: Request):
 
 
 @page("window.act")
-async def window_end(console, request: Request):
+async def window_end(console: "Console", request: Request):
     user, now = request.state.session.user, console.ctx.now()
     try:
         number = int(request.path_params["window_id"])
