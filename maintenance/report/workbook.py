@@ -12,112 +12,14 @@ from datetime import date, datetime
 from pathlib import Path
 
 from wastewatch.alerts.windows import LABELS as WINDOW_KINDS
-from wastewatch.config import i18n
-from wastewatch.config.i18n import N_, NP_, gettext
+from wastewatch.config.i18n import N_, gettext
 from wastewatch.config.metrics import metric_label
 
 from .cells import number
-from .columns import DECIMALS
 from .document import BASES
 from .figures import MonthlyReport
 from .formulas import FORMULAS
-
-# Number formats: rates as percentages, the rest with the CSV's decimals.
-PERCENT, MINUTE = "0.00%", "yyyy-mm-dd hh:mm"
-
-
-def _format(key: str) -> str | None:
-    """A column's number format; None where the spreadsheet's own shows it right (counts).
-    A cell with a format of its own costs three times a plain one to write."""
-    if key.endswith("_rate"):
-        return PERCENT
-    if key in DECIMALS:
-        return "0." + "0" * DECIMALS[key]
-    return None
-
-
-# (key, header, width in characters) per sheet. Keys are the CSV's columns, or a value the
-# row is given here (pollutant_label, limit_low...).
-COMPLIANCE = [
-    ("site_id", N_("Site ID"), 12),
-    ("site_name", N_("Site"), 26),
-    ("town", N_("Town"), 10),
-    ("pollutant_label", N_("Pollutant"), 14),
-    ("unit", N_("Unit"), 7),
-    ("standard", N_("Standard"), 16),
-    ("grade_text", N_("Grade"), 10),
-    ("limit_low", N_("Lower limit"), 9),
-    ("limit_high", N_("Limit"), 9),
-    ("basis_text", N_("Judged on"), 10),
-    ("expected_samples", N_("Samples expected"), 10),
-    ("received_samples", N_("Samples received"), 10),
-    ("valid_samples", N_("Valid samples"), 10),
-    ("valid_days", N_("Valid days"), 9),
-    ("exceedance_days", N_("Exceedance days"), 9),
-    ("compliance_rate", N_("Compliance"), 10),
-    ("monthly_mean", N_("Monthly mean"), 10),
-    ("max_daily_mean", N_("Max daily mean"), 10),
-    ("max_sample", N_("Max sample"), 10),
-    ("verified_text", N_("Limit verified"), 9),
-]
-OPERATIONS = [
-    ("site_id", N_("Site ID"), 12),
-    ("site_name", N_("Site"), 26),
-    ("expected_readings", N_("Readings expected"), 11),
-    ("received_readings", N_("Readings received"), 11),
-    ("transmission_rate", N_("Transmission rate"), 10),
-    ("valid_readings", N_("Valid readings"), 11),
-    ("validity_rate", N_("Validity rate"), 10),
-    ("treated_volume_m3", N_("Treated volume (m³)"), 12),
-    ("operating_rate", N_("Operating rate"), 10),
-    ("alerts_opened", N_("Alerts opened"), 9),
-    ("work_orders_opened", N_("Work orders opened"), 10),
-    ("work_orders_closed", N_("Work orders closed"), 10),
-    ("ack_on_time_rate", N_("Acknowledged on time"), 10),
-    ("repair_on_time_rate", N_("Repaired on time"), 10),
-    ("mean_hours_to_close", N_("Mean hours to close"), 10),
-    ("inspections_due", N_("Inspections due"), 9),
-    ("inspections_done", N_("Inspections done"), 9),
-    ("score", N_("Score"), 8),
-]
-COUNTY = {
-    "sites": N_("Sites"),
-    "sites_fully_compliant": N_("Sites fully compliant"),
-    "compliance_rate": N_("Compliance rate"),
-    "transmission_rate": N_("Transmission rate"),
-    "validity_rate": N_("Validity rate"),
-    "treated_volume_m3": N_("Treated volume (m³)"),
-    "faults_opened": N_("Faults opened"),
-    "faults_closed": N_("Faults closed"),
-    "faults_overdue": N_("Faults overdue"),
-}
-SCORECARDS = [
-    ("contractor", N_("Contractor ID"), 14),
-    ("name", N_("Contractor"), 24),
-    ("sites", N_("Sites"), 8),
-    ("mean_score", N_("Mean score"), 10),
-    ("compliance_rate", N_("Compliance rate"), 10),
-    ("transmission_rate", N_("Transmission rate"), 10),
-    ("work_orders_opened", N_("Work orders opened"), 10),
-    ("work_orders_closed", N_("Work orders closed"), 10),
-    ("inspections_due", N_("Inspections due"), 9),
-    ("inspections_done", N_("Inspections done"), 9),
-]
-SHEETS = {
-    "compliance": NP_("sheet", "Compliance"),
-    "operations": NP_("sheet", "Operations"),
-    "county": NP_("sheet", "County"),
-    "scorecards": NP_("sheet", "Scorecards"),
-    "daily": NP_("sheet", "Daily means"),
-    "windows": NP_("sheet", "Maintenance windows"),
-    "formulas": NP_("sheet", "Formulas"),
-    "provisional": NP_("sheet", "Provisional limits"),
-    "changes": NP_("sheet", "Changes"),
-}
-
-
-def sheet_name(key: str, locale: str) -> str:
-    return i18n.translations(locale).pgettext("sheet", SHEETS[key])
+from .sheets import COMPLIANCE, COUNTY, MINUTE, OPERATIONS, PERCENT, SCORECARDS, column_format, sheet_name
 
 
 def write_xlsx(report: MonthlyReport, path: Path, locale: str, version: int, changes) -> Path:
@@ -265,7 +167,7 @@ class Book:
     def table(self, key: str, columns, rows: list[dict], formats: dict | None = None) -> None:
         sheet = self.sheet(key, [(k, w) for k, _, w in columns])
         self.header(sheet, [self.word(label) for _, label, _ in columns])
-        fmts = [(formats or {}).get(k) or _format(k) for k, _, _ in columns]
+        fmts = [(formats or {}).get(k) or column_format(k) for k, _, _ in columns]
         for r in rows:
             values = [number(k, r.get(k)) for k, _, _ in columns]
             self.row(
@@ -298,7 +200,7 @@ def _county(book: Book, report: MonthlyReport) -> None:
     if report.as_of_text:
         book.row(sheet, [book.word(N_("Figures run to")), report.as_of_text])
     for key, value in report.county.items():
-        book.row(sheet, [book.word(COUNTY.get(key, key)), number(key, value)], [None, _format(key)])
+        book.row(sheet, [book.word(COUNTY.get(key, key)), number(key, value)], [None, column_format(key)])
     book.row(sheet, [])
     header_row = 1 + bool(report.as_of_text) + len(report.county) + 2
     book.header(
@@ -341,7 +243,7 @@ def _scorecards(book: Book, report: MonthlyReport) -> None:
         book.row(
             sheet,
             values,
-            [None, None] + [_format("score" if k == "mean_score" else k) for k, _, _ in SCORECARDS[2:]],
+            [None, None] + [column_format("score" if k == "mean_score" else k) for k, _, _ in SCORECARDS[2:]],
         )
     if report.scorecards:
         last = 1 + len(report.scorecards)

@@ -13,7 +13,7 @@ from tests.conftest import VILLAGE_SITE
 from wastewatch.alerts import windows
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.reaction import changing
-from wastewatch.maintenance.report import cells, document, figures, output, workbook
+from wastewatch.maintenance.report import cells, document, figures, output, sheets
 from wastewatch.maintenance.report.columns import COMPLIANCE_COLUMNS
 from wastewatch.store.base import Reading
 
@@ -257,15 +257,15 @@ def test_the_csv_is_the_same_bytes_on_every_run_and_the_workbook_holds_the_same_
     from openpyxl import load_workbook
 
     book = load_workbook(tmp_path / "a" / "report-2026-10.xlsx")
-    names = {key: workbook.sheet_name(key, "zh-CN") for key in workbook.SHEETS}
+    names = {key: sheets.sheet_name(key, "zh-CN") for key in sheets.SHEETS}
     assert names["compliance"] == "达标情况" and names["daily"] == "每日均值"
     assert {
         names[k] for k in ("compliance", "operations", "county", "scorecards", "daily", "formulas")
     } <= set(book.sheetnames)
     # Every figure of the CSV is in the workbook as the same number, under a Chinese header.
     for key, path, columns in (
-        ("compliance", first[0], workbook.COMPLIANCE),
-        ("operations", first[1], workbook.OPERATIONS),
+        ("compliance", first[0], sheets.COMPLIANCE),
+        ("operations", first[1], sheets.OPERATIONS),
     ):
         sheet = book[names[key]]
         header = [c.value for c in sheet[1]]
