@@ -15,17 +15,17 @@ from pydantic import AfterValidator, BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from . import schema
+from . import fields
 from .loader import SECRET_KEYS
 from .schema import ConfigFile
 
 # Text the schema checks further, named for what it must be.
 CHECKED = {
-    schema._email: "email address",
-    schema._metric_name: "metric name",
-    schema._timezone: "IANA time zone",
-    schema._web_address: "web address",
-    schema._database_url: "PostgreSQL URL",
+    fields._email: "email address",
+    fields._metric_name: "metric name",
+    fields._timezone: "IANA time zone",
+    fields._web_address: "web address",
+    fields._database_url: "PostgreSQL URL",
 }
 
 INTRO = """\
