@@ -23,7 +23,8 @@ from typing import Callable
 from wastewatch.config import Config
 from wastewatch.store.state import State, transaction
 
-from .transports.email import TransportError, send
+from .transports import TransportError
+from .transports.email import send
 
 log = logging.getLogger("wastewatch.outbox")
 

@@ -5,13 +5,7 @@ import ssl
 
 from wastewatch.config.schema import SMTPConfig
 
-
-class TransportError(Exception):
-    """A failed delivery. `permanent`: retrying the same message cannot help (a 5xx answer)."""
-
-    def __init__(self, message: str, permanent: bool = False):
-        super().__init__(message)
-        self.permanent = permanent
+from . import TransportError
 
 
 def send(cfg: SMTPConfig, sender: str, recipients: list[str], message: bytes) -> str:

@@ -1,0 +1,51 @@
+"""What the chat robots and webhooks share: a message cut to a platform's byte limit, and one
+HTTP POST whose failures are sorted into "try again" and "cannot help"."""
+
+import httpx
+
+from . import TransportError
+
+# What a cut message ends with: the whole notice is one link away.
+CUT = "…（详见链接）"
+
+
+def cut(text: str, limit: int, tail: str = CUT) -> str:
+    """`text` in at most `limit` UTF-8 bytes: whole when it fits, else cut on a character
+    boundary and ended with `tail`."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    room = limit - len(tail.encode("utf-8"))
+    if room < 0:
+        raise ValueError(f"a limit of {limit} bytes leaves no room for {tail!r}")
+    # Decoding with "ignore" drops the partial character the byte cut may leave at the end.
+    return data[:room].decode("utf-8", errors="ignore") + tail
+
+
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> httpx.Response:
+    """POST `body`; an answer of any status comes back. No answer (refused, reset, timed out)
+    is a TransportError to retry: the far side may be down for an hour and then come back."""
+    try:
+        return httpx.post(url, content=body, headers=headers, timeout=timeout)
+    except httpx.HTTPError as exc:
+        raise TransportError(f"{exc.__class__.__name__}: {exc}") from None
+
+
+def http_problem(response: httpx.Response) -> TransportError | None:
+    """The error an HTTP status means on its own: 429 and 5xx are the far side's to recover
+    from (retry, after Retry-After when it gives one); None for a 2xx."""
+    status = response.status_code
+    if 200 <= status < 300:
+        return None
+    retry_after = _seconds(response.headers.get("retry-after"))
+    text = f"HTTP {status} {response.reason_phrase}".strip()
+    if status == 429 or status >= 500:
+        return TransportError(text, retry_after=retry_after)
+    return TransportError(text, permanent=True)
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None  # an HTTP date: our own back-off serves as well

@@ -1,0 +1,208 @@
+"""Local servers for the chat robots and webhooks, implementing each as documented: the exact
+path and query, the signature check, the body's fields and byte limits, the rate limit, and the
+error replies (HTTP 200 with an errcode, as the robots answer). Not mocks: real HTTP over real
+sockets; only the far side's code is ours.
+
+Each records what it accepted (`messages`) and every request that broke a documented rule it
+was not told to expect (`violations`), so a test can assert that none did."""
+
+import base64
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+
+class Robot:
+    """What the robots share: a server on a free port, a per-minute budget, injected faults."""
+
+    path = "/"
+    per_minute = 20
+
+    def __init__(self, clock=time.time):
+        self.clock = clock
+        self.messages: list[dict] = []
+        self.violations: list[str] = []
+        self.requests = 0
+        self.faults: deque = deque()  # ("status", 503) or ("hang", seconds), one per request
+        self._sent: deque = deque()  # times of the messages accepted in the last minute
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> "Robot":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def _handler(self):
+        robot = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("content-length", 0))
+                body = self.rfile.read(length)
+                with robot._lock:
+                    robot.requests += 1
+                    fault = robot.faults.popleft() if robot.faults else None
+                if fault and fault[0] == "hang":
+                    time.sleep(fault[1])
+                if fault and fault[0] == "status":
+                    return self._reply(fault[1], {"errcode": -1, "errmsg": "system busy"})
+                status, answer = robot.answer(urlsplit(self.path), dict(self.headers), body)
+                self._reply(status, answer)
+
+            def _reply(self, status: int, answer):
+                data = json.dumps(answer).encode() if answer is not None else b""
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                try:
+                    self.wfile.write(data)
+                except BrokenPipeError:
+                    pass  # the client gave up waiting (the "hang" fault)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
+
+    def _budget(self) -> bool:
+        """True when another message fits in the last minute's budget."""
+        now = self.clock()
+        with self._lock:
+            while self._sent and self._sent[0] <= now - 60:
+                self._sent.popleft()
+            if len(self._sent) >= self.per_minute:
+                return False
+            self._sent.append(now)
+            return True
+
+
+class DingTalk(Robot):
+    """`POST /robot/send?access_token=T[&timestamp=MS&sign=S]` with 加签 and, optionally, a
+    security keyword."""
+
+    path = "/robot/send"
+    LIMIT = 20_000
+
+    def __init__(self, token: str, secret: str | None = None, keyword: str | None = None, clock=time.time):
+        super().__init__(clock)
+        self.token, self.secret, self.keyword = token, secret, keyword
+        self.throttled_until = 0.0
+
+    @property
+    def url(self) -> str:
+        return f"{self.base}{self.path}?access_token={self.token}"
+
+    def answer(self, url, headers, body: bytes):
+        query = parse_qs(url.query)
+        if url.path != self.path:
+            return 404, None
+        if query.get("access_token") != [self.token]:
+            return 200, {"errcode": 300005, "errmsg": "token is not exist"}
+        if self.secret:
+            stamp, signature = query.get("timestamp", [""])[0], query.get("sign", [""])[0]
+            if not stamp.isdigit() or abs(int(stamp) / 1000 - self.clock()) > 3600:
+                return 200, {"errcode": 310000, "errmsg": "invalid timestamp"}
+            digest = hmac.new(
+                self.secret.encode(), f"{stamp}\n{self.secret}".encode(), hashlib.sha256
+            ).digest()
+            # parse_qs has undone the URL-encoding; the signature is the digest's Base64.
+            if signature != base64.b64encode(digest).decode():
+                return 200, {"errcode": 310000, "errmsg": "sign not match"}
+        if len(body) > self.LIMIT:
+            self.violations.append(f"a body of {len(body)} bytes")
+            return 200, {"errcode": 460101, "errmsg": "message too long"}
+        message = json.loads(body.decode("utf-8"))
+        kind = message.get("msgtype")
+        content = message.get(kind, {}) if isinstance(message.get(kind), dict) else {}
+        if kind not in ("text", "markdown", "actionCard", "link", "feedCard"):
+            self.violations.append(f"msgtype {kind!r}")
+            return 200, {"errcode": 40035, "errmsg": "missing parameter msgtype"}
+        said = " ".join(str(v) for v in content.values())
+        if self.keyword and self.keyword not in said:
+            return 200, {"errcode": 310000, "errmsg": "keywords not in content"}
+        if self.clock() < self.throttled_until or not self._budget():
+            # Past its limit the robot is throttled for ten minutes.
+            self.throttled_until = max(self.throttled_until, self.clock() + 600)
+            return 200, {"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"}
+        self.messages.append(message)
+        return 200, {"errcode": 0, "errmsg": "ok"}
+
+
+class WeCom(Robot):
+    """`POST /cgi-bin/webhook/send?key=K`."""
+
+    path = "/cgi-bin/webhook/send"
+    LIMITS = {"markdown": 4096, "text": 2048}
+
+    def __init__(self, key: str, clock=time.time):
+        super().__init__(clock)
+        self.key = key
+
+    @property
+    def url(self) -> str:
+        return f"{self.base}{self.path}?key={self.key}"
+
+    def answer(self, url, headers, body: bytes):
+        if url.path != self.path:
+            return 404, None
+        if parse_qs(url.query).get("key") != [self.key]:
+            return 200, {"errcode": 93000, "errmsg": "invalid webhook url"}
+        message = json.loads(body.decode("utf-8"))
+        kind = message.get("msgtype")
+        if kind not in self.LIMITS:
+            self.violations.append(f"msgtype {kind!r}")
+            return 200, {"errcode": 40008, "errmsg": "invalid message type"}
+        content = message[kind].get("content", "")
+        if len(content.encode("utf-8")) > self.LIMITS[kind]:
+            self.violations.append(f"{kind} content of {len(content.encode('utf-8'))} bytes")
+            return 200, {"errcode": 40058, "errmsg": "content exceed max length"}
+        if not self._budget():
+            return 200, {"errcode": 45009, "errmsg": "api freq out of limit"}
+        self.messages.append(message)
+        return 200, {"errcode": 0, "errmsg": "ok"}
+
+
+class Receiver(Robot):
+    """A Standard Webhooks receiver: verifies the signature (and the timestamp, within five
+    minutes, as the library does), answers 204, and keeps each message id once."""
+
+    path = "/hooks/wastewatch"
+    per_minute = 10_000
+
+    def __init__(self, secret: str, clock=time.time):
+        super().__init__(clock)
+        self.verifier = Webhook(secret)
+        self.ids: list[str] = []
+
+    @property
+    def url(self) -> str:
+        return f"{self.base}{self.path}"
+
+    def answer(self, url, headers, body: bytes):
+        if url.path != self.path:
+            return 404, None
+        lowered = {k.lower(): v for k, v in headers.items()}
+        try:
+            payload = self.verifier.verify(body, lowered)
+        except WebhookVerificationError as exc:
+            return 401, {"error": str(exc)}
+        self.ids.append(lowered["webhook-id"])
+        self.messages.append(payload)
+        return 204, None
