@@ -39,10 +39,21 @@ def as_config_error(
     message = error["msg"].replace("Input should be", "must be")
     if kind == "model_type":
         message = "must be a table"
+    if _secret(loc):
+        return ConfigError(path, key, f"{message} (the value is not shown: it is a secret)")
     got = error["input"]
     # TOML dates and times are shown as TOML writes them, not as Python's repr.
     shown = got.isoformat() if isinstance(got, (datetime.date, datetime.time)) else repr(got)
     return ConfigError(path, key, f"{message} (got {shown})")
+
+
+def _secret(loc: tuple) -> bool:
+    """Whether the key holds a secret, whose value an error must not repeat: a password, a
+    token, a signing key, or a chat robot's address (it holds the robot's key)."""
+    last = next((part for part in reversed(loc) if isinstance(part, str)), "")
+    return last in ("password", "secret_key", "token", "secret") or (
+        loc[:1] == ("channels",) and last == "url"
+    )
 
 
 def _dotted(loc: tuple) -> str:

@@ -27,6 +27,8 @@ SECRET_KEYS = {
     ("store",): "url",
     ("influxdb",): "token",
 }
+# The same for each of the [[channels]]: a robot's address holds its key.
+CHANNEL_SECRETS = ("url", "secret")
 # The inventory's columns; those after "metrics" may be left empty (as may "village").
 SITE_CSV_COLUMNS = (
     "id",
@@ -221,18 +223,26 @@ def _read_secrets(raw: dict, path: Path, base: Path) -> None:
         section = raw
         for name in section_path:
             section = section.get(name, {}) if isinstance(section, dict) else {}
-        if not isinstance(section, dict) or f"{key}_file" not in section:
-            continue
-        dotted = ".".join((*section_path, f"{key}_file"))
-        if key in section:
-            raise ConfigError(path, dotted, f"give either {key} or {key}_file, not both")
-        secret_path = section.pop(f"{key}_file")
-        if not isinstance(secret_path, str):
-            raise ConfigError(path, dotted, "must be a path (a string)")
-        try:
-            section[key] = (base / secret_path).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(path, dotted, f"cannot read {secret_path!r} ({exc.strerror})") from None
+        _read_secret(section, key, ".".join((*section_path, f"{key}_file")), path, base)
+    channels = raw.get("channels")
+    for index, channel in enumerate(channels if isinstance(channels, list) else []):
+        for key in CHANNEL_SECRETS:
+            _read_secret(channel, key, f"channels[{index}].{key}_file", path, base)
+
+
+def _read_secret(section, key: str, dotted: str, path: Path, base: Path) -> None:
+    """`<key>_file` in `section` replaced by `<key>`, the file's content."""
+    if not isinstance(section, dict) or f"{key}_file" not in section:
+        return
+    if key in section:
+        raise ConfigError(path, dotted, f"give either {key} or {key}_file, not both")
+    secret_path = section.pop(f"{key}_file")
+    if not isinstance(secret_path, str):
+        raise ConfigError(path, dotted, "must be a path (a string)")
+    try:
+        section[key] = (base / secret_path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(path, dotted, f"cannot read {secret_path!r} ({exc.strerror})") from None
 
 
 def _resolve_paths(parsed: ConfigFile, base: Path) -> ConfigFile:
@@ -350,6 +360,11 @@ def _check_references(path: Path, parsed: ConfigFile, sites: list[Site], sources
         if contractor.id in seen:
             raise ConfigError(path, f"contractors[{index}].id", f"duplicate contractor id {contractor.id!r}")
         seen.add(contractor.id)
+    channel_ids: set[str] = set()
+    for index, channel in enumerate(parsed.channels):
+        if channel.id in channel_ids:
+            raise ConfigError(path, f"channels[{index}].id", f"duplicate channel id {channel.id!r}")
+        channel_ids.add(channel.id)
     toml_ids: set[str] = set()
     for index, site in enumerate(parsed.sites):
         if site.id in toml_ids:

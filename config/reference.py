@@ -15,8 +15,8 @@ from pydantic import AfterValidator, BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from . import fields
-from .loader import SECRET_KEYS
+from . import channels, fields
+from .loader import CHANNEL_SECRETS, SECRET_KEYS
 from .schema import ConfigFile
 
 # Text the schema checks further, named for what it must be.
@@ -25,6 +25,7 @@ CHECKED = {
     fields._metric_name: "metric name",
     fields._timezone: "IANA time zone",
     fields._web_address: "web address",
+    channels._address: "web address",
     fields._database_url: "PostgreSQL URL",
 }
 
@@ -44,6 +45,9 @@ it: {secrets}. `config/example.toml` has every option with a comment, and
 
 def markdown() -> str:
     secrets = ", ".join(f"`[{'.'.join(where)}] {key}`" for where, key in SECRET_KEYS.items())
+    secrets += (
+        ", and " + " and ".join(f"`{key}`" for key in CHANNEL_SECRETS) + " of each of the `[[channels]]`"
+    )
     parts = [INTRO.format(secrets=secrets)]
     for name, field in ConfigFile.model_fields.items():
         model = _model(field.annotation)

@@ -12,11 +12,12 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
+from .channels import Channel
 from .fields import Email, MetricName, PathValue, Section, _database_url, _timezone, _web_address
 from .site import Contractor, MetricSpec, Permit, Site
 
 # Where the rest of the code has always found them.
-__all__ = ["Contractor", "MetricName", "MetricSpec", "Permit", "Site"]
+__all__ = ["Channel", "Contractor", "MetricName", "MetricSpec", "Permit", "Site"]
 
 
 class ServiceConfig(Section):
@@ -326,4 +327,5 @@ class ConfigFile(Section):
     report: ReportConfig = ReportConfig()
     hj212: HJ212Config = HJ212Config()
     contractors: list[Contractor] = []
+    channels: list[Channel] = []
     sites: list[Site] = []
