@@ -167,7 +167,7 @@ def outbox_list(args, config: Config, when) -> None:
     for m in rows:
         line = (
             f"{m['id']:>5} {m['status']:<8} attempts {m['attempts']} {m['kind']:<15} "
-            f"to {', '.join(json.loads(m['recipients']))}: {m['subject']}"
+            f"to {', '.join(json.loads(m['recipients'])) or 'channel ' + str(m['channel'])}: {m['subject']}"
         )
         if m["status"] == "sent":
             line += f" | sent {local(config, m['sent_at'])}"

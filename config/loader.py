@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import ConfigError, as_config_error
-from .schema import ConfigFile, Contractor, Site
+from .schema import Channel, ConfigFile, Contractor, Site
 from .villages import Village, read_villages
 
 # Keys that may instead be given as "<key>_file": the secret is then the file's content.
@@ -119,6 +119,10 @@ class Config:
     @cached_property
     def contractor_by_id(self) -> dict[str, Contractor]:
         return {c.id: c for c in self.contractors}
+
+    @cached_property
+    def channel_by_id(self) -> dict[str, Channel]:
+        return {c.id: c for c in self.file.channels}
 
     @cached_property
     def site_by_id(self) -> dict[str, Site]:

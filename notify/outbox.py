@@ -23,6 +23,7 @@ from typing import Callable
 from wastewatch.config import Config
 from wastewatch.store.state import State, transaction
 
+from . import channels
 from .transports import TransportError
 from .transports.email import send
 
@@ -46,9 +47,27 @@ def enqueue(db: State, kind: str, ref: str, recipients: list[str], message: Emai
     ).scalar()
 
 
+def enqueue_chat(db: State, kind: str, ref: str, channel: str, title: str, body: dict, now: int) -> int:
+    """A message for a channel ([[channels]] id): the platform's JSON body, stored whole as an
+    email is, and sent by the same senders with the same retries."""
+    return db.execute(
+        "INSERT INTO outbox (kind, ref, recipients, subject, message, created_at, next_attempt_at, channel) "
+        "VALUES (:kind, :ref, '[]', :subject, :message, :now, 0, :channel) RETURNING id",
+        {
+            "kind": kind,
+            "ref": ref,
+            "subject": title,
+            "message": json.dumps(body, ensure_ascii=False).encode("utf-8"),
+            "now": now,
+            "channel": channel,
+        },
+    ).scalar()
+
+
 class Sender:
     def __init__(self, config: Config, db: State, clock: Callable[[], float] = time.time):
         self.cfg = config.smtp
+        self.channels = config.channel_by_id
         self.sender_address = config.smtp.sender
         self.db, self.clock = db, clock
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
@@ -84,7 +103,7 @@ class Sender:
         skip_locked = " FOR UPDATE SKIP LOCKED" if self.db.dialect == "postgresql" else ""
         with transaction(self.db, lock=False) as db:
             row = db.execute(
-                "SELECT id, recipients, message, attempts FROM outbox WHERE status = 'pending' "
+                "SELECT id, recipients, message, attempts, channel FROM outbox WHERE status = 'pending' "
                 "AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until < :now) "
                 "AND id > :after ORDER BY id LIMIT 1" + skip_locked,
                 {"now": now, "after": after_id},
@@ -97,13 +116,31 @@ class Sender:
             )
         return row
 
+    def _send(self, row) -> str:
+        """Deliver one row by its way out: the SMTP server, or the channel it names."""
+        if row["channel"] is None:
+            return send(self.cfg, self.sender_address, json.loads(row["recipients"]), row["message"])
+        channel = self.channels.get(row["channel"])
+        if channel is None:
+            # Kept, not dropped: the channel may come back with the next config.
+            raise TransportError(f"no channel {row['channel']!r} in the config")
+        try:
+            channels.deliver(channel, row["message"], f"wastewatch-{row['id']}", self.cfg.timeout_s)
+        except TransportError as exc:
+            channels.failed(self.db, channel.id, str(exc), int(self.clock()))
+            raise
+        channels.succeeded(self.db, channel.id, int(self.clock()))
+        return ""
+
     def _deliver(self, row) -> bool:
         started = time.monotonic()
         try:
-            note = send(self.cfg, self.sender_address, json.loads(row["recipients"]), row["message"])
+            note = self._send(row)
         except TransportError as exc:
             attempts = row["attempts"] + 1
             delay = min(self.cfg.retry_max_s, self.cfg.retry_min_s * 2 ** (attempts - 1))
+            if exc.retry_after is not None:  # the far side said how long: never sooner
+                delay = max(delay, math.ceil(exc.retry_after))
             status = "failed" if exc.permanent else "pending"
             self.last_error = str(exc)
             self.db.execute(
@@ -120,8 +157,8 @@ class Sender:
                 },
             )
             log.warning(
-                "email %d attempt %d failed in %.2f s: %s%s",
-                row["id"],
+                "%s attempt %d failed in %.2f s: %s%s",
+                _what(row),
                 attempts,
                 time.monotonic() - started,
                 exc,
@@ -134,9 +171,7 @@ class Sender:
         except Exception:
             self.unrecorded[row["id"]] = (at, note)
             raise
-        log.info(
-            "email %d sent in %.2f s%s", row["id"], time.monotonic() - started, f" ({note})" if note else ""
-        )
+        log.info("%s sent in %.2f s%s", _what(row), time.monotonic() - started, f" ({note})" if note else "")
         return True
 
     def _record_sent(self, row_id: int, at: int, note: str | None) -> None:
@@ -145,6 +180,11 @@ class Sender:
             "claimed_by = NULL, claimed_until = NULL WHERE id = :id",
             {"now": at, "note": note or None, "id": row_id},
         )
+
+
+def _what(row) -> str:
+    """A row as the log names it: "email 12", or "message 13 to bureau-wecom"."""
+    return f"email {row['id']}" if row["channel"] is None else f"message {row['id']} to {row['channel']}"
 
 
 def retry(db: State, message_id: int) -> bool:

@@ -28,7 +28,9 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> http
     try:
         return httpx.post(url, content=body, headers=headers, timeout=timeout)
     except httpx.HTTPError as exc:
-        raise TransportError(f"{exc.__class__.__name__}: {exc}") from None
+        # The address holds the robot's key: never in an error that is stored and logged.
+        said = str(exc).replace(url, "(the channel's address)")
+        raise TransportError(f"{exc.__class__.__name__}: {said}") from None
 
 
 def http_problem(response: httpx.Response) -> TransportError | None:
