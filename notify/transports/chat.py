@@ -51,3 +51,28 @@ def _seconds(value: str | None) -> float | None:
         return max(0.0, float(value)) if value is not None else None
     except ValueError:
         return None  # an HTTP date: our own back-off serves as well
+
+
+def judge_robot(
+    response: httpx.Response, platform: str, throttled: dict[int, float], refused: set[int]
+) -> None:
+    """A group robot's answer: HTTP 200 whatever happened, `errcode` 0 when sent. Raises the
+    TransportError the answer means: the HTTP status's own, a throttle to wait out, a refusal
+    only a person can fix, or any other errcode to retry (never counted as sent)."""
+    problem = http_problem(response)
+    if problem:
+        raise problem
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict) or "errcode" not in answer:
+        # Not the robot's answer (a proxy's page?): nothing says it was sent.
+        raise TransportError(f"an answer without errcode: {response.text[:200]!r}")
+    code = answer["errcode"]
+    if code == 0:
+        return
+    said = f"{platform} errcode {code}: {answer.get('errmsg', '')}".strip()
+    if code in throttled:
+        raise TransportError(said, retry_after=throttled[code])
+    raise TransportError(said, permanent=code in refused)

@@ -14,8 +14,7 @@ import time
 from collections.abc import Sequence
 from urllib.parse import quote_plus, urlencode
 
-from . import TransportError
-from .chat import cut, http_problem, post
+from .chat import cut, judge_robot, post
 
 BODY_LIMIT = 20_000  # bytes of the whole JSON body
 # "send too fast": the robot is throttled (for ten minutes once it has been past its limit).
@@ -67,25 +66,4 @@ def send(url: str, secret: str | None, body: dict, timeout: float = 10.0, now: f
         {"Content-Type": "application/json; charset=utf-8"},
         timeout,
     )
-    problem = http_problem(response)
-    if problem:
-        raise problem
-    answer = _answer(response)
-    code = answer.get("errcode")
-    if code == 0:
-        return
-    said = f"DingTalk errcode {code}: {answer.get('errmsg', '')}".strip()
-    if code in THROTTLED:
-        raise TransportError(said, retry_after=THROTTLED[code])
-    raise TransportError(said, permanent=code in REFUSED)
-
-
-def _answer(response) -> dict:
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = None
-    if not isinstance(answer, dict) or "errcode" not in answer:
-        # Not the robot's answer (a proxy's page?): nothing says it was sent.
-        raise TransportError(f"an answer without errcode: {response.text[:200]!r}")
-    return answer
+    judge_robot(response, "DingTalk", THROTTLED, REFUSED)

@@ -7,8 +7,7 @@ The robot answers HTTP 200 whatever happened: what counts is `errcode` (0: sent)
 import json
 from collections.abc import Sequence
 
-from . import TransportError
-from .chat import cut, http_problem, post
+from .chat import cut, judge_robot, post
 
 MARKDOWN_LIMIT = 4096
 TEXT_LIMIT = 2048
@@ -41,19 +40,4 @@ def send(url: str, body: dict, timeout: float = 10.0) -> None:
         {"Content-Type": "application/json; charset=utf-8"},
         timeout,
     )
-    problem = http_problem(response)
-    if problem:
-        raise problem
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = None
-    if not isinstance(answer, dict) or "errcode" not in answer:
-        raise TransportError(f"an answer without errcode: {response.text[:200]!r}")
-    code = answer["errcode"]
-    if code == 0:
-        return
-    said = f"WeCom errcode {code}: {answer.get('errmsg', '')}".strip()
-    if code in THROTTLED:
-        raise TransportError(said, retry_after=THROTTLED[code])
-    raise TransportError(said, permanent=code in REFUSED)
+    judge_robot(response, "WeCom", THROTTLED, REFUSED)
