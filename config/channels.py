@@ -4,23 +4,22 @@ the form its platform gives it."""
 
 import base64
 import binascii
-import re
 from typing import Annotated, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from pydantic import AfterValidator, Field, model_validator
 
-from .fields import Identifier, Section
+from .fields import WEB_ADDRESS, Identifier, Section
 
 
 def _address(url: str) -> str:
     # Said without the value: a robot's address holds its key, and errors reach logs.
-    if not re.match(r"^https?://[^\s/]+(/\S*)?\Z", url):
+    if not WEB_ADDRESS.match(url):
         raise ValueError("must be a web address, http://… or https://… (not shown: it may hold a key)")
     return url
 
 
-WEB_ADDRESS = Annotated[str, AfterValidator(_address)]
+Address = Annotated[str, AfterValidator(_address)]
 # The path and query each robot's address has (the host may be a proxy the county runs).
 ROBOT_ADDRESS = {
     "wecom": ("/cgi-bin/webhook/send", "key", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"),
@@ -39,7 +38,7 @@ class Channel(Section):
     """What routing names it by, e.g. `bureau-wecom`."""
     kind: Literal["wecom", "dingtalk", "webhook"]
     """A WeCom (企业微信) group robot, a DingTalk (钉钉) custom robot, or a signed webhook."""
-    url: WEB_ADDRESS
+    url: Address
     """The robot's webhook address as the group's settings show it, or the webhook's endpoint."""
     secret: Annotated[str, Field(min_length=1)] | None = None
     """DingTalk: the 加签 secret (`SEC…`), when the robot is secured by signing. Webhook: the

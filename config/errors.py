@@ -6,6 +6,8 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
+from .fields import CHANNEL_SECRETS, SECRET_KEYS
+
 
 class ConfigError(Exception):
     """A config mistake: `file: key: message`."""
@@ -48,12 +50,12 @@ def as_config_error(
 
 
 def _secret(loc: tuple) -> bool:
-    """Whether the key holds a secret, whose value an error must not repeat: a password, a
-    token, a signing key, or a chat robot's address (it holds the robot's key)."""
-    last = next((part for part in reversed(loc) if isinstance(part, str)), "")
-    return last in ("password", "secret_key", "token", "secret") or (
-        loc[:1] == ("channels",) and last == "url"
-    )
+    """Whether the key holds a secret (fields.SECRET_KEYS, and a channel's CHANNEL_SECRETS),
+    whose value an error must not repeat."""
+    path = tuple(part for part in loc if isinstance(part, str))
+    if path[:1] == ("channels",):
+        return path[-1] in CHANNEL_SECRETS
+    return any(path == (*where, key) for where, key in SECRET_KEYS.items())
 
 
 def _dotted(loc: tuple) -> str:

@@ -1,6 +1,6 @@
 """The kinds of value a config file holds, checked as they are read: time zones, email
-addresses, metric names, web addresses, PostgreSQL URLs, identifiers and paths; and the strict
-base of every section."""
+addresses, metric names, web addresses, PostgreSQL URLs, identifiers and paths; the keys that
+hold secrets; and the strict base of every section."""
 
 import re
 import zoneinfo
@@ -35,8 +35,24 @@ def _metric_name(name: str) -> str:
     return name
 
 
+# The keys that hold secrets: each may instead be given as "<key>_file" (the loader reads the
+# file), and an error about one never repeats its value (errors.py).
+SECRET_KEYS = {
+    ("mqtt",): "password",
+    ("smtp",): "password",
+    ("web",): "secret_key",
+    ("store",): "url",
+    ("influxdb",): "token",
+}
+# The same for each of the [[channels]]: a robot's address holds its key.
+CHANNEL_SECRETS = ("url", "secret")
+
+
+WEB_ADDRESS = re.compile(r"^https?://[^\s/]+(/\S*)?\Z")
+
+
 def _web_address(url: str) -> str:
-    if not re.match(r"^https?://[^\s/]+(/\S*)?\Z", url):
+    if not WEB_ADDRESS.match(url):
         raise ValueError(f"{url!r} is not a web address; use one such as 'https://ww.tqhb.example.cn'")
     return url
 

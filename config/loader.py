@@ -16,19 +16,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import ConfigError, as_config_error
+from .fields import CHANNEL_SECRETS, SECRET_KEYS
 from .schema import Channel, ConfigFile, Contractor, Site
 from .villages import Village, read_villages
 
-# Keys that may instead be given as "<key>_file": the secret is then the file's content.
-SECRET_KEYS = {
-    ("mqtt",): "password",
-    ("smtp",): "password",
-    ("web",): "secret_key",
-    ("store",): "url",
-    ("influxdb",): "token",
-}
-# The same for each of the [[channels]]: a robot's address holds its key.
-CHANNEL_SECRETS = ("url", "secret")
 # The inventory's columns; those after "metrics" may be left empty (as may "village").
 SITE_CSV_COLUMNS = (
     "id",

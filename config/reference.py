@@ -16,7 +16,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from . import channels, fields
-from .loader import CHANNEL_SECRETS, SECRET_KEYS
+from .fields import CHANNEL_SECRETS, SECRET_KEYS
 from .schema import ConfigFile
 
 # Text the schema checks further, named for what it must be.
