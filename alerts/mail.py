@@ -12,7 +12,7 @@ import json
 from wastewatch.config.i18n import N_, gettext
 from wastewatch.config.metrics import equipment_state, metric_label
 from wastewatch.config.text import duration
-from wastewatch.notify import notify
+from wastewatch.notify import About, notify
 
 from . import said
 from .context import Context
@@ -188,7 +188,14 @@ class Mail:
             now=now,
             thread=alert["thread_id"],
             idstring=f"alert{alert['id']}.{kind}",
+            config=self.ctx.config,
+            about=self.about(alert),
         )
+
+    def about(self, alert) -> About:
+        """What the alert concerns, for the routes to chat groups."""
+        site = self.ctx.config.site_by_id[alert["site_id"]]
+        return About(site.id, site.town, site.contractor, alert["severity"])
 
 
 class Detail(dict):

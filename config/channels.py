@@ -1,6 +1,6 @@
 """Chat groups and webhooks a notice can go to beside email (`[[channels]]`): a WeCom or
-DingTalk group robot, or a signed webhook. Each URL and secret is checked here, at start, in
-the form its platform gives it."""
+DingTalk group robot, or a signed webhook, and who gets what (`[[routes]]`). Each URL and
+secret is checked here, at start, in the form its platform gives it."""
 
 import base64
 import binascii
@@ -30,9 +30,8 @@ ROBOT_ADDRESS = {
 class Channel(Section):
     """A chat group or webhook notices can go to: `[[channels]]`. The robot's address holds its
     key or token, so it is a secret too: give it as `url` or `url_file`, the signing secret as
-    `secret` or `secret_file`; neither is ever logged or shown. In this version a channel is
-    checked at start but nothing is sent to it yet: the routing of notices to channels is the
-    next step."""
+    `secret` or `secret_file`; neither is ever logged or shown. What it receives is said by
+    `[[routes]]`."""
 
     id: Identifier
     """What routing names it by, e.g. `bureau-wecom`."""
@@ -48,6 +47,10 @@ class Channel(Section):
     carries it."""
     mentions: list[Annotated[str, Field(min_length=1, max_length=64)]] = []
     """Who each message mentions: WeCom user ids, or DingTalk mobile numbers."""
+    per_minute: int = Field(20, ge=1, le=600)
+    """Messages a minute the channel accepts: WeCom and DingTalk robots about 20 (DingTalk stops
+    a robot for ten minutes past it). When more notices wait than the minute has room for, the
+    rest are folded into one digest message, so none is dropped and the limit never crossed."""
 
     @model_validator(mode="after")
     def _platform_form(self) -> "Channel":
@@ -72,3 +75,41 @@ class Channel(Section):
                     "a webhook's secret is whsec_ followed by Base64, as Standard Webhooks gives it"
                 )
         return self
+
+
+# The notices a route can send, by the name of the email each one also is.
+NOTICES = {
+    "alert": "an alert opened",
+    "alert-reminder": "a critical alert still firing, reminded",
+    "alert-resolved": "an alert over",
+    "unplanned-stop": "a plant stopped outside any planned window, longer than the rules allow",
+    "work-order": "a work order opened, reopened or reassigned",
+    "work-order-reminder": "a work order's deadline near",
+    "work-order-chase": "an operator's 催办 of a work order",
+    "work-order-escalation": "a work order's deadline missed",
+    "work-order-update": "a work order reported done, verified (销号) or cancelled",
+    "work-order-digest": "a contractor's daily list of open work orders",
+    "monthly-report": "the monthly report sent",
+}
+Notice = Literal[tuple(NOTICES)]  # type: ignore[valid-type]
+
+
+class Route(Section):
+    """Which notices go to which channels: `[[routes]]`, beside the email addresses. A notice
+    goes to every channel of every route it matches, once per channel. Filters left empty match
+    everything; a notice about no site (the monthly report, a contractor's digest) matches only
+    routes without `towns` and `sites`. Group messages carry console links, never the signed
+    links a contractor's own email has."""
+
+    channels: Annotated[list[Identifier], Field(min_length=1)]
+    """The `[[channels]]` ids these notices go to."""
+    notices: Annotated[list[Notice], Field(min_length=1)]
+    """Which notices, by the name of the email each also is (docs: channels)."""
+    severities: list[Literal["info", "warning", "critical"]] = []
+    """Alerts of these severities only (empty: all); other notices are not filtered by it."""
+    towns: list[Annotated[str, Field(min_length=1)]] = []
+    """Only notices about sites in these towns (乡镇)."""
+    sites: list[Identifier] = []
+    """Only notices about these sites."""
+    contractors: list[Identifier] = []
+    """Only notices about these contractors' sites and orders (a contractor's crew group)."""

@@ -17,7 +17,8 @@ from pydantic import ValidationError
 
 from .errors import ConfigError, as_config_error
 from .fields import CHANNEL_SECRETS, SECRET_KEYS
-from .schema import Channel, ConfigFile, Contractor, Site
+from .references import check_references
+from .schema import Channel, ConfigFile, Contractor, Route, Site
 from .villages import Village, read_villages
 
 # The inventory's columns; those after "metrics" may be left empty (as may "village").
@@ -115,6 +116,10 @@ class Config:
     def channel_by_id(self) -> dict[str, Channel]:
         return {c.id: c for c in self.file.channels}
 
+    @property
+    def routes(self) -> list[Route]:
+        return self.file.routes
+
     @cached_property
     def site_by_id(self) -> dict[str, Site]:
         return {site.id: site for site in self.sites}
@@ -208,7 +213,7 @@ def load_config(path: str | Path) -> Config:
                 )
             sources[site.id] = str(parsed.inventory.sites_csv)
             sites.append(site)
-    _check_references(path, parsed, sites, sources)
+    check_references(path, parsed, sites, sources)
     villages = read_villages(parsed.inventory.villages_csv) if parsed.inventory.villages_csv else None
     return Config(path=path, file=parsed, sites=tuple(sites), site_sources=sources, villages=villages)
 
@@ -346,56 +351,3 @@ def _parse_pairs(csv_path: Path, key: str, column: str, cell: str) -> dict[str, 
             )
         pairs[name.strip()] = value.strip()
     return pairs
-
-
-def _check_references(path: Path, parsed: ConfigFile, sites: list[Site], sources: dict) -> None:
-    contractor_ids = [c.id for c in parsed.contractors]
-    seen = set()
-    for index, contractor in enumerate(parsed.contractors):
-        if contractor.id in seen:
-            raise ConfigError(path, f"contractors[{index}].id", f"duplicate contractor id {contractor.id!r}")
-        seen.add(contractor.id)
-    channel_ids: set[str] = set()
-    for index, channel in enumerate(parsed.channels):
-        if channel.id in channel_ids:
-            raise ConfigError(path, f"channels[{index}].id", f"duplicate channel id {channel.id!r}")
-        channel_ids.add(channel.id)
-    toml_ids: set[str] = set()
-    for index, site in enumerate(parsed.sites):
-        if site.id in toml_ids:
-            raise ConfigError(path, f"sites[{index}].id", f"duplicate site id {site.id!r}")
-        toml_ids.add(site.id)
-    for index, site in enumerate(sites):
-        if site.contractor not in seen:
-            where = (
-                f"sites[{index}].contractor" if index < len(parsed.sites) else f"site {site.id}, contractor"
-            )
-            known = ", ".join(contractor_ids) or "none are defined"
-            raise ConfigError(
-                sources[site.id], where, f"unknown contractor {site.contractor!r}; known contractors: {known}"
-            )
-    _check_loggers(parsed, sites, sources)
-
-
-def _check_loggers(parsed: ConfigFile, sites: list[Site], sources: dict) -> None:
-    """An HJ 212 MN names one site, and comes with its PW: a frame must prove which site it is."""
-    owners: dict[str, str] = {}
-    for index, site in enumerate(sites):
-        prefix = f"sites[{index}]." if index < len(parsed.sites) else f"site {site.id}, "
-        if site.hj212_mn is None:
-            if site.hj212_pw is not None:
-                raise ConfigError(sources[site.id], prefix + "hj212_pw", "is set without hj212_mn")
-            continue
-        if site.hj212_pw is None:
-            raise ConfigError(
-                sources[site.id],
-                prefix + "hj212_pw",
-                "is required with hj212_mn (the logger's access password)",
-            )
-        if site.hj212_mn in owners:
-            raise ConfigError(
-                sources[site.id],
-                prefix + "hj212_mn",
-                f"MN {site.hj212_mn!r} is already the logger of site {owners[site.hj212_mn]!r}",
-            )
-        owners[site.hj212_mn] = site.id

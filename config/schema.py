@@ -12,12 +12,12 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
-from .channels import Channel
+from .channels import Channel, Route
 from .fields import Email, MetricName, PathValue, Section, _database_url, _timezone, _web_address
 from .site import Contractor, MetricSpec, Permit, Site
 
 # Where the rest of the code has always found them.
-__all__ = ["Channel", "Contractor", "MetricName", "MetricSpec", "Permit", "Site"]
+__all__ = ["Channel", "Route", "Contractor", "MetricName", "MetricSpec", "Permit", "Site"]
 
 
 class ServiceConfig(Section):
@@ -328,4 +328,5 @@ class ConfigFile(Section):
     hj212: HJ212Config = HJ212Config()
     contractors: list[Contractor] = []
     channels: list[Channel] = []
+    routes: list[Route] = []
     sites: list[Site] = []

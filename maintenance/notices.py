@@ -13,7 +13,7 @@ from wastewatch.alerts import lifecycle
 from wastewatch.alerts.context import Context
 from wastewatch.alerts.mail import WORK_ORDER_KINDS, Mail
 from wastewatch.config.i18n import N_, gettext
-from wastewatch.notify import notify
+from wastewatch.notify import About, notify
 
 from .links import Links
 from .work_orders import said
@@ -197,6 +197,8 @@ class Notices(Mail):
             ref=f"digest:{contractor.id}:{day}",
             now=now,
             idstring=f"digest.{contractor.id}.{day}",
+            config=self.ctx.config,
+            about=About(contractor=contractor.id),
         )
 
     def unplanned_stop(self, alert, now: int) -> None:
@@ -220,11 +222,14 @@ class Notices(Mail):
             now=now,
             thread=alert["thread_id"],
             idstring=f"alert{alert['id']}.unplanned-stop",
+            config=self.ctx.config,
+            about=self.about(alert),
         )
 
     def _send(
         self, name: str, context: dict, order, to: list[str], now: int, idstring: str, cc: list[str] = ()
     ) -> str:
+        site = context["site"]
         return notify(
             self.ctx.db,
             name,
@@ -237,4 +242,6 @@ class Notices(Mail):
             now=now,
             thread=order["thread_id"],
             idstring=idstring,
+            config=self.ctx.config,
+            about=About(site.id, site.town, order["contractor"]),
         )

@@ -1,7 +1,8 @@
-"""The one way the service sends an email: a kind rendered in a locale from its templates
+"""The one way the service tells people: a kind rendered in a locale from its templates
 (messages.py), addressed without duplicates, threaded under the incident's first email, and
 queued in the outbox inside the caller's transaction, so the email exists exactly when the
-change it reports was committed.
+change it reports was committed; and the same notice, as a short message, to every chat group
+or webhook its routes name (brief.py), queued beside it.
 
 Every email goes through `notify`: alerts (mail.py), work orders, digests and unplanned-stop
 reports (maintenance/notices.py), and the monthly report (maintenance/report/monthly.py).
@@ -11,10 +12,14 @@ import logging
 from collections.abc import Sequence
 from email.message import EmailMessage
 
+from wastewatch.config import Config
 from wastewatch.store.state import State
 
-from . import outbox
-from .messages import make_message
+from . import brief, outbox
+from .brief import About
+from .messages import make_message, subject
+
+__all__ = ["About", "addresses", "notify"]
 
 log = logging.getLogger("wastewatch.outbox")
 
@@ -52,9 +57,14 @@ def notify(
     thread: str | None = None,
     idstring: str | None = None,
     attachments: Sequence[tuple[str, bytes, str, str]] = (),
+    config: Config | None = None,
+    about: About | None = None,
 ) -> str | None:
-    """Queue email `kind` (its templates' base name) about `ref` ("alert:12", "work_order:WO-…");
-    returns its Message-ID, or None when it has nobody to go to (logged)."""
+    """Queue email `kind` (its templates' base name) about `ref` ("alert:12", "work_order:WO-…"),
+    and its message to each channel the config's routes send `kind` about `about` to; returns
+    the email's Message-ID, or None when it has nobody to go to (logged)."""
+    if config is not None:
+        _to_channels(db, config, kind, locale, context, ref, now, about or About())
     to, cc = addresses(to, cc)
     if not to:
         log.warning("%s about %s has no recipients; not queued", kind, ref)
@@ -72,3 +82,18 @@ def notify(
     )
     outbox.enqueue(db, kind, ref, to + cc, message, now)
     return message["Message-ID"]
+
+
+def _to_channels(
+    db: State, config: Config, kind: str, locale: str, context: dict, ref: str, now: int, about: About
+) -> None:
+    channels = brief.channels_for(config, kind, about)
+    if not channels:
+        return
+    title = subject(kind, locale, context)
+    url = brief.link(config, kind, context)
+    markdown = brief.text(kind, locale, title, context, url)
+    event = brief.event(kind, context, about, now)
+    for channel in channels:
+        stored = brief.body(channel, kind, ref, title, markdown, url, event)
+        outbox.enqueue_chat(db, kind, ref, channel.id, title, stored, now)

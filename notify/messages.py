@@ -14,7 +14,7 @@ import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-_env = Environment(
+env = Environment(
     loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(["html"]),
     undefined=StrictUndefined,
@@ -28,12 +28,17 @@ _env = Environment(
 _inliner = css_inline.CSSInliner(keep_style_tags=False, keep_at_rules=True)
 
 
+def subject(name: str, locale: str, context: dict) -> str:
+    """The email's subject on one line: a chat message's title too."""
+    return " ".join(env.get_template(f"{locale}/{name}-subject.txt").render(context).split())
+
+
 def render(name: str, locale: str, context: dict) -> tuple[str, str, str]:
-    subject = _env.get_template(f"{locale}/{name}-subject.txt").render(context)
-    text = _env.get_template(f"{locale}/{name}-body.txt").render(context)
-    html = _env.get_template(f"{locale}/{name}-body.html").render(context)
+    title = subject(name, locale, context)
+    text = env.get_template(f"{locale}/{name}-body.txt").render(context)
+    html = env.get_template(f"{locale}/{name}-body.html").render(context)
     html = _inliner.inline(html)
-    return " ".join(subject.split()), text, html
+    return title, text, html
 
 
 def make_message(

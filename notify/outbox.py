@@ -23,7 +23,7 @@ from typing import Callable
 from wastewatch.config import Config
 from wastewatch.store.state import State, transaction
 
-from . import channels
+from . import channels, fold
 from .transports import TransportError
 from .transports.email import send
 
@@ -64,9 +64,13 @@ def enqueue_chat(db: State, kind: str, ref: str, channel: str, title: str, body:
     ).scalar()
 
 
+# A row a sender may take now: pending, due, and not held by another sender's claim.
+DUE = "status = 'pending' AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until < :now)"
+
+
 class Sender:
     def __init__(self, config: Config, db: State, clock: Callable[[], float] = time.time):
-        self.cfg = config.smtp
+        self.config, self.cfg = config, config.smtp
         self.channels = config.channel_by_id
         self.sender_address = config.smtp.sender
         self.db, self.clock = db, clock
@@ -97,24 +101,73 @@ class Sender:
                 failed += 1
 
     def _claim(self, after_id: int):
-        now = int(self.clock())
-        # On PostgreSQL two senders claim side by side, each skipping the row the other holds;
-        # SQLite has no row locks, and its writer lock serialises the claims instead.
-        skip_locked = " FOR UPDATE SKIP LOCKED" if self.db.dialect == "postgresql" else ""
-        with transaction(self.db, lock=False) as db:
-            row = db.execute(
-                "SELECT id, recipients, message, attempts, channel FROM outbox WHERE status = 'pending' "
-                "AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until < :now) "
-                "AND id > :after ORDER BY id LIMIT 1" + skip_locked,
-                {"now": now, "after": after_id},
-            ).fetchone()
-            if row is None:
-                return None
+        """The next due row, claimed; for a channel, within its budget (a row the channel has no
+        room for yet is put off, not attempted), and when more wait than the minute has room
+        for, the last place goes to one digest of them all (fold)."""
+        while True:
+            now = self.clock()
+            # On PostgreSQL two senders claim side by side, each skipping the row the other
+            # holds; SQLite has no row locks, and its writer lock serialises the claims instead.
+            with transaction(self.db, lock=False) as db:
+                row = db.execute(
+                    "SELECT id, recipients, message, attempts, channel FROM outbox "
+                    f"WHERE {DUE} AND id > :after ORDER BY id LIMIT 1" + self._skip_locked,
+                    {"now": int(now), "after": after_id},
+                ).fetchone()
+                if row is None:
+                    return None
+                channel = self.channels.get(row["channel"]) if row["channel"] else None
+                if channel is not None:
+                    channels.weigh(db, channel.id)
+                    left, frees_at = channels.room(db, channel, now)
+                    if left <= 0:
+                        db.execute(
+                            "UPDATE outbox SET next_attempt_at = :at WHERE id = :id",
+                            {"at": math.ceil(frees_at), "id": row["id"]},
+                        )
+                        after_id = row["id"]
+                        continue
+                    if left == 1:
+                        row = self._fold(db, channel, row, int(now))
+                    channels.spend(db, channel.id, now)
+                db.execute(
+                    "UPDATE outbox SET claimed_by = :worker, claimed_until = :until WHERE id = :id",
+                    {"worker": self.worker, "until": int(now) + self.lease_s, "id": row["id"]},
+                )
+            return row
+
+    @property
+    def _skip_locked(self) -> str:
+        return " FOR UPDATE SKIP LOCKED" if self.db.dialect == "postgresql" else ""
+
+    def _fold(self, db: State, channel, row, now: int):
+        """The channel's last place this minute: `row` alone when nothing else waits, else one
+        digest message of every notice waiting for it, each row marked folded into it."""
+        waiting = db.execute(
+            f"SELECT id, kind, ref, subject, message, created_at FROM outbox WHERE {DUE} "
+            "AND channel = :channel ORDER BY id" + self._skip_locked,
+            {"now": now, "channel": channel.id},
+        ).fetchall()
+        if len(waiting) <= 1:
+            return row
+        title, body = fold.digest(self.config, channel, waiting)
+        digest_id = enqueue_chat(db, "chat-digest", f"digest:{channel.id}", channel.id, title, body, now)
+        for chunk in range(0, len(waiting), 500):
             db.execute(
-                "UPDATE outbox SET claimed_by = :worker, claimed_until = :until WHERE id = :id",
-                {"worker": self.worker, "until": now + self.lease_s, "id": row["id"]},
+                "UPDATE outbox SET status = 'folded', folded_into = :digest WHERE id IN ("
+                + ", ".join(str(int(w["id"])) for w in waiting[chunk : chunk + 500])
+                + ")",
+                {"digest": digest_id},
             )
-        return row
+        log.info(
+            "%d messages to %s folded into message %d: the channel's minute is full",
+            len(waiting),
+            channel.id,
+            digest_id,
+        )
+        return db.execute(
+            "SELECT id, recipients, message, attempts, channel FROM outbox WHERE id = :id", {"id": digest_id}
+        ).fetchone()
 
     def _send(self, row) -> str:
         """Deliver one row by its way out: the SMTP server, or the channel it names."""
@@ -142,6 +195,9 @@ class Sender:
             if exc.retry_after is not None:  # the far side said how long: never sooner
                 delay = max(delay, math.ceil(exc.retry_after))
             status = "failed" if exc.permanent else "pending"
+            if row["channel"] is not None and exc.retry_after is not None:
+                # Every message to that robot waits, not only this one.
+                channels.pause(self.db, row["channel"], math.ceil(self.clock() + exc.retry_after))
             self.last_error = str(exc)
             self.db.execute(
                 "UPDATE outbox SET status = :status, attempts = :attempts, last_error = :error, "

@@ -26,7 +26,9 @@ def test_every_key_and_every_command_is_in_its_reference():
     text = configuration.markdown()
     for name, field in ConfigFile.model_fields.items():
         model = (
-            field.annotation.__args__[0] if name in ("sites", "contractors", "channels") else field.annotation
+            field.annotation.__args__[0]
+            if name in ("sites", "contractors", "channels", "routes")
+            else field.annotation
         )
         for key, sub in model.model_fields.items():
             assert f"| `{key}` |" in text, f"{name}.{key}"

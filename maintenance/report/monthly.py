@@ -193,8 +193,7 @@ class MonthlyReports:
                 "monthly report %s v%d: no recipients ([report] recipients, include_operators)",
                 report.month,
                 version,
-            )
-            return
+            )  # its chat groups still hear of it (notify)
         locale = ctx.config.service.locale
         xlsx = next(p for p in files if p.suffix == ".xlsx")
         attached = [(xlsx.name, xlsx.read_bytes(), *XLSX)]
@@ -222,6 +221,7 @@ class MonthlyReports:
             now=now,
             idstring=f"report.{report.month}.v{version}",
             attachments=attached,
+            config=ctx.config,
         )
 
 
