@@ -168,6 +168,8 @@ class Mail:
             "metric": {"name": alert["metric"], "label": label, "unit": unit},
             "limit": limit and {**limit, "text": _limit_text(limit)},
             "reading": {"value": shown(alert["value"]), "peak": shown(alert["peak"]), "unit": unit},
+            # The value as every list and page says it (with its unit, a machine's state in words).
+            "shown": self.reading(alert),
         }
 
     def alert(self, alert, kind: str, now: int, reason: str = "") -> str | None:

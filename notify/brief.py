@@ -73,16 +73,8 @@ def render(name: str, locale: str, context: dict) -> str:
 
 
 def _tidy(markdown: str) -> str:
-    # Blank lines separate paragraphs on both robots; runs of them only waste a phone's screen.
-    lines, blank = [], False
-    for line in markdown.strip().splitlines():
-        if line.strip():
-            lines.append(line.rstrip())
-            blank = False
-        elif not blank:
-            lines.append("")
-            blank = True
-    return "\n".join(lines)
+    # One paragraph a line: both robots' markdown joins lines that no blank line separates.
+    return "\n\n".join(line.rstrip() for line in markdown.strip().splitlines() if line.strip())
 
 
 def body(channel: Channel, kind: str, ref: str, title: str, markdown: str, url: str, event: dict) -> dict:

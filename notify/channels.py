@@ -14,17 +14,17 @@ from wastewatch.store.state import State
 from .transports import dingtalk, webhook, wecom
 
 
-def deliver(channel: Channel, body: bytes, message_id: str, timeout: float) -> None:
-    """Send one stored message (the platform's JSON body; for a webhook, the event). Raises
-    TransportError."""
-    payload = json.loads(body.decode("utf-8"))
+def deliver(channel: Channel, body: bytes, message_id: str, timeout: float, now: float) -> None:
+    """Send one stored message (the platform's JSON body; for a webhook, the event), signed at
+    `now`. Raises TransportError."""
+    payload = json.loads(bytes(body).decode("utf-8"))
     if channel.kind == "wecom":
         wecom.send(channel.url, payload, timeout)
     elif channel.kind == "dingtalk":
-        dingtalk.send(channel.url, channel.secret, payload, timeout)
+        dingtalk.send(channel.url, channel.secret, payload, timeout, now=now)
     else:
         assert channel.secret is not None  # the config requires one for a webhook
-        webhook.send(channel.url, channel.secret, message_id, payload, timeout)
+        webhook.send(channel.url, channel.secret, message_id, payload, timeout, now=now)
 
 
 # A robot counts the requests of the last minute as it receives them; ours are counted as they

@@ -178,7 +178,9 @@ class Sender:
             # Kept, not dropped: the channel may come back with the next config.
             raise TransportError(f"no channel {row['channel']!r} in the config")
         try:
-            channels.deliver(channel, row["message"], f"wastewatch-{row['id']}", self.cfg.timeout_s)
+            channels.deliver(
+                channel, row["message"], f"wastewatch-{row['id']}", self.cfg.timeout_s, self.clock()
+            )
         except TransportError as exc:
             channels.failed(self.db, channel.id, str(exc), int(self.clock()))
             raise
