@@ -50,8 +50,8 @@ def room(db: State, channel: Channel, now: float) -> tuple[int, float]:
     if paused is not None and paused > now:
         return 0, float(paused)
     sent = [
-        at
-        for (at,) in db.execute(
+        row["at"]
+        for row in db.execute(
             "SELECT at FROM channel_sends WHERE channel = :c AND at > :since ORDER BY at",
             {"c": channel.id, "since": now - WINDOW_S},
         ).fetchall()

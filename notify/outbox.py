@@ -68,6 +68,10 @@ def enqueue_chat(db: State, kind: str, ref: str, channel: str, title: str, body:
 DUE = "status = 'pending' AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until < :now)"
 
 
+# The kind of the message that carries notices folded together (fold.py).
+DIGEST = "chat-digest"
+
+
 class Sender:
     def __init__(self, config: Config, db: State, clock: Callable[[], float] = time.time):
         self.config, self.cfg = config, config.smtp
@@ -120,10 +124,10 @@ class Sender:
                 if channel is not None:
                     channels.weigh(db, channel.id)
                     left, frees_at = channels.room(db, channel, now)
-                    if left <= 0:
+                    if left <= 0:  # every message waiting for it waits for the place to free
                         db.execute(
-                            "UPDATE outbox SET next_attempt_at = :at WHERE id = :id",
-                            {"at": math.ceil(frees_at), "id": row["id"]},
+                            f"UPDATE outbox SET next_attempt_at = :at WHERE {DUE} AND channel = :channel",
+                            {"at": math.ceil(frees_at), "now": int(now), "channel": channel.id},
                         )
                         after_id = row["id"]
                         continue
@@ -142,26 +146,35 @@ class Sender:
 
     def _fold(self, db: State, channel, row, now: int):
         """The channel's last place this minute: `row` alone when nothing else waits, else one
-        digest message of every notice waiting for it, each row marked folded into it."""
+        digest message of every notice waiting for it, each row marked folded into it. A digest
+        still waiting (the channel was down) is opened up: the new one lists its notices."""
+        columns = "id, kind, ref, subject, message, created_at"
         waiting = db.execute(
-            f"SELECT id, kind, ref, subject, message, created_at FROM outbox WHERE {DUE} "
-            "AND channel = :channel ORDER BY id" + self._skip_locked,
+            f"SELECT {columns} FROM outbox WHERE {DUE} AND channel = :channel ORDER BY id"
+            + self._skip_locked,
             {"now": now, "channel": channel.id},
         ).fetchall()
         if len(waiting) <= 1:
             return row
-        title, body = fold.digest(self.config, channel, waiting)
-        digest_id = enqueue_chat(db, "chat-digest", f"digest:{channel.id}", channel.id, title, body, now)
-        for chunk in range(0, len(waiting), 500):
+        earlier = [w["id"] for w in waiting if w["kind"] == DIGEST]
+        inside = (
+            db.execute(f"SELECT {columns} FROM outbox WHERE folded_into IN ({_ids(earlier)})").fetchall()
+            if earlier
+            else []
+        )
+        notices = sorted([w for w in waiting if w["kind"] != DIGEST] + inside, key=lambda w: w["id"])
+        title, body = fold.digest(self.config, channel, notices)
+        digest_id = enqueue_chat(db, DIGEST, f"digest:{channel.id}", channel.id, title, body, now)
+        folded = [w["id"] for w in waiting] + [w["id"] for w in inside]
+        for chunk in range(0, len(folded), 500):
             db.execute(
-                "UPDATE outbox SET status = 'folded', folded_into = :digest WHERE id IN ("
-                + ", ".join(str(int(w["id"])) for w in waiting[chunk : chunk + 500])
-                + ")",
+                f"UPDATE outbox SET status = 'folded', folded_into = :digest "
+                f"WHERE id IN ({_ids(folded[chunk : chunk + 500])})",
                 {"digest": digest_id},
             )
         log.info(
             "%d messages to %s folded into message %d: the channel's minute is full",
-            len(waiting),
+            len(notices),
             channel.id,
             digest_id,
         )
@@ -238,6 +251,10 @@ class Sender:
             "claimed_by = NULL, claimed_until = NULL WHERE id = :id",
             {"now": at, "note": note or None, "id": row_id},
         )
+
+
+def _ids(ids: list[int]) -> str:
+    return ", ".join(str(int(i)) for i in ids)
 
 
 def _what(row) -> str:

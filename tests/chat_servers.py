@@ -33,6 +33,7 @@ class Robot:
         self.requests = 0
         self.faults: deque = deque()  # ("status", 503) or ("hang", seconds), one per request
         self._sent: deque = deque()  # times of the messages accepted in the last minute
+        self.accepted_at: list[float] = []  # and of every message accepted
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -44,6 +45,17 @@ class Robot:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def down(self) -> None:
+        """Gone from the network: connections to its port are refused."""
+        self.port = self.server.server_address[1]
+        self.stop()
+
+    def up(self) -> None:
+        """Back on the port it had."""
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
 
     @property
     def base(self) -> str:
@@ -82,6 +94,11 @@ class Robot:
 
         return Handler
 
+    def busiest_minute(self) -> int:
+        """The most messages it accepted within any 60 seconds."""
+        times = sorted(self.accepted_at)
+        return max((sum(1 for t in times[i:] if t < start + 60) for i, start in enumerate(times)), default=0)
+
     def _budget(self) -> bool:
         """True when another message fits in the last minute's budget."""
         now = self.clock()
@@ -91,6 +108,7 @@ class Robot:
             if len(self._sent) >= self.per_minute:
                 return False
             self._sent.append(now)
+            self.accepted_at.append(now)
             return True
 
 

@@ -22,11 +22,16 @@ def cut(text: str, limit: int, tail: str = CUT) -> str:
     return data[:room].decode("utf-8", errors="ignore") + tail
 
 
+# One client for the process: its connections are kept and reused (a robot answers the next
+# message on the same TLS session), and the system's CAs are loaded once, not per message.
+_client = httpx.Client()
+
+
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> httpx.Response:
     """POST `body`; an answer of any status comes back. No answer (refused, reset, timed out)
     is a TransportError to retry: the far side may be down for an hour and then come back."""
     try:
-        return httpx.post(url, content=body, headers=headers, timeout=timeout)
+        return _client.post(url, content=body, headers=headers, timeout=timeout)
     except httpx.HTTPError as exc:
         # The address holds the robot's key: never in an error that is stored and logged.
         said = str(exc).replace(url, "(the channel's address)")

@@ -1,5 +1,6 @@
 """SMTP delivery with the standard library: plain, STARTTLS or SSL, with login."""
 
+import functools
 import smtplib
 import ssl
 
@@ -8,19 +9,26 @@ from wastewatch.config.schema import SMTPConfig
 from . import TransportError
 
 
+@functools.lru_cache(maxsize=4)
+def _tls(ca_file: str | None) -> ssl.SSLContext:
+    # Loading the CAs takes about 20 ms: once per process, not once per email.
+    return ssl.create_default_context(cafile=ca_file)
+
+
 def send(cfg: SMTPConfig, sender: str, recipients: list[str], message: bytes) -> str:
     """Deliver one message. Raises TransportError; returns a note when the server accepted it
     for some recipients only (sending again would duplicate it for the others)."""
     try:
-        context = ssl.create_default_context(cafile=cfg.ca_file and str(cfg.ca_file))
         server: smtplib.SMTP
         if cfg.security == "ssl":
-            server = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout_s, context=context)
+            server = smtplib.SMTP_SSL(
+                cfg.host, cfg.port, timeout=cfg.timeout_s, context=_tls(cfg.ca_file and str(cfg.ca_file))
+            )
         else:
             server = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout_s)
         with server:
             if cfg.security == "starttls":
-                server.starttls(context=context)
+                server.starttls(context=_tls(cfg.ca_file and str(cfg.ca_file)))
             if cfg.username:
                 server.login(cfg.username, cfg.password or "")
             refused = server.sendmail(sender, recipients, message)
