@@ -28,6 +28,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "order.own": frozenset({"contractor"}),  # its company's orders: list, acknowledge, done
     "audit.view": frozenset({"admin", "regulator"}),
     "users.manage": frozenset({"admin"}),
+    "channels.manage": frozenset({"admin"}),  # the chat groups: their state, a test message
     "account": frozenset(ROLES),  # one's own account: its language
     "help": frozenset(ROLES),  # the guide (web/help/)
 }

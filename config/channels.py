@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 from pydantic import AfterValidator, Field, model_validator
 
 from .fields import WEB_ADDRESS, Identifier, Section
+from .i18n import N_
 
 
 def _address(url: str) -> str:
@@ -77,19 +78,20 @@ class Channel(Section):
         return self
 
 
-# The notices a route can send, by the name of the email each one also is.
+# The notices a route can send, by the name of the email each one also is, and what people
+# call it (the console's channels page).
 NOTICES = {
-    "alert": "an alert opened",
-    "alert-reminder": "a critical alert still firing, reminded",
-    "alert-resolved": "an alert over",
-    "unplanned-stop": "a plant stopped outside any planned window, longer than the rules allow",
-    "work-order": "a work order opened, reopened or reassigned",
-    "work-order-reminder": "a work order's deadline near",
-    "work-order-chase": "an operator's 催办 of a work order",
-    "work-order-escalation": "a work order's deadline missed",
-    "work-order-update": "a work order reported done, verified (销号) or cancelled",
-    "work-order-digest": "a contractor's daily list of open work orders",
-    "monthly-report": "the monthly report sent",
+    "alert": N_("alerts"),
+    "alert-reminder": N_("alert reminders"),
+    "alert-resolved": N_("alerts resolved"),
+    "unplanned-stop": N_("unplanned stops"),
+    "work-order": N_("work orders"),
+    "work-order-reminder": N_("deadline reminders"),
+    "work-order-chase": N_("chases (催办)"),
+    "work-order-escalation": N_("missed deadlines"),
+    "work-order-update": N_("work order progress"),
+    "work-order-digest": N_("daily work order lists"),
+    "monthly-report": N_("monthly reports"),
 }
 Notice = Literal[tuple(NOTICES)]  # type: ignore[valid-type]
 

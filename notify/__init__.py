@@ -10,6 +10,7 @@ reports (maintenance/notices.py), and the monthly report (maintenance/report/mon
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from email.message import EmailMessage
 
 from wastewatch.config import Config
@@ -19,7 +20,7 @@ from . import brief, outbox
 from .brief import About
 from .messages import make_message, subject
 
-__all__ = ["About", "addresses", "notify"]
+__all__ = ["About", "addresses", "notify", "test_message"]
 
 log = logging.getLogger("wastewatch.outbox")
 
@@ -97,3 +98,24 @@ def _to_channels(
     for channel in channels:
         stored = brief.body(channel, kind, ref, title, markdown, url, event)
         outbox.enqueue_chat(db, kind, ref, channel.id, title, stored, now)
+
+
+def test_message(db: State, config: Config, channel_id: str, actor: str, now: int) -> int:
+    """A test message to one channel (the console's button), queued like any other: it goes
+    through the same budget and retries, and its outcome shows as the channel's last success or
+    last error. Returns its outbox row."""
+    channel = config.channel_by_id[channel_id]
+    locale = config.service.locale
+    context = {
+        "actor": actor,
+        "channel": channel.id,
+        "now_local": datetime.fromtimestamp(now, config.tz).strftime("%Y-%m-%d %H:%M"),
+        "link": f"{config.web.url}/",
+    }
+    markdown = brief.render("chat-test", locale, context)
+    title = markdown.splitlines()[0].strip("*")
+    event = {"at": now, "actor": actor}
+    stored = brief.body(
+        channel, "chat-test", f"channel:{channel.id}", title, markdown, context["link"], event
+    )
+    return outbox.enqueue_chat(db, "chat-test", f"channel:{channel.id}", channel.id, title, stored, now)

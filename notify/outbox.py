@@ -282,5 +282,15 @@ def listing(db: State, status: str, limit: int = 200) -> list:
     ).fetchall()
 
 
+def by_channel(db: State) -> dict[str, dict[str, int]]:
+    """{channel: {status: messages}} for the chat groups and webhooks."""
+    counts: dict[str, dict[str, int]] = {}
+    for row in db.execute(
+        "SELECT channel, status, COUNT(*) AS n FROM outbox WHERE channel IS NOT NULL GROUP BY channel, status"
+    ).fetchall():
+        counts.setdefault(row["channel"], {})[row["status"]] = row["n"]
+    return counts
+
+
 def pending_count(db: State) -> int:
     return db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").scalar()

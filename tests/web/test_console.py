@@ -80,6 +80,14 @@ MATRIX = {
         "regulator": 403,
         "contractor": 403,
     },
+    # The chat groups: administrators only; a test message to a channel the config lacks: 404.
+    ("GET", "/channels"): {"admin": 200, "operator": 403, "regulator": 403, "contractor": 403},
+    ("POST", "/channels/{channel_id}/test"): {
+        "admin": 404,
+        "operator": 403,
+        "regulator": 403,
+        "contractor": 403,
+    },
     ("GET", "/windows"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 403},
     # A window without a reason: refused for what it is; ending one that does not exist: 404.
     ("POST", "/windows/add"): {"admin": 400, "operator": 400, "regulator": 403, "contractor": 403},
@@ -103,6 +111,7 @@ CONCRETE = {
     "/orders/{order_id}/photos/{n}": "/orders/WO-202610-0001/photos/1",
     "/orders/{order_id}/{action}": "/orders/WO-202610-0001/reopen",
     "/windows/{window_id}/end": "/windows/99/end",
+    "/channels/{channel_id}/test": "/channels/bureau/test",
 }
 
 

@@ -64,7 +64,16 @@ HOSTILE = {
 # State-changing routes with no other town's object to reach: one's own session and language,
 # the month's draft report (built for the county and replaced by the next), and the emails'
 # signed links (no account: each carries its own order's signature, tests/web/test_pages.py).
-NOT_OBJECTS = {"/login", "/logout", "/account", "/reports/draft", "/wo/{order_id}/{action:str}"}
+# The chat groups are the county's, not a town's: a town-limited account is refused them whole
+# (tests/web/test_channels.py).
+NOT_OBJECTS = {
+    "/login",
+    "/logout",
+    "/account",
+    "/reports/draft",
+    "/wo/{order_id}/{action:str}",
+    "/channels/{channel_id}/test",
+}
 
 
 def _snapshot(db) -> dict:

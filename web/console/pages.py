@@ -27,7 +27,7 @@ from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import STATES, subject
 from wastewatch.store.state import transaction
 
-from . import alerts, board, bulletin, fieldwork, orders, queue, reports, sites
+from . import alerts, board, bulletin, channels, fieldwork, orders, queue, reports, sites
 from . import windows as windows_pages
 from .guard import COOKIE, address, current, page
 from .text import audit_word, words
@@ -87,6 +87,8 @@ class Console:
             Route("/orders/{order_id}", bound(orders.order_detail), methods=["GET"]),
             Route("/orders/{order_id}/photos/{n}", bound(orders.order_photo), methods=["GET"]),
             Route("/orders/{order_id}/{action}", bound(orders.order_act), methods=["POST"]),
+            Route("/channels", bound(channels.channel_list), methods=["GET"]),
+            Route("/channels/{channel_id}/test", bound(channels.channel_test), methods=["POST"]),
             Route("/windows", bound(windows_pages.window_list), methods=["GET"]),
             Route("/windows/add", bound(windows_pages.window_add), methods=["POST"]),
             Route("/windows/{window_id}/end", bound(windows_pages.window_end), methods=["POST"]),

@@ -256,6 +256,32 @@ WORDS = {
     "lasted": NP_("lasted", "Lasting"),
     "reported_bureau": NP_("reported_bureau", "Reported to the bureau"),
     "not_yet": NP_("not_yet", "not yet"),
+    "channels": NP_("channels", "Chat groups"),
+    "channels_note": NP_(
+        "channels_note",
+        "Notices go to these groups beside email, as the routes in the config say. A message the "
+        "robot refuses or that cannot get through waits in the outbox and is tried again; the last "
+        "error stays here.",
+    ),
+    "channel_kind_wecom": NP_("channel_kind_wecom", "WeCom group robot"),
+    "channel_kind_dingtalk": NP_("channel_kind_dingtalk", "DingTalk group robot"),
+    "channel_kind_webhook": NP_("channel_kind_webhook", "Signed webhook"),
+    "channel_gets": NP_("channel_gets", "Receives"),
+    "channel_gets_nothing": NP_("channel_gets_nothing", "nothing: no route names it"),
+    "channel_rate": NP_("channel_rate", "At most {n} messages a minute"),
+    "last_success": NP_("last_success", "Last delivered"),
+    "last_error": NP_("last_error", "Last error"),
+    "waiting": NP_("waiting", "Waiting"),
+    "failed_for_good": NP_("failed_for_good", "Refused for good"),
+    "folded": NP_("folded", "Folded into digests"),
+    "paused_until": NP_("paused_until", "The robot asked for a pause until {at}"),
+    "send_test": NP_("send_test", "Send a test message"),
+    "test_queued": NP_(
+        "test_queued",
+        "A test message to {channel} is queued; it arrives within seconds, or its error shows here.",
+    ),
+    "channel_healthy": NP_("channel_healthy", "working"),
+    "channel_failing": NP_("channel_failing", "failing"),
 }
 
 
@@ -277,6 +303,7 @@ AUDIT = {
     "order.done": NP_("audit", "report order done"),
     "window.add": NP_("audit", "register window"),
     "window.end": NP_("audit", "end window"),
+    "channel.test": NP_("audit", "send a test message"),
     "alert.ack": NP_("audit", "acknowledge alert"),
     "alert.resolve": NP_("audit", "resolve alert"),
     "order.verify": NP_("audit", "verify order"),

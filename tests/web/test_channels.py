@@ -1,0 +1,87 @@
+"""The console's chat groups page: an administrator sees what each group receives and whether it
+works, sends a test message through the outbox to the real (local) robot, and a wrong key shows
+as the group's last error there and on /healthz — never the robot's address, which holds it."""
+
+import httpx
+import pytest
+
+from tests.chat_servers import DingTalk, WeCom
+from tests.web.conftest import PASSWORD
+from tests.web.test_console import base, csrf, login
+from wastewatch.access import accounts
+from wastewatch.maintenance.reaction import changing
+from wastewatch.notify.outbox import Sender
+from wastewatch.store.health import HEALTH
+
+SECRET = "SECf00dfeed"
+
+
+@pytest.fixture
+def robots():
+    started = {"bureau": DingTalk("t1", secret=SECRET).start(), "crew": WeCom("k1").start()}
+    yield started
+    for robot in started.values():
+        robot.stop()
+
+
+@pytest.fixture
+def desk(make_desk, robots):
+    return make_desk(
+        f"""
+[[channels]]
+id = "bureau"
+kind = "dingtalk"
+url = "{robots["bureau"].url}"
+secret = "{SECRET}"
+
+[[channels]]
+id = "crew"
+kind = "wecom"
+url = "{robots["crew"].url.replace("key=k1", "key=wrong")}"
+
+[[routes]]
+channels = ["bureau"]
+notices = ["work-order-escalation", "monthly-report"]
+"""
+    )
+
+
+def test_an_admin_sends_a_test_message_and_sees_which_group_works(desk, robots):
+    admin, _ = login(desk, "admin")
+    page = admin.get("/channels")
+    assert page.status_code == 200
+    assert "钉钉群机器人" in page.text and "企业微信群机器人" in page.text
+    assert "逾期升级、运行月报" in page.text  # what the bureau's group receives, in words
+    assert "无：没有路由指向此群" in page.text  # the crew's group: no route names it
+    assert robots["bureau"].url not in page.text and "t1" not in page.text  # the address holds the key
+
+    for channel in ("bureau", "crew"):
+        answer = admin.post(
+            f"/channels/{channel}/test", data={"csrf": csrf(page.text)}, follow_redirects=False
+        )
+        assert answer.status_code == 303 and answer.headers["location"] == f"/channels?sent={channel}"
+    assert "发往 crew 的测试消息已排入队列" in admin.get("/channels?sent=crew").text
+    Sender(desk.config, desk.ctx.db).run_once()
+
+    [message] = robots["bureau"].messages
+    assert "Wastewatch 测试消息" in message["markdown"]["text"] and "admin" in message["markdown"]["text"]
+    assert robots["crew"].messages == []
+    page = admin.get("/channels").text
+    crew_row = page[page.index(">crew <") :]
+    assert "发送失败" in crew_row and "WeCom errcode 93000: invalid webhook url" in crew_row
+    assert "被拒收" in page and robots["crew"].url not in page
+    health = httpx.get(f"{base(desk)}/healthz")
+    assert health.status_code == 503 and "channel crew: WeCom errcode 93000" in health.text
+    assert "key=" not in health.text
+    HEALTH.recovered("channel crew")  # process-wide: leave the next test a clean slate
+
+
+def test_an_account_limited_to_some_towns_is_refused_the_groups(desk, robots):
+    with changing(desk.ctx):
+        accounts.add(desk.ctx.db, desk.config, "town_admin", "", "admin", PASSWORD, desk.clock.now)
+        desk.ctx.db.execute("UPDATE users SET towns = :t WHERE username = 'town_admin'", {"t": '["城厢镇"]'})
+    client, _ = login(desk, "town_admin")
+    assert client.get("/channels").status_code == 403
+    token = csrf(client.get("/account").text)
+    assert client.post("/channels/bureau/test", data={"csrf": token}).status_code == 403
+    assert desk.ctx.db.execute("SELECT COUNT(*) FROM outbox").scalar() == 0
