@@ -6,7 +6,9 @@ than the channel's `per_minute`, and a pause the robot asked for is kept by ever
 """
 
 import json
+import re
 
+from wastewatch.config.i18n import N_, gettext
 from wastewatch.config.schema import Channel
 from wastewatch.store.health import HEALTH
 from wastewatch.store.state import State
@@ -100,3 +102,37 @@ def _upsert(db: State, channel_id: str, values: dict) -> None:
         f"ON CONFLICT (channel) DO UPDATE SET {sets}",
         {"channel": channel_id, **values},
     )
+
+
+# What a stored error means, for the people who fix it (the console says it in their language;
+# the log and /healthz keep the far side's own words).
+MEANINGS = {
+    "WeCom errcode 93000": N_("WeCom refused the robot's key: the robot was removed or its address mistyped"),
+    "WeCom errcode 45009": N_("WeCom: sent too often; the messages wait a minute"),
+    "DingTalk errcode 310000": N_(
+        "DingTalk refused the message: the signing secret, the keyword, the clock or the address is wrong"
+    ),
+    "DingTalk errcode 300005": N_("DingTalk has no robot with this token: it was removed or mistyped"),
+    "DingTalk errcode 130101": N_("DingTalk: sent too fast; the robot pauses for ten minutes"),
+    "HTTP 4": N_("the far side refused the message (HTTP {code})"),
+    "HTTP 5": N_("the far side is not working (HTTP {code}); tried again later"),
+    "HTTP 429": N_("the far side asks to send less often (HTTP 429); tried again later"),
+    "ConnectError": N_("no connection: the network or the far side is down; tried again later"),
+    "Timeout": N_("no answer in time; tried again later"),
+    "no channel": N_("the channel is no longer in the config; its messages wait"),
+}
+
+
+def error_words(error: str, locale: str) -> str:
+    """A stored error said for a person; what is not known stays as the far side said it."""
+    code = re.match(r"HTTP (\d+)", error)
+    for prefix in (
+        error.split(":")[0],
+        "HTTP 429" if code and code[1] == "429" else "",
+        f"HTTP {code[1][0]}" if code else "",
+        "Timeout" if "Timeout" in error.split(":")[0] else "",
+        "no channel" if error.startswith("no channel") else "",
+    ):
+        if prefix in MEANINGS:
+            return gettext(locale, MEANINGS[prefix]).format(code=code[1] if code else "")
+    return error

@@ -5,6 +5,7 @@ as the group's last error there and on /healthz — never the robot's address, w
 import httpx
 import pytest
 
+from tests.browser import browser  # noqa: F401 — the fixture
 from tests.chat_servers import DingTalk, WeCom
 from tests.web.conftest import PASSWORD
 from tests.web.test_console import base, csrf, login
@@ -68,7 +69,8 @@ def test_an_admin_sends_a_test_message_and_sees_which_group_works(desk, robots):
     assert robots["crew"].messages == []
     page = admin.get("/channels").text
     crew_row = page[page.index(">crew <") :]
-    assert "发送失败" in crew_row and "WeCom errcode 93000: invalid webhook url" in crew_row
+    assert "发送失败" in crew_row and "企业微信拒绝了机器人的 key" in crew_row
+    assert 'title="WeCom errcode 93000: invalid webhook url"' in crew_row  # the robot's own words
     assert "被拒收" in page and robots["crew"].url not in page
     health = httpx.get(f"{base(desk)}/healthz")
     assert health.status_code == 503 and "channel crew: WeCom errcode 93000" in health.text
@@ -85,3 +87,58 @@ def test_an_account_limited_to_some_towns_is_refused_the_groups(desk, robots):
     token = csrf(client.get("/account").text)
     assert client.post("/channels/bureau/test", data={"csrf": token}).status_code == 403
     assert desk.ctx.db.execute("SELECT COUNT(*) FROM outbox").scalar() == 0
+
+
+@pytest.mark.parametrize(
+    "stored, said",
+    [
+        (
+            "WeCom errcode 93000: invalid webhook url",
+            "企业微信拒绝了机器人的 key：机器人已被移除，或地址填写有误",
+        ),
+        ("DingTalk errcode 310000: sign not match", "钉钉拒收：加签密钥、关键词、服务器时间或 IP 不符"),
+        ("DingTalk errcode 130101: send too fast", "钉钉：发送过快，机器人暂停十分钟"),
+        ("HTTP 503 Service Unavailable", "对方服务异常（HTTP 503），稍后重试"),
+        ("HTTP 429 Too Many Requests", "对方要求降低发送频率（HTTP 429），稍后重试"),
+        ("HTTP 404 Not Found", "对方拒收了消息（HTTP 404）"),
+        ("ConnectError: [Errno 111] Connection refused", "无法连接：网络不通或对方服务器停止，稍后重试"),
+        ("ReadTimeout: timed out", "对方未在规定时间内应答，稍后重试"),
+        ("no channel 'old' in the config", "配置中已没有此通道，其消息暂存待发"),
+        ("DingTalk errcode 460101: message too long", "DingTalk errcode 460101: message too long"),
+    ],
+)
+def test_a_channels_error_is_said_in_words_and_an_unknown_one_as_the_far_side_said_it(stored, said):
+    from wastewatch.notify.channels import error_words
+
+    assert error_words(stored, "zh-CN") == said
+
+
+def test_the_groups_page_reads_whole_at_desk_and_phone_widths(desk, robots, browser):  # noqa: F811
+    from tests.browser import DESKTOP, OVERFLOW, PHONE, WRAPPED, artefacts, window
+    from tests.web.test_console_browser import sign_in
+    from tests.words import codes
+
+    admin, _ = login(desk, "admin")
+    token = csrf(admin.get("/channels").text)
+    for channel in ("bureau", "crew"):
+        admin.post(f"/channels/{channel}/test", data={"csrf": token})
+    Sender(desk.config, desk.ctx.db).run_once()
+    HEALTH.recovered("channel crew")
+    folder = artefacts("console")
+
+    def look(width: int):
+        def work(chromium):
+            with window(chromium, width) as page:
+                sign_in(page, desk.config.web.url, "admin", "/channels")
+                page.screenshot(path=str(folder / f"admin-channels-{width}.png"), full_page=True)
+                return (
+                    page.evaluate(OVERFLOW),
+                    page.evaluate(WRAPPED, "th, header a, .st"),
+                    codes(page.inner_text("body")),
+                )
+
+        return work
+
+    for width in (DESKTOP, PHONE):
+        overflow, wrapped, found = browser.run(look(width))
+        assert overflow <= 0 and wrapped == [] and found == [], (width, wrapped, found)

@@ -42,7 +42,8 @@ def _rows(console: "Console", locale: str) -> list[dict]:
                 "gets": "、".join(gets) if locale == "zh-CN" else ", ".join(gets),
                 "rate": t["channel_rate"].format(n=channel.per_minute),
                 "last_success": local(success) if success else t["never"],
-                "last_error": state.get("last_error") or "",
+                "last_error": channels.error_words(state.get("last_error") or "", locale),
+                "last_error_raw": state.get("last_error") or "",
                 "last_error_at": local(error_at) if error_at else "",
                 # Failing: the last attempt went wrong and nothing has got through since.
                 "failing": bool(error_at and (success is None or error_at > success)),

@@ -263,6 +263,7 @@ WORDS = {
         "robot refuses or that cannot get through waits in the outbox and is tried again; the last "
         "error stays here.",
     ),
+    "channel_name": NP_("channel_name", "Channel"),
     "channel_kind_wecom": NP_("channel_kind_wecom", "WeCom group robot"),
     "channel_kind_dingtalk": NP_("channel_kind_dingtalk", "DingTalk group robot"),
     "channel_kind_webhook": NP_("channel_kind_webhook", "Signed webhook"),
