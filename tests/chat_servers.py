@@ -32,6 +32,7 @@ class Robot:
         self.violations: list[str] = []
         self.requests = 0
         self.faults: deque = deque()  # ("status", 503) or ("hang", seconds), one per request
+        self.throttled_until = 0.0  # DingTalk stops a robot sent past its limit
         self._sent: deque = deque()  # times of the messages accepted in the last minute
         self.accepted_at: list[float] = []  # and of every message accepted
         self._lock = threading.Lock()
@@ -94,6 +95,15 @@ class Robot:
 
         return Handler
 
+    def reset(self, per_minute: int, clock) -> None:
+        """Forget what it took (a benchmark's next round), with a new budget and clock."""
+        with self._lock:
+            self.per_minute, self.clock = per_minute, clock
+            self.messages.clear()
+            self.accepted_at.clear()
+            self._sent.clear()
+            self.throttled_until = 0.0
+
     def busiest_minute(self) -> int:
         """The most messages it accepted within any 60 seconds."""
         times = sorted(self.accepted_at)
@@ -122,7 +132,6 @@ class DingTalk(Robot):
     def __init__(self, token: str, secret: str | None = None, keyword: str | None = None, clock=time.time):
         super().__init__(clock)
         self.token, self.secret, self.keyword = token, secret, keyword
-        self.throttled_until = 0.0
 
     @property
     def url(self) -> str:
