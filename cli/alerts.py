@@ -49,12 +49,16 @@ def add_commands(command) -> None:
     res.add_argument("--note", required=True, help="why it is resolved by hand")
     add_by(res, "resolves it")
 
-    out = command("outbox", None, "the email outbox", config=False).add_subparsers(title="outbox commands")
-    subcommand(out, "list", outbox_list, "queued, sent and failed emails with their last error").add_argument(
+    out = command("outbox", None, "the outbox of emails and chat messages", config=False).add_subparsers(
+        title="outbox commands"
+    )
+    subcommand(
+        out, "list", outbox_list, "queued, sent, failed and folded messages with their last error"
+    ).add_argument(
         "--status",
-        choices=["pending", "sent", "failed", "all"],
+        choices=["pending", "sent", "failed", "folded", "all"],
         default="all",
-        help="which emails (default: all)",
+        help="which messages (default: all; folded: chat messages carried by a digest)",
     )
     subcommand(out, "send", outbox_send, "send every due email now, once")
     subcommand(out, "retry", outbox_retry, "queue a failed email again").add_argument(
@@ -173,6 +177,8 @@ def outbox_list(args, config: Config, when) -> None:
             line += f" | sent {local(config, m['sent_at'])}"
         elif m["status"] == "pending" and m["attempts"]:
             line += f" | next try {local(config, m['next_attempt_at'])}"
+        elif m["status"] == "folded":
+            line += f" | in digest {m['folded_into']}"
         if m["last_error"]:
             line += f" | last error: {m['last_error']}"
         print(line)

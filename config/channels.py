@@ -4,7 +4,7 @@ secret is checked here, at start, in the form its platform gives it."""
 
 import base64
 import binascii
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from urllib.parse import parse_qs, urlsplit
 
 from pydantic import AfterValidator, Field, model_validator
@@ -78,9 +78,22 @@ class Channel(Section):
         return self
 
 
-# The notices a route can send, by the name of the email each one also is, and what people
-# call it (the console's channels page).
-NOTICES = {
+# The notices a route can send, by the name of the email each one also is.
+Notice = Literal[
+    "alert",
+    "alert-reminder",
+    "alert-resolved",
+    "unplanned-stop",
+    "work-order",
+    "work-order-reminder",
+    "work-order-chase",
+    "work-order-escalation",
+    "work-order-update",
+    "work-order-digest",
+    "monthly-report",
+]
+# What people call each (the console's channels page).
+NOTICES: dict[Notice, str] = {
     "alert": N_("alerts"),
     "alert-reminder": N_("alert reminders"),
     "alert-resolved": N_("alerts resolved"),
@@ -93,7 +106,7 @@ NOTICES = {
     "work-order-digest": N_("daily work order lists"),
     "monthly-report": N_("monthly reports"),
 }
-Notice = Literal[tuple(NOTICES)]  # type: ignore[valid-type]
+assert set(get_args(Notice)) == set(NOTICES), "every notice has its words"
 
 
 class Route(Section):
