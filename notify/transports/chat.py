@@ -1,9 +1,15 @@
 """What the chat robots and webhooks share: a message cut to a platform's byte limit, and one
 HTTP POST whose failures are sorted into "try again" and "cannot help"."""
 
+import logging
+
 import httpx
 
 from . import TransportError
+
+# httpx logs every request's address at INFO, and a robot's address holds its key: only its
+# warnings reach the service's log (ours say what was sent, without the address).
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 # What a cut message ends with: the whole notice is one link away.
 CUT = "…（详见链接）"

@@ -132,3 +132,18 @@ def test_webhook_is_signed_the_standard_way_and_only_2xx_counts(robots):
     with pytest.raises(TransportError) as down:
         webhook.send(receiver.url, WHSEC, "msg_3", payload)
     assert not down.value.permanent
+
+
+def test_no_log_line_carries_a_robots_key_whatever_the_log_level(robots, caplog):
+    import logging
+
+    crew, ding = robots(WeCom("k-secret-key")), robots(DingTalk("t-secret-token", secret=SECRET))
+    with caplog.at_level(logging.DEBUG):
+        wecom.send(crew.url, wecom.text("禾林村"))
+        dingtalk.send(ding.url, SECRET, dingtalk.markdown("t", "禾林村"))
+        with pytest.raises(TransportError) as refused:
+            wecom.send(crew.url.replace("k-secret-key", "k-wrong-key"), wecom.text("x"))
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert len(crew.messages) == len(ding.messages) == 1
+    for secret in ("k-secret-key", "t-secret-token", "k-wrong-key", SECRET):
+        assert secret not in logged and secret not in str(refused.value)
