@@ -24,7 +24,7 @@ from pathlib import Path
 
 import fleet  # noqa: E402  (bench/fleet.py; puts the checkout on the path)
 
-from tests.chat_servers import DingTalk, Receiver, WeCom  # noqa: E402
+from tests.chat_servers import DingTalk, Receiver, WeCom, channel_toml  # noqa: E402
 from tests.support import MailServer  # noqa: E402
 from wastewatch.alerts.context import Context  # noqa: E402
 from wastewatch.config import load_config  # noqa: E402
@@ -39,31 +39,16 @@ NOTICES = ["alert", "alert-resolved", "work-order", "work-order-update", "work-o
 
 
 def channels_toml(robots: dict, per_minute: int) -> str:
-    return f"""
-[[channels]]
-id = "bureau"
-kind = "dingtalk"
-url = "{robots["bureau"].url}"
-secret = "{SECRET}"
-per_minute = {per_minute}
-
-[[channels]]
-id = "crew"
-kind = "wecom"
-url = "{robots["crew"].url}"
-per_minute = {per_minute}
-
-[[channels]]
-id = "province"
-kind = "webhook"
-url = "{robots["province"].url}"
-secret = "{WHSEC}"
-per_minute = {per_minute}
-
+    return (
+        channel_toml("bureau", "dingtalk", robots["bureau"].url, SECRET, per_minute=per_minute)
+        + channel_toml("crew", "wecom", robots["crew"].url, per_minute=per_minute)
+        + channel_toml("province", "webhook", robots["province"].url, WHSEC, per_minute=per_minute)
+        + f"""
 [[routes]]
 channels = ["bureau", "crew", "province"]
 notices = {json.dumps(NOTICES)}
 """
+    )
 
 
 def storm(folder: Path, sites: int, mail: MailServer, extra: str, database: str):

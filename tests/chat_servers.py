@@ -20,6 +20,15 @@ from urllib.parse import parse_qs, urlsplit
 from standardwebhooks.webhooks import Webhook
 
 
+def channel_toml(id: str, kind: str, url: str, secret: str | None = None, **keys) -> str:
+    """A `[[channels]]` table for a config: a robot's or receiver's address, its secret, and
+    any other keys (`mentions=["zhangshifu"]`, `per_minute=600`) as TOML values."""
+    lines = [f'id = "{id}"', f'kind = "{kind}"', f'url = "{url}"']
+    lines += [f'secret = "{secret}"'] if secret else []
+    lines += [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in keys.items()]
+    return "\n[[channels]]\n" + "\n".join(lines) + "\n"
+
+
 class Robot:
     """What the robots share: a server on a free port, a per-minute budget, injected faults."""
 

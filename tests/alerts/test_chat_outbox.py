@@ -4,7 +4,7 @@ secret, and each channel's last success and last error recorded."""
 
 import json
 
-from tests.chat_servers import DingTalk, Receiver, WeCom
+from tests.chat_servers import DingTalk, Receiver, WeCom, channel_toml
 from tests.conftest import VILLAGE_SITE
 from wastewatch.config import load_config
 from wastewatch.notify import channels, outbox
@@ -15,11 +15,6 @@ SECRET = "SECf00dfeed"
 WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 
-def channel_toml(id: str, kind: str, url: str, secret: str | None = None) -> str:
-    secret_line = f'secret = "{secret}"\n' if secret else ""
-    return f'\n[[channels]]\nid = "{id}"\nkind = "{kind}"\nurl = "{url}"\n{secret_line}'
-
-
 def rows(db) -> list[dict]:
     return [
         dict(r) for r in db.execute("SELECT id, status, attempts, next_attempt_at, last_error FROM outbox")
@@ -27,7 +22,10 @@ def rows(db) -> list[dict]:
 
 
 def test_channel_messages_are_sent_retried_as_asked_and_refused_for_good(tmp_path, state_database):
-    ding, crew, hook = DingTalk("t1", secret=SECRET).start(), WeCom("k1").start(), Receiver(WHSEC).start()
+    now = 1_790_000_000
+    clock = [float(now)]  # the sender's and the far sides' (they check signatures by it)
+    ding = DingTalk("t1", secret=SECRET, clock=lambda: clock[0]).start()
+    crew, hook = WeCom("k1", clock=lambda: clock[0]).start(), Receiver(WHSEC, clock=lambda: clock[0]).start()
     try:
         path = tmp_path / "ww.toml"
         path.write_text(
@@ -43,8 +41,6 @@ def test_channel_messages_are_sent_retried_as_asked_and_refused_for_good(tmp_pat
         )
         config = load_config(path)
         db = connect(config.state_url)
-        now = 1_790_000_000
-        clock = [float(now)]
         sender = outbox.Sender(config, db, clock=lambda: clock[0])
         body = dingtalk.markdown("COD 超标", "禾林村污水处理站 COD 95 mg/L（限值 60）")
         first = outbox.enqueue_chat(db, "alert", "alert:1", "bureau", "COD 超标", body, now)

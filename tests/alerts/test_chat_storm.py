@@ -9,7 +9,7 @@ import json
 import pytest
 
 from tests.alerts.harness import HOUR, Harness
-from tests.chat_servers import DingTalk, Receiver, WeCom
+from tests.chat_servers import DingTalk, Receiver, WeCom, channel_toml
 from wastewatch.notify import channels
 from wastewatch.notify.outbox import Sender
 from wastewatch.store.health import HEALTH
@@ -74,25 +74,10 @@ def storm(write_config, mail):
     path = write_config(
         mail=mail,
         site=sites_toml(),
-        extra=f"""
-[[channels]]
-id = "bureau"
-kind = "dingtalk"
-url = "{robots["bureau"].url}"
-secret = "{SECRET}"
-
-[[channels]]
-id = "crew"
-kind = "wecom"
-url = "{robots["crew"].url}"
-
-[[channels]]
-id = "province"
-kind = "webhook"
-url = "{robots["province"].url}"
-secret = "{WHSEC}"
-per_minute = 600
-
+        extra=channel_toml("bureau", "dingtalk", robots["bureau"].url, SECRET)
+        + channel_toml("crew", "wecom", robots["crew"].url)
+        + channel_toml("province", "webhook", robots["province"].url, WHSEC, per_minute=600)
+        + """
 [[routes]]
 channels = ["bureau", "crew", "province"]
 notices = ["alert"]

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.alerts.harness import DAY, HOUR, T0
-from tests.chat_servers import DingTalk, Receiver, WeCom
+from tests.chat_servers import DingTalk, Receiver, WeCom, channel_toml
 from tests.maintenance.desk import BUREAU, Desk
 from wastewatch.maintenance import work_orders
 from wastewatch.notify import channels
@@ -40,26 +40,11 @@ class Clock:
 
 
 def routes_toml(ding, crew, hook) -> str:
-    return f"""
-[[channels]]
-id = "bureau"
-kind = "dingtalk"
-url = "{ding.url}"
-secret = "{SECRET}"
-keyword = "运维"
-
-[[channels]]
-id = "crew"
-kind = "wecom"
-url = "{crew.url}"
-mentions = ["zhangshifu"]
-
-[[channels]]
-id = "province"
-kind = "webhook"
-url = "{hook.url}"
-secret = "{WHSEC}"
-
+    return (
+        channel_toml("bureau", "dingtalk", ding.url, SECRET, keyword="运维")
+        + channel_toml("crew", "wecom", crew.url, mentions=["zhangshifu"])
+        + channel_toml("province", "webhook", hook.url, WHSEC)
+        + """
 [[routes]]
 channels = ["bureau"]
 notices = ["alert", "alert-resolved", "unplanned-stop", "work-order-escalation", "monthly-report"]
@@ -75,6 +60,7 @@ channels = ["province"]
 notices = ["alert"]
 towns = ["思经镇"]
 """
+    )
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from tests.browser import browser  # noqa: F401 — the fixture
-from tests.chat_servers import DingTalk, WeCom
+from tests.chat_servers import DingTalk, WeCom, channel_toml
 from tests.web.conftest import PASSWORD
 from tests.web.test_console import base, csrf, login
 from wastewatch.access import accounts
@@ -28,18 +28,9 @@ def robots():
 @pytest.fixture
 def desk(make_desk, robots):
     return make_desk(
-        f"""
-[[channels]]
-id = "bureau"
-kind = "dingtalk"
-url = "{robots["bureau"].url}"
-secret = "{SECRET}"
-
-[[channels]]
-id = "crew"
-kind = "wecom"
-url = "{robots["crew"].url.replace("key=k1", "key=wrong")}"
-
+        channel_toml("bureau", "dingtalk", robots["bureau"].url, SECRET)
+        + channel_toml("crew", "wecom", robots["crew"].url.replace("key=k1", "key=wrong"))
+        + """
 [[routes]]
 channels = ["bureau"]
 notices = ["work-order-escalation", "monthly-report"]
