@@ -112,8 +112,7 @@ def test_message(db: State, config: Config, channel_id: str, actor: str, now: in
         "now_local": datetime.fromtimestamp(now, config.tz).strftime("%Y-%m-%d %H:%M"),
         "link": f"{config.web.url}/",
     }
-    markdown = brief.render("chat-test", locale, context)
-    title = markdown.splitlines()[0].strip("*")
+    title, markdown = brief.render("chat-test", locale, context)
     event = {"at": now, "actor": actor}
     stored = brief.body(
         channel, "chat-test", f"channel:{channel.id}", title, markdown, context["link"], event

@@ -67,9 +67,11 @@ def text(kind: str, locale: str, title: str, context: dict, url: str) -> str:
     return _tidy(rendered)
 
 
-def render(name: str, locale: str, context: dict) -> str:
-    """One of the chat-only messages (chat-digest, chat-test) in `locale`."""
-    return _tidy(env.get_template(f"{locale}/{name}.md").render(context))
+def render(name: str, locale: str, context: dict) -> tuple[str, str]:
+    """One of the chat-only messages (chat-digest, chat-test) in `locale`: (its title, the
+    markdown). The title is the template's first line, bold."""
+    markdown = _tidy(env.get_template(f"{locale}/{name}.md").render(context))
+    return markdown.splitlines()[0].split("**")[1], markdown
 
 
 def _tidy(markdown: str) -> str:

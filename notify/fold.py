@@ -32,8 +32,7 @@ def digest(config: Config, channel: Channel, waiting: list) -> tuple[str, dict]:
         "alerts_link": f"{web}/alerts",
         "orders_link": f"{web}/orders",
     }
-    markdown = brief.render("chat-digest", locale, context)
-    title = markdown.splitlines()[0].strip("*").split("**")[0]
+    title, markdown = brief.render("chat-digest", locale, context)
     events = [json.loads(bytes(row["message"]).decode("utf-8")) for row in waiting]
     extra = {"count": len(waiting), "events": events} if channel.kind == "webhook" else {}
     body = brief.body(channel, "chat-digest", f"digest:{channel.id}", title, markdown, f"{web}/alerts", extra)

@@ -1,4 +1,5 @@
-"""The persistent outbox: every email is a row first, and leaves only through `Sender`.
+"""The persistent outbox: every email and chat message is a row first, and leaves only
+through `Sender`.
 
 A message is rendered once, stored in full, and sent by whichever sender claims it. The claim
 is a conditional UPDATE inside an IMMEDIATE transaction, so two senders (or a sender and a
@@ -6,8 +7,13 @@ restarted one) never both take the same row. A failed attempt keeps the row pend
 exponential back-off and its error stored for `wastewatch outbox list`; an SMTP outage only
 delays email. A 5xx answer marks the row failed (shown, never deleted; `outbox retry` requeues).
 
-A crash after the server accepted a message but before the row says so sends it again once the
-claim expires: at least once, by design — the window is one SMTP round trip.
+A chat message is claimed only within its channel's budget (channels.py counts every request):
+with no room left it is put off until a place frees, and the minute's last place carries one
+digest of everything waiting for that channel (fold.py), each row kept as `folded` with the
+digest that carries it.
+
+A crash after the far side accepted a message but before the row says so sends it again once
+the claim expires: at least once, by design — the window is one round trip.
 """
 
 import json
