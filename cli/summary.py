@@ -54,6 +54,20 @@ def summary(config: Config) -> str:
         f"{config.smtp.sender}",
         f"  bureau      {config.bureau.name}: "
         + (", ".join(config.bureau.emails) or "no address (escalations go to the site's operators only)"),
+        "  channels    "
+        + (
+            "; ".join(
+                f"{c.id} ({c.kind}, {c.per_minute}/min): "
+                + (
+                    ", ".join(
+                        dict.fromkeys(n for r in config.routes if c.id in r.channels for n in r.notices)
+                    )
+                    or "no route"
+                )
+                for c in config.file.channels
+            )
+            or "none (email only)"
+        ),
         "  pages       "
         + (
             f"on {config.web.host}:{config.web.port}, links to {config.web.url}, valid "

@@ -106,6 +106,23 @@ def test_config_check_summarises_the_example():
     assert any("2 sites from" in line and "sites.example.csv" in line for line in lines)
 
 
+def test_config_check_names_each_channel_and_what_it_receives_but_never_its_address(write_config):
+    secret = "https://oapi.dingtalk.com/robot/send?access_token=do-not-print"
+    config = write_config(
+        extra=f'\n[[channels]]\nid = "bureau"\nkind = "dingtalk"\nurl = "{secret}"\nper_minute = 10\n'
+        '\n[[channels]]\nid = "spare"\nkind = "wecom"\n'
+        'url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"\n'
+        '\n[[routes]]\nchannels = ["bureau"]\nnotices = ["alert", "monthly-report"]\n'
+    )
+    result = wastewatch("config", "check", "--config", config)
+    [line] = [line for line in result.stdout.splitlines() if line.strip().startswith("channels")]
+    assert (
+        line.split(None, 1)[1]
+        == "bureau (dingtalk, 10/min): alert, monthly-report; spare (wecom, 20/min): no route"
+    )
+    assert "do-not-print" not in result.stdout and "key=k" not in result.stdout
+
+
 def test_serve_exits_with_one_sentence_when_the_config_is_wrong():
     result = wastewatch("serve", "--config", ROOT / "tests" / "config" / "bad" / "bad-locale.toml")
     assert result.returncode == 1
