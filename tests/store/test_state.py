@@ -66,6 +66,15 @@ def test_a_first_release_database_is_upgraded_in_place(tmp_path):
             "VALUES (:site, :rule, :metric, 'operations', 'warning', 'firing', 0, 0, 0)",
             {"site": alert["site_id"], "rule": alert["rule"], "metric": alert["metric"]},
         )
+    # The outbox's status check was unnamed then: rebuilt with 'folded' (chat digests), and
+    # still refusing a status it does not know.
+    insert = (
+        "INSERT INTO outbox (kind, recipients, subject, message, status, created_at, next_attempt_at) "
+        "VALUES ('alert', '[]', 's', x'00', :status, 0, 0)"
+    )
+    db.execute(insert, {"status": "folded"})
+    with pytest.raises(IntegrityError):
+        db.execute(insert, {"status": "lost"})
     db.close()
 
 

@@ -8,6 +8,8 @@ Revision ID: 0005
 Revises: 0004
 """
 
+import warnings
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -20,11 +22,21 @@ Time = sa.BigInteger  # epoch seconds
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("outbox") as batch:
-        batch.add_column(sa.Column("channel", sa.Text))  # a [[channels]] id; NULL: email
-        batch.add_column(sa.Column("folded_into", sa.Integer))  # status 'folded': the digest's row
-        batch.drop_constraint("outbox_status", type_="check")
-        batch.create_check_constraint("outbox_status", "status IN ('pending', 'sent', 'failed', 'folded')")
+    # The status check gains 'folded'. A database of the first release has it unnamed (SQLite
+    # cannot name what it was not given), which the table's rebuild leaves out by itself; a
+    # named one (0001's, or the server's own name on PostgreSQL) is dropped by its name.
+    checks = sa.inspect(op.get_bind()).get_check_constraints("outbox")
+    named = [c["name"] for c in checks if c["name"] and "status" in c["sqltext"]]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Unnamed CHECK constraint", category=UserWarning)
+        with op.batch_alter_table("outbox", recreate="auto") as batch:
+            batch.add_column(sa.Column("channel", sa.Text))  # a [[channels]] id; NULL: email
+            batch.add_column(sa.Column("folded_into", sa.Integer))  # status 'folded': the digest's row
+            for name in named:
+                batch.drop_constraint(name, type_="check")
+            batch.create_check_constraint(
+                "outbox_status", "status IN ('pending', 'sent', 'failed', 'folded')"
+            )
     op.create_table(
         "channel_status",
         sa.Column("channel", sa.Text, primary_key=True),
