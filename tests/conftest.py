@@ -61,6 +61,19 @@ VILLAGE_SITE = textwrap.dedent("""
 """)
 
 
+@pytest.fixture(autouse=True)
+def channels_healthy_after_each_test():
+    """A channel a test left failing is this process's health (/healthz) for the next test in
+    the same worker: forgotten when the test ends, as a new process would."""
+    from wastewatch.store.health import HEALTH
+
+    before = {p["component"] for p in HEALTH.problems()}
+    yield
+    for problem in HEALTH.problems():
+        if problem["component"].startswith("channel ") and problem["component"] not in before:
+            HEALTH.recovered(problem["component"])
+
+
 @pytest.fixture
 def broker(tmp_path):
     with PrivateBroker(tmp_path / "broker") as running:

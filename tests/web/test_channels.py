@@ -12,7 +12,6 @@ from tests.web.test_console import base, csrf, login
 from wastewatch.access import accounts
 from wastewatch.maintenance.reaction import changing
 from wastewatch.notify.outbox import Sender
-from wastewatch.store.health import HEALTH
 
 SECRET = "SECf00dfeed"
 
@@ -66,7 +65,6 @@ def test_an_admin_sends_a_test_message_and_sees_which_group_works(desk, robots):
     health = httpx.get(f"{base(desk)}/healthz")
     assert health.status_code == 503 and "channel crew: WeCom errcode 93000" in health.text
     assert "key=" not in health.text
-    HEALTH.recovered("channel crew")  # process-wide: leave the next test a clean slate
 
 
 def test_an_account_limited_to_some_towns_is_refused_the_groups(desk, robots):
@@ -114,7 +112,6 @@ def test_the_groups_page_reads_whole_at_desk_and_phone_widths(desk, robots, brow
     for channel in ("bureau", "crew"):
         admin.post(f"/channels/{channel}/test", data={"csrf": token})
     Sender(desk.config, desk.ctx.db).run_once()
-    HEALTH.recovered("channel crew")
     folder = artefacts("console")
 
     def look(width: int):
