@@ -147,12 +147,12 @@ def test_a_robot_down_for_an_hour_gets_every_notice_once_it_is_back(storm):
     crew = storm.robots["crew"]
     crew.down()
     storm.raise_storm()
-    storm.run(HOUR, step=10)
+    storm.run(HOUR, step=30)
     assert crew.messages == [] and any(p["component"] == "channel crew" for p in HEALTH.problems())
     assert "ConnectError" in channels.states(storm.ctx.db)["crew"]["last_error"]
     assert "127.0.0.1" not in channels.states(storm.ctx.db)["crew"]["last_error"]  # its address: a key
     crew.up()
-    storm.run(2 * HOUR, step=10)
+    storm.run(2 * HOUR, step=30)
     ways = account(storm, "crew")
     assert ways["alone"] + ways["digest"] == 200 and crew.busiest_minute() <= 20
     assert (
@@ -175,7 +175,7 @@ def test_a_sender_killed_after_the_robot_took_a_message_sends_it_once_more_at_mo
     channel = storm.config.channel_by_id[row["channel"]]
     channels.deliver(channel, row["message"], f"wastewatch-{row['id']}", 5, storm.clock())
     storm.restart()  # …and the process is killed before it records the send
-    storm.run(storm.sender.lease_s + 5)
+    storm.run(storm.sender.lease_s + 10, step=5)
     robot = storm.robots[channel.id]
     body = json.loads(bytes(row["message"]))
     assert robot.messages.count(body) == 2
