@@ -10,6 +10,7 @@ import pytest
 from tests.alerts.harness import DAY, HOUR, T0
 from tests.chat_servers import DingTalk, Receiver, WeCom, channel_toml
 from tests.maintenance.desk import BUREAU, Desk
+from tests.words import codes
 from wastewatch.maintenance import work_orders
 from wastewatch.notify import channels
 
@@ -157,6 +158,18 @@ def test_each_notice_goes_to_the_groups_its_routes_name_in_words_with_console_li
     assert all(f"/orders/{other['id']})" in t for t in missed)
     assert not any(t.startswith("**[逾期]") for t in texts(crew))  # the crew hears its reminder instead
     assert channels.states(desk.ctx.db)["bureau"]["last_error"] is None
+    # Words, not codes, in every message a group read.
+    assert [found for t in texts(ding) + texts(crew) if (found := codes(t))] == []
+
+
+def test_a_days_exceedance_is_said_for_its_day(groups):
+    desk, ding, _, _ = groups
+    desk.write("cod", [(h * HOUR, 95.0) for h in range(24)])  # the daily mean is over 60 mg/L
+    desk.close_days(DAY + HOUR)
+    send(desk)
+    [day] = [t for t in texts(ding) if "出水日均值超标" in t]
+    assert "化学需氧量：95 mg/L，限值 60 mg/L（日均值）" in day and "日期：2026-10-12" in day
+    assert "已持续" not in day  # a day's mean has a day, not a duration
 
 
 def test_a_notice_about_no_site_goes_only_to_routes_without_places(groups):
