@@ -209,6 +209,8 @@ def test_every_route_answers_every_role_exactly_as_the_matrix_says(desk):
     an_order(desk)
     a_report(desk)
     anonymous = httpx.Client(base_url=base(desk), timeout=10)
+    # One session per role for every route: signing in checks an Argon2 hash, on purpose slow.
+    signed_in = {role: login(desk, role)[0] for role in ROLES}
     for (method, route), expected in MATRIX.items():
         path = CONCRETE.get(route, route)
         answer = anonymous.request(method, path, data={} if method == "POST" else None)
@@ -217,7 +219,7 @@ def test_every_route_answers_every_role_exactly_as_the_matrix_says(desk):
             f"/login?next={path}",
         )
         for role, status in expected.items():
-            client, _ = login(desk, role)
+            client = signed_in[role]
             data = None
             if method == "POST":
                 page = client.get("/my" if role == "contractor" else "/").text
