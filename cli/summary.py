@@ -3,6 +3,7 @@
 from collections import Counter
 
 from wastewatch.config import Config
+from wastewatch.config.channels import receives
 from wastewatch.config.text import counted
 
 
@@ -58,12 +59,7 @@ def summary(config: Config) -> str:
         + (
             "; ".join(
                 f"{c.id} ({c.kind}, {c.per_minute}/min): "
-                + (
-                    ", ".join(
-                        dict.fromkeys(n for r in config.routes if c.id in r.channels for n in r.notices)
-                    )
-                    or "no route"
-                )
+                + (", ".join(receives(config.routes, c.id)) or "no route")
                 for c in config.file.channels
             )
             or "none (email only)"

@@ -128,3 +128,9 @@ class Route(Section):
     """Only notices about these sites."""
     contractors: list[Identifier] = []
     """Only notices about these contractors' sites and orders (a contractor's crew group)."""
+
+
+def receives(routes: list[Route], channel_id: str) -> list[Notice]:
+    """The notices the routes send to a channel, each once, in the routes' order: what the
+    console and `config check` say it receives."""
+    return list(dict.fromkeys(n for route in routes if channel_id in route.channels for n in route.notices))

@@ -10,10 +10,10 @@ reports (maintenance/notices.py), and the monthly report (maintenance/report/mon
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
 from email.message import EmailMessage
 
 from wastewatch.config import Config
+from wastewatch.config.text import local_time
 from wastewatch.store.state import State
 
 from . import brief, outbox
@@ -93,7 +93,7 @@ def _to_channels(
         return
     title = subject(kind, locale, context)
     url = brief.link(config, kind, context)
-    markdown = brief.text(kind, locale, title, context, url)
+    markdown = brief.text(locale, title, context, url)
     event = brief.event(kind, context, about, now)
     for channel in channels:
         stored = brief.body(channel, kind, ref, title, markdown, url, event)
@@ -106,15 +106,9 @@ def test_message(db: State, config: Config, channel_id: str, actor: str, now: in
     last error. Returns its outbox row."""
     channel = config.channel_by_id[channel_id]
     locale = config.service.locale
-    context = {
-        "actor": actor,
-        "channel": channel.id,
-        "now_local": datetime.fromtimestamp(now, config.tz).strftime("%Y-%m-%d %H:%M"),
-        "link": f"{config.web.url}/",
-    }
+    link = f"{config.web.url}/"
+    context = {"actor": actor, "channel": channel.id, "now_local": local_time(now, config.tz), "link": link}
     title, markdown = brief.render("chat-test", locale, context)
-    event = {"at": now, "actor": actor}
-    stored = brief.body(
-        channel, "chat-test", f"channel:{channel.id}", title, markdown, context["link"], event
-    )
-    return outbox.enqueue_chat(db, "chat-test", f"channel:{channel.id}", channel.id, title, stored, now)
+    ref, event = f"channel:{channel.id}", {"at": now, "actor": actor}
+    stored = brief.body(channel, "chat-test", ref, title, markdown, link, event)
+    return outbox.enqueue_chat(db, "chat-test", ref, channel.id, title, stored, now)

@@ -61,7 +61,7 @@ def link(config: Config, kind: str, context: dict) -> str:
     return f"{config.web.url}/"
 
 
-def text(kind: str, locale: str, title: str, context: dict, url: str) -> str:
+def text(locale: str, title: str, context: dict, url: str) -> str:
     """The message's markdown: the subject, then the facts (chat.md)."""
     rendered = env.get_template(f"{locale}/chat.md").render({**context, "title": title, "link": url})
     return _tidy(rendered)

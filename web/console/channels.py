@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from wastewatch.access import audit
-from wastewatch.config.channels import NOTICES
+from wastewatch.config.channels import NOTICES, receives
 from wastewatch.config.i18n import gettext
 from wastewatch.notify import channels, outbox, test_message
 from wastewatch.store.state import transaction
@@ -27,12 +27,7 @@ def _rows(console: "Console", locale: str) -> list[dict]:
     rows = []
     for channel in config.file.channels:
         state, count = states.get(channel.id, {}), counts.get(channel.id, {})
-        gets = dict.fromkeys(
-            gettext(locale, NOTICES[notice])
-            for route in config.routes
-            if channel.id in route.channels
-            for notice in route.notices
-        )
+        gets = [gettext(locale, NOTICES[notice]) for notice in receives(config.routes, channel.id)]
         success, error_at = state.get("last_success_at"), state.get("last_error_at")
         paused = state.get("paused_until")
         rows.append(
