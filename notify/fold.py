@@ -4,10 +4,10 @@ the console where they all are — so nothing is dropped and the robot's limit i
 A webhook's digest carries every folded event whole: a machine loses nothing either."""
 
 import json
-from datetime import datetime
 
 from wastewatch.config import Config
 from wastewatch.config.schema import Channel
+from wastewatch.config.text import local_time
 
 from . import brief
 
@@ -19,15 +19,11 @@ def digest(config: Config, channel: Channel, waiting: list) -> tuple[str, dict]:
     """(title, stored body) of the digest of `waiting` outbox rows (in id order)."""
     locale = config.service.locale
     web = config.web.url
-
-    def local(ts: int) -> str:
-        return datetime.fromtimestamp(ts, config.tz).strftime("%m-%d %H:%M")
-
     context = {
         "count": len(waiting),
         "titles": [_short(row["subject"]) for row in waiting],
-        "first_local": local(waiting[0]["created_at"]),
-        "last_local": local(waiting[-1]["created_at"]),
+        "first_local": local_time(waiting[0]["created_at"], config.tz),
+        "last_local": local_time(waiting[-1]["created_at"], config.tz),
         "per_minute": channel.per_minute,
         "alerts_link": f"{web}/alerts",
         "orders_link": f"{web}/orders",
