@@ -64,11 +64,14 @@ def notify(
     """Queue email `kind` (its templates' base name) about `ref` ("alert:12", "work_order:WO-…"),
     and its message to each channel the config's routes send `kind` about `about` to; returns
     the email's Message-ID, or None when it has nobody to go to (logged)."""
-    if config is not None:
-        _to_channels(db, config, kind, locale, context, ref, now, about or About())
+    groups = _to_channels(db, config, kind, locale, context, ref, now, about or About()) if config else 0
     to, cc = addresses(to, cc)
     if not to:
-        log.warning("%s about %s has no recipients; not queued", kind, ref)
+        # Said as it is: a notice its chat groups got is not lost for want of an address.
+        if groups:
+            log.info("%s about %s has no email recipients; sent to %d chat groups", kind, ref, groups)
+        else:
+            log.warning("%s about %s has no recipients; not queued", kind, ref)
         return None
     message: EmailMessage = make_message(
         kind,
@@ -87,10 +90,11 @@ def notify(
 
 def _to_channels(
     db: State, config: Config, kind: str, locale: str, context: dict, ref: str, now: int, about: About
-) -> None:
+) -> int:
+    """Queue the notice for each channel its routes name; returns how many."""
     channels = brief.channels_for(config, kind, about)
     if not channels:
-        return
+        return 0
     title = subject(kind, locale, context)
     url = brief.link(config, kind, context)
     markdown = brief.text(locale, title, context, url)
@@ -98,6 +102,7 @@ def _to_channels(
     for channel in channels:
         stored = brief.body(channel, kind, ref, title, markdown, url, event)
         outbox.enqueue_chat(db, kind, ref, channel.id, title, stored, now)
+    return len(channels)
 
 
 def test_message(db: State, config: Config, channel_id: str, actor: str, now: int) -> int:
