@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.alerts.harness import DAY, HOUR, T0
+from tests.alerts.harness import DAY, HOUR, T0, Clock
 from tests.chat_servers import DingTalk, Receiver, WeCom, channel_toml
 from tests.maintenance.desk import BUREAU, Desk
 from tests.words import codes
@@ -27,17 +27,6 @@ contractor = "qingyuan"
 operators = ["operator@tqhb.example.cn"]
 metrics = { flow = 300, pump_state = 300 }
 """
-
-
-class Clock:
-    """The test's clock, shared by the service and the far sides (they check signatures and
-    count their minute by it)."""
-
-    def __init__(self):
-        self.now = float(T0)
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def routes_toml(ding, crew, hook) -> str:
@@ -66,7 +55,7 @@ towns = ["思经镇"]
 
 @pytest.fixture
 def groups(write_config, mail):
-    clock = Clock()
+    clock = Clock(T0)  # the service's and the far sides' (they check signatures by it)
     ding = DingTalk("t1", secret=SECRET, keyword="运维", clock=clock).start()
     crew, hook = WeCom("k1", clock=clock).start(), Receiver(WHSEC, clock=clock).start()
     desk = Desk(write_config(mail=mail, extra=BUREAU + OTHER_SITE + routes_toml(ding, crew, hook)), mail)
