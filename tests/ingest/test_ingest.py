@@ -4,6 +4,8 @@ import os
 import time
 from datetime import datetime, timedelta, timezone
 
+import paho.mqtt.client as mqtt
+
 from tests.support import Publisher, count_readings, wait_until
 from wastewatch.config import load_config
 from wastewatch.ingest.client import Ingestor
@@ -140,7 +142,11 @@ def test_a_broker_restart_mid_stream_loses_nothing_published_at_qos_1(config, br
             if day == 0:
                 broker.restart()  # the publisher and the ingestor both reconnect
         for info in sent:
-            info.wait_for_publish(30)
+            # One published while the publisher was still reconnecting is kept by paho and sent
+            # on reconnect, but its wait raises ("not currently connected"): the store's count
+            # below is what shows it arrived (a CI run met the race).
+            if info.rc != mqtt.MQTT_ERR_NO_CONN:
+                info.wait_for_publish(30)
         wait_until(
             lambda: store.count_readings() == 120,
             timeout=40,
