@@ -176,9 +176,9 @@ class DayCloser:
 
     def _valid(self, site: Site, metric: str, start: int, end: int, windows) -> list[float]:
         """Valid samples of the day, leaving out spans a stuck-value alert marked suspect and
-        maintenance windows (their readings count as flag M)."""
+        maintenance windows and data reviews (their readings count as flag M)."""
         suspect = suspect_spans(self.ctx.db, start, end, site.id).get((site.id, metric), [])
-        suspect += windows.spans(site.id, start, end)
+        suspect += windows.excluded(site.id, metric, start, end)
         return [
             r.value
             for r in self.ctx.store.read_range(site.id, metric, start, end)

@@ -139,8 +139,8 @@ class Evaluator:
             readings = scanned.get((site.id, metric))
             if not readings:
                 continue
-            spans = windows.spans(site.id, readings[0][0], readings[-1][0] + 1)
-            if spans:  # readings inside a maintenance window count as flag M
+            spans = windows.excluded(site.id, metric, readings[0][0], readings[-1][0] + 1)
+            if spans:  # readings inside a maintenance window or a data review count as flag M
                 readings = [
                     (ts, v, "M" if f == "N" and any(a <= ts < b for a, b in spans) else f)
                     for ts, v, f in readings

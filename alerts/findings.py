@@ -26,6 +26,8 @@ RULES = {
     "stuck_value": N_("Stuck value (sensor suspect)"),
     "out_of_range": N_("Value outside the instrument range"),
     "quarantine": N_("Messages quarantined (could not be stored)"),
+    "lab_exceedance": N_("Laboratory result over limit"),
+    "lab_comparison": N_("Analyser disagrees with the laboratory"),
 }
 
 # Plausibility, where a site names no instrument range (docs/domain.md §5, provisional).

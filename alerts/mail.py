@@ -35,6 +35,7 @@ WORK_ORDER_KINDS = {
     "routine_inspection": N_("routine inspection"),
     "effluent_sampling": N_("effluent sampling"),
     "operator_request": N_("operator request"),
+    "instrument_check": N_("instrument check"),
 }
 # What to do next, per rule: the part of the email an operator acts on.
 NEXT_STEPS = {
@@ -57,6 +58,12 @@ NEXT_STEPS = {
     ),
     "out_of_range": N_(
         "The value is outside the instrument range and left out of compliance; check the instrument."
+    ),
+    "lab_exceedance": N_(
+        "An exceedance investigation work order went to the contractor; it can be closed once a later sample of the same item meets the limit."
+    ),
+    "lab_comparison": N_(
+        "The analyser reads differently from the laboratory: an instrument check went to the contractor (calibrate or repair). Consider marking the analyser's readings invalid for the span concerned."
     ),
     "quarantine": N_(
         "Messages from this site could not be stored and were set aside as received; their readings are not stored yet. See why with `wastewatch quarantine list`, then store them with `wastewatch quarantine replay` once the cause is fixed."

@@ -24,6 +24,7 @@ WorkOrderKind = Literal[
     "routine_inspection",
     "effluent_sampling",
     "operator_request",
+    "instrument_check",
 ]
 RoutineKind = Literal["routine_inspection", "effluent_sampling"]
 
@@ -97,6 +98,21 @@ class OutOfRange(Rule):
     kind: ClassVar[str] = "data_quality"
 
 
+class LabExceedance(Rule):
+    """A laboratory result over the site's limit, judged as a single sample (maintenance/lab)."""
+
+    kind: ClassVar[str] = "exceedance"
+
+
+class LabComparison(Rule):
+    """The online analyser against the laboratory for the same item: a relative difference
+    beyond `tolerance`, with an analyser reading within `window_s` of the sample."""
+
+    tolerance: float = Field(gt=0, le=10)
+    window_s: int = Field(3600, ge=60, le=86400)
+    kind: ClassVar[str] = "data_quality"
+
+
 class Quarantine(Rule):
     """Messages from a site that the store could not commit and set aside (ingest/client.py)."""
 
@@ -109,6 +125,25 @@ _QUARANTINE = Quarantine(
     clear_hold_s=86400,
     citation="项目默认值：无法入库的消息原样隔离保存并告警",
     verified=True,
+)
+
+
+# A rules file written before the laboratory rules existed gets them as shipped.
+_LAB_EXCEEDANCE = LabExceedance(
+    severity="critical",
+    work_order_after_s=0,
+    work_order_kind="exceedance_investigation",
+    citation="《四川省农村生活污水处理设施运行维护管理办法》出水定期检测；实验室结果按单次样品判定",
+    verified=False,
+)
+_LAB_COMPARISON = LabComparison(
+    severity="warning",
+    tolerance=0.3,
+    window_s=3600,
+    work_order_after_s=0,
+    work_order_kind="instrument_check",
+    citation="项目默认值（暂定）：在线仪表与实验室结果相对偏差超过 30 % 时派仪表核查工单",
+    verified=False,
 )
 
 
@@ -154,6 +189,9 @@ class WorkOrderRules(_Strict):
 
     def deadline(self, kind: str, capacity_m3d: float) -> Deadline:
         bands = [d for d in self.deadlines if d.kind == kind and d.min_capacity_m3d <= capacity_m3d]
+        if not bands and kind == "instrument_check":
+            # A rules file written before the kind existed: an analyser's check is a repair.
+            return self.deadline("fault_repair", capacity_m3d)
         if not bands:
             raise LookupError(f"rules.toml [work_orders] has no deadline for {kind} at {capacity_m3d:g} m³/d")
         return max(bands, key=lambda d: d.min_capacity_m3d)
@@ -188,6 +226,9 @@ class Inspections(_Strict):
     anchor: date = date(2026, 1, 5)
     schedule: list[Schedule]
     checklist: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
+    # A sampling visit's laboratory results are owed this many days after the visit's period
+    # ends (or after the sample, if later): then they are overdue like a missed visit.
+    results_within_days: int = Field(30, ge=1, le=366)
     citation: Citation
     verified: bool
 
@@ -239,6 +280,8 @@ class Rules(BaseModel):
     stuck_value: StuckValue
     out_of_range: OutOfRange
     quarantine: Quarantine = _QUARANTINE
+    lab_exceedance: LabExceedance = _LAB_EXCEEDANCE
+    lab_comparison: LabComparison = _LAB_COMPARISON
     notifications: Notifications = Notifications()
     work_orders: WorkOrderRules
     inspections: Inspections

@@ -7,10 +7,11 @@ emailed, and open no work order. Every window stays in the table; ending one set
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 from wastewatch.config.i18n import N_, Said
 from wastewatch.store.state import State, transaction
+
+from .reviews import Reviews, rejudge
 
 KINDS = ("planned_stop", "maintenance", "calibration")
 LABELS = {
@@ -45,6 +46,7 @@ class Windows:
     """The windows of every site, loaded once per scheduler run (they change rarely)."""
 
     def __init__(self, db: State):
+        self.reviews = Reviews(db)  # spans of one series marked invalid (alerts/reviews.py)
         self.by_site: dict[str, list[Window]] = {}
         for row in db.execute(
             "SELECT id, site_id, kind, starts_at, ends_at, reason FROM maintenance_windows ORDER BY starts_at"
@@ -65,6 +67,12 @@ class Windows:
             for w in self.by_site.get(site_id, ())
             if w.starts_at < end and (w.ends_at is None or w.ends_at > start)
         ]
+
+
+    def excluded(self, site_id: str, metric: str, start: int, end: int) -> list[tuple[int, int]]:
+        """Spans of the series whose readings count for nobody: the site's windows and the
+        series' reviews in force."""
+        return self.spans(site_id, start, end) + self.reviews.spans(site_id, metric, start, end)
 
 
 def add(
@@ -93,7 +101,7 @@ def add(
                 "now": now,
             },
         ).scalar()
-        _rejudge(db, site_id, starts_at, ends_at)
+        rejudge(db, site_id, starts_at, ends_at)
     return window_id
 
 
@@ -110,7 +118,7 @@ def end(db: State, window_id: int, actor: str, now: int) -> int:
             "UPDATE maintenance_windows SET ends_at = :ends_at, ended_by = :actor WHERE id = :id",
             {"ends_at": ends_at, "actor": actor, "id": window_id},
         )
-        _rejudge(db, row["site_id"], row["starts_at"], row["ends_at"])
+        rejudge(db, row["site_id"], row["starts_at"], row["ends_at"])
     return ends_at
 
 
@@ -128,17 +136,3 @@ def listing(db: State, site_id: str | None = None, active_at: int | None = None)
     return db.execute(
         sql + " ORDER BY starts_at DESC, id DESC", {"site": site_id, "at": active_at}
     ).fetchall()
-
-
-def _rejudge(db: State, site_id: str, starts_at: int, ends_at: int | None) -> None:
-    """Closed days a window touches are judged again by the next day close: their valid
-    samples changed. (Day keys are local dates; a day either side covers any time zone.)"""
-
-    def day(ts: int, shift: int) -> str:
-        return (datetime.fromtimestamp(ts, UTC).date() + timedelta(days=shift)).isoformat()
-
-    db.execute(
-        "DELETE FROM day_checks WHERE site_id = :site AND day >= :first"
-        + ("" if ends_at is None else " AND day <= :last"),
-        {"site": site_id, "first": day(starts_at, -1), "last": None if ends_at is None else day(ends_at, 1)},
-    )

@@ -153,10 +153,13 @@ class Notices(Mail):
             idstring=idstring,
         )
 
-    def escalation(self, order, deadline: str, now: int) -> None:
-        """A missed deadline: to the site's operators and the bureau, Cc the contractor."""
+    def escalation(self, order, deadline: str, now: int, sample=None) -> None:
+        """A missed deadline: to the site's operators and the bureau, Cc the contractor. For
+        "results", the laboratory results of `sample`, a sampling order's."""
         context = self.order_context(order, now)
         context.update(deadline=deadline, bureau=self.ctx.config.bureau)
+        if sample is not None:
+            context.update(sample_id=sample["id"], results_due_local=self.ctx.local(sample["results_due_at"]))
         to = list(context["site"].operators) + list(self.ctx.config.bureau.emails)
         self._send(
             "work-order-escalation",
@@ -165,7 +168,7 @@ class Notices(Mail):
             to=to,
             cc=[context["contractor"].email],
             now=now,
-            idstring=f"wo.{order['id']}.escalate-{deadline}",
+            idstring=f"wo.{order['id']}.escalate-{deadline}" + (f"-{sample['id']}" if sample is not None else ""),
         )
 
     def update(self, order, event: str, note: str, actor: str, now: int) -> None:

@@ -158,4 +158,4 @@ class _Reaction:
         self.notices.reminder(change.row, change.facts["deadline"], change.at)
 
     def _work_order_escalated(self, change: Change) -> None:
-        self.notices.escalation(change.row, change.facts["deadline"], change.at)
+        self.notices.escalation(change.row, change.facts["deadline"], change.at, change.facts.get("sample"))

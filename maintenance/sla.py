@@ -16,7 +16,7 @@ from wastewatch.alerts.context import Context
 from wastewatch.alerts.windows import Windows
 from wastewatch.store.state import transaction
 
-from . import inspections, work_orders
+from . import inspections, lab, work_orders
 from .notices import Notices, routine_subject
 from .reaction import changing
 
@@ -69,6 +69,14 @@ class Sweep:
                     work_orders.escalate(ctx, order, deadline, now)
                     log.info("work order %s escalated: %s deadline missed", order["id"], deadline)
                     result.escalations += 1
+            # A sampling visit whose laboratory results never arrived: overdue like a missed visit.
+            for sample in lab.records.overdue(ctx.db, now):
+                order = work_orders.get(ctx.db, sample["work_order_id"])
+                if order is None:
+                    continue
+                work_orders.results_overdue(ctx, order, sample, now)
+                log.info("work order %s escalated: sample %d results overdue", order["id"], sample["id"])
+                result.escalations += 1
 
     def _routine(self, now: int, result: SweepResult) -> None:
         """Open each site's routine inspection and sampling orders when their period opens."""

@@ -8,15 +8,15 @@ Beside them: the daily means, the limit of each day (the temperature clause can 
 day to day), and the maintenance windows over the period.
 
 Valid means what the rules and the monthly report count: flag N, inside the instrument's (or
-the plausible) range, outside maintenance windows and the spans a stuck-value alert marked
-suspect; the daily means are the report's own (days.fold), so an impossible pH 15.5 is a grey
+the plausible) range, outside maintenance windows, data reviews in force and the spans a
+stuck-value alert marked suspect; the daily means are the report's own (days.fold), so an impossible pH 15.5 is a grey
 cross here as it is left out there.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from wastewatch.alerts import lifecycle, windows
+from wastewatch.alerts import lifecycle, reviews, windows
 from wastewatch.alerts.context import Context
 from wastewatch.alerts.findings import plausible_range
 
@@ -47,6 +47,7 @@ class Trend:
     days: list[Day] = field(default_factory=list)
     limit: object = None  # alerts.standards.Limit today (None: the metric has none)
     windows: list[tuple[int, int, str]] = field(default_factory=list)  # (from, until, kind)
+    reviews: list[tuple[int, int, str]] = field(default_factory=list)  # (from, until, reason) in force
 
 
 def bucket_width(since: int, until: int) -> int:
@@ -71,7 +72,12 @@ def trend(ctx: Context, site, metric: str, since: int, until: int) -> Trend:
         if w["starts_at"] < end and (w["ends_at"] is None or w["ends_at"] > start)
     ]
     suspect = lifecycle.suspect_spans(ctx.db, start, end, site.id)
-    exclude = [(a, b) for a, b, _ in in_force] + suspect.get((site.id, metric), [])
+    reviewed = reviews.Reviews(ctx.db)
+    exclude = (
+        [(a, b) for a, b, _ in in_force]
+        + suspect.get((site.id, metric), [])
+        + reviewed.spans(site.id, metric, start, end)
+    )
     bounds = plausible_range(site, metric)
     width = bucket_width(since, until)
     found = Trend(
@@ -85,7 +91,11 @@ def trend(ctx: Context, site, metric: str, since: int, until: int) -> Trend:
     temps = {}
     if metric in standard.temperature_dependent:
         water = ctx.store.hourly(site.id, ["water_temp"], start // 3600, (end + 3599) // 3600)
-        spans = [(a, b) for a, b, _ in in_force] + suspect.get((site.id, "water_temp"), [])
+        spans = (
+            [(a, b) for a, b, _ in in_force]
+            + suspect.get((site.id, "water_temp"), [])
+            + reviewed.spans(site.id, "water_temp", start, end)
+        )
         temp_days, _ = fold(
             ctx, site, "water_temp", water, [(a, b) for _, a, b in day_bounds], spans, start, end
         )
@@ -96,4 +106,9 @@ def trend(ctx: Context, site, metric: str, since: int, until: int) -> Trend:
             Day(day_start, day_end, mean.mean, limit.high if limit else None, limit.low if limit else None)
         )
     found.windows = [(a, min(b, until), kind) for a, b, kind in in_force if a < until and b > since]
+    found.reviews = [
+        (r["starts_at"], min(r["ends_at"], until), r["reason"])
+        for r in reviews.listing(ctx.db, site.id, ("accepted",))
+        if r["metric"] == metric and r["starts_at"] < until and r["ends_at"] > since
+    ]
     return found

@@ -10,6 +10,8 @@ from wastewatch.alerts.findings import RULES
 from wastewatch.config.i18n import N_, Sentence, Term, Word
 from wastewatch.config.metrics import METRICS
 
+from .lab import records as lab_records
+
 # Orders for these rules are closed only after the readings have been back for verify_hold_s;
 # any order with alerts, only once they have resolved.
 VERIFIED_RULES = ("daily_exceedance", "sample_exceedance", "comms_loss")
@@ -32,8 +34,11 @@ def check(ctx: Context, order, alerts: list, now: int) -> Verification:
     """Every linked alert resolved; for exceedance and comms orders, also its condition clear
     (the rules' own judgement, in reading time) for verify_hold_s, and the site reporting."""
     result = Verification()
+    if order["kind"] == "effluent_sampling":
+        _results_in(ctx, order, result)
     held_rule = order["fault"].partition(":")[0] in VERIFIED_RULES
     if not alerts and not held_rule:
+        result.ok = not result.problems
         return result
     result.checked = True
     hold = ctx.rules.work_orders.verify_hold_s
@@ -76,6 +81,28 @@ def check(ctx: Context, order, alerts: list, now: int) -> Verification:
             result.problems.append(Sentence(N_("the site has sent no data since {at}"), at=local(silent)))
     result.ok = not result.problems
     return result
+
+
+def _results_in(ctx: Context, order, result: Verification) -> None:
+    """A sampling order is crossed off once its samples' laboratory results are in."""
+    result.checked = True
+    samples = lab_records.for_order(ctx.db, order["id"])
+    if not samples:
+        result.problems.append(Sentence(N_("no sample was recorded for this sampling order")))
+    reported = lab_records.current_of(ctx.db, [s["id"] for s in samples])
+    for sample in samples:
+        if sample["id"] in reported:
+            result.facts.append(
+                Sentence(
+                    N_("sample {sample}: results in ({report})"),
+                    sample=sample["id"],
+                    report=sample["report_no"] or "-",
+                )
+            )
+        else:
+            result.problems.append(
+                Sentence(N_("sample {sample}: the laboratory results are not in yet"), sample=sample["id"])
+            )
 
 
 def _fault(alert) -> Term:

@@ -118,8 +118,7 @@ def _build(
         "inspected": order_figures.inspected(ctx.db, start, end),
     }
     for site in sites:
-        excluded = windows.spans(site.id, start, end)
-        site_days, operating_hours = _site_days(ctx, site, period, sums, excluded, suspect)
+        site_days, operating_hours = _site_days(ctx, site, period, sums, windows, suspect)
         site_rows = []
         for pollutant, row, series in _pollutant_rows(ctx, site, period, site_days, rules.min_valid_fraction):
             site_rows.append(row)
@@ -150,13 +149,13 @@ def _build(
     )
 
 
-def _site_days(ctx: Context, site, period: _Period, sums: dict, excluded: list, suspect) -> tuple[dict, int]:
+def _site_days(ctx: Context, site, period: _Period, sums: dict, windows: Windows, suspect) -> tuple[dict, int]:
     """Each metric's days at the site, and the hours the flow was positive (operating hours)."""
     site_days: dict[str, list[Day]] = {}
     operating_hours = 0
     start, end = period.start, period.end
     for metric in site.metrics:
-        exclude = excluded + suspect[(site.id, metric)]
+        exclude = windows.excluded(site.id, metric, start, end) + suspect[(site.id, metric)]
         if period.fast and not exclude:
             per_day, positive = sums.get((site.id, metric), ([Day() for _ in period.days], 0))
         else:

@@ -26,6 +26,7 @@ from .moves import (
     open_order,
     remind,
     reopen,
+    results_overdue,
     verification,
     verify,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "remind",
     "reminders_due",
     "reopen",
+    "results_overdue",
     "routine_periods",
     "threaded",
     "transition",

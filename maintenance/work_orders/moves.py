@@ -8,7 +8,7 @@ from wastewatch.alerts.mail import Mail
 from wastewatch.config.i18n import N_, NP_, Word
 from wastewatch.store.state import Change, State
 
-from .. import links
+from .. import lab, links
 from ..verification import Verification, check
 from . import said
 from .records import (
@@ -168,8 +168,10 @@ def done(
     now: int,
     visited_at: int | None = None,
     checklist: dict | None = None,
+    bottles: str = "",
 ):
-    """The contractor reports the work done; routine orders record the visit and checklist."""
+    """The contractor reports the work done; routine orders record the visit and checklist,
+    a sampling order the sample taken (its bottle labels), its results pending."""
     order = get_or_fail(ctx.db, order_id)
     if order["kind"] in ROUTINE:
         visited_at = visited_at if visited_at is not None else now
@@ -187,6 +189,8 @@ def done(
         checklist=json.dumps(checklist, ensure_ascii=False) if checklist is not None else None,
         acknowledged_at=order["acknowledged_at"] or now,
     )
+    if order["kind"] == "effluent_sampling":
+        lab.taken(ctx, order, order["visited_at"], bottles, actor, now)
     _retire_links(ctx.db, order_id, ("acknowledge", "done"), now)
     return _changed(ctx, order_id, "resolved", now, order, note=note, actor=actor)
 
@@ -308,6 +312,15 @@ def escalate(ctx: Context, order, deadline: str, now: int) -> None:
     """A missed deadline escalated to the operators and the bureau, once."""
     _deadline_passed_on(ctx, order, deadline, "escalated", said.escalated, now)
     _changed(ctx, order["id"], "escalated", now, order, deadline=deadline)
+
+
+def results_overdue(ctx: Context, order, sample, now: int) -> None:
+    """A sampling order's laboratory results were not in by their date: escalated once, like a
+    missed visit."""
+    lab.records.escalated(ctx.db, sample["id"], now)
+    said_now = (said.results_overdue(sample["id"], ctx.local(sample["results_due_at"])),)
+    transition(ctx.db, order["id"], order["state"], order["state"], "", "sla", now, said_now)
+    _changed(ctx, order["id"], "escalated", now, order, deadline="results", sample=sample)
 
 
 def _deadline_passed_on(ctx: Context, order, deadline: str, step: str, sentence, now: int) -> None:

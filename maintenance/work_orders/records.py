@@ -30,6 +30,7 @@ MANUAL_KINDS = (
     "comms_restore",
     "routine_inspection",
     "effluent_sampling",
+    "instrument_check",
 )
 PRIORITIES = ("high", "normal", "low")
 # SQL for "past a deadline the contractor still owes".

@@ -66,6 +66,10 @@ def escalated(which: str, due: str) -> Sentence:
     return Sentence(N_("escalated: {deadline} deadline {due} missed"), deadline=deadline(which), due=due)
 
 
+def results_overdue(sample_id: int, due: str) -> Sentence:
+    return Sentence(N_("escalated: laboratory results of sample {sample} were due {due}"), sample=sample_id, due=due)
+
+
 def chased() -> Sentence:
     return Sentence(N_("chased the contractor"))
 

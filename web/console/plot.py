@@ -6,7 +6,7 @@ buckets further apart than two buckets or two of the site's reading intervals br
 line across a gap). Invalid readings are grey crosses and nothing else. Where the limit is
 judged on single samples, a bucket beyond the day's limit gets a red dot; where it is judged on
 the daily mean, a day whose mean is beyond it is drawn red (the day exceeds, not each reading
-above the line). Windows are shaded bands; the daily means and the limit are steps, one per
+above the line). Windows are shaded bands, data reviews hatched ones; the daily means and the limit are steps, one per
 local day.
 """
 
@@ -34,6 +34,7 @@ class Plot:
     limits: list[str] = field(default_factory=list)  # step polylines of the upper and lower limit
     limit_labels: list[tuple[str, str, str]] = field(default_factory=list)  # (x, y, text)
     windows: list[tuple[str, str]] = field(default_factory=list)  # (x, width)
+    reviews: list[tuple[str, str]] = field(default_factory=list)  # (x, width): data reviews in force
     yticks: list[tuple[str, str]] = field(default_factory=list)
     xticks: list[tuple[str, str]] = field(default_factory=list)
     empty: bool = True  # nothing received in the period
@@ -108,6 +109,9 @@ def plot(trend, tz, limit_word: str) -> Plot:
             )
     for start, end, _ in trend.windows:
         p.windows.append((x(start), "%.1f" % (float(x(end)) - float(x(start)))))
+    for start, end, _ in trend.reviews:
+        start = max(start, trend.since)
+        p.reviews.append((x(start), "%.1f" % max(float(x(end)) - float(x(start)), 1.0)))
     return p
 
 
