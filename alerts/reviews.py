@@ -79,16 +79,20 @@ def propose(
     """A new review; `accept` (an operator's) puts it in force at once, otherwise it waits
     for an operator (a contractor's proposal)."""
     if reason not in REASONS:
-        raise ReviewError(N_("unknown review reason '{reason}'; allowed: {allowed}"), reason=reason, allowed=", ".join(REASONS))
+        raise ReviewError(
+            N_("unknown review reason '{reason}'; allowed: {allowed}"),
+            reason=reason,
+            allowed=", ".join(REASONS),
+        )
     if ends_at <= starts_at:
         raise ReviewError(N_("a review's span must end after it starts"))
     if ends_at > now:
         raise ReviewError(N_("a review marks readings already received: its span cannot end in the future"))
     with transaction(db):
         review_id = db.execute(
-            "INSERT INTO data_reviews (site_id, metric, starts_at, ends_at, reason, note, state, proposed_by, "
-            "proposed_at, decided_by, decided_at) VALUES (:site, :metric, :starts_at, :ends_at, :reason, "
-            ":note, :state, :actor, :now, :decided_by, :decided_at) RETURNING id",
+            "INSERT INTO data_reviews (site_id, metric, starts_at, ends_at, reason, note, state, "
+            "proposed_by, proposed_at, decided_by, decided_at) VALUES (:site, :metric, :starts_at, "
+            ":ends_at, :reason, :note, :state, :actor, :now, :decided_by, :decided_at) RETURNING id",
             {
                 "site": site_id,
                 "metric": metric,

@@ -68,7 +68,6 @@ class Windows:
             if w.starts_at < end and (w.ends_at is None or w.ends_at > start)
         ]
 
-
     def excluded(self, site_id: str, metric: str, start: int, end: int) -> list[tuple[int, int]]:
         """Spans of the series whose readings count for nobody: the site's windows and the
         series' reviews in force."""

@@ -20,6 +20,7 @@ from wastewatch.store import StoreUnavailable
 
 from .alerts import add_commands
 from .common import CommandError, known, load, when
+from .lab import add_commands as add_lab_commands
 from .migrate import add_commands as add_migrate_commands
 from .options import add_config
 from .quarantine import add_commands as add_quarantine_commands
@@ -121,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     add_commands(command)
     add_workorder_commands(command)
     add_report_commands(command)
+    add_lab_commands(command)
     add_quarantine_commands(command)
     add_user_commands(command)
     add_migrate_commands(command)

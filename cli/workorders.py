@@ -64,6 +64,7 @@ def add_commands(command) -> None:
     )
     done.add_argument("id", help=ORDER_ID)
     done.add_argument("--visited", help="routine orders: when the site was visited (ISO, local time)")
+    done.add_argument("--bottles", default="", help="sampling orders: the sample bottles' labels")
     _actor(
         subcommand(
             wo,
@@ -231,7 +232,12 @@ def workorders_ack(args, config: Config, when) -> None:
 
 def workorders_done(args, config: Config, when) -> None:
     visited = int(when(args.visited).timestamp()) if args.visited else None
-    _act(config, lambda ctx, now: work_orders.done(ctx, args.id, args.by, args.note, now, visited_at=visited))
+    _act(
+        config,
+        lambda ctx, now: work_orders.done(
+            ctx, args.id, args.by, args.note, now, visited_at=visited, bottles=args.bottles
+        ),
+    )
     print(f"work order {args.id} reported done by {args.by}; an operator verifies it next")
 
 

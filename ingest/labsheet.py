@@ -3,8 +3,8 @@ writes it on a Chinese Windows) or XLSX, with Chinese or English headers, a titl
 above the header, and header cells merged across rows or columns.
 
 Reading only: every data row becomes a `LabRow` or a rejection with its row number (as the
-spreadsheet shows it) and the reason, a sentence in the reader's language. Whether the site exists and what the result means for
-the site is maintenance/lab's.
+spreadsheet shows it) and the reason, a sentence in the reader's language. Whether the site
+exists and what the result means for the site is maintenance/lab's.
 """
 
 import csv
@@ -42,7 +42,9 @@ _BELOW = re.compile(r"^[<＜]\s*([0-9]+(?:\.[0-9]+)?)$")  # <4
 _L_SUFFIX = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*L$")  # 4L: the national "below 4" notation
 _ND_WITH = re.compile(r"^(?:nd|未检出)\s*\(\s*(?:检出限)?\s*([0-9]+(?:\.[0-9]+)?)\s*\)$")  # 未检出(4)
 _NUMBER = re.compile(r"^-?[0-9]+(?:\.[0-9]+)?$")
-_MOMENT = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?[ T]+(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?$")
+_MOMENT = re.compile(
+    r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?[ T]+(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?$"
+)
 
 
 class SheetError(Said, ValueError):
@@ -114,7 +116,8 @@ def parse_result(text: str, detection_limit: float | None) -> Reading:
     if key in _NOT_DETECTED:
         return Reading(shown, None, detection_limit)
     raise RowProblem(
-        N_("result '{result}' is neither a number nor a below-detection mark (ND, 未检出, <4, 4L)"), result=shown
+        N_("result '{result}' is neither a number nor a below-detection mark (ND, 未检出, <4, 4L)"),
+        result=shown,
     )
 
 
@@ -128,7 +131,8 @@ def parse_moment(value) -> datetime:
     found = _MOMENT.match(str(value).strip())
     if not found:
         raise RowProblem(
-            N_("sampling time '{moment}' is not a date and time (YYYY-MM-DD HH:MM)"), moment=str(value).strip()
+            N_("sampling time '{moment}' is not a date and time (YYYY-MM-DD HH:MM)"),
+            moment=str(value).strip(),
         )
     y, mo, d, h, mi, s = (int(x) if x else 0 for x in found.groups())
     return datetime(y, mo, d, h, mi, s)
@@ -156,7 +160,9 @@ def _xlsx_grid(data: bytes) -> list[list]:
     try:
         book = load_workbook(io.BytesIO(data), data_only=True)
     except Exception as exc:  # noqa: BLE001 — openpyxl raises many kinds for a file that is not one
-        raise SheetError(N_("the file is not a readable XLSX workbook ({error})"), error=exc.__class__.__name__) from None
+        raise SheetError(
+            N_("the file is not a readable XLSX workbook ({error})"), error=exc.__class__.__name__
+        ) from None
     sheet = book.worksheets[0]
     grid = [list(row) for row in sheet.iter_rows(values_only=True)]
     # A merged cell holds its value in its top-left cell only; every cell it covers says it.
@@ -201,7 +207,9 @@ def _rows(grid: list[list], methods: Methods) -> Sheet:
         except RowProblem as exc:
             sheet.rejected.append((index + 1, exc))
         except ValueError:  # a date that does not exist (2026-02-30), a time past 23:59
-            sheet.rejected.append((index + 1, RowProblem(N_("the sampling time is not a real date and time"))))
+            sheet.rejected.append(
+                (index + 1, RowProblem(N_("the sampling time is not a real date and time")))
+            )
     return sheet
 
 
@@ -220,7 +228,9 @@ def _row(number: int, cells: dict, methods: Methods) -> LabRow:
     item = methods.item_named(_text(cells["item"]))
     if item is None:
         known = ", ".join(m.names[0] for m in methods.methods)
-        raise RowProblem(N_("item '{item}' is not one the service knows ({known})"), item=_text(cells["item"]), known=known)
+        raise RowProblem(
+            N_("item '{item}' is not one the service knows ({known})"), item=_text(cells["item"]), known=known
+        )
     limit_text = _text(cells.get("detection_limit"))
     try:
         limit = float(limit_text) if limit_text else None

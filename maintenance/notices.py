@@ -168,7 +168,8 @@ class Notices(Mail):
             to=to,
             cc=[context["contractor"].email],
             now=now,
-            idstring=f"wo.{order['id']}.escalate-{deadline}" + (f"-{sample['id']}" if sample is not None else ""),
+            idstring=f"wo.{order['id']}.escalate-{deadline}"
+            + (f"-{sample['id']}" if sample is not None else ""),
         )
 
     def update(self, order, event: str, note: str, actor: str, now: int) -> None:

@@ -9,8 +9,8 @@ day to day), and the maintenance windows over the period.
 
 Valid means what the rules and the monthly report count: flag N, inside the instrument's (or
 the plausible) range, outside maintenance windows, data reviews in force and the spans a
-stuck-value alert marked suspect; the daily means are the report's own (days.fold), so an impossible pH 15.5 is a grey
-cross here as it is left out there.
+stuck-value alert marked suspect; the daily means are the report's own (days.fold), so an
+impossible pH 15.5 is a grey cross here as it is left out there.
 """
 
 from dataclasses import dataclass, field

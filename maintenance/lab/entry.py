@@ -119,7 +119,9 @@ class Imported:
     before: int | None = None  # when this very file was imported, if it was
 
 
-def import_sheet(ctx: Context, name: str, data: bytes, actor: str, now: int, kind: str = "self_check") -> Imported:
+def import_sheet(
+    ctx: Context, name: str, data: bytes, actor: str, now: int, kind: str = "self_check"
+) -> Imported:
     """A laboratory's sheet: good rows stored (a sample per site, time and report), every bad
     row refused with its row number and reason. The same file a second time changes nothing.
     `kind`: what a sample the sheet brings is, where no sample was waiting for it."""

@@ -120,7 +120,8 @@ def _compare(ctx: Context, sample, results: dict, now: int) -> list[Finding]:
         near = [
             r
             for r in ctx.store.read_range(site.id, item, start, end)
-            if valid_value(site, item, r.value, r.flag) and not any(a <= r.ts < b for a, b in excluded + suspect)
+            if valid_value(site, item, r.value, r.flag)
+            and not any(a <= r.ts < b for a, b in excluded + suspect)
         ]
         if not near:
             continue
@@ -156,4 +157,3 @@ def _compare(ctx: Context, sample, results: dict, now: int) -> list[Finding]:
             )
         )
     return found
-

@@ -67,7 +67,9 @@ def add_sample(
     results_due_at: int | None = None,
 ) -> int:
     if kind not in KINDS:
-        raise LabError(N_("unknown sample kind '{kind}'; allowed: {allowed}"), kind=kind, allowed=", ".join(KINDS))
+        raise LabError(
+            N_("unknown sample kind '{kind}'; allowed: {allowed}"), kind=kind, allowed=", ".join(KINDS)
+        )
     if sampled_at > now:
         raise LabError(N_("the sampling time is in the future"))
     return db.execute(
@@ -93,7 +95,9 @@ def add_sample(
     ).scalar()
 
 
-def set_report(db: State, sample_id: int, laboratory: str, lab_cma: str, report_no: str, report_date: str) -> None:
+def set_report(
+    db: State, sample_id: int, laboratory: str, lab_cma: str, report_no: str, report_date: str
+) -> None:
     """The laboratory and its report, as the results arrive (kept where a field is left empty)."""
     db.execute(
         "UPDATE samples SET laboratory = COALESCE(NULLIF(:laboratory, ''), laboratory), "
@@ -116,7 +120,8 @@ def find_sample(db: State, site_id: str, sampled_at: int, laboratory: str, repor
     or a sample still waiting for its report (a sampling order's), taken at that time."""
     return db.execute(
         "SELECT * FROM samples WHERE site_id = :site AND sampled_at = :at AND "
-        "((laboratory = :laboratory AND report_no = :no) OR report_no = '') ORDER BY report_no DESC, id LIMIT 1",
+        "((laboratory = :laboratory AND report_no = :no) OR report_no = '') "
+        "ORDER BY report_no DESC, id LIMIT 1",
         {"site": site_id, "at": sampled_at, "laboratory": laboratory, "no": report_no},
     ).fetchone()
 
@@ -247,7 +252,8 @@ def listing(
 def between(db: State, start: int, end: int) -> list:
     """Every sample taken in [start, end), oldest first: a month's, for the report."""
     return db.execute(
-        "SELECT * FROM samples WHERE sampled_at >= :start AND sampled_at < :end ORDER BY site_id, sampled_at, id",
+        "SELECT * FROM samples WHERE sampled_at >= :start AND sampled_at < :end "
+        "ORDER BY site_id, sampled_at, id",
         {"start": start, "end": end},
     ).fetchall()
 
@@ -277,7 +283,8 @@ def month_inputs(db: State, start: int, end: int) -> dict[str, int]:
     return {
         row["site_id"]: row["n"]
         for row in db.execute(
-            "SELECT s.site_id, COUNT(*) AS n FROM sample_results AS r JOIN samples AS s ON s.id = r.sample_id "
+            "SELECT s.site_id, COUNT(*) AS n FROM sample_results AS r "
+            "JOIN samples AS s ON s.id = r.sample_id "
             "WHERE s.sampled_at >= :start AND s.sampled_at < :end GROUP BY s.site_id",
             {"start": start, "end": end},
         )
@@ -287,7 +294,8 @@ def month_inputs(db: State, start: int, end: int) -> dict[str, int]:
 def record_comparison(db: State, sample_id: int, item: str, version: int, facts: dict, now: int) -> None:
     db.execute(
         "INSERT INTO lab_comparisons (sample_id, item, result_version, lab_value, online_value, online_at, "
-        "difference, tolerance, at) VALUES (:sample, :item, :version, :lab, :online, :online_at, :difference, "
+        "difference, tolerance, at) VALUES (:sample, :item, :version, :lab, :online, :online_at, "
+        ":difference, "
         ":tolerance, :now) ON CONFLICT (sample_id, item, result_version) DO NOTHING",
         {"sample": sample_id, "item": item, "version": version, "now": now, **facts},
     )
@@ -296,7 +304,8 @@ def record_comparison(db: State, sample_id: int, item: str, version: int, facts:
 def comparisons(db: State, start: int, end: int, sample_id: int | None = None) -> list:
     """The comparisons of the newest result versions of samples taken in [start, end)."""
     return db.execute(
-        "SELECT c.*, s.site_id, s.sampled_at FROM lab_comparisons AS c JOIN samples AS s ON s.id = c.sample_id "
+        "SELECT c.*, s.site_id, s.sampled_at FROM lab_comparisons AS c "
+        "JOIN samples AS s ON s.id = c.sample_id "
         "WHERE s.sampled_at >= :start AND s.sampled_at < :end"
         + (" AND s.id = :sample" if sample_id is not None else "")
         + " AND c.result_version = (SELECT MAX(version) FROM sample_results WHERE sample_id = c.sample_id "

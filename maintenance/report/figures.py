@@ -149,7 +149,9 @@ def _build(
     )
 
 
-def _site_days(ctx: Context, site, period: _Period, sums: dict, windows: Windows, suspect) -> tuple[dict, int]:
+def _site_days(
+    ctx: Context, site, period: _Period, sums: dict, windows: Windows, suspect
+) -> tuple[dict, int]:
     """Each metric's days at the site, and the hours the flow was positive (operating hours)."""
     site_days: dict[str, list[Day]] = {}
     operating_hours = 0

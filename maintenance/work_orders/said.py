@@ -67,7 +67,9 @@ def escalated(which: str, due: str) -> Sentence:
 
 
 def results_overdue(sample_id: int, due: str) -> Sentence:
-    return Sentence(N_("escalated: laboratory results of sample {sample} were due {due}"), sample=sample_id, due=due)
+    return Sentence(
+        N_("escalated: laboratory results of sample {sample} were due {due}"), sample=sample_id, due=due
+    )
 
 
 def chased() -> Sentence:

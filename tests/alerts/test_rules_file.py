@@ -45,7 +45,8 @@ RULES = (SHIPPED / "rules.toml").read_text(encoding="utf-8")
             ('kind = "fault_repair"\nacknowledge_within_h', 'kind = "repair"\nacknowledge_within_h'),
             "work_orders.deadlines[0].kind: must be 'fault_repair', 'exceedance_investigation', "
             "'comms_restore', "
-            "'routine_inspection', 'effluent_sampling' or 'operator_request' (got 'repair')",
+            "'routine_inspection', 'effluent_sampling', 'operator_request' or 'instrument_check' "
+            "(got 'repair')",
         ),
         (
             ("reminder_at = 0.75", "reminder_at = 1.5"),
@@ -104,7 +105,7 @@ def test_config_check_shows_each_sites_standard_and_the_provisional_count(write_
     path = write_config(extra=big)
     out = wastewatch("config", "check", "--config", path).stdout
     assert "  standards   DB51/2626-2019 一级标准: 1, GB 18918-2002 一级B标准: 1\n" in out
-    assert "20 provisional values (verified = false)" in out
+    assert "22 provisional values (verified = false)" in out
     assert "  pages       on 127.0.0.1:" in out and "  bureau      县生态环境局: no address" in out
 
 

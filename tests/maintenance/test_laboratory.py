@@ -33,12 +33,21 @@ def sampled(desk, order, bottles: str):
     """The contractor's done-report of a sampling order: the sample taken at SAMPLED."""
     with lab_changing(desk):
         work_orders.done(
-            desk.ctx, order["id"], "qingyuan/张师傅", "已采样送检", desk.clock.now, visited_at=SAMPLED, bottles=bottles
+            desk.ctx,
+            order["id"],
+            "qingyuan/张师傅",
+            "已采样送检",
+            desk.clock.now,
+            visited_at=SAMPLED,
+            bottles=bottles,
         )
 
 
 def results_of(desk, sample_id: int) -> dict:
-    return {item: lab.result_text(row, "zh-CN", unit=True) for item, row in records.current(desk.ctx.db, sample_id).items()}
+    return {
+        item: lab.result_text(row, "zh-CN", unit=True)
+        for item, row in records.current(desk.ctx.db, sample_id).items()
+    }
 
 
 def test_a_utf8_sheet_stores_its_good_rows_and_names_every_bad_row_with_its_reason(desk):
@@ -48,7 +57,11 @@ def test_a_utf8_sheet_stores_its_good_rows_and_names_every_bad_row_with_its_reas
     assert [(n, reason.text("zh-CN")) for n, reason in outcome.rejected] == [
         (7, "没有站点“shiyang”"),
         (8, "采样时间“2026-10-13”不是日期加时间（YYYY-MM-DD HH:MM）"),
-        (9, "监测项目“色度”不在本系统的项目中（化学需氧量, 氨氮, 总磷, 总氮, 悬浮物, pH, 动植物油, 五日生化需氧量）"),
+        (
+            9,
+            "监测项目“色度”不在本系统的项目中"
+            "（化学需氧量, 氨氮, 总磷, 总氮, 悬浮物, pH, 动植物油, 五日生化需氧量）",
+        ),
         (10, "结果“见附页”既不是数值，也不是未检出标记（ND、未检出、<4、4L）"),
     ]
     [sample] = records.listing(desk.ctx.db)
@@ -121,7 +134,9 @@ def test_an_exceedance_by_sample_opens_an_alert_and_an_investigation_order(desk)
     assert records.current(desk.ctx.db, sample_id)["cod"]["alert_id"] == alert["id"]
     desk.send()
     [(recipients, message)] = desk.emails("实验室检测结果超标")
-    assert "operator@tqhb.example.cn" in recipients and "85 mg/L" in message.get_body(("plain",)).get_content()
+    assert (
+        "operator@tqhb.example.cn" in recipients and "85 mg/L" in message.get_body(("plain",)).get_content()
+    )
 
     # The investigation cannot be closed while the alert fires; a later sample that meets the
     # limit clears it, and then it can.
@@ -130,7 +145,9 @@ def test_an_exceedance_by_sample_opens_an_alert_and_an_investigation_order(desk)
     with pytest.raises(WorkOrderError, match="still firing"):
         desk.act(work_orders.verify, order["id"], "王科长", "")
     with lab_changing(desk):
-        follow = records.add_sample(desk.ctx.db, "helin", T0 + 12 * DAY, "self_check", "王科长", desk.clock.now)
+        follow = records.add_sample(
+            desk.ctx.db, "helin", T0 + 12 * DAY, "self_check", "王科长", desk.clock.now
+        )
         lab.enter(desk.ctx, follow, [lab.parse_entry("cod", "32")], "王科长", desk.clock.now, "console")
     assert desk.alerts()[0]["state"] == "resolved"
     assert desk.act(work_orders.verify, order["id"], "王科长", "复测达标")["state"] == "closed"
@@ -142,13 +159,25 @@ def test_a_correction_is_a_new_version_with_who_and_why(desk):
     [sample_id] = outcome.samples
     with pytest.raises(lab.LabError, match="a correction needs a reason"):
         with lab_changing(desk):
-            lab.enter(desk.ctx, sample_id, [lab.parse_entry("cod", "58")], "王科长", desk.clock.now, "console")
+            lab.enter(
+                desk.ctx, sample_id, [lab.parse_entry("cod", "58")], "王科长", desk.clock.now, "console"
+            )
     desk.at(11 * DAY)
     with lab_changing(desk):
         lab.enter(
-            desk.ctx, sample_id, [lab.parse_entry("cod", "58")], "王科长", desk.clock.now, "console", "实验室更正报告"
+            desk.ctx,
+            sample_id,
+            [lab.parse_entry("cod", "58")],
+            "王科长",
+            desk.clock.now,
+            "console",
+            "实验室更正报告",
         )
-    versions = [(r["version"], r["shown"], r["entered_by"], r["reason"]) for r in records.history(desk.ctx.db, sample_id) if r["item"] == "cod"]
+    versions = [
+        (r["version"], r["shown"], r["entered_by"], r["reason"])
+        for r in records.history(desk.ctx.db, sample_id)
+        if r["item"] == "cod"
+    ]
     assert versions == [(1, "85", "王科长", ""), (2, "58", "王科长", "实验室更正报告")]
     # The corrected result meets the limit: the exceedance alert resolves.
     [alert] = desk.alerts()
@@ -159,7 +188,14 @@ def test_a_sampling_order_is_crossed_off_only_once_its_results_are_in(desk):
     desk.at(0)
     with lab_changing(desk):
         order = work_orders.open_order(
-            desk.ctx, "helin", "effluent_sampling", "manual", "季度人工采样", desk.clock.now, "王科长", due_at=T0 + 5 * DAY
+            desk.ctx,
+            "helin",
+            "effluent_sampling",
+            "manual",
+            "季度人工采样",
+            desk.clock.now,
+            "王科长",
+            due_at=T0 + 5 * DAY,
         )
     desk.at(DAY + 11 * HOUR)
     sampled(desk, order, "HL-1013-1, HL-1013-2")
@@ -180,7 +216,14 @@ def test_results_that_never_arrive_are_escalated_once_when_overdue(desk):
     desk.at(0)
     with lab_changing(desk):
         order = work_orders.open_order(
-            desk.ctx, "helin", "effluent_sampling", "manual", "人工采样", desk.clock.now, "王科长", due_at=T0 + 5 * DAY
+            desk.ctx,
+            "helin",
+            "effluent_sampling",
+            "manual",
+            "人工采样",
+            desk.clock.now,
+            "王科长",
+            due_at=T0 + 5 * DAY,
         )
     desk.at(DAY + 11 * HOUR)
     sampled(desk, order, "HL-1")

@@ -6,8 +6,8 @@ buckets further apart than two buckets or two of the site's reading intervals br
 line across a gap). Invalid readings are grey crosses and nothing else. Where the limit is
 judged on single samples, a bucket beyond the day's limit gets a red dot; where it is judged on
 the daily mean, a day whose mean is beyond it is drawn red (the day exceeds, not each reading
-above the line). Windows are shaded bands, data reviews hatched ones; the daily means and the limit are steps, one per
-local day.
+above the line). Windows are shaded bands, data reviews brown ones; the daily means and the
+limit are steps, one per local day.
 """
 
 from bisect import bisect_right
