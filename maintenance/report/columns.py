@@ -55,4 +55,8 @@ DECIMALS = {
     "treated_volume_m3": 1,
     "mean_hours_to_close": 1,
     "score": 1,
+    # The laboratory's tables (lab_figures.py).
+    "sample_compliance_rate": 4,
+    "difference": 4,
+    "tolerance": 4,
 }

@@ -11,10 +11,15 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from wastewatch.alerts.reviews import LABELS as REVIEW_REASONS
+from wastewatch.alerts.reviews import STATES as REVIEW_STATES
 from wastewatch.alerts.windows import LABELS as WINDOW_KINDS
 from wastewatch.config import i18n
 from wastewatch.config.i18n import N_, gettext, percent
 from wastewatch.config.metrics import metric_label
+from wastewatch.maintenance.lab import judging
+from wastewatch.maintenance.lab.records import LABELS as SAMPLE_KINDS
+from wastewatch.maintenance.lab.records import result_text
 
 from . import charts
 from .cells import cell
@@ -54,6 +59,13 @@ def punctuation(locale: str) -> dict[str, str]:
     return PUNCTUATION["zh-CN" if locale == "zh-CN" else "en"]
 
 
+# How a site's compliance this month is judged (lab_figures.judged_by).
+JUDGED_BY = {
+    "online": N_("judged on its online analysers"),
+    "samples": N_("no online analyser: judged by its laboratory samples"),
+    "both": N_("judged on its online analysers and its laboratory samples"),
+    "none": N_("no online analyser and no laboratory result this month: not judged"),
+}
 NO_DATA = N_("no readings this month")
 NO_VALID_DAY = N_("no valid day: too few valid samples on every day")
 
@@ -81,6 +93,10 @@ def html(
     by_site: dict = {}
     for r in report.compliance:
         by_site.setdefault(r["site_id"], []).append(r)
+    samples_of: dict = {}
+    for r in report.lab.samples:
+        samples_of.setdefault(r["site_id"], []).append(_sample_shown(r, locale))
+    sampled = {r["site_id"]: r for r in report.lab.sites}
     operations = {r["site_id"]: r for r in report.operations}
     sites = []
     for site in report.sites:
@@ -96,6 +112,8 @@ def html(
                 "rows": [row_shown(r) for r in rows],
                 "ops": {c: shown(c, ops[c], locale) for c in OPERATIONS_COLUMNS},
                 "charts": [_chart(report, r, locale) for r in rows] if charts else [],
+                "samples": samples_of.get(site.id, []),
+                "sampling": _sampling_shown(sampled.get(site.id), locale),
             }
         )
     translations = i18n.translations(locale)
@@ -130,7 +148,47 @@ def html(
             for p in report.unverified
         ],
         charts=charts,
+        comparisons=[
+            {
+                **c,
+                "item_label": metric_label(c["item"], locale),
+                "difference_text": percent(c["difference"], locale),
+                "tolerance_text": percent(c["tolerance"], locale),
+            }
+            for c in report.lab.comparisons
+        ],
+        reviews=[
+            {
+                **r,
+                "metric_label": metric_label(r["metric"], locale),
+                "reason_text": word(REVIEW_REASONS.get(r["reason"], r["reason"])),
+                "state_text": word(REVIEW_STATES.get(r["state"], r["state"])),
+            }
+            for r in report.lab.reviews
+        ],
     )
+
+
+def _sample_shown(r: dict, locale: str) -> dict:
+    """A sample's result as the page prints it: its words, never a code, never 0 for ND."""
+    return {
+        **r,
+        "kind_text": gettext(locale, SAMPLE_KINDS.get(r["kind"], r["kind"])),
+        "item_label": metric_label(r["item"], locale),
+        "result_text": result_text(r["row"], locale),
+        "verdict_text": gettext(locale, judging.VERDICTS[r["verdict"]]),
+        "basis_text": gettext(locale, BASES.get(r["basis"], r["basis"])) if r["basis"] else "",
+    }
+
+
+def _sampling_shown(row: dict | None, locale: str) -> dict:
+    if row is None:
+        return {}
+    return {
+        **{k: shown(k, v, locale) for k, v in row.items()},
+        "judged_by_text": gettext(locale, JUDGED_BY[row["judged_by"]]),
+        "any": bool(row["samples_due"] or row["samples_taken"]),
+    }
 
 
 def pdf(page: str, path: Path) -> Path:

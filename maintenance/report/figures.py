@@ -21,7 +21,7 @@ from wastewatch.config.metrics import METRICS
 from wastewatch.store.state import snapshot
 
 from .. import inspections
-from . import order_figures, scores
+from . import lab_figures, order_figures, scores
 from .days import Day, daily_sums, fold
 
 
@@ -44,6 +44,8 @@ class MonthlyReport:
     as_of_text: str = ""  # as_of in the service's zone, to the minute
     tz: object = None  # the service's zone, for local dates and times in the files
     issuer: str = ""  # the bureau the report is of ([bureau] name: 天全县生态环境局)
+    # The month's laboratory samples, comparisons and data reviews (lab_figures.py).
+    lab: lab_figures.LabFigures = field(default_factory=lab_figures.LabFigures)
 
 
 def month_bounds(ctx: Context, month: str) -> tuple[date, date, int, int]:
@@ -130,11 +132,13 @@ def _build(
         ops = _operations_row(ctx, site, site_days, bounds, operating_hours, start, end, month_facts)
         ops["score"] = scores.score(ops, site_rows, rules.score)
         operations.append(ops)
+    analysed = {r["site_id"] for r in compliance}
+    lab = lab_figures.build(ctx, sites, start, end, analysed)
     return MonthlyReport(
         month=month,
         compliance=compliance,
         operations=operations,
-        county=scores.county(ctx, sites, compliance, operations, start, end),
+        county=scores.county(ctx, sites, compliance, operations, start, end) | lab.county,
         scorecards=scores.scorecards(ctx, sites, compliance, operations),
         daily=daily,
         unverified=[provisional[k] for k in sorted(provisional)],
@@ -146,6 +150,7 @@ def _build(
         as_of_text=ctx.local(period.as_of) if period.as_of is not None else "",
         tz=ctx.config.tz,
         issuer=ctx.config.bureau.name,
+        lab=lab,
     )
 
 

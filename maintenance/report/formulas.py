@@ -23,7 +23,7 @@ FORMULAS = [
     (
         N_("valid sample"),
         N_(
-            "flag N (or none), finite, inside the instrument (or plausible) range, outside maintenance windows and outside spans a stuck-value alert marked suspect"
+            "flag N (or none), finite, inside the instrument (or plausible) range, outside maintenance windows, outside data reviews in force and outside spans a stuck-value alert marked suspect"
         ),
     ),
     (N_("expected_samples"), N_("Σ over days of the day's length in seconds ÷ the metric's interval")),
@@ -81,6 +81,62 @@ FORMULAS = [
         N_("county"),
         N_(
             "compliance = Σ(valid days − exceedance days) ÷ Σ valid days over every site and pollutant; fully compliant site = at least one valid day and no exceedance day; overdue faults = non-routine orders whose repair deadline fell in the month and were not done by it"
+        ),
+    ),
+    (
+        N_("sample_id / sampled_at / kind / laboratory / lab_cma / report_no / item / method"),
+        N_(
+            "copied from the sample's record and its laboratory report (sampled_at in the service's time zone); not computed"
+        ),
+    ),
+    (
+        N_("result / value / detection_limit / version"),
+        N_(
+            "the newest version of the item's result, as the laboratory wrote it; below detection (ND, 未检出, <4, 4L) leaves value empty and gives the detection limit (the laboratory's, or the method's); earlier versions are kept"
+        ),
+    ),
+    (
+        N_("verdict"),
+        N_(
+            "each result judged as a single sample against the site's limit for the item: over when the value is above it (pH: outside the range), meets otherwise; below detection meets, unless the detection limit is itself above the limit (then not judged); not judged where the site has no limit for the item"
+        ),
+    ),
+    (
+        N_("samples_due / samples_taken / samples_reported / results_overdue"),
+        N_(
+            "routine sampling periods ending in the month / samples taken in the month, of every kind / of them, with results / of them, whose results were owed by the month's end and had not arrived"
+        ),
+    ),
+    (
+        N_("samples_judged / samples_meeting / sample_compliance_rate"),
+        N_(
+            "samples with at least one judged result / of them, those meeting every judged limit / samples_meeting ÷ samples_judged; empty when samples_judged is 0"
+        ),
+    ),
+    (
+        N_("judged_by"),
+        N_(
+            "online: the site measures a controlled pollutant online; samples: it does not, and has a judged sample; both; none: neither"
+        ),
+    ),
+    (
+        N_("lab_value / online_value / online_at / difference / tolerance / beyond_tolerance"),
+        N_(
+            "for a result above detection of an item the site also measures online: the valid analyser reading nearest the sampling time within the lab_comparison rule's window; difference = |online − laboratory| ÷ laboratory; beyond_tolerance when difference > tolerance"
+        ),
+    ),
+    (
+        N_(
+            "review_id / metric / from / until / reason / note / state / proposed_by / decided_by / decided_at / restored_by / restored_at"
+        ),
+        N_(
+            "copied from the data review: the series and span marked invalid, why, who proposed it, who accepted or restored it and when; readings inside a review in force are not valid samples"
+        ),
+    ),
+    (
+        N_("county by judgement"),
+        N_(
+            "sites counted by judged_by; county sample compliance = Σ samples_meeting ÷ Σ samples_judged over every site"
         ),
     ),
     (

@@ -1,13 +1,15 @@
 """The monthly report on schedule: the previous month's report on the 1st at `send_at`, and an
-amended version when readings for a month already sent arrive later. A month is sent only if it
+amended version when readings, laboratory results or data reviews for a month already sent
+arrive later. A month is sent only if it
 ended after the job first ran (`job_starts`): a new deployment starts with the month in course.
 
 Each version is built, written to <data_dir>/reports/YYYY-MM/vN/ (CSV, XLSX, HTML), recorded in
 `reports` and emailed through the outbox in one transaction, so a crash leaves either nothing
 (the next run tries again) or a version that is recorded and queued. A version's fingerprint is
-the readings received per site for the month; a later run that counts differently builds the
-month again and, if any figure changed, sends version N + 1 listing what changed. Earlier
-versions stay in their folders.
+the readings received per site for the month, the laboratory results recorded for its samples
+and the data reviews decided on its spans; a later run that counts differently builds the
+month again and, if any figure changed, sends version N + 1 listing what changed (the data reviews
+decided since first). Earlier versions stay in their folders.
 """
 
 import csv
@@ -21,10 +23,20 @@ from wastewatch.alerts.context import Context
 from wastewatch.notify import notify
 from wastewatch.store.state import State, transaction
 
-from . import cells, document, figures, output
-from .columns import COMPLIANCE_COLUMNS, OPERATIONS_COLUMNS
+from wastewatch.alerts import reviews
+
+from . import cells, document, figures, lab_figures, output
 
 log = logging.getLogger("wastewatch.reports")
+# What names a row of each CSV table, for the list of what an amended version changed.
+KEYS = {
+    "compliance": ("site_id", "pollutant"),
+    "operations": ("site_id",),
+    "samples": ("site_id", "sample_id", "item"),
+    "sample-sites": ("site_id",),
+    "comparisons": ("site_id", "sample_id", "item"),
+    "reviews": ("review_id",),
+}
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 PDF_ATTACH_MAX = 8 * 1024 * 1024  # bytes; most mail servers refuse a message over 10–25 MB
 
@@ -98,9 +110,10 @@ class MonthlyReports:
         ]
 
     def fingerprint(self, month: str) -> dict:
-        """Readings received for the month, per site: late data changes it."""
+        """Readings received for the month, per site, and the laboratory results and data
+        reviews its figures were built from: late data, a late result or a review changes it."""
         _, _, start, end = figures.month_bounds(self.ctx, month)
-        return self.ctx.store.received_by_site(start, end)
+        return self.ctx.store.received_by_site(start, end) | lab_figures.fingerprint(self.ctx.db, start, end)
 
     def produce(self, month: str, now: int, fingerprint: dict | None = None) -> int:
         """Build the month; record and email it as the next version unless nothing changed.
@@ -110,6 +123,8 @@ class MonthlyReports:
         report = figures.build(ctx, month)
         before = self.latest(month)
         changes = self._changes(before, report) if before is not None else []
+        if changes:  # the reviews decided since are among the reasons, named first
+            changes = self._reviewed(before, month) + changes
         if before is not None and not changes:
             # Readings arrived but no figure moved: remember the new count, send nothing.
             ctx.db.execute(
@@ -154,20 +169,35 @@ class MonthlyReports:
         )
         return version
 
+    def _reviewed(self, before, month: str) -> list[str]:
+        """The data reviews of the month decided since the version before: the reasons of an
+        amended version, listed first ("data review 3 accepted: helin cod …")."""
+        _, _, start, end = figures.month_bounds(self.ctx, month)
+        since, local = before["generated_at"], self.ctx.local
+        lines = []
+        for r in reviews.touching(self.ctx.db, start, end):
+            for moment, what, who in (
+                (r["decided_at"], "accepted", r["decided_by"]),
+                (r["restored_at"], "restored", r["restored_by"]),
+            ):
+                if moment is not None and moment >= since:
+                    lines.append(
+                        f"data review {r['id']} {what}: {r['site_id']} {r['metric']} {local(r['starts_at'])} → "
+                        f"{local(r['ends_at'])} {r['reason']} by {who}"
+                        + (f" ({r['note']})" if r["note"] and what == "accepted" else "")
+                    )
+        return lines
+
     def _changes(self, before, report) -> list[str]:
         """Every figure that differs from the version before, as 'site pollutant column: old → new'."""
         folder = self.ctx.config.data_dir / before["folder"]
         lines = []
-        for name, rows, columns, key in (
-            ("compliance", report.compliance, COMPLIANCE_COLUMNS, ("site_id", "pollutant")),
-            ("operations", report.operations, OPERATIONS_COLUMNS, ("site_id",)),
-        ):
-            old = {
-                tuple(r[k] for k in key): r
-                for r in csv.DictReader(
-                    io.StringIO((folder / f"{name}-{report.month}.csv").read_text(encoding="utf-8"))
-                )
-            }
+        for name, rows, columns in output.tables(report):
+            key = KEYS[name]
+            path = folder / f"{name}-{report.month}.csv"
+            # A version written before a table existed had none of its rows.
+            text = path.read_text(encoding="utf-8") if path.exists() else ""
+            old = {tuple(r[k] for k in key): r for r in csv.DictReader(io.StringIO(text))}
             new = {
                 tuple(r[k] for k in key): r
                 for r in csv.DictReader(io.StringIO(cells.csv_text(rows, columns)))

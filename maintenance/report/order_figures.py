@@ -64,6 +64,18 @@ def inspected(db: State, start: int, end: int) -> dict[str, set[int]]:
     return dict(done)
 
 
+def sampling_due(db: State, start: int, end: int) -> dict[str, int]:
+    """{site: routine sampling periods ending in (start, end]}: the sampling visits due."""
+    return {
+        row["site_id"]: row["n"]
+        for row in db.execute(
+            "SELECT site_id, COUNT(DISTINCT due_at) AS n FROM work_orders WHERE kind = 'effluent_sampling' "
+            "AND due_at > :start AND due_at <= :end GROUP BY site_id",
+            {"start": start, "end": end},
+        )
+    }
+
+
 def county_faults(db: State, site_ids: list[str], start: int, end: int) -> dict:
     """Fault orders of the sites: opened, closed, and overdue (repair deadline in the month,
     not done by it)."""

@@ -7,6 +7,12 @@ import re
 from tests.support import ROOT
 from wastewatch.maintenance.report.columns import COMPLIANCE_COLUMNS, OPERATIONS_COLUMNS
 from wastewatch.maintenance.report.formulas import COPIED, FORMULAS
+from wastewatch.maintenance.report.lab_figures import (
+    COMPARISON_COLUMNS,
+    REVIEW_COLUMNS,
+    SAMPLE_COLUMNS,
+    SAMPLE_SITE_COLUMNS,
+)
 
 
 def unexplained(columns) -> tuple[list[str], list[str]]:
@@ -24,6 +30,12 @@ def test_every_csv_column_has_its_formula_in_the_report_and_the_docs():
     assert len(columns) == 35
     assert unexplained(columns) == ([], [])
     assert set(COPIED) < set(columns)
+
+
+def test_every_column_of_the_laboratory_and_review_tables_has_its_formula_too():
+    columns = list(dict.fromkeys(SAMPLE_COLUMNS + SAMPLE_SITE_COLUMNS + COMPARISON_COLUMNS + REVIEW_COLUMNS))
+    assert len(columns) == 44
+    assert unexplained(columns) == ([], [])
 
 
 def test_the_check_sees_a_column_without_a_formula():

@@ -92,9 +92,13 @@ def test_report_monthly_writes_the_files_for_any_month_and_says_what_is_wrong_in
     done = report("--month", "2026-10", "--format", "csv,html", "--out", tmp_path / "out", "--locale", "en")
     assert done.returncode == 0 and done.stdout.startswith("report 2026-10: 1 site, 3 pollutant rows\n")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "comparisons-2026-10.csv",
         "compliance-2026-10.csv",
         "operations-2026-10.csv",
         "report-2026-10.html",
+        "reviews-2026-10.csv",
+        "sample-sites-2026-10.csv",
+        "samples-2026-10.csv",
     ]
     assert "How each figure is computed" in (tmp_path / "out" / "report-2026-10.html").read_text(
         encoding="utf-8"
