@@ -207,7 +207,9 @@ def build(ctx: Context, sites, start: int, end: int, analysed: set[str]) -> LabF
         "sites_judged_by_samples": sum(r["judged_by"] == "samples" for r in figures.sites),
         "sites_judged_both": sum(r["judged_by"] == "both" for r in figures.sites),
         "sites_not_judged": sum(r["judged_by"] == "none" for r in figures.sites),
-        "sample_compliance_rate": sum(r["samples_meeting"] for r in figures.sites) / judged if judged else None,
+        "sample_compliance_rate": sum(r["samples_meeting"] for r in figures.sites) / judged
+        if judged
+        else None,
     }
     return figures
 

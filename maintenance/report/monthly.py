@@ -19,11 +19,10 @@ import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from wastewatch.alerts import reviews
 from wastewatch.alerts.context import Context
 from wastewatch.notify import notify
 from wastewatch.store.state import State, transaction
-
-from wastewatch.alerts import reviews
 
 from . import cells, document, figures, lab_figures, output
 
@@ -182,8 +181,8 @@ class MonthlyReports:
             ):
                 if moment is not None and moment >= since:
                     lines.append(
-                        f"data review {r['id']} {what}: {r['site_id']} {r['metric']} {local(r['starts_at'])} → "
-                        f"{local(r['ends_at'])} {r['reason']} by {who}"
+                        f"data review {r['id']} {what}: {r['site_id']} {r['metric']} "
+                        f"{local(r['starts_at'])} → {local(r['ends_at'])} {r['reason']} by {who}"
                         + (f" ({r['note']})" if r["note"] and what == "accepted" else "")
                     )
         return lines

@@ -22,6 +22,7 @@ def tables(report: MonthlyReport) -> list[tuple[str, list[dict], list[str]]]:
         ("reviews", report.lab.reviews, REVIEW_COLUMNS),
     ]
 
+
 FORMATS = ("csv", "xlsx", "html", "pdf")
 
 

@@ -74,6 +74,11 @@ COUNTY = {
     "faults_opened": N_("Faults opened"),
     "faults_closed": N_("Faults closed"),
     "faults_overdue": N_("Faults overdue"),
+    "sites_judged_online": N_("Sites judged online"),
+    "sites_judged_by_samples": N_("Sites judged by samples only"),
+    "sites_judged_both": N_("Sites judged online and by samples"),
+    "sites_not_judged": N_("Sites not judged"),
+    "sample_compliance_rate": N_("Sample compliance rate"),
 }
 SCORECARDS = [
     ("contractor", N_("Contractor ID"), 14),
@@ -94,6 +99,10 @@ SHEETS = {
     "scorecards": NP_("sheet", "Scorecards"),
     "daily": NP_("sheet", "Daily means"),
     "windows": NP_("sheet", "Maintenance windows"),
+    "samples": NP_("sheet", "Laboratory samples"),
+    "sample_sites": NP_("sheet", "Samples by site"),
+    "comparisons": NP_("sheet", "Analyser vs laboratory"),
+    "reviews": NP_("sheet", "Data reviews"),
     "formulas": NP_("sheet", "Formulas"),
     "provisional": NP_("sheet", "Provisional limits"),
     "changes": NP_("sheet", "Changes"),

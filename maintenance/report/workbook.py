@@ -15,6 +15,7 @@ from wastewatch.alerts.windows import LABELS as WINDOW_KINDS
 from wastewatch.config.i18n import N_, gettext
 from wastewatch.config.metrics import metric_label
 
+from . import lab_sheets
 from .cells import number
 from .document import BASES
 from .figures import MonthlyReport
@@ -56,6 +57,7 @@ def write_xlsx(report: MonthlyReport, path: Path, locale: str, version: int, cha
         ],
         formats={"from_time": MINUTE, "until_time": MINUTE},
     )
+    lab_sheets.write(book, report, locale)
     formulas = book.sheet("formulas", [("name", 24), ("text", 100)])
     book.header(formulas, [words(N_("Figure")), words(N_("How it is computed"))])
     for name, text in FORMULAS:

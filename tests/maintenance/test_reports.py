@@ -476,7 +476,12 @@ def test_the_csv_is_byte_for_byte_what_the_release_before_the_readable_report_wr
     golden = Path(__file__).parent / "data"
     first = ["compliance-2026-10.csv", "operations-2026-10.csv"]
     # The laboratory's and the reviews' tables came later, in files of their own.
-    later = ["samples-2026-10.csv", "sample-sites-2026-10.csv", "comparisons-2026-10.csv", "reviews-2026-10.csv"]
+    later = [
+        "samples-2026-10.csv",
+        "sample-sites-2026-10.csv",
+        "comparisons-2026-10.csv",
+        "reviews-2026-10.csv",
+    ]
     assert [p.name for p in written] == first + later
     for path in written[:2]:
         assert path.read_bytes() == (golden / path.name).read_bytes(), path.name
