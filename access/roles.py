@@ -3,7 +3,8 @@
 admin       users and everything else
 operator    acts on alerts, work orders, maintenance windows and reports
 regulator   reads everything and downloads reports and the 通报 list; changes nothing
-contractor  its own company's work orders: acknowledge, report done, the list of what it owes
+contractor  its own company's work orders: acknowledge, report done, the list of what it owes;
+            its sites' laboratory results; proposing a data review
 
 An account may be limited to some towns: it sees only their sites (and acts only on them).
 """
@@ -29,6 +30,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.view": frozenset({"admin", "regulator"}),
     "users.manage": frozenset({"admin"}),
     "channels.manage": frozenset({"admin"}),  # the chat groups: their state, a test message
+    # Laboratory results: a contractor sees and fills in its own sites' samples.
+    "lab.view": frozenset({"admin", "operator", "regulator", "contractor"}),
+    "lab.enter": frozenset({"admin", "operator", "contractor"}),  # results, corrections, the report's file
+    "lab.import": frozenset({"admin", "operator"}),  # a laboratory's sheet, a spot check recorded
+    # Data review: operators mark spans invalid and decide on contractors' proposals.
+    "review.view": frozenset({"admin", "operator", "regulator", "contractor"}),
+    "review.act": frozenset({"admin", "operator"}),
+    "review.propose": frozenset({"contractor"}),
     "account": frozenset(ROLES),  # one's own account: its language
     "help": frozenset(ROLES),  # the guide (web/help/)
 }

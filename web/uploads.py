@@ -78,3 +78,26 @@ def store(data_dir: Path, order_id: str, photo: Photo) -> str:
         partial.write_bytes(photo.data)
         partial.replace(target)
     return str(relative)
+
+
+async def read_report(upload, max_bytes: int) -> Photo:
+    """A laboratory's report: a PDF (by its first bytes, not its name) or a photo of it."""
+    head = await upload.read(5)
+    await upload.seek(0)
+    if head != b"%PDF-":
+        return await read_photo(upload, max_bytes)
+    chunks, size = [], 0
+    while chunk := await upload.read(256 * 1024):
+        size += len(chunk)
+        if size > max_bytes:
+            raise UploadError("too_large", upload.filename or "")
+        chunks.append(chunk)
+    data = b"".join(chunks)
+    return Photo(
+        data, upload.filename or "report.pdf", "pdf", "application/pdf", hashlib.sha256(data).hexdigest()
+    )
+
+
+def store_report(data_dir: Path, sample_id: int, report: Photo) -> str:
+    """The report's file under <data>/attachments/lab/<sample>/, as a photo is stored."""
+    return store(data_dir, f"lab/{sample_id}", report)

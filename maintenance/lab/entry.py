@@ -120,11 +120,19 @@ class Imported:
 
 
 def import_sheet(
-    ctx: Context, name: str, data: bytes, actor: str, now: int, kind: str = "self_check"
+    ctx: Context,
+    name: str,
+    data: bytes,
+    actor: str,
+    now: int,
+    kind: str = "self_check",
+    site_ids: set[str] | None = None,
 ) -> Imported:
     """A laboratory's sheet: good rows stored (a sample per site, time and report), every bad
-    row refused with its row number and reason. The same file a second time changes nothing.
-    `kind`: what a sample the sheet brings is, where no sample was waiting for it."""
+    row refused with its row number and reason. The same file a second time changes nothing
+    (a file none of whose rows could be stored is not remembered: fixed, it may come again).
+    `kind`: what a sample the sheet brings is, where no sample was waiting for it. `site_ids`:
+    the sites the importer may reach (a town-limited account's); others are unknown to it."""
     sha = hashlib.sha256(data).hexdigest()
     outcome = Imported(name)
     seen = records.import_seen(ctx.db, sha)
@@ -140,6 +148,8 @@ def import_sheet(
     grouped: dict[int, list[tuple[int, Entry]]] = {}
     for row in sheet.rows:
         try:
+            if site_ids is not None and row.site not in site_ids:
+                raise LabError(N_("no site '{site}'"), site=row.site)
             sample_id, entry = _row(ctx, row, tz, actor, now, kind)
         except LabError as exc:
             outcome.rejected.append((row.row, exc))
@@ -162,7 +172,10 @@ def import_sheet(
             outcome.samples.add(sample_id)
             judging.judge(ctx, sample_id, now)
     outcome.rejected.sort(key=lambda pair: pair[0])
-    records.record_import(ctx.db, sha, name, sheet.total, outcome.stored, len(outcome.rejected), actor, now)
+    if outcome.stored or outcome.unchanged:
+        records.record_import(
+            ctx.db, sha, name, sheet.total, outcome.stored, len(outcome.rejected), actor, now
+        )
     return outcome
 
 

@@ -116,7 +116,8 @@ def test_a_review_that_changes_a_sent_month_makes_an_amended_version_that_names_
     v2 = plant.config.data_dir / "reports" / "2026-10" / "v2"
     changes = (v2 / "changes.txt").read_text(encoding="utf-8").splitlines()
     assert changes[0] == (
-        f"data review {review} accepted: helin cod 2026-10-02 00:00 → 2026-10-03 00:00 calibration by 王科长 (标液校准)"
+        f"data review {review} accepted: helin cod 2026-10-02 00:00 → 2026-10-03 00:00 calibration "
+        "by 王科长 (标液校准)"
     )
     assert "helin cod exceedance_days: 1 → 0" in changes
     [listed] = csv_rows(v2 / "reviews-2026-10.csv")

@@ -10,8 +10,9 @@ from tests.web.conftest import PASSWORD
 from tests.web.test_console import csrf, login
 from tests.web.test_sites import county
 from wastewatch.access import accounts, audit
-from wastewatch.alerts import windows
+from wastewatch.alerts import reviews, windows
 from wastewatch.maintenance import work_orders
+from wastewatch.maintenance.lab import records
 from wastewatch.maintenance.reaction import changing
 
 ELSEWHERE = "思经镇"  # the limited accounts' town; every object below is at helin, in 城厢镇
@@ -24,9 +25,20 @@ TABLES = (
     "work_order_transitions",
     "work_order_links",
     "maintenance_windows",
+    "samples",
+    "sample_results",
+    "lab_imports",
+    "data_reviews",
     "users",
     "outbox",
 )
+REVIEW = {
+    "site": "helin",
+    "metric": "cod",
+    "from": "2026-10-11T08:00",
+    "until": "2026-10-11T09:00",
+    "reason": "calibration",
+}
 # What each state-changing route is tried with: the action that would change an object of 城厢镇
 # were the town not checked. Every POST route of the console is here or in NOT_OBJECTS.
 HOSTILE = {
@@ -48,6 +60,18 @@ HOSTILE = {
     "/my/orders/{order_id}/{action}": [
         ("/my/orders/{open}/acknowledge", {"note": "x"}),
         ("/my/orders/{open}/done", {"note": "x"}),
+    ],
+    "/lab/import": [("/lab/import", {"kind": "spot_check"})],
+    "/lab/samples": [("/lab/samples", {"site": "helin", "at": "2026-10-12T08:00", "kind": "spot_check"})],
+    "/lab/samples/{sample_id}/results": [
+        ("/lab/samples/{sample}/results", {"r_cod": "85", "laboratory": "x", "reason": "x"})
+    ],
+    "/reviews/add": [("/reviews/add", REVIEW)],
+    "/reviews/propose": [("/reviews/propose", REVIEW)],
+    "/reviews/{review_id}/{action}": [
+        ("/reviews/{proposed}/accept", {}),
+        ("/reviews/{proposed}/reject", {}),
+        ("/reviews/{review}/restore", {"note": "x"}),
     ],
     "/users": [
         # Reach an all-towns account: take it over, or lock it out.
@@ -103,7 +127,24 @@ def _objects(desk) -> dict:
         window = windows.add(
             desk.ctx.db, "helin", "maintenance", desk.clock.now, None, "检修", "王科长", desk.clock.now
         )
-    return {"alert": alert["id"], "open": waiting["id"], "done": done["id"], "window": window}
+    t = desk.clock.now
+    with changing(desk.ctx):
+        sample = records.add_sample(desk.ctx.db, "helin", t, "spot_check", "王科长", t)
+        review = reviews.propose(
+            desk.ctx.db, "helin", "cod", t - 7200, t - 3600, "calibration", "", "王科长", t, True
+        )
+        proposed = reviews.propose(
+            desk.ctx.db, "helin", "cod", t - 3600, t, "outlier", "", "qingyuan/李师傅", t, False
+        )
+    return {
+        "alert": alert["id"],
+        "open": waiting["id"],
+        "done": done["id"],
+        "window": window,
+        "sample": sample,
+        "review": review,
+        "proposed": proposed,
+    }
 
 
 def test_every_state_changing_route_refuses_another_towns_objects_for_every_limited_role(make_desk, tmp_path):

@@ -27,7 +27,7 @@ from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import STATES, subject
 from wastewatch.store.state import transaction
 
-from . import alerts, board, bulletin, channels, fieldwork, orders, queue, reports, sites
+from . import alerts, board, bulletin, channels, fieldwork, lab, orders, queue, reports, reviews, sites
 from . import windows as windows_pages
 from .guard import COOKIE, address, current, page
 from .text import audit_word, words
@@ -89,6 +89,16 @@ class Console:
             Route("/orders/{order_id}/{action}", bound(orders.order_act), methods=["POST"]),
             Route("/channels", bound(channels.channel_list), methods=["GET"]),
             Route("/channels/{channel_id}/test", bound(channels.channel_test), methods=["POST"]),
+            Route("/lab", bound(lab.sample_list), methods=["GET"]),
+            Route("/lab/import", bound(lab.sample_import), methods=["POST"]),
+            Route("/lab/samples", bound(lab.sample_new), methods=["POST"]),
+            Route("/lab/samples/{sample_id}", bound(lab.sample_page), methods=["GET"]),
+            Route("/lab/samples/{sample_id}/results", bound(lab.sample_enter), methods=["POST"]),
+            Route("/lab/samples/{sample_id}/report", bound(lab.sample_file), methods=["GET"]),
+            Route("/reviews", bound(reviews.review_list), methods=["GET"]),
+            Route("/reviews/add", bound(reviews.review_add), methods=["POST"]),
+            Route("/reviews/propose", bound(reviews.review_propose), methods=["POST"]),
+            Route("/reviews/{review_id}/{action}", bound(reviews.review_act), methods=["POST"]),
             Route("/windows", bound(windows_pages.window_list), methods=["GET"]),
             Route("/windows/add", bound(windows_pages.window_add), methods=["POST"]),
             Route("/windows/{window_id}/end", bound(windows_pages.window_end), methods=["POST"]),

@@ -19,6 +19,7 @@ from wastewatch.maintenance.notices import STATES as ORDER_STATES
 from wastewatch.maintenance.notices import subject
 from wastewatch.maintenance.report.document import BASES
 
+from . import lab, reviews
 from .guard import Denied, page, site
 from .period import BadPeriod, days
 from .plot import plot
@@ -99,6 +100,8 @@ async def site_page(console: "Console", request: Request):
             "orders": _orders(console, where, locale, now),
             "windows": _windows(console, where, locale),
             "visits": _visits(console, where, now),
+            "samples": lab.site_samples(console, where.id, locale),
+            "reviews": reviews.rows(console, request.state.session.user, [where.id], locale)[:10],
         },
         status=400 if problem else 200,
     )
