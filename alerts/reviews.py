@@ -154,7 +154,8 @@ def get_or_fail(db: State, review_id: int):
 
 
 def listing(db: State, site_id: str | None = None, states: tuple[str, ...] | None = None, limit: int = 200):
-    where, params = [], {"limit": limit}
+    where: list[str] = []
+    params: dict[str, object] = {"limit": limit}
     if site_id:
         where.append("site_id = :site")
         params["site"] = site_id
