@@ -30,14 +30,15 @@ def write_config(
     capacities: tuple[float, ...] = (50.0,),
     contractors: int = 1,
     site_extra=None,
+    site_metrics=None,
 ) -> Path:
     """`head`: the sections before the sites. Site s is `s0000`…, its operator `o<s>@example.cn`,
     its capacity capacities[s % len] and its contractor `c` (or `c<s % contractors>`);
-    site_extra(s): more TOML lines for site s."""
+    site_extra(s): more TOML lines for site s; site_metrics(s): its metrics, if not `metrics`."""
     ids = ["c"] if contractors == 1 else [f"c{c}" for c in range(contractors)]
     lines = [head] + [f'[[contractors]]\nid = "{c}"\nname = "{c}"\nemail = "{c}@example.cn"\n' for c in ids]
-    table = ", ".join(f"{m} = {interval_s}" for m in metrics)
     for s in range(sites):
+        table = ", ".join(f"{m} = {interval_s}" for m in (site_metrics(s) if site_metrics else metrics))
         lines.append(
             f'[[sites]]\nid = "s{s:04d}"\nname = "site {s}"\ntown = "t"\n'
             f'capacity_m3d = {capacities[s % len(capacities)]}\nreceiving_water = "III"\n'

@@ -4,7 +4,7 @@ give it. Data with its sources, read once."""
 
 import re
 import tomllib
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -36,11 +36,13 @@ class Methods(BaseModel):
 
     def item_named(self, name: str) -> str | None:
         """The item a sheet's name for it means ("氨氮(以N计)", "NH3-N", "cod"), or None."""
-        key = squeeze(name)
-        for m in self.methods:
-            if key == m.item or key in (squeeze(n) for n in m.names):
-                return m.item
-        return None
+        return self._by_name.get(squeeze(name))
+
+    @cached_property
+    def _by_name(self) -> dict[str, str]:
+        # Built once: a laboratory's sheet asks for every row (100,000 rows: bench/lab.py).
+        named = {squeeze(n): m.item for m in self.methods for n in m.names}
+        return named | {m.item: m.item for m in self.methods}
 
 
 def squeeze(text: str) -> str:

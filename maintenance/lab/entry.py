@@ -146,11 +146,13 @@ def import_sheet(
     outcome.rejected = list(sheet.rejected)
     tz = ctx.config.tz
     grouped: dict[int, list[tuple[int, Entry]]] = {}
+    # A sample's rows (one per item) find or make it once: (site, time, laboratory, report) → id.
+    samples: dict[tuple, int] = {}
     for row in sheet.rows:
         try:
             if site_ids is not None and row.site not in site_ids:
                 raise LabError(N_("no site '{site}'"), site=row.site)
-            sample_id, entry = _row(ctx, row, tz, actor, now, kind)
+            sample_id, entry = _row(ctx, row, tz, actor, now, kind, samples)
         except LabError as exc:
             outcome.rejected.append((row.row, exc))
             continue
@@ -179,7 +181,9 @@ def import_sheet(
     return outcome
 
 
-def _row(ctx: Context, row: labsheet.LabRow, tz, actor: str, now: int, kind: str) -> tuple[int, Entry]:
+def _row(
+    ctx: Context, row: labsheet.LabRow, tz, actor: str, now: int, kind: str, samples: dict[tuple, int]
+) -> tuple[int, Entry]:
     site = ctx.config.site_by_id.get(row.site)
     if site is None:
         raise LabError(N_("no site '{site}'"), site=row.site)
@@ -194,6 +198,9 @@ def _row(ctx: Context, row: labsheet.LabRow, tz, actor: str, now: int, kind: str
     text = row.result.shown
     limit = "" if row.result.detection_limit is None else f"{row.result.detection_limit:g}"
     entry = parse_entry(row.item, text, row.unit, limit)
+    key = (site.id, at, row.laboratory, row.report_no)
+    if key in samples:
+        return samples[key], entry
     found = records.find_sample(ctx.db, site.id, at, row.laboratory, row.report_no)
     if found is None:
         found = _waiting(ctx, site.id, at)
@@ -215,6 +222,7 @@ def _row(ctx: Context, row: labsheet.LabRow, tz, actor: str, now: int, kind: str
         sample_id = found["id"]
         if not found["report_no"]:
             records.set_report(ctx.db, sample_id, row.laboratory, row.lab_cma, row.report_no, row.report_date)
+    samples[key] = sample_id
     return sample_id, entry
 
 

@@ -108,12 +108,13 @@ def _compare(ctx: Context, sample, results: dict, now: int) -> list[Finding]:
     site = ctx.config.site_by_id.get(sample["site_id"])
     if site is None:
         return []
-    windows = Windows(ctx.db)
+    windows: Windows | None = None  # read only where the site measures an item online
     at = sample["sampled_at"]
     found = []
     for item, row in results.items():
         if item not in site.metrics or row["value"] is None or row["value"] <= 0:
             continue
+        windows = windows or Windows(ctx.db)
         start, end = at - rule.window_s, at + rule.window_s + 1
         excluded = windows.excluded(site.id, item, start, end)
         suspect = lifecycle.suspect_spans(ctx.db, start, end, site.id).get((site.id, item), [])

@@ -170,7 +170,11 @@ def add_result(
     """Record `entry` as the item's next version; None when it says what the newest version
     already says (an import read twice, a correction that changes nothing). A second version
     needs a reason."""
-    before = current(db, sample_id).get(entry.item)
+    before = db.execute(
+        "SELECT shown, detection_limit, unit, version FROM sample_results WHERE sample_id = :sample "
+        "AND item = :item ORDER BY version DESC LIMIT 1",
+        {"sample": sample_id, "item": entry.item},
+    ).fetchone()
     if before is not None:
         if (
             before["shown"] == entry.shown

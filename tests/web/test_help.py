@@ -36,6 +36,6 @@ def test_the_guide_names_each_page_as_the_header_does(locale):
     guide = (ROOT / "web" / "help" / f"{locale}.md").read_text(encoding="utf-8")
     said = words(locale)
     pages = ("queue", "overview", "alerts", "orders", "windows", "bulletin", "reports", "account")
-    pages += ("audit", "users", "channels", "your_orders")
+    pages += ("audit", "users", "channels", "your_orders", "lab", "reviews")
     assert [said[k] for k in pages if f"**{said[k]}**" not in guide] == []
     assert guide.startswith(f"# {said['help']}\n")  # titled as the header's link
