@@ -71,7 +71,9 @@ def add_commands(command) -> None:
     add.add_argument("--metric", required=True, help="the series, e.g. cod")
     add.add_argument("--from", dest="start", required=True, help="ISO time, local by default")
     add.add_argument("--until", required=True, help="ISO time, local by default")
-    add.add_argument("--reason", required=True, choices=list(reviews.REASONS))
+    add.add_argument(
+        "--reason", required=True, choices=list(reviews.REASONS), help="why the readings do not count"
+    )
     add.add_argument("--note", default="", help="what happened, kept with the review")
     add_by(add, "reviews it")
     rl = subcommand(rc, "list", review_list, "reviews, newest first")
