@@ -3,6 +3,7 @@
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 
 from tests.support import ROOT
@@ -59,6 +60,22 @@ def test_the_wheel_installs_wastewatch_and_nothing_else_at_the_top(tmp_path):
         "wastewatch/store/migrations/versions/0001_first_wave.py",
     ):
         assert data in names, data
+    # Every module of the checkout travels: a subpackage left out of pyproject's list (as
+    # maintenance/lab once was) imports from a checkout and fails only once installed.
+    folders = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"]
+    for package, folder in folders.items():
+        tracked = subprocess.run(
+            ["git", "ls-files", "-co", "--exclude-standard", f"{folder}/*.py"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        for module in tracked:
+            inside = package.replace(".", "/") + module[len(folder) :]
+            if package == "wastewatch":
+                inside = module
+            assert inside in names, f"{module} is not in the wheel (pyproject [tool.setuptools] packages)"
     # Installed into a folder of its own, it imports from there (not from this checkout).
     target = tmp_path / "site"
     subprocess.run(
