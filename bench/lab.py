@@ -249,7 +249,7 @@ def _counts(config) -> dict:
 
     db = connect(config.state_url)
     try:
-        one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
+        one = lambda sql: db.execute(sql).scalar()  # noqa: E731
         return {
             "samples": one("SELECT COUNT(*) FROM samples"),
             "results": one("SELECT COUNT(*) FROM sample_results"),
