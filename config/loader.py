@@ -133,6 +133,10 @@ class Config:
         return tuple(town for town in dict.fromkeys(listed) if town in served)
 
     @property
+    def backup(self):
+        return self.file.backup
+
+    @property
     def hj212(self):
         return self.file.hj212
 
@@ -261,6 +265,7 @@ def _resolve_paths(parsed: ConfigFile, base: Path) -> ConfigFile:
                 }
             ),
             "smtp": parsed.smtp.model_copy(update={"ca_file": absolute(parsed.smtp.ca_file)}),
+            "backup": parsed.backup.model_copy(update={"to": absolute(parsed.backup.to)}),
             "alerts": parsed.alerts.model_copy(
                 update={
                     "rules_file": absolute(parsed.alerts.rules_file) or SHIPPED / "rules.toml",

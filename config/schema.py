@@ -312,6 +312,18 @@ class HJ212Config(Section):
     logger must not fill the rejection table)."""
 
 
+class BackupConfig(Section):
+    """Backups taken by `wastewatch serve` once a day (`wastewatch backup` takes one at any time)."""
+
+    to: PathValue | None = None
+    """The folder backups go to, best on another disk or a mounted share; unset, no scheduled
+    backup. Each is a folder `wastewatch-backup-<local time>` with a manifest of SHA-256 sums."""
+    at: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = "02:30"
+    """Local time of the daily backup (a quiet hour: it reads the whole database)."""
+    keep: int = Field(14, ge=1, le=3650)
+    """Backups kept; the oldest beyond this are removed after a good one."""
+
+
 class ConfigFile(Section):
     service: ServiceConfig = ServiceConfig()
     mqtt: MQTTConfig = MQTTConfig()
@@ -326,6 +338,7 @@ class ConfigFile(Section):
     web: WebConfig = WebConfig()
     report: ReportConfig = ReportConfig()
     hj212: HJ212Config = HJ212Config()
+    backup: BackupConfig = BackupConfig()
     contractors: list[Contractor] = []
     channels: list[Channel] = []
     routes: list[Route] = []

@@ -1,5 +1,5 @@
 """The scheduled jobs on APScheduler 3.x: evaluation, day close, the work-order sweep, the
-monthly report and the outbox sender.
+monthly report, the outbox sender and, when [backup] to is set, the nightly backup.
 
 With several instances on one PostgreSQL database, the jobs run on the leader alone
 (store/leader.py), checked before every run; the outbox is drained by every instance, each
@@ -20,6 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from wastewatch.alerts.context import Context
 from wastewatch.config import Config
+from wastewatch.jobs.backups import Backups
 from wastewatch.jobs.cycles import CycleResult, DayClose, Evaluation
 from wastewatch.maintenance.report.monthly import MonthlyReports
 from wastewatch.maintenance.sla import Sweep, SweepResult
@@ -78,6 +79,7 @@ class AlertService:
         self.sender = Sender(config, self.outbox_db)
         self.evaluator = Evaluation(self.evaluate_ctx)
         self.closer = DayClose(self.day_ctx)
+        self.backups = Backups(config)
         self.scheduler = BackgroundScheduler(
             timezone=str(config.tz),
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -107,6 +109,11 @@ class AlertService:
         for name, job, seconds, job_id in jobs:
             self.scheduler.add_job(
                 guarded(name, job), "interval", seconds=seconds, id=job_id, next_run_time=now
+            )
+        if self.config.backup.to is not None:
+            hour, minute = map(int, self.config.backup.at.split(":"))
+            self.scheduler.add_job(
+                guarded("backup", led(lead, self.backup)), "cron", hour=hour, minute=minute, id="backup"
             )
         self.scheduler.start()
         log.info(
@@ -161,6 +168,11 @@ class AlertService:
             )
             if self.scheduler.running:
                 self.scheduler.modify_job("outbox", next_run_time=datetime.now(self.config.tz))
+
+    def backup(self) -> None:
+        self.backups.run(datetime.now(self.config.tz))
+        if self.scheduler.running:  # a failure's email goes now
+            self.scheduler.modify_job("outbox", next_run_time=datetime.now(self.config.tz))
 
     def send(self) -> None:
         self.sender.run_once()

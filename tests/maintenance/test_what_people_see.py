@@ -11,6 +11,7 @@ from tests.alerts.harness import HOUR, TZ
 from tests.browser import DESKTOP, PHONE, artefacts, browser  # noqa: F401
 from tests.maintenance.desk import BUREAU, Desk, links
 from tests.words import codes, report_codes
+from wastewatch.jobs.backups import Backups
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.report.monthly import MonthlyReports
 
@@ -28,6 +29,7 @@ KINDS = {
     "work-order-update": r"运维单位报告已完成，请核验销号",
     "unplanned-stop": r"^\[非计划停运\] ",
     "monthly-report": r"^\[运行月报 2026-10\] ",
+    "backup-failed": r"^\[备份失败\] 2026-11-01 02:30 的定时备份未完成$",
 }
 CJK = "\u4e00-\u9fff"
 HALF_WIDTH_BRACKET = re.compile(rf"[{CJK}]\s?\(|\)\s?[{CJK}]|[{CJK}],")
@@ -68,12 +70,19 @@ def a_month(desk) -> None:
     MonthlyReports(desk.ctx).run(desk.clock.now)
     desk.clock.now = int(datetime(2026, 11, 1, 8, tzinfo=TZ).timestamp())
     MonthlyReports(desk.ctx).run(desk.clock.now)
+    # The nightly backup finds a file where its share should be mounted.
+    desk.config.backup.to.write_text("not a folder")
+    Backups(desk.config).run(datetime(2026, 11, 1, 2, 30, tzinfo=TZ))
     desk.send()
 
 
 def test_every_kind_of_email_reads_well_on_a_desktop_and_a_phone(write_config, mail, browser):  # noqa: F811
     desk = Desk(
-        write_config(mail=mail, extra=BUREAU + '[report]\nrecipients = ["jianguan@tqhb.example.cn"]\n'), mail
+        write_config(
+            mail=mail,
+            extra=BUREAU + '[report]\nrecipients = ["jianguan@tqhb.example.cn"]\n[backup]\nto = "share"\n',
+        ),
+        mail,
     )
     try:
         a_month(desk)
