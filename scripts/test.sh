@@ -23,6 +23,11 @@ if ! command -v chromium >/dev/null 2>&1; then
     . scripts/apt.sh
     apt_install Chromium chromium fonts-noto-cjk
 fi
+# The systemd units in deploy/ are checked offline by systemd's own `systemd-analyze`.
+if ! command -v systemd-analyze >/dev/null 2>&1; then
+    . scripts/apt.sh
+    apt_install systemd systemd
+fi
 WASTEWATCH_TEST_PG="${WASTEWATCH_TEST_PG:-$(scripts/postgres.sh)}"
 export WASTEWATCH_TEST_PG
 # Lint, formatting and the layer contracts first (scripts/lint.sh).
