@@ -55,7 +55,7 @@ def _secret(loc: tuple) -> bool:
     path = tuple(part for part in loc if isinstance(part, str))
     if path[:1] == ("channels",):
         return path[-1] in CHANNEL_SECRETS
-    return any(path == (*where, key) for where, key in SECRET_KEYS.items())
+    return any(path == (*where, key) for where, key in SECRET_KEYS)
 
 
 def _dotted(loc: tuple) -> str:

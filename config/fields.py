@@ -2,6 +2,7 @@
 addresses, metric names, web addresses, PostgreSQL URLs, identifiers and paths; the keys that
 hold secrets; and the strict base of every section."""
 
+import ipaddress
 import re
 import zoneinfo
 from pathlib import Path
@@ -37,15 +38,25 @@ def _metric_name(name: str) -> str:
 
 # The keys that hold secrets: each may instead be given as "<key>_file" (the loader reads the
 # file), and an error about one never repeats its value (errors.py).
-SECRET_KEYS = {
-    ("mqtt",): "password",
-    ("smtp",): "password",
-    ("web",): "secret_key",
-    ("store",): "url",
-    ("influxdb",): "token",
-}
+SECRET_KEYS = (
+    (("mqtt",), "password"),
+    (("smtp",), "password"),
+    (("web",), "secret_key"),
+    (("web",), "metrics_token"),
+    (("store",), "url"),
+    (("influxdb",), "token"),
+)
 # The same for each of the [[channels]]: a robot's address holds its key.
 CHANNEL_SECRETS = ("url", "secret")
+
+
+def _network(value: str) -> str:
+    """An address or a network in CIDR notation (127.0.0.1, 10.0.0.0/8, ::1/128)."""
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an address or a network such as 10.0.0.0/8") from None
+    return value
 
 
 WEB_ADDRESS = re.compile(r"^https?://[^\s/]+(/\S*)?\Z")

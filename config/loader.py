@@ -223,7 +223,7 @@ def load_config(path: str | Path) -> Config:
 
 
 def _read_secrets(raw: dict, path: Path, base: Path) -> None:
-    for section_path, key in SECRET_KEYS.items():
+    for section_path, key in SECRET_KEYS:
         section = raw
         for name in section_path:
             section = section.get(name, {}) if isinstance(section, dict) else {}

@@ -44,7 +44,7 @@ it: {secrets}. `config/example.toml` has every option with a comment, and
 
 
 def markdown() -> str:
-    secrets = ", ".join(f"`[{'.'.join(where)}] {key}`" for where, key in SECRET_KEYS.items())
+    secrets = ", ".join(f"`[{'.'.join(where)}] {key}`" for where, key in SECRET_KEYS)
     secrets += (
         ", and " + " and ".join(f"`{key}`" for key in CHANNEL_SECRETS) + " of each of the `[[channels]]`"
     )

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from .channels import Channel, Route
-from .fields import Email, MetricName, PathValue, Section, _database_url, _timezone, _web_address
+from .fields import Email, MetricName, PathValue, Section, _database_url, _network, _timezone, _web_address
 from .site import Contractor, MetricSpec, Permit, Site
 
 # Where the rest of the code has always found them.
@@ -263,6 +263,12 @@ class WebConfig(Section):
     the window has passed."""
     login_window_min: int = Field(15, ge=1, le=24 * 60)
     """The window of `login_failures`."""
+    metrics_from: list[Annotated[str, AfterValidator(_network)]] = ["127.0.0.1/32", "::1/128"]
+    """Addresses (networks, CIDR) that may read `/metrics` without a token: the Prometheus server's.
+    The default is this machine only."""
+    metrics_token: Annotated[str, Field(min_length=16)] | None = None
+    """A bearer token that reads `/metrics` from anywhere (or `metrics_token_file`), for a Prometheus
+    on another machine (`authorization: {credentials: …}` in its scrape config)."""
 
     @property
     def secure(self) -> bool:

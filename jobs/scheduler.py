@@ -85,6 +85,8 @@ class AlertService:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         self.cycles = 0
+        # {job: (seconds the last run took, when it ended)}, for /metrics.
+        self.timings: dict[str, tuple[float, float]] = {}
 
     def start(self) -> None:
         unverified = self.evaluate_ctx.unverified()
@@ -141,6 +143,7 @@ class AlertService:
     def sweep(self) -> SweepResult:
         started = time.monotonic()
         result = self.sweeper.run(self.sweep_ctx.now())
+        self.timings["work-order sweep"] = (time.monotonic() - started, time.time())
         log.log(
             logging.WARNING if result.failed else logging.INFO,
             "work-order sweep in %.2f s: %d reminders, %d escalations, %d routine orders, %d stop reports, "
@@ -160,6 +163,7 @@ class AlertService:
     def reports(self) -> None:
         started = time.monotonic()
         produced = self.monthly.run(self.report_ctx.now())
+        self.timings["monthly report"] = (time.monotonic() - started, time.time())
         if produced:
             log.info(
                 "monthly reports in %.1f s: %s",
@@ -178,6 +182,7 @@ class AlertService:
         self.sender.run_once()
 
     def _report(self, what: str, result: CycleResult, seconds: float) -> None:
+        self.timings[what] = (seconds, time.time())
         changed = len(result.opened) + len(result.resolved) + len(result.work_orders) + result.reminders
         # One line per run, even a quiet one: the log shows the scheduler is alive and how long runs take.
         log.log(

@@ -300,3 +300,21 @@ def by_channel(db: State) -> dict[str, dict[str, int]]:
 
 def pending_count(db: State) -> int:
     return db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").scalar()
+
+
+def by_status(db: State) -> dict[tuple[str, str], int]:
+    """{(channel, status): messages}, emails under the channel "email" (for /metrics)."""
+    rows = db.execute(
+        "SELECT COALESCE(channel, 'email') AS channel, status, COUNT(*) AS n FROM outbox GROUP BY 1, 2"
+    ).fetchall()
+    return {(row["channel"], row["status"]): row["n"] for row in rows}
+
+
+def overdue_since(db: State, now: int) -> int | None:
+    """When the oldest pending message was due, if that is in the past: how long the outbox has
+    been behind (for /readyz)."""
+    due = db.execute(
+        "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending' AND next_attempt_at <= :now",
+        {"now": now},
+    ).scalar()
+    return None if due is None else int(due)

@@ -14,6 +14,7 @@ from wastewatch.jobs.scheduler import AlertService
 from wastewatch.store import open_store
 from wastewatch.store.members import Membership
 from wastewatch.store.mirror import Mirror
+from wastewatch.web.metrics import Probes
 from wastewatch.web.server import WebServer
 
 log = logging.getLogger("wastewatch")
@@ -59,11 +60,15 @@ class App:
     ):
         self.config = config
         self.alerts = AlertService(config, clock) if config.alerts.enabled else None
+        probes = Probes(alerts=self.alerts)
         self.web = (
-            WebServer(config, clock, session_clock) if config.web.enabled and config.alerts.enabled else None
+            WebServer(config, clock, session_clock, probes)
+            if config.web.enabled and config.alerts.enabled
+            else None
         )
         self.ingestor = Ingestor(config)
         self.loggers = Listener(config) if config.hj212.enabled else None
+        probes.ingestor, probes.listener = self.ingestor, self.loggers
         self.mirror = Mirror(config, open_store(config)) if config.mirror_measurement else None
         self.membership = self.rescue = None
         if config.mqtt.share_group:  # one of several instances: see ingest/rescue.py

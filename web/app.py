@@ -36,6 +36,7 @@ from . import fieldwork
 from .console.pages import Console
 from .fieldwork import ALLOWED, Problem
 from .headers import SecurityHeaders
+from .metrics import Endpoints, Probes
 from .text import words
 
 log = logging.getLogger("wastewatch.web")
@@ -67,16 +68,19 @@ def healthz(request) -> PlainTextResponse:
     return PlainTextResponse("failing\n" + "\n".join(lines) + "\n", status_code=503)
 
 
-def create_app(config: Config, ctx: Context, session_clock=None) -> Starlette:
+def create_app(config: Config, ctx: Context, session_clock=None, probes: Probes | None = None) -> Starlette:
     """The app on a context of its own (the caller closes it): its database connection is used
     only by the server's event loop. Console sessions expire by `session_clock` (ctx's clock
-    when None)."""
+    when None); /metrics and /readyz look at the running parts in `probes`."""
     pages = Pages(config, ctx)
     console = Console(config, ctx, session_clock)
+    endpoints = Endpoints(config, ctx, probes or Probes())
     return Starlette(
         routes=[
             Route("/wo/{order_id}/{action:str}", pages.order, methods=["GET", "POST"]),
             Route("/healthz", healthz),
+            Route("/readyz", endpoints.readyz),
+            Route("/metrics", endpoints.metrics),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
             *console.routes(),
         ],

@@ -20,12 +20,13 @@ class WebServer:
         config: Config,
         clock: Callable[[], float] = time.time,
         session_clock: Callable[[], float] | None = None,
+        probes=None,
     ):
         """`session_clock`: what console sessions expire by, when not `clock` (the demo's
         simulated clock races a day a minute; people sign in on the real one)."""
         self.config = config
         self.ctx = Context.open(config, clock)
-        app = create_app(config, self.ctx, session_clock)
+        app = create_app(config, self.ctx, session_clock, probes)
         # uvicorn installs no signal handlers off the main thread: `serve` keeps its own.
         self.server = uvicorn.Server(
             uvicorn.Config(

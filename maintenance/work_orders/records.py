@@ -214,6 +214,12 @@ def in_play_by_site(db: State, now: int) -> dict[str, tuple[int, int]]:
     return {row["site_id"]: (row["n"], row["late"] or 0) for row in rows}
 
 
+def in_play_totals(db: State, now: int) -> tuple[int, int]:
+    """(orders in play, of which overdue) over every site (for /metrics)."""
+    counts = in_play_by_site(db, now).values()
+    return sum(n for n, _ in counts), sum(late for _, late in counts)
+
+
 def waiting_by_site(db: State, now: int) -> dict[str, tuple[int, int]]:
     """{site: (orders done and waiting to be verified, orders overdue)}: one grouped query for
     the operator's queue."""

@@ -1,0 +1,216 @@
+"""/metrics for Prometheus, and /readyz for a load balancer or a probe.
+
+/metrics is the text exposition of prometheus-client, named by its rules: the `wastewatch_`
+prefix, base units (seconds, bytes), counters ending in `_total`. Every figure is read when
+Prometheus asks: the ingest counters from the running parts, the open alerts, orders and
+outbox from the state database through their owners. Only addresses in `[web] metrics_from`
+(this machine by default) or a request bearing `[web] metrics_token` may read it: the counts
+say how a county's plants are doing.
+
+/readyz says whether this instance can do its work, each check by name: the broker connected,
+the database answering, the scheduler running, the outbox not behind, and any problem a part
+reported (`/healthz` says only whether the process is alive and well).
+"""
+
+import hmac
+import ipaddress
+import time
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from wastewatch.alerts import lifecycle
+from wastewatch.alerts.context import Context
+from wastewatch.config import Config
+from wastewatch.maintenance import work_orders
+from wastewatch.notify import outbox
+from wastewatch.store.health import HEALTH
+
+# The outbox is behind when a message due this long ago is still pending: the sender runs every
+# few seconds and a retry is scheduled ahead, so this means it is not sending at all.
+OUTBOX_BEHIND_S = 15 * 60
+
+
+class Probes:
+    """The running parts the endpoints look at, handed in by the service's assembly (any may
+    be None: the part is not running in this process)."""
+
+    def __init__(self, ingestor=None, listener=None, alerts=None):
+        self.ingestor, self.listener, self.alerts = ingestor, listener, alerts
+
+
+class Figures:
+    """The collector: every figure, read at scrape time."""
+
+    def __init__(self, ctx: Context, probes: Probes):
+        self.ctx, self.probes = ctx, probes
+
+    def collect(self):
+        yield from self._ingest()
+        yield from self._hj212()
+        yield from self._state()
+        yield from self._jobs()
+        problems = GaugeMetricFamily("wastewatch_health_problems", "Problems a part reports now (/healthz)")
+        problems.add_metric([], len(HEALTH.problems()))
+        yield problems
+
+    def _ingest(self):
+        ingestor = self.probes.ingestor
+        if ingestor is None:
+            return
+        c = ingestor.counters
+        yield _counter("wastewatch_mqtt_messages_received", "MQTT messages the broker delivered", c.received)
+        yield _counter(
+            "wastewatch_mqtt_messages_ingested", "MQTT messages committed and acknowledged", c.messages
+        )
+        yield _counter("wastewatch_mqtt_readings_ingested", "Readings stored from MQTT", c.readings)
+        yield _counter(
+            "wastewatch_mqtt_readings_duplicate", "Readings from MQTT already stored", c.duplicates
+        )
+        yield _counter("wastewatch_mqtt_rejections", "Messages and readings from MQTT rejected", c.rejections)
+        yield _counter(
+            "wastewatch_mqtt_commit_failures", "Batches the store could not commit", c.failed_commits
+        )
+        yield _counter(
+            "wastewatch_mqtt_quarantined", "Messages quarantined after repeated failures", c.quarantined
+        )
+        yield _gauge(
+            "wastewatch_mqtt_unacknowledged",
+            "Messages received and not yet committed and acknowledged",
+            max(0, c.received - c.messages - c.stale),
+        )
+        yield _gauge(
+            "wastewatch_mqtt_connected", "1 while connected to the broker", ingestor.connected.is_set()
+        )
+
+    def _hj212(self):
+        listener = self.probes.listener
+        if listener is None:
+            return
+        c = listener.counters
+        yield _gauge("wastewatch_hj212_connections_open", "HJ 212 loggers connected now", c.open)
+        yield _counter("wastewatch_hj212_connections", "HJ 212 connections accepted", c.connections)
+        yield _counter("wastewatch_hj212_connections_refused", "HJ 212 connections refused", c.refused)
+        yield _counter("wastewatch_hj212_frames", "HJ 212 frames received", c.frames)
+        yield _counter("wastewatch_hj212_replies", "HJ 212 replies sent", c.replies)
+        yield _counter("wastewatch_hj212_readings_ingested", "Readings stored from HJ 212", c.readings)
+        yield _counter("wastewatch_hj212_rejections", "HJ 212 frames and readings rejected", c.rejections)
+
+    def _state(self):
+        db, now = self.ctx.db, int(self.ctx.now())
+        alerts = GaugeMetricFamily(
+            "wastewatch_alerts_open", "Alerts not resolved, by severity", labels=["severity"]
+        )
+        totals: dict[str, int] = {}
+        for by_severity in lifecycle.open_by_site(db).values():
+            for severity, n in by_severity.items():
+                totals[severity] = totals.get(severity, 0) + n
+        for severity in ("critical", "warning", "info"):
+            alerts.add_metric([severity], totals.pop(severity, 0))
+        for severity, n in sorted(totals.items()):
+            alerts.add_metric([severity], n)
+        yield alerts
+        in_play, overdue = work_orders.in_play_totals(db, now)
+        yield _gauge(
+            "wastewatch_work_orders_in_play",
+            "Work orders open, acknowledged or done, not yet verified",
+            in_play,
+        )
+        yield _gauge("wastewatch_work_orders_overdue", "Work orders in play past a deadline", overdue)
+        messages = GaugeMetricFamily(
+            "wastewatch_outbox_messages",
+            "Outbox messages by channel and status",
+            labels=["channel", "status"],
+        )
+        counts = outbox.by_status(db)
+        for status in ("pending", "failed"):
+            counts.setdefault(("email", status), 0)
+        for (channel, status), n in sorted(counts.items()):
+            messages.add_metric([channel, status], n)
+        yield messages
+
+    def _jobs(self):
+        alerts = self.probes.alerts
+        if alerts is None:
+            return
+        took = GaugeMetricFamily(
+            "wastewatch_job_last_run_seconds", "How long each job's last run took", labels=["job"]
+        )
+        ended = GaugeMetricFamily(
+            "wastewatch_job_last_run_timestamp_seconds", "When each job's last run ended", labels=["job"]
+        )
+        for job, (seconds, at) in sorted(alerts.timings.items()):
+            took.add_metric([job], seconds)
+            ended.add_metric([job], at)
+        yield took
+        yield ended
+        yield _gauge(
+            "wastewatch_leader", "1 while this instance runs the scheduled jobs", alerts.leadership.leads()
+        )
+
+
+def _counter(name: str, text: str, value) -> CounterMetricFamily:
+    return CounterMetricFamily(name, text, value=value)
+
+
+def _gauge(name: str, text: str, value) -> GaugeMetricFamily:
+    return GaugeMetricFamily(name, text, value=float(value))
+
+
+class Endpoints:
+    def __init__(self, config: Config, ctx: Context, probes: Probes):
+        self.config, self.ctx, self.probes = config, ctx, probes
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(Figures(ctx, probes))
+        self.allowed = [ipaddress.ip_network(n, strict=False) for n in config.web.metrics_from]
+
+    async def metrics(self, request: Request) -> Response:
+        if not self._may_read(request):
+            return PlainTextResponse(
+                "metrics: this address is not in [web] metrics_from and no token was given\n", status_code=403
+            )
+        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+
+    def _may_read(self, request: Request) -> bool:
+        token = self.config.web.metrics_token
+        given = request.headers.get("authorization", "")
+        if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            return True
+        try:
+            address = ipaddress.ip_address(request.client.host if request.client else "")
+        except ValueError:
+            return False
+        return any(address in network for network in self.allowed)
+
+    async def readyz(self, request: Request) -> PlainTextResponse:
+        checks = self.checks()
+        failing = [f"{name}: {problem}" for name, problem in checks.items() if problem]
+        lines = [f"{name}: {problem or 'ok'}" for name, problem in checks.items()]
+        status = 503 if failing else 200
+        return PlainTextResponse(
+            ("failing\n" if failing else "ready\n") + "\n".join(lines) + "\n", status_code=status
+        )
+
+    def checks(self) -> dict[str, str | None]:
+        """{check: None when it passes, else what is wrong}, in a stable order."""
+        probes, found = self.probes, {}
+        if probes.ingestor is not None:
+            found["broker"] = None if probes.ingestor.connected.is_set() else "not connected to the broker"
+        try:
+            self.ctx.db.execute("SELECT 1").scalar()
+            found["database"] = None
+        except Exception as exc:  # noqa: BLE001 — whatever it is, the database does not answer
+            found["database"] = f"does not answer ({exc.__class__.__name__})"
+        if probes.alerts is not None:
+            found["scheduler"] = None if probes.alerts.scheduler.running else "not running"
+        now = int(time.time())
+        due = outbox.overdue_since(self.ctx.db, now)
+        behind = due is not None and now - due > OUTBOX_BEHIND_S
+        found["outbox"] = (
+            f"a message due {(now - due) // 60} minutes ago is still waiting" if behind else None
+        )
+        for problem in HEALTH.problems():
+            found[problem["component"]] = problem["problem"]
+        return found
