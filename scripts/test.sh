@@ -28,6 +28,11 @@ if ! command -v systemd-analyze >/dev/null 2>&1; then
     . scripts/apt.sh
     apt_install systemd systemd
 fi
+# The reverse proxy's example (deploy/nginx/) runs in front of the service in a test.
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+    . scripts/apt.sh
+    apt_install nginx nginx
+fi
 WASTEWATCH_TEST_PG="${WASTEWATCH_TEST_PG:-$(scripts/postgres.sh)}"
 export WASTEWATCH_TEST_PG
 # Lint, formatting and the layer contracts first (scripts/lint.sh).
