@@ -25,9 +25,21 @@ def load(args) -> Config:
     config = load_config(args.config)
     # Log times in the service's zone, like every other time it writes (the machine's may be UTC).
     handler = logging.StreamHandler(sys.stderr)
-    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    formatter.converter = lambda ts: datetime.fromtimestamp(ts, config.tz).timetuple()
-    handler.setFormatter(formatter)
+    if config.service.log_format == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        handler.setFormatter(
+            JsonFormatter(
+                "%(levelname)s %(name)s %(message)s",
+                rename_fields={"levelname": "level", "name": "logger"},
+                timestamp=True,
+                json_ensure_ascii=False,
+            )
+        )
+    else:
+        formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        formatter.converter = lambda ts: datetime.fromtimestamp(ts, config.tz).timetuple()
+        handler.setFormatter(formatter)
     logging.basicConfig(level=config.service.log_level, handlers=[handler])
     # APScheduler logs every job run at INFO; ours say what the jobs did.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -31,6 +31,10 @@ class ServiceConfig(Section):
     """Where the database and other files live."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     """How much the log says."""
+    log_format: Literal["text", "json"] = "text"
+    """Either "text", a line for people (time in the county's zone, level, part, message), or
+    "json", one JSON object a line for a log collector (`timestamp` in UTC ISO 8601, `level`,
+    `logger`, `message`)."""
     operator: Annotated[str, Field(min_length=1, max_length=40)] | None = None
     """The person the commands' `--by` defaults to (the county's duty operator), recorded in the
     histories."""

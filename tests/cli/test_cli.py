@@ -1,5 +1,6 @@
 """The `wastewatch` command as an operator runs it: counts, CSV out, one-sentence errors."""
 
+from tests.conftest import CONTRACTOR, VILLAGE_SITE
 from tests.support import ROOT, wastewatch
 
 
@@ -231,3 +232,22 @@ def test_outbox_send_fails_loudly_naming_the_mail_server_it_tried(write_config, 
         f"wastewatch: 1 email could not be sent through the mail server 127.0.0.1:{port} "
         + "(ConnectionRefusedError"
     )
+
+
+def test_json_log_lines_are_one_object_each_for_a_log_collector(tmp_path):
+    """`[service] log_format = "json"`: each line a JSON object, Chinese kept as it is."""
+    import json
+
+    config = tmp_path / "json.toml"
+    config.write_text(
+        '[service]\ndata_dir = "data"\nlog_format = "json"\nlog_level = "DEBUG"\n\n'
+        '[mqtt]\nhost = "127.0.0.1"\nport = 1\n' + CONTRACTOR + VILLAGE_SITE,
+        encoding="utf-8",
+    )
+    done = wastewatch("workorders", "list", "--config", str(config))
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
+    assert lines, "the command logs something at DEBUG"
+    for line in lines:
+        assert {"timestamp", "level", "logger", "message"} <= set(line)
+        assert line["timestamp"].endswith("+00:00")
