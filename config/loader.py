@@ -133,6 +133,10 @@ class Config:
         return tuple(town for town in dict.fromkeys(listed) if town in served)
 
     @property
+    def retention(self):
+        return self.file.retention
+
+    @property
     def backup(self):
         return self.file.backup
 
@@ -201,6 +205,15 @@ def load_config(path: str | Path) -> Config:
         for key in ("url", "org", "bucket", "token"):
             if getattr(parsed.influxdb, key) is None:
                 raise ConfigError(path, f"influxdb.{key}", 'the InfluxDB mirror (mode = "mirror") needs it')
+    kept = parsed.retention.raw_months
+    if kept * 28 <= parsed.ingest.max_backfill_days or kept <= parsed.report.amend_months:
+        raise ConfigError(
+            path,
+            "retention.raw_months",
+            f"{kept} months is shorter than what may still arrive or be amended: it must exceed "
+            f"[ingest] max_backfill_days ({parsed.ingest.max_backfill_days} days, in 28-day months) and "
+            f"[report] amend_months ({parsed.report.amend_months})",
+        )
     if parsed.mqtt.share_group and not (parsed.database.url and parsed.store.backend == "postgresql"):
         need = 'several instances need [database] url and [store] backend "postgresql"'
         raise ConfigError(path, "mqtt.share_group", need)

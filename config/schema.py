@@ -334,6 +334,19 @@ class BackupConfig(Section):
     """Backups kept; the oldest beyond this are removed after a good one."""
 
 
+class RetentionConfig(Section):
+    """How long raw readings are kept; the hourly and daily sums, alerts, orders, reviews and report
+    versions are kept for good."""
+
+    raw_months: int = Field(24, ge=4, le=1200)
+    """Whole local months of raw readings kept before the current one; older ones are removed each
+    night, but never a month whose monthly report has not been sent. It must outlast how far back
+    loggers may still send (`[ingest] max_backfill_days`) and how far back reports are amended
+    (`[report] amend_months`)."""
+    at: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = "03:30"
+    """Local time of the nightly pruning (after the backup)."""
+
+
 class ConfigFile(Section):
     service: ServiceConfig = ServiceConfig()
     mqtt: MQTTConfig = MQTTConfig()
@@ -349,6 +362,7 @@ class ConfigFile(Section):
     report: ReportConfig = ReportConfig()
     hj212: HJ212Config = HJ212Config()
     backup: BackupConfig = BackupConfig()
+    retention: RetentionConfig = RetentionConfig()
     contractors: list[Contractor] = []
     channels: list[Channel] = []
     routes: list[Route] = []

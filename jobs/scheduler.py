@@ -1,5 +1,6 @@
 """The scheduled jobs on APScheduler 3.x: evaluation, day close, the work-order sweep, the
-monthly report, the outbox sender and, when [backup] to is set, the nightly backup.
+monthly report, the outbox sender, the nightly pruning of old raw readings and, when [backup]
+to is set, the nightly backup.
 
 With several instances on one PostgreSQL database, the jobs run on the leader alone
 (store/leader.py), checked before every run; the outbox is drained by every instance, each
@@ -22,6 +23,7 @@ from wastewatch.alerts.context import Context
 from wastewatch.config import Config
 from wastewatch.jobs.backups import Backups
 from wastewatch.jobs.cycles import CycleResult, DayClose, Evaluation
+from wastewatch.jobs.retention import Retention
 from wastewatch.maintenance.report.monthly import MonthlyReports
 from wastewatch.maintenance.sla import Sweep, SweepResult
 from wastewatch.notify.outbox import Sender
@@ -80,6 +82,7 @@ class AlertService:
         self.evaluator = Evaluation(self.evaluate_ctx)
         self.closer = DayClose(self.day_ctx)
         self.backups = Backups(config)
+        self.retention = Retention(config)
         self.scheduler = BackgroundScheduler(
             timezone=str(config.tz),
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -117,6 +120,10 @@ class AlertService:
             self.scheduler.add_job(
                 guarded("backup", led(lead, self.backup)), "cron", hour=hour, minute=minute, id="backup"
             )
+        hour, minute = map(int, self.config.retention.at.split(":"))
+        self.scheduler.add_job(
+            guarded("retention", led(lead, self.prune)), "cron", hour=hour, minute=minute, id="retention"
+        )
         self.scheduler.start()
         log.info(
             "alerts: checking %d sites every %d s; days close every %d s; SMTP %s:%d",
@@ -177,6 +184,10 @@ class AlertService:
         self.backups.run(datetime.now(self.config.tz))
         if self.scheduler.running:  # a failure's email goes now
             self.scheduler.modify_job("outbox", next_run_time=datetime.now(self.config.tz))
+
+    def prune(self) -> None:
+        pruned = self.retention.run(datetime.now(self.config.tz))
+        self.timings["retention"] = (pruned.seconds, time.time())
 
     def send(self) -> None:
         self.sender.run_once()

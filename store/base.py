@@ -6,7 +6,7 @@ messages harmless.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Literal, NamedTuple, Protocol, Sequence
 
 from wastewatch.config.text import storable
@@ -193,5 +193,13 @@ class Store(Protocol):
     def count_rejections(self) -> int: ...
 
     def count_readings(self) -> int: ...
+
+    def first_reading_day(self) -> date | None:
+        """The local day of the oldest raw reading kept, or None (no readings)."""
+
+    def prune_before(self, month: date, batch: int = 5000, pause_s: float = 0.0) -> int:
+        """Remove the raw readings before the local month of `month` (its first day), in small
+        steps so ingest is never held back for long; the hourly and daily sums stay. Returns
+        how many readings went (PostgreSQL: whole monthly partitions dropped)."""
 
     def close(self) -> None: ...

@@ -15,7 +15,7 @@ and the hourly and daily sums and the newest reading are updated from exactly th
 import threading
 import time
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Sequence
 
 import psycopg
@@ -403,6 +403,29 @@ class PostgresStore(Reads, PostgresMirrorQueue):
     def count_readings(self) -> int:
         with self._lock:
             return scalar(self._usable().execute("SELECT COUNT(*) FROM readings"))
+
+    def first_reading_day(self) -> date | None:
+        with self._lock:
+            day = scalar(self._usable().execute("SELECT MIN(day) FROM daily"))
+        return None if day is None else date(1970, 1, 1) + timedelta(days=day)
+
+    def prune_before(self, month: date, batch: int = 5000, pause_s: float = 0.0) -> int:
+        """Whole monthly partitions, detached then dropped: no row is deleted one by one, no
+        vacuum is owed, and ingest (into this month's partition) is not held back."""
+        names = sorted(n for n in self._partitions if n < f"readings_{month:%Y%m}")
+        removed = 0
+        for name in names:
+            with self._lock:
+                db = self._usable()
+                removed += scalar(db.execute(f"SELECT COUNT(*) FROM {name}"))
+                with db.transaction():
+                    db.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK,))
+                    db.execute(f"ALTER TABLE readings DETACH PARTITION {name}")
+                    db.execute(f"DROP TABLE {name}")
+                self._partitions.discard(name)
+            if pause_s:
+                time.sleep(pause_s)
+        return removed
 
     def close(self) -> None:
         with self._lock:

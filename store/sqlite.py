@@ -7,7 +7,7 @@ ingestor gives the broker when it acknowledges a message after `write()`.
 import sqlite3
 import threading
 import time
-from datetime import datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Sequence
 
@@ -352,6 +352,41 @@ class SQLiteStore(QuarantineTable, Views, SQLiteMirrorQueue):
     def count_readings(self) -> int:
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM readings").fetchone()[0]
+
+    def first_reading_day(self) -> date | None:
+        # The daily sums hold a row per series and day: a few hundred times fewer than readings.
+        with self._lock:
+            day = self._db.execute("SELECT MIN(day) FROM daily").fetchone()[0]
+        return None if day is None else date(1970, 1, 1) + timedelta(days=day)
+
+    def prune_before(self, month: date, batch: int = 5000, pause_s: float = 0.0) -> int:
+        """Per series, a batch at a time, each its own short transaction: the ingest writer (a
+        process of its own) waits at most one batch for the lock. SQLite keeps the freed pages
+        and fills them with new readings: the file stops growing rather than shrinking."""
+        end = int(datetime(month.year, month.month, 1, tzinfo=self._calendar.tz).timestamp())
+        removed = 0
+        with self._lock:
+            series = [row[0] for row in self._db.execute("SELECT id FROM series ORDER BY id")]
+        for sid in series:
+            while True:
+                with self._lock:
+                    row = self._db.execute(
+                        "SELECT ts FROM readings WHERE series = ? AND ts < ? ORDER BY ts LIMIT 1 OFFSET ?",
+                        (sid, end, batch - 1),
+                    ).fetchone()
+                    bound = end if row is None else row[0] + 1
+                    try:
+                        done = self._db.execute(
+                            "DELETE FROM readings WHERE series = ? AND ts < ?", (sid, bound)
+                        ).rowcount
+                    except sqlite3.Error as exc:
+                        raise unavailable(exc) or exc from exc
+                removed += done
+                if row is None:
+                    break
+                if pause_s:
+                    time.sleep(pause_s)
+        return removed
 
     def close(self) -> None:
         with self._lock:
