@@ -167,6 +167,11 @@ class Unreacted(RuntimeError):
         )
 
 
+def answers(db: State) -> None:
+    """Ask the database for nothing: raises when it does not answer (for /readyz)."""
+    db.execute("SELECT 1").scalar()
+
+
 @contextmanager
 def savepoint(db: State, name: str = "step"):
     """`with savepoint(db):` inside a transaction: on an exception, what the block wrote is

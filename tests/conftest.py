@@ -62,15 +62,16 @@ VILLAGE_SITE = textwrap.dedent("""
 
 
 @pytest.fixture(autouse=True)
-def channels_healthy_after_each_test():
-    """A channel a test left failing is this process's health (/healthz) for the next test in
-    the same worker: forgotten when the test ends, as a new process would."""
+def healthy_after_each_test():
+    """A problem a test left behind (a channel failing, a backup that failed) would be this
+    process's health (/healthz) for the next test in the same worker: forgotten when the test
+    ends, as a new process would."""
     from wastewatch.store.health import HEALTH
 
     before = {p["component"] for p in HEALTH.problems()}
     yield
     for problem in HEALTH.problems():
-        if problem["component"].startswith("channel ") and problem["component"] not in before:
+        if problem["component"] not in before:
             HEALTH.recovered(problem["component"])
 
 

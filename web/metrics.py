@@ -27,6 +27,7 @@ from wastewatch.config import Config
 from wastewatch.maintenance import work_orders
 from wastewatch.notify import outbox
 from wastewatch.store.health import HEALTH
+from wastewatch.store.state import answers
 
 # The outbox is behind when a message due this long ago is still pending: the sender runs every
 # few seconds and a retry is scheduled ahead, so this means it is not sending at all.
@@ -199,7 +200,7 @@ class Endpoints:
         if probes.ingestor is not None:
             found["broker"] = None if probes.ingestor.connected.is_set() else "not connected to the broker"
         try:
-            self.ctx.db.execute("SELECT 1").scalar()
+            answers(self.ctx.db)
             found["database"] = None
         except Exception as exc:  # noqa: BLE001 — whatever it is, the database does not answer
             found["database"] = f"does not answer ({exc.__class__.__name__})"
