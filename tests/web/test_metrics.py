@@ -39,16 +39,20 @@ def test_metrics_count_what_was_ingested_and_what_is_open(write_config, broker, 
         logger.send("helin", {"ts": ts, "values": {"flow": value}})
     logger.send("helin", "not json")
     logger.close()
-    wait_until(
-        lambda: (
-            figures(httpx.get(f"{url}/metrics").text)[("wastewatch_mqtt_messages_received_total", ())] == 3
-        ),
-        what="three messages counted",
-    )
+
+    def handled():
+        # Received is counted on delivery, the rest after the commit: wait for the commit.
+        seen = figures(httpx.get(f"{url}/metrics").text)
+        return (
+            seen[("wastewatch_mqtt_readings_ingested_total", ())] == 2
+            and seen[("wastewatch_mqtt_rejections_total", ())] == 1
+        )
+
+    wait_until(handled, what="two readings stored and one message rejected")
     reply = httpx.get(f"{url}/metrics")
     assert reply.headers["content-type"].startswith("text/plain; version=")
     seen = figures(reply.text)
-    assert seen[("wastewatch_mqtt_readings_ingested_total", ())] == 2
+    assert seen[("wastewatch_mqtt_messages_received_total", ())] == 3
     assert seen[("wastewatch_mqtt_rejections_total", ())] == 1
     assert seen[("wastewatch_mqtt_connected", ())] == 1
     assert seen[("wastewatch_alerts_open", (("severity", "critical"),))] == 0
