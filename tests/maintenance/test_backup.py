@@ -120,7 +120,8 @@ def test_a_backup_taken_while_readings_arrive_restores_everything_into_an_empty_
 
     sender = threading.Thread(target=keep_sending)
     sender.start()
-    wait_until(lambda: arriving[0] > 50, what="readings arriving")
+    # Readings arriving and some of them stored already when the backup begins.
+    wait_until(lambda: arriving[0] > 50 and len(flows(config)) > 250, what="readings arriving and stored")
     before = flows(config)  # every reading stored before the backup began
     made = backup(config, tmp_path / "backups", keep=3, now=datetime.now(config.tz))
     stop.set()
