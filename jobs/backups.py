@@ -72,7 +72,7 @@ class Backups:
     def _tell(self, why: str, now: datetime) -> None:
         config = self.config
         operators = [address for site in config.sites for address in site.operators]
-        kept = backups(config.backup.to) if config.backup.to.is_dir() else []
+        kept = backups(config.backup.to)  # none where the folder is missing or a file
         stamp = int(now.timestamp())
         context = {
             "cause": gettext(config.service.locale, CAUSES[why]),

@@ -145,7 +145,8 @@ def restore(folder: Path, config: Config) -> dict:
     if data.exists() and any(data.iterdir()):
         held = ", ".join(sorted(p.name for p in data.iterdir())[:5])
         raise BackupError(f"{data}: the data folder is not empty ({held}); restore only into an empty one")
-    for url in _postgres_urls(config):
+    urls = _postgres_urls(config)
+    for url in urls:
         _refuse_nonempty_database(url)
     data.mkdir(parents=True, exist_ok=True, mode=0o700)
     for entry in manifest["files"]:
@@ -155,7 +156,7 @@ def restore(folder: Path, config: Config) -> dict:
             shutil.copyfile(source, config.database_path)
             _check_sqlite(config.database_path)
         elif entry["path"].startswith("databases/") and entry["path"].endswith(".pgdump"):
-            _pg_restore(source, _postgres_urls(config)[int(Path(entry["path"]).stem.rsplit("-", 1)[1])])
+            _pg_restore(source, urls[int(Path(entry["path"]).stem.rsplit("-", 1)[1])])
         elif entry["path"].startswith("data/"):
             target = data / entry["path"][len("data/") :]
             target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -34,6 +34,26 @@ from wastewatch.store.state import answers
 OUTBOX_BEHIND_S = 15 * 60
 
 
+# (metric, what it counts, the part's counter): the ingestors' own counters, as they stand.
+MQTT_COUNTERS = (
+    ("wastewatch_mqtt_messages_received", "MQTT messages the broker delivered", "received"),
+    ("wastewatch_mqtt_messages_ingested", "MQTT messages committed and acknowledged", "messages"),
+    ("wastewatch_mqtt_readings_ingested", "Readings stored from MQTT", "readings"),
+    ("wastewatch_mqtt_readings_duplicate", "Readings from MQTT already stored", "duplicates"),
+    ("wastewatch_mqtt_rejections", "Messages and readings from MQTT rejected", "rejections"),
+    ("wastewatch_mqtt_commit_failures", "Batches the store could not commit", "failed_commits"),
+    ("wastewatch_mqtt_quarantined", "Messages quarantined after repeated failures", "quarantined"),
+)
+HJ212_COUNTERS = (
+    ("wastewatch_hj212_connections", "HJ 212 connections accepted", "connections"),
+    ("wastewatch_hj212_connections_refused", "HJ 212 connections refused", "refused"),
+    ("wastewatch_hj212_frames", "HJ 212 frames received", "frames"),
+    ("wastewatch_hj212_replies", "HJ 212 replies sent", "replies"),
+    ("wastewatch_hj212_readings_ingested", "Readings stored from HJ 212", "readings"),
+    ("wastewatch_hj212_rejections", "HJ 212 frames and readings rejected", "rejections"),
+)
+
+
 class Probes:
     """The running parts the endpoints look at, handed in by the service's assembly (any may
     be None: the part is not running in this process)."""
@@ -62,21 +82,7 @@ class Figures:
         if ingestor is None:
             return
         c = ingestor.counters
-        yield _counter("wastewatch_mqtt_messages_received", "MQTT messages the broker delivered", c.received)
-        yield _counter(
-            "wastewatch_mqtt_messages_ingested", "MQTT messages committed and acknowledged", c.messages
-        )
-        yield _counter("wastewatch_mqtt_readings_ingested", "Readings stored from MQTT", c.readings)
-        yield _counter(
-            "wastewatch_mqtt_readings_duplicate", "Readings from MQTT already stored", c.duplicates
-        )
-        yield _counter("wastewatch_mqtt_rejections", "Messages and readings from MQTT rejected", c.rejections)
-        yield _counter(
-            "wastewatch_mqtt_commit_failures", "Batches the store could not commit", c.failed_commits
-        )
-        yield _counter(
-            "wastewatch_mqtt_quarantined", "Messages quarantined after repeated failures", c.quarantined
-        )
+        yield from _counters(MQTT_COUNTERS, c)
         yield _gauge(
             "wastewatch_mqtt_unacknowledged",
             "Messages received and not yet committed and acknowledged",
@@ -90,14 +96,10 @@ class Figures:
         listener = self.probes.listener
         if listener is None:
             return
-        c = listener.counters
-        yield _gauge("wastewatch_hj212_connections_open", "HJ 212 loggers connected now", c.open)
-        yield _counter("wastewatch_hj212_connections", "HJ 212 connections accepted", c.connections)
-        yield _counter("wastewatch_hj212_connections_refused", "HJ 212 connections refused", c.refused)
-        yield _counter("wastewatch_hj212_frames", "HJ 212 frames received", c.frames)
-        yield _counter("wastewatch_hj212_replies", "HJ 212 replies sent", c.replies)
-        yield _counter("wastewatch_hj212_readings_ingested", "Readings stored from HJ 212", c.readings)
-        yield _counter("wastewatch_hj212_rejections", "HJ 212 frames and readings rejected", c.rejections)
+        yield _gauge(
+            "wastewatch_hj212_connections_open", "HJ 212 loggers connected now", listener.counters.open
+        )
+        yield from _counters(HJ212_COUNTERS, listener.counters)
 
     def _state(self):
         db, now = self.ctx.db, int(self.ctx.now())
@@ -152,8 +154,9 @@ class Figures:
         )
 
 
-def _counter(name: str, text: str, value) -> CounterMetricFamily:
-    return CounterMetricFamily(name, text, value=value)
+def _counters(table, counters):
+    for name, text, attribute in table:
+        yield CounterMetricFamily(name, text, value=getattr(counters, attribute))
 
 
 def _gauge(name: str, text: str, value) -> GaugeMetricFamily:
