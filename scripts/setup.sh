@@ -25,18 +25,22 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 extras="${1:-}"
-# Installed once, and again only when pyproject.toml (the dependencies, the packages) or the
-# extras change: an editable install sees every other change as it is made. pip's own output
-# (setuptools prints hundreds of lines building an editable wheel) goes to a log, shown only
-# when the install fails.
+# The versions come from the lock files (requirements/, written by scripts/lock.sh), every file
+# checked against its SHA-256; Wastewatch itself is then installed editable, without resolving
+# anything again. Installed once, and again only when pyproject.toml, the lock or the extras
+# change: an editable install sees every other change as it is made. pip's own output goes to a
+# log, shown only when the install fails.
+lock="requirements/service.txt"
+[ -z "$extras" ] || lock="requirements/test.txt"
 stamp=".venv/.installed"
-hash="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+hash="$(cat pyproject.toml requirements/*.txt | sha256sum | cut -d' ' -f1)"
 read -r had_hash had_extras 2>/dev/null <"$stamp" || true
 # An install with the test extras serves the demo too.
 if [ "${had_hash:-}" != "$hash" ] || { [ -n "$extras" ] && [ "${had_extras:-}" != "$extras" ]; }; then
-    echo "setup: installing Wastewatch${extras:+ with [$extras]} into .venv (once; again when pyproject.toml changes)" >&2
+    echo "setup: installing Wastewatch${extras:+ with [$extras]} into .venv from $lock (once; again when it changes)" >&2
     if ! { .venv/bin/python -m pip install --quiet --upgrade pip \
-            && .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"; } >.venv/pip.log 2>&1; then
+            && .venv/bin/python -m pip install --quiet --require-hashes -r "$lock" \
+            && .venv/bin/python -m pip install --quiet --no-deps -e ".${extras:+[$extras]}"; } >.venv/pip.log 2>&1; then
         cat .venv/pip.log >&2
         echo "setup: the install failed (the log above is also in .venv/pip.log)" >&2
         exit 1

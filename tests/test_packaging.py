@@ -104,15 +104,58 @@ def test_the_wheel_installs_wastewatch_and_nothing_else_at_the_top(tmp_path):
 
 def test_setup_installs_once_and_says_nothing_while_pyproject_is_unchanged():
     """The demo and the test command run scripts/setup.sh every time: once the virtualenv holds
-    this pyproject.toml's install (the stamp), it installs nothing and prints nothing (it used
+    this pyproject.toml's and lock's install (the stamp), it installs nothing and prints nothing (it used
     to print some 420 lines of setuptools warnings before the demo's logins on every run)."""
     if not (ROOT / ".venv" / ".installed").exists():  # a virtualenv from before the stamp
         subprocess.run(
             ["bash", "scripts/setup.sh", "test"], cwd=ROOT, check=True, capture_output=True, timeout=900
         )
     stamp = (ROOT / ".venv" / ".installed").read_text().split()
-    assert stamp[0] == __import__("hashlib").sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    installed = b"".join(
+        path.read_bytes() for path in [ROOT / "pyproject.toml", *sorted((ROOT / "requirements").glob("*.txt"))]
+    )
+    assert stamp[0] == __import__("hashlib").sha256(installed).hexdigest()
     again = subprocess.run(
         ["bash", "scripts/setup.sh"], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert again.returncode == 0 and again.stdout == "" and again.stderr == "", again.stderr[-2000:]
+
+
+def pins(lock):
+    """{name: (version, hashes)} from a lock file written by scripts/lock.sh."""
+    from packaging.utils import canonicalize_name
+
+    found = {}
+    name = None
+    for line in (ROOT / "requirements" / lock).read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith((" ", "#")):
+            name, _, version = line.rstrip(" \\").partition("==")
+            found[canonicalize_name(name)] = (version, [])
+        elif line.strip().startswith("--hash=sha256:"):
+            found[canonicalize_name(name)][1].append(line.strip())
+    return found
+
+
+def test_the_lock_files_pin_every_dependency_within_pyproject_with_hashes():
+    """The lock is what setup.sh, CI and the install guide install: a dependency added to
+    pyproject.toml and not locked, or a lock the ranges no longer admit, fails here (run
+    scripts/lock.sh)."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    service, test = pins("service.txt"), pins("test.txt")
+    wanted = {
+        "service.txt": project["dependencies"] + extras["postgresql"] + extras["influxdb"],
+        "test.txt": project["dependencies"] + extras["postgresql"] + extras["influxdb"] + extras["test"],
+    }
+    for lock, found in (("service.txt", service), ("test.txt", test)):
+        for line in wanted[lock]:
+            requirement = Requirement(line)
+            name = canonicalize_name(requirement.name)
+            assert name in found, f"{requirement.name} is not in requirements/{lock}"
+            assert requirement.specifier.contains(found[name][0]), f"{lock}: {name}=={found[name][0]} not {line}"
+        assert all(hashes for _, hashes in found.values()), f"a pin in {lock} has no hash"
+    # One set of versions: the service runs with what the tests passed with.
+    assert {name: pin[0] for name, pin in service.items()} == {name: test[name][0] for name in service}
