@@ -112,7 +112,8 @@ def test_setup_installs_once_and_says_nothing_while_pyproject_is_unchanged():
         )
     stamp = (ROOT / ".venv" / ".installed").read_text().split()
     installed = b"".join(
-        path.read_bytes() for path in [ROOT / "pyproject.toml", *sorted((ROOT / "requirements").glob("*.txt"))]
+        path.read_bytes()
+        for path in [ROOT / "pyproject.toml", *sorted((ROOT / "requirements").glob("*.txt"))]
     )
     assert stamp[0] == __import__("hashlib").sha256(installed).hexdigest()
     again = subprocess.run(
@@ -155,7 +156,9 @@ def test_the_lock_files_pin_every_dependency_within_pyproject_with_hashes():
             requirement = Requirement(line)
             name = canonicalize_name(requirement.name)
             assert name in found, f"{requirement.name} is not in requirements/{lock}"
-            assert requirement.specifier.contains(found[name][0]), f"{lock}: {name}=={found[name][0]} not {line}"
+            assert requirement.specifier.contains(found[name][0]), (
+                f"{lock}: {name}=={found[name][0]} not {line}"
+            )
         assert all(hashes for _, hashes in found.values()), f"a pin in {lock} has no hash"
     # One set of versions: the service runs with what the tests passed with.
     assert {name: pin[0] for name, pin in service.items()} == {name: test[name][0] for name in service}
