@@ -21,6 +21,7 @@ from wastewatch.store import StoreUnavailable
 from .alerts import add_commands
 from .backup import add_commands as add_backup_commands
 from .common import CommandError, known, load, when
+from .init import add_commands as add_init_commands
 from .lab import add_commands as add_lab_commands
 from .migrate import add_commands as add_migrate_commands
 from .options import add_config
@@ -128,6 +129,7 @@ def _parser() -> argparse.ArgumentParser:
     add_user_commands(command)
     add_migrate_commands(command)
     add_backup_commands(command)
+    add_init_commands(command)
 
     demo = command("demo", _demo, "run the ingestor and a simulated fleet on embedded defaults", config=False)
     demo.add_argument("--duration", type=float, help="seconds to run (default: until Ctrl-C)")

@@ -40,7 +40,10 @@ SITE_CSV_COLUMNS = (
     "hj212_equipment",
     "timezone",
     "commissioned",
+    "built_year",
+    "location",
 )
+CONTRACTOR_CSV_COLUMNS = ("id", "name", "email")
 OPTIONAL_CSV_COLUMNS = ("village", *SITE_CSV_COLUMNS[SITE_CSV_COLUMNS.index("metrics") + 1 :])
 SHIPPED = Path(__file__).resolve().parent  # rules.toml and standards/ as released
 _YES = {"true", "yes", "1", "y", "是"}
@@ -218,6 +221,9 @@ def load_config(path: str | Path) -> Config:
         need = 'several instances need [database] url and [store] backend "postgresql"'
         raise ConfigError(path, "mqtt.share_group", need)
 
+    if parsed.inventory.contractors_csv:
+        listed = _read_contractors_csv(parsed.inventory.contractors_csv)
+        parsed = parsed.model_copy(update={"contractors": [*parsed.contractors, *listed]})
     sites = list(parsed.sites)
     sources = {site.id: str(path) for site in sites}
     if parsed.inventory.sites_csv:
@@ -275,6 +281,7 @@ def _resolve_paths(parsed: ConfigFile, base: Path) -> ConfigFile:
                 update={
                     "sites_csv": absolute(parsed.inventory.sites_csv),
                     "villages_csv": absolute(parsed.inventory.villages_csv),
+                    "contractors_csv": absolute(parsed.inventory.contractors_csv),
                 }
             ),
             "smtp": parsed.smtp.model_copy(update={"ca_file": absolute(parsed.smtp.ca_file)}),
@@ -333,6 +340,8 @@ def _read_sites_csv(csv_path: Path) -> list[Site]:
                 data[flag] = word in _YES
         data["operators"] = [a.strip() for a in data.get("operators", "").split(";") if a.strip()]
         data["metrics"] = _parse_metrics_cell(csv_path, key, data.get("metrics", ""))
+        if data.get("location"):
+            data["location"] = [p for p in re.split(r"[,;\s]+", data["location"]) if p]
         if data.get("hj212_equipment"):
             data["hj212_equipment"] = _parse_pairs(csv_path, key, "hj212_equipment", data["hj212_equipment"])
         for optional in OPTIONAL_CSV_COLUMNS:
@@ -343,6 +352,29 @@ def _read_sites_csv(csv_path: Path) -> list[Site]:
         except ValidationError as exc:
             raise as_config_error(csv_path, Site, exc, prefix=f"{key}, ") from None
     return sites
+
+
+def _read_contractors_csv(csv_path: Path) -> list[Contractor]:
+    try:
+        with open(csv_path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            header = reader.fieldnames or []
+            rows = list(reader)
+    except FileNotFoundError:
+        raise ConfigError(csv_path, "", "file not found (named by inventory.contractors_csv)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(csv_path, "", f"cannot be read as UTF-8 CSV ({exc})") from None
+    if sorted(header) != sorted(CONTRACTOR_CSV_COLUMNS):
+        raise ConfigError(csv_path, "header", f"the columns are {','.join(CONTRACTOR_CSV_COLUMNS)}")
+    contractors = []
+    for number, row in enumerate(rows, start=2):
+        if None in row:
+            raise ConfigError(csv_path, f"row {number}", "has more cells than the header has columns")
+        try:
+            contractors.append(Contractor.model_validate({k: v.strip() for k, v in row.items()}))
+        except ValidationError as exc:
+            raise as_config_error(csv_path, Contractor, exc, prefix=f"row {number}, ") from None
+    return contractors
 
 
 def _parse_metrics_cell(csv_path: Path, key: str, cell: str) -> dict[str, int]:

@@ -169,7 +169,8 @@ class InventoryConfig(Section):
     `id,name,town,village,capacity_m3d,receiving_water,key_control_area,catering,contractor,operators,metrics`
     (`operators` separated by `;`, `metrics` as `flow=300;cod=3600`, booleans `true/false/yes/no/是/否`),
     and may add `hj212_mn,hj212_pw,hj212_series,hj212_equipment,timezone` (`hj212_equipment` as
-    `SB1=pump_state;SB2=blower_state`) and `commissioned` (`2021-06-30`). Sites may come from the
+    `SB1=pump_state;SB2=blower_state`), `commissioned` (`2021-06-30`), `built_year` and `location`
+    (`102.76,30.07`). Sites may come from the
     CSV, from `[[sites]]`, or both; ids must be unique across them. `villages_csv` has the columns
     `town` (乡镇), `village` (行政村) and optionally `treated_by` (其他治理方式), in any order, in
     English or Chinese; a village counts as treated when a site names it (same `town` and
@@ -177,6 +178,9 @@ class InventoryConfig(Section):
 
     sites_csv: PathValue | None = None
     """The county's site inventory (设施台账) as UTF-8 CSV (the columns are above)."""
+    contractors_csv: PathValue | None = None
+    """The contractors (运维单位) as UTF-8 CSV with the columns `id,name,email`, beside any
+    `[[contractors]]` (`wastewatch init` writes it from the county's own sheet)."""
     villages_csv: PathValue | None = None
     """Every administrative village (行政村) of the county as UTF-8 CSV, for the console's treatment
     coverage (治理率); unset, the overview says the list is needed instead of showing a rate."""

@@ -9,6 +9,12 @@ from pydantic import AfterValidator, Field
 from .fields import Email, Identifier, MetricName, Section, _timezone
 
 
+def _lon_lat(value: list[float]) -> list[float]:
+    if not (-180 <= value[0] <= 180 and -90 <= value[1] <= 90):
+        raise ValueError("must be [longitude, latitude]: -180..180 and -90..90 degrees")
+    return value
+
+
 class Contractor(Section):
     """An O&M company (运维单位): `[[contractors]]`."""
 
@@ -87,6 +93,10 @@ class Site(Section):
     """Which HJ 212 upload is the site's reading series."""
     hj212_equipment: dict[Annotated[str, Field(pattern=r"^SB\d{1,3}$")], MetricName] = {}
     """Equipment number → metric, e.g. `{ SB1 = "pump_state", SB3 = "blower_state" }`."""
+    location: Annotated[list[float], Field(min_length=2, max_length=2), AfterValidator(_lon_lat)] | None = (
+        None
+    )
+    """`[longitude, latitude]` in degrees as a GPS reads them (WGS-84): where the plant is (经纬度)."""
     timezone: Annotated[str, AfterValidator(_timezone)] | None = None
     """The zone of the logger's `DataTime`, when not `[service] timezone`."""
 

@@ -7,8 +7,6 @@ spreadsheet shows it) and the reason, a sentence in the reader's language. Wheth
 exists and what the result means for the site is maintenance/lab's.
 """
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -16,6 +14,9 @@ from pathlib import Path
 
 from wastewatch.config.i18n import N_, Said
 from wastewatch.config.lab import Methods, squeeze
+from wastewatch.config.sheet import SheetError, grid
+
+__all__ = ["SheetError", "read", "parse_result", "parse_moment"]
 
 # Each column's names, Chinese and English, compared squeezed (no spaces, no case).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -45,10 +46,6 @@ _NUMBER = re.compile(r"^-?[0-9]+(?:\.[0-9]+)?$")
 _MOMENT = re.compile(
     r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?[ T]+(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?$"
 )
-
-
-class SheetError(Said, ValueError):
-    """The file as a whole cannot be read (no header, not a spreadsheet), in one sentence."""
 
 
 class RowProblem(Said, ValueError):
@@ -92,14 +89,9 @@ class Sheet:
 
 def read(name: str, data: bytes, methods: Methods) -> Sheet:
     """The rows of a sheet named `name` (its suffix says CSV or XLSX)."""
-    suffix = Path(name).suffix.lower()
-    if suffix == ".xlsx":
-        grid = _xlsx_grid(data)
-    elif suffix in (".csv", ".txt"):
-        grid = _csv_grid(data)
-    else:
+    if Path(name).suffix.lower() not in (".xlsx", ".csv", ".txt"):
         raise SheetError(N_("a laboratory sheet is a .csv or .xlsx file"))
-    return _rows(grid, methods)
+    return _rows(grid(name, data), methods)
 
 
 def parse_result(text: str, detection_limit: float | None) -> Reading:
@@ -136,42 +128,6 @@ def parse_moment(value) -> datetime:
         )
     y, mo, d, h, mi, s = (int(x) if x else 0 for x in found.groups())
     return datetime(y, mo, d, h, mi, s)
-
-
-def _csv_grid(data: bytes) -> list[list]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("gb18030")  # GBK's superset: what Excel writes on a Chinese Windows
-        except UnicodeDecodeError:
-            raise SheetError(N_("the CSV file is neither UTF-8 nor GBK text")) from None
-    sample = text[:4096]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]
-
-
-def _xlsx_grid(data: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), data_only=True)
-    except Exception as exc:  # noqa: BLE001 — openpyxl raises many kinds for a file that is not one
-        raise SheetError(
-            N_("the file is not a readable XLSX workbook ({error})"), error=exc.__class__.__name__
-        ) from None
-    sheet = book.worksheets[0]
-    grid = [list(row) for row in sheet.iter_rows(values_only=True)]
-    # A merged cell holds its value in its top-left cell only; every cell it covers says it.
-    for merged in sheet.merged_cells.ranges:
-        value = grid[merged.min_row - 1][merged.min_col - 1]
-        for r in range(merged.min_row - 1, merged.max_row):
-            for c in range(merged.min_col - 1, merged.max_col):
-                grid[r][c] = value
-    return grid
 
 
 def _header(grid: list[list]) -> tuple[int, dict[str, int]]:

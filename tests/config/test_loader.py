@@ -35,7 +35,7 @@ EXPECTED = [
         "csv-unknown-column.toml",
         "header: unknown column 'capacity'; allowed: id, name, town, village, capacity_m3d, "
         "receiving_water, key_control_area, catering, contractor, operators, metrics, hj212_mn, hj212_pw, "
-        "hj212_series, hj212_equipment, timezone, commissioned",
+        "hj212_series, hj212_equipment, timezone, commissioned, built_year, location",
     ),
     ("hj212-no-pw.toml", "sites[0].hj212_pw: is required with hj212_mn (the logger's access password)"),
     (
