@@ -134,7 +134,8 @@ def run_init(args) -> None:
         if planned.change:
             _write(planned.path, planned.content, planned.mode)
     if passwd_change:
-        _hash_logins(passwd, {SERVICE_LOGIN: service_password} | handout)
+        passwords = {site: login["mqtt_password"] for site, login in handout.items()}
+        _hash_logins(passwd, {SERVICE_LOGIN: service_password} | passwords)
     if not admin_exists:
         _add_admin(folder, args.admin)
     print("done")

@@ -47,10 +47,11 @@ def service_login(tmp_path: Path, path: Path) -> Path:
     return path
 
 
-def test_the_private_broker_queues_like_the_deployed_one():
-    shipped = (DEPLOY / "wastewatch.conf").read_text().splitlines()
-    for line in QUEUE_SETTINGS.splitlines():
-        assert line in shipped
+def test_the_private_broker_queues_like_the_deployed_one_and_the_one_init_writes():
+    for conf in (DEPLOY / "wastewatch.conf", ROOT / "cli" / "templates" / "mosquitto.conf"):
+        shipped = conf.read_text().splitlines()
+        for line in QUEUE_SETTINGS.splitlines():
+            assert line in shipped, (conf, line)
 
 
 def test_a_20000_message_backlog_published_while_the_service_is_down_all_arrives(
