@@ -62,6 +62,14 @@ def find(db, token: str | None, now: int, idle_s: int, max_s: int) -> Session | 
     return Session(user, row["csrf"], row["token_hash"])
 
 
+def live(db, now: int, idle_s: int, max_s: int) -> int:
+    """Sessions someone could still use now (not idle too long, not too old)."""
+    return db.execute(
+        "SELECT COUNT(*) FROM sessions WHERE last_seen_at >= :idle AND created_at >= :oldest",
+        {"idle": now - idle_s, "oldest": now - max_s},
+    ).scalar()
+
+
 def csrf_ok(session: Session, sent: str | None) -> bool:
     return bool(sent) and same_token(session.csrf, sent)
 

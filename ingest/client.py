@@ -45,11 +45,15 @@ class Counters:
         self.received = 0  # delivered by the broker (counted on the network thread)
         self.messages = self.readings = self.duplicates = self.rejections = 0
         self.failed_commits = self.quarantined = 0
+        self.rejections_by_kind: dict[str, int] = {}  # store.base.REJECTION_KINDS
+        # The writer's commits that succeeded: how many, their seconds and messages in all.
+        self.commits = self.committed_messages = 0
+        self.commit_seconds = 0.0
         # Committed, but delivered on a connection that has since dropped: not acknowledged
         # (their packet ids meant nothing on the new one), so the broker delivers them again.
         self.stale = 0
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, object]:
         return dict(vars(self))
 
 
@@ -246,12 +250,15 @@ class Ingestor:
         c.readings += totals[0]
         c.duplicates += totals[1]
         c.rejections += totals[2]
+        for kind, n in totals[3]:
+            c.rejections_by_kind[kind] = c.rejections_by_kind.get(kind, 0) + n
 
     def _settle(
         self, now: float, messages: list[tuple[str, bytes | bytearray]], tries: int | None = None
-    ) -> list[int] | None:
+    ) -> list | None:
         """Commit `messages`, isolating and quarantining what cannot be committed; returns
-        (inserted, duplicates, rejections) summed, or None when stopping first.
+        (inserted, duplicates, rejections, rejections by kind) summed, or None when stopping
+        first.
 
         A batch and a single message get `quarantine_after` tries; the halves of a failed
         batch one each, since the batch's tries already covered a passing hiccup."""
@@ -259,7 +266,11 @@ class Ingestor:
         attempts, delay = 0, 0.5
         while True:
             try:
+                started = time.monotonic()
                 result = self.writer.write(now, messages)
+                c = self.counters
+                c.commits, c.committed_messages = c.commits + 1, c.committed_messages + len(messages)
+                c.commit_seconds += time.monotonic() - started
                 self._recovered()
                 return list(result)
             except WriterError as exc:
@@ -277,10 +288,10 @@ class Ingestor:
 
     def _isolate(
         self, now: float, messages: list[tuple[str, bytes | bytearray]], exc: WriterError
-    ) -> list[int] | None:
+    ) -> list | None:
         if len(messages) > 1:
             half = len(messages) // 2
-            totals = [0, 0, 0]
+            totals: list = [0, 0, 0, ()]
             for part in (messages[:half], messages[half:]):
                 done = self._settle(now, part, None if len(part) == 1 else 1)
                 if done is None:
@@ -308,7 +319,7 @@ class Ingestor:
             self.config.ingest.quarantine_after,
             printable(error),
         )
-        return [0, 0, 0]
+        return [0, 0, 0, ()]
 
     def _pause(self, delay: float) -> float | None:
         """Wait `delay` s before another try; the next, doubled delay (at most 30 s), or None

@@ -86,8 +86,8 @@ class Decoder:
     def _message(
         self, topic: str, site_id: str | None, payload: bytes, now: float
     ) -> tuple[list[ReadingRow], list[Rejection]]:
-        def reject(reason: str, text: str) -> tuple[list, list]:
-            return [], [Rejection(self.source, reason, text, topic=topic, site_id=site_id or "")]
+        def reject(reason: str, text: str, kind: str = "payload") -> tuple[list, list]:
+            return [], [Rejection(self.source, reason, text, topic=topic, site_id=site_id or "", kind=kind)]
 
         problem = self.size_problem(payload)
         if problem:
@@ -98,7 +98,7 @@ class Decoder:
             return reject("payload is not UTF-8 text", excerpt(payload))
         problem = self.site_problem(site_id, "readings")
         if problem:
-            return reject(problem, text)
+            return reject(problem, text, "site")
         try:
             body = loads(text)
         except (ValueError, RecursionError) as exc:
@@ -165,6 +165,7 @@ class Decoder:
             topic=topic,
             site_id=site_id if isinstance(site_id, str) else "",
             item=index,
+            kind="decoder",
         )
 
     def _item(
@@ -177,7 +178,7 @@ class Decoder:
         topic: str,
         index: int | None,
     ) -> None:
-        def reject(reason: str, metric: str = "", site: str | None = site_id) -> None:
+        def reject(reason: str, metric: str = "", site: str | None = site_id, kind: str = "payload") -> None:
             rejections.append(
                 Rejection(
                     self.source,
@@ -187,6 +188,7 @@ class Decoder:
                     site_id=site or "",
                     item=index,
                     metric=metric,
+                    kind=kind,
                 )
             )
 
@@ -195,19 +197,22 @@ class Decoder:
         named = item.get("site")
         if named is not None:
             if site_id is not None and named != site_id:
-                return reject(f"site {named!r} in the payload does not match site {site_id!r} of the topic")
+                return reject(
+                    f"site {named!r} in the payload does not match site {site_id!r} of the topic", kind="site"
+                )
             site_id = named
         if not isinstance(site_id, str) or not site_id:
             return reject(
                 "item has no site" if site_id in (None, "") else "site must be a string",
                 site="" if not isinstance(site_id, str) else site_id,
+                kind="site",
             )
         site = self.config.site_by_id.get(site_id)
         if site is None:
-            return reject(f"unknown site {site_id!r}", site=site_id)
+            return reject(f"unknown site {site_id!r}", site=site_id, kind="site")
         ts = self.timestamp(item.get("ts"), now, site_id)
         if isinstance(ts, str):
-            return reject(ts, site=site_id)
+            return reject(ts, site=site_id, kind="time")
         values, flags = item.get("values"), item.get("flags", {})
         if not isinstance(values, dict) or not values:
             return reject("values must be a non-empty object of metric: number", site=site_id)
@@ -229,7 +234,9 @@ class Decoder:
             ):
                 readings.append((site_id, metric, ts, float(value), flag))
             else:
-                reject(self._value_problem(site, metric, value, flag), metric=metric, site=site_id)
+                reject(
+                    self._value_problem(site, metric, value, flag), metric=metric, site=site_id, kind="value"
+                )
 
     def timestamp(self, value: Any, now: float, site_id: str = "") -> int | str:
         """Seconds since the epoch, or the reason the value is not a usable timestamp."""

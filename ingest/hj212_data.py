@@ -100,9 +100,11 @@ class LoggerDecoder:
     def _segment(
         self, data: str, origin: str, channel_site: str | None, now: float, out: Decoded
     ) -> bytes | None:
-        def reject(reason: str, site: str = channel_site or "", metric: str = "") -> None:
+        def reject(
+            reason: str, site: str = channel_site or "", metric: str = "", kind: str = "payload"
+        ) -> None:
             out.rejections.append(
-                Rejection(self.source, reason, data, topic=origin, site_id=site, metric=metric)
+                Rejection(self.source, reason, data, topic=origin, site_id=site, metric=metric, kind=kind)
             )
 
         try:
@@ -122,17 +124,20 @@ class LoggerDecoder:
             )
         mn = fields.get("MN", "")
         if not mn:
-            return reject("frame has no MN (the logger's identity)")
+            return reject("frame has no MN (the logger's identity)", kind="site")
         site = self.config.site_by_mn.get(mn)
         if site is None:
-            return reject(f"MN {mn} is not registered to any site (hj212_mn in the inventory)")
+            return reject(f"MN {mn} is not registered to any site (hj212_mn in the inventory)", kind="site")
         if channel_site is not None and site.id != channel_site:
             return reject(
-                f"MN {mn} is the logger of site {site.id!r}, not of site {channel_site!r} named by the topic"
+                f"MN {mn} is the logger of site {site.id!r}, not of site {channel_site!r} named by the topic",
+                kind="site",
             )
         if fields.get("PW") != site.hj212_pw:
             return reject(
-                f"PW does not match the one registered for site {site.id!r} (hj212_pw)", site=site.id
+                f"PW does not match the one registered for site {site.id!r} (hj212_pw)",
+                site=site.id,
+                kind="site",
             )
         answer = reply(packet) if packet.asks_reply else None
         cn = fields.get("CN", "")
@@ -162,15 +167,15 @@ class LoggerDecoder:
                 code, _, stat = name.rpartition("-")
                 found.setdefault(code or name, {})[stat if code else ""] = value
         if stamp is None:
-            return reject("CP has no DataTime", site=site.id)
+            return reject("CP has no DataTime", site=site.id, kind="time")
         try:
             local = datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=self.zones[site.id])
         except ValueError:
-            return reject(f"DataTime {stamp!r} is not YYYYMMDDhhmmss", site=site.id)
+            return reject(f"DataTime {stamp!r} is not YYYYMMDDhhmmss", site=site.id, kind="time")
         ts = int(local.timestamp())
         problem = self.times.time_problem(ts, local.isoformat(), now, site.id)
         if problem:
-            return reject(problem, site=site.id)
+            return reject(problem, site=site.id, kind="time")
         series = kind == site.hj212_series
         main = "Rtd" if kind == "realtime" else "Avg"
         configured = site.metrics
@@ -204,6 +209,7 @@ class LoggerDecoder:
                     f"flag of {code} must be one of {', '.join(sorted(FLAGS))}, not {flag!r}",
                     site=site.id,
                     metric=code,
+                    kind="value",
                 )
                 continue
             for metric, stat, factor, reading in entries:
@@ -214,7 +220,10 @@ class LoggerDecoder:
                     value = math.nan
                 if not math.isfinite(value):
                     reject(
-                        f"value of {code}-{stat} is not a finite number: {text!r}", site=site.id, metric=code
+                        f"value of {code}-{stat} is not a finite number: {text!r}",
+                        site=site.id,
+                        metric=code,
+                        kind="value",
                     )
                     continue
                 if factor != 1.0:
@@ -231,5 +240,12 @@ class LoggerDecoder:
             return
         out.notes.add((mn, key))
         out.rejections.append(
-            Rejection(self.source, reason + " (recorded once per logger)", data, site_id=site_id, metric=key)
+            Rejection(
+                self.source,
+                reason + " (recorded once per logger)",
+                data,
+                site_id=site_id,
+                metric=key,
+                kind="value",
+            )
         )

@@ -77,7 +77,7 @@ def import_file(
             flush()
             size = 0
     flush()
-    return WriteResult(*totals)
+    return WriteResult(totals[0], totals[1], totals[2])
 
 
 def _import_frames(config: Config, store: Store, path: Path, now: float, source: str) -> WriteResult:
@@ -111,7 +111,7 @@ def _import_frames(config: Config, store: Store, path: Path, now: float, source:
             (number + 1, "", [], [Rejection(source, "file ends inside a frame", excerpt(rest))], [], set())
         )
     flush()
-    return WriteResult(*totals)
+    return WriteResult(totals[0], totals[1], totals[2])
 
 
 def _add(totals: list[int], counts) -> None:
@@ -125,14 +125,13 @@ def _commit(store: Store, lines: list[Line], received_at: int, source: str) -> l
     if not lines:
         return [0, 0, 0]
     try:
-        return list(
-            store.write(
-                [r for line in lines for r in line[2]],
-                [r for line in lines for r in line[3]],
-                received_at=received_at,
-                logger_values=[v for line in lines for v in line[4]],
-            )
+        result = store.write(
+            [r for line in lines for r in line[2]],
+            [r for line in lines for r in line[3]],
+            received_at=received_at,
+            logger_values=[v for line in lines for v in line[4]],
         )
+        return [result.inserted, result.duplicates, result.rejections]
     except StoreUnavailable:
         raise
     except Exception as exc:  # noqa: BLE001 — isolated below; the error is kept with the line
@@ -147,7 +146,8 @@ def _commit(store: Store, lines: list[Line], received_at: int, source: str) -> l
             ]
         number, text = lines[0][:2]
         reason = f"line could not be stored ({exc.__class__.__name__}: {exc})"
-        return list(store.write([], [Rejection(source, reason, text, item=number)], received_at=received_at))
+        result = store.write([], [Rejection(source, reason, text, item=number)], received_at=received_at)
+        return [result.inserted, result.duplicates, result.rejections]
 
 
 def _csv_items(path: Path, source: str) -> Iterator[tuple[int, str, object]]:

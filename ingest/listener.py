@@ -37,9 +37,10 @@ class Counters:
     def __init__(self):
         self.connections = self.open = self.refused = self.idle_closed = self.garbage_closed = 0
         self.frames = self.replies = self.readings = self.duplicates = self.rejections = 0
+        self.rejections_by_kind: dict[str, int] = {}  # store.base.REJECTION_KINDS
         self.failed_commits = 0
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, object]:
         return dict(vars(self))
 
 
@@ -225,6 +226,8 @@ class Listener:
             c.readings += result.inserted
             c.duplicates += result.duplicates
             c.rejections += result.rejections
+            for kind, n in result.kinds:
+                c.rejections_by_kind[kind] = c.rejections_by_kind.get(kind, 0) + n
             for (connection, _), answer in zip(batch, replies):
                 if answer is not None and not connection.writer.is_closing():
                     connection.writer.write(answer)

@@ -98,11 +98,13 @@ def _handle(request, store, messages, frames) -> tuple:
     return "ok", tuple(result)
 
 
-def _write(store, out, now: float):
+def _write(store, out, now: float) -> WriteResult:
     result = store.write(out.readings, out.rejections, received_at=int(now), logger_values=out.values)
+    kinds: dict[str, int] = {}
     for bad in out.rejections:
         log.warning("rejected from %s: %s", printable(bad.topic or bad.source), printable(bad.reason))
-    return result
+        kinds[bad.kind] = kinds.get(bad.kind, 0) + 1
+    return WriteResult(result.inserted, result.duplicates, result.rejections, tuple(sorted(kinds.items())))
 
 
 class WriterProcess:

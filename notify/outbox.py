@@ -91,6 +91,8 @@ class Sender:
         # UPDATE: disk full, locked): recorded before anything else is claimed, so a database
         # hiccup never sends an email twice. Only a crash in this window can (the bound above).
         self.unrecorded: dict[int, tuple[int, str | None]] = {}
+        # Deliveries that succeeded and the seconds they took, by channel ("email" for SMTP).
+        self.send_seconds: dict[str, tuple[int, float]] = {}
 
     def run_once(self) -> tuple[int, int]:
         """Send every due message, each at most once per run; returns (sent, failed attempts).
@@ -248,7 +250,10 @@ class Sender:
         except Exception:
             self.unrecorded[row["id"]] = (at, note)
             raise
-        log.info("%s sent in %.2f s%s", _what(row), time.monotonic() - started, f" ({note})" if note else "")
+        took = time.monotonic() - started
+        count, total = self.send_seconds.get(row["channel"] or "email", (0, 0.0))
+        self.send_seconds[row["channel"] or "email"] = (count + 1, total + took)
+        log.info("%s sent in %.2f s%s", _what(row), took, f" ({note})" if note else "")
         return True
 
     def _record_sent(self, row_id: int, at: int, note: str | None) -> None:

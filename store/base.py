@@ -50,6 +50,7 @@ class Rejection:
     site_id: str | None = ""
     item: int | None = None  # position in a batch array or line number of an import
     metric: str = ""
+    kind: str = "payload"  # one of REJECTION_KINDS: what /metrics counts it under (not stored)
 
     def __post_init__(self):
         # Whatever a payload held, the record can be written: text from JSON escapes may hold
@@ -87,10 +88,22 @@ class Quarantined:
     replayed_at: int | None
 
 
+# Why something was rejected, in few enough words to count each on /metrics (the reason itself,
+# a sentence with the values in it, is in the rejection record).
+REJECTION_KINDS = {
+    "payload": "not readable as the protocol: too large, not UTF-8, not JSON, a broken frame",
+    "site": "no such site or logger, a topic naming another site, a wrong HJ 212 password",
+    "time": "a timestamp missing, unreadable, in the future or before what is accepted",
+    "value": "a metric the site does not report, a value that is not a finite number, a bad flag",
+    "decoder": "the decoder failed on it (a bug, logged with its traceback)",
+}
+
+
 class WriteResult(NamedTuple):
     inserted: int  # new readings
     duplicates: int  # readings already stored under the same site, metric and time
     rejections: int
+    kinds: tuple[tuple[str, int], ...] = ()  # the rejections by kind (REJECTION_KINDS)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ log = logging.getLogger("wastewatch.mirror")
 COMPONENT = "InfluxDB mirror"
 IN_FLIGHT = 4
 POLL_S = 1.0
+BACKLOG_S = 5.0
 
 
 class Mirror:
@@ -64,6 +65,11 @@ class Mirror:
         self._thread: threading.Thread | None = None
         self.sent = self.refused = 0  # chunks, for the log and the tests
         self.last_error: str | None = None
+        # For /metrics and /readyz: lines waiting (counted at most every BACKLOG_S), and when
+        # InfluxDB last took a chunk (or the mirror started).
+        self.backlog = 0
+        self.last_taken = self.clock()
+        self._counted = 0.0
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="influxdb-mirror", daemon=True)
@@ -88,6 +94,8 @@ class Mirror:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
+                if time.monotonic() - self._counted >= BACKLOG_S:
+                    self.backlog, self._counted = self.store.mirror_backlog()[0], time.monotonic()
                 if not self.send_some():
                     with self._changed:
                         self._changed.wait(POLL_S)
@@ -127,6 +135,7 @@ class Mirror:
             return
         self.store.mirror_done(ids)
         self.sent += 1
+        self.last_taken = self.clock()
         self._backoff = 0
         self.last_error = None
         HEALTH.recovered(COMPONENT)

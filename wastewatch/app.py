@@ -70,6 +70,7 @@ class App:
         self.loggers = Listener(config) if config.hj212.enabled else None
         probes.ingestor, probes.listener = self.ingestor, self.loggers
         self.mirror = Mirror(config, open_store(config)) if config.mirror_measurement else None
+        probes.mirror = self.mirror
         self.membership = self.rescue = None
         if config.mqtt.share_group:  # one of several instances: see ingest/rescue.py
             self.membership = Membership(config.readings_url, config.mqtt.client_id, config.mqtt.share_group)

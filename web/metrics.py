@@ -17,21 +17,25 @@ import ipaddress
 import time
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from wastewatch.access import sessions
 from wastewatch.alerts import lifecycle
 from wastewatch.alerts.context import Context
 from wastewatch.config import Config
 from wastewatch.maintenance import work_orders
 from wastewatch.notify import outbox
+from wastewatch.store.base import REJECTION_KINDS
 from wastewatch.store.health import HEALTH
 from wastewatch.store.state import answers
 
 # The outbox is behind when a message due this long ago is still pending: the sender runs every
 # few seconds and a retry is scheduled ahead, so this means it is not sending at all.
 OUTBOX_BEHIND_S = 15 * 60
+# The InfluxDB mirror is behind when readings wait and none were taken for this long.
+MIRROR_BEHIND_S = 15 * 60
 
 
 # (metric, what it counts, the part's counter): the ingestors' own counters, as they stand.
@@ -40,7 +44,6 @@ MQTT_COUNTERS = (
     ("wastewatch_mqtt_messages_ingested", "MQTT messages committed and acknowledged", "messages"),
     ("wastewatch_mqtt_readings_ingested", "Readings stored from MQTT", "readings"),
     ("wastewatch_mqtt_readings_duplicate", "Readings from MQTT already stored", "duplicates"),
-    ("wastewatch_mqtt_rejections", "Messages and readings from MQTT rejected", "rejections"),
     ("wastewatch_mqtt_commit_failures", "Batches the store could not commit", "failed_commits"),
     ("wastewatch_mqtt_quarantined", "Messages quarantined after repeated failures", "quarantined"),
 )
@@ -50,7 +53,6 @@ HJ212_COUNTERS = (
     ("wastewatch_hj212_frames", "HJ 212 frames received", "frames"),
     ("wastewatch_hj212_replies", "HJ 212 replies sent", "replies"),
     ("wastewatch_hj212_readings_ingested", "Readings stored from HJ 212", "readings"),
-    ("wastewatch_hj212_rejections", "HJ 212 frames and readings rejected", "rejections"),
 )
 
 
@@ -58,8 +60,8 @@ class Probes:
     """The running parts the endpoints look at, handed in by the service's assembly (any may
     be None: the part is not running in this process)."""
 
-    def __init__(self, ingestor=None, listener=None, alerts=None):
-        self.ingestor, self.listener, self.alerts = ingestor, listener, alerts
+    def __init__(self, ingestor=None, listener=None, alerts=None, mirror=None):
+        self.ingestor, self.listener, self.alerts, self.mirror = ingestor, listener, alerts, mirror
 
 
 class Figures:
@@ -73,6 +75,7 @@ class Figures:
         yield from self._hj212()
         yield from self._state()
         yield from self._jobs()
+        yield from self._mirror()
         problems = GaugeMetricFamily("wastewatch_health_problems", "Problems a part reports now (/healthz)")
         problems.add_metric([], len(HEALTH.problems()))
         yield problems
@@ -83,6 +86,19 @@ class Figures:
             return
         c = ingestor.counters
         yield from _counters(MQTT_COUNTERS, c)
+        yield _by_kind("wastewatch_mqtt_rejections", "Messages and readings from MQTT rejected", c)
+        yield SummaryMetricFamily(
+            "wastewatch_mqtt_commit_seconds",
+            "The ingest writer's commits and the seconds they took",
+            count_value=c.commits,
+            sum_value=c.commit_seconds,
+        )
+        yield SummaryMetricFamily(
+            "wastewatch_mqtt_batch_messages",
+            "The ingest writer's commits and the messages they held",
+            count_value=c.commits,
+            sum_value=c.committed_messages,
+        )
         yield _gauge(
             "wastewatch_mqtt_unacknowledged",
             "Messages received and not yet committed and acknowledged",
@@ -100,6 +116,9 @@ class Figures:
             "wastewatch_hj212_connections_open", "HJ 212 loggers connected now", listener.counters.open
         )
         yield from _counters(HJ212_COUNTERS, listener.counters)
+        yield _by_kind(
+            "wastewatch_hj212_rejections", "HJ 212 frames and readings rejected", listener.counters
+        )
 
     def _state(self):
         db, now = self.ctx.db, int(self.ctx.now())
@@ -133,6 +152,9 @@ class Figures:
         for (channel, status), n in sorted(counts.items()):
             messages.add_metric([channel, status], n)
         yield messages
+        web = self.ctx.config.web
+        live = sessions.live(db, now, web.session_idle_min * 60, web.session_max_h * 3600)
+        yield _gauge("wastewatch_console_sessions", "Console sessions signed in and not expired", live)
 
     def _jobs(self):
         alerts = self.probes.alerts
@@ -152,6 +174,32 @@ class Figures:
         yield _gauge(
             "wastewatch_leader", "1 while this instance runs the scheduled jobs", alerts.leadership.leads()
         )
+        sent = SummaryMetricFamily(
+            "wastewatch_outbox_send_seconds",
+            "Messages delivered and the seconds delivery took, by channel",
+            labels=["channel"],
+        )
+        timings = dict(alerts.sender.send_seconds)
+        timings.setdefault("email", (0, 0.0))
+        for channel, (count, seconds) in sorted(timings.items()):
+            sent.add_metric([channel], count_value=count, sum_value=seconds)
+        yield sent
+
+    def _mirror(self):
+        mirror = self.probes.mirror
+        if mirror is None:
+            return
+        yield _gauge(
+            "wastewatch_mirror_queue_lines", "Readings waiting to be copied to InfluxDB", mirror.backlog
+        )
+
+
+def _by_kind(name: str, text: str, counters) -> CounterMetricFamily:
+    """A part's rejections by kind (store.base.REJECTION_KINDS), every kind present."""
+    family = CounterMetricFamily(name, text, labels=["kind"])
+    for kind in REJECTION_KINDS:
+        family.add_metric([kind], counters.rejections_by_kind.get(kind, 0))
+    return family
 
 
 def _counters(table, counters):
@@ -215,6 +263,15 @@ class Endpoints:
         found["outbox"] = (
             f"a message due {(now - due) // 60} minutes ago is still waiting" if behind else None
         )
+        mirror = probes.mirror
+        if mirror is not None:
+            stuck = mirror.backlog and now - mirror.last_taken > MIRROR_BEHIND_S
+            found["mirror"] = (
+                f"{mirror.backlog} readings waiting and none taken by InfluxDB for "
+                f"{int(now - mirror.last_taken) // 60} minutes"
+                if stuck
+                else None
+            )
         for problem in HEALTH.problems():
             found[problem["component"]] = problem["problem"]
         return found

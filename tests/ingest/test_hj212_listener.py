@@ -120,6 +120,7 @@ def test_garbage_and_bad_frames_are_rejected_with_their_bytes_and_the_next_frame
         r.startswith("bytes before a frame header") or r.startswith("no frame header") for r in reasons
     )
     assert all(r.topic.startswith("tcp:127.0.0.1:") for r in rejections(config))
+    assert set(server.counters.rejections_by_kind) == {"payload"}
 
 
 def test_a_wrong_pw_an_unknown_mn_or_no_mn_is_rejected_unanswered_and_nothing_is_stored(listener):
@@ -136,6 +137,7 @@ def test_a_wrong_pw_an_unknown_mn_or_no_mn_is_rejected_unanswered_and_nothing_is
         "PW does not match the one registered for site 'helin' (hj212_pw)",
         "frame has no MN (the logger's identity)",
     ]
+    assert server.counters.rejections_by_kind == {"site": 3}, "counted on /metrics as kind site"
     # A frame that proves another site is that site's, not the first connection's.
     logger.send(segment(when, "w00000-Avg=1", cn="2061", mn=OTHER_MN, pw="654321"))
     logger.replies(1)

@@ -256,3 +256,27 @@ def test_serve_queues_every_reading_it_acknowledges_while_influxdb_is_away(broke
     assert len(lines) == len(set(lines)) == 800
     assert {line.rsplit(" ", 1)[1] for line in lines} == {str(ts) for ts in stamps}
     store.close()
+
+
+def test_the_grafana_dashboard_over_the_mirror_asks_for_the_tags_and_field_the_lines_carry():
+    """deploy/grafana/readings-influxdb.json filters on what a mirrored line holds: its
+    measurement, the site and metric tags and the value field, for metrics that exist."""
+    import json
+    import re
+
+    from tests.support import ROOT
+    from wastewatch.config.metrics import METRICS
+
+    line = Lines("readings").line("cx-01", "cod", START, 41.5, "N")
+    head, fields, _ = line.split(" ")
+    measurement, *tags = head.split(",")
+    keys = {tag.split("=")[0] for tag in tags}
+    dashboard = json.loads((ROOT / "deploy" / "grafana" / "readings-influxdb.json").read_text())
+    defaults = {v["name"]: v.get("query") for v in dashboard["templating"]["list"]}
+    assert defaults["measurement"] == measurement
+    for panel in dashboard["panels"]:
+        query = panel["targets"][0]["query"]
+        asked = set(re.findall(r"r\.\w+", query))
+        assert {"site", "metric"} <= keys and {f"r.{key}" for key in keys} <= asked
+        assert 'r._field == "value"' in query and "value=" in fields
+        assert re.search(r'r\.metric == "(\w+)"', query)[1] in METRICS
