@@ -4,6 +4,7 @@ is always made from every reading of its month. The hourly and daily sums stay, 
 the day close and the report's daily figures of a pruned month are unchanged."""
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,6 +15,11 @@ from wastewatch.store import open_store
 from wastewatch.store.state import connect
 
 log = logging.getLogger("wastewatch.retention")
+# The most of the ingest writer's time the pruning takes on SQLite (one writer at a time; the
+# pages it frees also cost the writer's checkpoints): ingest keeps at least 80 % of its rate
+# meanwhile (bench/retention.py measures it). A month of 500 sites (a usual night) goes in
+# minutes; the first night after raw_months have passed prunes only that month too.
+SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,9 @@ class Retention:
     def __init__(self, config: Config):
         self.config = config
 
-    def run(self, now: datetime, pause_s: float = 0.01) -> Pruned:
+    def run(self, now: datetime, share: float = SHARE, stop: threading.Event | None = None) -> Pruned:
+        """Prune what is due, taking at most `share` of the ingest writer's time; `stop` set (the
+        service stopping) ends it after the current step, and the next night goes on."""
         started = time.monotonic()
         db = connect(self.config.state_url)
         try:
@@ -57,7 +65,7 @@ class Retention:
                 store.first_reading_day(),
                 sent,
             )
-            removed = 0 if keep is None else store.prune_before(keep, pause_s=pause_s)
+            removed = 0 if keep is None else store.prune_before(keep, share=share, stop=stop)
         finally:
             store.close()
         pruned = Pruned(keep, removed, time.monotonic() - started)

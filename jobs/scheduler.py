@@ -13,6 +13,7 @@ its next interval; inside a job, one site that throws is skipped (evaluate.py, d
 """
 
 import logging
+import threading
 import time
 from datetime import datetime
 from typing import Callable
@@ -83,6 +84,7 @@ class AlertService:
         self.closer = DayClose(self.day_ctx)
         self.backups = Backups(config)
         self.retention = Retention(config)
+        self._stopping = threading.Event()
         self.scheduler = BackgroundScheduler(
             timezone=str(config.tz),
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -186,7 +188,7 @@ class AlertService:
             self.scheduler.modify_job("outbox", next_run_time=datetime.now(self.config.tz))
 
     def prune(self) -> None:
-        pruned = self.retention.run(datetime.now(self.config.tz))
+        pruned = self.retention.run(datetime.now(self.config.tz), stop=self._stopping)
         self.timings["retention"] = (pruned.seconds, time.time())
 
     def send(self) -> None:
@@ -212,6 +214,7 @@ class AlertService:
             self.scheduler.modify_job("outbox", next_run_time=datetime.now(self.config.tz))
 
     def stop(self) -> None:
+        self._stopping.set()  # a long job (the pruning) ends its current step and returns
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         self.evaluate_ctx.close()

@@ -5,6 +5,7 @@ integer seconds make (site, metric, ts) an exact key, which is what makes redeli
 messages harmless.
 """
 
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Literal, NamedTuple, Protocol, Sequence
@@ -210,9 +211,13 @@ class Store(Protocol):
     def first_reading_day(self) -> date | None:
         """The local day of the oldest raw reading kept, or None (no readings)."""
 
-    def prune_before(self, month: date, batch: int = 5000, pause_s: float = 0.0) -> int:
+    def prune_before(
+        self, month: date, batch: int = 5000, share: float = 1.0, stop: threading.Event | None = None
+    ) -> int:
         """Remove the raw readings before the local month of `month` (its first day), in small
-        steps so ingest is never held back for long; the hourly and daily sums stay. Returns
-        how many readings went (PostgreSQL: whole monthly partitions dropped)."""
+        steps so ingest is never held back for long; the hourly and daily sums stay. `share`:
+        the most of the writer's time the pruning may take (it rests between steps for the
+        rest); `stop`: set, it ends after the current step (what is left goes next time).
+        Returns how many readings went (PostgreSQL: whole monthly partitions dropped)."""
 
     def close(self) -> None: ...

@@ -409,12 +409,17 @@ class PostgresStore(Reads, PostgresMirrorQueue):
             day = scalar(self._usable().execute("SELECT MIN(day) FROM daily"))
         return None if day is None else date(1970, 1, 1) + timedelta(days=day)
 
-    def prune_before(self, month: date, batch: int = 5000, pause_s: float = 0.0) -> int:
+    def prune_before(
+        self, month: date, batch: int = 5000, share: float = 1.0, stop: threading.Event | None = None
+    ) -> int:
         """Whole monthly partitions, detached then dropped: no row is deleted one by one, no
-        vacuum is owed, and ingest (into this month's partition) is not held back."""
+        vacuum is owed, and ingest (into this month's partition) is not held back (`batch` and
+        `share` have nothing to pace)."""
         names = sorted(n for n in self._partitions if n < f"readings_{month:%Y%m}")
         removed = 0
         for name in names:
+            if stop is not None and stop.is_set():
+                break
             with self._lock:
                 db = self._usable()
                 removed += scalar(db.execute(f"SELECT COUNT(*) FROM {name}"))
@@ -423,8 +428,6 @@ class PostgresStore(Reads, PostgresMirrorQueue):
                     db.execute(f"ALTER TABLE readings DETACH PARTITION {name}")
                     db.execute(f"DROP TABLE {name}")
                 self._partitions.discard(name)
-            if pause_s:
-                time.sleep(pause_s)
         return removed
 
     def close(self) -> None:

@@ -359,33 +359,50 @@ class SQLiteStore(QuarantineTable, Views, SQLiteMirrorQueue):
             day = self._db.execute("SELECT MIN(day) FROM daily").fetchone()[0]
         return None if day is None else date(1970, 1, 1) + timedelta(days=day)
 
-    def prune_before(self, month: date, batch: int = 5000, pause_s: float = 0.0) -> int:
+    def prune_before(
+        self, month: date, batch: int = 5000, share: float = 1.0, stop: threading.Event | None = None
+    ) -> int:
         """Per series, a batch at a time, each its own short transaction: the ingest writer (a
-        process of its own) waits at most one batch for the lock. SQLite keeps the freed pages
-        and fills them with new readings: the file stops growing rather than shrinking."""
+        process of its own) waits at most one batch for the lock, and after each batch this
+        rests long enough to take no more than `share` of the writer's time (SQLite has one
+        writer: a deletion runs instead of an insert). SQLite keeps the freed pages and fills
+        them with new readings: the file stops growing rather than shrinking."""
         end = int(datetime(month.year, month.month, 1, tzinfo=self._calendar.tz).timestamp())
         removed = 0
+        rest = (1 - share) / share
+        stop = stop or threading.Event()
         with self._lock:
             series = [row[0] for row in self._db.execute("SELECT id FROM series ORDER BY id")]
         for sid in series:
             while True:
+                if stop.is_set():
+                    return removed
                 with self._lock:
-                    row = self._db.execute(
-                        "SELECT ts FROM readings WHERE series = ? AND ts < ? ORDER BY ts LIMIT 1 OFFSET ?",
-                        (sid, end, batch - 1),
-                    ).fetchone()
-                    bound = end if row is None else row[0] + 1
                     try:
+                        # The time the write lock is held is what ingest waits for, not the
+                        # wait for it (the rest is reckoned from the first).
+                        self._db.execute("BEGIN IMMEDIATE")
+                        held = time.monotonic()
+                        row = self._db.execute(
+                            "SELECT ts FROM readings WHERE series = ? AND ts < ? "
+                            "ORDER BY ts LIMIT 1 OFFSET ?",
+                            (sid, end, batch - 1),
+                        ).fetchone()
+                        bound = end if row is None else row[0] + 1
                         done = self._db.execute(
                             "DELETE FROM readings WHERE series = ? AND ts < ?", (sid, bound)
                         ).rowcount
+                        self._db.execute("COMMIT")
                     except sqlite3.Error as exc:
+                        if self._db.in_transaction:
+                            self._db.execute("ROLLBACK")
                         raise unavailable(exc) or exc from exc
+                    held = time.monotonic() - held
                 removed += done
+                if rest:
+                    stop.wait(held * rest)
                 if row is None:
                     break
-                if pause_s:
-                    time.sleep(pause_s)
         return removed
 
     def close(self) -> None:

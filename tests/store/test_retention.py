@@ -2,6 +2,7 @@
 whole months older than [retention] raw_months go, never a month whose report has not been
 sent; the daily sums stay, so a pruned month's daily figures are unchanged."""
 
+import threading
 from datetime import date, datetime
 
 import pytest
@@ -38,7 +39,12 @@ def test_old_months_go_only_once_their_reports_were_sent(write_config, state_dat
     finally:
         plant.close()
 
-    pruned = Retention(config).run(datetime(2026, 12, 6, 3, 30, tzinfo=TZ), pause_s=0)
+    # The service stopping (the event set) ends the pruning before its next step: nothing yet.
+    stopping = threading.Event()
+    stopping.set()
+    assert Retention(config).run(datetime(2026, 12, 6, 3, 30, tzinfo=TZ), stop=stopping).readings == 0
+    assert len(flows(config)) == len(NOON)
+    pruned = Retention(config).run(datetime(2026, 12, 6, 3, 30, tzinfo=TZ), share=1.0)
     # Four whole months are kept before December (August to November), but July's report was
     # never sent: July stays, and so does everything after it.
     assert pruned.before == date(2026, 7, 1) and pruned.readings == 12
@@ -49,7 +55,7 @@ def test_old_months_go_only_once_their_reports_were_sent(write_config, state_dat
         assert store.first_reading_day() == date(2026, 1, 1)  # the sums go back further than the raw
     finally:
         store.close()
-    assert Retention(config).run(datetime(2026, 12, 7, 3, 30, tzinfo=TZ), pause_s=0).readings == 0
+    assert Retention(config).run(datetime(2026, 12, 7, 3, 30, tzinfo=TZ), share=1.0).readings == 0
 
     plant = Harness(path)
     try:
@@ -57,7 +63,7 @@ def test_old_months_go_only_once_their_reports_were_sent(write_config, state_dat
         MonthlyReports(plant.ctx).produce("2026-07", plant.clock.now)
     finally:
         plant.close()
-    again = Retention(config).run(datetime(2026, 12, 8, 3, 30, tzinfo=TZ), pause_s=0)
+    again = Retention(config).run(datetime(2026, 12, 8, 3, 30, tzinfo=TZ), share=1.0)
     assert again.before == date(2026, 8, 1) and again.readings == 2
     assert flows(config) == [int(t.timestamp()) for t in NOON if t.month >= 8]
 
