@@ -1,5 +1,6 @@
 """What one part of a config names in another exists and is named once: a site's contractor,
-the channels, sites, towns and contractors of a route, an HJ 212 logger's MN and PW."""
+the channels, sites, towns and contractors of a route, an HJ 212 logger's MN and PW, the upper
+platforms a site forwards to."""
 
 from pathlib import Path
 
@@ -35,6 +36,7 @@ def check_references(path: Path, parsed: ConfigFile, sites: list[Site], sources:
                 sources[site.id], where, f"unknown contractor {site.contractor!r}; known contractors: {known}"
             )
     _check_loggers(parsed, sites, sources)
+    _check_forward(path, parsed, sites, sources)
 
 
 def _check_routes(
@@ -80,3 +82,29 @@ def _check_loggers(parsed: ConfigFile, sites: list[Site], sources: dict) -> None
                 f"MN {site.hj212_mn!r} is already the logger of site {owners[site.hj212_mn]!r}",
             )
         owners[site.hj212_mn] = site.id
+
+
+def _check_forward(path: Path, parsed: ConfigFile, sites: list[Site], sources: dict) -> None:
+    """Each upper platform is named once; a site forwards only to one that exists, and no two
+    sites share an MN on one platform (it could not tell them apart)."""
+    targets: set[str] = set()
+    for index, platform in enumerate(parsed.forward):
+        if platform.id in targets:
+            raise ConfigError(path, f"forward[{index}].id", f"duplicate forward id {platform.id!r}")
+        targets.add(platform.id)
+    owners: dict[tuple[str, str], str] = {}
+    for index, site in enumerate(sites):
+        prefix = f"sites[{index}].forward" if index < len(parsed.sites) else f"site {site.id}, forward"
+        for target, login in site.forward.items():
+            if target not in targets:
+                known = ", ".join(sorted(targets)) or "none are defined"
+                raise ConfigError(
+                    sources[site.id], prefix, f"unknown upper platform {target!r}; [[forward]] ids: {known}"
+                )
+            if (target, login.mn) in owners:
+                raise ConfigError(
+                    sources[site.id],
+                    f"{prefix}.{target}.mn",
+                    f"MN {login.mn!r} on {target!r} is already site {owners[target, login.mn]!r}'s",
+                )
+            owners[target, login.mn] = site.id

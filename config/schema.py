@@ -14,6 +14,7 @@ from pydantic import AfterValidator, Field
 
 from .channels import Channel, Route
 from .fields import Email, MetricName, PathValue, Section, _database_url, _network, _timezone, _web_address
+from .forward import Forward
 from .site import Contractor, MetricSpec, Permit, Site
 
 # Where the rest of the code has always found them.
@@ -370,4 +371,5 @@ class ConfigFile(Section):
     contractors: list[Contractor] = []
     channels: list[Channel] = []
     routes: list[Route] = []
+    forward: list[Forward] = []
     sites: list[Site] = []

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from .fields import Email, Identifier, MetricName, Section, _timezone
+from .forward import ForwardLogin
 
 
 def _lon_lat(value: list[float]) -> list[float]:
@@ -93,6 +94,9 @@ class Site(Section):
     """Which HJ 212 upload is the site's reading series."""
     hj212_equipment: dict[Annotated[str, Field(pattern=r"^SB\d{1,3}$")], MetricName] = {}
     """Equipment number → metric, e.g. `{ SB1 = "pump_state", SB3 = "blower_state" }`."""
+    forward: dict[Identifier, ForwardLogin] = {}
+    """The upper platforms (`[[forward]]` ids) this site's data is forwarded to, each with the
+    site's MN and PW there: `{ city = { mn = "…", pw = "…" } }`."""
     location: Annotated[list[float], Field(min_length=2, max_length=2), AfterValidator(_lon_lat)] | None = (
         None
     )

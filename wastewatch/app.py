@@ -10,6 +10,7 @@ from wastewatch.config import Config
 from wastewatch.ingest.client import Ingestor
 from wastewatch.ingest.listener import Listener
 from wastewatch.ingest.rescue import Rescue
+from wastewatch.jobs.forwarder import Forwarder
 from wastewatch.jobs.scheduler import AlertService
 from wastewatch.store import open_store
 from wastewatch.store.members import Membership
@@ -71,6 +72,12 @@ class App:
         probes.ingestor, probes.listener = self.ingestor, self.loggers
         self.mirror = Mirror(config, open_store(config)) if config.mirror_measurement else None
         probes.mirror = self.mirror
+        # The upper platforms: the leader forwards (the scheduled work's instance).
+        leads = self.alerts.leadership.leads if self.alerts else (lambda: False)
+        self.forwarders = (
+            [Forwarder(config, target, leads) for target in config.file.forward] if self.alerts else []
+        )
+        probes.forwarders = self.forwarders
         self.membership = self.rescue = None
         if config.mqtt.share_group:  # one of several instances: see ingest/rescue.py
             self.membership = Membership(config.readings_url, config.mqtt.client_id, config.mqtt.share_group)
@@ -86,6 +93,7 @@ class App:
             ("rescue", self.rescue),
             ("HJ 212 listener", self.loggers),
             ("scheduled jobs", self.alerts),
+            *((f"forwarding to {f.target.id}", f) for f in self.forwarders),
         ]
         return [(name, part) for name, part in named if part is not None]
 

@@ -26,7 +26,7 @@ from wastewatch.alerts import lifecycle
 from wastewatch.alerts.context import Context
 from wastewatch.config import Config
 from wastewatch.maintenance import work_orders
-from wastewatch.notify import outbox
+from wastewatch.notify import forward_progress, outbox
 from wastewatch.store.base import REJECTION_KINDS
 from wastewatch.store.health import HEALTH
 from wastewatch.store.state import answers
@@ -60,8 +60,9 @@ class Probes:
     """The running parts the endpoints look at, handed in by the service's assembly (any may
     be None: the part is not running in this process)."""
 
-    def __init__(self, ingestor=None, listener=None, alerts=None, mirror=None):
+    def __init__(self, ingestor=None, listener=None, alerts=None, mirror=None, forwarders=()):
         self.ingestor, self.listener, self.alerts, self.mirror = ingestor, listener, alerts, mirror
+        self.forwarders = list(forwarders)
 
 
 class Figures:
@@ -76,6 +77,7 @@ class Figures:
         yield from self._state()
         yield from self._jobs()
         yield from self._mirror()
+        yield from self._forward()
         problems = GaugeMetricFamily("wastewatch_health_problems", "Problems a part reports now (/healthz)")
         problems.add_metric([], len(HEALTH.problems()))
         yield problems
@@ -184,6 +186,34 @@ class Figures:
         for channel, (count, seconds) in sorted(timings.items()):
             sent.add_metric([channel], count_value=count, sum_value=seconds)
         yield sent
+
+    def _forward(self):
+        if not self.probes.forwarders:
+            return
+        for name, text, attribute in (
+            ("wastewatch_forward_frames_sent", "HJ 212 frames sent to upper platforms", "sent"),
+            ("wastewatch_forward_frames_answered", "Frames an upper platform answered", "answered"),
+            ("wastewatch_forward_frames_resent", "Frames sent again, unanswered the first time", "resent"),
+        ):
+            family = CounterMetricFamily(name, text, labels=["target"])
+            for forwarder in self.probes.forwarders:
+                family.add_metric([forwarder.target.id], getattr(forwarder, attribute))
+            yield family
+        behind = GaugeMetricFamily(
+            "wastewatch_forward_behind_seconds",
+            "How far the site furthest behind is from now, by upper platform and kind",
+            labels=["target", "kind"],
+        )
+        now = int(self.ctx.now())
+        for (target, kind), through in sorted(forward_progress.oldest(self.ctx.db).items()):
+            behind.add_metric([target, kind], max(0, now - through))
+        yield behind
+        up = GaugeMetricFamily(
+            "wastewatch_forward_connected", "1 while connected to the upper platform", labels=["target"]
+        )
+        for forwarder in self.probes.forwarders:
+            up.add_metric([forwarder.target.id], forwarder.connected)
+        yield up
 
     def _mirror(self):
         mirror = self.probes.mirror

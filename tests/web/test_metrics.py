@@ -10,6 +10,7 @@ from email.message import EmailMessage
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.conftest import VILLAGE_SITE
 from tests.hj212 import LOGGER_SITE, hj212_section
 from tests.support import ROOT, Publisher, wait_until
 from wastewatch.access import accounts
@@ -142,8 +143,10 @@ def test_the_grafana_dashboard_asks_only_for_metrics_the_service_exposes(write_c
     )
     running = app(write_config(broker, site=LOGGER_SITE, extra=hj212_section(free_port()) + mirror))
     assert running.ingestor.connected.wait(10)
-    exposed = {
-        name for name, _ in figures(httpx.get(f"http://127.0.0.1:{running.config.web.port}/metrics").text)
+    # Every family and sample name (a job's timing has no sample until the job first ran).
+    text = httpx.get(f"http://127.0.0.1:{running.config.web.port}/metrics").text
+    exposed = {name for name, _ in figures(text)} | {
+        family.name for family in text_string_to_metric_families(text)
     }
     dashboard = json.loads((ROOT / "deploy" / "grafana" / "wastewatch.json").read_text())
     asked = {
@@ -182,3 +185,15 @@ def test_the_mirror_queue_is_counted_and_readyz_says_when_influxdb_takes_nothing
     reply = httpx.get(f"{url}/readyz")
     assert reply.status_code == 503
     assert "mirror: 6 readings waiting and none taken by InfluxDB for 16 minutes" in reply.text.splitlines()
+
+
+def test_forwarding_is_counted_per_upper_platform(write_config, broker, app):
+    """An upper platform that cannot be reached: its frames and its connection on /metrics."""
+    login = 'forward = { city = { mn = "511825000000000000HELIN1", pw = "654321" } }\n'
+    target = f'\n[[forward]]\nid = "city"\nhost = "127.0.0.1"\nport = {free_port()}\nkinds = ["realtime"]\n'
+    running = app(write_config(broker, site=VILLAGE_SITE + login, extra=target))
+    assert running.ingestor.connected.wait(10)
+    seen = figures(httpx.get(f"http://127.0.0.1:{running.config.web.port}/metrics").text)
+    assert seen[("wastewatch_forward_frames_sent_total", (("target", "city"),))] == 0
+    assert seen[("wastewatch_forward_frames_answered_total", (("target", "city"),))] == 0
+    assert seen[("wastewatch_forward_connected", (("target", "city"),))] == 0

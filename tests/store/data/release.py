@@ -11,7 +11,7 @@ last commit at that revision:
 
 (The wheels of revisions 0002 and 0003 left their email templates out — the packaging test came
 later — so copy each `templates/` folder of the checkout into /tmp/rel-lib/wastewatch/ first.)
-Made here: 0002 at 9cddcd4, 0003 at b6dd2d3, 0004 at bdf4263, 0005 at 4db8dae.
+Made here: 0002 at 9cddcd4, 0003 at b6dd2d3, 0004 at bdf4263, 0005 at 4db8dae, 0006 at ea43a76.
 
 tests/store/test_upgrade.py upgrades each in place with this release and checks every row kept.
 """
@@ -47,6 +47,8 @@ def main(library: Path, target: Path) -> None:
         )
         if done.returncode and not may_fail:
             raise SystemExit(f"{' '.join(args)}: {done.stderr}")
+        if done.returncode:
+            print(f"(this release has no {args[0]} {args[1]}: {done.stderr.strip()[-200:]})")
         return done.stdout
 
     with tempfile.TemporaryDirectory() as folder:
@@ -80,10 +82,19 @@ def main(library: Path, target: Path) -> None:
         alert = re.search(r"^\s*(\d+)\s.*firing", run("alerts", "list"), re.M)
         if alert:
             run("alerts", "ack", alert[1], "--note", "已通知运维", "--by", "王科长")
-        # Accounts came with revision 0003; an earlier release has no such command.
+        # Accounts came with revision 0003, laboratory results with 0006: an earlier release has
+        # no such command.
         run(
             "users", "add", "wangke", "--role", "operator", "--name", "王科长", "--by", "admin", may_fail=True
         )
+        sheet = Path(folder) / "lab.csv"
+        sheet.write_text(
+            "站点编号,采样时间,监测项目,结果,单位,检测机构,报告编号\n"
+            f"helin,{START:%Y-%m-%d} 10:00,化学需氧量,38,mg/L,雅安市环境监测站,YA-2026-0101\n"
+            f"helin,{START:%Y-%m-%d} 10:00,氨氮,ND,mg/L,雅安市环境监测站,YA-2026-0101\n",
+            encoding="utf-8",
+        )
+        run("lab", "import", str(sheet), "--by", "王科长", may_fail=True)
         shutil.copy(Path(folder) / "data" / "wastewatch.db", target)
 
 
