@@ -16,7 +16,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from .lab import squeeze
-from .sheet import SheetError, column_letter, grid
+from .sheet import SheetError, column_letter, grid, header_row
+from .sheet import cell_text as _text
 from .site import Contractor, Site
 
 # Each column's names, Chinese and English, compared squeezed, a unit in brackets left out.
@@ -117,7 +118,7 @@ def _table(path: Path, columns: dict, required: tuple, what: str, sheets: tuple,
         problems.append(f"{path}: {exc}")
         return []
     names = {_key(name): column for column, known in columns.items() for name in known}
-    header = _header(cells, names, required)
+    header = header_row(cells, names, required, HEADER_ROWS, _key)
     if header is None:
         wanted = ", ".join(f"{columns[c][0]} ({c})" for c in required)
         problems.append(f"{path}: no header row naming every required column of {what}: {wanted}")
@@ -136,19 +137,6 @@ def _table(path: Path, columns: dict, required: tuple, what: str, sheets: tuple,
         }
         rows.append((number, {c: (values[c], where[c]) for c in found}))
     return rows
-
-
-def _header(cells: list[list], names: dict[str, str], required: tuple) -> tuple[int, dict] | None:
-    """(index of the header row, {column: position}): the first row naming every required column."""
-    for index, row in enumerate(cells[:HEADER_ROWS]):
-        found: dict[str, int] = {}
-        for position, cell in enumerate(row):
-            column = names.get(_key(str(cell))) if cell is not None else None
-            if column and column not in found:
-                found[column] = position
-        if all(c in found for c in required):
-            return index, found
-    return None
 
 
 def _contractors(path: Path, ids: dict[str, str], problems: list[str]) -> list[Contractor]:
@@ -232,14 +220,6 @@ def _message(error) -> str:
 def _key(name: str) -> str:
     """A header compared without spaces, case, or a unit in brackets: 设计规模（m³/d）→ 设计规模."""
     return re.sub(r"\([^)]*\)$", "", squeeze(name)) or squeeze(name)
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def _plain(value) -> str:

@@ -307,17 +307,21 @@ def _resolve_paths(parsed: ConfigFile, base: Path) -> ConfigFile:
     )
 
 
-def _read_sites_csv(csv_path: Path) -> list[Site]:
+def _csv(csv_path: Path, key: str) -> tuple[list[str], list[dict]]:
+    """(header, rows) of an inventory CSV named by `inventory.<key>`."""
     try:
         # utf-8-sig: spreadsheets exported on Windows start with a byte-order mark.
         with open(csv_path, encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            rows = list(reader)
+            return list(reader.fieldnames or []), list(reader)
     except FileNotFoundError:
-        raise ConfigError(csv_path, "", "file not found (named by inventory.sites_csv)") from None
+        raise ConfigError(csv_path, "", f"file not found (named by inventory.{key})") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(csv_path, "", f"cannot be read as UTF-8 CSV ({exc})") from None
+
+
+def _read_sites_csv(csv_path: Path) -> list[Site]:
+    header, rows = _csv(csv_path, "sites_csv")
     if header:
         unknown = [c for c in header if c not in SITE_CSV_COLUMNS]
         if unknown:
@@ -355,15 +359,7 @@ def _read_sites_csv(csv_path: Path) -> list[Site]:
 
 
 def _read_contractors_csv(csv_path: Path) -> list[Contractor]:
-    try:
-        with open(csv_path, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            rows = list(reader)
-    except FileNotFoundError:
-        raise ConfigError(csv_path, "", "file not found (named by inventory.contractors_csv)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(csv_path, "", f"cannot be read as UTF-8 CSV ({exc})") from None
+    header, rows = _csv(csv_path, "contractors_csv")
     if sorted(header) != sorted(CONTRACTOR_CSV_COLUMNS):
         raise ConfigError(csv_path, "header", f"the columns are {','.join(CONTRACTOR_CSV_COLUMNS)}")
     contractors = []

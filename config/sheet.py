@@ -73,6 +73,33 @@ def _xlsx(data: bytes, names: tuple[str, ...]) -> list[list]:
     return cells
 
 
+def header_row(
+    cells: list[list], names: dict[str, str], required: tuple, rows: int, key=str
+) -> tuple[int, dict[str, int]] | None:
+    """(index of the header row, {column: position}): the first of the first `rows` rows that
+    names every required column. `names`: each name, as `key` makes it, → its column; a name met
+    twice counts where it is first."""
+    for index, row in enumerate(cells[:rows]):
+        found: dict[str, int] = {}
+        for position, cell in enumerate(row):
+            column = names.get(key(str(cell))) if cell is not None else None
+            if column and column not in found:
+                found[column] = position
+        if all(c in found for c in required):
+            return index, found
+    return None
+
+
+def cell_text(value) -> str:
+    """A cell as text: empty for an empty cell, a whole number without ".0" (a workbook keeps
+    60 as 60.0), the rest trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
 def column_letter(position: int) -> str:
     """A column as a spreadsheet names it: 0 → A, 26 → AA."""
     from openpyxl.utils import get_column_letter

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from wastewatch.config.i18n import N_, Said
 from wastewatch.config.lab import Methods, squeeze
-from wastewatch.config.sheet import SheetError, grid
+from wastewatch.config.sheet import SheetError, grid, header_row
+from wastewatch.config.sheet import cell_text as _text
 
 __all__ = ["SheetError", "read", "parse_result", "parse_moment"]
 
@@ -132,14 +133,9 @@ def parse_moment(value) -> datetime:
 
 def _header(grid: list[list]) -> tuple[int, dict[str, int]]:
     """(index of the header row, {column: position}): the first row naming every required column."""
-    for index, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
-        found: dict[str, int] = {}
-        for position, cell in enumerate(row):
-            column = _NAMES.get(squeeze(str(cell))) if cell is not None else None
-            if column and column not in found:
-                found[column] = position
-        if all(c in found for c in REQUIRED):
-            return index, found
+    found = header_row(grid, _NAMES, REQUIRED, HEADER_SEARCH_ROWS, squeeze)
+    if found is not None:
+        return found
     names = " / ".join(f"{COLUMNS[c][0]} ({COLUMNS[c][-2]})" for c in REQUIRED)
     raise SheetError(
         N_("no header row naming every required column in the first {rows} rows: {names}"),
@@ -167,14 +163,6 @@ def _rows(grid: list[list], methods: Methods) -> Sheet:
                 (index + 1, RowProblem(N_("the sampling time is not a real date and time")))
             )
     return sheet
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def _row(number: int, cells: dict, methods: Methods) -> LabRow:
