@@ -258,12 +258,13 @@ def _table(path: Path, columns: tuple, rows: list[dict], key: str, mode: int, no
     writer.writeheader()
     writer.writerows(rows)
     content = out.getvalue()
-    before = _read_csv(path, key)
-    after = {row[key]: row for row in rows}
-    if not path.exists():
+    had = _read(path, strip=False)
+    if had is None:
         return Planned(path, content, mode, f"new, {len(rows)} {noun}s")
-    if _read(path, strip=False) == content:
+    if had == content:
         return Planned(path, content, mode, "")
+    before = _rows(had, key)
+    after = {row[key]: row for row in rows}
     said = []
     for word, ids in (
         ("added", [k for k in after if k not in before]),
@@ -368,6 +369,9 @@ def _read(path: Path, strip: bool = True) -> str | None:
 
 def _read_csv(path: Path, key: str) -> dict[str, dict]:
     text = _read(path, strip=False)
-    if text is None:
-        return {}
+    return {} if text is None else _rows(text, key)
+
+
+def _rows(text: str, key: str) -> dict[str, dict]:
+    """A CSV's rows by the value of their `key` column."""
     return {row[key]: row for row in csv.DictReader(io.StringIO(text))}

@@ -175,7 +175,7 @@ def _sites(path: Path, contractors: dict[str, str], bureau: list[str], problems:
         bad = False
         for column, (value, where) in row.items():
             try:
-                parsed = _CELLS.get(column, _plain)(value)
+                parsed = _CELLS.get(column, _text)(value)
             except ValueError as exc:
                 problems.append(f"{where}: {exc}")
                 bad = True
@@ -220,10 +220,6 @@ def _message(error) -> str:
 def _key(name: str) -> str:
     """A header compared without spaces, case, or a unit in brackets: 设计规模（m³/d）→ 设计规模."""
     return re.sub(r"\([^)]*\)$", "", squeeze(name)) or squeeze(name)
-
-
-def _plain(value) -> str:
-    return _text(value)
 
 
 def _capacity(value) -> float | str:

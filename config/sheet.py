@@ -27,11 +27,6 @@ def grid(name: str, data: bytes, sheet: tuple[str, ...] = ()) -> list[list]:
     raise SheetError(N_("{file} is not a .csv or .xlsx file"), file=Path(name).name)
 
 
-def sheet_names(data: bytes) -> list[str]:
-    """The sheets of an XLSX workbook."""
-    return _book(data).sheetnames
-
-
 def _csv(data: bytes) -> list[list]:
     try:
         text = data.decode("utf-8-sig")

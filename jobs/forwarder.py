@@ -21,7 +21,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from wastewatch.config import Config
@@ -39,6 +39,10 @@ HOUR_SETTLE_S = 600
 DAY_SETTLE_S = 3600
 WINDOW_S = 86400  # the readings read ahead for a site at a time
 MAX_REST_S = 600
+# A stretch without readings is recorded as done at most this often per site and kind (at the
+# tip every round finds one; a write each would be thousands a minute at county scale).
+RECORD_SKIP_S = 300
+PERIOD_S = {"hourly": 3600, "daily": 86400}  # a day taken as 24 h (China keeps no summer time)
 IDLE_S = 5.0
 
 
@@ -59,6 +63,10 @@ class Forwarder:
         self.connected = False
         self.last_error: str | None = None
         self._queues: dict[tuple[str, str], deque] = {}
+        # (site, kind) → the last period done, and the last recorded: this thread is the only
+        # writer of its rows, so they are read once and kept here.
+        self._done: dict[tuple[str, str], int] = {}
+        self._recorded: dict[tuple[str, str], int] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -115,7 +123,10 @@ class Forwarder:
         key = (site.id, kind)
         queue = self._queues.setdefault(key, deque())
         horizon = int(now) - {"realtime": SETTLE_S, "hourly": HOUR_SETTLE_S, "daily": DAY_SETTLE_S}[kind]
-        done = forward_progress.through(db, self.target.id, site.id, kind, self._first(now))
+        if key not in self._done:
+            done = forward_progress.through(db, self.target.id, site.id, kind, self._first(now))
+            self._done[key] = self._recorded[key] = done
+        done = self._done[key]
         while queue and queue[0][0] <= done:
             queue.popleft()
         while not queue:
@@ -125,8 +136,10 @@ class Forwarder:
                 return None
             queue.extend(self._periods(store, site, kind, start, end))
             if not queue:
-                forward_progress.skipped(db, self.target.id, site.id, kind, end - 1)
-                done = end - 1
+                done = self._done[key] = end - 1
+                if done - self._recorded[key] >= RECORD_SKIP_S:
+                    forward_progress.skipped(db, self.target.id, site.id, kind, done)
+                    self._recorded[key] = done
         period, items = queue[0]
         # DataTime in the zone the site's logger writes (as the platform reads a logger's).
         zone = ZoneInfo(site.timezone) if site.timezone else self.config.tz
@@ -165,12 +178,7 @@ class Forwarder:
         for metric in metrics:
             for agg in store.aggregate(site.id, metric, since, until, period, zone):
                 first = int(agg.start.timestamp())
-                length = (
-                    3600
-                    if period == "hour"
-                    else int(((agg.start + timedelta(days=1)) - agg.start).total_seconds())
-                )
-                if agg.mean is None or first < start or first + length > end:
+                if agg.mean is None or first < start or first + PERIOD_S[kind] > end:
                     continue
                 stats.setdefault(first, {})[metric] = (agg.mean, agg.minimum, agg.maximum)
         found = [(first, forward_frames.period_items(s)) for first, s in sorted(stats.items())]
@@ -210,9 +218,11 @@ class Forwarder:
             self._close()  # the platform may have lost the connection's state
             return
         forward_progress.answered(db, self.target.id, site_id, frame.kind, frame.period, int(self.clock()))
+        key = (site_id, frame.kind)
+        self._done[key] = self._recorded[key] = max(self._done[key], frame.period)
         self.answered += 1  # after the record: a count seen means the period is done
         self._rest.pop(site_id, None)
-        self._queues[(site_id, frame.kind)].popleft()
+        self._queues[key].popleft()
 
     def _reply(self, sock: socket.socket, frame) -> None:
         """Read until the CN 9014 reply with the frame's QN, or the timeout."""
