@@ -50,6 +50,11 @@ class Unanswered(Exception):
     pass
 
 
+class Stopping(Exception):
+    """The service stops while a frame waits for its reply: not the platform's failure; the
+    frame goes again after the restart."""
+
+
 class Forwarder:
     """One upper platform's thread. `leads()`: whether this instance runs the scheduled work
     (with several instances, only the leader forwards)."""
@@ -204,6 +209,9 @@ class Forwarder:
         try:
             if self.target.replies:
                 self._reply(sock, frame)
+        except Stopping:
+            self._close()
+            return
         except Unanswered as exc:
             self.resent += 1
             rest = self._rest.get(site_id, float(self.target.reply_timeout_s))
@@ -238,7 +246,7 @@ class Forwarder:
                 chunk = sock.recv(4096)
             except TimeoutError:
                 if self._stop.is_set():
-                    raise Unanswered("stopping before the reply came") from None
+                    raise Stopping from None
                 continue
             if not chunk:
                 raise Unanswered("the platform closed the connection before replying")
