@@ -7,7 +7,7 @@ from pydantic import Field
 
 from .fields import Identifier, Section
 
-KIND_CN = {"realtime": "2011", "hourly": "2061", "daily": "2031"}
+KIND_CN = {"realtime": "2011", "minute": "2051", "hourly": "2061", "daily": "2031"}
 
 
 class ForwardLogin(Section):
@@ -30,9 +30,13 @@ class Forward(Section):
     """The platform's address."""
     port: int = Field(ge=1, le=65535)
     """The platform's HJ 212 port."""
-    kinds: list[Literal["realtime", "hourly", "daily"]] = Field(["hourly", "daily"], min_length=1)
-    """Which data it is sent: `realtime` (CN 2011, each reading), `hourly` (CN 2061, the hour's
-    mean, minimum and maximum), `daily` (CN 2031), each from the readings and sums stored."""
+    kinds: list[Literal["realtime", "minute", "hourly", "daily"]] = Field(["hourly", "daily"], min_length=1)
+    """Which data it is sent: `realtime` (CN 2011, each reading), `minute` (CN 2051, each
+    `minute_s` span's mean, minimum and maximum), `hourly` (CN 2061, the hour's), `daily` (CN
+    2031, the day's), each from the readings stored; the flow's with its volume (`-Cou`, m³)."""
+    minute_s: Literal[60, 300, 600, 900, 1800] = 600
+    """The span of a minute-data frame (CN 2051), in seconds: 600, the ten minutes most water
+    platforms ask for, unless this one asks otherwise."""
     version: Literal["2017", "2005"] = "2017"
     """The protocol: HJ 212-2017 (Flag with its version bits), or HJ/T 212-2005 where a platform
     still asks for it (no version bits)."""

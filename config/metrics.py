@@ -41,6 +41,13 @@ def metric_label(metric: str, locale: str) -> str:
     return gettext(locale, known.label) if known else metric
 
 
+def volume_m3(flow_sum: float, interval_s: int) -> float:
+    """The volume (m³) a span's valid flow readings stand for: each reading (m³/h) holds for its
+    series' interval, so Σ flow × interval (s) ÷ 3,600. The monthly report's treated volume and
+    a forwarded frame's `w00000-Cou` are both this."""
+    return flow_sum * interval_s / 3600
+
+
 class Quantity(NamedTuple):
     label: str  # English, the catalogue's message id
     unit: str

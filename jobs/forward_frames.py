@@ -5,9 +5,10 @@ flow stored in m³/h goes as L/s, as a logger sends it).
 
 - realtime (CN 2011): the readings of one moment, `code-Rtd` and `code-Flag` each; an
   equipment state as `SBn-RS`.
-- hourly (CN 2061) and daily (CN 2031): a local hour's or day's valid readings (flag N) as
-  `code-Avg`, `-Min`, `-Max` and `-Flag=N`; a metric without a valid reading in the period is left
-  out, a period without any is not sent.
+- minute (CN 2051), hourly (CN 2061) and daily (CN 2031): a span's, a local hour's or day's
+  valid readings (flag N) as `code-Avg`, `-Min`, `-Max` and `-Flag=N`, the flow's with its
+  volume as `w00000-Cou` (m³, config/metrics.py `volume_m3`); a metric without a valid reading
+  in the period is left out, a period without any is not sent.
 """
 
 from dataclasses import dataclass
@@ -96,15 +97,18 @@ def realtime_items(values: dict[str, tuple[float, str]], equipment: dict[str, st
     return items
 
 
-def period_items(stats: dict[str, tuple[float, float, float]]) -> list[str]:
-    """CP items of an hour or a day: {metric: (mean, minimum, maximum)} of its valid readings."""
+def period_items(stats: dict[str, tuple[float, float, float]], totals: dict[str, float]) -> list[str]:
+    """CP items of a span, an hour or a day: {metric: (mean, minimum, maximum)} of its valid
+    readings, and {metric: its total in the period} for a metric whose code has one (`-Cou`,
+    already in the total's unit: the flow's m³)."""
     items = []
     for metric, (mean, low, high) in sorted(stats.items()):
         if metric not in _codes():
             continue
         code, factor = _codes()[metric]
+        total = f"{code}-Cou={_number(totals[metric])}," if metric in totals else ""
         items.append(
             f"{code}-Avg={_number(mean / factor)},{code}-Min={_number(low / factor)},"
-            f"{code}-Max={_number(high / factor)},{code}-Flag=N"
+            f"{code}-Max={_number(high / factor)},{total}{code}-Flag=N"
         )
     return items

@@ -9,9 +9,9 @@ platform that cannot be reached rests as a whole. After an outage the backlog go
 order at `rate_per_s`. A restart resumes after the last period answered, so a period is sent
 twice only when its reply was lost, or the service stopped between the reply and its record.
 
-The platform reads frames after its own commit: the realtime frames of readings stamped up to
-SETTLE_S ago, hours and days once over (and HOUR_SETTLE_S, DAY_SETTLE_S later, for the late
-readings of loggers that send in batches). A reading that arrives later than that is in the
+Frames are built from readings already committed here: realtime frames of readings stamped up
+to a minute ago, minute spans, hours and days once over (SETTLE_S later, for the late readings
+of loggers that send in batches). A reading that arrives later than that is in the
 hour and day frames sent after it, not in a realtime frame.
 """
 
@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from wastewatch.config import Config
 from wastewatch.config.forward import Forward
+from wastewatch.config.metrics import volume_m3
 from wastewatch.ingest.hj212 import Framer, ParseError, parse
 from wastewatch.notify import forward_progress
 from wastewatch.store import open_store
@@ -34,9 +35,9 @@ from wastewatch.store.state import connect
 from . import forward_frames
 
 log = logging.getLogger("wastewatch.forward")
-SETTLE_S = 60
-HOUR_SETTLE_S = 600
-DAY_SETTLE_S = 3600
+# How long after its time a period is sent: readings stamped a minute ago, minute spans two
+# minutes after they end, hours ten, days an hour (for loggers that send in batches).
+SETTLE_S = {"realtime": 60, "minute": 120, "hourly": 600, "daily": 3600}
 WINDOW_S = 86400  # the readings read ahead for a site at a time
 MAX_REST_S = 600
 # A stretch without readings is recorded as done at most this often per site and kind (at the
@@ -127,7 +128,7 @@ class Forwarder:
         """The site's next frame of a kind, or None when nothing more is due yet."""
         key = (site.id, kind)
         queue = self._queues.setdefault(key, deque())
-        horizon = int(now) - {"realtime": SETTLE_S, "hourly": HOUR_SETTLE_S, "daily": DAY_SETTLE_S}[kind]
+        horizon = int(now) - SETTLE_S[kind]
         if key not in self._done:
             done = forward_progress.through(db, self.target.id, site.id, kind, self._first(now))
             self._done[key] = self._recorded[key] = done
@@ -163,11 +164,10 @@ class Forwarder:
 
     def _periods(self, store, site, kind: str, start: int, end: int) -> list[tuple[int, list[str]]]:
         """(period start, CP items) of the site's periods starting in [start, end), in order;
-        an hour or day only once it has ended before `end`."""
-        metrics = list(site.metrics)
+        a span, an hour or a day only once it has ended before `end`."""
         if kind == "realtime":
             moments: dict[int, dict[str, tuple[float, str]]] = {}
-            for metric in metrics:
+            for metric in site.metrics:
                 for ts, value, mark in store.scan(site.id, metric, start, end):
                     moments.setdefault(ts, {})[metric] = (value, mark)
             found = [
@@ -175,19 +175,46 @@ class Forwarder:
                 for ts, v in sorted(moments.items())
             ]
             return [(ts, items) for ts, items in found if items]
-        zone = self.config.tz
-        period = "hour" if kind == "hourly" else "day"
+        width = self._width(kind)
         stats: dict[int, dict[str, tuple[float, float, float]]] = {}
-        since = datetime.fromtimestamp(start, zone)
-        until = datetime.fromtimestamp(end, zone)
-        for metric in metrics:
-            for agg in store.aggregate(site.id, metric, since, until, period, zone):
-                first = int(agg.start.timestamp())
-                if agg.mean is None or first < start or first + PERIOD_S[kind] > end:
+        totals: dict[int, dict[str, float]] = {}
+        for metric in site.metrics:
+            interval = site.metric(metric).interval_s
+            for first, count, mean, low, high in self._spans(store, site.id, metric, kind, start, end):
+                if first < start or first + width > end:
                     continue
-                stats.setdefault(first, {})[metric] = (agg.mean, agg.minimum, agg.maximum)
-        found = [(first, forward_frames.period_items(s)) for first, s in sorted(stats.items())]
+                stats.setdefault(first, {})[metric] = (mean, low, high)
+                if metric == "flow":
+                    totals.setdefault(first, {})[metric] = volume_m3(mean * count, interval)
+        found = [
+            (first, forward_frames.period_items(s, totals.get(first, {})))
+            for first, s in sorted(stats.items())
+        ]
         return [(first, items) for first, items in found if items]
+
+    def _spans(self, store, site_id: str, metric: str, kind: str, start: int, end: int):
+        """(start, valid readings, mean, minimum, maximum) of each period of a series with a
+        valid (flag N) reading: minute spans from the readings, hours and days from the store's
+        local aggregates."""
+        if kind == "minute":
+            width = self.target.minute_s
+            spans: dict[int, list[float]] = {}
+            # The spans divide half an hour, so epoch-aligned spans are aligned in local time too.
+            for ts, value, mark in store.scan(site_id, metric, start - start % width, end):
+                if mark == "N":
+                    spans.setdefault(ts - ts % width, []).append(value)
+            return [(t, len(v), sum(v) / len(v), min(v), max(v)) for t, v in sorted(spans.items())]
+        zone = self.config.tz
+        since, until = datetime.fromtimestamp(start, zone), datetime.fromtimestamp(end, zone)
+        period = "hour" if kind == "hourly" else "day"
+        return [
+            (int(agg.start.timestamp()), agg.valid_count, agg.mean, agg.minimum, agg.maximum)
+            for agg in store.aggregate(site_id, metric, since, until, period, zone)
+            if agg.mean is not None
+        ]
+
+    def _width(self, kind: str) -> int:
+        return self.target.minute_s if kind == "minute" else PERIOD_S[kind]
 
     def _first(self, now: float) -> int:
         """Where forwarding starts for a site seen the first time: `since`, or today."""

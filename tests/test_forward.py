@@ -1,4 +1,4 @@
-"""Forwarding to an upper platform (notify/forwarder.py) against a real counterpart: a second
+"""Forwarding to an upper platform (jobs/forwarder.py) against a real counterpart: a second
 Wastewatch's own HJ 212 listener, which checks each frame's length, CRC, MN and PW and replies
 CN 9014 only after its commit."""
 
@@ -13,6 +13,7 @@ from tests.support import wait_until
 from wastewatch.config import load_config
 from wastewatch.ingest.broker import free_port
 from wastewatch.ingest.listener import Listener
+from wastewatch.jobs import forward_frames
 from wastewatch.jobs.forwarder import Forwarder
 from wastewatch.notify import forward_progress
 from wastewatch.store import Reading, SQLiteStore, open_store
@@ -52,15 +53,18 @@ def upstream(config, metric: str = "flow") -> list[tuple[int, float, str, int]]:
         ).fetchall()
 
 
-def hourly_upstream(config) -> list[tuple]:
+def hourly_upstream(config, kind: str = "hourly", metrics: tuple[str, ...] = ("cod",)) -> list[tuple]:
+    """(ts, stat, value) of the periods the upper platform stored, by ts and stat."""
     if not config.database_path.exists():
         return []
     with sqlite3.connect(config.database_path) as db:
         if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'logger_values'").fetchone():
             return []
+        marks = ", ".join("?" * len(metrics))
         return db.execute(
-            "SELECT ts, stat, value FROM logger_values WHERE site_id = 'helin' AND kind = 'hourly' "
-            "AND metric = 'cod' ORDER BY ts, stat"
+            "SELECT ts, stat, value FROM logger_values WHERE site_id = 'helin' AND kind = ? "
+            f"AND metric IN ({marks}) ORDER BY ts, stat",
+            (kind, *metrics),
         ).fetchall()
 
 
@@ -112,6 +116,66 @@ def test_every_reading_arrives_once_in_order_with_its_units_and_flags_through_a_
     db.close()
     assert rows["realtime"]["through"] >= stamps[-1] and rows["realtime"]["last_error"] is None
     assert forwarder.answered == 36 + 3 and forwarder.sent >= forwarder.answered
+
+
+def test_minute_spans_go_with_the_flows_volume_in_the_2005_protocol(tmp_path, write_config):
+    """A platform that still speaks HJ/T 212-2005 takes ten-minute spans (CN 2051): the valid
+    readings' mean, minimum and maximum in L/s, and the volume they stand for in m³."""
+    port = free_port()
+    upper = upper_platform(tmp_path, write_config, port)
+    start = datetime.now(TZ).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+    forward = f'forward = {{ city = {{ mn = "{UPPER_MN}", pw = "{UPPER_PW}" }} }}\n'
+    section = (
+        f'\n[[forward]]\nid = "city"\nhost = "127.0.0.1"\nport = {port}\nkinds = ["minute"]\n'
+        f'version = "2005"\nminute_s = 600\nreply_timeout_s = 1\nrate_per_s = 500\n'
+        f'since = "{start:%Y-%m-%d}"\n'
+    )
+    local = load_config(write_config(name="county.toml", site=VILLAGE_SITE + forward, extra=section))
+    # An hour of flow every 5 minutes (the series' interval): two readings a span, the sixth
+    # flagged M by its logger (not valid: left out of its span's figures).
+    flows = [
+        Reading(
+            "helin",
+            "flow",
+            int((start + timedelta(minutes=5 * n)).timestamp()),
+            3.6 * (n + 1),
+            "M" if n == 5 else "N",
+        )
+        for n in range(12)
+    ]
+    store = open_store(local)
+    store.write(flows)
+    store.close()
+    listener = Listener(upper).start()
+    forwarder = Forwarder(local, local.file.forward[0]).start()
+    try:
+        wait_until(lambda: forwarder.answered == 6, timeout=30, what="six spans answered")
+    finally:
+        forwarder.stop()
+        listener.stop()
+    got: dict[tuple[int, str], float] = {
+        (ts, stat): value for ts, stat, value in hourly_upstream(upper, "minute", ("flow", "flow_total"))
+    }
+    for span in range(6):
+        valid = [r.value for r in flows[2 * span : 2 * span + 2] if r.flag == "N"]
+        at = flows[2 * span].ts
+        # Stored there in m³/h again: sent as L/s, read back through the same code table.
+        assert abs(got[(at, "Avg")] - sum(valid) / len(valid)) < 1e-4
+        assert abs(got[(at, "Min")] - min(valid)) < 1e-4 and abs(got[(at, "Max")] - max(valid)) < 1e-4
+        assert abs(got[(at, "Cou")] - sum(valid) * 300 / 3600) < 1e-4, "each reading stands for 5 minutes"
+    assert len({ts for ts, _ in got}) == 6
+
+
+def test_a_2005_frame_has_no_version_bits_and_a_2017_frame_has_them():
+    from wastewatch.ingest.hj212 import parse
+
+    when = datetime(2026, 12, 6, 8, tzinfo=TZ)
+    for version, flag in (("2005", "1"), ("2017", "5")):
+        built = forward_frames.segment(
+            "helin", "minute", when, ["w00000-Avg=1"], (UPPER_MN, UPPER_PW), version, True, "32", when
+        )
+        packet = parse(forward_frames.frame_bytes(built).decode()[6:-6])
+        assert packet.fields["Flag"] == flag and packet.fields["CN"] == "2051"
 
 
 def test_a_wrong_pw_is_refused_upstream_and_shown_while_another_platform_goes_on(tmp_path, write_config):

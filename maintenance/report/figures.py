@@ -17,7 +17,7 @@ from wastewatch.alerts import lifecycle
 from wastewatch.alerts.context import Context
 from wastewatch.alerts.windows import Windows
 from wastewatch.config.i18n import N_
-from wastewatch.config.metrics import METRICS
+from wastewatch.config.metrics import METRICS, volume_m3
 from wastewatch.store.state import snapshot
 
 from .. import inspections
@@ -325,7 +325,7 @@ def _operations_row(
         valid += sum(d.valid for d in per_day)
     volume = None
     if "flow" in site_days:
-        volume = sum(d.total for d in site_days["flow"]) * site.metric("flow").interval_s / 3600
+        volume = volume_m3(sum(d.total for d in site_days["flow"]), site.metric("flow").interval_s)
     hours_in_month = (end - start + 3599) // 3600  # to the hour holding `now` in a month in progress
     alerts = facts["alerts"].get(site.id, 0)
     orders = facts["orders"].get(site.id, order_figures.ZERO)
