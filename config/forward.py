@@ -6,8 +6,16 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from .fields import Identifier, Section
+from .i18n import N_
 
 KIND_CN = {"realtime": "2011", "minute": "2051", "hourly": "2061", "daily": "2031"}
+KIND_LABELS = {
+    "realtime": N_("Real-time data"),
+    "minute": N_("Minute data"),
+    "hourly": N_("Hourly data"),
+    "daily": N_("Daily data"),
+}
+VERSION_LABELS = {"2017": "HJ 212-2017", "2005": "HJ/T 212-2005"}
 
 
 class ForwardLogin(Section):

@@ -214,10 +214,17 @@ def test_a_wrong_pw_is_refused_upstream_and_shown_while_another_platform_goes_on
         wait_until(lambda: len(upstream(upper)) == 6, timeout=30, what="the city's readings")
         # Stored there, then answered, then recorded here: the record is the last to come.
         wait_until(lambda: city.answered == 6, timeout=30, what="the city's replies recorded")
+        page = platforms_page(local, [city, province])
     finally:
         city.stop()
         province.stop()
         listener.stop()
+    # The console of the instance that forwards: the city connected, the province's refusal in words.
+    city_part, province_part = page.split("<h2>city", 1)[1].split("<h2>province", 1)
+    assert "已连接" in city_part and "已应答 6，重发 0" in city_part
+    assert "上级平台" in province_part and (
+        "秒内未获应答" in province_part or "未应答即断开" in province_part
+    )
     # The city's may have waited for the platform's first commit once; it ends answered.
     assert rows()["city"]["last_error"] is None and rows()["city"]["through"] >= stamps[-1]
     refused = rows()["province"]
@@ -233,6 +240,31 @@ def test_a_wrong_pw_is_refused_upstream_and_shown_while_another_platform_goes_on
         assert any("PW does not match" in r.reason for r in rejected.rejections(limit=10))
     finally:
         rejected.close()
+
+
+def platforms_page(config, forwarders) -> str:
+    """The console's /forward page as an administrator of the instance running `forwarders`."""
+    import httpx
+
+    from wastewatch.access import accounts
+    from wastewatch.store.state import transaction
+    from wastewatch.web.metrics import Probes
+    from wastewatch.web.server import WebServer
+
+    web = WebServer(config, probes=Probes(forwarders=forwarders))
+    web.start()
+    try:
+        with transaction(web.ctx.db):
+            accounts.add(web.ctx.db, config, "admin", "管理员", "admin", "correct horse battery", time.time())
+        with httpx.Client(base_url=config.web.url, timeout=10) as client:
+            form = client.get("/login").text
+            token = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+            client.post(
+                "/login", data={"csrf": token, "username": "admin", "password": "correct horse battery"}
+            )
+            return client.get("/forward").text
+    finally:
+        web.stop()
 
 
 def test_a_site_forwarding_to_an_unknown_platform_or_sharing_an_mn_there_is_refused(write_config):

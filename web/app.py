@@ -73,8 +73,9 @@ def create_app(config: Config, ctx: Context, session_clock=None, probes: Probes 
     only by the server's event loop. Console sessions expire by `session_clock` (ctx's clock
     when None); /metrics and /readyz look at the running parts in `probes`."""
     pages = Pages(config, ctx)
-    console = Console(config, ctx, session_clock)
-    endpoints = Endpoints(config, ctx, probes or Probes())
+    probes = probes or Probes()
+    console = Console(config, ctx, session_clock, probes)
+    endpoints = Endpoints(config, ctx, probes)
     return Starlette(
         routes=[
             Route("/wo/{order_id}/{action:str}", pages.order, methods=["GET", "POST"]),

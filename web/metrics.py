@@ -25,6 +25,7 @@ from wastewatch.access import sessions
 from wastewatch.alerts import lifecycle
 from wastewatch.alerts.context import Context
 from wastewatch.config import Config
+from wastewatch.jobs import forward_state
 from wastewatch.maintenance import work_orders
 from wastewatch.notify import forward_progress, outbox
 from wastewatch.store.base import REJECTION_KINDS
@@ -201,12 +202,14 @@ class Figures:
             yield family
         behind = GaugeMetricFamily(
             "wastewatch_forward_behind_seconds",
-            "How far the site furthest behind is from now, by upper platform and kind",
+            "How long the oldest period not yet sent has been due, by upper platform and kind",
             labels=["target", "kind"],
         )
-        now = int(self.ctx.now())
+        now, targets = self.ctx.now(), {f.target.id: f.target for f in self.probes.forwarders}
         for (target, kind), through in sorted(forward_progress.oldest(self.ctx.db).items()):
-            behind.add_metric([target, kind], max(0, now - through))
+            if target in targets:
+                seconds = forward_state.behind(targets[target], kind, through, now, self.ctx.config.tz)
+                behind.add_metric([target, kind], seconds)
         yield behind
         up = GaugeMetricFamily(
             "wastewatch_forward_connected", "1 while connected to the upper platform", labels=["target"]

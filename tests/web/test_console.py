@@ -88,6 +88,8 @@ MATRIX = {
         "regulator": 403,
         "contractor": 403,
     },
+    # The upper platforms' state per site: everyone who sees the sites, not contractors.
+    ("GET", "/forward"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 403},
     # Laboratory results: everyone sees them (a contractor its company's sites), a contractor
     # enters its laboratory's results; operators import sheets and record spot checks.
     ("GET", "/lab"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 200},

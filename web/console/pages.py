@@ -27,10 +27,25 @@ from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import STATES, subject
 from wastewatch.store.state import transaction
 
-from . import alerts, board, bulletin, channels, fieldwork, lab, orders, queue, reports, reviews, sites
+from ..metrics import Probes
+from . import (
+    alerts,
+    board,
+    bulletin,
+    channels,
+    fieldwork,
+    forward,
+    lab,
+    orders,
+    queue,
+    reports,
+    reviews,
+    sites,
+)
 from . import windows as windows_pages
+from .actions import audit_word
 from .guard import COOKIE, address, current, page
-from .text import audit_word, words
+from .text import words
 
 log = logging.getLogger("wastewatch.web")
 HELP = Path(__file__).resolve().parent.parent / "help"
@@ -43,8 +58,10 @@ LANGUAGES = (
 
 
 class Console:
-    def __init__(self, config, ctx, session_clock=None):
+    def __init__(self, config, ctx, session_clock=None, probes=None):
         self.config, self.ctx = config, ctx
+        # The running parts this process holds (web/metrics.py Probes): the forwarders' connections.
+        self.probes = probes or Probes()
         # Sessions and sign-in throttling run on this clock: the service's, or the real one
         # where the service's is simulated (the demo).
         self.session_clock = session_clock or ctx.now
@@ -88,6 +105,7 @@ class Console:
             Route("/orders/{order_id}/photos/{n}", bound(orders.order_photo), methods=["GET"]),
             Route("/orders/{order_id}/{action}", bound(orders.order_act), methods=["POST"]),
             Route("/channels", bound(channels.channel_list), methods=["GET"]),
+            Route("/forward", bound(forward.forward_list), methods=["GET"]),
             Route("/channels/{channel_id}/test", bound(channels.channel_test), methods=["POST"]),
             Route("/lab", bound(lab.sample_list), methods=["GET"]),
             Route("/lab/import", bound(lab.sample_import), methods=["POST"]),
@@ -116,6 +134,7 @@ class Console:
             "csrf": session.csrf if session else "",
             "can": (lambda action: allowed(session.user.role, action)) if session else (lambda action: False),
             "role_label": lambda role: gettext(locale, ROLE_LABELS[role]),
+            "forwarding": bool(self.config.file.forward),
             # What waits for the account, beside "my queue" in the navigation.
             "queue_count": queue.count(self, session.user, self.ctx.now())
             if session and allowed(session.user.role, "alert.act")

@@ -1,7 +1,7 @@
 """The console's words: English here, keyed by what they are for; the key is the message's
 context in the catalogue, as for the contractors' pages (web/text.py)."""
 
-from wastewatch.config.i18n import NP_, pgettext, translations
+from wastewatch.config.i18n import NP_, pgettext
 
 WORDS = {
     "console": NP_("console", "Wastewatch console"),
@@ -263,6 +263,28 @@ WORDS = {
         "robot refuses or that cannot get through waits in the outbox and is tried again; the last "
         "error stays here.",
     ),
+    "forward": NP_("forward", "Upper platforms"),
+    "forward_note": NP_(
+        "forward_note",
+        "Each site's data goes to these platforms as HJ 212 frames, in time order; a period is done when "
+        "the platform answers. A site whose frame goes unanswered rests and is sent again; the others go on.",
+    ),
+    "forward_last_answer": NP_("forward_last_answer", "last answer {at}"),
+    "forward_never_answered": NP_("forward_never_answered", "no answer yet"),
+    "forward_elsewhere": NP_("forward_elsewhere", "Forwarded by the leading instance"),
+    "forward_connected": NP_("forward_connected", "Connected"),
+    "forward_idle": NP_("forward_idle", "Not connected now"),
+    "forward_periods": NP_("forward_periods", "{n} periods"),
+    "forward_resting": NP_("forward_resting", "sent again after {at}"),
+    "forward_kind": NP_("forward_kind", "Data"),
+    "forward_until": NP_("forward_until", "Sent up to"),
+    "forward_waiting": NP_("forward_waiting", "Waiting"),
+    "forward_answered": NP_("forward_answered", "Last answered"),
+    "forward_frames": NP_("forward_frames", "Frames"),
+    "forward_counts": NP_("forward_counts", "{frames} answered, {resent} sent again"),
+    "forward_behind": NP_("forward_behind", "due for {d}"),
+    "forward_not_started": NP_("forward_not_started", "Not started: its first period is not over yet"),
+    "forward_none": NP_("forward_none", "No upper platform is configured ([[forward]] in the config)."),
     "channel_name": NP_("channel_name", "Channel"),
     "channel_kind_wecom": NP_("channel_kind_wecom", "WeCom group robot"),
     "channel_kind_dingtalk": NP_("channel_kind_dingtalk", "DingTalk group robot"),
@@ -360,43 +382,6 @@ WORDS = {
     "review_series": NP_("review_series", "Series"),
     "review_span": NP_("review_span", "Span"),
 }
-
-
-# The audit log's codes as words (a denied request shows its method and path as they were).
-AUDIT = {
-    "login": NP_("audit", "sign in"),
-    "logout": NP_("audit", "sign out"),
-    "user.add": NP_("audit", "add user"),
-    "user.disable": NP_("audit", "disable user"),
-    "user.enable": NP_("audit", "enable user"),
-    "user.reset": NP_("audit", "new password"),
-    "user.reset-password": NP_("audit", "new password"),
-    "user.set-role": NP_("audit", "change role"),
-    "order.new": NP_("audit", "open order"),
-    "account.locale": NP_("audit", "change language"),
-    "report.draft": NP_("audit", "build this month's report"),
-    "order.assign": NP_("audit", "reassign order"),
-    "order.acknowledge": NP_("audit", "acknowledge order"),
-    "order.done": NP_("audit", "report order done"),
-    "window.add": NP_("audit", "register window"),
-    "window.end": NP_("audit", "end window"),
-    "channel.test": NP_("audit", "send a test message"),
-    "alert.ack": NP_("audit", "acknowledge alert"),
-    "alert.resolve": NP_("audit", "resolve alert"),
-    "order.verify": NP_("audit", "verify order"),
-    "order.reopen": NP_("audit", "reopen order"),
-    "order.cancel": NP_("audit", "cancel order"),
-    "ok": NP_("audit", "done"),
-    "failed": NP_("audit", "failed"),
-    "denied": NP_("audit", "refused"),
-    "throttled": NP_("audit", "too many failed sign-ins"),
-    "csrf": NP_("audit", "security token missing or wrong"),
-    "forbidden": NP_("audit", "role not allowed"),
-}
-
-
-def audit_word(locale: str, code: str) -> str:
-    return translations(locale).pgettext("audit", AUDIT[code]) if code in AUDIT else code
 
 
 def words(locale: str) -> dict[str, str]:
