@@ -39,6 +39,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "review.view": frozenset({"admin", "operator", "regulator", "contractor"}),
     "review.act": frozenset({"admin", "operator"}),
     "review.propose": frozenset({"contractor"}),
+    # The read API (/api/v1/): sites, readings, orders, samples and reviews for every role, a
+    # contractor's token seeing its company's sites; alerts, windows and reports take "view".
+    "api.read": frozenset(ROLES),
     "account": frozenset(ROLES),  # one's own account: its language
     "help": frozenset(ROLES),  # the guide (web/help/)
 }

@@ -12,7 +12,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from wastewatch.config.i18n import N_, NP_, Record, Said, Word
-from wastewatch.store.state import Change, State
+from wastewatch.store.state import Change, State, paged
 
 from . import said
 from .findings import Finding, worse
@@ -366,3 +366,12 @@ def firing_by_site(db: State) -> dict[str, int]:
 
 def stop_reported(db: State, alert_id: int, now: int) -> None:
     db.execute("UPDATE alerts SET bureau_notified_at = :now WHERE id = :id", {"now": now, "id": alert_id})
+
+
+def page(db: State, site_ids, after: int | None, limit: int, states=None, since=None, until=None) -> list:
+    """Alerts of `site_ids` by id after the cursor (the read API), in one of `states` and opened
+    within [since, until) where given."""
+    params = {"sites": list(site_ids), "states": list(states or ()), "since": since, "until": until}
+    where = ["site_id IN :sites"] + (["state IN :states"] if states else [])
+    where += [c for c, v in (("opened_at >= :since", since), ("opened_at < :until", until)) if v is not None]
+    return paged(db, "alerts", where, params, "id", after, limit)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from wastewatch.config.i18n import N_, Said
-from wastewatch.store.state import State, transaction
+from wastewatch.store.state import State, paged, transaction
 
 REASONS = ("calibration", "analyser_fault", "maintenance", "outlier", "sampling_error")
 LABELS = {
@@ -198,3 +198,14 @@ def rejudge(db: State, site_id: str, starts_at: int, ends_at: int | None) -> Non
         + ("" if ends_at is None else " AND day <= :last"),
         {"site": site_id, "first": day(starts_at, -1), "last": None if ends_at is None else day(ends_at, 1)},
     )
+
+
+def page(
+    db: State, site_ids, after: int | None, limit: int, state: str | None = None, since=None, until=None
+) -> list:
+    """Reviews of `site_ids` by id after the cursor (the read API): in one state; their span
+    overlapping [since, until) where given."""
+    params = {"sites": list(site_ids), "state": state, "since": since, "until": until}
+    where = ["site_id IN :sites"] + (["state = :state"] if state else [])
+    where += [c for c, v in (("ends_at > :since", since), ("starts_at < :until", until)) if v is not None]
+    return paged(db, "data_reviews", where, params, "id", after, limit)

@@ -9,7 +9,7 @@ emailed, and open no work order. Every window stays in the table; ending one set
 from dataclasses import dataclass
 
 from wastewatch.config.i18n import N_, Said
-from wastewatch.store.state import State, transaction
+from wastewatch.store.state import State, paged, transaction
 
 from .reviews import Reviews, rejudge
 
@@ -135,3 +135,15 @@ def listing(db: State, site_id: str | None = None, active_at: int | None = None)
     return db.execute(
         sql + " ORDER BY starts_at DESC, id DESC", {"site": site_id, "at": active_at}
     ).fetchall()
+
+
+def page(db: State, site_ids, after: int | None, limit: int, since=None, until=None) -> list:
+    """Windows of `site_ids` by id after the cursor (the read API), those in force at some time
+    of [since, until) where given (an open-ended window is in force until it is ended)."""
+    params = {"sites": list(site_ids), "since": since, "until": until}
+    where = ["site_id IN :sites"]
+    if until is not None:
+        where.append("starts_at < :until")
+    if since is not None:
+        where.append("(ends_at IS NULL OR ends_at > :since)")
+    return paged(db, "maintenance_windows", where, params, "id", after, limit)

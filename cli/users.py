@@ -15,13 +15,14 @@ from wastewatch.store.state import connect, transaction
 
 from .common import CommandError, subcommand
 from .options import add_by
+from .tokens import add_commands as add_token_commands
 
 
 def add_commands(command) -> None:
     users = command(
         "users",
         None,
-        "the console's accounts: add, list, disable, enable, reset-password, set-role",
+        "the console's accounts: add, list, disable, enable, reset-password, set-role; API tokens",
         config=False,
     ).add_subparsers(title="users commands")
     add = subcommand(users, "add", users_add, "add an account; its password is printed once")
@@ -60,6 +61,7 @@ def add_commands(command) -> None:
         "--towns", help="limit to these towns, comma-separated; '' for all (default: unchanged)"
     )
     add_by(role, "does it")
+    add_token_commands(users)
 
 
 def _password_option(parser) -> None:

@@ -100,6 +100,10 @@ class Config:
         return self.file.web
 
     @property
+    def api(self):
+        return self.file.api
+
+    @property
     def report(self):
         return self.file.report
 

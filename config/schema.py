@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
+from .api import ApiConfig
 from .channels import Channel, Route
 from .fields import Email, MetricName, PathValue, Section, _database_url, _network, _timezone, _web_address
 from .forward import Forward
@@ -364,6 +365,7 @@ class ConfigFile(Section):
     smtp: SMTPConfig = SMTPConfig()
     bureau: BureauConfig = BureauConfig()
     web: WebConfig = WebConfig()
+    api: ApiConfig = ApiConfig()
     report: ReportConfig = ReportConfig()
     hj212: HJ212Config = HJ212Config()
     backup: BackupConfig = BackupConfig()

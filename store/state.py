@@ -289,3 +289,17 @@ def transaction(db: State, lock: bool = True):
         if connection is not None and lock and db.dialect == "postgresql":
             connection.execute(statement("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK})
         yield db
+
+
+def paged(db: State, table: str, where: list[str], params: dict, key: str, after, limit: int) -> list:
+    """The rows of `table` matching every clause of `where`, in `key` order, the first `limit`
+    after the cursor `after` (None: from the first): a stable order to page through, for the
+    owner of the table to call (the read API's lists)."""
+    clauses = [*where, *([f"{key} > :after"] if after is not None else [])]
+    sql = f"SELECT * FROM {table}" + (f" WHERE {' AND '.join(clauses)}" if clauses else "")
+    sql += f" ORDER BY {key} LIMIT :limit"
+    # Only the parameters the clauses name: a list names an expanding parameter, which must be used.
+    used = {name: value for name, value in params.items() if f":{name}" in sql}
+    if any(isinstance(value, (list, tuple)) and not value for value in used.values()):
+        return []  # IN over nothing matches nothing (and PostgreSQL cannot type an empty list)
+    return db.execute(sql, {**used, "after": after, "limit": limit}).fetchall()

@@ -33,6 +33,7 @@ from wastewatch.maintenance.reaction import changing
 from wastewatch.store.health import HEALTH
 
 from . import fieldwork
+from .api import create_api
 from .console.pages import Console
 from .fieldwork import ALLOWED, Problem
 from .headers import SecurityHeaders
@@ -83,6 +84,7 @@ def create_app(config: Config, ctx: Context, session_clock=None, probes: Probes 
             Route("/readyz", endpoints.readyz),
             Route("/metrics", endpoints.metrics),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
+            *([Mount("/api/v1", app=create_api(config, ctx))] if config.api.enabled else []),
             *console.routes(),
         ],
         # Compressed: the board of a thousand sites is 0.9 MB of HTML and about 50 KB gzipped,

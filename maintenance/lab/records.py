@@ -10,7 +10,7 @@ reading of "the result" takes the newest version. A result below detection keeps
 from dataclasses import dataclass
 
 from wastewatch.config.i18n import N_, Said, gettext
-from wastewatch.store.state import State
+from wastewatch.store.state import State, paged
 
 KINDS = ("routine", "spot_check", "self_check")
 LABELS = {
@@ -338,3 +338,14 @@ def record_import(
             "now": now,
         },
     )
+
+
+def page(db: State, site_ids, after: int | None, limit: int, since=None, until=None) -> list:
+    """Samples of `site_ids` by id after the cursor (the read API), taken within [since, until)
+    where given."""
+    params = {"sites": list(site_ids), "since": since, "until": until}
+    where = ["site_id IN :sites"]
+    where += [
+        c for c, v in (("sampled_at >= :since", since), ("sampled_at < :until", until)) if v is not None
+    ]
+    return paged(db, "samples", where, params, "id", after, limit)

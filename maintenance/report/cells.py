@@ -28,6 +28,14 @@ def cell(column: str, value) -> str:
     return str(value)
 
 
+def uncell(text: str) -> str:
+    """A CSV cell read back: the text without the apostrophe that kept a spreadsheet from reading
+    it as a formula; the rest as written (numbers keep their decimals, no data stays empty)."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
 def number(column: str, value):
     """The same value as the CSV cell, as a number for the workbook."""
     if not isinstance(value, float):

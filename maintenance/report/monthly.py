@@ -259,6 +259,20 @@ def versions(db: State) -> list:
     return db.execute("SELECT * FROM reports ORDER BY month DESC, version DESC").fetchall()
 
 
+def tables_of(config, row, names: tuple[str, ...]) -> dict[str, list[dict]]:
+    """The tables of a version sent, as its CSV files hold them: {name: rows}, each cell as its
+    text (the read API answers the numbers the files do)."""
+    folder = config.data_dir / row["folder"]
+    found = {}
+    for name in names:
+        path = folder / f"{name}-{row['month']}.csv"
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        found[name] = [
+            {key: cells.uncell(value) for key, value in r.items()} for r in csv.DictReader(io.StringIO(text))
+        ]
+    return found
+
+
 def draft(config, now: int, locale: str) -> tuple[str, list[Path]]:
     """The month in course so far, built on demand (the console's button), in every format,
     to <data_dir>/reports/drafts/YYYY-MM/ (replacing the last draft). Not a version: nothing is

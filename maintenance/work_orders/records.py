@@ -8,7 +8,7 @@ from datetime import datetime
 from wastewatch.alerts import lifecycle
 from wastewatch.config.i18n import N_, NP_, Record, Said, Word, gettext
 from wastewatch.config.text import duration
-from wastewatch.store.state import State
+from wastewatch.store.state import State, paged
 
 # Each state's name, the one every page, email, export and error says.
 STATES = {
@@ -345,3 +345,29 @@ def threaded(db: State, order_id: str, thread: str | None) -> None:
     db.execute(
         "UPDATE work_orders SET thread_id = :thread WHERE id = :id", {"thread": thread, "id": order_id}
     )
+
+
+def page(
+    db: State,
+    site_ids,
+    after: str | None,
+    limit: int,
+    states=None,
+    contractor: str | None = None,
+    since=None,
+    until=None,
+) -> list:
+    """Orders of `site_ids` by number after the cursor (the read API): in one of `states`, of
+    one contractor, opened within [since, until), where given."""
+    params = {
+        "sites": list(site_ids),
+        "states": list(states or ()),
+        "contractor": contractor,
+        "since": since,
+        "until": until,
+    }
+    where = ["site_id IN :sites"] + (["state IN :states"] if states else [])
+    if contractor:
+        where.append("contractor = :contractor")
+    where += [c for c, v in (("opened_at >= :since", since), ("opened_at < :until", until)) if v is not None]
+    return paged(db, "work_orders", where, params, "id", after, limit)

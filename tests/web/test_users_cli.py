@@ -58,3 +58,45 @@ def test_users_are_added_listed_disabled_reset_and_given_a_role_from_the_command
         "user.reset-password",
         "wang",
     ) in actions
+
+
+def test_an_api_token_is_made_shown_once_listed_and_revoked_from_the_command_line(write_config):
+    from wastewatch.access import tokens
+
+    config = write_config()
+
+    def run(*args):
+        return wastewatch("users", "token", *args, "--config", config)
+
+    added = wastewatch("users", "add", "gis", "--role", "regulator", "--config", config, "--by", "王科长")
+    assert added.returncode == 0
+    made = run("create", "gis", "--name", "县GIS", "--days", "90", "--by", "王科长")
+    assert made.returncode == 0 and made.stdout.startswith("token 1 for gis (regulator) made, valid until ")
+    secret = re.search(r"(ww_\S+)  \(shown once", made.stdout)[1]
+    db = connect(load_config(config).state_url)
+    found = tokens.find(db, secret, int(tokens.get(db, 1).created_at))
+    assert found is not None and found[1].username == "gis"
+    assert secret not in str(db.execute("SELECT * FROM api_tokens").fetchall())  # only its hash is kept
+    assert tokens.get(db, 1).expires_at - tokens.get(db, 1).created_at == 90 * 86400
+
+    listed = run("list").stdout
+    assert listed.startswith("1 token\n") and f"{secret[:10]}… gis" in listed and "县GIS" in listed
+    assert "last used" in listed and secret not in listed
+    assert run("create", "gis", "--name", "x", "--days", "400", "--by", "王科长").stderr == (
+        "wastewatch: --days must be 1 to 365 ([api] token_days), not 400\n"
+    )
+    assert run("create", "nobody", "--name", "x", "--by", "王科长").stderr == (
+        "wastewatch: no account 'nobody' (users list shows them)\n"
+    )
+    assert (
+        run("create", "gis", "--name", " ", "--by", "王科长").stderr
+        == "wastewatch: a token needs a name saying what it is for\n"
+    )
+
+    assert run("revoke", "1", "--by", "王科长").stdout == "token 1 of gis revoked: refused from now on\n"
+    assert tokens.find(db, secret, int(tokens.get(db, 1).created_at)) is None
+    assert "revoked" in run("list", "gis").stdout
+    assert run("revoke", "7", "--by", "王科长").stderr == "wastewatch: no API token 7\n"
+    actions = [(e.actor, e.action, e.target) for e in audit.listing(db)]
+    assert ("cli:王科长", "api.token.create", "gis #1") in actions
+    assert ("cli:王科长", "api.token.revoke", "gis #1") in actions

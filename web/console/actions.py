@@ -21,6 +21,9 @@ AUDIT = {
     "window.add": NP_("audit", "register window"),
     "window.end": NP_("audit", "end window"),
     "channel.test": NP_("audit", "send a test message"),
+    "api.read": NP_("audit", "read through the API"),
+    "api.token.create": NP_("audit", "make an API token"),
+    "api.token.revoke": NP_("audit", "revoke an API token"),
     "alert.ack": NP_("audit", "acknowledge alert"),
     "alert.resolve": NP_("audit", "resolve alert"),
     "order.verify": NP_("audit", "verify order"),
@@ -29,7 +32,7 @@ AUDIT = {
     "ok": NP_("audit", "done"),
     "failed": NP_("audit", "failed"),
     "denied": NP_("audit", "refused"),
-    "throttled": NP_("audit", "too many failed sign-ins"),
+    "throttled": NP_("audit", "too many failed sign-ins or calls"),
     "csrf": NP_("audit", "security token missing or wrong"),
     "forbidden": NP_("audit", "role not allowed"),
 }
