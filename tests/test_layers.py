@@ -9,7 +9,9 @@ from tests.support import ROOT
 
 # A statement: a verb with something after it (a lone "create" is a subcommand's name), or a
 # transaction's own word.
-SQL = re.compile(r"^\s*(?:(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER)\s+\S|(BEGIN|COMMIT|ROLLBACK)\b)", re.I)
+SQL = re.compile(
+    r"^\s*(?:(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER)\s+\S|(BEGIN|COMMIT|ROLLBACK)\b)", re.I
+)
 INTERFACES = sorted(p.relative_to(ROOT) for folder in ("cli", "web") for p in (ROOT / folder).rglob("*.py"))
 
 

@@ -12,9 +12,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
+from . import lists, sites
 from .guard import PROBLEM, Problem, Rate, problem_response
 from .models import Problem as ProblemModel
-from .routes import router
 
 ERRORS = (400, 401, 403, 404, 422, 429)
 
@@ -36,7 +36,8 @@ def create_api(config, ctx) -> FastAPI:
     )
     api.state.config, api.state.ctx = config, ctx
     api.state.rate = Rate(config.api.rate_per_minute)
-    api.include_router(router)
+    api.include_router(sites.router)
+    api.include_router(lists.router)
 
     @api.exception_handler(Problem)
     async def said(request: Request, exc: Problem):
