@@ -88,6 +88,15 @@ MATRIX = {
         "regulator": 403,
         "contractor": 403,
     },
+    # One's own API tokens: a token without a name is refused for what it is (400); revoking a
+    # token that is not one's own: 404.
+    ("POST", "/account/tokens"): {"admin": 400, "operator": 400, "regulator": 400, "contractor": 400},
+    ("POST", "/account/tokens/{token_id}/revoke"): {
+        "admin": 404,
+        "operator": 404,
+        "regulator": 404,
+        "contractor": 404,
+    },
     # The upper platforms' state per site: everyone who sees the sites, not contractors.
     ("GET", "/forward"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 403},
     # Laboratory results: everyone sees them (a contractor its company's sites), a contractor
@@ -149,6 +158,7 @@ CONCRETE = {
     "/lab/samples/{sample_id}/report": "/lab/samples/1/report",
     "/reviews/{review_id}/{action}": "/reviews/99/accept",
     "/channels/{channel_id}/test": "/channels/bureau/test",
+    "/account/tokens/{token_id}/revoke": "/account/tokens/99/revoke",
 }
 
 

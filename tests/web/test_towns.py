@@ -89,8 +89,11 @@ HOSTILE = {
 # the month's draft report (built for the county and replaced by the next), and the emails'
 # signed links (no account: each carries its own order's signature, tests/web/test_pages.py).
 # The chat groups are the county's, not a town's: a town-limited account is refused them whole
-# (tests/web/test_channels.py).
+# (tests/web/test_channels.py). One's API tokens are one's own: another account's is not there
+# to revoke (tests/web/test_account_tokens.py).
 NOT_OBJECTS = {
+    "/account/tokens",
+    "/account/tokens/{token_id}/revoke",
     "/login",
     "/logout",
     "/account",

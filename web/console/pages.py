@@ -28,6 +28,7 @@ from wastewatch.maintenance.notices import STATES, subject
 from wastewatch.store.state import transaction
 
 from ..metrics import Probes
+from . import account as account_pages
 from . import (
     alerts,
     board,
@@ -50,11 +51,7 @@ from .text import words
 log = logging.getLogger("wastewatch.web")
 HELP = Path(__file__).resolve().parent.parent / "help"
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-LOGIN_COOKIE = "ww_login"
-LANGUAGES = (
-    ("zh-CN", "中文"),
-    ("en", "English"),
-)  # each named in itself  # the sign-in form's own CSRF token, before there is a session
+LOGIN_COOKIE = "ww_login"  # the sign-in form's own CSRF token, before there is a session
 
 
 class Console:
@@ -90,7 +87,9 @@ class Console:
             Route("/reports/draft", bound(reports.report_draft), methods=["POST"]),
             Route("/reports/{month}/{version}/{name}", bound(reports.report_file), methods=["GET"]),
             Route("/audit", bound(Console.audit_log), methods=["GET"]),
-            Route("/account", bound(Console.account), methods=["GET", "POST"]),
+            Route("/account", bound(account_pages.account), methods=["GET", "POST"]),
+            Route("/account/tokens", bound(account_pages.token_create), methods=["POST"]),
+            Route("/account/tokens/{token_id}/revoke", bound(account_pages.token_revoke), methods=["POST"]),
             Route("/help", bound(Console.guide), methods=["GET"]),
             Route("/users", bound(Console.users), methods=["GET", "POST"]),
             Route("/my", bound(Console.my_orders), methods=["GET"]),
@@ -258,32 +257,6 @@ class Console:
             request,
             "console/my.html",
             {"owed": [r for r in rows if r["owed"]], "reported": [r for r in rows if not r["owed"]]},
-        )
-
-    @page("account")
-    async def account(self, request: Request):
-        """One's own account: the language of the console (zh-CN or English)."""
-        me, db, now = request.state.session.user, self.ctx.db, self.ctx.now()
-        if request.method == "POST":
-            locale = str(request.state.form.get("locale", ""))
-            try:
-                with transaction(db):
-                    accounts.set_locale(db, me.username, locale)
-                    audit.record(
-                        db, me.username, "account.locale", now, target=locale, address=address(request)
-                    )
-            except accounts.AccountError as exc:
-                return self.render(
-                    request,
-                    "console/account.html",
-                    {"problem": exc.text(me.locale), "languages": LANGUAGES},
-                    status=400,
-                )
-            return RedirectResponse("/account?saved=1", status_code=303)
-        return self.render(
-            request,
-            "console/account.html",
-            {"saved": request.query_params.get("saved") == "1", "languages": LANGUAGES},
         )
 
     @page("help")

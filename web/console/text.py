@@ -263,6 +263,29 @@ WORDS = {
         "robot refuses or that cannot get through waits in the outbox and is tried again; the last "
         "error stays here.",
     ),
+    "tokens": NP_("tokens", "API tokens"),
+    "tokens_note": NP_(
+        "tokens_note",
+        "A token lets another system (the province's platform, a GIS) read through the API what this "
+        "account sees. It is shown once when made; revoke one that is no longer used or may have leaked.",
+    ),
+    "token_name": NP_("token_name", "What it is for"),
+    "token_days": NP_("token_days", "Days it lasts"),
+    "token_make": NP_("token_make", "Make a token"),
+    "token_made": NP_(
+        "token_made", "The new token, shown only now: copy it to the system that will call the API."
+    ),
+    "token_revoke": NP_("token_revoke", "Revoke"),
+    "token_revoked_ok": NP_(
+        "token_revoked_ok", "The token was revoked: calls with it are refused from now on."
+    ),
+    "token_revoked": NP_("token_revoked", "revoked {at}"),
+    "token_expired": NP_("token_expired", "expired"),
+    "token_until": NP_("token_until", "until {at}"),
+    "token_days_range": NP_("token_days_range", "A token lasts 1 to {n} days."),
+    "token_created": NP_("token_created", "Made"),
+    "token_used": NP_("token_used", "Last used"),
+    "token_unused": NP_("token_unused", "not yet"),
     "forward": NP_("forward", "Upper platforms"),
     "forward_note": NP_(
         "forward_note",
