@@ -17,5 +17,5 @@ class ApiConfig(Section):
     """How long a new token lasts unless a shorter time is asked for: the longest a token may
     last."""
     page_size: int = Field(500, ge=10, le=10_000)
-    """The most items one page of a list holds (`limit` may ask for fewer); readings: ten times as
-    many."""
+    """The most items one page of a list holds (`limit` may ask for fewer). Readings page by their
+    own `limit`: 10,000 of each series unless fewer are asked for, 100,000 at most."""

@@ -106,16 +106,23 @@ async def readings(
     until: Until = None,
     cursor_: TimeCursor = None,
     limit: Annotated[
-        int, Query(ge=1, le=100_000, description="Readings a series, at most 10 × page_size.")
+        int,
+        Query(
+            ge=1,
+            le=100_000,
+            description="Readings of each series a page (30 days of 5-minute readings: 8,640).",
+        ),
     ] = 10_000,
 ):
-    """Default range: the last day. A page holds at most `limit` readings of each metric; when a
-    series has more, every series stops at the same time and `next_cursor` goes on from there."""
+    """Default range: the last day; at most 92 days a call. A page holds at most `limit`
+    readings of each metric; when a series has more, every series stops at the same time and
+    `next_cursor` goes on from there."""
     caller, (ctx, config) = authorized(request), context(request)
     site = caller.site(site_id)
     start, end = _range(request, since, until, 1)
+    if end - start > 92 * 86400:
+        raise Problem(400, "from, until: at most 92 days of readings a call (aggregates cover longer)")
     start = max(start, int(cursor_) + 1) if cursor_ else start
-    limit = min(limit, 10 * config.api.page_size)
     found = {m: ctx.store.scan(site.id, m, start, end) for m in _metrics(site, metric)}
     # Every series ends at the earliest time a full series reached: a page is one span of time.
     full = [rows[limit - 1][0] for rows in found.values() if len(rows) > limit]
