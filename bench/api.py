@@ -25,19 +25,14 @@ import csv
 import json
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-import httpx
-
-ROOT = Path(__file__).resolve().parent.parent
-
 import console  # noqa: E402  (bench/console.py: the county, its readings and the server)
+import httpx
 import report  # noqa: E402  (bench/report.py: the readings generator)
 
 from wastewatch.access import accounts, tokens  # noqa: E402
@@ -161,15 +156,7 @@ def main() -> None:
                     list(csv.DictReader(handle))
             csv_floor.append((time.perf_counter() - began) * 1000)
 
-        server = subprocess.Popen(
-            [sys.executable, "-c", console.SERVER.format(now=NOW + 60), str(path)],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert server.stdout.readline().strip() == "ready"
+        with console.serving(path):
             client = httpx.Client(
                 base_url=config.web.url + "/api/v1",
                 headers={"Authorization": f"Bearer {(folder / 'token.txt').read_text().strip()}"},
@@ -204,9 +191,6 @@ def main() -> None:
                 compliance_rows=len(rows["compliance"]),
             )
             figure("sites_ms", client, ["/sites?limit=500"] * args.requests, None, [], sites_a_page=500)
-        finally:
-            server.stdin.close()
-            server.wait(30)
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)

@@ -34,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -61,6 +62,25 @@ print("ready", flush=True)
 sys.stdin.read()
 server.stop()
 """
+
+
+@contextmanager
+def serving(path: Path):
+    """The service's pages in a process of their own, as `serve` runs them, on the history's
+    clock, until the block ends."""
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER.format(now=NOW + 60), str(path)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout.readline().strip() == "ready"
+        yield
+    finally:
+        server.stdin.close()
+        server.wait(30)
 
 
 def write_config(folder: Path, sites: int) -> Path:
@@ -254,21 +274,10 @@ def main() -> None:
         config = load_config(path)
         figures = generate(config, args.users)
         print(json.dumps({"figure": "generated", "sites": len(config.sites), **figures}), flush=True)
-        server = subprocess.Popen(
-            [sys.executable, "-c", SERVER.format(now=NOW + 60), str(path)],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert server.stdout.readline().strip() == "ready"
+        with serving(path):
             base = config.web.url
             page_figures(base, config, args.requests)
             load(base, config, args.users, args.seconds, args.think)
-        finally:
-            server.stdin.close()
-            server.wait(30)
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)

@@ -206,6 +206,10 @@ def test_a_revoked_token_is_refused_at_once_and_every_call_is_audited(county_des
         ("regulator", "ok"),
     ]
     assert entries[3].target == "/api/v1/sites" and made.prefix in entries[3].detail
+    # The token is checked before anything else is read: a malformed request without one is
+    # refused for the token, and audited.
+    assert client(desk, None).get("/alerts?state=bogus&limit=0").status_code == 401
+    assert audit.listing(desk.ctx.db, 1)[0].target == "/api/v1/alerts?state=bogus&limit=0"
     # A disabled account's tokens stop with it.
     other = token(desk, "operator")
     with changing(desk.ctx):

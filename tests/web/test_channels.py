@@ -103,30 +103,11 @@ def test_a_channels_error_is_said_in_words_and_an_unknown_one_as_the_far_side_sa
 
 
 def test_the_groups_page_reads_whole_at_desk_and_phone_widths(desk, robots, browser):  # noqa: F811
-    from tests.browser import DESKTOP, OVERFLOW, PHONE, WRAPPED, artefacts, window
-    from tests.web.test_console_browser import sign_in
-    from tests.words import codes
+    from tests.web.test_console_browser import reads_whole
 
     admin, _ = login(desk, "admin")
     token = csrf(admin.get("/channels").text)
     for channel in ("bureau", "crew"):
         admin.post(f"/channels/{channel}/test", data={"csrf": token})
     Sender(desk.config, desk.ctx.db).run_once()
-    folder = artefacts("console")
-
-    def look(width: int):
-        def work(chromium):
-            with window(chromium, width) as page:
-                sign_in(page, desk.config.web.url, "admin", "/channels")
-                page.screenshot(path=str(folder / f"admin-channels-{width}.png"), full_page=True)
-                return (
-                    page.evaluate(OVERFLOW),
-                    page.evaluate(WRAPPED, "th, header a, .st"),
-                    codes(page.inner_text("body")),
-                )
-
-        return work
-
-    for width in (DESKTOP, PHONE):
-        overflow, wrapped, found = browser.run(look(width))
-        assert overflow <= 0 and wrapped == [] and found == [], (width, wrapped, found)
+    reads_whole(browser, desk.config.web.url, "admin", "/channels", "admin-channels")

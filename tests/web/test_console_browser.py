@@ -39,6 +39,31 @@ def sign_in(page, base: str, username: str, target: str = "/") -> None:
     page.wait_for_load_state()
 
 
+def reads_whole(chromium_thread, base: str, role: str, path: str, shot: str) -> None:
+    """`role` signs in and opens `path` at desk and phone widths, in `chromium_thread` (the
+    `browser` fixture), screenshots in artefacts/console/`shot`-WIDTH.png: nothing wider than the
+    window, no heading, menu item or state badge broken over lines, no code where a word
+    belongs."""
+    folder = artefacts("console")
+
+    def look(width: int):
+        def work(chromium):
+            with window(chromium, width) as page:
+                sign_in(page, base, role, path)
+                page.screenshot(path=str(folder / f"{shot}-{width}.png"), full_page=True)
+                return (
+                    page.evaluate(OVERFLOW),
+                    page.evaluate(WRAPPED, "th, header a, .st"),
+                    codes(page.inner_text("body")),
+                )
+
+        return work
+
+    for width in (DESKTOP, PHONE):
+        overflow, wrapped, found = chromium_thread.run(look(width))
+        assert overflow <= 0 and wrapped == [] and found == [], (width, wrapped, found)
+
+
 def visit(base: str, role: str, width: int, folder):
     """Sign in as `role` at `width`, screenshot its pages; what each measured."""
 

@@ -103,26 +103,7 @@ def test_up_to_when_waiting_and_behind_are_one_reckoning():
 
 
 def test_the_platforms_page_reads_whole_at_desk_and_phone_widths(make_desk, browser):  # noqa: F811
-    from tests.browser import DESKTOP, OVERFLOW, PHONE, WRAPPED, artefacts, window
-    from tests.web.test_console_browser import sign_in
-    from tests.words import codes
+    from tests.web.test_console_browser import reads_whole
 
     desk = platform_desk(make_desk)
-    folder = artefacts("console")
-
-    def look(width: int):
-        def work(chromium):
-            with window(chromium, width) as page:
-                sign_in(page, desk.config.web.url, "operator", "/forward")
-                page.screenshot(path=str(folder / f"operator-forward-{width}.png"), full_page=True)
-                return (
-                    page.evaluate(OVERFLOW),
-                    page.evaluate(WRAPPED, "th, header a, .st"),
-                    codes(page.inner_text("body")),
-                )
-
-        return work
-
-    for width in (DESKTOP, PHONE):
-        overflow, wrapped, found = browser.run(look(width))
-        assert overflow <= 0 and wrapped == [] and found == [], (width, wrapped, found)
+    reads_whole(browser, desk.config.web.url, "operator", "/forward", "operator-forward")

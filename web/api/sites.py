@@ -12,7 +12,7 @@ from wastewatch.maintenance import status
 from . import models
 from .guard import Problem
 from .paging import SiteCursor, TimeCursor, cursor, local
-from .params import From, Limit, SitePath, Town, Until, authorized, context, epoch, limit_of, narrowed
+from .params import From, Limit, SitePath, Town, Until, context, epoch, narrowed, need
 
 router = APIRouter()
 
@@ -49,10 +49,15 @@ def _site(s: status.SiteStatus, ctx, zone) -> models.Site:
     )
 
 
-@router.get("/sites", response_model=models.Page[models.Site], summary="Sites and what each is doing now")
+@router.get(
+    "/sites",
+    response_model=models.Page[models.Site],
+    summary="Sites and what each is doing now",
+    dependencies=[need()],
+)
 async def site_list(request: Request, town: Town = None, cursor_: SiteCursor = None, limit: Limit = 100):
-    caller, (ctx, config) = authorized(request), context(request)
-    limit, start = limit_of(request, limit), cursor_
+    caller, ctx, config = context(request)
+    limit, start = min(limit, config.api.page_size), cursor_
     chosen = sorted(
         (s for s in narrowed(caller, town, None) if start is None or s.id > start), key=lambda s: s.id
     )
@@ -64,9 +69,14 @@ async def site_list(request: Request, town: Town = None, cursor_: SiteCursor = N
     }
 
 
-@router.get("/sites/{site_id}", response_model=models.Site, summary="A site and what it is doing now")
+@router.get(
+    "/sites/{site_id}",
+    response_model=models.Site,
+    summary="A site and what it is doing now",
+    dependencies=[need()],
+)
 async def site_one(request: Request, site_id: SitePath):
-    caller, (ctx, config) = authorized(request), context(request)
+    caller, ctx, config = context(request)
     [found] = status.statuses(ctx, [caller.site(site_id)], int(ctx.now()))
     return _site(found, ctx, config.tz)
 
@@ -83,7 +93,7 @@ def _metrics(site, metric: list[str] | None) -> list[str]:
 
 
 def _range(request: Request, since: datetime | None, until: datetime | None, days: int) -> tuple[int, int]:
-    ctx, config = context(request)
+    _, ctx, config = context(request)
     end = epoch(until, config.tz) or int(ctx.now())
     start = epoch(since, config.tz) or end - days * 86400
     if start >= end:
@@ -94,6 +104,7 @@ def _range(request: Request, since: datetime | None, until: datetime | None, day
 @router.get(
     "/sites/{site_id}/readings",
     response_model=models.Readings,
+    dependencies=[need()],
     summary="A site's readings over a range, as stored (every flag), oldest first",
 )
 async def readings(
@@ -117,7 +128,7 @@ async def readings(
     """Default range: the last day; at most 92 days a call. A page holds at most `limit`
     readings of each metric; when a series has more, every series stops at the same time and
     `next_cursor` goes on from there."""
-    caller, (ctx, config) = authorized(request), context(request)
+    caller, ctx, config = context(request)
     site = caller.site(site_id)
     start, end = _range(request, since, until, 1)
     if end - start > 92 * 86400:
@@ -147,6 +158,7 @@ async def readings(
 @router.get(
     "/sites/{site_id}/aggregates",
     response_model=models.AggregateSet,
+    dependencies=[need()],
     summary="A site's hourly or daily means, minimums and maximums (local time)",
 )
 async def aggregates(
@@ -160,7 +172,7 @@ async def aggregates(
     until: Until = None,
 ):
     """Default range: the last 7 days. At most 400 days of days or 31 days of hours a call."""
-    caller, (ctx, config) = authorized(request), context(request)
+    caller, ctx, config = context(request)
     site = caller.site(site_id)
     start, end = _range(request, since, until, 7)
     if end - start > (400 if period == "day" else 31) * 86400:
