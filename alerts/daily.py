@@ -13,6 +13,7 @@ temperature clause with the day's mean water temperature. Hydraulic load = mean 
 
 import json
 import logging
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -22,7 +23,7 @@ from wastewatch.store.state import State
 
 from .context import Context
 from .findings import Runs, valid_value
-from .lifecycle import open_keys, suspect_spans
+from .lifecycle import open_keys, open_keys_by_site, suspect_spans
 from .windows import Windows
 
 # The columns of a day_results row, in the order _day builds them (the first four its key).
@@ -52,44 +53,67 @@ class DayCloser:
     def __init__(self, ctx: Context):
         self.ctx = ctx
 
-    def judge_days(self, site: Site, now: int, windows: Windows) -> Iterator[Judged]:
-        """The site's days to judge (closed, new or with late data), each judged when asked
-        for: after the one before it was saved, whose alerts it may find open."""
+    def judge_sites(self, sites: list[Site], now: int, windows: Windows) -> Iterator[Judged]:
+        """The sites' days to judge (closed, new or with late data), site by site and each
+        site's in order, each judged when asked for: after the one before it was saved, whose
+        alerts it may find open. What they are judged from is read for all the sites at once —
+        the reading counts, the days checked, the readings, the suspect spans, the water
+        temperatures, the open alerts — a few statements for the lot instead of a few for each
+        site and day (a first close of 1,000 sites judges 7,000 days)."""
         ctx, tz = self.ctx, self.ctx.config.tz
         today = datetime.fromtimestamp(now, tz).date()
         days = [today - timedelta(days=k) for k in range(ctx.rules.daily_exceedance.late_data_days, 0, -1)]
         first, last = ctx.midnight(days[0]), ctx.midnight(today)
-        counts = ctx.store.count_by_day(site.id, list(site.metrics), first, last, tz)
-        checked = {
-            row["day"]: row["readings"]
-            for row in ctx.db.execute(
-                "SELECT day, readings FROM day_checks WHERE site_id = :site AND day >= :day",
-                {"site": site.id, "day": days[0].isoformat()},
-            )
-        }
-        for day in days:
-            seen = checked.get(day.isoformat())
-            if seen is None or seen != counts.get(day, 0):
-                count = counts.get(day, 0)
-                rows, runs = self._judge(site, day, seen is not None, now, windows)
-                yield Judged(site, day, count, rows, runs.findings)
+        counts = ctx.store.count_by_day_of({s.id: list(s.metrics) for s in sites}, first, last, tz)
+        checked = checks(ctx.db, [s.id for s in sites], days[0])
+        due = {}
+        for site in sites:
+            mine, seen_days = counts.get(site.id, {}), checked.get(site.id, {})
+            # New (never checked: None) or with a count that changed since: late data.
+            found = [(day, seen_days.get(day.isoformat()), mine.get(day, 0)) for day in days]
+            todo = [(day, seen, count) for day, seen, count in found if seen != count]
+            if todo:
+                due[site.id] = (site, todo)
+        if not due:
+            return
+        start, end = int(first.timestamp()), int(last.timestamp())
+        inputs = _Inputs(
+            readings=ctx.store.scan_many(
+                {(site.id, m): start for site, _ in due.values() for m in self._metrics(site)}, end
+            ),
+            suspect=suspect_spans(ctx.db, start, end),
+            temperatures=ctx.store.daily_means_of(list(due), "water_temp", days[0], days[-1]),
+            keys=open_keys_by_site(ctx.db, list(due)),
+        )
+        for site, todo in due.values():
+            for day, seen, count in todo:
+                rows, runs = self._judge(site, day, seen is not None, now, windows, inputs)
+                judged = Judged(site, day, count, rows, runs.findings)
+                yield judged
+                if judged.findings:  # saved with its findings applied: the site's alerts may differ
+                    inputs.keys[site.id] = open_keys(ctx.db, site.id)
 
-    def _judge(self, site: Site, day, late: bool, now: int, windows: Windows) -> tuple[list, Runs]:
+    def _metrics(self, site: Site) -> list[str]:
+        """The metrics a site's day is judged on: the pollutants its standard controls, and the
+        flow."""
+        measured = [m for m in self.ctx.standard(site.id).controlled() if m in site.metrics]
+        return measured + (["flow"] if "flow" in site.metrics else [])
+
+    def _judge(self, site: Site, day, late: bool, now: int, windows: Windows, inputs: "_Inputs") -> tuple:
         """The day's result rows (one per pollutant, one for the flow) and the rule runs they
         feed, for one site and one closed local day."""
         ctx = self.ctx
         start, end = ctx.day_bounds(day)
         standard = ctx.standard(site.id)
-        runs = Runs(site.id, open_keys(ctx.db, site.id))
+        runs = Runs(site.id, inputs.keys.get(site.id, set()))
         rows = []
         extra = {"day": day.isoformat(), "late_data": late}
-        measured = [m for m in standard.controlled() if m in site.metrics]
-        water_temp = ctx.day_water_temp(site.id, day)
-        for metric in measured + (["flow"] if "flow" in site.metrics else []):
+        water_temp = inputs.temperatures.get(site.id, {}).get(day)
+        for metric in self._metrics(site):
             expected = 86400 // site.metric(metric).interval_s
-            values = self._valid(site, metric, start, end, windows)
+            values = self._valid(site, metric, start, end, windows, inputs)
             day_of = _Day(site, day, start, expected, values, extra, now)
-            if metric in measured and ctx.rules.daily_exceedance.enabled:
+            if metric != "flow" and ctx.rules.daily_exceedance.enabled:
                 rows.append(self._pollutant(day_of, metric, standard.limit(metric, water_temp), runs))
             if metric == "flow" and ctx.rules.hydraulic_overload.enabled:
                 rows.append(self._flow(day_of, runs))
@@ -158,32 +182,66 @@ class DayCloser:
 
     def save(self, judged: Judged, now: int) -> None:
         """The day's results and its check, in the caller's transaction."""
-        db, site, day, count, rows = self.ctx.db, judged.site, judged.day, judged.count, judged.rows
+        self.save_many([judged], now)
+
+    def save_many(self, judged: list[Judged], now: int) -> None:
+        """Days' results and checks in two statements, in the caller's transaction: the days
+        without findings of a set of sites, which change nothing else."""
+        db = self.ctx.db
+        rows = [dict(zip(DAY_RESULT, row)) for one in judged for row in one.rows]
+        if rows:
+            db.executemany(
+                f"INSERT INTO day_results ({', '.join(DAY_RESULT)}) "
+                f"VALUES ({', '.join(':' + name for name in DAY_RESULT)}) "
+                "ON CONFLICT (site_id, day, rule, metric) DO UPDATE SET "
+                + ", ".join(f"{name} = excluded.{name}" for name in DAY_RESULT[4:]),
+                rows,
+            )
         db.executemany(
-            f"INSERT INTO day_results ({', '.join(DAY_RESULT)}) "
-            f"VALUES ({', '.join(':' + name for name in DAY_RESULT)}) "
-            "ON CONFLICT (site_id, day, rule, metric) DO UPDATE SET "
-            + ", ".join(f"{name} = excluded.{name}" for name in DAY_RESULT[4:]),
-            [dict(zip(DAY_RESULT, row)) for row in rows],
-        )
-        db.execute(
             "INSERT INTO day_checks (site_id, day, readings, checked_at) "
             "VALUES (:site, :day, :readings, :now) "
             "ON CONFLICT (site_id, day) DO UPDATE SET readings = excluded.readings, "
             "checked_at = excluded.checked_at",
-            {"site": site.id, "day": day.isoformat(), "readings": count, "now": now},
+            [
+                {"site": one.site.id, "day": one.day.isoformat(), "readings": one.count, "now": now}
+                for one in judged
+            ],
         )
 
-    def _valid(self, site: Site, metric: str, start: int, end: int, windows) -> list[float]:
+    def _valid(self, site: Site, metric: str, start: int, end: int, windows, inputs: "_Inputs") -> list:
         """Valid samples of the day, leaving out spans a stuck-value alert marked suspect and
         maintenance windows and data reviews (their readings count as flag M)."""
-        suspect = suspect_spans(self.ctx.db, start, end, site.id).get((site.id, metric), [])
-        suspect += windows.excluded(site.id, metric, start, end)
+        suspect = inputs.suspect.get((site.id, metric), []) + windows.excluded(site.id, metric, start, end)
+        found = inputs.readings.get((site.id, metric), [])
+        first = bisect_left(found, (start,))
+        last = bisect_left(found, (end,), lo=first)
         return [
-            r.value
-            for r in self.ctx.store.read_range(site.id, metric, start, end)
-            if valid_value(site, metric, r.value, r.flag) and not any(a <= r.ts < b for a, b in suspect)
+            value
+            for ts, value, flag in found[first:last]
+            if valid_value(site, metric, value, flag) and not any(a <= ts < b for a, b in suspect)
         ]
+
+
+@dataclass
+class _Inputs:
+    """What a set of sites' days are judged from, read once for all of them."""
+
+    readings: dict  # (site, metric) → [(ts, value, flag)] over the days, in time order
+    suspect: dict  # (site, metric) → [(since, until)] stuck-value spans
+    temperatures: dict  # site → {day: mean valid water temperature}
+    keys: dict  # site → {(rule, metric)} of its open alerts
+
+
+def checks(db: State, site_ids: list[str], first: date) -> dict[str, dict[str, int]]:
+    """{site: {day: readings counted when it was judged}} from `first` on (table day_checks,
+    written by save_many)."""
+    found: dict[str, dict[str, int]] = {}
+    for row in db.execute(
+        "SELECT site_id, day, readings FROM day_checks WHERE site_id IN :sites AND day >= :day",
+        {"sites": site_ids, "day": first.isoformat()},
+    ):
+        found.setdefault(row["site_id"], {})[row["day"]] = row["readings"]
+    return found
 
 
 def judged(db: State, first_day: str, last_day: str) -> dict[str, tuple[int, int]]:

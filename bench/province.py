@@ -9,7 +9,10 @@ its own holding both the readings (store/postgres.py) and the state:
    longest window) and steady (one new reading per series since the last cycle, written
    through the store as ingest writes it; the median of --cycles);
 3. the backlog drain of bench/ingest.py with that many sites, into PostgreSQL and into SQLite
-   in the same run (--drain-messages messages of six readings each).
+   in the same run (--drain-messages messages of six readings each);
+4. the first day close after a start (--close-days days of readings; it judges the last 7
+   closed days of every site), its sites in sets and one at a time in the same run, with the
+   verdicts of both compared.
 
 Then the monthly report for --report-sites sites (default 2,000) × 31 days of 5-minute
 readings of six metrics (107 M), `wastewatch report monthly --format csv,xlsx,html` in a
@@ -24,7 +27,7 @@ tests/store checks write() keeps the sums the same). About 1 % of readings never
 those days again from their hours and readings.
 
 Prints one JSON line per figure. Usage: .venv/bin/python bench/province.py [--sites 2000,5000]
-[--report-sites N] [--cycles N] [--drain-messages N] [--skip eval,drain,report]
+[--report-sites N] [--cycles N] [--drain-messages N] [--close-days N] [--skip eval,drain,close,report]
 [--keep-report-database NAME] [--cold]
 """
 
@@ -226,6 +229,62 @@ def eval_at(sites: int, cycles: int, folder: Path) -> None:
         )
 
 
+def close_at(sites: int, days: int, folder: Path) -> None:
+    """The first day close after a start (every site's last 7 closed days judged), its sites
+    taken in sets of DayClose.CHUNK and one at a time, on the same readings in one run; the
+    verdicts of the two compared."""
+    import psycopg
+
+    from tests.support import postgres_database
+    from wastewatch.alerts.context import Context
+    from wastewatch.config import load_config
+    from wastewatch.jobs.cycles import DayClose
+
+    with postgres_database() as url:
+        config = load_config(write_config(folder, sites, url, EVAL_METRICS))
+        midnight = datetime.fromtimestamp(time.time(), TZ).replace(hour=0, minute=0, second=0, microsecond=0)
+        now = int(midnight.timestamp()) + 600
+        readings = generated(
+            "province_close_generated",
+            config,
+            EVAL_METRICS,
+            int(midnight.timestamp()) - days * 86400,
+            now,
+            0.0,
+        )
+        timed, verdicts = {}, {}
+        for chunk in (1, DayClose.CHUNK):
+            with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as db:
+                for table in ("day_results", "day_checks", "alert_transitions", "alerts", "outbox"):
+                    db.execute(f"DELETE FROM {table}")
+            ctx = Context.open(config, clock=lambda: now)
+            closer = DayClose(ctx)
+            closer.CHUNK = chunk
+            started = time.perf_counter()
+            result = closer.run(now)
+            timed[chunk] = time.perf_counter() - started
+            verdicts[chunk] = sorted(
+                tuple(row)
+                for row in ctx.db.execute(
+                    "SELECT site_id, day, rule, metric, value, status FROM day_results ORDER BY 1, 2, 3, 4"
+                )
+            )
+            ctx.close()
+            assert not result.failed_sites
+        emit(
+            figure="province_day_close",
+            sites=sites,
+            days_of_readings=days,
+            stored_readings=readings,
+            site_days_judged=len({(v[0], v[1]) for v in verdicts[DayClose.CHUNK]}),
+            first_close_in_sets_s=round(timed[DayClose.CHUNK], 2),
+            first_close_site_by_site_s=round(timed[1], 2),
+            chunk=DayClose.CHUNK,
+            same_verdicts=verdicts[1] == verdicts[DayClose.CHUNK],
+            target_s=5.0 if sites <= 1000 else 60.0,
+        )
+
+
 def drain_at(sites: int, messages: int, folder: Path) -> None:
     from wastewatch.ingest.broker import PrivateBroker
 
@@ -337,7 +396,10 @@ def main() -> None:
     parser.add_argument("--cycles", type=int, default=3, help="steady cycles; the median counts")
     parser.add_argument("--drain-messages", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=2, help="report runs; the fastest counts")
-    parser.add_argument("--skip", default="", help="parts to leave out: eval, drain, report")
+    parser.add_argument("--skip", default="", help="parts to leave out: eval, drain, close, report")
+    parser.add_argument(
+        "--close-days", type=int, default=7, help="days of readings before the day close (it judges 7)"
+    )
     parser.add_argument(
         "--cold", action="store_true", help="drop the page cache before each report run (needs root)"
     )
@@ -354,6 +416,9 @@ def main() -> None:
                 eval_at(sites, args.cycles, folder / "eval")
             if "drain" not in skip:
                 drain_at(sites, args.drain_messages, folder / "drain")
+            if "close" not in skip:
+                (folder / "close").mkdir(parents=True)
+                close_at(sites, args.close_days, folder / "close")
         if "report" not in skip:
             (Path(tmp) / "report").mkdir()
             report_at(

@@ -76,7 +76,15 @@ class Evaluation:
 
 
 class DayClose:
-    """The day-close job: each closed local day per site judged, and again on late data."""
+    """The day-close job: each closed local day per site judged, and again on late data.
+
+    Sites are taken CHUNK at a time, their inputs read together (DayCloser.judge_sites). A day
+    whose verdicts find something is saved in a transaction of its own with its findings
+    applied and what they cause; the days that find nothing (most) are saved together, before
+    the next day with findings and at the end of the chunk, so days are saved in order. A chunk
+    that fails is closed again one site at a time: one broken site must not stop the others."""
+
+    CHUNK = 100
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
@@ -85,15 +93,35 @@ class DayClose:
     def run(self, now: int) -> CycleResult:
         result = CycleResult()
         windows, lifecycle = Windows(self.ctx.db), Lifecycle(self.ctx)
-        for site in self.ctx.config.sites:
+        sites = self.ctx.config.sites
+        for first in range(0, len(sites), self.CHUNK):
+            chunk = sites[first : first + self.CHUNK]
             try:
-                for judged in self.closer.judge_days(site, now, windows):
-                    with transaction(self.ctx.db):
-                        self.closer.save(judged, now)
-                        lifecycle.apply(judged.findings, now)
-                        made = react(self.ctx, windows)
-                    result.add(made)
-            except Exception:  # noqa: BLE001 — one broken site must not stop the others
-                log.exception("closing days for site %s failed; retried next run", site.id)
-                result.failed_sites.append(site.id)
+                self._close(chunk, now, windows, lifecycle, result)
+            except Exception:  # noqa: BLE001 — found out below, site by site
+                log.warning("closing days for %d sites together failed; one site at a time", len(chunk))
+                for site in chunk:
+                    try:
+                        self._close([site], now, windows, lifecycle, result)
+                    except Exception:  # noqa: BLE001 — one broken site must not stop the others
+                        log.exception("closing days for site %s failed; retried next run", site.id)
+                        result.failed_sites.append(site.id)
         return result
+
+    def _close(self, sites, now: int, windows, lifecycle, result: CycleResult) -> None:
+        quiet: list = []
+        for judged in self.closer.judge_sites(sites, now, windows):
+            if not judged.findings:
+                quiet.append(judged)
+                continue
+            with transaction(self.ctx.db):
+                if quiet:
+                    self.closer.save_many(quiet, now)
+                    quiet = []
+                self.closer.save(judged, now)
+                lifecycle.apply(judged.findings, now)
+                made = react(self.ctx, windows)
+            result.add(made)
+        if quiet:
+            with transaction(self.ctx.db):
+                self.closer.save_many(quiet, now)

@@ -171,6 +171,10 @@ class Store(Protocol):
     ) -> dict:
         """Readings of the site's metrics per local day in [since, until): {date: count}."""
 
+    def count_by_day_of(self, site_metrics: dict, since: datetime, until: datetime, tz: tzinfo) -> dict:
+        """count_by_day of several sites at once: {site: [metrics]} → {site: {date: count}},
+        sites without readings then left out."""
+
     def hourly(self, site_id: str, metrics: Sequence[str], since: int, until: int) -> list[tuple]:
         """(metric, hour, received, flagged_n, total, low, high) per UTC hour (ts // 3600) in
         [since, until): kept up to date as readings arrive; sums and extremes over flag N."""

@@ -336,6 +336,13 @@ class SQLiteStore(QuarantineTable, Views, SQLiteMirrorQueue):
             rows = [] if not ids else self._hours("{hour}, {received}", ids, since, until)
         return local_day_counts(rows, tz)
 
+    def count_by_day_of(self, site_metrics: dict, since: datetime, until: datetime, tz: tzinfo) -> dict:
+        """count_by_day() of each site: in-process, one query each costs next to nothing."""
+        found = {
+            site: self.count_by_day(site, metrics, since, until, tz) for site, metrics in site_metrics.items()
+        }
+        return {site: counts for site, counts in found.items() if counts}
+
     def rejections(self, since: int = 0, limit: int = 100) -> list[StoredRejection]:
         with self._lock:
             rows = self._db.execute(

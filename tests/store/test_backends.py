@@ -147,6 +147,8 @@ def test_both_backends_answer_every_read_alike():
     assert len(answers[0]["daily_sums"]) == 9 and len(answers[0]["read_range"]) > 500
     for name in answers[0]:
         assert answers[0][name] == answers[1][name], name
+    for answer in answers:  # a set of sites counted at once: each as counted alone
+        assert answer["count_by_day_of"] == answer["count_by_day_alone"]
 
 
 def reads(store) -> dict:
@@ -185,6 +187,14 @@ def reads(store) -> dict:
             store.aggregate("helin", "cod", days[0].replace(minute=30), days[1], "day", SHANGHAI)
         ),
         "count_by_day": store.count_by_day("cx-01", ["cod", "flow"], *days, SHANGHAI),
+        # Several sites at once, as the day close asks: each as count_by_day counts it alone.
+        "count_by_day_of": store.count_by_day_of(
+            {"cx-01": ["cod", "flow"], "helin": ["cod"], "nowhere": ["cod"]}, *days, SHANGHAI
+        ),
+        "count_by_day_alone": {
+            site: store.count_by_day(site, metrics, *days, SHANGHAI)
+            for site, metrics in (("cx-01", ["cod", "flow"]), ("helin", ["cod"]))
+        },
         "hourly": sorted(  # in series order, and series ids differ between the backends
             tuple(round(x, 6) if isinstance(x, float) else x for x in row)
             for row in store.hourly("helin", ["cod", "flow"], START // 3600, end // 3600)
