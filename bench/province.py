@@ -27,8 +27,8 @@ tests/store checks write() keeps the sums the same). About 1 % of readings never
 those days again from their hours and readings.
 
 Prints one JSON line per figure. Usage: .venv/bin/python bench/province.py [--sites 2000,5000]
-[--report-sites N] [--cycles N] [--drain-messages N] [--close-days N] [--skip eval,drain,close,report]
-[--keep-report-database NAME] [--cold]
+[--report-sites N] [--cycles N] [--drain-messages N] [--close-days N] [--close-before REV]
+[--skip eval,drain,close,report] [--keep-report-database NAME] [--cold]
 """
 
 import argparse
@@ -44,6 +44,7 @@ from zoneinfo import ZoneInfo
 
 import fleet  # noqa: E402  (bench/fleet.py)
 
+ROOT = Path(__file__).resolve().parent.parent
 TZ = ZoneInfo("Asia/Shanghai")
 STEP = 300
 # (mean, spread) of each metric, drawn from a normal distribution and kept positive.
@@ -229,10 +230,11 @@ def eval_at(sites: int, cycles: int, folder: Path) -> None:
         )
 
 
-def close_at(sites: int, days: int, folder: Path) -> None:
+def close_at(sites: int, days: int, folder: Path, before: str | None) -> None:
     """The first day close after a start (every site's last 7 closed days judged), its sites
-    taken in sets of DayClose.CHUNK and one at a time, on the same readings in one run; the
-    verdicts of the two compared."""
+    taken in sets of DayClose.CHUNK and one at a time — and, with `before`, that revision's
+    day close, installed from this repository into a folder of its own — on the same readings
+    in one run; the verdicts compared."""
     import psycopg
 
     from tests.support import postgres_database
@@ -241,7 +243,8 @@ def close_at(sites: int, days: int, folder: Path) -> None:
     from wastewatch.jobs.cycles import DayClose
 
     with postgres_database() as url:
-        config = load_config(write_config(folder, sites, url, EVAL_METRICS))
+        path = write_config(folder, sites, url, EVAL_METRICS)
+        config = load_config(path)
         midnight = datetime.fromtimestamp(time.time(), TZ).replace(hour=0, minute=0, second=0, microsecond=0)
         now = int(midnight.timestamp()) + 600
         readings = generated(
@@ -252,37 +255,88 @@ def close_at(sites: int, days: int, folder: Path) -> None:
             now,
             0.0,
         )
-        timed, verdicts = {}, {}
-        for chunk in (1, DayClose.CHUNK):
+        Context.open(config, clock=lambda: now).close()  # the state tables, migrated
+
+        def reset() -> None:
             with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as db:
                 for table in ("day_results", "day_checks", "alert_transitions", "alerts", "outbox"):
                     db.execute(f"DELETE FROM {table}")
+
+        def verdicts() -> list:
+            # Values to 6 decimals: a mean from the daily sums and one from the readings differ
+            # in the last bits of a double (the order of the additions).
+            with psycopg.connect(url.replace("+psycopg", "")) as db:
+                return db.execute(
+                    "SELECT site_id, day, rule, metric, round(value::numeric, 6), status FROM day_results "
+                    "ORDER BY 1, 2, 3, 4"
+                ).fetchall()
+
+        timed, found = {}, {}
+        for name, chunk in (("site_by_site", 1), ("in_sets", DayClose.CHUNK)):
+            reset()
             ctx = Context.open(config, clock=lambda: now)
             closer = DayClose(ctx)
             closer.CHUNK = chunk
             started = time.perf_counter()
-            result = closer.run(now)
-            timed[chunk] = time.perf_counter() - started
-            verdicts[chunk] = sorted(
-                tuple(row)
-                for row in ctx.db.execute(
-                    "SELECT site_id, day, rule, metric, value, status FROM day_results ORDER BY 1, 2, 3, 4"
-                )
-            )
+            assert not closer.run(now).failed_sites
+            timed[name] = time.perf_counter() - started
             ctx.close()
-            assert not result.failed_sites
+            found[name] = verdicts()
+        if before:
+            reset()
+            timed["before"] = earlier_close(before, path, now, folder)
+            found["before"] = verdicts()
         emit(
             figure="province_day_close",
             sites=sites,
             days_of_readings=days,
             stored_readings=readings,
-            site_days_judged=len({(v[0], v[1]) for v in verdicts[DayClose.CHUNK]}),
-            first_close_in_sets_s=round(timed[DayClose.CHUNK], 2),
-            first_close_site_by_site_s=round(timed[1], 2),
+            site_days_judged=len({(v[0], v[1]) for v in found["in_sets"]}),
             chunk=DayClose.CHUNK,
-            same_verdicts=verdicts[1] == verdicts[DayClose.CHUNK],
+            **{f"first_close_{name}_s": round(seconds, 2) for name, seconds in timed.items()},
+            before=before,
+            same_verdicts=all(v == found["in_sets"] for v in found.values()),
             target_s=5.0 if sites <= 1000 else 60.0,
         )
+
+
+def earlier_close(revision: str, config: Path, now: int, folder: Path) -> float:
+    """The day close of an earlier revision on the same databases: seconds of its first run."""
+    import os
+    import subprocess
+    import sys
+
+    source, library = folder / "before-src", folder / "before-lib"
+    subprocess.run(
+        ["git", "worktree", "add", "-f", str(source), revision], cwd=ROOT, check=True, capture_output=True
+    )
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target",
+             str(library), str(source)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        code = (
+            "import sys, time\n"
+            "from wastewatch.alerts.context import Context\n"
+            "from wastewatch.config import load_config\n"
+            "from wastewatch.jobs.cycles import DayClose\n"
+            f"ctx = Context.open(load_config({str(config)!r}), clock=lambda: {now})\n"
+            "started = time.perf_counter()\n"
+            f"assert not DayClose(ctx).run({now}).failed_sites\n"
+            "print(time.perf_counter() - started)\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=folder,
+            env={**os.environ, "PYTHONPATH": str(library)},
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return float(done.stdout.strip().splitlines()[-1])
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(source)], cwd=ROOT, capture_output=True)
 
 
 def drain_at(sites: int, messages: int, folder: Path) -> None:
@@ -401,6 +455,11 @@ def main() -> None:
         "--close-days", type=int, default=7, help="days of readings before the day close (it judges 7)"
     )
     parser.add_argument(
+        "--close-before",
+        metavar="REV",
+        help="also time the day close of this earlier revision, in the same run",
+    )
+    parser.add_argument(
         "--cold", action="store_true", help="drop the page cache before each report run (needs root)"
     )
     parser.add_argument(
@@ -418,7 +477,7 @@ def main() -> None:
                 drain_at(sites, args.drain_messages, folder / "drain")
             if "close" not in skip:
                 (folder / "close").mkdir(parents=True)
-                close_at(sites, args.close_days, folder / "close")
+                close_at(sites, args.close_days, folder / "close", args.close_before)
         if "report" not in skip:
             (Path(tmp) / "report").mkdir()
             report_at(

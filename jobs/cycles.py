@@ -78,11 +78,13 @@ class Evaluation:
 class DayClose:
     """The day-close job: each closed local day per site judged, and again on late data.
 
-    Sites are taken CHUNK at a time, their inputs read together (DayCloser.judge_sites). A day
-    whose verdicts find something is saved in a transaction of its own with its findings
-    applied and what they cause; the days that find nothing (most) are saved together, before
-    the next day with findings and at the end of the chunk, so days are saved in order. A chunk
-    that fails is closed again one site at a time: one broken site must not stop the others."""
+    Sites are taken CHUNK at a time, their inputs read together (DayCloser.judge_sites), and
+    each set is closed in one transaction (a commit per site and day cost more than the
+    judging): a day whose verdicts find something is saved with its findings applied and what
+    they cause, the days that find nothing (most) together, before the next day with findings
+    and at the end, so each site's days are saved in order. A set that fails is closed again
+    one site at a time: one broken site must not stop the others. The writer lock is held for
+    a set's time (about a second at CHUNK sites)."""
 
     CHUNK = 100
 
@@ -109,19 +111,20 @@ class DayClose:
         return result
 
     def _close(self, sites, now: int, windows, lifecycle, result: CycleResult) -> None:
-        quiet: list = []
-        for judged in self.closer.judge_sites(sites, now, windows):
-            if not judged.findings:
-                quiet.append(judged)
-                continue
-            with transaction(self.ctx.db):
-                if quiet:
+        made = []
+        with transaction(self.ctx.db):
+            quiet: list = []
+            for judged in self.closer.judge_sites(sites, now, windows):
+                if not judged.findings:
+                    quiet.append(judged)
+                    continue
+                if quiet:  # the days before it first: each site's days are saved in order
                     self.closer.save_many(quiet, now)
                     quiet = []
                 self.closer.save(judged, now)
                 lifecycle.apply(judged.findings, now)
-                made = react(self.ctx, windows)
-            result.add(made)
-        if quiet:
-            with transaction(self.ctx.db):
+                made.append(react(self.ctx, windows))
+            if quiet:
                 self.closer.save_many(quiet, now)
+        for one in made:  # counted once committed
+            result.add(one)

@@ -112,3 +112,29 @@ def test_sets_of_one_site_judge_as_sets_of_many(county, monkeypatch):
     alone = verdicts(county), [(a["site_id"], a["state"]) for a in county.alerts("daily_exceedance")]
     assert alone[1] == [("helin", "resolved"), ("shiyang", "firing")]
     assert len(alone[0]) == 4 * 7
+
+
+def test_a_day_judged_from_the_daily_sums_is_judged_as_from_its_readings(county, monkeypatch):
+    """The sums serve where nothing of the day is left out; the readings where a window, a
+    review or a suspect span is: both give the same verdicts (values to the last decimals a
+    double's additions keep), the pH's worst sample included."""
+    county.write("cod", [(h * HOUR, 55.0 + (h % 2) * 15) for h in range(24)])
+    county.write("ph", [(m * 300, 7.0 + (m % 7) * 0.4) for m in range(288)])  # up to 9.4: over 6–9
+    county.write("flow", [(m * 300, 2.0 + (m % 5) * 0.1, "N" if m % 9 else "M") for m in range(288)])
+    county.write("cod", [(h * HOUR, 150.0) for h in range(24)], site="shiyang")
+
+    def verdict_rows():
+        return sorted(
+            (r["site_id"], r["rule"], r["metric"], r["status"], r["valid_samples"], round(r["value"] or 0, 9))
+            for r in county.ctx.db.execute("SELECT * FROM day_results WHERE day = '2026-10-12'")
+        )
+
+    county.close_days(DAY + 60)
+    from_sums = verdict_rows()
+    county.ctx.db.execute("DELETE FROM day_results")
+    county.ctx.db.execute("DELETE FROM day_checks")
+    monkeypatch.setattr(DayCloser, "_sums", lambda self, *args: None)
+    county.close_days(DAY + 120)
+    assert verdict_rows() == from_sums
+    ph = next(r for r in from_sums if r[2] == "ph")
+    assert ph[3] == "over" and ph[5] == 9.4

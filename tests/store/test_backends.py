@@ -191,6 +191,9 @@ def reads(store) -> dict:
         "count_by_day_of": store.count_by_day_of(
             {"cx-01": ["cod", "flow"], "helin": ["cod"], "nowhere": ["cod"]}, *days, SHANGHAI
         ),
+        "count_by_day_of_part": store.count_by_day_of(  # not whole days: counted from the hours
+            {"cx-01": ["cod", "flow"]}, days[0].replace(hour=5), days[1], SHANGHAI
+        ),
         "count_by_day_alone": {
             site: store.count_by_day(site, metrics, *days, SHANGHAI)
             for site, metrics in (("cx-01", ["cod", "flow"]), ("helin", ["cod"]))
