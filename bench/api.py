@@ -89,10 +89,6 @@ def timed(client: httpx.Client, path: str) -> tuple[float, int, int]:
     return (time.perf_counter() - started) * 1000, answer.status_code, len(answer.content)
 
 
-def p95(values: list[float]) -> float:
-    return round(statistics.quantiles(values, n=20)[18], 1) if len(values) > 1 else round(values[0], 1)
-
-
 def figure(name: str, client, paths: list[str], target: int | None, floor: list[float], **extra) -> None:
     for path in paths[:2]:
         timed(client, path)
@@ -103,10 +99,10 @@ def figure(name: str, client, paths: list[str], target: int | None, floor: list[
         json.dumps(
             {
                 "figure": name,
-                "p95_ms": p95(times),
+                "p95_ms": console.p95(times),
                 "median_ms": round(statistics.median(times), 1),
                 "target_ms": target,
-                "floor_p95_ms": p95(floor) if floor else None,
+                "floor_p95_ms": console.p95(floor) if floor else None,
                 "requests": len(runs),
                 "kb": round(statistics.median(size for _, _, size in runs) / 1024),
                 **extra,
