@@ -41,6 +41,18 @@ def record(
     )
 
 
-def listing(db, limit: int = 200, actor: str | None = None) -> list[Entry]:
-    sql = "SELECT * FROM audit" + (" WHERE actor = :actor" if actor else "") + " ORDER BY id DESC LIMIT :n"
-    return [Entry(**dict(row)) for row in db.execute(sql, {"actor": actor, "n": limit})]
+API_READ = "api.read"  # every read API call is one: kept apart from what people did
+
+
+def listing(db, limit: int = 200, actor: str | None = None, api_reads: bool | None = None) -> list[Entry]:
+    """The newest entries first; `api_reads`: only the read API's calls (True), all but them
+    (False), or everything (None)."""
+    where = (["actor = :actor"] if actor else []) + (
+        [] if api_reads is None else ["action = :api" if api_reads else "action != :api"]
+    )
+    sql = (
+        "SELECT * FROM audit"
+        + (f" WHERE {' AND '.join(where)}" if where else "")
+        + " ORDER BY id DESC LIMIT :n"
+    )
+    return [Entry(**dict(row)) for row in db.execute(sql, {"actor": actor, "api": API_READ, "n": limit})]

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from openapi_spec_validator import validate
 
 from tests.alerts.harness import T0, TZ
-from tests.web.test_console import a_report
+from tests.web.test_console import a_report, login
 from tests.web.test_sites import county
 from tests.web.test_towns import ELSEWHERE, _objects
 from wastewatch.access import accounts, audit, tokens
@@ -247,3 +247,15 @@ def test_no_route_fails_or_answers_outside_its_schema_whatever_it_is_asked(count
 
         attempt()
     assert len(tried) == len(concrete(desk))
+
+
+def test_the_audit_page_keeps_api_calls_apart_from_what_people_did(county_desk):
+    desk = county_desk
+    api = client(desk, token(desk, "regulator"))
+    for _ in range(3):
+        assert api.get("/sites").status_code == 200
+    admin, _ = login(desk, "admin")
+    people = admin.get("/audit").text
+    assert "通过接口读取" not in people and "登录" in people and "接口调用" in people
+    calls = admin.get("/audit?show=api").text
+    assert calls.count("通过接口读取") == 3 and "/api/v1/sites" in calls and "人员操作" in calls

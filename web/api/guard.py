@@ -103,7 +103,7 @@ def authenticate(state, request: Request, action: str) -> Caller:
     found = tokens.find(state.ctx.db, secret.strip(), now) if scheme.lower() == "bearer" else None
     if found is None:
         with transaction(state.ctx.db):
-            audit.record(state.ctx.db, "api", "api.read", now, target, address, "denied", "no live token")
+            audit.record(state.ctx.db, "api", audit.API_READ, now, target, address, "denied", "no live token")
         raise Problem(
             401,
             "a live API token is required: Authorization: Bearer ww_… "
@@ -115,7 +115,9 @@ def authenticate(state, request: Request, action: str) -> Caller:
     wait = state.rate.take(token.id)
     if wait:
         with transaction(state.ctx.db):
-            audit.record(state.ctx.db, user.username, "api.read", now, target, address, "throttled", detail)
+            audit.record(
+                state.ctx.db, user.username, audit.API_READ, now, target, address, "throttled", detail
+            )
         raise Problem(
             429,
             f"more than {state.rate.per_minute} calls a minute with this token; "
@@ -124,8 +126,8 @@ def authenticate(state, request: Request, action: str) -> Caller:
         )
     if not allowed(user.role, action):
         with transaction(state.ctx.db):
-            audit.record(state.ctx.db, user.username, "api.read", now, target, address, "denied", detail)
+            audit.record(state.ctx.db, user.username, audit.API_READ, now, target, address, "denied", detail)
         raise Problem(403, f"a {user.role}'s token may not read this")
     with transaction(state.ctx.db):
-        audit.record(state.ctx.db, user.username, "api.read", now, target, address, "ok", detail)
+        audit.record(state.ctx.db, user.username, audit.API_READ, now, target, address, "ok", detail)
     return Caller(user, token, visible(state.config, user))

@@ -267,12 +267,20 @@ class Console:
 
     @page("audit.view")
     async def audit_log(self, request: Request):
-        entries = audit.listing(self.ctx.db, limit=500)
+        """What people did, newest first; the read API's calls apart (`?show=api`): a system
+        polling every minute would push people's actions off the page."""
+        api = request.query_params.get("show") == "api"
+        entries = audit.listing(self.ctx.db, limit=500, api_reads=api)
         locale = request.state.session.user.locale
         return self.render(
             request,
             "console/audit.html",
-            {"entries": entries, "local": self.ctx.local, "word": lambda code: audit_word(locale, code)},
+            {
+                "entries": entries,
+                "api": api,
+                "local": self.ctx.local,
+                "word": lambda code: audit_word(locale, code),
+            },
         )
 
     @page("users.manage")

@@ -286,6 +286,8 @@ WORDS = {
     "token_created": NP_("token_created", "Made"),
     "token_used": NP_("token_used", "Last used"),
     "token_unused": NP_("token_unused", "not yet"),
+    "audit_people": NP_("audit_people", "What people did"),
+    "audit_api": NP_("audit_api", "API calls"),
     "forward": NP_("forward", "Upper platforms"),
     "forward_note": NP_(
         "forward_note",
