@@ -47,8 +47,8 @@ class Judged:
 
 
 class DayCloser:
-    """Judges closed days; the day-close job (jobs/cycles.py) saves each in a transaction of its
-    own with its findings applied to the alerts, and what they cause."""
+    """Judges closed days; the day-close job (jobs/cycles.py) saves them, a day that finds
+    something with its findings applied to the alerts and what they cause."""
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
