@@ -43,6 +43,10 @@ class User:
     def sees_town(self, town: str) -> bool:
         return not self.towns or town in self.towns
 
+    def sees_site(self, site) -> bool:
+        """A site of its towns; for a contractor's account, of its own company too."""
+        return self.sees_town(site.town) and (self.role != "contractor" or site.contractor == self.contractor)
+
     @property
     def actor(self) -> str:
         """How the account signs what it does in a history: 王科长（wang）."""

@@ -37,7 +37,13 @@ class Token:
     last_used_at: int | None
 
     def live(self, now: int) -> bool:
-        return self.revoked_at is None and now < self.expires_at
+        return self.state(now) == "live"
+
+    def state(self, now: int) -> str:
+        """revoked, expired or live: what lists say of it."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if now >= self.expires_at else "live"
 
 
 def _hash(token: str) -> str:

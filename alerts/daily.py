@@ -81,7 +81,6 @@ class DayCloser:
         inputs = _Inputs(
             days=days,
             sums=self._sums(series, start, end, len(days)),
-            readings={},
             suspect=suspect_spans(ctx.db, start, end),
             temperatures=ctx.store.daily_means_of(list(due), "water_temp", days[0], days[-1]),
             keys=open_keys_by_site(ctx.db, list(due)),
@@ -248,12 +247,9 @@ class DayCloser:
                 (site.id, metric, inputs.days.index(day)), (0, 0.0, None, None)
             )
             return Samples(valid, total / valid if valid else None, low, high)
-        key = (site.id, metric, day)
-        if key not in inputs.readings:
-            inputs.readings[key] = self.ctx.store.scan(site.id, metric, start, end)
         values = [
             value
-            for ts, value, flag in inputs.readings[key]
+            for ts, value, flag in self.ctx.store.scan(site.id, metric, start, end)
             if valid_value(site, metric, value, flag) and not any(a <= ts < b for a, b in spans)
         ]
         if not values:
@@ -276,7 +272,6 @@ class _Inputs:
 
     days: list  # the days judged, in order: a day's number in `sums`
     sums: dict | None  # (site, metric, day number) → (valid, total, low, high); None: read the readings
-    readings: dict  # (site, metric, day) → [(ts, value, flag)], read where the sums cannot serve
     suspect: dict  # (site, metric) → [(since, until)] stuck-value spans
     temperatures: dict  # site → {day: mean valid water temperature}
     keys: dict  # site → {(rule, metric)} of its open alerts

@@ -63,13 +63,11 @@ def token_list(args, config: Config, when) -> None:
     now = int(time.time())
     print(counted(len(rows), "token"))
     for t in rows:
-        state = (
-            f"revoked {_day(t.revoked_at, config)}"
-            if t.revoked_at
-            else "expired"
-            if t.expires_at <= now
-            else f"until {_day(t.expires_at, config)}"
-        )
+        state = {
+            "revoked": f"revoked {_day(t.revoked_at, config)}",
+            "expired": "expired",
+            "live": f"until {_day(t.expires_at, config)}",
+        }[t.state(now)]
         used = _day(t.last_used_at, config)
         print(f"{t.id:>4} {t.prefix}… {t.username:<16} {t.name} | {state} | last used {used}")
 

@@ -189,14 +189,10 @@ class MonthlyReports:
 
     def _changes(self, before, report) -> list[str]:
         """Every figure that differs from the version before, as 'site pollutant column: old → new'."""
-        folder = self.ctx.config.data_dir / before["folder"]
         lines = []
         for name, rows, columns in output.tables(report):
             key = KEYS[name]
-            path = folder / f"{name}-{report.month}.csv"
-            # A version written before a table existed had none of its rows.
-            text = path.read_text(encoding="utf-8") if path.exists() else ""
-            old = {tuple(r[k] for k in key): r for r in csv.DictReader(io.StringIO(text))}
+            old = {tuple(r[k] for k in key): r for r in _table(self.ctx.config, before, name)}
             new = {
                 tuple(r[k] for k in key): r
                 for r in csv.DictReader(io.StringIO(cells.csv_text(rows, columns)))
@@ -262,15 +258,18 @@ def versions(db: State) -> list:
 def tables_of(config, row, names: tuple[str, ...]) -> dict[str, list[dict]]:
     """The tables of a version sent, as its CSV files hold them: {name: rows}, each cell as its
     text (the read API answers the numbers the files do)."""
-    folder = config.data_dir / row["folder"]
-    found = {}
-    for name in names:
-        path = folder / f"{name}-{row['month']}.csv"
-        text = path.read_text(encoding="utf-8") if path.exists() else ""
-        found[name] = [
-            {key: cells.uncell(value) for key, value in r.items()} for r in csv.DictReader(io.StringIO(text))
-        ]
-    return found
+    return {
+        name: [{key: cells.uncell(value) for key, value in r.items()} for r in _table(config, row, name)]
+        for name in names
+    }
+
+
+def _table(config, row, name: str) -> list[dict]:
+    """A table of a version sent, row by row as its CSV file writes it; none where the version
+    was written before the table existed."""
+    path = config.data_dir / row["folder"] / f"{name}-{row['month']}.csv"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    return list(csv.DictReader(io.StringIO(text)))
 
 
 def draft(config, now: int, locale: str) -> tuple[str, list[Path]]:

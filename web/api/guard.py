@@ -82,16 +82,6 @@ class Caller:
         raise Problem(404, f"no site {site_id!r}")
 
 
-def visible(config, user: User) -> tuple:
-    """The sites an account sees: its towns' (all without a limit), and a contractor only its
-    company's."""
-    return tuple(
-        s
-        for s in config.sites
-        if user.sees_town(s.town) and (user.role != "contractor" or s.contractor == user.contractor)
-    )
-
-
 def authenticate(state, request: Request, action: str) -> Caller:
     """The caller of a request, or a Problem: 401 without a live token, 429 over its rate,
     403 when the account's role may not do `action`. Recorded in the audit log either way."""
@@ -101,33 +91,32 @@ def authenticate(state, request: Request, action: str) -> Caller:
     address = request.client.host if request.client else ""
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     found = tokens.find(state.ctx.db, secret.strip(), now) if scheme.lower() == "bearer" else None
+    refused: Problem | None = None
     if found is None:
-        with transaction(state.ctx.db):
-            audit.record(state.ctx.db, "api", audit.API_READ, now, target, address, "denied", "no live token")
-        raise Problem(
+        actor, outcome, detail = "api", "denied", "no live token"
+        refused = Problem(
             401,
             "a live API token is required: Authorization: Bearer ww_… "
             "(made with `wastewatch users token create`)",
             {"WWW-Authenticate": 'Bearer realm="wastewatch"'},
         )
-    token, user = found
-    detail = f"token {token.prefix}… ({token.name})"
-    wait = state.rate.take(token.id)
-    if wait:
-        with transaction(state.ctx.db):
-            audit.record(
-                state.ctx.db, user.username, audit.API_READ, now, target, address, "throttled", detail
+    else:
+        token, user = found
+        actor, outcome, detail = user.username, "ok", f"token {token.prefix}… ({token.name})"
+        wait = state.rate.take(token.id)
+        if wait:
+            outcome = "throttled"
+            refused = Problem(
+                429,
+                f"more than {state.rate.per_minute} calls a minute with this token; "
+                f"try again in {int(wait) + 1} s",
+                {"Retry-After": str(int(wait) + 1)},
             )
-        raise Problem(
-            429,
-            f"more than {state.rate.per_minute} calls a minute with this token; "
-            f"try again in {int(wait) + 1} s",
-            {"Retry-After": str(int(wait) + 1)},
-        )
-    if not allowed(user.role, action):
-        with transaction(state.ctx.db):
-            audit.record(state.ctx.db, user.username, audit.API_READ, now, target, address, "denied", detail)
-        raise Problem(403, f"a {user.role}'s token may not read this")
+        elif not allowed(user.role, action):
+            outcome = "denied"
+            refused = Problem(403, f"a {user.role}'s token may not read this")
     with transaction(state.ctx.db):
-        audit.record(state.ctx.db, user.username, audit.API_READ, now, target, address, "ok", detail)
-    return Caller(user, token, visible(state.config, user))
+        audit.record(state.ctx.db, actor, audit.API_READ, now, target, address, outcome, detail)
+    if refused is not None:
+        raise refused
+    return Caller(user, token, tuple(s for s in state.config.sites if user.sees_site(s)))

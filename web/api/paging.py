@@ -21,9 +21,5 @@ OrderCursor = _cursor(r"^[A-Za-z0-9-]{1,32}$", "a work order's number")
 TimeCursor = _cursor(r"^[0-9]{1,12}$", "a reading's time, epoch seconds")
 
 
-def cursor(key) -> str:
-    return str(key)
-
-
 def local(ts: int | None, zone) -> datetime | None:
     return None if ts is None else datetime.fromtimestamp(ts, zone)

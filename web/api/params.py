@@ -13,7 +13,7 @@ from wastewatch.alerts.context import Context
 from wastewatch.config import Config
 
 from .guard import Caller, authenticate
-from .paging import NumberCursor, OrderCursor, cursor, local
+from .paging import NumberCursor, OrderCursor, local
 
 Town = Annotated[str | None, Query(description="Only the sites of this town (乡镇).")]
 SiteId = Annotated[
@@ -22,6 +22,7 @@ SiteId = Annotated[
 SitePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="The site's id.")]
 Limit = Annotated[int, Query(ge=1, le=10_000, description="Items a page, at most `[api] page_size`.")]
 From = Annotated[datetime | None, Query(alias="from", description="ISO 8601; without an offset, local time.")]
+Metrics = Annotated[list[str] | None, Query(description="Metrics (repeat for several); all when absent.")]
 Until = Annotated[
     datetime | None, Query(description="ISO 8601, not included; without an offset, local time.")
 ]
@@ -75,7 +76,7 @@ class Listing:
     def answer(self, rows: list, make: Callable) -> dict:
         """The page from the rows the owner gave (one more than a page, to know there is more)."""
         shown = rows[: self.limit]
-        more = cursor(shown[-1]["id"]) if len(rows) > self.limit else None
+        more = str(shown[-1]["id"]) if len(rows) > self.limit else None
         return {"items": [make(row) for row in shown], "next_cursor": more}
 
 

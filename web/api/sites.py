@@ -11,8 +11,8 @@ from wastewatch.maintenance import status
 
 from . import models
 from .guard import Problem
-from .paging import SiteCursor, TimeCursor, cursor, local
-from .params import From, Limit, SitePath, Town, Until, context, epoch, narrowed, need
+from .paging import SiteCursor, TimeCursor, local
+from .params import From, Limit, Metrics, SitePath, Town, Until, context, epoch, narrowed, need
 
 router = APIRouter()
 
@@ -65,7 +65,7 @@ async def site_list(request: Request, town: Town = None, cursor_: SiteCursor = N
     found = status.statuses(ctx, shown, int(ctx.now()))
     return {
         "items": [_site(s, ctx, config.tz) for s in found],
-        "next_cursor": cursor(shown[-1].id) if len(chosen) > limit else None,
+        "next_cursor": shown[-1].id if len(chosen) > limit else None,
     }
 
 
@@ -110,9 +110,7 @@ def _range(request: Request, since: datetime | None, until: datetime | None, day
 async def readings(
     request: Request,
     site_id: SitePath,
-    metric: Annotated[
-        list[str] | None, Query(description="Metrics (repeat for several); all when absent.")
-    ] = None,
+    metric: Metrics = None,
     since: From = None,
     until: Until = None,
     cursor_: TimeCursor = None,
@@ -150,9 +148,7 @@ async def readings(
                 flags=[flag for _, _, flag in kept],
             )
         )
-    return models.Readings(
-        site_id=site.id, series=series, next_cursor=cursor(cut) if cut is not None else None
-    )
+    return models.Readings(site_id=site.id, series=series, next_cursor=str(cut) if cut is not None else None)
 
 
 @router.get(
@@ -165,9 +161,7 @@ async def aggregates(
     request: Request,
     site_id: SitePath,
     period: Annotated[Literal["hour", "day"], Query(description="Local hours or days.")] = "hour",
-    metric: Annotated[
-        list[str] | None, Query(description="Metrics (repeat for several); all when absent.")
-    ] = None,
+    metric: Metrics = None,
     since: From = None,
     until: Until = None,
 ):

@@ -28,20 +28,23 @@ def rows(console: "Console", user) -> list[dict]:
     t, local, now = words(user.locale), console.ctx.local, int(console.ctx.now())
     found = []
     for token in tokens.listing(console.ctx.db, user.username):
-        if token.revoked_at:
-            state = t["token_revoked"].format(at=local(token.revoked_at))
-        elif token.expires_at <= now:
-            state = t["token_expired"]
+        state = token.state(now)
+        if state == "revoked":
+            said = t["token_revoked"].format(at=local(token.revoked_at))
         else:
-            state = t["token_until"].format(at=local(token.expires_at))
+            said = (
+                t["token_expired"]
+                if state == "expired"
+                else t["token_until"].format(at=local(token.expires_at))
+            )
         found.append(
             {
                 "id": token.id,
                 "name": token.name,
                 "prefix": token.prefix,
                 "created": local(token.created_at),
-                "state": state,
-                "live": token.live(now),
+                "state": said,
+                "live": state == "live",
                 "used": local(token.last_used_at) if token.last_used_at else t["token_unused"],
             }
         )
@@ -90,8 +93,7 @@ async def token_revoke(console: "Console", request: Request):
 
 @page("account")
 async def account(console: "Console", request: Request):
-    """One's own account: the language of the console (zh-CN or English), and its API tokens
-    (tokens.py)."""
+    """One's own account: the language of the console (zh-CN or English), and its API tokens."""
     me, db, now = request.state.session.user, console.ctx.db, console.ctx.now()
     if request.method == "POST":
         locale = str(request.state.form.get("locale", ""))

@@ -33,11 +33,7 @@ SHEET_MAX_BYTES = 20 * 1024 * 1024
 
 def visible(console: "Console", user) -> list:
     """The sites whose samples the account sees: its towns', and a contractor's own company's."""
-    return [
-        s
-        for s in console.config.sites
-        if user.sees_town(s.town) and (user.role != "contractor" or s.contractor == user.contractor)
-    ]
+    return [s for s in console.config.sites if user.sees_site(s)]
 
 
 def _sample(console: "Console", request: Request):
