@@ -11,8 +11,14 @@ CODE = re.compile(r"(?<![\w./:-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w.-])")
 ENGLISH = re.compile(r"(?<![\w/])[A-Za-z]{2,}(?:[ ,:;'-]+[A-Za-z]{2,}){2,}")
 
 
+# A link is followed, not read; its signed token is random letters that may look like words
+# ("…/o/12?t=eyJ.VtXaMggbQxvictOrO-PDVFMj-yo").
+LINK = re.compile(r"https?://\S+")
+
+
 def codes(text: str) -> list[str]:
     """The codes and English sentences in `text` (what a person sees of a page or an email)."""
+    text = LINK.sub(" ", text)
     return CODE.findall(text) + ENGLISH.findall(text)
 
 
