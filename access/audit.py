@@ -44,6 +44,26 @@ def record(
 API_READ = "api.read"  # every read API call is one: kept apart from what people did
 
 
+def token_detail(prefix: str, name: str) -> str:
+    """The detail of an API call's row: which token made it."""
+    return f"token {prefix}… ({name})"
+
+
+def token_calls(db, prefix: str, since: int) -> list[int]:
+    """When the token with `prefix` made the calls let through after `since`, oldest first: its
+    rate, counted from the log every process writes to (so several worker processes count
+    alike). The caller holds the writer lock, so no call slips in between."""
+    head = token_detail(prefix, "")[: -len(" ()")]
+    return [
+        row["at"]
+        for row in db.execute(
+            "SELECT at FROM audit WHERE at > :since AND action = :action AND outcome != 'throttled' "
+            "AND substr(detail, 1, :n) = :head ORDER BY at",
+            {"since": since, "action": API_READ, "n": len(head), "head": head},
+        )
+    ]
+
+
 def listing(db, limit: int = 200, actor: str | None = None, api_reads: bool | None = None) -> list[Entry]:
     """The newest entries first; `api_reads`: only the read API's calls (True), all but them
     (False), or everything (None)."""

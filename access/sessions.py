@@ -92,11 +92,21 @@ def end_all(db, user_id: int) -> int:
     return db.execute("DELETE FROM sessions WHERE user_id = :u", {"u": user_id}).rowcount
 
 
-def failed_login(db, username: str, address: str, now: int) -> None:
-    db.execute(
-        "INSERT INTO login_failures (username, address, at) VALUES (:u, :a, :now)",
-        {"u": username, "a": address, "now": now},
-    )
+def attempt(db, username: str, now: int) -> int:
+    """A sign-in about to have its password checked, counted as the account's failure from now
+    until it succeeds (forget_failures) — made in the transaction of the throttle check, so
+    attempts at once, in however many processes, each see those before them. Its address is
+    set only when it fails (failed_login): people signing in at once behind one gateway are not
+    refused for each other's attempts in flight."""
+    return db.execute(
+        "INSERT INTO login_failures (username, address, at) VALUES (:u, '', :now) RETURNING id",
+        {"u": username, "now": now},
+    ).scalar()
+
+
+def failed_login(db, attempt_id: int, address: str) -> None:
+    """The attempt failed: it counts against its address too."""
+    db.execute("UPDATE login_failures SET address = :a WHERE id = :id", {"a": address, "id": attempt_id})
 
 
 def throttled(db, username: str, address: str, now: int, limit: int, window_s: int) -> bool:

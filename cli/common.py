@@ -1,11 +1,9 @@
 """What every command shares: the one error for an operator's mistake, loading the config,
 reading a time, naming what exists, and registering a subcommand."""
 
-import logging
-import sys
 from datetime import datetime
 
-from wastewatch.config import Config, load_config
+from wastewatch.config import Config, load_config, logs
 from wastewatch.config.text import local_time
 
 from .options import add_config, by
@@ -23,28 +21,7 @@ class CommandError(Exception):
 def load(args) -> Config:
     """The config the command names, with logging set up to write times in the service's zone."""
     config = load_config(args.config)
-    # Log times in the service's zone, like every other time it writes (the machine's may be UTC).
-    handler = logging.StreamHandler(sys.stderr)
-    if config.service.log_format == "json":
-        from pythonjsonlogger.json import JsonFormatter
-
-        handler.setFormatter(
-            JsonFormatter(
-                "%(levelname)s %(name)s %(message)s",
-                rename_fields={"levelname": "level", "name": "logger"},
-                timestamp=True,
-                json_ensure_ascii=False,
-            )
-        )
-    else:
-        formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-        formatter.converter = lambda ts: datetime.fromtimestamp(ts, config.tz).timetuple()
-        handler.setFormatter(formatter)
-    logging.basicConfig(level=config.service.log_level, handlers=[handler])
-    # APScheduler logs every job run at INFO; ours say what the jobs did.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    # Alembic logs its set-up on every connect; the state module logs each migration it runs.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logs.configure(config)
     return config
 
 

@@ -253,6 +253,10 @@ class WebConfig(Section):
     """Where the pages listen; put a TLS reverse proxy in front in production."""
     port: int = Field(8080, ge=1, le=65535)
     """The pages' port."""
+    workers: int = Field(0, ge=0, le=16)
+    """Processes of their own that serve the console, the links' pages and the API, sharing nothing
+    but the databases (0: they run on the service's event loop, in its process). Two on a two-core
+    server: pages no longer wait for each other or take the ingest's time."""
     base_url: Annotated[str, AfterValidator(_web_address)] | None = None
     """The address in the links, as contractors' phones reach it (default `http://host:port`)."""
     secret_key: Annotated[str, Field(min_length=16)] | None = None

@@ -4,4 +4,5 @@ import sys
 
 from wastewatch.main import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not again in a worker process the service spawns (web/workers.py)
+    sys.exit(main())

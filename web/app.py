@@ -9,14 +9,13 @@ means one connection used by one thread at a time.
 """
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -30,7 +29,6 @@ from wastewatch.maintenance import links as signed
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import STATES
 from wastewatch.maintenance.reaction import changing
-from wastewatch.store.health import HEALTH
 
 from . import fieldwork
 from .api import create_api
@@ -38,6 +36,7 @@ from .console.pages import Console
 from .fieldwork import ALLOWED, Problem
 from .headers import SecurityHeaders
 from .metrics import Endpoints, Probes
+from .ops import Ops
 from .text import words
 
 log = logging.getLogger("wastewatch.web")
@@ -56,31 +55,21 @@ STATUS = {
 }
 
 
-def healthz(request) -> PlainTextResponse:
-    """For a monitoring probe: 200 "ok", or 503 with one line per problem this process has
-    now (the disk is full, the database is locked or unreachable) and since when."""
-    problems = HEALTH.problems()
-    if not problems:
-        return PlainTextResponse("ok")
-    lines = [
-        f"{p['component']}: {p['problem']} (since {datetime.fromtimestamp(p['since'], timezone.utc):%FT%TZ})"
-        for p in problems
-    ]
-    return PlainTextResponse("failing\n" + "\n".join(lines) + "\n", status_code=503)
-
-
-def create_app(config: Config, ctx: Context, session_clock=None, probes: Probes | None = None) -> Starlette:
+def create_app(
+    config: Config, ctx: Context, session_clock=None, probes: Probes | None = None, ops: Ops | None = None
+) -> Starlette:
     """The app on a context of its own (the caller closes it): its database connection is used
     only by the server's event loop. Console sessions expire by `session_clock` (ctx's clock
-    when None); /metrics and /readyz look at the running parts in `probes`."""
+    when None); /metrics and /readyz look at the running parts in `probes`, or, in a worker
+    process, ask the service's process through `ops`."""
     pages = Pages(config, ctx)
     probes = probes or Probes()
-    console = Console(config, ctx, session_clock, probes)
-    endpoints = Endpoints(config, ctx, probes)
+    console = Console(config, ctx, session_clock, probes, ops)
+    endpoints = Endpoints(config, ctx, probes, ops)
     return Starlette(
         routes=[
             Route("/wo/{order_id}/{action:str}", pages.order, methods=["GET", "POST"]),
-            Route("/healthz", healthz),
+            Route("/healthz", endpoints.healthz),
             Route("/readyz", endpoints.readyz),
             Route("/metrics", endpoints.metrics),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),

@@ -15,7 +15,9 @@ reported (`/healthz` says only whether the process is alive and well).
 import hmac
 import ipaddress
 import time
+from datetime import datetime, timezone
 
+import httpx
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
 from starlette.requests import Request
@@ -64,6 +66,13 @@ class Probes:
     def __init__(self, ingestor=None, listener=None, alerts=None, mirror=None, forwarders=()):
         self.ingestor, self.listener, self.alerts, self.mirror = ingestor, listener, alerts, mirror
         self.forwarders = list(forwarders)
+
+    def forwarding(self) -> list[dict]:
+        """Each forwarder's connection as it stands (the forwarding page's, in any process)."""
+        return [
+            {"target": f.target.id, "leads": f.leads(), "connected": f.connected, "last_error": f.last_error}
+            for f in self.forwarders
+        ]
 
 
 class Figures:
@@ -240,13 +249,20 @@ def _counters(table, counters):
         yield CounterMetricFamily(name, text, value=getattr(counters, attribute))
 
 
+def _utc(seconds: float) -> str:
+    return f"{datetime.fromtimestamp(seconds, timezone.utc):%FT%TZ}"
+
+
 def _gauge(name: str, text: str, value) -> GaugeMetricFamily:
     return GaugeMetricFamily(name, text, value=float(value))
 
 
 class Endpoints:
-    def __init__(self, config: Config, ctx: Context, probes: Probes):
-        self.config, self.ctx, self.probes = config, ctx, probes
+    """/metrics, /readyz and /healthz. In a worker process (`ops` given: web/ops.py) the figures,
+    checks and problems are the service's process's, with the worker's own problems added."""
+
+    def __init__(self, config: Config, ctx: Context, probes: Probes, ops=None):
+        self.config, self.ctx, self.probes, self.ops = config, ctx, probes, ops
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(Figures(ctx, probes))
         self.allowed = [ipaddress.ip_network(n, strict=False) for n in config.web.metrics_from]
@@ -256,6 +272,12 @@ class Endpoints:
             return PlainTextResponse(
                 "metrics: this address is not in [web] metrics_from and no token was given\n", status_code=403
             )
+        if self.ops is not None:
+            try:
+                figures = (await self.ops.get("/metrics")).content
+            except httpx.HTTPError as exc:
+                return PlainTextResponse(f"metrics: the service does not answer ({exc})\n", status_code=503)
+            return Response(figures, media_type=CONTENT_TYPE_LATEST)
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
     def _may_read(self, request: Request) -> bool:
@@ -269,14 +291,42 @@ class Endpoints:
             return False
         return any(address in network for network in self.allowed)
 
+    async def healthz(self, request: Request) -> PlainTextResponse:
+        """For a monitoring probe: 200 "ok", or 503 with one line per problem the service has now
+        (the disk is full, the database is locked or unreachable) and since when."""
+        problems = HEALTH.problems()
+        if self.ops is not None:
+            try:
+                problems = (await self.ops.get("/problems")).json() + problems
+            except httpx.HTTPError as exc:
+                problems.append(
+                    {"component": "service", "problem": f"does not answer ({exc})", "since": time.time()}
+                )
+        if not problems:
+            return PlainTextResponse("ok")
+        lines = [f"{p['component']}: {p['problem']} (since {_utc(p['since'])})" for p in problems]
+        return PlainTextResponse("failing\n" + "\n".join(lines) + "\n", status_code=503)
+
     async def readyz(self, request: Request) -> PlainTextResponse:
-        checks = self.checks()
+        checks = await self.all_checks()
         failing = [f"{name}: {problem}" for name, problem in checks.items() if problem]
         lines = [f"{name}: {problem or 'ok'}" for name, problem in checks.items()]
         status = 503 if failing else 200
         return PlainTextResponse(
             ("failing\n" if failing else "ready\n") + "\n".join(lines) + "\n", status_code=status
         )
+
+    async def all_checks(self) -> dict[str, str | None]:
+        """checks(), where they are made: the service's process's, and a worker's own problems."""
+        if self.ops is None:
+            return self.checks()
+        try:
+            found = (await self.ops.get("/checks")).json()
+        except httpx.HTTPError as exc:
+            found = {"service": f"does not answer ({exc.__class__.__name__})"}
+        for problem in HEALTH.problems():
+            found[problem["component"]] = problem["problem"]
+        return found
 
     def checks(self) -> dict[str, str | None]:
         """{check: None when it passes, else what is wrong}, in a stable order."""

@@ -1,6 +1,9 @@
-"""uvicorn in a thread of `wastewatch serve`, next to the ingestor and the scheduler."""
+"""uvicorn in a thread of `wastewatch serve`, next to the ingestor and the scheduler: the pages
+themselves, or, with `[web] workers`, the answers the worker processes ask of this process
+(web/workers.py, web/ops.py) while they serve the pages."""
 
 import gc
+import socket
 import threading
 import time
 from typing import Callable
@@ -9,9 +12,13 @@ import uvicorn
 
 from wastewatch.alerts.context import Context
 from wastewatch.config import Config
+from wastewatch.maintenance import links
 
 from . import WebError
 from .app import create_app
+from .metrics import Endpoints, Probes
+from .ops import ops_app
+from .workers import Workers, ops_secret
 
 
 class WebServer:
@@ -26,7 +33,18 @@ class WebServer:
         simulated clock races a day a minute; people sign in on the real one)."""
         self.config = config
         self.ctx = Context.open(config, clock)
-        app = create_app(config, self.ctx, session_clock, probes)
+        self.workers: Workers | None = None
+        self.ops_socket: socket.socket | None = None
+        if config.web.workers:
+            # This process answers its workers on a loopback port of its own.
+            probes = probes or Probes()
+            secret = ops_secret()
+            app = ops_app(Endpoints(config, self.ctx, probes), probes, secret)
+            self.ops_socket = socket.create_server(("127.0.0.1", 0))
+            url = f"http://127.0.0.1:{self.ops_socket.getsockname()[1]}"
+            self.workers = Workers(config, clock, session_clock, url, secret)
+        else:
+            app = create_app(config, self.ctx, session_clock, probes)
         # uvicorn installs no signal handlers off the main thread: `serve` keeps its own.
         self.server = uvicorn.Server(
             uvicorn.Config(
@@ -43,7 +61,7 @@ class WebServer:
 
     def _run(self) -> None:
         try:
-            self.server.run()
+            self.server.run(sockets=[self.ops_socket] if self.ops_socket else None)
         except BaseException as exc:  # noqa: BLE001 — uvicorn exits the thread with SystemExit on bind errors
             self.failure = exc
 
@@ -62,8 +80,20 @@ class WebServer:
                     "(is the port taken? set [web] port, or [web] enabled = false)"
                 )
             time.sleep(0.02)
+        if self.workers is not None:
+            links.secret_key(self.config)  # made once here, not by two workers at once
+            try:
+                self.workers.start()
+            except BaseException:
+                self._stop_server()
+                raise
 
     def stop(self) -> None:
+        if self.workers is not None:
+            self.workers.stop()
+        self._stop_server()
+
+    def _stop_server(self) -> None:
         self.server.should_exit = True
         self.thread.join(15)
         self.ctx.close()

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from . import lists, sites
-from .guard import PROBLEM, Problem, Rate, problem_response
+from .guard import PROBLEM, Problem, problem_response
 from .models import Problem as ProblemModel
 
 ERRORS = (400, 401, 403, 404, 422, 429)
@@ -35,7 +35,6 @@ def create_api(config, ctx) -> FastAPI:
         responses={status: {"model": ProblemModel, "description": TITLE_OF[status]} for status in ERRORS},
     )
     api.state.config, api.state.ctx = config, ctx
-    api.state.rate = Rate(config.api.rate_per_minute)
     api.include_router(sites.router)
     api.include_router(lists.router)
 

@@ -6,8 +6,6 @@ routes, its towns (and a contractor's company) the sites. Every call is recorded
 log — who, which token, what was asked, from where, and how it ended.
 """
 
-import time
-from collections import deque
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -48,25 +46,6 @@ def problem_response(request: Request, status: int, detail: str, headers: dict |
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-class Rate:
-    """Calls per token in the last minute, in this process: a sliding window."""
-
-    def __init__(self, per_minute: int, clock=time.monotonic):
-        self.per_minute, self.clock = per_minute, clock
-        self.calls: dict[int, deque] = {}
-
-    def take(self, token_id: int) -> float:
-        """0 when the call may go; else the seconds until it may."""
-        now = self.clock()
-        calls = self.calls.setdefault(token_id, deque())
-        while calls and now - calls[0] >= 60:
-            calls.popleft()
-        if len(calls) >= self.per_minute:
-            return 60 - (now - calls[0])
-        calls.append(now)
-        return 0.0
-
-
 @dataclass(frozen=True)
 class Caller:
     user: User
@@ -100,22 +79,22 @@ def authenticate(state, request: Request, action: str) -> Caller:
             "(made with `wastewatch users token create`)",
             {"WWW-Authenticate": 'Bearer realm="wastewatch"'},
         )
-    else:
-        token, user = found
-        actor, outcome, detail = user.username, "ok", f"token {token.prefix}… ({token.name})"
-        wait = state.rate.take(token.id)
-        if wait:
-            outcome = "throttled"
-            refused = Problem(
-                429,
-                f"more than {state.rate.per_minute} calls a minute with this token; "
-                f"try again in {int(wait) + 1} s",
-                {"Retry-After": str(int(wait) + 1)},
-            )
-        elif not allowed(user.role, action):
-            outcome = "denied"
-            refused = Problem(403, f"a {user.role}'s token may not read this")
     with transaction(state.ctx.db):
+        if found is not None:
+            token, user = found
+            actor, outcome, detail = user.username, "ok", audit.token_detail(token.prefix, token.name)
+            limit = state.config.api.rate_per_minute
+            calls = audit.token_calls(state.ctx.db, token.prefix, now - 60)
+            if len(calls) >= limit:
+                outcome, wait = "throttled", max(1, calls[-limit] + 60 - now)
+                refused = Problem(
+                    429,
+                    f"more than {limit} calls a minute with this token; try again in {wait} s",
+                    {"Retry-After": str(wait)},
+                )
+            elif not allowed(user.role, action):
+                outcome = "denied"
+                refused = Problem(403, f"a {user.role}'s token may not read this")
         audit.record(state.ctx.db, actor, audit.API_READ, now, target, address, outcome, detail)
     if refused is not None:
         raise refused

@@ -6,6 +6,7 @@ forwarder running in this process (the leader's)."""
 
 from typing import TYPE_CHECKING
 
+import httpx
 from starlette.requests import Request
 
 from wastewatch.config.forward import KIND_CN, KIND_LABELS, VERSION_LABELS
@@ -21,17 +22,29 @@ if TYPE_CHECKING:  # the console imports this module
     from .pages import Console
 
 
-def _connection(console: "Console", target, answered: int | None, locale: str) -> tuple[str, str, str]:
+async def _running(console: "Console") -> dict[str, dict]:
+    """{target: its forwarder's connection} in this instance (web/metrics.Probes.forwarding);
+    from a worker process, as the service's process has it (nothing when it does not answer)."""
+    if console.ops is None:
+        states = console.probes.forwarding()
+    else:
+        try:
+            states = (await console.ops.get("/forwarding")).json()
+        except httpx.HTTPError:
+            states = []
+    return {state["target"]: state for state in states}
+
+
+def _connection(running: dict | None, answered: int | None, console: "Console", locale: str):
     """(state class, words, detail) of the platform as this instance sees it."""
     t, local = words(locale), console.ctx.local
     last = t["forward_last_answer"].format(at=local(answered)) if answered else t["forward_never_answered"]
-    running = {f.target.id: f for f in console.probes.forwarders}.get(target.id)
-    if running is None or not running.leads():
+    if running is None or not running["leads"]:
         return "no_data", t["forward_elsewhere"], last
-    if running.connected:
+    if running["connected"]:
         return "ok", t["forward_connected"], last
-    if running.last_error:
-        return "alarm", forward_state.error_words(running.last_error, locale), last
+    if running["last_error"]:
+        return "alarm", forward_state.error_words(running["last_error"], locale), last
     return "no_data", t["forward_idle"], last
 
 
@@ -82,12 +95,12 @@ async def forward_list(console: "Console", request: Request):
     progress: dict[str, dict] = {}
     for row in forward_progress.status(console.ctx.db):
         progress.setdefault(row["target"], {})[(row["site_id"], row["kind"])] = row
-    targets = []
+    targets, running = [], await _running(console)
     for target in console.config.file.forward:
         mine = progress.get(target.id, {})
         rows = _rows(console, target, user, mine, now, locale)
         answered = max((r["answered_at"] or 0 for r in mine.values()), default=0) or None
-        state, said, last = _connection(console, target, answered, locale)
+        state, said, last = _connection(running.get(target.id), answered, console, locale)
         targets.append(
             {
                 "id": target.id,

@@ -4,10 +4,8 @@ Handlers call the owners of the state (access/, alerts/lifecycle.py, maintenance
 hold no SQL. Every change is recorded in the audit log with who, what, on what and from where.
 """
 
-import asyncio
 import logging
 import secrets
-from contextlib import asynccontextmanager
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -55,15 +53,15 @@ LOGIN_COOKIE = "ww_login"  # the sign-in form's own CSRF token, before there is 
 
 
 class Console:
-    def __init__(self, config, ctx, session_clock=None, probes=None):
+    def __init__(self, config, ctx, session_clock=None, probes=None, ops=None):
         self.config, self.ctx = config, ctx
-        # The running parts this process holds (web/metrics.py Probes): the forwarders' connections.
-        self.probes = probes or Probes()
+        # The running parts this process holds (web/metrics.py Probes): the forwarders' connections;
+        # in a worker process, `ops` asks the service's process for them (web/ops.py).
+        self.probes, self.ops = probes or Probes(), ops
         # Sessions and sign-in throttling run on this clock: the service's, or the real one
         # where the service's is simulated (the demo).
         self.session_clock = session_clock or ctx.now
         self.templates = Jinja2Templates(directory=TEMPLATES)
-        self._signing_in = Queues()
         self.cache: dict = {}  # figures a page may show up to a minute old (board.py)
 
     def routes(self) -> list[Route]:
@@ -156,25 +154,27 @@ class Console:
             return self._login_form(request, target, "login_expired", status=403)
         password = str(form.get("password", ""))
         window = web.login_window_min * 60
-        # One attempt per account at a time: the password is checked off the event loop (a
-        # burst of sign-ins must not stall every page), and the next attempt for the account
-        # must see this one's outcome before its throttle check.
-        async with self._signing_in.one(username):
-            with transaction(db):
-                if sessions.throttled(db, username, who, now, web.login_failures, window):
-                    audit.record(
-                        db, username or "-", "login", now, address=who, outcome="denied", detail="throttled"
-                    )
-                    return self._login_form(request, target, "login_throttled", status=429)
-                row = accounts.credentials(db, username)
-            matches = await run_in_threadpool(accounts.password_matches, row, password)
-            with transaction(db):
-                user = accounts.signed_in(db, row, password) if matches else None
-                if user is None:
-                    sessions.failed_login(db, username, who, now)
-                    audit.record(db, username or "-", "login", now, address=who, outcome="failed")
-                    return self._login_form(request, target, "login_failed", status=401)
-                sessions.forget_failures(db, username, now, window)
+        # The attempt counts as failed from before its password is checked until it succeeds,
+        # in the same locked transaction as the throttle check: however many attempts arrive at
+        # once, in however many worker processes, at most `login_failures` passwords are tried
+        # per account and window (access/sessions.attempt). The check itself runs off the event
+        # loop (a burst of sign-ins must not stall every page).
+        with transaction(db):
+            if sessions.throttled(db, username, who, now, web.login_failures, window):
+                audit.record(
+                    db, username or "-", "login", now, address=who, outcome="denied", detail="throttled"
+                )
+                return self._login_form(request, target, "login_throttled", status=429)
+            row = accounts.credentials(db, username)
+            attempt = sessions.attempt(db, username, now)
+        matches = await run_in_threadpool(accounts.password_matches, row, password)
+        with transaction(db):
+            user = accounts.signed_in(db, row, password) if matches else None
+            if user is None:
+                sessions.failed_login(db, attempt, who)
+                audit.record(db, username or "-", "login", now, address=who, outcome="failed")
+                return self._login_form(request, target, "login_failed", status=401)
+            sessions.forget_failures(db, username, now, window)
             # A new token at every login: a token planted before it signs nobody in.
             sessions.end(db, request.cookies.get(COOKIE))
             token, _ = sessions.start(db, user, who, now)
@@ -363,28 +363,6 @@ class Console:
         accounts.set_password(db, username, password, now)
         sessions.end_all(db, accounts.get(db, username).id)
         return t["new_password"].format(user=username, password=password)
-
-
-class Queues:
-    """An asyncio lock per key while anyone holds or awaits it, then forgotten."""
-
-    def __init__(self):
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def one(self, key: str):
-        lock, users = self._locks.get(key, (None, 0))
-        lock = lock or asyncio.Lock()
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
 
 
 def _safe_next(target: str) -> str:
