@@ -73,6 +73,9 @@ def add_commands(command) -> None:
         "--sender", help="the From address (default: wastewatch@ the bureau's first address's domain)"
     )
     init.add_argument("--web-port", type=int, default=8080, help="the console's port behind the proxy")
+    init.add_argument(
+        "--hj212-port", type=int, default=9212, help="the port HJ 212 loggers connect to (default: 9212)"
+    )
     init.add_argument("--base-url", help="the console's address as phones reach it (https://…)")
     init.add_argument("--admin", default="admin", help="the first admin account's username (default: admin)")
     init.add_argument("--apply", action="store_true", help="change what it shows")
@@ -166,6 +169,7 @@ def _plan(args, folder: Path, broker: Path, found, handout: dict, service_passwo
         "smtp_port": int(port or 25),
         "sender": args.sender or f"wastewatch@{domain}",
         "web_port": args.web_port,
+        "hj212_port": args.hj212_port,
         "base_url": args.base_url,
         "hj212": any(site.hj212_mn for site in found.sites),
     }

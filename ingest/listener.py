@@ -83,6 +83,9 @@ class Listener:
         self._thread = threading.Thread(target=self._run, name="hj212-listener", daemon=True)
         self._thread.start()
         if not self.ready.wait(timeout) or self._problem:
+            # Its writer too: left running, the process could not exit (the writer ignores
+            # SIGTERM, finishing only when told to, and the exit waits for it).
+            self.writer.stop()
             raise RuntimeError(f"the HJ 212 listener did not start: {self._problem!r}")
         return self
 

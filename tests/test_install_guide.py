@@ -96,11 +96,11 @@ def test_the_install_guide_runs_from_a_fresh_folder_to_a_reading_stored(tmp_path
         "/var/backups/wastewatch": f"{server}/backups",
         "/etc/mosquitto/wastewatch": f"{server}/broker",
     }
-    mqtt_port, web_port = free_port(), free_port()
+    mqtt_port, web_port, hj212_port = free_port(), free_port(), free_port()
     # The machine's own folders stay out of it: init is told the test's, and its ports.
     init_here = ["--folder", places["/etc/wastewatch"], "--data", places["/var/lib/wastewatch"],
                  "--backups", places["/var/backups/wastewatch"], "--mqtt-port", str(mqtt_port),
-                 "--web-port", str(web_port)]  # fmt: skip
+                 "--web-port", str(web_port), "--hj212-port", str(hj212_port)]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
     run, left_out, serve = [], [], None
     for line in guide_commands():

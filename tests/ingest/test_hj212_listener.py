@@ -278,3 +278,21 @@ def test_idle_and_garbage_spewing_connections_are_closed(start):
     assert idle.closed_within(10)
     assert server.counters.garbage_closed == 1 and server.counters.idle_closed == 1
     assert len(rejections(config)) == 3
+
+
+def test_a_listener_that_cannot_listen_leaves_no_writer_behind(write_config):
+    """Its port taken: the start fails, and the writer process it had started is stopped (it
+    ignores SIGTERM, so left behind it kept the service's process from ever exiting)."""
+    import multiprocessing
+    import socket
+
+    taken = socket.create_server(("127.0.0.1", 0))
+    try:
+        port = taken.getsockname()[1]
+        config = load_config(write_config(site=LOGGER_SITE, extra=hj212_section(port=port)))
+        before = set(multiprocessing.active_children())
+        with pytest.raises(RuntimeError, match="did not start"):
+            Listener(config).start()
+        assert set(multiprocessing.active_children()) - before == set()
+    finally:
+        taken.close()
