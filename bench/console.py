@@ -4,10 +4,14 @@ alert and order lists, and 50 people using it at once.
 1,000 sites × 6 metrics with 30 days of 5-minute readings in the embedded store (51.8 M
 readings, written directly as bench/report.py writes them), a year of alerts and work orders
 in the state database (bench/workorders.py's history, plus an open alert at one site in
-twenty), and 51 accounts. The console runs in a process of its own (uvicorn, as `serve` runs
-it) with its clock fixed at the history's end; the benchmark signs in over HTTP like a
-browser and times each request at the client on the same machine, so the figures include
-HTTP over loopback.
+twenty), and 51 accounts. The service runs in a process of its own — the pages as `serve`
+runs them, beside the MQTT ingestor on a private Mosquitto — with the pages' clock fixed at
+the history's end; the benchmark signs in over HTTP like a browser and times each request at
+the client on the same machine, so the figures include HTTP over loopback.
+
+Everything is measured twice in one run, for each of --workers (default "0,2"): the pages on
+the service's event loop (0, the way before issue 31) and in worker processes of their own
+([web] workers).
 
 Figures (p95 of --requests each, after two warm-up requests):
 - board_ms: the overview with all 1,000 sites on one page (target ≤ 150 ms);
@@ -15,15 +19,22 @@ Figures (p95 of --requests each, after two warm-up requests):
 - alerts_ms, orders_ms: the alert list (every state) and the order list (≤ 100 ms);
 - queue_ms: the operator's queue (≤ 150 ms); every page also counts the queue for its
   navigation;
+- throughput: --clients people opening those four pages in turn with no pause for
+  --throughput-seconds: pages a second (target ≥ 60);
 - load: --users people sign in at once (timed), then for --seconds each opens a page every
   --think seconds (board, a site over 7 days, alerts, orders in turn): requests, errors (any
-  status but 200, or no answer), p95.
+  status but 200, or no answer), p95 (target ≤ 500 ms with 50 people every 2 s, 0 errors);
+- drain: --drain messages (one timestamp, six readings each) published at once to the
+  ingestor, quiet and then while that load runs: seconds until the last is stored, and their
+  ratio (target: unchanged within noise).
 
 Prints one JSON line per figure. Usage: .venv/bin/python bench/console.py [--sites N]
-[--keep DIR] [--requests N] [--users N] [--seconds S] [--think S]
+[--keep DIR] [--requests N] [--users N] [--seconds S] [--think S] [--workers 0,2]
+[--clients N] [--throughput-seconds S] [--drain N]
 """
 
 import argparse
+import importlib.util
 import json
 import random
 import re
@@ -35,6 +46,7 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -45,32 +57,52 @@ import fleet  # noqa: E402  (bench/fleet.py)
 import report  # noqa: E402  (bench/report.py: the readings generator)
 import workorders  # noqa: E402  (bench/workorders.py: a year of alerts and work orders)
 
+# bench/ingest.py (publishing a backlog, seeing it stored) by its path: fleet put the repository
+# first on sys.path, where `ingest` is the service's package.
+_spec = importlib.util.spec_from_file_location("bench_ingest", Path(__file__).with_name("ingest.py"))
+ingest = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(ingest)
+
 from wastewatch.access import accounts  # noqa: E402
 from wastewatch.config import load_config  # noqa: E402
-from wastewatch.ingest.broker import free_port  # noqa: E402
+from wastewatch.ingest.broker import PrivateBroker, free_port  # noqa: E402
+from wastewatch.ingest.topics import readings_topic  # noqa: E402
 from wastewatch.store.state import connect, transaction  # noqa: E402
 
 NOW = workorders.NOW
+TZ = report.TZ
 PASSWORD = "bench console password"
 SERVER = """
-import sys, time
+import dataclasses, sys
 from wastewatch.config import load_config
+from wastewatch.ingest.client import Ingestor
 from wastewatch.web.server import WebServer
-server = WebServer(load_config(sys.argv[1]), lambda: {now})
-server.start()
-print("ready", flush=True)
-sys.stdin.read()
-server.stop()
+import fleet
+
+if __name__ == "__main__":
+    config = load_config(sys.argv[1])
+    file = config.file
+    web = file.web.model_copy(update={{"workers": int(sys.argv[2])}})
+    mqtt = file.mqtt.model_copy(update={{"port": int(sys.argv[3]), "client_id": "bench-console"}})
+    config = dataclasses.replace(config, file=file.model_copy(update={{"web": web, "mqtt": mqtt}}))
+    server = WebServer(config, fleet.Fixed({now}))
+    ingestor = Ingestor(config)
+    server.start()
+    ingestor.start()
+    print("ready", flush=True)
+    sys.stdin.read()
+    ingestor.stop()
+    server.stop()
 """
 
 
 @contextmanager
-def serving(path: Path):
-    """The service's pages in a process of their own, as `serve` runs them, on the history's
-    clock, until the block ends."""
+def serving(path: Path, workers: int, broker_port: int):
+    """The service's pages and ingestor in a process of their own, as `serve` runs them, the
+    pages on the history's clock, until the block ends."""
     server = subprocess.Popen(
-        [sys.executable, "-c", SERVER.format(now=NOW + 60), str(path)],
-        cwd=ROOT,
+        [sys.executable, "-c", SERVER.format(now=NOW + 60), str(path), str(workers), str(broker_port)],
+        cwd=Path(__file__).resolve().parent,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -80,7 +112,7 @@ def serving(path: Path):
         yield
     finally:
         server.stdin.close()
-        server.wait(30)
+        server.wait(60)
 
 
 def write_config(folder: Path, sites: int) -> Path:
@@ -148,7 +180,7 @@ def p95(values: list[float]) -> float:
     return round(statistics.quantiles(values, n=20)[18], 1) if len(values) > 1 else round(values[0], 1)
 
 
-def page_figures(base: str, config, requests: int) -> None:
+def page_figures(base: str, config, requests: int, workers: int) -> None:
     client = sign_in(base, "admin")
     site = config.sites[len(config.sites) // 2].id
     pages = {
@@ -176,6 +208,7 @@ def page_figures(base: str, config, requests: int) -> None:
             json.dumps(
                 {
                     "figure": figure,
+                    "workers": workers,
                     "p95_ms": p95(times),
                     "median_ms": round(statistics.median(times), 1),
                     "requests": requests,
@@ -189,8 +222,9 @@ def page_figures(base: str, config, requests: int) -> None:
         )
 
 
-def load(base: str, config, users: int, seconds: float, think: float) -> None:
-    """Everyone signs in at once (timed), then each opens a page every `think` seconds."""
+def load(base: str, config, users: int, seconds: float, think: float, workers: int, during=None) -> None:
+    """Everyone signs in at once (timed), then each opens a page every `think` seconds; `during()`
+    runs once everyone is in."""
     paths = ["/", "/sites/{site}?range=7d", "/alerts", "/orders"]
     results: list[tuple[float, int]] = []
     failures: list[str] = []
@@ -233,6 +267,9 @@ def load(base: str, config, users: int, seconds: float, think: float) -> None:
     signed_in.wait()
     sign_in_s = time.perf_counter() - began
     stop[0] = time.monotonic() + seconds
+    if during is not None:
+        time.sleep(min(5.0, seconds / 4))  # the load at its pace first
+        during()
     for thread in threads:
         thread.join()
     times = [ms for ms, _ in results]
@@ -240,6 +277,7 @@ def load(base: str, config, users: int, seconds: float, think: float) -> None:
         json.dumps(
             {
                 "figure": "load",
+                "workers": workers,
                 "users": users,
                 "sign_in_all_s": round(sign_in_s, 2),
                 "seconds": seconds,
@@ -256,6 +294,84 @@ def load(base: str, config, users: int, seconds: float, think: float) -> None:
     )
 
 
+def throughput(base: str, config, clients: int, seconds: float, workers: int) -> None:
+    """`clients` people opening the load's pages in turn with no pause: pages a second."""
+    paths = ["/", "/sites/{site}?range=7d", "/alerts", "/orders"]
+    people = [sign_in(base, f"user{n:02d}") for n in range(1, clients + 1)]
+    counts, errors, stop = [0] * clients, [0] * clients, time.monotonic() + seconds
+
+    def person(n: int) -> None:
+        k = n
+        while time.monotonic() < stop:
+            site = config.sites[(n * 37 + k) % len(config.sites)].id
+            try:
+                ok = people[n].get(paths[k % len(paths)].format(site=site)).status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            counts[n] += ok
+            errors[n] += not ok
+            k += 1
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=person, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    print(
+        json.dumps(
+            {
+                "figure": "throughput",
+                "workers": workers,
+                "clients": clients,
+                "seconds": round(elapsed, 1),
+                "pages": sum(counts),
+                "errors": sum(errors),
+                "pages_per_s": round(sum(counts) / elapsed, 1),
+                "target_pages_per_s": 60,
+            }
+        ),
+        flush=True,
+    )
+
+
+class Drains:
+    """Backlogs for the service's ingestor, each on a span of time of its own after what is
+    stored; how long each takes to be stored."""
+
+    def __init__(self, config, broker_port: int, count: int):
+        self.config, self.port, self.count = config, broker_port, count
+        self.reader = ingest.Reader(config.database_path, None)
+        first = config.sites[0].id
+        last = self.reader.db.execute(
+            "SELECT MAX(ts) FROM readings WHERE series = "
+            "(SELECT id FROM series WHERE site_id = ? AND metric = 'cod')",
+            (first,),
+        ).fetchone()[0]
+        self.start = (last or NOW) + 300
+
+    def __call__(self) -> float:
+        sites, start = self.config.sites, self.start
+        steps = -(-self.count // len(sites))
+        self.start += steps * 300
+
+        def messages():
+            for n in range(self.count):
+                site = sites[n % len(sites)].id
+                ts = datetime.fromtimestamp(start + 300 * (n // len(sites)), TZ).isoformat()
+                values = {m: round(report.TYPICAL[m][0] + (n % 7) / 10, 3) for m in report.METRICS}
+                yield readings_topic("wastewatch", site), json.dumps({"ts": ts, "values": values})
+
+        last_site = sites[(self.count - 1) % len(sites)].id
+        last_ts = start + 300 * ((self.count - 1) // len(sites))
+        began = time.perf_counter()
+        ingest.publish_messages(self.port, messages())
+        while not self.reader.has(last_site, last_ts):
+            time.sleep(0.02)
+        return time.perf_counter() - began
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, default=1000)
@@ -263,7 +379,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--think", type=float, default=5.0)
+    parser.add_argument("--think", type=float, default=2.0)
+    parser.add_argument("--workers", default="0,2", help="the [web] workers to measure, in turn")
+    parser.add_argument("--clients", type=int, default=8, help="people opening pages without a pause")
+    parser.add_argument("--throughput-seconds", type=float, default=30)
+    parser.add_argument("--drain", type=int, default=100_000, help="messages in each backlog (0: none)")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="ww-bench-console-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -274,10 +394,30 @@ def main() -> None:
         config = load_config(path)
         figures = generate(config, args.users)
         print(json.dumps({"figure": "generated", "sites": len(config.sites), **figures}), flush=True)
-        with serving(path):
-            base = config.web.url
-            page_figures(base, config, args.requests)
-            load(base, config, args.users, args.seconds, args.think)
+        with PrivateBroker(folder / "broker") as broker:
+            for workers in [int(w) for w in args.workers.split(",")]:
+                with serving(path, workers, broker.port):
+                    base = config.web.url
+                    page_figures(base, config, args.requests, workers)
+                    throughput(base, config, args.clients, args.throughput_seconds, workers)
+                    drains = Drains(config, broker.port, args.drain) if args.drain else None
+                    drained = {"quiet_s": drains()} if drains else {}
+                    later = (lambda d=drains, out=drained: out.update(loaded_s=d())) if drains else None
+                    load(base, config, args.users, args.seconds, args.think, workers, later)
+                    if drains:
+                        print(
+                            json.dumps(
+                                {
+                                    "figure": "drain",
+                                    "workers": workers,
+                                    "messages": args.drain,
+                                    "quiet_s": round(drained["quiet_s"], 2),
+                                    "under_load_s": round(drained["loaded_s"], 2),
+                                    "ratio": round(drained["loaded_s"] / drained["quiet_s"], 2),
+                                }
+                            ),
+                            flush=True,
+                        )
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)

@@ -17,6 +17,19 @@ TYPICAL = {
     "ph": (7.2, 0.3),
     "water_temp": (16.0, 3.0),
 }
+
+
+class Fixed:
+    """A clock stopped at `now`, which a worker process can be handed (a lambda cannot be
+    pickled): the pages of a generated history read as on its last day."""
+
+    def __init__(self, now: float):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 # The benchmarks use the tests' real parts (the mail server, PostgreSQL databases).
 sys.path.insert(0, str(ROOT))
 
