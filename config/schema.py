@@ -309,6 +309,9 @@ class ReportConfig(Section):
     """How often the job looks for a report due, or late readings that change a month already sent."""
     amend_months: int = Field(3, ge=0, le=24)
     """How many months back late readings still amend a report."""
+    attach_pdf_max_mb: float = Field(8, ge=0, le=100)
+    """The printable PDF rides along in the email up to this size; a larger one (a county of
+    hundreds of sites) is linked to on the console instead (0: always linked)."""
 
 
 class HJ212Config(Section):

@@ -6,7 +6,6 @@ become percentages; the CSV keeps the codes and fractions. Charts are SVG drawn 
 template from charts.py.
 """
 
-import logging
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -78,8 +77,48 @@ def shown(column: str, value, locale: str) -> str:
 
 
 def html(
-    report: MonthlyReport, locale: str = "zh-CN", version: int = 1, changes=(), charts: bool = True
+    report: MonthlyReport,
+    locale: str = "zh-CN",
+    version: int = 1,
+    changes=(),
+    charts: bool = True,
+    download: dict | None = None,
 ) -> str:
+    """The whole page: for the screen, and the email (without charts; `download`: where the
+    PDF too large to attach is, {url, mb})."""
+    return render({**context(report, locale, version, changes, charts), "download": download})
+
+
+def render(
+    shown: dict,
+    sites: list | None = None,
+    front: bool = True,
+    sites_heading: bool = True,
+    tail: bool = True,
+    toc: list | None = None,
+    numbered: bool = True,
+    header: bool = True,
+) -> str:
+    """The page of context() — or a part of it, for the PDF printed in parts (printing.py):
+    the front matter (title, county, scorecards), a table of contents, `sites` (default all)
+    under their heading, the tail (laboratory, reviews, formulas), each page numbered "n / N"
+    or not, with the running header or without."""
+    return _env.get_template("report.html").render(
+        {**shown, "sites": shown["sites"] if sites is None else sites},
+        front=front,
+        sites_heading=sites_heading,
+        tail=tail,
+        toc=toc,
+        numbered=numbered,
+        header=header,
+    )
+
+
+def context(report: MonthlyReport, locale: str = "zh-CN", version: int = 1, changes=(), charts: bool = True):
+    """What the page shows, in words. Sites come town by town (in the order the config first
+    names each town, each town's sites in config order), each town's first site headed by
+    the town: the printed report's chapters."""
+
     def word(text: str) -> str:
         return gettext(locale, text)
 
@@ -98,12 +137,14 @@ def html(
         samples_of.setdefault(r["site_id"], []).append(_sample_shown(r, locale))
     sampled = {r["site_id"]: r for r in report.lab.sites}
     operations = {r["site_id"]: r for r in report.operations}
+    towns = list(dict.fromkeys(site.town for site in report.sites))
     sites = []
-    for site in report.sites:
+    for site in sorted(report.sites, key=lambda s: towns.index(s.town)):
         rows, ops = by_site.get(site.id, []), operations[site.id]
         sites.append(
             {
                 "site": site,
+                "town_heading": not sites or sites[-1]["site"].town != site.town,
                 "windows": [
                     {**w, "kind_label": word(WINDOW_KINDS.get(w["kind"], w["kind"]))}
                     for w in report.windows
@@ -117,7 +158,7 @@ def html(
             }
         )
     translations = i18n.translations(locale)
-    return _env.get_template("report.html").render(
+    return dict(
         gettext=translations.gettext,
         ngettext=translations.ngettext,
         pgettext=translations.pgettext,
@@ -189,17 +230,6 @@ def _sampling_shown(row: dict | None, locale: str) -> dict:
         "judged_by_text": gettext(locale, JUDGED_BY[row["judged_by"]]),
         "any": bool(row["samples_due"] or row["samples_taken"]),
     }
-
-
-def pdf(page: str, path: Path) -> Path:
-    """The HTML page printed by WeasyPrint to A4, with the page's print stylesheet."""
-    from weasyprint import HTML
-
-    # WeasyPrint narrates every step at INFO; the service's log is for what happened.
-    for name in ("weasyprint", "weasyprint.progress"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    HTML(string=page, base_url=str(TEMPLATES)).write_pdf(path)
-    return path
 
 
 def _chart(report: MonthlyReport, row: dict, locale: str) -> charts.Chart:

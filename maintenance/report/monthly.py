@@ -37,7 +37,6 @@ KEYS = {
     "reviews": ("review_id",),
 }
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-PDF_ATTACH_MAX = 8 * 1024 * 1024  # bytes; most mail servers refuse a message over 10–25 MB
 
 
 def next_report(config, now: int) -> tuple[str, datetime] | None:
@@ -224,16 +223,23 @@ class MonthlyReports:
         attached = [(xlsx.name, xlsx.read_bytes(), *XLSX)]
         printed = next((p for p in files if p.suffix == ".pdf"), None)
         # The printable version rides along unless it would make the email too big to deliver
-        # (a county of hundreds of sites); it is in the report's folder either way.
-        if printed is not None and printed.stat().st_size <= PDF_ATTACH_MAX:
-            attached.append((printed.name, printed.read_bytes(), "application", "pdf"))
+        # (a county of hundreds of sites): then the email links to it on the console.
+        download = None
+        if printed is not None:
+            size = printed.stat().st_size
+            if size <= cfg.attach_pdf_max_mb * 1e6:
+                attached.append((printed.name, printed.read_bytes(), "application", "pdf"))
+            else:
+                url = ctx.config.web.url + file_path(report.month, version, printed.name)
+                download = {"url": url, "mb": f"{size / 1e6:.1f}"}
         context = {
             "month": report.month,
             "version": version,
             "changes": changes,
             "county": {k: document.shown(k, v, locale) for k, v in report.county.items()},
             "bureau": ctx.config.bureau,
-            "report_html": document.html(report, locale, version, changes, charts=False),
+            "download": download,
+            "report_html": document.html(report, locale, version, changes, charts=False, download=download),
         }
         notify(
             ctx.db,
@@ -248,6 +254,12 @@ class MonthlyReports:
             attachments=attached,
             config=ctx.config,
         )
+
+
+def file_path(month: str, version: int, name: str) -> str:
+    """Where the console serves a version's file (web/console/reports.py): its list's links
+    and an email's link to a PDF too large to attach."""
+    return f"/reports/{month}/v{version}/{name}"
 
 
 def versions(db: State) -> list:

@@ -1,9 +1,9 @@
 """The monthly report as files: CSV tables (cells.py), an XLSX workbook (workbook.py),
-the HTML page and its A4 PDF (document.py)."""
+the HTML page (document.py) and its A4 PDF (printing.py)."""
 
 from pathlib import Path
 
-from . import document, workbook
+from . import document, printing, workbook
 from .cells import csv_text
 from .columns import COMPLIANCE_COLUMNS, OPERATIONS_COLUMNS
 from .figures import MonthlyReport
@@ -44,12 +44,10 @@ def write(
     if "xlsx" in formats:
         path = out / f"report-{report.month}.xlsx"
         written.append(workbook.write_xlsx(report, path, locale, version, changes))
-    if "html" in formats or "pdf" in formats:
-        page = document.html(report, locale, version, changes)
-        if "html" in formats:
-            path = out / f"report-{report.month}.html"
-            path.write_text(page, encoding="utf-8")
-            written.append(path)
-        if "pdf" in formats:
-            written.append(document.pdf(page, out / f"report-{report.month}.pdf"))
+    if "html" in formats:
+        path = out / f"report-{report.month}.html"
+        path.write_text(document.html(report, locale, version, changes), encoding="utf-8")
+        written.append(path)
+    if "pdf" in formats:
+        written.append(printing.pdf(report, out / f"report-{report.month}.pdf", locale, version, changes))
     return written

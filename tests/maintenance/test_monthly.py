@@ -112,3 +112,26 @@ def test_report_monthly_writes_the_files_for_any_month_and_says_what_is_wrong_in
     assert report("--month", "2026-10", "--site", "nowhere", "--out", tmp_path).stderr == (
         "wastewatch: unknown site 'nowhere'; see 'wastewatch config check'\n"
     )
+
+
+def test_a_pdf_too_large_to_attach_is_linked_to_on_the_console(write_config, mail):
+    harness = Harness(
+        write_config(mail=mail, site=HOURLY_SITE, extra=REGULATORS + "attach_pdf_max_mb = 0\n")
+    )
+    try:
+        run(harness, at(10, 15))
+        write(harness, "cod", hours(1, [40.0] * 24))
+        assert run(harness, at(11, 1, 8)) == [("2026-10", 1)]
+        Sender(harness.config, harness.ctx.db).run_once()
+        # Where the console's 报告 page links to the file (tests/web/test_console_reports.py).
+        url = f"{harness.config.web.url}/reports/2026-10/v1/report-2026-10.pdf"
+        path = harness.config.data_dir / "reports" / "2026-10" / "v1" / "report-2026-10.pdf"
+        mb = f"{path.stat().st_size / 1e6:.1f}"
+    finally:
+        harness.close()
+    [(_, message)] = mail.messages
+    assert [a.get_filename() for a in message.iter_attachments()] == ["report-2026-10.xlsx"]
+    plain = message.get_body(("plain",)).get_content()
+    assert f"打印版 PDF（{mb} MB）过大，未随邮件附上，请登录监管平台下载：{url}" in plain
+    html = message.get_body(("html",)).get_content()
+    assert f'<a href="{url}"' in html and "请登录监管平台下载" in html

@@ -2,12 +2,16 @@
 browser, and printed to A4 PDF, its pages rendered to images. The images are kept in
 artefacts/report/ to be looked at."""
 
+import re
+
 import pytest
 
+from tests.alerts.harness import Harness
 from tests.browser import DESKTOP, PHONE, artefacts, browser  # noqa: F401
-from tests.maintenance.test_reports import hours, plant, write  # noqa: F401
+from tests.maintenance.test_reports import HOURLY_SITE, hours, plant, write  # noqa: F401
 from tests.words import report_codes
-from wastewatch.maintenance.report import figures, output
+from wastewatch.maintenance.report import figures, output, printing
+from wastewatch.store import Reading
 
 A4 = (595.3, 841.9)  # points
 
@@ -61,3 +65,81 @@ def test_the_page_on_screen_fits_the_window_and_keeps_its_labels_whole(month, tm
     assert look.overflow <= 0  # wide tables scroll inside themselves on a phone
     assert look.wrapped == []
     assert look.count == 3
+
+
+# A county of seven sites in three towns, the towns interleaved in the config: printed in
+# parts of three sites, one town spans two parts.
+COUNTY = "".join(
+    HOURLY_SITE.replace('id = "helin"', f'id = "s{n}"')
+    .replace('name = "城厢镇禾林村污水处理站"', f'name = "{town}{n}号站"')
+    .replace('town = "城厢镇"', f'town = "{town}"')
+    for n, town in enumerate(["城厢镇", "思经镇", "城厢镇", "小河镇", "思经镇", "城厢镇", "城厢镇"])
+)
+
+
+@pytest.fixture
+def county(write_config):  # noqa: F811
+    harness = Harness(write_config(site=COUNTY))
+    for n in range(7):
+        harness.ctx.store.write(
+            [
+                Reading(f"s{n}", "cod", t, 30.0 + 10 * n + d)
+                for d in range(1, 29)
+                for t, _ in hours(d, [0] * 24)
+            ]
+        )
+    yield figures.build(harness.ctx, "2026-10")
+    harness.close()
+
+
+def test_a_county_printed_in_parts_reads_page_for_page_as_printed_at_once(county, tmp_path):
+    """The parts (front, contents, sites in threes with the tail) printed by two processes and
+    joined: the same pages with the same words — numbers "n / N" across the whole, the contents'
+    page of each site — and the same outline, towns over their sites."""
+    import pypdfium2
+
+    whole = printing.pdf(county, tmp_path / "whole.pdf")  # seven sites fit one part
+    parts = printing.pdf(county, tmp_path / "parts.pdf", part_sites=3, workers=2)
+
+    def pages(path):
+        document = pypdfium2.PdfDocument(str(path))
+        texts = [
+            document[i].get_textpage().get_text_range().replace("\xa0", " ") for i in range(len(document))
+        ]
+        return document, texts
+
+    whole_doc, whole_texts = pages(whole)
+    parts_doc, parts_texts = pages(parts)
+    assert len(parts_texts) == len(whole_texts) >= 10
+    for n, (a, b) in enumerate(zip(whole_texts, parts_texts), start=1):
+        # The stamped number may come before or after the page's own text: the same words.
+        assert sorted(a.split()) == sorted(b.split()), f"page {n}"
+        assert f"{n} / {len(whole_texts)}" in b
+    # The contents, on its own page after the county's: each site and the page it starts on.
+    contents = next(i for i, t in enumerate(parts_texts) if "目录" in t)
+    starts = {
+        f"s{n}": next(i for i, t in enumerate(parts_texts) if f"号站（s{n}，" in t) + 1 for n in range(7)
+    }
+    rows = re.findall(r"号站（(s\d)）\s*(\d+)", parts_texts[contents])
+    assert {site: int(page) for site, page in rows} == starts
+    # Towns are chapters: 城厢镇's four sites first, as the config first names it.
+    assert [s for s, _ in sorted(starts.items(), key=lambda kv: kv[1])] == [
+        "s0",
+        "s2",
+        "s5",
+        "s6",
+        "s1",
+        "s4",
+        "s3",
+    ]
+
+    def outline(document):
+        return [(item.level, item.get_title(), item.get_dest().get_index()) for item in document.get_toc()]
+
+    assert outline(parts_doc) == outline(whole_doc)
+    titles = [(level, title) for level, title, _ in outline(parts_doc)]
+    assert (2, "城厢镇") in titles and (3, "城厢镇0号站（s0，城厢镇，禾林村）") in titles
+    assert all(page is not None for *_, page in outline(parts_doc))
+    folder = artefacts("report")
+    for i in (0, contents, starts["s1"] - 1):
+        parts_doc[i].render(scale=1.5).to_pil().save(folder / f"parts-page-{i + 1}.png")

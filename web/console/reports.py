@@ -63,6 +63,7 @@ async def report_list(console: "Console", request: Request):
         months.setdefault(row["month"], []).append(
             {
                 "version": row["version"],
+                "path": lambda name, row=row: monthly.file_path(row["month"], row["version"], name),
                 "generated": console.ctx.local(row["generated_at"]),
                 "files": _shown(_files(folder), t),
                 "changes": changes.read_text(encoding="utf-8").splitlines() if changes.exists() else [],

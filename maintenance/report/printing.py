@@ -1,0 +1,192 @@
+"""The monthly report printed to A4 (WeasyPrint): at once for a small county, in parts for a
+large one, so memory stays flat in the number of sites and both cores print.
+
+WeasyPrint lays a whole document out in memory: 503 pages took 1.6 GB, and 2,000 sites would
+need about 6 GB. Every site starts a page, so the report splits at sites without changing a
+page: the front matter (title, county, scorecards), the table of contents, and groups of
+`PART_SITES` sites (the last with the tail: laboratory, reviews, formulas) are printed as
+documents of their own, in worker processes, without page numbers. Then, in this process:
+
+- the table of contents is printed again with each site's page, now known (its length is
+  the same: one row a site, numbers of the same width);
+- the parts are joined (pikepdf), each page stamped with "n / N" from a document of N pages
+  that holds nothing but those numbers, printed with the same page rule;
+- one outline is built from every part's headings, by level: the title, the sections, the
+  towns and their sites — the outline WeasyPrint makes of the whole document at once.
+
+A county of one part is printed at once, as before, with the same contents and outline; a
+test prints a small county both ways and compares every page's text and the outline.
+"""
+
+import logging
+import multiprocessing
+import os
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import document
+
+# Sites a part: about 50 pages, which WeasyPrint lays out in ~150 MB.
+PART_SITES = 40
+# Parts a worker prints before it is replaced: what WeasyPrint leaves behind is returned.
+PARTS_PER_WORKER = 4
+# Spawned: the service's process runs threads whose locks a fork would copy mid-use.
+SPAWN = multiprocessing.get_context("spawn")
+
+
+@dataclass(frozen=True)
+class Printed:
+    """A part as printed: its file, pages, headings (level, label, page) and the first page of
+    each anchor (`site-<id>`), pages counted from 0 within the part."""
+
+    path: str
+    pages: int
+    headings: list
+    anchors: dict
+
+
+def pdf(
+    report,
+    path: Path,
+    locale: str = "zh-CN",
+    version: int = 1,
+    changes=(),
+    workers: int = 2,
+    part_sites: int = PART_SITES,
+) -> Path:
+    """The report's A4 PDF at `path`: at once when its sites fit one part, else in parts
+    printed by `workers` processes and joined."""
+    shown = document.context(report, locale, version, changes)
+    sites = shown["sites"]
+    if len(sites) <= part_sites:
+        toc = _toc(sites)
+        _print(document.render(shown, toc=toc), str(path))
+        return path
+    groups = [sites[i : i + part_sites] for i in range(0, len(sites), part_sites)]
+    pages = [
+        document.render(shown, front=True, sites=[], sites_heading=False, tail=False, numbered=False),
+        *(
+            document.render(
+                shown,
+                sites=group,
+                front=False,
+                sites_heading=n == 0,
+                tail=n == len(groups) - 1,
+                numbered=False,
+            )
+            for n, group in enumerate(groups)
+        ),
+    ]
+    with tempfile.TemporaryDirectory(prefix="ww-print-", dir=path.parent) as folder:
+        files = [os.path.join(folder, f"part-{n:04d}.pdf") for n in range(len(pages))]
+        with ProcessPoolExecutor(
+            max_workers=max(1, workers), mp_context=SPAWN, max_tasks_per_child=PARTS_PER_WORKER
+        ) as pool:
+            printed = list(pool.map(_print, pages, files))
+        front, parts = printed[0], printed[1:]
+        # The contents: printed once with placeholders to learn its length, then with pages.
+        widest = len(str(sum(p.pages for p in printed) * 2))
+        draft = _print(_contents(shown, _toc(sites, "0" * widest)), os.path.join(folder, "toc-draft.pdf"))
+        first = front.pages + draft.pages
+        where, offset = {}, first
+        for part in parts:
+            where.update({name: offset + page for name, page in part.anchors.items()})
+            offset += part.pages
+        toc = _toc(sites, None, where)
+        contents = _print(_contents(shown, toc), os.path.join(folder, "toc.pdf"))
+        if contents.pages != draft.pages:
+            raise RuntimeError(f"the contents took {contents.pages} pages, not {draft.pages} as drafted")
+        total = offset
+        numbers = _print(_numbers(shown, total), os.path.join(folder, "numbers.pdf"))
+        _join([front, contents, *parts], numbers, path)
+    return path
+
+
+def _toc(sites: list, placeholder: str | None = None, where: dict | None = None) -> list[dict]:
+    """The contents' rows: each site under its town, with its page (1-based) when known, a
+    placeholder of the same width, or none (the whole document's target-counter)."""
+    rows = []
+    for s in sites:
+        site = s["site"]
+        page = str(where[f"site-{site.id}"] + 1) if where else placeholder
+        rows.append(
+            {
+                "town": site.town,
+                "first_of_town": s["town_heading"],
+                "name": site.name,
+                "id": site.id,
+                "page": page,
+            }
+        )
+    return rows
+
+
+def _contents(shown: dict, toc: list) -> str:
+    return document.render(
+        shown, sites=[], front=False, sites_heading=False, tail=False, toc=toc, numbered=False
+    )
+
+
+def _numbers(shown: dict, total: int) -> str:
+    """A document of `total` blank pages with the report's page rule: its "n / N" footers."""
+    blank = document.render(
+        shown, sites=[], front=False, sites_heading=False, tail=False, numbered=True, header=False
+    )
+    pages = '<div style="break-after:page"></div>' * (total - 1) + "<div></div>"
+    return blank.replace("</body>", pages + "</body>")
+
+
+def _print(page: str, path: str) -> Printed:
+    """One document printed to `path` (in a worker process, or here)."""
+    from weasyprint import HTML
+
+    # WeasyPrint narrates every step at INFO; the service's log is for what happened.
+    for name in ("weasyprint", "weasyprint.progress"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    laid = HTML(string=page, base_url=str(document.TEMPLATES)).render()
+    headings, anchors = [], {}
+    for n, each in enumerate(laid.pages):
+        headings += [(level, label, n) for level, label, _, _ in each.bookmarks]
+        for name in each.anchors:
+            anchors.setdefault(name, n)
+    laid.write_pdf(path)
+    return Printed(path, len(laid.pages), headings, anchors)
+
+
+def _join(parts: list[Printed], numbers: Printed, path: Path) -> None:
+    """The parts as one file: pages in order, each stamped with its number, one outline."""
+    import pikepdf
+
+    with pikepdf.Pdf.new() as joined, pikepdf.open(numbers.path) as stamps:
+        opened = [pikepdf.open(p.path) for p in parts]
+        try:
+            headings, offset = [], 0
+            for part, source in zip(parts, opened):
+                joined.pages.extend(source.pages)
+                headings += [(level, label, offset + page) for level, label, page in part.headings]
+                offset += part.pages
+            for page, stamp in zip(joined.pages, stamps.pages):
+                page.add_overlay(stamp)
+            joined.docinfo = joined.copy_foreign(opened[0].docinfo)
+            _outline(joined, headings)
+            joined.save(path)
+        finally:
+            for source in opened:
+                source.close()
+
+
+def _outline(pdf, headings: list[tuple[int, str, int]]) -> None:
+    """Headings (level, label, page) as a tree: each under the nearest heading before it of a
+    lower level, as WeasyPrint nests a document's own."""
+    import pikepdf
+
+    with pdf.open_outline() as outline:
+        stack: list[tuple[int, object]] = []
+        for level, label, page in headings:
+            item = pikepdf.OutlineItem(label, page)
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            (stack[-1][1].children if stack else outline.root).append(item)
+            stack.append((level, item))
