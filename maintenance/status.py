@@ -58,10 +58,10 @@ class SiteStatus:
     overdue: int = 0
 
 
-def statuses(ctx: Context, sites, now: int) -> list[SiteStatus]:
-    """The status of each of `sites`, in their order."""
-    ids = [s.id for s in sites]
-    latest = ctx.store.latest(ids)
+def statuses(ctx: Context, sites, now: int, readings=None) -> list[SiteStatus]:
+    """The status of each of `sites`, in their order. `readings`: what newest_values() gives,
+    when the caller keeps it a few seconds (the board, web/console/board.py); the alerts,
+    orders and windows are read each time."""
     alerts = lifecycle.open_by_site(ctx.db)
     orders = work_orders.in_play_by_site(ctx.db, now)
     in_force: dict[str, str] = {}
@@ -69,18 +69,30 @@ def statuses(ctx: Context, sites, now: int) -> list[SiteStatus]:
         # A planned stop says more than maintenance when both are in force.
         if in_force.get(w["site_id"]) != "planned_stop":
             in_force[w["site_id"]] = w["kind"]
+    newest = (readings or newest_values)(ctx, sites, frozenset(in_force))
     silent_after = ctx.rules.comms_loss.after_s
     found = []
     for site in sites:
-        mine = {m: latest[(site.id, m)] for m in site.metrics if (site.id, m) in latest}
-        last = max((r.ts for r in mine.values()), default=None)
+        last, values = newest[site.id]
         open_alerts = alerts.get(site.id, {})
         n, late = orders.get(site.id, (0, 0))
         age = None if last is None else max(now - last, 0)
         status = SiteStatus(site, "", last, age, alerts=open_alerts, orders=n, overdue=late)
         status.state = _state(in_force.get(site.id), last, now, silent_after, open_alerts)
-        status.values = _values(site, ctx.standard(site.id), mine, site.id in in_force)
+        status.values = values
         found.append(status)
+    return found
+
+
+def newest_values(ctx: Context, sites, windowed: frozenset) -> dict[str, tuple[int | None, list]]:
+    """{site: (the time of its newest reading, its key metrics' newest values)}; `windowed`:
+    the sites in a window now, whose values are not valid samples."""
+    latest = ctx.store.latest([s.id for s in sites])
+    found = {}
+    for site in sites:
+        mine = {m: latest[(site.id, m)] for m in site.metrics if (site.id, m) in latest}
+        last = max((r.ts for r in mine.values()), default=None)
+        found[site.id] = (last, _values(site, ctx.standard(site.id), mine, site.id in windowed))
     return found
 
 

@@ -18,7 +18,7 @@ from . import WebError
 from .app import create_app
 from .metrics import Endpoints, Probes
 from .ops import ops_app
-from .workers import Workers, ops_secret
+from .workers import Workers, listening, ops_secret
 
 
 class WebServer:
@@ -40,7 +40,7 @@ class WebServer:
             probes = probes or Probes()
             secret = ops_secret()
             app = ops_app(Endpoints(config, self.ctx, probes), probes, secret)
-            self.ops_socket = socket.create_server(("127.0.0.1", 0))
+            self.ops_socket = listening("127.0.0.1", 0)
             url = f"http://127.0.0.1:{self.ops_socket.getsockname()[1]}"
             self.workers = Workers(config, clock, session_clock, url, secret)
         else:
