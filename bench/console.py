@@ -25,8 +25,9 @@ Figures (p95 of --requests each, after two warm-up requests):
   --think seconds (board, a site over 7 days, alerts, orders in turn): requests, errors (any
   status but 200, or no answer), p95 (target ≤ 500 ms with 50 people every 2 s, 0 errors);
 - drain: --drain messages (one timestamp, six readings each) published at once to the
-  ingestor, quiet and then while that load runs: seconds until the last is stored, and their
-  ratio (target: unchanged within noise).
+  ingestor, quiet and then while that load runs again (load_while_draining: how the pages
+  fare meanwhile): seconds until the last is stored, and their ratio (target: unchanged
+  within noise).
 
 Prints one JSON line per figure. Usage: .venv/bin/python bench/console.py [--sites N]
 [--keep DIR] [--requests N] [--users N] [--seconds S] [--think S] [--workers 0,2]
@@ -222,7 +223,16 @@ def page_figures(base: str, config, requests: int, workers: int) -> None:
         )
 
 
-def load(base: str, config, users: int, seconds: float, think: float, workers: int, during=None) -> None:
+def load(
+    base: str,
+    config,
+    users: int,
+    seconds: float,
+    think: float,
+    workers: int,
+    during=None,
+    figure: str = "load",
+) -> None:
     """Everyone signs in at once (timed), then each opens a page every `think` seconds; `during()`
     runs once everyone is in."""
     paths = ["/", "/sites/{site}?range=7d", "/alerts", "/orders"]
@@ -276,7 +286,7 @@ def load(base: str, config, users: int, seconds: float, think: float, workers: i
     print(
         json.dumps(
             {
-                "figure": "load",
+                "figure": figure,
                 "workers": workers,
                 "users": users,
                 "sign_in_all_s": round(sign_in_s, 2),
@@ -400,10 +410,23 @@ def main() -> None:
                     base = config.web.url
                     page_figures(base, config, args.requests, workers)
                     throughput(base, config, args.clients, args.throughput_seconds, workers)
+                    load(base, config, args.users, args.seconds, args.think, workers)
                     drains = Drains(config, broker.port, args.drain) if args.drain else None
-                    drained = {"quiet_s": drains()} if drains else {}
-                    later = (lambda d=drains, out=drained: out.update(loaded_s=d())) if drains else None
-                    load(base, config, args.users, args.seconds, args.think, workers, later)
+                    if drains:
+                        # The same load again, a backlog drained meanwhile: how much the pages
+                        # take from the ingest (and how the pages fare while it drains).
+                        drained = {"quiet_s": drains()}
+                        later = lambda d=drains, out=drained: out.update(loaded_s=d())  # noqa: E731
+                        load(
+                            base,
+                            config,
+                            args.users,
+                            args.seconds,
+                            args.think,
+                            workers,
+                            later,
+                            "load_while_draining",
+                        )
                     if drains:
                         print(
                             json.dumps(

@@ -98,7 +98,7 @@ def _month(console: "Console", visible, now: int) -> status.MonthSoFar:
 # How long the board reuses the sites' newest readings (the costliest part of it: 60 ms of a
 # page at 1,000 sites) in this process: readings come every few minutes, so a board may show
 # one up to this many seconds after it is stored; states, alerts and orders are read each time.
-NEWEST_S = 10.0
+NEWEST_S = 10
 
 
 def _newest(console: "Console", ctx, visible, windowed: frozenset):
