@@ -3,6 +3,7 @@ themselves, or, with `[web] workers`, the answers the worker processes ask of th
 (web/workers.py, web/ops.py) while they serve the pages."""
 
 import gc
+import pickle
 import socket
 import threading
 import time
@@ -32,6 +33,14 @@ class WebServer:
         """`session_clock`: what console sessions expire by, when not `clock` (the demo's
         simulated clock races a day a minute; people sign in on the real one)."""
         self.config = config
+        if config.web.workers:
+            try:
+                pickle.dumps((clock, session_clock))
+            except (pickle.PicklingError, AttributeError, TypeError) as exc:
+                raise WebError(
+                    f"[web] workers = {config.web.workers}: this clock cannot be handed to a worker "
+                    f"process ({exc}); set [web] workers = 0"
+                ) from None
         self.ctx = Context.open(config, clock)
         self.workers: Workers | None = None
         self.ops_socket: socket.socket | None = None

@@ -169,3 +169,14 @@ def _answers(url: str) -> bool:
         return httpx.get(url + "/login", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def test_a_clock_no_worker_can_be_handed_is_refused_in_one_sentence(write_config):
+    from wastewatch.web import WebError
+    from wastewatch.web.server import WebServer
+
+    config = load_config(write_config(web=WORKERS))
+    with pytest.raises(
+        WebError, match=r"^\[web\] workers = 2: this clock cannot be handed .*set \[web\] workers = 0$"
+    ):
+        WebServer(config, lambda: 0.0)
