@@ -22,7 +22,6 @@ import logging
 import multiprocessing
 import os
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,10 +80,10 @@ def pdf(
     ]
     with tempfile.TemporaryDirectory(prefix="ww-print-", dir=path.parent) as folder:
         files = [os.path.join(folder, f"part-{n:04d}.pdf") for n in range(len(pages))]
-        with ProcessPoolExecutor(
-            max_workers=max(1, workers), mp_context=SPAWN, max_tasks_per_child=PARTS_PER_WORKER
-        ) as pool:
-            printed = list(pool.map(_print, pages, files))
+        # multiprocessing's Pool, not concurrent.futures': with max_tasks_per_child the latter
+        # hangs on Python 3.11 once a worker is replaced (measured: a 13-part county never ended).
+        with SPAWN.Pool(max(1, workers), maxtasksperchild=PARTS_PER_WORKER) as pool:
+            printed = pool.starmap(_print, zip(pages, files), chunksize=1)
         front, parts = printed[0], printed[1:]
         # The contents: printed once with placeholders to learn its length, then with pages.
         widest = len(str(sum(p.pages for p in printed) * 2))
