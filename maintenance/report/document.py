@@ -152,7 +152,7 @@ def context(report: MonthlyReport, locale: str = "zh-CN", version: int = 1, chan
                 ],
                 "rows": [row_shown(r) for r in rows],
                 "ops": {c: shown(c, ops[c], locale) for c in OPERATIONS_COLUMNS},
-                "charts": [_chart(report, r, locale) for r in rows] if charts else [],
+                "charts": Charts(report, rows, locale) if charts else (),
                 "samples": samples_of.get(site.id, []),
                 "sampling": _sampling_shown(sampled.get(site.id), locale),
             }
@@ -208,6 +208,20 @@ def context(report: MonthlyReport, locale: str = "zh-CN", version: int = 1, chan
             for r in report.lab.reviews
         ],
     )
+
+
+class Charts:
+    """A site's charts, drawn each time the page is rendered and not kept: a county printed in
+    parts holds one part's charts at a time (maintenance/report/printing.py)."""
+
+    def __init__(self, report: MonthlyReport, rows: list, locale: str):
+        self.report, self.rows, self.locale = report, rows, locale
+
+    def __iter__(self):
+        return (_chart(self.report, r, self.locale) for r in self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
 
 def _sample_shown(r: dict, locale: str) -> dict:

@@ -64,10 +64,12 @@ def pdf(
         _print(document.render(shown, toc=toc), str(path))
         return path
     groups = [sites[i : i + part_sites] for i in range(0, len(sites), part_sites)]
-    pages = [
-        document.render(shown, front=True, sites=[], sites_heading=False, tail=False, numbered=False),
-        *(
-            document.render(
+
+    def pages():
+        """Each part's page, made when a worker is ready for it: one part's charts at a time."""
+        yield document.render(shown, front=True, sites=[], sites_heading=False, tail=False, numbered=False)
+        for n, group in enumerate(groups):
+            yield document.render(
                 shown,
                 sites=group,
                 front=False,
@@ -75,30 +77,30 @@ def pdf(
                 tail=n == len(groups) - 1,
                 numbered=False,
             )
-            for n, group in enumerate(groups)
-        ),
-    ]
+
     with tempfile.TemporaryDirectory(prefix="ww-print-", dir=path.parent) as folder:
-        files = [os.path.join(folder, f"part-{n:04d}.pdf") for n in range(len(pages))]
+        files = [os.path.join(folder, f"part-{n:04d}.pdf") for n in range(len(groups) + 1)]
         # multiprocessing's Pool, not concurrent.futures': with max_tasks_per_child the latter
         # hangs on Python 3.11 once a worker is replaced (measured: a 13-part county never ended).
+        # Every document is printed by a worker, so this process holds no layout.
         with SPAWN.Pool(max(1, workers), maxtasksperchild=PARTS_PER_WORKER) as pool:
-            printed = pool.starmap(_print, zip(pages, files), chunksize=1)
-        front, parts = printed[0], printed[1:]
-        # The contents: printed once with placeholders to learn its length, then with pages.
-        widest = len(str(sum(p.pages for p in printed) * 2))
-        draft = _print(_contents(shown, _toc(sites, "0" * widest)), os.path.join(folder, "toc-draft.pdf"))
-        first = front.pages + draft.pages
-        where, offset = {}, first
-        for part in parts:
-            where.update({name: offset + page for name, page in part.anchors.items()})
-            offset += part.pages
-        toc = _toc(sites, None, where)
-        contents = _print(_contents(shown, toc), os.path.join(folder, "toc.pdf"))
-        if contents.pages != draft.pages:
-            raise RuntimeError(f"the contents took {contents.pages} pages, not {draft.pages} as drafted")
-        total = offset
-        numbers = _print(_numbers(shown, total), os.path.join(folder, "numbers.pdf"))
+            printed = list(pool.imap(_print_task, zip(pages(), files)))
+            front, parts = printed[0], printed[1:]
+            # The contents: printed once with placeholders to learn its length, then with pages.
+            widest = len(str(sum(p.pages for p in printed) * 2))
+            draft = pool.apply(
+                _print, (_contents(shown, _toc(sites, "0" * widest)), os.path.join(folder, "toc-draft.pdf"))
+            )
+            where, offset = {}, front.pages + draft.pages
+            for part in parts:
+                where.update({name: offset + page for name, page in part.anchors.items()})
+                offset += part.pages
+            contents = pool.apply(
+                _print, (_contents(shown, _toc(sites, None, where)), os.path.join(folder, "toc.pdf"))
+            )
+            if contents.pages != draft.pages:
+                raise RuntimeError(f"the contents took {contents.pages} pages, not {draft.pages} as drafted")
+            numbers = pool.apply(_print, (_numbers(shown, offset), os.path.join(folder, "numbers.pdf")))
         _join([front, contents, *parts], numbers, path)
     return path
 
@@ -135,6 +137,10 @@ def _numbers(shown: dict, total: int) -> str:
     )
     pages = '<div style="break-after:page"></div>' * (total - 1) + "<div></div>"
     return blank.replace("</body>", pages + "</body>")
+
+
+def _print_task(task: tuple[str, str]) -> Printed:
+    return _print(*task)
 
 
 def _print(page: str, path: str) -> Printed:
