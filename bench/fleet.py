@@ -86,6 +86,49 @@ def with_database(config, url: str | None):
     return dataclasses.replace(config, file=config.file.model_copy(update={"database": database}))
 
 
+def _tree(pid: int) -> list[int]:
+    """pid and every process under it, from /proc."""
+    found, queue = [], [pid]
+    while queue:
+        p = queue.pop()
+        found.append(p)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                queue += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def measured_tree(argv: list[str], every: float = 0.05) -> tuple[float, float, float, str]:
+    """Run Python (`argv`: a script and its arguments) in a fresh process that starts processes
+    of its own: seconds, the peak of
+    the whole tree's resident memory (all its processes at once, sampled every `every` s) and
+    the largest any one process reached, in MB, and its stdout."""
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, *argv], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    tree_peak = single_peak = 0
+    while process.poll() is None:
+        sizes = [_rss_kb(p) for p in _tree(process.pid)]
+        tree_peak, single_peak = max(tree_peak, sum(sizes)), max(single_peak, max(sizes, default=0))
+        time.sleep(every)
+    seconds = time.perf_counter() - started
+    output = process.stdout.read()
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, "measured_tree", output)
+    return seconds, tree_peak / 1024, single_peak / 1024, output
+
+
 def measured(code: str) -> tuple[float, float, str]:
     """Run Python code in a fresh process: seconds, peak RSS in MB, its stdout."""
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the parent that forked us.

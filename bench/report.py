@@ -10,12 +10,16 @@ meets hours it must sum again from raw readings.
 
 Measured, each in its own process, with its peak RSS:
 - the whole report: `wastewatch report monthly --format csv,xlsx,html` for every site;
-- its printable version alone: `--format pdf` (WeasyPrint), with its size;
+- its printable version alone (WeasyPrint), with its size, the time its figures took and its
+  printing, and the peak memory of its whole process tree (its printing workers too): printed
+  at once, as before issue 31 (up to --at-once-max sites), and in parts (maintenance/report/
+  printing.py);
 - a plain `GROUP BY` of the month's raw readings per series and local day (count, valid
   count, mean), the query a report without aggregates would start from.
 
 Prints one JSON line per figure. Usage: .venv/bin/python bench/report.py [--sites N] [--keep DIR]
 [--runs N] (each measurement runs N times, default 2; the fastest counts, every run is printed)
+[--at-once-max N] [--pdf-only]
 """
 
 import argparse
@@ -97,6 +101,40 @@ def report(config: Path, formats: str, out: Path, runs: int):
     )
 
 
+PDF_RUN = """
+import json, sys, time
+from wastewatch.alerts.context import Context
+from wastewatch.config import load_config
+from wastewatch.maintenance.report import figures, printing
+from pathlib import Path
+
+if __name__ == "__main__":
+    config = load_config(sys.argv[1])
+    began = time.perf_counter()
+    ctx = Context.open(config)
+    report = figures.build(ctx, sys.argv[2])
+    ctx.close()
+    built = time.perf_counter()
+    out = Path(sys.argv[3])
+    out.mkdir(parents=True, exist_ok=True)
+    part_sites = int(sys.argv[4]) or printing.PART_SITES
+    printing.pdf(report, out / f"report-{sys.argv[2]}.pdf", part_sites=part_sites)
+    printed = time.perf_counter() - built
+    print(json.dumps({"figures_s": round(built - began, 2), "print_s": round(printed, 2)}))
+"""
+
+
+def pdf_run(config: Path, out: Path, part_sites: int) -> tuple[float, float, float, dict]:
+    """The report's PDF in a process of its own (part_sites 0: the default parts): seconds,
+    peak memory of the process tree and of any one process, and its own split."""
+    script = out.parent / "pdf_run.py"
+    script.write_text(PDF_RUN)
+    seconds, tree, one, output = fleet.measured_tree(
+        [str(script), str(config), MONTH, str(out), str(part_sites)]
+    )
+    return seconds, tree, one, json.loads(output.strip().splitlines()[-1])
+
+
 def pages(pdf: Path) -> int | None:
     """The PDF's page count (pypdfium2, from the test extras), or None without it."""
     try:
@@ -119,6 +157,13 @@ def main() -> None:
     parser.add_argument("--sites", type=int, default=500)
     parser.add_argument("--keep", type=Path, help="keep the generated store in this folder (and reuse it)")
     parser.add_argument("--runs", type=int, default=2, help="runs of each measurement; the fastest counts")
+    parser.add_argument(
+        "--at-once-max",
+        type=int,
+        default=600,
+        help="print the PDF at once too (the way before parts) up to this many sites (it needs ~3 MB a page)",
+    )
+    parser.add_argument("--pdf-only", action="store_true", help="only the PDF (a province's 2,000 sites)")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="ww-bench-report-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -145,38 +190,48 @@ def main() -> None:
                 ),
                 flush=True,
             )
-        out = folder / "out"
-        seconds, peak, _, report_runs = report(path, "csv,xlsx,html", out, args.runs)
-        print(
-            json.dumps(
-                {
-                    "figure": "report_s",
-                    "seconds": round(seconds, 2),
-                    "runs": report_runs,
-                    "peak_rss_mb": round(peak),
-                    "formats": "csv,xlsx,html",
-                    "files": sorted(p.name for p in out.iterdir()),
-                }
-            ),
-            flush=True,
-        )
-        # The printable version on its own: the same page laid out on A4 by WeasyPrint.
-        printed = folder / "pdf"
-        pdf_seconds, pdf_peak, _, pdf_runs = report(path, "pdf", printed, args.runs)
-        pdf = printed / f"report-{MONTH}.pdf"
-        print(
-            json.dumps(
-                {
-                    "figure": "report_pdf_s",
-                    "seconds": round(pdf_seconds, 2),
-                    "runs": pdf_runs,
-                    "peak_rss_mb": round(pdf_peak),
-                    "pages": pages(pdf),
-                    "mb": round(pdf.stat().st_size / 1e6, 1),
-                }
-            ),
-            flush=True,
-        )
+        if not args.pdf_only:
+            out = folder / "out"
+            seconds, peak, _, report_runs = report(path, "csv,xlsx,html", out, args.runs)
+            print(
+                json.dumps(
+                    {
+                        "figure": "report_s",
+                        "seconds": round(seconds, 2),
+                        "runs": report_runs,
+                        "peak_rss_mb": round(peak),
+                        "formats": "csv,xlsx,html",
+                        "files": sorted(p.name for p in out.iterdir()),
+                    }
+                ),
+                flush=True,
+            )
+        # The printable version on its own: at once (before issue 31) and in parts (after),
+        # each process tree's memory sampled whole, its workers' too.
+        for way, part_sites in (("at_once", 10**9), ("in_parts", 0)):
+            if way == "at_once" and args.sites > args.at_once_max:
+                continue
+            pdf_seconds, tree_peak, single_peak, printed = pdf_run(path, folder / f"pdf-{way}", part_sites)
+            pdf = folder / f"pdf-{way}" / f"report-{MONTH}.pdf"
+            print(
+                json.dumps(
+                    {
+                        "figure": "report_pdf_s",
+                        "way": way,
+                        "seconds": round(pdf_seconds, 2),
+                        "figures_s": printed["figures_s"],
+                        "print_s": printed["print_s"],
+                        "peak_rss_tree_mb": round(tree_peak),
+                        "peak_rss_one_process_mb": round(single_peak),
+                        "pages": pages(pdf),
+                        "mb": round(pdf.stat().st_size / 1e6, 1),
+                        "target": "2,000 sites ≤ 240 s, peak ≤ 1,024 MB" if way == "in_parts" else "",
+                    }
+                ),
+                flush=True,
+            )
+        if args.pdf_only:
+            return
         group_seconds, group_peak, output, group_runs = best_of(
             "import sqlite3\n"
             f"db = sqlite3.connect({str(config.database_path)!r})\n"
