@@ -115,9 +115,7 @@ def test_report_monthly_writes_the_files_for_any_month_and_says_what_is_wrong_in
 
 
 def test_a_pdf_too_large_to_attach_is_linked_to_on_the_console(write_config, mail):
-    harness = Harness(
-        write_config(mail=mail, site=HOURLY_SITE, extra=REGULATORS + "attach_pdf_max_mb = 0\n")
-    )
+    harness = Harness(write_config(mail=mail, site=HOURLY_SITE, extra=REGULATORS + "attach_pdf_max_mb = 0\n"))
     try:
         run(harness, at(10, 15))
         write(harness, "cod", hours(1, [40.0] * 24))
