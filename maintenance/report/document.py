@@ -98,11 +98,13 @@ def render(
     toc: list | None = None,
     numbered: bool = True,
     header: bool = True,
+    page_numbers: tuple = (),
 ) -> str:
     """The page of context() — or a part of it, for the PDF printed in parts (printing.py):
     the front matter (title, county, scorecards), a table of contents, `sites` (default all)
     under their heading, the tail (laboratory, reviews, formulas), each page numbered "n / N"
-    or not, with the running header or without."""
+    or not, with the running header or without; `page_numbers`: blank pages footed by these
+    texts instead of the page counter (the numbers stamped on a document printed in parts)."""
     return _env.get_template("report.html").render(
         {**shown, "sites": shown["sites"] if sites is None else sites},
         front=front,
@@ -111,6 +113,7 @@ def render(
         toc=toc,
         numbered=numbered,
         header=header,
+        page_numbers=page_numbers,
     )
 
 

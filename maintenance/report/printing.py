@@ -29,6 +29,8 @@ from . import document
 
 # Sites a part: about 50 pages, which WeasyPrint lays out in ~150 MB.
 PART_SITES = 40
+# Pages a document of page numbers holds (printing.py _numbers).
+NUMBERS_PAGES = 250
 # Parts a worker prints before it is replaced: what WeasyPrint leaves behind is returned.
 PARTS_PER_WORKER = 4
 # Spawned: the service's process runs threads whose locks a fork would copy mid-use.
@@ -100,7 +102,17 @@ def pdf(
             )
             if contents.pages != draft.pages:
                 raise RuntimeError(f"the contents took {contents.pages} pages, not {draft.pages} as drafted")
-            numbers = pool.apply(_print, (_numbers(shown, offset), os.path.join(folder, "numbers.pdf")))
+            numbers = pool.starmap(
+                _print,
+                [
+                    (
+                        _numbers(shown, first, min(first + NUMBERS_PAGES, offset), offset),
+                        os.path.join(folder, f"numbers-{first:06d}.pdf"),
+                    )
+                    for first in range(0, offset, NUMBERS_PAGES)
+                ],
+                chunksize=1,
+            )
         _join([front, contents, *parts], numbers, path)
     return path
 
@@ -130,13 +142,14 @@ def _contents(shown: dict, toc: list) -> str:
     )
 
 
-def _numbers(shown: dict, total: int) -> str:
-    """A document of `total` blank pages with the report's page rule: its "n / N" footers."""
-    blank = document.render(
-        shown, sites=[], front=False, sites_heading=False, tail=False, numbered=True, header=False
+def _numbers(shown: dict, first: int, end: int, total: int) -> str:
+    """Blank pages with the report's page rule, footed "n / N" for pages first+1 … end of
+    `total`: the numbers stamped on the joined pages, in documents of NUMBERS_PAGES pages
+    (one of 2,000 pages took a worker 1.1 GB)."""
+    numbers = tuple(f"{n} / {total}" for n in range(first + 1, end + 1))
+    return document.render(
+        shown, sites=[], front=False, sites_heading=False, tail=False, header=False, page_numbers=numbers
     )
-    pages = '<div style="break-after:page"></div>' * (total - 1) + "<div></div>"
-    return blank.replace("</body>", pages + "</body>")
 
 
 def _print_task(task: tuple[str, str]) -> Printed:
@@ -160,25 +173,26 @@ def _print(page: str, path: str) -> Printed:
     return Printed(path, len(laid.pages), headings, anchors)
 
 
-def _join(parts: list[Printed], numbers: Printed, path: Path) -> None:
+def _join(parts: list[Printed], numbers: list[Printed], path: Path) -> None:
     """The parts as one file: pages in order, each stamped with its number, one outline."""
     import pikepdf
 
-    with pikepdf.Pdf.new() as joined, pikepdf.open(numbers.path) as stamps:
+    with pikepdf.Pdf.new() as joined:
         opened = [pikepdf.open(p.path) for p in parts]
+        stamps = [pikepdf.open(n.path) for n in numbers]
         try:
             headings, offset = [], 0
             for part, source in zip(parts, opened):
                 joined.pages.extend(source.pages)
                 headings += [(level, label, offset + page) for level, label, page in part.headings]
                 offset += part.pages
-            for page, stamp in zip(joined.pages, stamps.pages):
+            for page, stamp in zip(joined.pages, (page for pdf in stamps for page in pdf.pages)):
                 page.add_overlay(stamp)
             joined.docinfo = joined.copy_foreign(opened[0].docinfo)
             _outline(joined, headings)
             joined.save(path)
         finally:
-            for source in opened:
+            for source in opened + stamps:
                 source.close()
 
 
