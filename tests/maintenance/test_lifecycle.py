@@ -69,7 +69,7 @@ def test_a_failed_verification_reopens_the_order_with_new_deadlines_and_links(de
         recipients[0] == "dispatch@qingyuan.example.cn"
         and "现场泵仍报警" in message.get_body(("plain",)).get_content()
     )
-    assert message["In-Reply-To"] == order["thread_id"]
+    assert message["In-Reply-To"].strip() == order["thread_id"]  # unfolded (test_email.py)
 
 
 def test_the_same_fault_coming_back_within_seven_days_reopens_the_closed_order(desk):
