@@ -9,8 +9,9 @@ documents of their own, in worker processes, without page numbers. Then, in this
 
 - the table of contents is printed again with each site's page, now known (its length is
   the same: one row a site, numbers of the same width);
-- the parts are joined (pikepdf), each page stamped with "n / N" from a document of N pages
-  that holds nothing but those numbers, printed with the same page rule;
+- each part is stamped (by a worker) with its pages' numbers "n / N" across the whole, from
+  a document of blank pages footed by those numbers, printed with the same page rule, and
+  the parts are joined (pikepdf);
 - one outline is built from every part's headings, by level: the title, the sections, the
   towns and their sites — the outline WeasyPrint makes of the whole document at once.
 
@@ -29,8 +30,6 @@ from . import document
 
 # Sites a part: about 50 pages, which WeasyPrint lays out in ~150 MB.
 PART_SITES = 40
-# Pages a document of page numbers holds (printing.py _numbers).
-NUMBERS_PAGES = 250
 # Parts a worker prints before it is replaced: what WeasyPrint leaves behind is returned.
 PARTS_PER_WORKER = 4
 # Spawned: the service's process runs threads whose locks a fork would copy mid-use.
@@ -102,18 +101,13 @@ def pdf(
             )
             if contents.pages != draft.pages:
                 raise RuntimeError(f"the contents took {contents.pages} pages, not {draft.pages} as drafted")
-            numbers = pool.starmap(
-                _print,
-                [
-                    (
-                        _numbers(shown, first, min(first + NUMBERS_PAGES, offset), offset),
-                        os.path.join(folder, f"numbers-{first:06d}.pdf"),
-                    )
-                    for first in range(0, offset, NUMBERS_PAGES)
-                ],
-                chunksize=1,
-            )
-        _join([front, contents, *parts], numbers, path)
+            # Each document stamped with its pages' numbers by a worker, then joined here.
+            documents, first, stamping = [front, contents, *parts], 0, []
+            for doc in documents:
+                stamping.append((_numbers(shown, first, first + doc.pages, offset), doc.path))
+                first += doc.pages
+            pool.starmap(_stamp, stamping, chunksize=1)
+        _join(documents, path)
     return path
 
 
@@ -144,8 +138,7 @@ def _contents(shown: dict, toc: list) -> str:
 
 def _numbers(shown: dict, first: int, end: int, total: int) -> str:
     """Blank pages with the report's page rule, footed "n / N" for pages first+1 … end of
-    `total`: the numbers stamped on the joined pages, in documents of NUMBERS_PAGES pages
-    (one of 2,000 pages took a worker 1.1 GB)."""
+    `total`: the numbers stamped on one document's pages."""
     numbers = tuple(f"{n} / {total}" for n in range(first + 1, end + 1))
     return document.render(
         shown, sites=[], front=False, sites_heading=False, tail=False, header=False, page_numbers=numbers
@@ -173,26 +166,39 @@ def _print(page: str, path: str) -> Printed:
     return Printed(path, len(laid.pages), headings, anchors)
 
 
-def _join(parts: list[Printed], numbers: list[Printed], path: Path) -> None:
-    """The parts as one file: pages in order, each stamped with its number, one outline."""
+def _stamp(numbers: str, path: str) -> None:
+    """A printed document stamped with its page numbers (in a worker): `numbers`, one blank
+    page footed "n / N" for each of its pages, printed and laid over them."""
+    import pikepdf
+
+    stamps = path + ".numbers.pdf"
+    _print(numbers, stamps)
+    with pikepdf.open(path, allow_overwriting_input=True) as document, pikepdf.open(stamps) as over:
+        if len(document.pages) != len(over.pages):
+            raise RuntimeError(f"{len(over.pages)} numbers for the {len(document.pages)} pages of {path}")
+        for page, stamp in zip(document.pages, over.pages):
+            page.add_overlay(stamp)
+        document.save(path)
+    os.remove(stamps)
+
+
+def _join(parts: list[Printed], path: Path) -> None:
+    """The documents, stamped, as one file: their pages in order and one outline."""
     import pikepdf
 
     with pikepdf.Pdf.new() as joined:
         opened = [pikepdf.open(p.path) for p in parts]
-        stamps = [pikepdf.open(n.path) for n in numbers]
         try:
             headings, offset = [], 0
             for part, source in zip(parts, opened):
                 joined.pages.extend(source.pages)
                 headings += [(level, label, offset + page) for level, label, page in part.headings]
                 offset += part.pages
-            for page, stamp in zip(joined.pages, (page for pdf in stamps for page in pdf.pages)):
-                page.add_overlay(stamp)
             joined.docinfo = joined.copy_foreign(opened[0].docinfo)
             _outline(joined, headings)
             joined.save(path)
         finally:
-            for source in opened + stamps:
+            for source in opened:
                 source.close()
 
 

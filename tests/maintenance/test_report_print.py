@@ -92,14 +92,13 @@ def county(write_config):  # noqa: F811
     harness.close()
 
 
-def test_a_county_printed_in_parts_reads_page_for_page_as_printed_at_once(county, tmp_path, monkeypatch):
+def test_a_county_printed_in_parts_reads_page_for_page_as_printed_at_once(county, tmp_path):
     """The parts (front, contents, sites in threes with the tail) printed by two processes and
     joined: the same pages with the same words — numbers "n / N" across the whole, the contents'
     page of each site — and the same outline, towns over their sites."""
     import pypdfium2
 
     whole = printing.pdf(county, tmp_path / "whole.pdf")  # seven sites fit one part
-    monkeypatch.setattr(printing, "NUMBERS_PAGES", 4)  # the numbers stamped from three documents
     parts = printing.pdf(county, tmp_path / "parts.pdf", part_sites=3, workers=2)
 
     def pages(path):
