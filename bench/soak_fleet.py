@@ -149,6 +149,10 @@ class Fleet:
         return int(self.start + (time.monotonic() - self.t0) * self.speed)
 
     def begin(self) -> None:
+        # Simulated time runs from here, not from when the fleet was made: the service's start
+        # comes between, and each second of it would put the readings `speed` seconds further
+        # ahead (a start slowed to 4 s put them over an hour ahead, refused as from the future).
+        self.t0 = time.monotonic()
         self.live_ts = int(time.time()) // LIVE_STEP * LIVE_STEP + LIVE_STEP
         for logger in self.loggers.values():
             logger.start()
