@@ -89,10 +89,7 @@ def _month(console: "Console", visible, now: int) -> status.MonthSoFar:
     """The month so far, computed at most once a minute per set of sites: it sums a month of
     daily counts (66 ms at 1,000 sites) and moves slowly."""
     key = (now // 60, tuple(s.id for s in visible))
-    cached = console.cache.get("month")
-    if cached is None or cached[0] != key:
-        cached = console.cache["month"] = (key, status.month_so_far(console.ctx, visible, now))
-    return cached[1]
+    return _kept(console, "month", key, lambda: status.month_so_far(console.ctx, visible, now))
 
 
 # How long the board reuses the sites' newest readings (the costliest part of it: 60 ms of a
@@ -105,13 +102,16 @@ def _newest(console: "Console", ctx, visible, windowed: frozenset):
     """status.newest_values(), kept per set of sites and windows for NEWEST_S seconds, of the
     service's time and of real time both (a benchmark's clock stands still; a test's jumps)."""
     key = (tuple(s.id for s in visible), windowed, int(ctx.now() // NEWEST_S))
-    cached = console.cache.get("newest")
-    if cached is None or cached[0] != key or time.monotonic() - cached[1] > NEWEST_S:
-        cached = console.cache["newest"] = (
-            key,
-            time.monotonic(),
-            status.newest_values(ctx, visible, windowed),
-        )
+    return _kept(console, "newest", key, lambda: status.newest_values(ctx, visible, windowed), NEWEST_S)
+
+
+def _kept(console: "Console", name: str, key, make, max_age: float = float("inf")):
+    """make(), kept in this process's console cache under `name` while `key` holds and for at
+    most `max_age` seconds of real time."""
+    cached = console.cache.get(name)
+    now = time.monotonic()
+    if cached is None or cached[0] != key or now - cached[1] > max_age:
+        cached = console.cache[name] = (key, now, make())
     return cached[2]
 
 
