@@ -13,6 +13,13 @@ from dataclasses import dataclass, field
 
 WIDTH, HEIGHT = 340, 170  # two abreast on an A4 page
 LEFT, RIGHT, TOP, BOTTOM = 40, 56, 22, 24  # margins: y labels, limit label, title, dates
+TICK_SIZE = 9  # the ticks' font size, px
+# Tick labels are set in a CJK monospace face, whose Latin letters and digits are all half an
+# em wide, so they are placed where they start rather than by text-anchor. WeasyPrint draws
+# every anchored SVG text as a PDF form of its own (to shift it once measured): ten a chart,
+# 97 % of a 500-site report's 37,000 PDF objects, and what made joining its parts take 700 MB.
+TICK_FONT = "'Noto Sans Mono CJK SC', monospace"
+HALF_EM = 0.5
 
 
 @dataclass
@@ -26,10 +33,12 @@ class Chart:
     low: str = ""  # pH's lower limit
     limit_label: tuple[str, str, str] = ("", "", "")  # x, y, text at the line's right end
     low_label: tuple[str, str, str] = ("", "", "")
-    yticks: list[tuple[str, str]] = field(default_factory=list)  # (y, text)
-    xticks: list[tuple[str, str]] = field(default_factory=list)  # (x, "11-08")
+    yticks: list[tuple[str, str, str]] = field(default_factory=list)  # (y, text, x where it starts)
+    xticks: list[tuple[str, str, str]] = field(default_factory=list)  # (x, "11-08", x where it starts)
     plot: tuple[int, int, int, int] = (LEFT, TOP, WIDTH - RIGHT, HEIGHT - BOTTOM)
     empty: str = ""  # why there is no line, written across the plot
+    tick_font: str = TICK_FONT
+    tick_size: int = TICK_SIZE
 
 
 def nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
@@ -72,9 +81,14 @@ def chart(series, label: str, days_in_month: int, limit_word: str, empty: str) -
 
     step = (right - left) / max(days_in_month - 1, 1)
     xs = ["%.1f" % (left + i * step) for i in range(days_in_month)]
-    c.yticks = [(y(t), tick_text(t)) for t in ticks]
+    c.yticks = [(y(t), text, starts(left - 4, text, 1.0)) for t in ticks for text in [tick_text(t)]]
     month = series[0][0][5:7] if series else ""
-    c.xticks = [(xs[d - 1], f"{month}-{d:02d}") for d in (1, 8, 15, 22, days_in_month) if d <= days_in_month]
+    c.xticks = [
+        (xs[d - 1], text, starts(float(xs[d - 1]), text, 0.5))
+        for d in (1, 8, 15, 22, days_in_month)
+        if d <= days_in_month
+        for text in [f"{month}-{d:02d}"]
+    ]
     current: list[str] = []
     for i, (_, mean, _, _, over) in enumerate(series):
         if mean is None:
@@ -97,6 +111,12 @@ def chart(series, label: str, days_in_month: int, limit_word: str, empty: str) -
     if not means:
         c.empty = empty
     return c
+
+
+def starts(anchor: float, text: str, share: float) -> str:
+    """Where a tick label in TICK_FONT starts so that `share` of it lies left of `anchor`
+    (1: it ends there, 0.5: it is centred on it)."""
+    return "%.1f" % (anchor - share * len(text) * HALF_EM * TICK_SIZE)
 
 
 def _steps(xs: list[str], values: list, y) -> str:

@@ -52,6 +52,54 @@ def test_the_pdf_is_a4_with_a_page_per_site_and_headers_on_one_line(month, tmp_p
         page.render(scale=1.5).to_pil().save(folder / f"pdf-page-{i}.png")
 
 
+def test_tick_labels_end_at_the_axis_and_centre_on_their_day_without_a_pdf_form_each(month, tmp_path):
+    """Placed where they start, in a face whose digits are half an em: right-aligned to the
+    y-axis and centred on their day as text-anchor would, but drawn inline: WeasyPrint makes
+    every anchored SVG text a form of its own, which made a 500-site report 37,000 objects."""
+    import pikepdf
+    import pypdfium2
+
+    from wastewatch.maintenance.report import charts, document
+
+    cod = document._chart(month, next(r for r in month.compliance if r["pollutant"] == "cod"), "zh-CN")
+    [pdf] = output.write(month, tmp_path, formats=("pdf",))
+    with pikepdf.open(pdf) as opened:
+        forms = [o for o in opened.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Form"]
+        # Two charts of ten labels each would be 20 forms or more.
+        assert len(forms) < 5, len(forms)
+    pdfium = pypdfium2.PdfDocument(str(pdf))
+    page = next(
+        pdfium[i]
+        for i in range(len(pdfium))
+        if "化学需氧量（日均值" in pdfium[i].get_textpage().get_text_range()
+    )
+    text = page.get_textpage()
+    chars = [(text.get_text_range(i, 1), text.get_charbox(i)) for i in range(text.count_chars())]
+    left, _, _, _ = cod.plot
+
+    def spans(word: str) -> list[tuple[float, float]]:
+        """Where `word` stands alone (not inside a longer number): its left and right edges."""
+        found, whole = [], lambda i: not (0 <= i < len(chars) and chars[i][0].isdigit())
+        for i in range(len(chars) - len(word) + 1):
+            if (
+                "".join(c for c, _ in chars[i : i + len(word)]) == word
+                and whole(i - 1)
+                and whole(i + len(word))
+            ):
+                found.append((chars[i][1][0], chars[i + len(word) - 1][1][2]))
+        return found
+
+    # Right-aligned: "0" and "150" end at the same x (the COD chart's axis runs 0 … 150).
+    [(_, end_150)] = spans("150")
+    assert [e for _, e in spans("0") if abs(e - end_150) < 0.8]
+    day = spans("10-08")[0]
+    first = spans("10-01")[0]
+    # Centred on their days: the ticks are a week apart, so are the labels' centres.
+    step = (cod.plot[2] - left) / 30 * 7 * 0.75
+    assert (day[0] + day[1]) / 2 - (first[0] + first[1]) / 2 == pytest.approx(step, abs=0.8)
+    assert charts.starts(36, "150", 1.0) == "22.5" and charts.starts(40, "10-01", 0.5) == "28.8"
+
+
 @pytest.mark.parametrize("width", [DESKTOP, PHONE])
 def test_the_page_on_screen_fits_the_window_and_keeps_its_labels_whole(month, tmp_path, browser, width):  # noqa: F811
     [page_file] = output.write(month, tmp_path, formats=("html",))

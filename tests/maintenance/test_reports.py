@@ -423,8 +423,8 @@ def test_a_chart_has_round_ticks_dates_a_labelled_limit_and_says_why_it_is_empty
     write(plant, "nh3n", hours(1, [5.0] * 10))  # readings, but no valid day
     report = figures.build(plant.ctx, "2026-10")
     cod, nh3n, ph = (document._chart(report, row(report, p), "zh-CN") for p in ("cod", "nh3n", "ph"))
-    assert [t for _, t in cod.yticks] == ["0", "50", "100", "150"]
-    assert [t for _, t in cod.xticks] == ["10-01", "10-08", "10-15", "10-22", "10-31"]
+    assert [t for _, t, _ in cod.yticks] == ["0", "50", "100", "150"]
+    assert [t for _, t, _ in cod.xticks] == ["10-01", "10-08", "10-15", "10-22", "10-31"]
     assert cod.limit_label[2] == "限值 60" and cod.over and not cod.empty
     # The limit line sits at 60 on the axis: 0 at the bottom, 150 at the top.
     left, top, right, bottom = cod.plot
