@@ -10,6 +10,8 @@ meets hours it must sum again from raw readings.
 
 Measured, each in its own process, with its peak RSS:
 - the whole report: `wastewatch report monthly --format csv,xlsx,html` for every site;
+- where its time goes (report_split): imports, figures, CSV, the workbook (and within it its
+  daily sheet, timed once more on its own), the HTML page, each step timed in one process;
 - its printable version alone (WeasyPrint), with its size, the time its figures took and its
   printing, and the peak memory of its whole process tree (its printing workers too): printed
   at once, as before issue 31 (up to --at-once-max sites), and in parts (maintenance/report/
@@ -99,6 +101,42 @@ def report(config: Path, formats: str, out: Path, runs: int):
         f"'--format', {formats!r}, '--out', {str(out)!r}]) == 0",
         runs,
     )
+
+
+SPLIT = """
+import json, time
+began = time.perf_counter()
+from wastewatch.main import main  # what the command imports before it starts
+from wastewatch.alerts.context import Context
+from wastewatch.config import load_config
+from wastewatch.maintenance.report import document, figures, output, workbook
+from wastewatch.maintenance.report.cells import csv_text
+from pathlib import Path
+split = {"import_s": time.perf_counter() - began}
+config = load_config(CONFIG)
+mark = time.perf_counter()
+ctx = Context.open(config)
+report = figures.build(ctx, MONTH)
+ctx.close()
+split["figures_s"] = time.perf_counter() - mark
+out = Path(OUT)
+out.mkdir(parents=True, exist_ok=True)
+mark = time.perf_counter()
+for name, rows, columns in output.tables(report):
+    (out / f"{name}.csv").write_bytes(csv_text(rows, columns).encode("utf-8"))
+split["csv_s"] = time.perf_counter() - mark
+mark = time.perf_counter()
+from openpyxl import Workbook
+workbook._daily(workbook.Book(Workbook(write_only=True), "zh-CN"), report)
+split["xlsx_daily_sheet_s"] = time.perf_counter() - mark
+mark = time.perf_counter()
+workbook.write_xlsx(report, out / "report.xlsx", "zh-CN", 1, [])
+split["xlsx_s"] = time.perf_counter() - mark
+mark = time.perf_counter()
+(out / "report.html").write_text(document.html(report, "zh-CN", 1, []), encoding="utf-8")
+split["html_s"] = time.perf_counter() - mark
+print("SPLIT", json.dumps({k: round(v, 2) for k, v in split.items()}))
+"""
 
 
 PDF_RUN = """
@@ -206,6 +244,16 @@ def main() -> None:
                 ),
                 flush=True,
             )
+            # Where the report's time goes, each step timed in one process (the daily sheet
+            # alone, unsaved, is part of the workbook's time).
+            _, _, output, _ = best_of(
+                SPLIT.replace("CONFIG", repr(str(path)))
+                .replace("MONTH", repr(MONTH))
+                .replace("OUT", repr(str(folder / "split"))),
+                1,
+            )
+            split = json.loads(next(line[6:] for line in output.splitlines() if line.startswith("SPLIT ")))
+            print(json.dumps({"figure": "report_split", **split}), flush=True)
         # The printable version on its own: at once (before issue 31) and in parts (after),
         # each process tree's memory sampled whole, its workers' too.
         for way, part_sites in (("at_once", 10**9), ("in_parts", 0)):

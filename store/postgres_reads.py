@@ -196,7 +196,7 @@ class Reads:
                 )
                 .fetchall()
             )
-        return [Bucket(since + b * width, *rest) for b, *rest in rows]
+        return [Bucket(since + b * width, n, lo, hi, m, ilo, ihi) for b, n, lo, hi, m, ilo, ihi in rows]
 
     def received_since(self, start: int, end: int) -> dict[str, int]:
         """Readings received per site in [start, end), start a local midnight and end a whole

@@ -7,7 +7,6 @@ these methods, so the store stays the readings' one owner, on its one connection
 
 import sqlite3
 import threading
-from dataclasses import dataclass
 from datetime import date
 from typing import Callable, NamedTuple
 
@@ -21,12 +20,12 @@ class Latest(NamedTuple):  # a tuple: the board makes six thousand of them per r
     flag: str
 
 
-@dataclass(frozen=True)
-class Bucket:
+class Bucket(NamedTuple):
     """The readings of [start, start + width): valid and invalid ones apart, each with its
     least and greatest value, so a chart of buckets still shows every peak and dip. Valid as
     the rules and the report count it (validity()): flag N, inside the plausible range, outside
-    the excluded spans (maintenance windows, a stuck sensor's)."""
+    the excluded spans (maintenance windows, a stuck sensor's). A tuple, not a dataclass: a
+    site's page makes up to 6,000 of them, and as a frozen dataclass they took 12 ms of its 60."""
 
     start: int
     valid: int
@@ -96,7 +95,7 @@ class Views:
                 "FROM readings WHERE series = :sid AND ts >= :since AND ts < :until GROUP BY b ORDER BY b",
                 {"sid": sid, "since": since, "until": until, "width": width, **params},
             ).fetchall()
-        return [Bucket(since + b * width, *rest) for b, *rest in rows]
+        return [Bucket(since + b * width, n, lo, hi, m, ilo, ihi) for b, n, lo, hi, m, ilo, ihi in rows]
 
     def received_since(self, start: int, end: int) -> dict[str, int]:
         """Readings received per site in [start, end), start a local midnight and end a whole

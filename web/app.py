@@ -18,7 +18,6 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.templating import Jinja2Templates
 
 from wastewatch.alerts.context import Context
 from wastewatch.alerts.mail import WORK_ORDER_KINDS
@@ -30,7 +29,7 @@ from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import STATES
 from wastewatch.maintenance.reaction import changing
 
-from . import fieldwork
+from . import fieldwork, templating
 from .api import create_api
 from .console.pages import Console
 from .fieldwork import ALLOWED, Problem
@@ -40,7 +39,6 @@ from .ops import Ops
 from .text import words
 
 log = logging.getLogger("wastewatch.web")
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
 STATUS = {
     "missing": 400,
@@ -89,7 +87,7 @@ class Pages:
     def __init__(self, config: Config, ctx: Context):
         self.config, self.ctx = config, ctx
         self.links = signed.Links(config)
-        self.templates = Jinja2Templates(directory=TEMPLATES)
+        self.templates = templating.templates()
 
     async def order(self, request: Request):
         locale = request.query_params.get("lang") or self.config.service.locale

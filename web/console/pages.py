@@ -15,7 +15,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
-from starlette.templating import Jinja2Templates
 
 from wastewatch import __version__
 from wastewatch.access import accounts, audit, sessions
@@ -25,6 +24,7 @@ from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import STATES, subject
 from wastewatch.store.state import transaction
 
+from .. import templating
 from ..metrics import Probes
 from . import account as account_pages
 from . import (
@@ -48,7 +48,6 @@ from .text import words
 
 log = logging.getLogger("wastewatch.web")
 HELP = Path(__file__).resolve().parent.parent / "help"
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LOGIN_COOKIE = "ww_login"  # the sign-in form's own CSRF token, before there is a session
 
 
@@ -61,7 +60,7 @@ class Console:
         # Sessions and sign-in throttling run on this clock: the service's, or the real one
         # where the service's is simulated (the demo).
         self.session_clock = session_clock or ctx.now
-        self.templates = Jinja2Templates(directory=TEMPLATES)
+        self.templates = templating.templates()
         self.cache: dict = {}  # figures a page may show up to a minute old (board.py)
 
     def routes(self) -> list[Route]:
