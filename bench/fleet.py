@@ -110,23 +110,24 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def measured_tree(argv: list[str], every: float = 0.05) -> tuple[float, float, float, str]:
+def measured_tree(argv: list[str], every: float = 0.05) -> tuple[float, float, float, float, str]:
     """Run Python (`argv`: a script and its arguments) in a fresh process that starts processes
-    of its own: seconds, the peak of
-    the whole tree's resident memory (all its processes at once, sampled every `every` s) and
-    the largest any one process reached, in MB, and its stdout."""
+    of its own: seconds, the peak of the whole tree's resident memory (all its processes at
+    once, sampled every `every` s), the largest the first process and any one of the others
+    reached, in MB, and its stdout."""
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, *argv], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    tree_peak = single_peak = 0
+    tree_peak = main_peak = child_peak = 0
     while process.poll() is None:
-        sizes = [_rss_kb(p) for p in _tree(process.pid)]
-        tree_peak, single_peak = max(tree_peak, sum(sizes)), max(single_peak, max(sizes, default=0))
+        main, *children = [_rss_kb(p) for p in _tree(process.pid)] or [0]
+        tree_peak = max(tree_peak, main + sum(children))
+        main_peak, child_peak = max(main_peak, main), max(child_peak, max(children, default=0))
         time.sleep(every)
     seconds = time.perf_counter() - started
     output = process.stdout.read()
     if process.returncode:
         raise subprocess.CalledProcessError(process.returncode, "measured_tree", output)
-    return seconds, tree_peak / 1024, single_peak / 1024, output
+    return seconds, tree_peak / 1024, main_peak / 1024, child_peak / 1024, output
 
 
 def measured(code: str) -> tuple[float, float, str]:

@@ -16,6 +16,10 @@ fi
 if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
     apt_install "CJK fonts" fonts-noto-cjk
 fi
+# The charts' tick labels: a monospace face whose width the report knows (maintenance/report/charts.py).
+if ! fc-list "DejaVu Sans Mono" 2>/dev/null | grep -q .; then
+    apt_install "DejaVu fonts" fonts-dejavu-core
+fi
 
 if [ ! -x .venv/bin/python ]; then
     # Debian ships venv's pip bootstrap (ensurepip) in a package of its own.

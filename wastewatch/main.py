@@ -1,11 +1,13 @@
 """The `wastewatch` command as installed (and `python -m wastewatch`): the CLI, with the two
 commands that run the whole service wired in here, at the composition root, so the CLI
-itself never reaches up to the service it is an interface of."""
+itself never reaches up to the service it is an interface of.
+
+The CLI is imported when the command runs, not when this module is: the processes the
+service spawns (the printing and page workers) load the installed script as their main
+module, and each would otherwise carry every command's imports (some 100 MB).
+"""
 
 import sys
-
-from wastewatch.cli.main import main as commands
-from wastewatch.web import WebError
 
 
 def serve(config, stop) -> None:
@@ -21,6 +23,9 @@ def demo(data_dir, duration, stop) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from wastewatch.cli.main import main as commands
+    from wastewatch.web import WebError
+
     return commands(argv, serve=serve, demo=demo, expected=(WebError,))
 
 

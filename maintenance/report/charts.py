@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 WIDTH, HEIGHT = 340, 170  # two abreast on an A4 page
 LEFT, RIGHT, TOP, BOTTOM = 40, 56, 22, 24  # margins: y labels, limit label, title, dates
 TICK_SIZE = 9  # the ticks' font size, px
-# Tick labels are set in a CJK monospace face, whose Latin letters and digits are all half an
-# em wide, so they are placed where they start rather than by text-anchor. WeasyPrint draws
-# every anchored SVG text as a PDF form of its own (to shift it once measured): ten a chart,
-# 97 % of a 500-site report's 37,000 PDF objects, and what made joining its parts take 700 MB.
-TICK_FONT = "'Noto Sans Mono CJK SC', monospace"
-HALF_EM = 0.5
+# Tick labels are set in a monospace face, every digit, point and dash as wide as the next
+# (DejaVu Sans Mono: 1,233 of 2,048 units), so they are placed where they start rather than
+# by text-anchor. WeasyPrint draws every anchored SVG text as a PDF form of its own (to shift
+# it once measured): ten a chart, 97 % of a 500-site report's 37,000 PDF objects, and what made
+# joining its parts take 700 MB. Not a CJK face's half-width digits: each CJK face a document
+# uses costs its printing process some 38 MB to subset.
+TICK_FONT = "'DejaVu Sans Mono', monospace"
+ADVANCE = 1233 / 2048  # of an em, each character
 
 
 @dataclass
@@ -116,7 +118,7 @@ def chart(series, label: str, days_in_month: int, limit_word: str, empty: str) -
 def starts(anchor: float, text: str, share: float) -> str:
     """Where a tick label in TICK_FONT starts so that `share` of it lies left of `anchor`
     (1: it ends there, 0.5: it is centred on it)."""
-    return "%.1f" % (anchor - share * len(text) * HALF_EM * TICK_SIZE)
+    return "%.1f" % (anchor - share * len(text) * ADVANCE * TICK_SIZE)
 
 
 def _steps(xs: list[str], values: list, y) -> str:

@@ -6,8 +6,6 @@ become percentages; the CSV keeps the codes and fractions. Charts are SVG drawn 
 template from charts.py.
 """
 
-from pathlib import Path
-
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from wastewatch.alerts.reviews import LABELS as REVIEW_REASONS
@@ -25,8 +23,8 @@ from .cells import cell
 from .columns import COMPLIANCE_COLUMNS, OPERATIONS_COLUMNS
 from .figures import MonthlyReport
 from .formulas import FORMULAS
+from .press import TEMPLATES
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 # jinja2's i18n extension: the template's `_()`, `pgettext()` and `{% trans %}` take the
 # catalogue of the locale each render passes in.
 _env = Environment(

@@ -5,7 +5,8 @@ WeasyPrint lays a whole document out in memory: 503 pages took 1.6 GB, and 2,000
 need about 6 GB. Every site starts a page, so the report splits at sites without changing a
 page: the front matter (title, county, scorecards), the table of contents, and groups of
 `PART_SITES` sites (the last with the tail: laboratory, reviews, formulas) are printed as
-documents of their own, in worker processes, without page numbers. Then, in this process:
+documents of their own, in worker processes (press.py), without page numbers. Then, in this
+process:
 
 - the table of contents is printed again with each site's page, now known (its length is
   the same: one row a site, numbers of the same width);
@@ -19,14 +20,15 @@ A county of one part is printed at once, as before, with the same contents and o
 test prints a small county both ways and compares every page's text and the outline.
 """
 
+import ctypes
+import gc
 import logging
 import multiprocessing
 import os
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
-from . import document
+from . import document, press
 
 # Sites a part: about 50 pages, which WeasyPrint lays out in ~150 MB.
 PART_SITES = 40
@@ -34,17 +36,6 @@ PART_SITES = 40
 PARTS_PER_WORKER = 4
 # Spawned: the service's process runs threads whose locks a fork would copy mid-use.
 SPAWN = multiprocessing.get_context("spawn")
-
-
-@dataclass(frozen=True)
-class Printed:
-    """A part as printed: its file, pages, headings (level, label, page) and the first page of
-    each anchor (`site-<id>`), pages counted from 0 within the part."""
-
-    path: str
-    pages: int
-    headings: list
-    anchors: dict
 
 
 def pdf(
@@ -62,7 +53,7 @@ def pdf(
     sites = shown["sites"]
     if len(sites) <= part_sites:
         toc = _toc(sites)
-        _print(document.render(shown, toc=toc), str(path))
+        press.print_document(document.render(shown, toc=toc), str(path))
         return path
     groups = [sites[i : i + part_sites] for i in range(0, len(sites), part_sites)]
 
@@ -79,25 +70,28 @@ def pdf(
                 numbered=False,
             )
 
+    _give_back()
     with tempfile.TemporaryDirectory(prefix="ww-print-", dir=path.parent) as folder:
         files = [os.path.join(folder, f"part-{n:04d}.pdf") for n in range(len(groups) + 1)]
         # multiprocessing's Pool, not concurrent.futures': with max_tasks_per_child the latter
         # hangs on Python 3.11 once a worker is replaced (measured: a 13-part county never ended).
         # Every document is printed by a worker, so this process holds no layout.
         with SPAWN.Pool(max(1, workers), maxtasksperchild=PARTS_PER_WORKER) as pool:
-            printed = list(pool.imap(_print_task, zip(pages(), files)))
+            printed = list(pool.imap(press.task, zip(pages(), files)))
             front, parts = printed[0], printed[1:]
             # The contents: printed once with placeholders to learn its length, then with pages.
             widest = len(str(sum(p.pages for p in printed) * 2))
             draft = pool.apply(
-                _print, (_contents(shown, _toc(sites, "0" * widest)), os.path.join(folder, "toc-draft.pdf"))
+                press.print_document,
+                (_contents(shown, _toc(sites, "0" * widest)), os.path.join(folder, "toc-draft.pdf")),
             )
             where, offset = {}, front.pages + draft.pages
             for part in parts:
                 where.update({name: offset + page for name, page in part.anchors.items()})
                 offset += part.pages
             contents = pool.apply(
-                _print, (_contents(shown, _toc(sites, None, where)), os.path.join(folder, "toc.pdf"))
+                press.print_document,
+                (_contents(shown, _toc(sites, None, where)), os.path.join(folder, "toc.pdf")),
             )
             if contents.pages != draft.pages:
                 raise RuntimeError(f"the contents took {contents.pages} pages, not {draft.pages} as drafted")
@@ -106,9 +100,20 @@ def pdf(
             for doc in documents:
                 stamping.append((_numbers(shown, first, first + doc.pages, offset), doc.path))
                 first += doc.pages
-            pool.starmap(_stamp, stamping, chunksize=1)
+            pool.starmap(press.stamp, stamping, chunksize=1)
         _join(documents, path)
     return path
+
+
+def _give_back() -> None:
+    """Hand the memory the month's figures freed back to the system before the workers start:
+    glibc keeps a process's freed heap for its own reuse (120 MB after 2,000 sites' figures),
+    and the workers need it more than this process does."""
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing kept that could be handed back
+        pass
 
 
 def _toc(sites: list, placeholder: str | None = None, where: dict | None = None) -> list[dict]:
@@ -145,45 +150,10 @@ def _numbers(shown: dict, first: int, end: int, total: int) -> str:
     )
 
 
-def _print_task(task: tuple[str, str]) -> Printed:
-    return _print(*task)
-
-
-def _print(page: str, path: str) -> Printed:
-    """One document printed to `path` (in a worker process, or here)."""
-    from weasyprint import HTML
-
-    # WeasyPrint narrates every step at INFO; the service's log is for what happened.
-    for name in ("weasyprint", "weasyprint.progress"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    laid = HTML(string=page, base_url=str(document.TEMPLATES)).render()
-    headings, anchors = [], {}
-    for n, each in enumerate(laid.pages):
-        headings += [(level, label, n) for level, label, _, _ in each.bookmarks]
-        for name in each.anchors:
-            anchors.setdefault(name, n)
-    laid.write_pdf(path)
-    return Printed(path, len(laid.pages), headings, anchors)
-
-
-def _stamp(numbers: str, path: str) -> None:
-    """A printed document stamped with its page numbers (in a worker): `numbers`, one blank
-    page footed "n / N" for each of its pages, printed and laid over them."""
-    import pikepdf
-
-    stamps = path + ".numbers.pdf"
-    _print(numbers, stamps)
-    with pikepdf.open(path, allow_overwriting_input=True) as document, pikepdf.open(stamps) as over:
-        if len(document.pages) != len(over.pages):
-            raise RuntimeError(f"{len(over.pages)} numbers for the {len(document.pages)} pages of {path}")
-        for page, stamp in zip(document.pages, over.pages):
-            page.add_overlay(stamp)
-        document.save(path)
-    os.remove(stamps)
-
-
-def _join(parts: list[Printed], path: Path) -> None:
+def _join(parts: list[press.Printed], path: Path) -> None:
     """The documents, stamped, as one file: their pages in order and one outline."""
+    # pikepdf announces its logging bridge at INFO as it loads, in the middle of a command's output.
+    logging.getLogger("pikepdf._core").setLevel(logging.WARNING)
     import pikepdf
 
     with pikepdf.Pdf.new() as joined:

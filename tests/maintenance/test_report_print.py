@@ -53,7 +53,7 @@ def test_the_pdf_is_a4_with_a_page_per_site_and_headers_on_one_line(month, tmp_p
 
 
 def test_tick_labels_end_at_the_axis_and_centre_on_their_day_without_a_pdf_form_each(month, tmp_path):
-    """Placed where they start, in a face whose digits are half an em: right-aligned to the
+    """Placed where they start, in a monospace face of known width: right-aligned to the
     y-axis and centred on their day as text-anchor would, but drawn inline: WeasyPrint makes
     every anchored SVG text a form of its own, which made a 500-site report 37,000 objects."""
     import pikepdf
@@ -97,7 +97,7 @@ def test_tick_labels_end_at_the_axis_and_centre_on_their_day_without_a_pdf_form_
     # Centred on their days: the ticks are a week apart, so are the labels' centres.
     step = (cod.plot[2] - left) / 30 * 7 * 0.75
     assert (day[0] + day[1]) / 2 - (first[0] + first[1]) / 2 == pytest.approx(step, abs=0.8)
-    assert charts.starts(36, "150", 1.0) == "22.5" and charts.starts(40, "10-01", 0.5) == "28.8"
+    assert charts.starts(36, "150", 1.0) == "19.7" and charts.starts(40, "10-01", 0.5) == "26.5"
 
 
 @pytest.mark.parametrize("width", [DESKTOP, PHONE])

@@ -50,7 +50,7 @@ def row(console: "Console", alert, locale: str, mail: Mail) -> dict:
     }
 
 
-@page("view")
+@page("view", snapshot=True)
 async def alert_list(console: "Console", request: Request):
     user, locale = request.state.session.user, request.state.session.user.locale
     query = request.query_params

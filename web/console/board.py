@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the console imports this module
     from .pages import Console
 
 
-@page("view")
+@page("view", snapshot=True)
 async def overview(console: "Console", request: Request):
     user, now = request.state.session.user, console.ctx.now()
     locale = user.locale

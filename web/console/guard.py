@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse
 from wastewatch.access import audit, sessions
 from wastewatch.access.roles import allowed
 from wastewatch.access.sessions import Session
+from wastewatch.store import state
 from wastewatch.web.fieldwork import max_body
 
 if TYPE_CHECKING:  # the console imports this module
@@ -59,9 +60,11 @@ def site(console: "Console", user, site_id: str):
     return found if found is not None and user.sees_town(found.town) else None
 
 
-def page(action: str):
+def page(action: str, snapshot: bool = False):
     """A console handler for `action`: it runs with request.state.session set, or the
-    request is sent to the login page, or refused (403) and recorded."""
+    request is sent to the login page, or refused (403) and recorded. With `snapshot`, a GET
+    reads the state in one transaction (store.state.snapshot): only for a handler that does
+    not await, as the busiest lists and the site page."""
 
     def wrap(handler):
         @wraps(handler)
@@ -85,6 +88,9 @@ def page(action: str):
                     if not sessions.csrf_ok(session, str(form.get("csrf", ""))):
                         raise Denied(403, "csrf")
                     request.state.form = form
+                elif snapshot:
+                    with state.snapshot(console.ctx.db):
+                        return await handler(console, request)
                 return await handler(console, request)
             except Denied as denied:
                 audit.record(

@@ -54,7 +54,7 @@ def row(console: "Console", order, locale: str, now: int) -> dict:
     }
 
 
-@page("view")
+@page("view", snapshot=True)
 async def order_list(console: "Console", request: Request, problem: str = "", status: int = 200):
     user, now = request.state.session.user, console.ctx.now()
     which = request.query_params.get("state", "in-play")

@@ -50,7 +50,7 @@ def _site(console: "Console", request: Request):
     return found
 
 
-@page("view")
+@page("view", snapshot=True)
 async def site_page(console: "Console", request: Request):
     ctx, now = console.ctx, console.ctx.now()
     where = _site(console, request)
