@@ -105,6 +105,26 @@ def test_a_transaction_that_fails_leaves_nothing_behind(target):
     db.close()
 
 
+def test_a_snapshot_reads_one_moment_refuses_writes_and_leaves_the_connection_writable(target):
+    """What the console's busiest pages read in (web/console/guard.py): one transaction, so
+    a row committed meanwhile by another connection is not seen half-way; a write inside is
+    refused at once (a page must not write); and the connection it used writes again after."""
+    db, other = connect(target), connect(target)
+    db.execute("INSERT INTO job_starts (job, started_at) VALUES ('monthly-report', 1)")
+    with state.snapshot(db):
+        assert db.execute("SELECT COUNT(*) FROM job_starts").scalar() == 1
+        other.execute("INSERT INTO job_starts (job, started_at) VALUES ('daily-close', 2)")
+        assert db.execute("SELECT COUNT(*) FROM job_starts").scalar() == 1  # the same moment
+        with pytest.raises(Exception, match="(?i)read.only|readonly"):
+            db.execute("INSERT INTO job_starts (job, started_at) VALUES ('digest', 3)")
+    assert db.execute("SELECT COUNT(*) FROM job_starts").scalar() == 2
+    for n in range(3):  # whichever pooled connection comes back, it writes
+        db.execute("INSERT INTO job_starts (job, started_at) VALUES (:job, 4)", {"job": f"digest-{n}"})
+    assert db.execute("SELECT COUNT(*) FROM job_starts WHERE job LIKE 'digest%'").scalar() == 3
+    other.close()
+    db.close()
+
+
 def test_a_change_nobody_reacted_to_is_not_committed_and_a_savepoint_forgets_its_own(target):
     """The seam between the lifecycles and what their changes cause: a transaction holding a
     journaled change that no reaction took refuses to commit (its emails would never exist),
