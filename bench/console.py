@@ -168,11 +168,14 @@ def generate(config, users: int) -> dict:
 
 
 def aside() -> None:
-    """This thread (one person's browser) at the priority of the page workers: the people
-    stand for phones and desktops elsewhere, and at the service's own priority their HTTP
-    clients on these two cores would take the CPU before the pages they time, and from the
-    ingest. The sites' publisher keeps the normal priority, as the broker does."""
-    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
+    """This thread (one person's browser) at the page workers' priority (web/workers.py: nice
+    19, SCHED_IDLE): the people stand for phones and desktops elsewhere, and at the service's
+    own priority their HTTP clients on these two cores would take the CPU before the pages
+    they time, and from the ingest. The sites' publisher keeps the normal priority, as the
+    broker does."""
+    me = threading.get_native_id()
+    os.setpriority(os.PRIO_PROCESS, me, NICE)
+    os.sched_setscheduler(me, os.SCHED_IDLE, os.sched_param(0))
 
 
 def sign_in(base: str, username: str) -> httpx.Client:

@@ -64,9 +64,12 @@ def test_pages_come_from_the_workers_with_the_services_figures(running):
     assert len(workers) == 2 and all(p.is_alive() and p.pid != os.getpid() for p in workers)
     # Below the ingest: a page never takes a core from a backlog draining (bench/console.py).
     wait_until(
-        lambda: [os.getpriority(os.PRIO_PROCESS, p.pid) for p in workers] == [19, 19],
+        lambda: (
+            [os.getpriority(os.PRIO_PROCESS, p.pid) for p in workers] == [19, 19]
+            and [os.sched_getscheduler(p.pid) for p in workers] == [os.SCHED_IDLE] * 2
+        ),
         timeout=10,
-        what="the workers at nice 19",
+        what="the workers at nice 19 and SCHED_IDLE",
     )
     client, answer = sign_in(running, "regulator")
     assert answer.status_code == 303
