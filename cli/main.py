@@ -27,6 +27,7 @@ from .migrate import add_commands as add_migrate_commands
 from .options import add_config
 from .quarantine import add_commands as add_quarantine_commands
 from .report import add_commands as add_report_commands
+from .sites import add_commands as add_site_commands
 from .users import add_commands as add_user_commands
 from .workorders import add_commands as add_workorder_commands
 
@@ -130,6 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     add_migrate_commands(command)
     add_backup_commands(command)
     add_init_commands(command)
+    add_site_commands(command)
 
     demo = command("demo", _demo, "run the ingestor and a simulated fleet on embedded defaults", config=False)
     demo.add_argument("--duration", type=float, help="seconds to run (default: until Ctrl-C)")

@@ -108,6 +108,10 @@ class Config:
         return self.file.report
 
     @property
+    def visits(self):
+        return self.file.visits
+
+    @property
     def contractors(self) -> list[Contractor]:
         return self.file.contractors
 

@@ -17,6 +17,7 @@ from .channels import Channel, Route
 from .fields import Email, MetricName, PathValue, Section, _database_url, _network, _timezone, _web_address
 from .forward import Forward
 from .site import Contractor, MetricSpec, Permit, Site
+from .visits import VisitsConfig
 
 # Where the rest of the code has always found them.
 __all__ = ["Channel", "Route", "Contractor", "MetricName", "MetricSpec", "Permit", "Site"]
@@ -377,6 +378,7 @@ class ConfigFile(Section):
     hj212: HJ212Config = HJ212Config()
     backup: BackupConfig = BackupConfig()
     retention: RetentionConfig = RetentionConfig()
+    visits: VisitsConfig = VisitsConfig()
     contractors: list[Contractor] = []
     channels: list[Channel] = []
     routes: list[Route] = []

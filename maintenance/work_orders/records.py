@@ -317,13 +317,16 @@ def attach_photo(
     sha256: str,
     actor: str,
     now: int,
+    taken_at: int | None = None,
 ) -> None:
-    """A photo already written under the data folder, recorded on its order (caller's transaction)."""
+    """A photo already written under the data folder, recorded on its order (caller's
+    transaction); `taken_at` when its own EXIF says it was taken, where the phone kept it."""
     db.execute(
         "INSERT INTO work_order_attachments (work_order_id, path, original_name, content_type, bytes, "
-        "sha256, uploaded_by, uploaded_at) "
-        "VALUES (:order, :path, :name, :content_type, :size, :sha256, :actor, :now)",
+        "sha256, uploaded_by, uploaded_at, taken_at) "
+        "VALUES (:order, :path, :name, :content_type, :size, :sha256, :actor, :now, :taken_at)",
         {
+            "taken_at": taken_at,
             "order": order_id,
             "path": path,
             "name": name,

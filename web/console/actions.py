@@ -24,6 +24,8 @@ AUDIT = {
     "api.read": NP_("audit", "read through the API"),
     "api.token.create": NP_("audit", "make an API token"),
     "api.token.revoke": NP_("audit", "revoke an API token"),
+    "plate.issue": NP_("audit", "issue a site plate"),
+    "visit.checkin": NP_("audit", "check in at a site"),
     "alert.ack": NP_("audit", "acknowledge alert"),
     "alert.resolve": NP_("audit", "resolve alert"),
     "order.verify": NP_("audit", "verify order"),

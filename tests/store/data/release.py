@@ -13,7 +13,8 @@ last commit at that revision:
 later — so copy each `templates/` folder of the checkout into /tmp/rel-lib/wastewatch/ first.)
 Made here: 0002 at 9cddcd4, 0003 at b6dd2d3, 0004 at bdf4263, 0005 at 4db8dae, 0006 at ea43a76,
 0007 at 55e0dc8 (with two rows of forward_progress written after it by that release's own
-notify/forward_progress.py, which its command line cannot reach), 0008 at 971b11b.
+notify/forward_progress.py, which its command line cannot reach), 0008 at 971b11b, 0009 at
+35ac1a0.
 
 tests/store/test_upgrade.py upgrades each in place with this release and checks every row kept.
 """
