@@ -61,5 +61,6 @@ def sites_plates(args, config: Config, when) -> None:
     sheet.pdf(config, made, args.out, args.lang or config.service.locale)
     new = sum(before.get(p.site_id) != p for p in made)
     print(
-        f"{len(made)} plates printed to {args.out} ({new} newly issued, {len(made) - new} in use as they were)"
+        f"{len(made)} plates printed to {args.out} "
+        f"({new} newly issued, {len(made) - new} in use as they were)"
     )

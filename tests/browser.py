@@ -56,7 +56,9 @@ class Look:
 
 
 class Browser:
-    def __init__(self):
+    def __init__(self, args: tuple[str, ...] = ()):
+        """`args`: Chromium's own flags beside --no-sandbox (a fake camera's video file)."""
+        self.args = ["--no-sandbox", *args]
         self.jobs: queue.Queue = queue.Queue()
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
@@ -65,7 +67,7 @@ class Browser:
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=self.args)
             while (job := self.jobs.get()) is not None:
                 work, answer = job
                 try:

@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -28,8 +29,9 @@ from wastewatch.maintenance import links as signed
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import STATES
 from wastewatch.maintenance.reaction import changing
+from wastewatch.maintenance.visits.plates import VisitError
 
-from . import fieldwork, templating
+from . import checkin, fieldwork, templating
 from .api import create_api
 from .console.pages import Console
 from .fieldwork import ALLOWED, Problem
@@ -66,6 +68,7 @@ def create_app(
     endpoints = Endpoints(config, ctx, probes, ops)
     return Starlette(
         routes=[
+            Route("/wo/{order_id}/checkin", pages.checkin, methods=["POST"]),
             Route("/wo/{order_id}/{action:str}", pages.order, methods=["GET", "POST"]),
             Route("/healthz", endpoints.healthz),
             Route("/readyz", endpoints.readyz),
@@ -112,6 +115,27 @@ class Pages:
                 {"t": t, "locale": locale, "message": message},
                 status_code=problem.status,
             )
+
+    async def checkin(self, request: Request):
+        """到场签到 on the page of a "done" link: the link's token guards it and is not spent (the
+        report that follows spends it); the answer is JSON for the page's script."""
+        locale = request.query_params.get("lang") or self.config.service.locale
+        locale = locale if locale in LOCALES else LOCALES[0]
+        order_id = request.path_params["order_id"]
+        async with request.form(max_files=0, max_fields=20) as form:
+            try:
+                order = self._check(order_id, "done", str(form.get("t", "")), locale)
+            except Problem as problem:
+                message = words(locale)[f"err_{problem.key}"].format(**problem.values)
+                return JSONResponse({"recorded": False, "error": message}, status_code=problem.status)
+            name = fieldwork.one_line(str(form.get("name", "")))[:40]
+            actor = order["contractor"] + (f"/{name}" if name else "")
+            try:
+                _, new = checkin.record(self.ctx, order, form, actor)
+            except VisitError as exc:
+                return checkin.refusal(exc, locale)
+        log.info("work order %s: check-in by %s through its link", order_id, printable(actor))
+        return checkin.answer(self.ctx, work_orders.get(self.ctx.db, order_id), locale, new)
 
     def _check(self, order_id: str, action: str, token: str, locale: str):
         if not token:
@@ -162,6 +186,8 @@ class Pages:
             problem=problem,
             routine=order["kind"] in work_orders.ROUTINE,
             checklist=self.ctx.rules.inspections.checklist,
+            visit=checkin.shown(self.ctx, order, locale) if action == "done" else None,
+            checkin_url=f"/wo/{order['id']}/checkin?lang={locale}",
             max_photos=self.config.web.max_photos,
             photos_hint=t["photos_hint"].format(
                 n=self.config.web.max_photos, mb=f"{self.config.web.max_photo_mb:g}"

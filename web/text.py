@@ -66,6 +66,20 @@ WORDS = {
     "ack_note": NP_("ack_note", "Note (optional)"),
     "ack_note_hint": NP_("ack_note_hint", "when you expect to be there, who is going"),
     "footer": NP_("footer", "Wastewatch"),
+    "checkin": NP_("checkin", "Check in at the site"),
+    "checkin_hint": NP_(
+        "checkin_hint",
+        "At the plant: scan the site's plate with the camera; the phone's position is recorded too.",
+    ),
+    "checkin_scan": NP_("checkin_scan", "Point the camera at the plate's QR code"),
+    "checkin_no_plate": NP_("checkin_no_plate", "The plate is missing or cannot be read"),
+    "checkin_sending": NP_("checkin_sending", "Recording the check-in…"),
+    "checkin_done": NP_("checkin_done", "Checked in at {at}"),
+    "checkin_camera": NP_("checkin_camera", "The camera cannot be opened; check in without the plate below."),
+    "checkin_failed": NP_("checkin_failed", "The check-in was not recorded: {error}"),
+    "checkin_noscript": NP_(
+        "checkin_noscript", "Checking in needs the page's scripts; the report can be sent without."
+    ),
 }
 
 

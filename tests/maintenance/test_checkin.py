@@ -1,0 +1,107 @@
+"""到场签到 over HTTP, as the order page's script posts it: the plate read, the phone's position
+and clock, recorded with the server's time; the visit's flags answered at once and shown on the
+page after; a retry with the same key is the same check-in."""
+
+import pytest
+
+from tests.conftest import VILLAGE_SITE
+from tests.maintenance.desk import BUREAU, Desk, links
+from wastewatch.maintenance.reaction import changing
+from wastewatch.maintenance.visits import plates
+
+DAY, HOUR = 86400, 3600
+# The plant, as the inventory has it (WGS-84), and the phone's readings near and far.
+PLANT = (102.7583, 30.0664)
+
+
+@pytest.fixture
+def desk(write_config, mail):
+    site = VILLAGE_SITE + f"location = [{PLANT[0]}, {PLANT[1]}]\n"
+    running = Desk(write_config(mail=mail, extra=BUREAU, site=site), mail)
+    yield running
+    running.stop()
+
+
+def routine(desk):
+    """The fortnight's inspection order and its done link, with the site's plate issued."""
+    desk.sweep(7 * DAY)
+    [order] = [o for o in desk.work_orders() if o["kind"] == "routine_inspection"]
+    desk.send()
+    urls = links(desk.emails(f"[工单 {order['id']}]")[0][1])
+    with changing(desk.ctx):
+        [plate] = plates.issue(desk.ctx.db, ["helin"], "admin", desk.clock.now)
+    return order, urls, plate
+
+
+def post(desk, urls, **fields):
+    token = urls["done"].split("t=")[1]
+    url = urls["done"].split("?")[0].replace("/done", "/checkin")
+    return desk.http.post(url, data={"t": token, **fields})
+
+
+def test_a_check_in_at_the_plant_with_its_plate_passes_and_shows_on_the_page(desk):
+    order, urls, plate = routine(desk)
+    desk.at(9 * DAY + 9 * HOUR)
+    now = desk.clock.now
+    answer = post(
+        desk,
+        urls,
+        key="k1",
+        plate=f"https://tqhb.example.cn/p/{plate.code}",
+        lon=str(PLANT[0] + 0.0003),
+        lat=str(PLANT[1]),
+        accuracy="12.5",
+        phone_at=str(now - 30),
+        name="李师傅",
+    )
+    assert answer.status_code == 200, answer.text
+    shown = answer.json()
+    assert shown["recorded"] and not shown["repeated"] and shown["verdict"] == "passed"
+    flags = {f["name"]: (f["state"], f["text"]) for f in shown["flags"]}
+    assert flags["铭牌"] == ("passed", "本站点铭牌（第 1 版）")
+    assert flags["距站点距离"] == ("passed", "距站点 29 米")
+    assert flags["签到至报完成"] == ("unknown", "尚未报完成")
+    # The phone retries (its answer lost): the same check-in, not a second one.
+    again = post(desk, urls, key="k1", plate=plate.code, lon=str(PLANT[0]), lat=str(PLANT[1]), accuracy="5")
+    assert again.json()["repeated"] and desk.ctx.db.execute("SELECT COUNT(*) FROM checkins").scalar() == 1
+    row = desk.ctx.db.execute("SELECT * FROM checkins").fetchone()
+    assert (row["received_at"], row["phone_at"], row["actor"]) == (now, now - 30, "qingyuan/李师傅")
+    page = desk.http.get(urls["done"]).text
+    assert "签到核验全部通过" in page and "距站点 29 米" in page and 'id="checkin"' in page
+
+
+def test_another_sites_plate_far_from_the_plant_is_flagged_not_refused(desk):
+    order, urls, plate = routine(desk)
+    with changing(desk.ctx):
+        plates.issue(desk.ctx.db, ["helin"], "admin", desk.clock.now, reissue=True)
+    desk.at(9 * DAY + 9 * HOUR)
+    shown = post(
+        desk,
+        urls,
+        key="k2",
+        plate=plate.code,
+        lon=str(PLANT[0] + 0.02),
+        lat=str(PLANT[1]),
+        accuracy="8",
+        phone_at=str(desk.clock.now),
+    ).json()
+    flags = {f["name"]: (f["state"], f["text"]) for f in shown["flags"]}
+    assert shown["verdict"] == "flagged"
+    assert flags["铭牌"] == ("failed", "已停用的铭牌（第 1 版）")
+    assert flags["距站点距离"][0] == "failed" and "超出 300 米范围" in flags["距站点距离"][1]
+
+
+@pytest.mark.parametrize(
+    "fields, said",
+    [
+        ({"t": "forged"}, "签名"),
+        ({"lon": "abc", "lat": "30", "accuracy": "5"}, "“lon”不是数字"),
+        ({"lon": "102", "lat": "95", "accuracy": "5"}, "经度和纬度"),
+        ({"error": "lost"}, "未知的定位错误"),
+    ],
+)
+def test_a_check_in_that_does_not_describe_one_is_refused_in_words(desk, fields, said):
+    order, urls, plate = routine(desk)
+    answer = post(desk, urls, key="k3", plate=plate.code, **fields)
+    assert answer.status_code >= 400 and not answer.json()["recorded"] and said in answer.json()["error"]
+    assert desk.ctx.db.execute("SELECT COUNT(*) FROM checkins").scalar() == 0

@@ -1,0 +1,135 @@
+"""到场签到 in a real browser on a phone's width: Chromium's fake camera plays a video of the
+site's plate (--use-file-for-fake-video-capture), its position is set where the plant is or
+far from it, and the page reads the plate with jsQR, posts the check-in and shows its flags;
+the report sent after carries it. Screenshots go to artefacts/visits/."""
+
+import numpy as np
+import pytest
+import segno
+
+from tests.browser import PHONE, Browser, artefacts
+from tests.conftest import VILLAGE_SITE
+from tests.maintenance.desk import BUREAU, Desk, links
+from tests.maintenance.test_checkin import PLANT
+from wastewatch.maintenance.reaction import changing
+from wastewatch.maintenance.visits import plates, visit
+
+DAY, HOUR = 86400, 3600
+
+
+def plate_video(text: str, path) -> str:
+    """A Y4M video (what Chromium's fake camera plays) of a plate's QR code held up to the
+    camera: 640 × 480, grey, the code in the middle, 10 frames looped."""
+    code = np.array(segno.make(text, error="m").matrix, dtype=bool)
+    scale = 300 // (len(code) + 8)
+    image = np.kron(np.pad(code, 4), np.ones((scale, scale), dtype=bool))
+    frame = np.full((480, 640), 200, dtype=np.uint8)
+    top, left = (480 - image.shape[0]) // 2, (640 - image.shape[1]) // 2
+    frame[top : top + image.shape[0], left : left + image.shape[1]] = np.where(image, 16, 235)
+    chroma = np.full((240, 320), 128, dtype=np.uint8).tobytes()
+    with open(path, "wb") as out:
+        out.write(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n")
+        for _ in range(10):
+            out.write(b"FRAME\n" + frame.tobytes() + chroma + chroma)
+    return str(path)
+
+
+@pytest.fixture
+def desk(write_config, mail):
+    site = VILLAGE_SITE + f"location = [{PLANT[0]}, {PLANT[1]}]\n"
+    running = Desk(write_config(mail=mail, extra=BUREAU, site=site), mail)
+    yield running
+    running.stop()
+
+
+def check_in(video: str, url: str, where: tuple[float, float], accuracy: float, phone_at: int, shot):
+    """The done page opened on a phone at `where` whose clock reads `phone_at`, 到场签到 pressed,
+    the plate read: the flags shown and the screenshots."""
+    browser = Browser(
+        (
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        )
+    )
+
+    def work(chromium):
+        context = chromium.new_context(
+            viewport={"width": PHONE, "height": 900},
+            geolocation={"longitude": where[0], "latitude": where[1], "accuracy": accuracy},
+            permissions=["geolocation", "camera"],
+        )
+        # The phone's clock with the test's (timers still run: the scanner's loop needs them).
+        context.clock.set_fixed_time(phone_at)
+        try:
+            page = context.new_page()
+            page.goto(url)
+            page.screenshot(path=str(shot("before")), full_page=True)
+            page.click("#checkin-start")
+            page.wait_for_selector("#visit .verdict", timeout=30_000)
+            page.screenshot(path=str(shot("after")), full_page=True)
+            return page.locator("#visit").inner_text(), page.evaluate(
+                "document.documentElement.scrollWidth - innerWidth"
+            )
+        finally:
+            context.close()
+
+    try:
+        return browser.run(work)
+    finally:
+        browser.close()
+
+
+def test_a_contractor_checks_in_by_the_plate_at_the_plant_and_the_report_carries_it(desk, tmp_path):
+    folder = artefacts("visits")
+    desk.sweep(7 * DAY)
+    [order] = [o for o in desk.work_orders() if o["kind"] == "routine_inspection"]
+    desk.send()
+    urls = links(desk.emails(f"[工单 {order['id']}]")[0][1])
+    with changing(desk.ctx):
+        [plate] = plates.issue(desk.ctx.db, ["helin"], "admin", desk.clock.now)
+    desk.at(9 * DAY + 9 * HOUR)
+    video = plate_video(f"https://tqhb.example.cn/p/{plate.code}", tmp_path / "plate.y4m")
+    near = (PLANT[0] + 0.0002, PLANT[1] + 0.0001)
+    shown, overflow = check_in(
+        video,
+        urls["done"],
+        near,
+        10,
+        desk.clock.now - 20,
+        lambda s: folder / f"checkin-passed-{s}-{PHONE}.png",
+    )
+    assert "签到核验全部通过" in shown and "本站点铭牌（第 1 版）" in shown and "距站点 22 米" in shown
+    assert overflow == 0
+    [made] = desk.ctx.db.execute("SELECT * FROM checkins").fetchall()
+    assert made["received_at"] == desk.clock.now and made["accuracy_m"] == 10
+
+    # The report, 40 minutes later, carries the check-in: every check passed.
+    desk.at(9 * DAY + 9 * HOUR + 40 * 60)
+    token = urls["done"].split("t=")[1]
+    answers = {f"q{i}": "yes" for i in range(len(desk.ctx.rules.inspections.checklist))}
+    done = desk.http.post(urls["done"], data={"t": token, "visited": "2026-10-21T09:00", **answers})
+    assert done.status_code == 200
+    judged = visit.of_order(desk.ctx.db, desk.config, desk.order(order["id"]))
+    assert judged.verdict == "passed" and judged.checkin.id == made["id"]
+    assert {f.name: f.why.text("zh-CN") for f in judged.flags}["span"] == "签到后 40 分钟报完成"
+
+
+def test_a_retired_plate_read_far_from_the_plant_is_shown_flagged(desk, tmp_path):
+    folder = artefacts("visits")
+    desk.sweep(7 * DAY)
+    [order] = [o for o in desk.work_orders() if o["kind"] == "routine_inspection"]
+    desk.send()
+    urls = links(desk.emails(f"[工单 {order['id']}]")[0][1])
+    with changing(desk.ctx):
+        [old] = plates.issue(desk.ctx.db, ["helin"], "admin", desk.clock.now)
+        plates.issue(desk.ctx.db, ["helin"], "admin", desk.clock.now + 1, reissue=True)
+    desk.at(9 * DAY + 9 * HOUR)
+    video = plate_video(old.code, tmp_path / "old.y4m")
+    far = (PLANT[0] + 0.05, PLANT[1])
+    shown, overflow = check_in(
+        video, urls["done"], far, 900, desk.clock.now, lambda s: folder / f"checkin-flagged-{s}-{PHONE}.png"
+    )
+    assert "已签到，有存疑项" in shown and "已停用的铭牌（第 1 版）" in shown
+    assert "超出 300 米范围" in shown and "精度仅 900 米" in shown
+    assert overflow == 0
