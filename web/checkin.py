@@ -11,6 +11,7 @@ import math
 from starlette.responses import JSONResponse
 
 from wastewatch.access import audit
+from wastewatch.alerts.said import actor
 from wastewatch.config.i18n import N_, gettext
 from wastewatch.maintenance.visits import checkins, checks, visit
 from wastewatch.maintenance.visits.checkins import Position
@@ -18,6 +19,7 @@ from wastewatch.maintenance.visits.plates import VisitError
 from wastewatch.store.state import transaction
 
 BAD = N_("'{name}' is not a number")
+CHECKED_IN = N_("checked in")
 
 
 def _number(form, name: str) -> float | None:
@@ -88,3 +90,26 @@ def answer(ctx, order, locale: str, new: bool) -> JSONResponse:
 def refusal(exc: VisitError, locale: str, status: int = 400) -> JSONResponse:
     """A check-in that cannot be recorded, said in one sentence the page shows."""
     return JSONResponse({"recorded": False, "error": exc.text(locale)}, status_code=status)
+
+
+def timeline(ctx, order, locale: str, companies: dict) -> list[dict]:
+    """The order's check-ins as rows of its timeline (beside its transitions): who checked in,
+    and what the checks found, failed and doubtful first."""
+    rows = []
+    for judged in visit.every(ctx.db, ctx.config, order):
+        made = judged.checkin
+        doubts = [f for f in judged.flags if f.state != checks.PASSED]
+        note = "；".join(
+            f"{gettext(locale, checks.NAMES[f.name])}：{f.why.text(locale)}" for f in doubts
+        ) or gettext(locale, checks.VERDICTS["passed"])
+        rows.append(
+            {
+                "ts": made.received_at,
+                "at": ctx.local(made.received_at),
+                "old": "—",
+                "new": gettext(locale, CHECKED_IN),
+                "actor": actor(made.actor, locale, companies),
+                "note": note,
+            }
+        )
+    return rows

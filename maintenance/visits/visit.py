@@ -5,24 +5,35 @@ from wastewatch.store.state import State
 
 from .. import work_orders
 from . import checkins, checks, plates
+from .checkins import Checkin
 from .checks import Visit
 
 
 def of_order(db: State, config, order) -> Visit:
-    """The visit of one order (its page, its timeline)."""
-    return _judged(db, config, order, checkins.of_order(db, order["id"]))
+    """The visit of one order (its pages): the check-in its report carries, judged."""
+    return _carried(db, config, order, checkins.of_order(db, order["id"]))
 
 
 def of_orders(db: State, config, orders: list) -> dict[str, Visit]:
     """The visits of many orders (the scorecards): check-ins read at once."""
     found = checkins.of_orders(db, [o["id"] for o in orders])
-    return {o["id"]: _judged(db, config, o, found[o["id"]]) for o in orders}
+    return {o["id"]: _carried(db, config, o, found[o["id"]]) for o in orders}
 
 
-def _judged(db: State, config, order, made: list) -> Visit:
+def every(db: State, config, order) -> list[Visit]:
+    """Each check-in of the order judged (its timeline), oldest first: only the one its report
+    carries is judged against the report."""
+    made = checkins.of_order(db, order["id"])
+    carried = checkins.carried(made, order["resolved_at"])
+    return [_judged(db, config, order, c, order["resolved_at"] if c is carried else None) for c in made]
+
+
+def _carried(db: State, config, order, made: list[Checkin]) -> Visit:
     checkin = checkins.carried(made, order["resolved_at"])
-    if checkin is None:
-        return Visit(None)
+    return Visit(None) if checkin is None else _judged(db, config, order, checkin, order["resolved_at"])
+
+
+def _judged(db: State, config, order, checkin: Checkin, resolved_at: int | None) -> Visit:
     plate = plates.by_id(db, checkin.plate_id) if checkin.plate_id is not None else None
     plate_site = config.site_by_id.get(plate.site_id) if plate else None
     # The report's own photos: those sent with it (an earlier round's, before a reopening, are
@@ -30,13 +41,8 @@ def _judged(db: State, config, order, made: list) -> Visit:
     photos = [
         checks.Photo(row["uploaded_at"], row["taken_at"])
         for row in work_orders.attachments(db, order["id"])
-        if order["resolved_at"] is not None and row["uploaded_at"] == order["resolved_at"]
+        if resolved_at is not None and row["uploaded_at"] == resolved_at
     ]
     return checks.judge(
-        checkin,
-        plate,
-        plate_site.name if plate_site else None,
-        order["resolved_at"],
-        photos,
-        config.visits,
+        checkin, plate, plate_site.name if plate_site else None, resolved_at, photos, config.visits
     )

@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 import segno
 
-from tests.browser import PHONE, Browser, artefacts
+from tests.browser import DESKTOP, OVERFLOW, PHONE, Browser, artefacts, browser, window  # noqa: F401
 from tests.conftest import VILLAGE_SITE
-from tests.maintenance.desk import BUREAU, Desk, links
+from tests.maintenance.desk import links
 from tests.maintenance.test_checkin import PLANT
+from tests.web.test_console_browser import sign_in
 from wastewatch.maintenance.reaction import changing
 from wastewatch.maintenance.visits import plates, visit
 
@@ -35,17 +36,15 @@ def plate_video(text: str, path) -> str:
 
 
 @pytest.fixture
-def desk(write_config, mail):
-    site = VILLAGE_SITE + f"location = [{PLANT[0]}, {PLANT[1]}]\n"
-    running = Desk(write_config(mail=mail, extra=BUREAU, site=site), mail)
-    yield running
-    running.stop()
+def desk(make_desk):
+    """The village site with its coordinates, a user of every role."""
+    return make_desk(site=VILLAGE_SITE + f"location = [{PLANT[0]}, {PLANT[1]}]\n")
 
 
-def check_in(video: str, url: str, where: tuple[float, float], accuracy: float, phone_at: int, shot):
-    """The done page opened on a phone at `where` whose clock reads `phone_at`, 到场签到 pressed,
-    the plate read: the flags shown and the screenshots."""
-    browser = Browser(
+def phone(video: str, where: tuple[float, float], accuracy: float, phone_at: int, steps):
+    """`steps(page)` on a phone-wide page whose camera plays `video`, at `where`, its clock at
+    `phone_at`; what the steps return."""
+    camera = Browser(
         (
             "--use-fake-device-for-media-stream",
             "--use-fake-ui-for-media-stream",
@@ -62,22 +61,29 @@ def check_in(video: str, url: str, where: tuple[float, float], accuracy: float, 
         # The phone's clock with the test's (timers still run: the scanner's loop needs them).
         context.clock.set_fixed_time(phone_at)
         try:
-            page = context.new_page()
-            page.goto(url)
-            page.screenshot(path=str(shot("before")), full_page=True)
-            page.click("#checkin-start")
-            page.wait_for_selector("#visit .verdict", timeout=30_000)
-            page.screenshot(path=str(shot("after")), full_page=True)
-            return page.locator("#visit").inner_text(), page.evaluate(
-                "document.documentElement.scrollWidth - innerWidth"
-            )
+            return steps(context.new_page())
         finally:
             context.close()
 
     try:
-        return browser.run(work)
+        return camera.run(work)
     finally:
-        browser.close()
+        camera.close()
+
+
+def check_in(video: str, url: str, where: tuple[float, float], accuracy: float, phone_at: int, shot):
+    """The done page opened on a phone at `where` whose clock reads `phone_at`, 到场签到 pressed,
+    the plate read: the flags shown, and how far the page is wider than the phone."""
+
+    def steps(page):
+        page.goto(url)
+        page.screenshot(path=str(shot("before")), full_page=True)
+        page.click("#checkin-start")
+        page.wait_for_selector("#visit .verdict", timeout=30_000)
+        page.screenshot(path=str(shot("after")), full_page=True)
+        return page.locator("#visit").inner_text(), page.evaluate(OVERFLOW)
+
+    return phone(video, where, accuracy, phone_at, steps)
 
 
 def test_a_contractor_checks_in_by_the_plate_at_the_plant_and_the_report_carries_it(desk, tmp_path):
@@ -133,3 +139,56 @@ def test_a_retired_plate_read_far_from_the_plant_is_shown_flagged(desk, tmp_path
     assert "已签到，有存疑项" in shown and "已停用的铭牌（第 1 版）" in shown
     assert "超出 300 米范围" in shown and "精度仅 900 米" in shown
     assert overflow == 0
+
+
+def test_in_the_console_the_contractor_checks_in_and_the_operator_reads_the_flags(desk, browser, tmp_path):  # noqa: F811
+    folder = artefacts("visits")
+    base = desk.config.web.url
+    desk.sweep(7 * DAY)
+    [order] = [o for o in desk.work_orders() if o["kind"] == "routine_inspection"]
+    with changing(desk.ctx):
+        [plate] = plates.issue(desk.ctx.db, ["helin"], "admin", desk.clock.now)
+    desk.at(9 * DAY + 9 * HOUR)
+    video = plate_video(f"https://tqhb.example.cn/p/{plate.code}", tmp_path / "plate.y4m")
+
+    def contractor(page):
+        sign_in(page, base, "contractor", f"/my/orders/{order['id']}")
+        page.click("#checkin-start")
+        page.wait_for_selector("#visit .verdict", timeout=30_000)
+        page.screenshot(path=str(folder / f"console-checkin-{PHONE}.png"), full_page=True)
+        return page.locator("#visit").inner_text(), page.evaluate(OVERFLOW)
+
+    shown, overflow = phone(video, PLANT, 15, desk.clock.now, contractor)
+    assert "签到核验全部通过" in shown and overflow == 0
+    # Reported three minutes later: too quick for the checklist, and the operator is told.
+    desk.at(9 * DAY + 9 * HOUR + 180)
+    assert desk.ctx.db.execute("SELECT COUNT(*) FROM checkins").scalar() == 1
+
+    def report(page):
+        sign_in(page, base, "contractor", f"/my/orders/{order['id']}")
+        form = page.locator(f"form[action='/my/orders/{order['id']}/done']")
+        for n in range(len(desk.ctx.rules.inspections.checklist)):
+            form.locator(f"input[name=q{n}][value=yes]").check()
+        form.locator("button[type=submit]").click()
+        page.wait_for_load_state()
+
+    phone(video, PLANT, 15, desk.clock.now, report)
+    assert desk.order(order["id"])["state"] == "resolved"
+
+    def operator(width: int):
+        def work(chromium):
+            with window(chromium, width) as page:
+                sign_in(page, base, "operator", f"/orders/{order['id']}")
+                page.screenshot(path=str(folder / f"operator-order-{width}.png"), full_page=True)
+                return (
+                    page.locator(".visit").inner_text(),
+                    page.locator(".cardlist").inner_text(),
+                    page.evaluate(OVERFLOW),
+                )
+
+        return work
+
+    for width in (DESKTOP, PHONE):
+        visit_text, timeline, overflow = browser.run(operator(width))
+        assert "已签到，有存疑项" in visit_text and "签到后 3 分钟即报完成，少于 5 分钟" in visit_text
+        assert "到场签到" in timeline and overflow == 0

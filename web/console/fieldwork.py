@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import JSONResponse, RedirectResponse
 
 from wastewatch.access import audit
 from wastewatch.alerts.said import actor
@@ -16,7 +16,8 @@ from wastewatch.config.i18n import gettext
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import STATES, subject
 from wastewatch.maintenance.reaction import changing
-from wastewatch.web import fieldwork
+from wastewatch.maintenance.visits.plates import VisitError
+from wastewatch.web import checkin, fieldwork
 from wastewatch.web.fieldwork import ALLOWED, Problem
 from wastewatch.web.text import words as field_words
 
@@ -79,6 +80,8 @@ async def own_order(
             "actions": [a for a in ("acknowledge", "done") if order["state"] in ALLOWED[a]],
             "routine": order["kind"] in work_orders.ROUTINE,
             "checklist": ctx.rules.inspections.checklist,
+            "visit": checkin.shown(ctx, order, locale),
+            "checkin_url": f"/my/orders/{order['id']}/checkin",
             "w": w,
             "photos_hint": w["photos_hint"].format(n=web.max_photos, mb=f"{web.max_photo_mb:g}"),
             "max_photos": web.max_photos,
@@ -99,6 +102,8 @@ async def own_order(
 async def own_order_act(console: "Console", request: Request):
     order = _own(console, request)
     action = request.path_params["action"]
+    if action == "checkin":
+        return _checkin(console, request, order)
     if action not in ALLOWED:
         raise Denied(404, "missing")
     ctx, user = console.ctx, request.state.session.user
@@ -123,3 +128,19 @@ async def own_order_act(console: "Console", request: Request):
         return await own_order.__wrapped__(console, request, exc.text(user.locale), None, 409)
     log.info("work order %s: %s by %s in the console", order["id"], action, user.username)
     return RedirectResponse(f"/my/orders/{order['id']}?sent={action}", status_code=303)
+
+
+def _checkin(console: "Console", request: Request, order) -> JSONResponse:
+    """到场签到 from the account's own order page (the page's script posts it, with the CSRF
+    token the guard checked): JSON for the script, as the signed link's check-in answers."""
+    ctx, user = console.ctx, request.state.session.user
+    if order["state"] not in ALLOWED["done"]:
+        problem = fieldwork.moved_on(order, "done", ctx.local)
+        message = field_words(user.locale)[f"err_{problem.key}"].format(**problem.values) if problem else ""
+        return JSONResponse({"recorded": False, "error": message}, status_code=409)
+    try:
+        _, new = checkin.record(ctx, order, request.state.form, user.actor, address(request))
+    except VisitError as exc:
+        return checkin.refusal(exc, user.locale)
+    log.info("work order %s: check-in by %s in the console", order["id"], user.username)
+    return checkin.answer(ctx, work_orders.get(ctx.db, order["id"]), user.locale, new)

@@ -17,6 +17,7 @@ from wastewatch.maintenance.notices import STATES, subject
 from wastewatch.maintenance.reaction import changing
 from wastewatch.maintenance.work_orders import WorkOrderError
 
+from .. import checkin
 from .guard import Denied, address, page, site, sites
 from .text import words
 
@@ -107,6 +108,7 @@ async def order_detail(console: "Console", request: Request, problem: str = "", 
     companies = {c.id: c.name for c in console.config.contractors}
     timeline = [
         {
+            "ts": t["at"],
             "at": console.ctx.local(t["at"]),
             "old": gettext(locale, STATES[t["old_state"]]) if t["old_state"] else "—",
             "new": gettext(locale, STATES.get(t["new_state"], t["new_state"])),
@@ -115,6 +117,8 @@ async def order_detail(console: "Console", request: Request, problem: str = "", 
         }
         for t in work_orders.transitions(db, order["id"])
     ]
+    checked_in = checkin.timeline(console.ctx, order, locale, companies)
+    timeline = sorted(timeline + checked_in, key=lambda row: row["ts"])
     photos = [
         {
             "n": n,
@@ -135,6 +139,8 @@ async def order_detail(console: "Console", request: Request, problem: str = "", 
             "checklist": json.loads(order["checklist"]) if order["checklist"] else {},
             "check": check,
             "check_lines": check.lines(locale),
+            "visit": checkin.shown(console.ctx, order, locale),
+            "routine": order["kind"] in work_orders.ROUTINE,
             "problem_lines": [x.text(locale) for x in check.problems],
             "problem": problem,
         },

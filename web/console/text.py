@@ -229,6 +229,12 @@ WORDS = {
     "confirm_reset": NP_("confirm_reset", "Yes: a new password for {user} (signed out everywhere)"),
     "bad_moment": NP_("bad_moment", "The start and end must be a date and a time, as the form offers them."),
     "verify_not_yet": NP_("verify_not_yet", "It can be verified once the readings say the fault is gone:"),
+    "checkin": NP_("checkin", "Check in at the site"),
+    "no_checkin": NP_("no_checkin", "No check-in: the visit was reported without scanning the site's plate."),
+    "visit_doubt": NP_(
+        "visit_doubt",
+        "The visit's check-in did not pass every check. To refuse 销号, reopen the order with the reason.",
+    ),
     "chase_note": NP_("chase_note", "Note to the contractor (optional)"),
     "latest_value": NP_("latest_value", "Latest value"),
     "latest_at": NP_("latest_at", "as of {at}"),
