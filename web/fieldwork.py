@@ -14,7 +14,7 @@ from datetime import datetime
 from wastewatch.config.i18n import translations
 from wastewatch.maintenance import work_orders
 
-from .uploads import UploadError, read_photo, store
+from .uploads import UploadError, read_photo, store, taken_at
 
 # The states each action accepts, as the lifecycle's moves say.
 ALLOWED = {"acknowledge": work_orders.MOVES["acknowledge"][0], "done": work_orders.MOVES["done"][0]}
@@ -115,7 +115,16 @@ def record(ctx, order, action: str, actor: str, report: Report, paths: list, now
     db = ctx.db
     for photo, path in zip(report.photos, paths):
         work_orders.attach_photo(
-            db, order["id"], path, photo.name, photo.content_type, len(photo.data), photo.sha256, actor, now
+            db,
+            order["id"],
+            path,
+            photo.name,
+            photo.content_type,
+            len(photo.data),
+            photo.sha256,
+            actor,
+            now,
+            taken_at(photo, ctx.config.tz),
         )
     note = report.fields["note"]
     if report.photos:  # said in the service's language: the note goes to the operators

@@ -9,6 +9,7 @@ oversized upload is refused without being held whole.
 import hashlib
 import io
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
@@ -66,6 +67,29 @@ async def read_photo(upload, max_bytes: int) -> Photo:
         content_type,
         hashlib.sha256(data).hexdigest(),
     )
+
+
+# EXIF tags (the Exif IFD): when the picture was taken, and that moment's offset from UTC.
+_EXIF_IFD, _TAKEN, _OFFSET = 0x8769, 36867, 36881
+
+
+def taken_at(photo: Photo, tz) -> int | None:
+    """When the photo's own EXIF says it was taken (DateTimeOriginal, at OffsetTimeOriginal or in
+    `tz` without one), or None where the phone stripped it or wrote nonsense. Evidence only: a
+    camera's clock can be wrong and EXIF can be edited."""
+    try:
+        with Image.open(io.BytesIO(photo.data)) as image:
+            exif = image.getexif().get_ifd(_EXIF_IFD)
+    except (OSError, SyntaxError, ValueError):
+        return None
+    text, offset = str(exif.get(_TAKEN, "")).strip("\x00 "), str(exif.get(_OFFSET, "")).strip("\x00 ")
+    try:
+        moment = datetime.strptime(text, "%Y:%m:%d %H:%M:%S")
+        if offset:
+            moment = datetime.strptime(f"{text} {offset}", "%Y:%m:%d %H:%M:%S %z")
+    except ValueError:
+        return None
+    return int((moment if moment.tzinfo else moment.replace(tzinfo=tz)).timestamp())
 
 
 def store(data_dir: Path, order_id: str, photo: Photo) -> str:

@@ -2,12 +2,18 @@
 and clock, recorded with the server's time; the visit's flags answered at once and shown on the
 page after; a retry with the same key is the same check-in."""
 
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+from PIL import Image
 
 from tests.conftest import VILLAGE_SITE
-from tests.maintenance.desk import BUREAU, Desk, links
+from tests.maintenance.desk import BUREAU, Desk, links, photo
 from wastewatch.maintenance.reaction import changing
-from wastewatch.maintenance.visits import plates
+from wastewatch.maintenance.visits import plates, visit
+from wastewatch.web.uploads import Photo, taken_at
 
 DAY, HOUR = 86400, 3600
 # The plant, as the inventory has it (WGS-84), and the phone's readings near and far.
@@ -105,3 +111,62 @@ def test_a_check_in_that_does_not_describe_one_is_refused_in_words(desk, fields,
     answer = post(desk, urls, key="k3", plate=plate.code, **fields)
     assert answer.status_code >= 400 and not answer.json()["recorded"] and said in answer.json()["error"]
     assert desk.ctx.db.execute("SELECT COUNT(*) FROM checkins").scalar() == 0
+
+
+def jpeg_taken(when: str, offset: str | None = None) -> bytes:
+    """A phone's JPEG whose EXIF keeps when it was taken (DateTimeOriginal, OffsetTimeOriginal)."""
+    exif = Image.Exif()
+    ifd = exif.get_ifd(0x8769)
+    ifd[36867] = when
+    if offset:
+        ifd[36881] = offset
+    out = io.BytesIO()
+    Image.effect_noise((64, 48), 60).convert("RGB").save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (jpeg_taken("2026:10:21 08:00:00"), "2026-10-21T08:00:00+08:00"),
+        (jpeg_taken("2026:10:21 08:00:00", "+00:00"), "2026-10-21T08:00:00+00:00"),
+        (jpeg_taken("2026:13:45 99:00:00"), None),
+        (photo(), None),
+    ],
+)
+def test_a_photos_own_time_is_read_from_its_exif_where_the_phone_kept_it(data, expected):
+    found = taken_at(Photo(data, "p.jpg", "jpg", "image/jpeg", "x"), ZoneInfo("Asia/Shanghai"))
+    assert found == (int(datetime.fromisoformat(expected).timestamp()) if expected else None)
+
+
+def test_the_report_carries_the_check_in_and_a_photo_taken_the_day_before_is_flagged(desk):
+    order, urls, plate = routine(desk)
+    desk.at(9 * DAY + 9 * HOUR)
+    now = desk.clock.now
+    shown = post(
+        desk,
+        urls,
+        key="k4",
+        plate=plate.code,
+        lon=str(PLANT[0]),
+        lat=str(PLANT[1]),
+        accuracy="6",
+        phone_at=str(now),
+    ).json()
+    assert shown["verdict"] == "passed"
+    desk.at(9 * DAY + 9 * HOUR + 25 * 60)
+    token = urls["done"].split("t=")[1]
+    answers = {f"q{i}": "yes" for i in range(len(desk.ctx.rules.inspections.checklist))}
+    files = [
+        ("photos", ("today.jpg", jpeg_taken("2026:10:21 09:10:00"), "image/jpeg")),
+        ("photos", ("old.jpg", jpeg_taken("2026:10:20 15:00:00"), "image/jpeg")),
+    ]
+    done = desk.http.post(
+        urls["done"], data={"t": token, "visited": "2026-10-21T09:00", **answers}, files=files
+    )
+    assert done.status_code == 200
+    judged = visit.of_order(desk.ctx.db, desk.config, desk.order(order["id"]))
+    flags = {f.name: (f.state, f.why.text("zh-CN")) for f in judged.flags}
+    assert flags["photos"] == ("failed", "2 张中 1 张的拍摄时间早于签到")
+    assert flags["span"] == ("passed", "签到后 25 分钟报完成")
+    assert judged.verdict == "flagged"
