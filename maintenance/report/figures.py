@@ -139,7 +139,7 @@ def _build(
         compliance=compliance,
         operations=operations,
         county=scores.county(ctx, sites, compliance, operations, start, end) | lab.county,
-        scorecards=scores.scorecards(ctx, sites, compliance, operations),
+        scorecards=scores.scorecards(ctx, sites, compliance, operations, scores.visits(ctx, start, end)),
         daily=daily,
         unverified=[provisional[k] for k in sorted(provisional)],
         weights=dict(rules.score),

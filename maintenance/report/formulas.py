@@ -72,6 +72,12 @@ FORMULAS = [
         ),
     ),
     (
+        N_("visits_checked / visits_flagged / visits_unchecked"),
+        N_(
+            "routine inspections reported done in the month, by the check-in each report carries (the last before it): every check passed (this site's plate in use, within the configured distance of the site, the position's accuracy within the configured bound, and no check failed) / checked in with a check failed or not possible / reported without a check-in"
+        ),
+    ),
+    (
         N_("score"),
         N_(
             "100 × Σ weight × rate ÷ Σ weight over the rates the site had that month (the others rescaled); site compliance = Σ(valid days − exceedance days) ÷ Σ valid days; inspection rate = inspections_done ÷ inspections_due"

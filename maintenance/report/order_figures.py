@@ -64,6 +64,16 @@ def inspected(db: State, start: int, end: int) -> dict[str, set[int]]:
     return dict(done)
 
 
+def routine_reported(db: State, start: int, end: int) -> list:
+    """The routine inspections reported done in [start, end) (resolved or since closed): the
+    visits the scorecards judge by their check-ins."""
+    return db.execute(
+        "SELECT * FROM work_orders WHERE kind = 'routine_inspection' AND state IN ('resolved', 'closed') "
+        "AND resolved_at >= :start AND resolved_at < :end ORDER BY id",
+        {"start": start, "end": end},
+    ).fetchall()
+
+
 def sampling_due(db: State, start: int, end: int) -> dict[str, int]:
     """{site: routine sampling periods ending in (start, end]}: the sampling visits due."""
     return {

@@ -1,10 +1,11 @@
 """The monthly report's summaries over the site rows: each site's score, the county, and one
 scorecard per contractor (formulas in formulas.py)."""
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from wastewatch.alerts.context import Context
 
+from ..visits import visit
 from . import order_figures
 
 
@@ -59,7 +60,18 @@ def county(ctx: Context, sites, compliance, operations, start: int, end: int) ->
     }
 
 
-def scorecards(ctx: Context, sites, compliance, operations) -> list[dict]:
+def visits(ctx: Context, start: int, end: int) -> dict[str, Counter]:
+    """{contractor: Counter of verdicts (passed, flagged, none)} of the routine visits reported
+    done in the month, each judged by the check-in its report carries."""
+    orders = order_figures.routine_reported(ctx.db, start, end)
+    judged = visit.of_orders(ctx.db, ctx.config, orders)
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for order in orders:
+        counts[order["contractor"]][judged[order["id"]].verdict] += 1
+    return counts
+
+
+def scorecards(ctx: Context, sites, compliance, operations, visited: dict[str, Counter]) -> list[dict]:
     cards = []
     for contractor in ctx.config.contractors:
         mine = {s.id for s in sites if s.contractor == contractor.id}
@@ -84,6 +96,9 @@ def scorecards(ctx: Context, sites, compliance, operations) -> list[dict]:
                 "work_orders_closed": sum(r["work_orders_closed"] for r in ops),
                 "inspections_due": due,
                 "inspections_done": sum(r["inspections_done"] for r in ops),
+                "visits_checked": visited.get(contractor.id, Counter())["passed"],
+                "visits_flagged": visited.get(contractor.id, Counter())["flagged"],
+                "visits_unchecked": visited.get(contractor.id, Counter())["none"],
             }
         )
     return cards

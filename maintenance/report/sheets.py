@@ -91,6 +91,9 @@ SCORECARDS = [
     ("work_orders_closed", N_("Work orders closed"), 10),
     ("inspections_due", N_("Inspections due"), 9),
     ("inspections_done", N_("Inspections done"), 9),
+    ("visits_checked", N_("Visits, every check passed"), 10),
+    ("visits_flagged", N_("Visits with flags"), 10),
+    ("visits_unchecked", N_("Visits without check-in"), 10),
 ]
 SHEETS = {
     "compliance": NP_("sheet", "Compliance"),

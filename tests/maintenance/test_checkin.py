@@ -170,3 +170,40 @@ def test_the_report_carries_the_check_in_and_a_photo_taken_the_day_before_is_fla
     assert flags["photos"] == ("failed", "2 张中 1 张的拍摄时间早于签到")
     assert flags["span"] == ("passed", "签到后 25 分钟报完成")
     assert judged.verdict == "flagged"
+
+
+def test_the_scorecard_counts_visits_passed_flagged_and_without_check_in(desk):
+    """Three routine visits in October: one checked in at the plant with its plate, one far
+    away, one reported without a check-in; the month's scorecard and its printed page say so."""
+    from wastewatch.maintenance import work_orders
+    from wastewatch.maintenance.report import document, figures
+    from wastewatch.maintenance.visits import checkins
+    from wastewatch.maintenance.visits.checkins import Position
+
+    with changing(desk.ctx):
+        [plate] = plates.issue(desk.ctx.db, ["helin"], "admin", desk.clock.now)
+    for n, where in enumerate([PLANT, (PLANT[0] + 0.05, PLANT[1]), None]):
+        desk.at(n * DAY + 9 * HOUR)
+        with changing(desk.ctx):
+            order = work_orders.open_order(
+                desk.ctx, "helin", "routine_inspection", "schedule", "例行巡检", desk.clock.now, "schedule"
+            )
+            if where is not None:
+                checkins.record(
+                    desk.ctx.db,
+                    desk.config,
+                    order,
+                    "qingyuan",
+                    plate.code,
+                    Position(*where, 10.0),
+                    desk.clock.now,
+                    desk.clock.now,
+                )
+        desk.at(n * DAY + 10 * HOUR)
+        with changing(desk.ctx):
+            work_orders.done(desk.ctx, order["id"], "qingyuan", "", desk.clock.now, checklist={})
+    report = figures.build(desk.ctx, "2026-10")
+    [card] = report.scorecards
+    assert (card["visits_checked"], card["visits_flagged"], card["visits_unchecked"]) == (1, 1, 1)
+    page = document.html(report, "zh-CN", 1, [])
+    assert "巡检签到：通过/存疑/未签到" in page and "<td>1/1/1</td>" in page
