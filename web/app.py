@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -69,6 +69,9 @@ def create_app(
     return Starlette(
         routes=[
             Route("/wo/{order_id}/checkin", pages.checkin, methods=["POST"]),
+            # The contractors' pages without signal: a service worker's scope is its own path's
+            # folder, so it is served from the root to reach /wo/ and /my/.
+            Route("/sw.js", service_worker),
             Route("/wo/{order_id}/{action:str}", pages.order, methods=["GET", "POST"]),
             Route("/healthz", endpoints.healthz),
             Route("/readyz", endpoints.readyz),
@@ -201,6 +204,9 @@ class Pages:
         fieldwork.check_length(request, web)
         async with request.form(max_files=web.max_photos + 1, max_fields=100) as form:
             token = str(form.get("t", ""))
+            repeat = fieldwork.received_before(self.ctx, order_id, form)
+            if repeat is not None:  # a phone's queue sending it again: received, nothing changes
+                return self._received(request, order_id, action, locale, repeat)
             order = self._check(order_id, action, token, locale)
             try:
                 report = await fieldwork.read(form, order, action, self.ctx, web)
@@ -229,7 +235,19 @@ class Pages:
             message += " " + t["photos_saved"].format(n=len(report.photos))
         context = self._context(order, action, locale)
         context["message"] = message
-        return self.templates.TemplateResponse(request, "result.html", context)
+        response = self.templates.TemplateResponse(request, "result.html", context)
+        response.headers["x-wastewatch-received"] = str(self.ctx.now())
+        return response
+
+    def _received(self, request, order_id: str, action: str, locale: str, repeat):
+        order = work_orders.get(self.ctx.db, order_id)
+        context = self._context(order, action, locale)
+        context["message"] = words(locale)["received_already"].format(
+            at=self.ctx.local(repeat["received_at"])
+        )
+        response = self.templates.TemplateResponse(request, "result.html", context)
+        response.headers["x-wastewatch-received"] = str(repeat["received_at"])
+        return response
 
     def _act(self, order, action: str, token: str, report):
         ctx, now = self.ctx, self.ctx.now()
@@ -249,6 +267,10 @@ class Pages:
             len(report.photos),
         )
         return order
+
+
+async def service_worker(request: Request) -> FileResponse:
+    return FileResponse(STATIC / "sw.js", media_type="text/javascript")
 
 
 def _state_label(order, locale: str) -> str:

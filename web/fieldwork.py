@@ -51,6 +51,27 @@ class Report:
     photos: list = field(default_factory=list)  # uploads.Photo, checked
     visited: int | None = None  # routine orders' visit time
     checklist: dict | None = None  # routine orders' {question: yes|no|na}
+    key: str = ""  # the phone's key for this report: a repeat of it is the same report
+    made_at: int | None = None  # the phone's clock when a report queued offline was made
+
+
+_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def sent_key(form) -> str:
+    """The report's key as the page's script sent it ("" without scripts, or a malformed one)."""
+    key = str(form.get("key", ""))
+    return key if _KEY.fullmatch(key) else ""
+
+
+def _made_at(form, now: int) -> int | None:
+    """The phone's time of a report made offline: whole seconds, not after its arrival."""
+    if str(form.get("offline", "")) != "1":
+        return None
+    text = str(form.get("made_at", ""))
+    if not (text.isascii() and text.isdigit()):
+        return None
+    return min(int(text), now)
 
 
 def max_body(web) -> int:
@@ -84,7 +105,7 @@ async def read(form, order, action: str, ctx, web) -> Report:
         if exc.reason == "too_large":
             raise Problem("too_large", 413, fields, n=web.max_photos, mb=f"{web.max_photo_mb:g}") from None
         raise Problem("not_image", 415, fields, name=exc.name) from None
-    report = Report(fields, photos)
+    report = Report(fields, photos, key=sent_key(form), made_at=_made_at(form, ctx.now()))
     if action == "done" and order["kind"] in work_orders.ROUTINE:
         report.visited, report.checklist = _routine(ctx, fields)
     return report
@@ -132,11 +153,28 @@ def record(ctx, order, action: str, actor: str, report: Report, paths: list, now
             "(%(n)d photo)", "(%(n)d photos)", len(report.photos)
         ) % {"n": len(report.photos)}
         note = note + ("" if count.startswith("（") else " ") + count if note else count
+    if report.key:
+        work_orders.submitted(db, report.key, order["id"], action, report.made_at, now)
     if action == "acknowledge":
         return work_orders.acknowledge(ctx, order["id"], actor, note, now)
+    offline = (work_orders.said.offline(ctx.local(report.made_at), ctx.local(now)),) if report.made_at else ()
     return work_orders.done(
-        ctx, order["id"], actor, note, now, visited_at=report.visited, checklist=report.checklist
+        ctx,
+        order["id"],
+        actor,
+        note,
+        now,
+        visited_at=report.visited,
+        checklist=report.checklist,
+        said=offline,
     )
+
+
+def received_before(ctx, order_id: str, form):
+    """The submission this form repeats (a phone's queue sending a report again), or None."""
+    key = sent_key(form)
+    found = work_orders.submission(ctx.db, key) if key else None
+    return found if found is not None and found["work_order_id"] == order_id else None
 
 
 def one_line(text: str) -> str:

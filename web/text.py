@@ -66,6 +66,7 @@ WORDS = {
     "ack_note": NP_("ack_note", "Note (optional)"),
     "ack_note_hint": NP_("ack_note_hint", "when you expect to be there, who is going"),
     "footer": NP_("footer", "Wastewatch"),
+    "received_already": NP_("received_already", "This report was received on {at}; nothing more to send."),
     "checkin": NP_("checkin", "Check in at the site"),
     "checkin_hint": NP_(
         "checkin_hint",
@@ -77,6 +78,19 @@ WORDS = {
     "checkin_done": NP_("checkin_done", "Checked in at {at}"),
     "checkin_camera": NP_("checkin_camera", "The camera cannot be opened; check in without the plate below."),
     "checkin_failed": NP_("checkin_failed", "The check-in was not recorded: {error}"),
+    "checkin_queued": NP_(
+        "checkin_queued", "No signal: the check-in is kept on this phone and sent when it is online again."
+    ),
+    "outbox": NP_("outbox", "Waiting to be sent from this phone"),
+    "outbox_waiting": NP_("outbox_waiting", "{label}, made {at}"),
+    "outbox_saved": NP_(
+        "outbox_saved", "No signal: kept on this phone. It is sent by itself when the phone is online again."
+    ),
+    "outbox_sent": NP_("outbox_sent", "{label}: sent and received."),
+    "outbox_refused": NP_(
+        "outbox_refused", "{label}: not accepted (HTTP {status}); open the order to see why."
+    ),
+    "outbox_login": NP_("outbox_login", "Sign in again to send what waits on this phone."),
     "checkin_noscript": NP_(
         "checkin_noscript", "Checking in needs the page's scripts; the report can be sent without."
     ),

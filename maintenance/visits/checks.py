@@ -76,17 +76,19 @@ def judge(
     resolved_at: int | None,
     photos: list[Photo],
     bounds,
+    report_made_at: int | None = None,
 ) -> Visit:
     """The flags of a visit: `plate` is the plate the check-in's code named (None when it named
     none), `plate_site_name` that plate's site's name; `resolved_at` when the visit was reported
-    done (None while it waits); `bounds` the `[visits]` config."""
+    done (None while it waits), `report_made_at` the phone's time of a report made offline;
+    `bounds` the `[visits]` config."""
     if checkin is None:
         return Visit(None)
     flags = [
         _plate(checkin, plate, plate_site_name),
         _distance(checkin, bounds),
         _accuracy(checkin, bounds),
-        _span(checkin, resolved_at, bounds),
+        _span(checkin, resolved_at, report_made_at, bounds),
         _photos(checkin, photos, bounds),
         _clock(checkin, bounds),
     ]
@@ -137,10 +139,15 @@ def _accuracy(c: Checkin, bounds) -> Flag:
     )
 
 
-def _span(c: Checkin, resolved_at: int | None, bounds) -> Flag:
+def _span(c: Checkin, resolved_at: int | None, made_at: int | None, bounds) -> Flag:
     if resolved_at is None:
         return Flag("span", UNKNOWN, Sentence(N_("not reported done yet")))
-    minutes = (resolved_at - c.received_at) / 60
+    # Made without signal, both arrive later together: the phone's own times of each are what
+    # the visit took (each phone time was checked against its arrival, see _clock).
+    if made_at is not None and c.phone_at is not None:
+        minutes = (made_at - c.phone_at) / 60
+    else:
+        minutes = (resolved_at - c.received_at) / 60
     shown = round(minutes)
     if minutes < bounds.min_visit_min:
         return Flag(

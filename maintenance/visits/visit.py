@@ -43,6 +43,7 @@ def _judged(db: State, config, order, checkin: Checkin, resolved_at: int | None)
         for row in work_orders.attachments(db, order["id"])
         if resolved_at is not None and row["uploaded_at"] == resolved_at
     ]
+    made_at = work_orders.report_made_at(db, order["id"], resolved_at)
     return checks.judge(
-        checkin, plate, plate_site.name if plate_site else None, resolved_at, photos, config.visits
+        checkin, plate, plate_site.name if plate_site else None, resolved_at, photos, config.visits, made_at
     )

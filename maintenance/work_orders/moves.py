@@ -169,9 +169,11 @@ def done(
     visited_at: int | None = None,
     checklist: dict | None = None,
     bottles: str = "",
+    said: tuple = (),
 ):
     """The contractor reports the work done; routine orders record the visit and checklist,
-    a sampling order the sample taken (its bottle labels), its results pending."""
+    a sampling order the sample taken (its bottle labels), its results pending. `said`: what
+    the report's transition says beside its note (made offline)."""
     order = get_or_fail(ctx.db, order_id)
     if order["kind"] in ROUTINE:
         visited_at = visited_at if visited_at is not None else now
@@ -184,6 +186,7 @@ def done(
         actor,
         note,
         now,
+        said=said,
         resolved_at=now,
         visited_at=visited_at,
         checklist=json.dumps(checklist, ensure_ascii=False) if checklist is not None else None,

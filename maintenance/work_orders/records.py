@@ -374,3 +374,28 @@ def page(
         where.append("contractor = :contractor")
     where += [c for c, v in (("opened_at >= :since", since), ("opened_at < :until", until)) if v is not None]
     return paged(db, "work_orders", where, params, "id", after, limit)
+
+
+def submission(db: State, key: str):
+    """The report a phone sent with this key, if one was recorded (a repeat changes nothing)."""
+    return db.execute("SELECT * FROM work_order_submissions WHERE key = :key", {"key": key}).fetchone()
+
+
+def submitted(db: State, key: str, order_id: str, action: str, made_at: int | None, now: int) -> None:
+    """Record a report's key (in the transaction that records the report)."""
+    db.execute(
+        "INSERT INTO work_order_submissions (key, work_order_id, action, made_at, received_at) "
+        "VALUES (:key, :order, :action, :made_at, :now)",
+        {"key": key, "order": order_id, "action": action, "made_at": made_at, "now": now},
+    )
+
+
+def report_made_at(db: State, order_id: str, received_at: int | None) -> int | None:
+    """The phone's time of a report made offline and received at `received_at`, else None."""
+    if received_at is None:
+        return None
+    return db.execute(
+        "SELECT made_at FROM work_order_submissions WHERE work_order_id = :order AND action = 'done' "
+        "AND received_at = :at",
+        {"order": order_id, "at": received_at},
+    ).scalar()

@@ -76,6 +76,11 @@ def chased() -> Sentence:
     return Sentence(N_("chased the contractor"))
 
 
+def offline(made: str, sent: str) -> Sentence:
+    """A report made on a phone without signal and sent when it had one."""
+    return Sentence(N_("made offline at {made}, sent at {sent}"), made=made, sent=sent)
+
+
 def checked(lines: list) -> Sentence:
     return Sentence(N_("verification: {lines}"), lines=lines)
 

@@ -108,6 +108,9 @@ async def own_order_act(console: "Console", request: Request):
         raise Denied(404, "missing")
     ctx, user = console.ctx, request.state.session.user
     w = field_words(user.locale)
+    if fieldwork.received_before(ctx, order["id"], request.state.form) is not None:
+        # A phone's queue sending it again: received once, nothing changes.
+        return RedirectResponse(f"/my/orders/{order['id']}?sent={action}", status_code=303)
     try:
         if order["state"] not in ALLOWED[action]:
             raise fieldwork.moved_on(order, action, ctx.local) or Problem(

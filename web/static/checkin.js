@@ -49,8 +49,11 @@
       if (name) form.append("name", name.value);
       if (where.error) form.append("error", where.error);
       else { form.append("lon", where.lon); form.append("lat", where.lat); form.append("accuracy", where.accuracy); }
-      return fetch(d.url, { method: "POST", body: form, credentials: "same-origin", headers: { Accept: "application/json" } });
-    }).then(function (response) { return response.json(); }).then(function (answer) {
+      if (!navigator.onLine && window.wwOutbox) return queue(form);
+      return fetch(d.url, { method: "POST", body: form, credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.json(); }, function () { return window.wwOutbox ? queue(form) : Promise.reject(); });
+    }).then(function (answer) {
+      if (answer === null) return;
       start.disabled = noPlate.disabled = false;
       if (!answer.recorded) { say(d.failed.replace("{error}", answer.error)); return; }
       say(d.done.replace("{at}", answer.at));
@@ -58,6 +61,16 @@
     }).catch(function (e) {
       start.disabled = noPlate.disabled = false;
       say(d.failed.replace("{error}", String(e)));
+    });
+  }
+
+  // No signal: kept on the phone with the rest of the outbox and sent, with its own times, when
+  // it is online again (offline.js).
+  function queue(form) {
+    return window.wwOutbox.add(d.url, form, d.label).then(function () {
+      start.disabled = noPlate.disabled = false;
+      say(d.queued);
+      return null;
     });
   }
 

@@ -6,6 +6,10 @@
   (WGS-84, with its accuracy) or why there was none, the phone's clock and the server's; the
   site's position and the distance as judged when it was recorded, so a later change of the
   inventory does not rewrite a past judgement. `key` makes a phone's retries one check-in.
+- `work_order_submissions`: each report a phone sent with its key (a report made without
+  signal is queued on the phone and may be sent more than once): the first is recorded, a
+  repeat is answered as received and changes nothing. `made_at` is the phone's clock when the
+  report was made, where it was made offline.
 - `work_order_attachments.taken_at`: when a photo's own EXIF says it was taken
   (DateTimeOriginal with OffsetTimeOriginal, or the service's zone), where a phone kept it.
 
@@ -58,11 +62,20 @@ def upgrade() -> None:
         sa.Column("offline", sa.Boolean, nullable=False, server_default=sa.false()),
     )
     op.create_index("checkins_order", "checkins", ["work_order_id", "received_at"])
+    op.create_table(
+        "work_order_submissions",
+        sa.Column("key", sa.Text, primary_key=True),
+        sa.Column("work_order_id", sa.Text, sa.ForeignKey("work_orders.id"), nullable=False),
+        sa.Column("action", sa.Text, nullable=False),  # acknowledge, done
+        sa.Column("made_at", Time),  # the phone's clock, for a report made offline
+        sa.Column("received_at", Time, nullable=False),
+    )
     op.add_column("work_order_attachments", sa.Column("taken_at", Time))
 
 
 def downgrade() -> None:
     op.drop_column("work_order_attachments", "taken_at")
+    op.drop_table("work_order_submissions")
     op.drop_index("checkins_order", "checkins")
     op.drop_table("checkins")
     op.drop_table("plates")
