@@ -31,6 +31,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "users.manage": frozenset({"admin"}),
     "channels.manage": frozenset({"admin"}),  # the chat groups: their state, a test message
     "forward.view": frozenset({"admin", "operator", "regulator"}),  # upper platforms' state per site
+    "plates.manage": frozenset({"admin", "operator"}),  # a site's QR plate issued, reissued, printed
     # Laboratory results: a contractor sees and fills in its own sites' samples.
     "lab.view": frozenset({"admin", "operator", "regulator", "contractor"}),
     "lab.enter": frozenset({"admin", "operator", "contractor"}),  # results, corrections, the report's file

@@ -29,6 +29,7 @@ from wastewatch.maintenance import links as signed
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.notices import STATES
 from wastewatch.maintenance.reaction import changing
+from wastewatch.maintenance.visits import plates
 from wastewatch.maintenance.visits.plates import VisitError
 
 from . import checkin, fieldwork, templating
@@ -72,6 +73,7 @@ def create_app(
             # The contractors' pages without signal: a service worker's scope is its own path's
             # folder, so it is served from the root to reach /wo/ and /my/.
             Route("/sw.js", service_worker),
+            Route("/p/{code}", pages.plate),
             Route("/wo/{order_id}/{action:str}", pages.order, methods=["GET", "POST"]),
             Route("/healthz", endpoints.healthz),
             Route("/readyz", endpoints.readyz),
@@ -118,6 +120,24 @@ class Pages:
                 {"t": t, "locale": locale, "message": message},
                 status_code=problem.status,
             )
+
+    async def plate(self, request: Request):
+        """A plate's own page, where a phone's camera app opens its QR code: whose plate it is
+        and whether it is in use. Open to anyone who reads the plate, as the plate itself is."""
+        locale = request.query_params.get("lang") or self.config.service.locale
+        locale = locale if locale in LOCALES else LOCALES[0]
+        found = plates.by_code(self.ctx.db, request.path_params["code"])
+        site = self.config.site_by_id.get(found.site_id) if found else None
+        context = {
+            "t": words(locale),
+            "locale": locale,
+            "site": site,
+            "serial": found.serial if found else None,
+            "retired": self.ctx.local(found.retired_at) if found and found.retired_at else None,
+        }
+        return self.templates.TemplateResponse(
+            request, "plate.html", context, status_code=200 if site else 404
+        )
 
     async def checkin(self, request: Request):
         """到场签到 on the page of a "done" link: the link's token guards it and is not spent (the

@@ -66,6 +66,16 @@ WORDS = {
     "ack_note": NP_("ack_note", "Note (optional)"),
     "ack_note_hint": NP_("ack_note_hint", "when you expect to be there, who is going"),
     "footer": NP_("footer", "Wastewatch"),
+    "plate_title": NP_("plate_title", "Site plate"),
+    "plate_current": NP_("plate_current", "In use (no. {serial})"),
+    "plate_retired": NP_(
+        "plate_retired", "Retired on {at} (no. {serial}): a check-in with it does not count"
+    ),
+    "plate_unknown": NP_("plate_unknown", "This code is not a site plate of this service."),
+    "plate_hint": NP_(
+        "plate_hint",
+        "O&M staff: open the work order on your phone and press 'Check in at the site' to scan it.",
+    ),
     "received_already": NP_("received_already", "This report was received on {at}; nothing more to send."),
     "checkin": NP_("checkin", "Check in at the site"),
     "checkin_hint": NP_(

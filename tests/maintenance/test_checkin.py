@@ -11,6 +11,7 @@ from PIL import Image
 
 from tests.conftest import VILLAGE_SITE
 from tests.maintenance.desk import BUREAU, Desk, links, photo
+from tests.maintenance.test_plates import SECOND_SITE
 from wastewatch.maintenance.reaction import changing
 from wastewatch.maintenance.visits import plates, visit
 from wastewatch.web.uploads import Photo, taken_at
@@ -23,7 +24,7 @@ PLANT = (102.7583, 30.0664)
 @pytest.fixture
 def desk(write_config, mail):
     site = VILLAGE_SITE + f"location = [{PLANT[0]}, {PLANT[1]}]\n"
-    running = Desk(write_config(mail=mail, extra=BUREAU, site=site), mail)
+    running = Desk(write_config(mail=mail, extra=BUREAU + SECOND_SITE, site=site), mail)
     yield running
     running.stop()
 
@@ -31,7 +32,7 @@ def desk(write_config, mail):
 def routine(desk):
     """The fortnight's inspection order and its done link, with the site's plate issued."""
     desk.sweep(7 * DAY)
-    [order] = [o for o in desk.work_orders() if o["kind"] == "routine_inspection"]
+    [order] = [o for o in desk.work_orders() if o["kind"] == "routine_inspection" and o["site_id"] == "helin"]
     desk.send()
     urls = links(desk.emails(f"[工单 {order['id']}]")[0][1])
     with changing(desk.ctx):
@@ -76,7 +77,7 @@ def test_a_check_in_at_the_plant_with_its_plate_passes_and_shows_on_the_page(des
     assert "签到核验全部通过" in page and "距站点 29 米" in page and 'id="checkin"' in page
 
 
-def test_another_sites_plate_far_from_the_plant_is_flagged_not_refused(desk):
+def test_a_retired_plate_far_from_the_plant_is_flagged_not_refused(desk):
     order, urls, plate = routine(desk)
     with changing(desk.ctx):
         plates.issue(desk.ctx.db, ["helin"], "admin", desk.clock.now, reissue=True)
@@ -95,6 +96,17 @@ def test_another_sites_plate_far_from_the_plant_is_flagged_not_refused(desk):
     assert shown["verdict"] == "flagged"
     assert flags["铭牌"] == ("failed", "已停用的铭牌（第 1 版）")
     assert flags["距站点距离"][0] == "failed" and "超出 300 米范围" in flags["距站点距离"][1]
+
+
+def test_another_sites_plate_is_flagged_with_that_sites_name(desk):
+    order, urls, _ = routine(desk)
+    with changing(desk.ctx):
+        [other] = plates.issue(desk.ctx.db, ["sanhe"], "admin", desk.clock.now)
+    desk.at(9 * DAY + 9 * HOUR)
+    shown = post(desk, urls, key="k5", plate=other.code, error="denied", phone_at=str(desk.clock.now)).json()
+    flags = {f["name"]: (f["state"], f["text"]) for f in shown["flags"]}
+    assert flags["铭牌"] == ("failed", "扫描的是其他站点（始阳镇三合村污水处理站）的铭牌")
+    assert flags["距站点距离"] == ("unknown", "手机拒绝提供定位") and shown["verdict"] == "flagged"
 
 
 @pytest.mark.parametrize(

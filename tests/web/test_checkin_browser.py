@@ -41,6 +41,18 @@ def desk(make_desk):
     return make_desk(site=VILLAGE_SITE + f"location = [{PLANT[0]}, {PLANT[1]}]\n")
 
 
+def watch(context) -> list[str]:
+    """What went wrong in the pages' scripts: an uncaught error, or anything the page's CSP
+    (script-src 'self') refused."""
+    faults: list[str] = []
+    context.on("weberror", lambda error: faults.append(str(error.error)))
+    context.on(
+        "console",
+        lambda message: faults.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    return faults
+
+
 def phone(video: str, where: tuple[float, float], accuracy: float, phone_at: int, steps):
     """`steps(page)` on a phone-wide page whose camera plays `video`, at `where`, its clock at
     `phone_at`; what the steps return."""
@@ -60,10 +72,12 @@ def phone(video: str, where: tuple[float, float], accuracy: float, phone_at: int
         )
         # The phone's clock with the test's (timers still run: the scanner's loop needs them).
         context.clock.set_fixed_time(phone_at)
+        faults = watch(context)
         try:
             return steps(context.new_page())
         finally:
             context.close()
+            assert faults == [], faults
 
     try:
         return camera.run(work)

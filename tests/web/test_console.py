@@ -25,6 +25,19 @@ MATRIX = {
         "regulator": 200,
         "contractor": 403,
     },
+    # A site's first plate issued (the second POST finds it in use), then printed.
+    ("POST", "/sites/{site_id}/plate"): {
+        "admin": 303,
+        "operator": 303,
+        "regulator": 403,
+        "contractor": 403,
+    },
+    ("GET", "/sites/{site_id}/plate.pdf"): {
+        "admin": 200,
+        "operator": 200,
+        "regulator": 403,
+        "contractor": 403,
+    },
     ("GET", "/account"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 200},
     # The guide, for everyone signed in.
     ("GET", "/help"): {"admin": 200, "operator": 200, "regulator": 200, "contractor": 200},
@@ -145,6 +158,8 @@ CONCRETE = {
     "/sites/{site_id}": "/sites/helin",
     "/reports/{month}/{version}/{name}": "/reports/2026-09/v1/compliance-2026-09.csv",
     "/sites/{site_id}/readings.csv": "/sites/helin/readings.csv",
+    "/sites/{site_id}/plate": "/sites/helin/plate",
+    "/sites/{site_id}/plate.pdf": "/sites/helin/plate.pdf",
     "/alerts/{alert_id}": "/alerts/1",
     "/alerts/{alert_id}/{action}": "/alerts/1/resolve",
     "/orders/{order_id}": "/orders/WO-202610-0001",

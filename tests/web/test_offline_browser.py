@@ -11,7 +11,7 @@ from tests.browser import CHROMIUM, PHONE, artefacts
 from tests.conftest import VILLAGE_SITE
 from tests.maintenance.desk import links
 from tests.maintenance.test_checkin import PLANT
-from tests.web.test_checkin_browser import plate_video
+from tests.web.test_checkin_browser import plate_video, watch
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.reaction import changing
 from wastewatch.maintenance.visits import plates, visit
@@ -50,10 +50,12 @@ def on_phone(profile, video: str, phone_at: int, steps):
             permissions=["geolocation", "camera"],
         )
         context.clock.set_fixed_time(phone_at)
+        faults = watch(context)
         try:
             return steps(context, context.pages[0] if context.pages else context.new_page())
         finally:
             context.close()
+            assert faults == [], faults
 
     try:
         return camera.run(work)

@@ -31,6 +31,8 @@ TABLES = (
     "data_reviews",
     "users",
     "outbox",
+    "plates",
+    "checkins",
 )
 REVIEW = {
     "site": "helin",
@@ -60,7 +62,9 @@ HOSTILE = {
     "/my/orders/{order_id}/{action}": [
         ("/my/orders/{open}/acknowledge", {"note": "x"}),
         ("/my/orders/{open}/done", {"note": "x"}),
+        ("/my/orders/{open}/checkin", {"plate": "x", "error": "denied"}),
     ],
+    "/sites/{site_id}/plate": [("/sites/helin/plate", {}), ("/sites/helin/plate", {"reissue": "1"})],
     "/lab/import": [("/lab/import", {"kind": "spot_check"})],
     "/lab/samples": [("/lab/samples", {"site": "helin", "at": "2026-10-12T08:00", "kind": "spot_check"})],
     "/lab/samples/{sample_id}/results": [
@@ -90,7 +94,8 @@ HOSTILE = {
 # signed links (no account: each carries its own order's signature, tests/web/test_pages.py).
 # The chat groups are the county's, not a town's: a town-limited account is refused them whole
 # (tests/web/test_channels.py). One's API tokens are one's own: another account's is not there
-# to revoke (tests/web/test_account_tokens.py).
+# to revoke (tests/web/test_account_tokens.py). A check-in through a signed link is its order's
+# link's (tests/maintenance/test_checkin.py).
 NOT_OBJECTS = {
     "/account/tokens",
     "/account/tokens/{token_id}/revoke",
@@ -99,6 +104,7 @@ NOT_OBJECTS = {
     "/account",
     "/reports/draft",
     "/wo/{order_id}/{action:str}",
+    "/wo/{order_id}/checkin",
     "/channels/{channel_id}/test",
 }
 

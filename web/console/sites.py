@@ -19,7 +19,7 @@ from wastewatch.maintenance.notices import STATES as ORDER_STATES
 from wastewatch.maintenance.notices import subject
 from wastewatch.maintenance.report.document import BASES
 
-from . import lab, reviews
+from . import lab, plates, reviews
 from .guard import Denied, page, site
 from .period import BadPeriod, days
 from .plot import plot
@@ -102,6 +102,7 @@ async def site_page(console: "Console", request: Request):
             "visits": _visits(console, where, now),
             "samples": lab.site_samples(console, where.id, locale),
             "reviews": reviews.rows(console, request.state.session.user, [where.id], locale)[:10],
+            "plate": plates.state(console, where.id),
         },
         status=400 if problem else 200,
     )

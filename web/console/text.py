@@ -230,6 +230,16 @@ WORDS = {
     "bad_moment": NP_("bad_moment", "The start and end must be a date and a time, as the form offers them."),
     "verify_not_yet": NP_("verify_not_yet", "It can be verified once the readings say the fault is gone:"),
     "checkin": NP_("checkin", "Check in at the site"),
+    "plate": NP_("plate", "Site plate (QR code for check-in)"),
+    "plate_in_use": NP_("plate_in_use", "Plate no. {serial} in use, issued {at}."),
+    "plate_none": NP_("plate_none", "No plate issued yet: visits here cannot be checked in."),
+    "plate_print": NP_("plate_print", "Print the plate (A6 PDF)"),
+    "plate_issue": NP_("plate_issue", "Issue and print the plate"),
+    "plate_reissue": NP_("plate_reissue", "Reissue the plate"),
+    "plate_reissue_why": NP_(
+        "plate_reissue_why",
+        "For a lost, damaged or copied plate: a new code is printed and the plate in use stops counting at once.",
+    ),
     "no_checkin": NP_("no_checkin", "No check-in: the visit was reported without scanning the site's plate."),
     "visit_doubt": NP_(
         "visit_doubt",
