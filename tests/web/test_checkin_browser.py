@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 import segno
 
-from tests.browser import DESKTOP, OVERFLOW, PHONE, Browser, artefacts, browser, window  # noqa: F401
+from tests.browser import CHROMIUM, DESKTOP, OVERFLOW, PHONE, Browser, artefacts, browser, window  # noqa: F401
 from tests.conftest import VILLAGE_SITE
-from tests.maintenance.desk import links
-from tests.maintenance.test_checkin import PLANT
+from tests.maintenance.test_checkin import PLANT, routine
 from tests.web.test_console_browser import sign_in
 from wastewatch.maintenance.reaction import changing
 from wastewatch.maintenance.visits import plates, visit
@@ -53,9 +52,11 @@ def watch(context) -> list[str]:
     return faults
 
 
-def phone(video: str, where: tuple[float, float], accuracy: float, phone_at: int, steps):
+def phone(video: str, where: tuple[float, float], accuracy: float, phone_at: int, steps, profile=None):
     """`steps(page)` on a phone-wide page whose camera plays `video`, at `where`, its clock at
-    `phone_at`; what the steps return."""
+    `phone_at` in China's zone; what the steps return. With `profile`, the browser keeps its
+    data in that folder: closing it and opening it again is a phone's browser closed and
+    reopened (its service worker, its IndexedDB)."""
     camera = Browser(
         (
             "--use-fake-device-for-media-stream",
@@ -65,16 +66,24 @@ def phone(video: str, where: tuple[float, float], accuracy: float, phone_at: int
     )
 
     def work(chromium):
-        context = chromium.new_context(
+        options = dict(
             viewport={"width": PHONE, "height": 900},
+            timezone_id="Asia/Shanghai",
+            locale="zh-CN",
             geolocation={"longitude": where[0], "latitude": where[1], "accuracy": accuracy},
             permissions=["geolocation", "camera"],
         )
+        if profile is None:
+            context = chromium.new_context(**options)
+        else:
+            context = chromium.browser_type.launch_persistent_context(
+                str(profile), executable_path=CHROMIUM, args=camera.args, **options
+            )
         # The phone's clock with the test's (timers still run: the scanner's loop needs them).
         context.clock.set_fixed_time(phone_at)
         faults = watch(context)
         try:
-            return steps(context.new_page())
+            return steps(context.pages[0] if context.pages else context.new_page())
         finally:
             context.close()
             assert faults == [], faults
@@ -102,12 +111,7 @@ def check_in(video: str, url: str, where: tuple[float, float], accuracy: float, 
 
 def test_a_contractor_checks_in_by_the_plate_at_the_plant_and_the_report_carries_it(desk, tmp_path):
     folder = artefacts("visits")
-    desk.sweep(7 * DAY)
-    [order] = [o for o in desk.work_orders() if o["kind"] == "routine_inspection"]
-    desk.send()
-    urls = links(desk.emails(f"[工单 {order['id']}]")[0][1])
-    with changing(desk.ctx):
-        [plate] = plates.issue(desk.ctx.db, ["helin"], "admin", desk.clock.now)
+    order, urls, plate = routine(desk)
     desk.at(9 * DAY + 9 * HOUR)
     video = plate_video(f"https://tqhb.example.cn/p/{plate.code}", tmp_path / "plate.y4m")
     near = (PLANT[0] + 0.0002, PLANT[1] + 0.0001)
@@ -137,12 +141,8 @@ def test_a_contractor_checks_in_by_the_plate_at_the_plant_and_the_report_carries
 
 def test_a_retired_plate_read_far_from_the_plant_is_shown_flagged(desk, tmp_path):
     folder = artefacts("visits")
-    desk.sweep(7 * DAY)
-    [order] = [o for o in desk.work_orders() if o["kind"] == "routine_inspection"]
-    desk.send()
-    urls = links(desk.emails(f"[工单 {order['id']}]")[0][1])
+    order, urls, old = routine(desk)
     with changing(desk.ctx):
-        [old] = plates.issue(desk.ctx.db, ["helin"], "admin", desk.clock.now)
         plates.issue(desk.ctx.db, ["helin"], "admin", desk.clock.now + 1, reissue=True)
     desk.at(9 * DAY + 9 * HOUR)
     video = plate_video(old.code, tmp_path / "old.y4m")

@@ -7,14 +7,12 @@ nothing. Screenshots at phone width go to artefacts/visits/."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import CHROMIUM, PHONE, artefacts
+from tests.browser import PHONE, artefacts
 from tests.conftest import VILLAGE_SITE
-from tests.maintenance.desk import links
-from tests.maintenance.test_checkin import PLANT
-from tests.web.test_checkin_browser import plate_video, watch
+from tests.maintenance.test_checkin import PLANT, routine
+from tests.web.test_checkin_browser import phone, plate_video
 from wastewatch.maintenance import work_orders
-from wastewatch.maintenance.reaction import changing
-from wastewatch.maintenance.visits import plates, visit
+from wastewatch.maintenance.visits import visit
 
 DAY, HOUR = 86400, 3600
 
@@ -24,59 +22,17 @@ def desk(make_desk):
     return make_desk(site=VILLAGE_SITE + f"location = [{PLANT[0]}, {PLANT[1]}]\n")
 
 
-def on_phone(profile, video: str, phone_at: int, steps):
-    """`steps(context, page)` in a browser with a profile kept on disk (closing it and opening
-    it again is a phone's browser closed and reopened), its camera playing `video`, at the plant,
-    its clock at `phone_at`."""
-    from tests.browser import Browser
-
-    camera = Browser(
-        (
-            "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}",
-        )
-    )
-
-    def work(chromium):
-        context = chromium.browser_type.launch_persistent_context(
-            str(profile),
-            executable_path=CHROMIUM,
-            args=camera.args,
-            viewport={"width": PHONE, "height": 900},
-            timezone_id="Asia/Shanghai",
-            locale="zh-CN",
-            geolocation={"longitude": PLANT[0], "latitude": PLANT[1], "accuracy": 8},
-            permissions=["geolocation", "camera"],
-        )
-        context.clock.set_fixed_time(phone_at)
-        faults = watch(context)
-        try:
-            return steps(context, context.pages[0] if context.pages else context.new_page())
-        finally:
-            context.close()
-            assert faults == [], faults
-
-    try:
-        return camera.run(work)
-    finally:
-        camera.close()
-
-
 def test_a_report_made_without_signal_is_sent_once_when_the_phone_is_online_again(desk, tmp_path):
     folder = artefacts("visits")
-    desk.sweep(7 * DAY)
-    [order] = [o for o in desk.work_orders() if o["kind"] == "routine_inspection"]
-    desk.send()
-    url = links(desk.emails(f"[工单 {order['id']}]")[0][1])["done"]
-    with changing(desk.ctx):
-        [plate] = plates.issue(desk.ctx.db, ["helin"], "admin", desk.clock.now)
+    order, urls, plate = routine(desk)
+    url = urls["done"]
     video = plate_video(plate.code, tmp_path / "plate.y4m")
     profile = tmp_path / "phone"
     desk.at(9 * DAY + 8 * HOUR)  # opened in the village with signal, the evening before: kept
     made_at = desk.clock.now + HOUR  # at the plant the next hour, without signal
 
-    def offline(context, page):
+    def offline(page):
+        context = page.context
         page.goto(url)
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         page.reload()  # now through the worker, which keeps the page
@@ -94,7 +50,7 @@ def test_a_report_made_without_signal_is_sent_once_when_the_phone_is_online_agai
         page.screenshot(path=str(folder / f"offline-waiting-{PHONE}.png"), full_page=True)
         return page.locator("#outbox").inner_text()
 
-    waiting = on_phone(profile, video, desk.clock.now, offline)
+    waiting = phone(video, PLANT, 8, desk.clock.now, offline, profile)
     assert "本机待上传" in waiting and "到场签到 WO-202610-0001，填写于 10-21 09:00" in waiting
     assert "报告完成 WO-202610-0001，填写于 10-21 09:00" in waiting
     assert desk.ctx.db.execute("SELECT COUNT(*) FROM checkins").scalar() == 0
@@ -103,14 +59,14 @@ def test_a_report_made_without_signal_is_sent_once_when_the_phone_is_online_agai
     # Two hours later, with signal, the browser is opened again: both go, in order, once.
     desk.at(9 * DAY + 11 * HOUR)
 
-    def online(context, page):
+    def online(page):
         page.goto(url)
         expect(page.locator("#outbox-status")).to_contain_text("已上传", timeout=30_000)
         expect(page.locator("#outbox-list li")).to_have_count(0)
         page.screenshot(path=str(folder / f"offline-sent-{PHONE}.png"), full_page=True)
         return page.locator("#outbox").inner_text()
 
-    sent = on_phone(profile, video, desk.clock.now, online)
+    sent = phone(video, PLANT, 8, desk.clock.now, online, profile)
     assert "到场签到 WO-202610-0001：已上传" in sent and "报告完成 WO-202610-0001：已上传" in sent
     [made] = desk.ctx.db.execute("SELECT * FROM checkins").fetchall()
     assert made["offline"] and made["phone_at"] == made_at and made["received_at"] == desk.clock.now
