@@ -10,6 +10,7 @@ import segno
 from tests.browser import CHROMIUM, DESKTOP, OVERFLOW, PHONE, Browser, artefacts, browser, window  # noqa: F401
 from tests.conftest import VILLAGE_SITE
 from tests.maintenance.test_checkin import PLANT, routine
+from tests.maintenance.test_plates import SECOND_SITE
 from tests.web.test_console_browser import sign_in
 from wastewatch.maintenance.reaction import changing
 from wastewatch.maintenance.visits import plates, visit
@@ -139,18 +140,24 @@ def test_a_contractor_checks_in_by_the_plate_at_the_plant_and_the_report_carries
     assert {f.name: f.why.text("zh-CN") for f in judged.flags}["span"] == "签到后 40 分钟报完成"
 
 
-def test_a_retired_plate_read_far_from_the_plant_is_shown_flagged(desk, tmp_path):
+@pytest.mark.parametrize("whose", ["retired", "another site's"])
+def test_a_plate_that_does_not_count_read_far_from_the_plant_is_shown_flagged(make_desk, tmp_path, whose):
+    desk = make_desk(extra=SECOND_SITE, site=VILLAGE_SITE + f"location = [{PLANT[0]}, {PLANT[1]}]\n")
     folder = artefacts("visits")
     order, urls, old = routine(desk)
     with changing(desk.ctx):
         plates.issue(desk.ctx.db, ["helin"], "admin", desk.clock.now + 1, reissue=True)
+        [other] = plates.issue(desk.ctx.db, ["sanhe"], "admin", desk.clock.now + 1)
     desk.at(9 * DAY + 9 * HOUR)
-    video = plate_video(old.code, tmp_path / "old.y4m")
+    code = old.code if whose == "retired" else other.code
+    video = plate_video(code, tmp_path / "plate.y4m")
     far = (PLANT[0] + 0.05, PLANT[1])
+    shot = "retired" if whose == "retired" else "other-site"
     shown, overflow = check_in(
-        video, urls["done"], far, 900, desk.clock.now, lambda s: folder / f"checkin-flagged-{s}-{PHONE}.png"
+        video, urls["done"], far, 900, desk.clock.now, lambda s: folder / f"checkin-{shot}-{s}-{PHONE}.png"
     )
-    assert "已签到，有存疑项" in shown and "已停用的铭牌（第 1 版）" in shown
+    said = "已停用的铭牌（第 1 版）" if whose == "retired" else "其他站点（始阳镇三合村污水处理站）的铭牌"
+    assert "已签到，有存疑项" in shown and said in shown
     assert "超出 300 米范围" in shown and "精度仅 900 米" in shown
     assert overflow == 0
 

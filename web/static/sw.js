@@ -32,23 +32,22 @@ self.addEventListener("fetch", function (event) {
   if (url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/static/")) {
     // The kept copy at once, refreshed from the network for next time.
-    event.respondWith(caches.open(FILES).then(function (cache) {
-      return cache.match(request).then(function (kept) {
-        var fresh = fetch(request).then(function (response) {
-          if (response.ok) cache.put(request, response.clone());
-          return response;
-        });
-        return kept || fresh;
+    var fresh = caches.open(FILES).then(function (cache) {
+      return fetch(request).then(function (response) {
+        return response.ok ? cache.put(request, response.clone()).then(function () { return response; }) : response;
       });
-    }));
+    });
+    event.waitUntil(fresh.catch(function () {}));
+    event.respondWith(caches.match(request).then(function (kept) { return kept || fresh; }));
   } else if (request.mode === "navigate" && orderPage(url)) {
     // The network first (the order may have moved on); the page as last seen without it.
+    // Kept before it is shown: a page on the screen is a page the phone has without signal.
     event.respondWith(fetch(request).then(function (response) {
-      if (response.ok) {
-        var copy = response.clone();
-        caches.open(PAGES).then(function (cache) { cache.put(request, copy); });
-      }
-      return response;
+      if (!response.ok) return response;
+      var copy = response.clone();
+      return caches.open(PAGES).then(function (cache) { return cache.put(request, copy); }).then(function () {
+        return response;
+      });
     }).catch(function () {
       return caches.open(PAGES).then(function (cache) { return cache.match(request); }).then(function (kept) {
         return kept || Response.error();
