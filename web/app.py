@@ -255,9 +255,7 @@ class Pages:
             message += " " + t["photos_saved"].format(n=len(report.photos))
         context = self._context(order, action, locale)
         context["message"] = message
-        response = self.templates.TemplateResponse(request, "result.html", context)
-        response.headers["x-wastewatch-received"] = str(self.ctx.now())
-        return response
+        return self.templates.TemplateResponse(request, "result.html", context)
 
     def _received(self, request, order_id: str, action: str, locale: str, repeat):
         order = work_orders.get(self.ctx.db, order_id)
@@ -265,9 +263,7 @@ class Pages:
         context["message"] = words(locale)["received_already"].format(
             at=self.ctx.local(repeat["received_at"])
         )
-        response = self.templates.TemplateResponse(request, "result.html", context)
-        response.headers["x-wastewatch-received"] = str(repeat["received_at"])
-        return response
+        return self.templates.TemplateResponse(request, "result.html", context)
 
     def _act(self, order, action: str, token: str, report):
         ctx, now = self.ctx, self.ctx.now()
