@@ -55,11 +55,11 @@ def sites_plates(args, config: Config, when) -> None:
     with transaction(db):
         before = plates.current(db, chosen)
         made = plates.issue(db, chosen, actor, now, reissue=args.reissue)
-        for plate in made:
-            if before.get(plate.site_id) != plate:
-                audit.record(db, actor, "plate.issue", now, target=f"{plate.site_id} #{plate.serial}")
+        issued = [p for p in made if before.get(p.site_id) != p]
+        for plate in issued:
+            audit.record(db, actor, "plate.issue", now, target=f"{plate.site_id} #{plate.serial}")
     sheet.pdf(config, made, args.out, args.lang or config.service.locale)
-    new = sum(before.get(p.site_id) != p for p in made)
+    new = len(issued)
     print(
         f"{len(made)} plates printed to {args.out} "
         f"({new} newly issued, {len(made) - new} in use as they were)"

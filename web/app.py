@@ -99,8 +99,7 @@ class Pages:
         self.templates = templating.templates()
 
     async def order(self, request: Request):
-        locale = request.query_params.get("lang") or self.config.service.locale
-        locale = locale if locale in LOCALES else LOCALES[0]
+        locale = self._locale(request)
         t = words(locale)
         order_id, action = request.path_params["order_id"], request.path_params["action"]
         try:
@@ -121,11 +120,15 @@ class Pages:
                 status_code=problem.status,
             )
 
+    def _locale(self, request: Request) -> str:
+        """?lang= where it names a language the pages have, else the service's."""
+        locale = request.query_params.get("lang") or self.config.service.locale
+        return locale if locale in LOCALES else LOCALES[0]
+
     async def plate(self, request: Request):
         """A plate's own page, where a phone's camera app opens its QR code: whose plate it is
         and whether it is in use. Open to anyone who reads the plate, as the plate itself is."""
-        locale = request.query_params.get("lang") or self.config.service.locale
-        locale = locale if locale in LOCALES else LOCALES[0]
+        locale = self._locale(request)
         found = plates.by_code(self.ctx.db, request.path_params["code"])
         site = self.config.site_by_id.get(found.site_id) if found else None
         context = {
@@ -142,8 +145,7 @@ class Pages:
     async def checkin(self, request: Request):
         """到场签到 on the page of a "done" link: the link's token guards it and is not spent (the
         report that follows spends it); the answer is JSON for the page's script."""
-        locale = request.query_params.get("lang") or self.config.service.locale
-        locale = locale if locale in LOCALES else LOCALES[0]
+        locale = self._locale(request)
         order_id = request.path_params["order_id"]
         async with request.form(max_files=0, max_fields=20) as form:
             try:

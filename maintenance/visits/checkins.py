@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from wastewatch.config.i18n import N_
 from wastewatch.store.state import State
 
+from .. import work_orders
 from . import geo, plates
 from .plates import VisitError
 
@@ -106,7 +107,7 @@ def record(
         if found.work_order_id != order["id"]:
             raise VisitError(N_("this check-in was already recorded on another work order"))
         return found, False
-    if order["state"] not in ("open", "acknowledged", "reopened"):
+    if order["state"] not in work_orders.ACTIVE:
         raise VisitError(N_("work order {order} is no longer waiting for a visit"), order=order["id"])
     code = plates.code_in(plate_text)
     plate = plates.by_code(db, code) if code else None

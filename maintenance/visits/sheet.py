@@ -67,11 +67,16 @@ def html(config, plates: list[Plate], locale: str) -> str:
     )
 
 
-def pdf(config, plates: list[Plate], path: Path, locale: str) -> Path:
-    """The plates printed to `path` (written whole, then moved into place)."""
+def printed(config, plates: list[Plate], locale: str) -> bytes:
+    """The plates printed to a PDF document."""
     from weasyprint import HTML
 
+    return HTML(string=html(config, plates, locale), base_url=str(TEMPLATES)).write_pdf()
+
+
+def pdf(config, plates: list[Plate], path: Path, locale: str) -> Path:
+    """The plates printed to `path` (written whole, then moved into place)."""
     partial = Path(path).with_suffix(".part")
-    HTML(string=html(config, plates, locale), base_url=str(TEMPLATES)).write_pdf(partial)
+    partial.write_bytes(printed(config, plates, locale))
     partial.replace(path)
     return Path(path)

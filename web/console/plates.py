@@ -59,10 +59,7 @@ async def plate_pdf(console: "Console", request: Request):
     plate = plates.current(console.ctx.db, [where.id]).get(where.id)
     if plate is None:
         raise Denied(404, "missing")
-    html = sheet.html(console.config, [plate], request.state.session.user.locale)
-    from weasyprint import HTML
-
-    pdf = HTML(string=html, base_url=str(sheet.TEMPLATES)).write_pdf()
+    pdf = sheet.printed(console.config, [plate], request.state.session.user.locale)
     name = f"plate-{where.id}-{plate.serial}.pdf"
     return Response(
         pdf, media_type="application/pdf", headers={"content-disposition": f'inline; filename="{name}"'}
