@@ -5,6 +5,7 @@ Its queue settings are the ones deploy/mosquitto/wastewatch.conf ships: Mosquitt
 """
 
 import getpass
+import random
 import shutil
 import socket
 import subprocess
@@ -26,7 +27,35 @@ class BrokerError(RuntimeError):
     pass
 
 
+_HANDED_OUT: set[int] = set()
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
+    """A loopback port nothing listens on, for a server started a moment later.
+
+    Chosen below the kernel's ephemeral range: a port the kernel picked (bind to 0) is also one
+    it may give any outgoing connection in the meantime, and the server's bind then fails. Each
+    port is handed out once per process; the random choice keeps parallel test workers apart.
+    """
+    low = _ephemeral_low()
+    for _ in range(200):
+        port = random.randrange(20000, max(low, 20001))
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
