@@ -9,7 +9,6 @@ means one connection used by one thread at a time.
 """
 
 import logging
-from datetime import datetime
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -204,7 +203,6 @@ class Pages:
         self, request, order, action, token, locale, problem: str = "", form: dict | None = None, status=200
     ):
         t = words(locale)
-        now_local = datetime.fromtimestamp(self.ctx.now(), self.config.tz).strftime("%Y-%m-%dT%H:%M")
         context = self._context(order, action, locale)
         context.update(
             token=token,
@@ -217,7 +215,7 @@ class Pages:
             photos_hint=t["photos_hint"].format(
                 n=self.config.web.max_photos, mb=f"{self.config.web.max_photo_mb:g}"
             ),
-            form=form or {"name": "", "note": "", "visited": now_local, "answers": {}},
+            form=form or {"name": "", "note": "", "visited": checkin.visited(self.ctx, order), "answers": {}},
         )
         return self.templates.TemplateResponse(request, "order.html", context, status_code=status)
 

@@ -7,6 +7,7 @@ the form is guarded (the link's token, or the session's CSRF token).
 """
 
 import math
+from datetime import datetime
 
 from starlette.responses import JSONResponse
 
@@ -82,6 +83,15 @@ def shown(ctx, order, locale: str) -> dict | None:
     }
 
 
+def visited(ctx, order) -> str:
+    """The visit time a routine order's report form starts with, as its field takes it: when
+    the check-in the report will carry was made, now without one. The person may correct it;
+    the visit's checks read the check-in's own times, not this field."""
+    made = visit.of_order(ctx.db, ctx.config, order).checkin
+    at = ctx.now() if made is None else min(checkins.began(made), ctx.now())
+    return datetime.fromtimestamp(at, ctx.config.tz).strftime("%Y-%m-%dT%H:%M")
+
+
 def answer(ctx, order, locale: str, new: bool) -> JSONResponse:
     """What the page shows once a check-in is recorded (or found recorded: a phone's retry)."""
     return JSONResponse({"recorded": True, "repeated": not new, **(shown(ctx, order, locale) or {})})
@@ -92,9 +102,10 @@ def refusal(exc: VisitError, locale: str, status: int = 400) -> JSONResponse:
     return JSONResponse({"recorded": False, "error": exc.text(locale)}, status_code=status)
 
 
-def timeline(ctx, order, locale: str, companies: dict) -> list[dict]:
-    """The order's check-ins as rows of its timeline (beside its transitions): who checked in,
-    and what the checks found, failed and doubtful first."""
+def timeline(ctx, order, locale: str, companies: dict, transitions: list[dict]) -> list[dict]:
+    """The order's timeline, oldest first: its transitions' rows (each with its time as "ts")
+    and a row per check-in: who checked in, and what the checks found, doubts first. The
+    operator's page and the contractor's own show the same."""
     rows = []
     for judged in visit.every(ctx.db, ctx.config, order):
         made = judged.checkin
@@ -112,4 +123,4 @@ def timeline(ctx, order, locale: str, companies: dict) -> list[dict]:
                 "note": note,
             }
         )
-    return rows
+    return sorted(transitions + rows, key=lambda row: row["ts"])

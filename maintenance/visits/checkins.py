@@ -175,3 +175,11 @@ def carried(checkins: list[Checkin], resolved_at: int | None) -> Checkin | None:
     while the order waits for it)."""
     before = [c for c in checkins if resolved_at is None or c.received_at <= resolved_at]
     return before[-1] if before else None
+
+
+def began(c: Checkin) -> int:
+    """When the visit began, by its check-in: the phone's time for one made without signal (it
+    reached the server later), the server's otherwise."""
+    if c.offline and c.phone_at is not None:
+        return min(c.phone_at, c.received_at)
+    return c.received_at

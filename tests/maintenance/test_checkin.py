@@ -3,6 +3,7 @@ and clock, recorded with the server's time; the visit's flags answered at once a
 page after; a retry with the same key is the same check-in."""
 
 import io
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -182,6 +183,26 @@ def test_the_report_carries_the_check_in_and_a_photo_taken_the_day_before_is_fla
     assert flags["photos"] == ("failed", "2 张中 1 张的拍摄时间早于签到")
     assert flags["span"] == ("passed", "签到后 25 分钟报完成")
     assert judged.verdict == "flagged"
+
+
+def visited_field(page: str) -> str:
+    return re.search(r'id="visited" name="visited" value="([^"]*)"', page).group(1)
+
+
+def test_the_report_form_starts_at_the_check_in_the_phones_time_when_made_offline(desk):
+    order, urls, plate = routine(desk)
+    desk.at(9 * DAY + 9 * HOUR + 40 * 60)
+    assert visited_field(desk.http.get(urls["done"]).text) == "2026-10-21T09:40"  # none yet: now
+    # Made at 09:05 in a valley without signal, sent when the phone found it at 09:35.
+    desk.at(9 * DAY + 9 * HOUR + 35 * 60)
+    made = desk.clock.now - 30 * 60
+    post(desk, urls, key="k5", plate=plate.code, error="unavailable", phone_at=str(made), offline="1")
+    desk.at(10 * DAY)
+    assert visited_field(desk.http.get(urls["done"]).text) == "2026-10-21T09:05"
+    # A later check-in, with signal, is the one the report will carry: its server time.
+    desk.at(9 * DAY + 11 * HOUR)
+    post(desk, urls, key="k6", plate=plate.code, error="unavailable", phone_at=str(desk.clock.now + 90))
+    assert visited_field(desk.http.get(urls["done"]).text) == "2026-10-21T11:00"
 
 
 def test_the_scorecard_counts_visits_passed_flagged_and_without_check_in(desk):

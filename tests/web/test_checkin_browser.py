@@ -187,13 +187,17 @@ def test_in_the_console_the_contractor_checks_in_and_the_operator_reads_the_flag
 
     def report(page):
         sign_in(page, base, "contractor", f"/my/orders/{order['id']}")
+        page.screenshot(path=str(folder / f"console-report-{PHONE}.png"), full_page=True)
+        seen = page.locator(".cardlist").inner_text(), page.locator("#visited").input_value()
         form = page.locator(f"form[action='/my/orders/{order['id']}/done']")
         for n in range(len(desk.ctx.rules.inspections.checklist)):
             form.locator(f"input[name=q{n}][value=yes]").check()
         form.locator("button[type=submit]").click()
         page.wait_for_load_state()
+        return seen
 
-    phone(video, PLANT, 15, desk.clock.now, report)
+    timeline, visited = phone(video, PLANT, 15, desk.clock.now, report)
+    assert "到场签到" in timeline and "签到至报完成：尚未报完成" in timeline and visited == "2026-10-21T09:00"
     assert desk.order(order["id"])["state"] == "resolved"
 
     def operator(width: int):

@@ -137,6 +137,37 @@ def test_a_contractor_reports_a_routine_visit_with_its_checklist(desk):
     assert json.loads(saved["checklist"])[questions[1]] == "no"
 
 
+def test_a_contractors_check_in_starts_its_visit_time_and_shows_in_its_timeline(desk):
+    """The contractor's own page, as the operator's: the check-in is a row of the timeline with
+    what its checks found, and the report's visit time starts at it."""
+    desk.sweep(7 * DAY)
+    [order] = [o for o in desk.work_orders() if o["kind"] == "routine_inspection"]
+    desk.at(9 * DAY + 9 * HOUR + 30 * 60)
+    contractor, _ = login(desk, "contractor")
+    page = contractor.get(f"/my/orders/{order['id']}").text
+    checked = contractor.post(
+        f"/my/orders/{order['id']}/checkin",
+        data={
+            "csrf": csrf(page),
+            "key": "c1",
+            "plate": "",
+            "error": "denied",
+            "phone_at": str(desk.clock.now),
+        },
+    )
+    assert checked.status_code == 200 and checked.json()["recorded"]
+    desk.at(9 * DAY + 11 * HOUR)  # within the session's idle time
+    page = contractor.get(f"/my/orders/{order['id']}").text
+    assert 'id="visited" name="visited" value="2026-10-21T09:30"' in page
+    [row] = [r for r in re.findall(r"<tr>.*?</tr>", page) if "到场签到" in r]
+    assert "2026-10-21 09:30" in row and "未扫描铭牌" in row and "手机拒绝提供定位" in row
+    operator, _ = login(desk, "operator")
+    [same] = [
+        r for r in re.findall(r"<tr>.*?</tr>", operator.get(f"/orders/{order['id']}").text) if "到场签到" in r
+    ]
+    assert "未扫描铭牌" in same and "手机拒绝提供定位" in same
+
+
 def test_a_contractor_sees_only_its_companys_orders_and_a_huge_form_is_refused(make_desk):
     desk = make_desk(OTHER)
     from wastewatch.maintenance import work_orders

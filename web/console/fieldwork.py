@@ -4,7 +4,6 @@ visit, its time and checklist — what the signed links of the emails do, signed
 instead of a link (web/fieldwork.py does the reading and recording for both)."""
 
 import logging
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -55,14 +54,16 @@ async def own_order(
     companies = {c.id: c.name for c in console.config.contractors}
     history = [
         {
+            "ts": t["at"],
             "at": ctx.local(t["at"]),
-            "state": gettext(locale, STATES.get(t["new_state"], t["new_state"])),
+            "new": gettext(locale, STATES.get(t["new_state"], t["new_state"])),
             "actor": actor(t["actor"], locale, companies),
             "note": work_orders.said.timeline(t, locale),
         }
         for t in work_orders.transitions(ctx.db, order["id"])
     ]
-    visited = datetime.fromtimestamp(now, console.config.tz).strftime("%Y-%m-%dT%H:%M")
+    # Its own check-ins too, with what the checks found: what the bureau sees of the visit.
+    history = checkin.timeline(ctx, order, locale, companies, history)
     return console.render(
         request,
         "console/own_order.html",
@@ -85,7 +86,7 @@ async def own_order(
             "w": w,
             "photos_hint": w["photos_hint"].format(n=web.max_photos, mb=f"{web.max_photo_mb:g}"),
             "max_photos": web.max_photos,
-            "form": fields or {"note": "", "visited": visited, "answers": {}},
+            "form": fields or {"note": "", "visited": checkin.visited(ctx, order), "answers": {}},
             "problem": problem,
             # After a report: what happens next, as the links' pages say it.
             "sent": {"acknowledge": w["acknowledged"], "done": w["reported"]}.get(

@@ -117,8 +117,7 @@ async def order_detail(console: "Console", request: Request, problem: str = "", 
         }
         for t in work_orders.transitions(db, order["id"])
     ]
-    checked_in = checkin.timeline(console.ctx, order, locale, companies)
-    timeline = sorted(timeline + checked_in, key=lambda row: row["ts"])
+    timeline = checkin.timeline(console.ctx, order, locale, companies, timeline)
     photos = [
         {
             "n": n,
