@@ -42,7 +42,7 @@
     position.then(function (where) {
       var form = new FormData();
       form.append(d.guardName, d.guard);
-      form.append("key", key());
+      form.append("key", window.wwKey());  // offline.js
       form.append("plate", plate);
       form.append("phone_at", String(Math.floor(Date.now() / 1000)));
       var name = document.getElementById("name");
@@ -72,12 +72,6 @@
       say(d.queued);
       return null;
     });
-  }
-
-  function key() {
-    var bytes = new Uint8Array(18);
-    crypto.getRandomValues(bytes);
-    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
 
   function show(answer) {

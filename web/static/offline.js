@@ -5,6 +5,14 @@
 // from the outbox section's data-*.
 (function () {
   "use strict";
+  // A key for one report or check-in (checkin.js's too: this script comes first on both pages).
+  function key() {
+    var bytes = new Uint8Array(18);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  window.wwKey = key;
+
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(function () {});
   var box = document.getElementById("outbox");
   if (!box || !window.indexedDB || !window.fetch) return;
@@ -12,12 +20,6 @@
   var flushing = false, told = [];
 
   function say(text) { status.textContent = text; }
-
-  function key() {
-    var bytes = new Uint8Array(18);
-    crypto.getRandomValues(bytes);
-    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-  }
 
   function now() { return String(Math.floor(Date.now() / 1000)); }
 

@@ -4,7 +4,7 @@
 // and check-ins made offline are not this worker's: offline.js queues them in IndexedDB and
 // sends them when the phone is online again.
 "use strict";
-var PAGES = "ww-pages-1", FILES = "ww-files-1";
+var PAGES = "ww-pages-1", FILES = "ww-files-2";  // FILES renamed when the scripts change together: install fetches them all at once
 var KEPT = ["/static/offline.js", "/static/checkin.js", "/static/vendor/jsQR.js", "/static/console.css"];
 
 self.addEventListener("install", function (event) {
