@@ -67,6 +67,14 @@ def by_id(db: State, plate_id: int) -> Plate | None:
     return _plate(row) if row else None
 
 
+def by_ids(db: State, plate_ids) -> dict[int, Plate]:
+    """Many plates at once (the scorecards' check-ins), by id."""
+    if not plate_ids:
+        return {}
+    rows = db.execute("SELECT * FROM plates WHERE id IN :ids", {"ids": sorted(plate_ids)})
+    return {r["id"]: _plate(r) for r in rows}
+
+
 def history(db: State, site_id: str) -> list[Plate]:
     """A site's plates, newest first."""
     rows = db.execute("SELECT * FROM plates WHERE site_id = :site ORDER BY serial DESC", {"site": site_id})

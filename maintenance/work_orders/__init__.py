@@ -40,8 +40,6 @@ from .records import (
     ROUTINE,
     Late,
     WorkOrderError,
-    attach_photo,
-    attachments,
     closed_between,
     count,
     escalations_due,
@@ -60,14 +58,20 @@ from .records import (
     listing,
     page,
     reminders_due,
-    report_made_at,
     routine_periods,
-    submission,
-    submitted,
     threaded,
     transition,
     transitions,
     waiting_by_site,
+)
+from .reports import (
+    attach_photo,
+    attachments,
+    attachments_of,
+    report_made_at,
+    reports_made_at,
+    submission,
+    submitted,
 )
 
 __all__ = [
@@ -86,6 +90,7 @@ __all__ = [
     "attach_alert",
     "attach_photo",
     "attachments",
+    "attachments_of",
     "cancel",
     "chase",
     "closed_between",
@@ -112,6 +117,7 @@ __all__ = [
     "open_order",
     "remind",
     "report_made_at",
+    "reports_made_at",
     "submission",
     "submitted",
     "reminders_due",

@@ -1,6 +1,6 @@
-"""The work-order records: states, reads, the transitions row, links to alerts, photos and the
-deadline queries. The moves (moves.py) change orders through these; nothing else touches the
-work-order tables."""
+"""The work-order records: states, reads, the transitions row, links to alerts and the deadline
+queries; a report's photos and keys are reports.py's. The moves (moves.py) change orders through
+these; nothing else touches the work-order tables."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -258,12 +258,6 @@ def linked_order(db: State, alert_id: int):
     ).fetchone()
 
 
-def attachments(db: State, order_id: str):
-    return db.execute(
-        "SELECT * FROM work_order_attachments WHERE work_order_id = :id ORDER BY id", {"id": order_id}
-    ).fetchall()
-
-
 def link_alert(db: State, order_id: str, alert_id: int, now: int) -> None:
     db.execute(
         "INSERT INTO work_order_alerts (work_order_id, alert_id, linked_at) VALUES (:order, :alert, :now) "
@@ -307,38 +301,6 @@ def _next_id(db: State, now: int, tz) -> str:
     return f"{prefix}{number:04d}"
 
 
-def attach_photo(
-    db: State,
-    order_id: str,
-    path: str,
-    name: str,
-    content_type: str,
-    size: int,
-    sha256: str,
-    actor: str,
-    now: int,
-    taken_at: int | None = None,
-) -> None:
-    """A photo already written under the data folder, recorded on its order (caller's
-    transaction); `taken_at` when its own EXIF says it was taken, where the phone kept it."""
-    db.execute(
-        "INSERT INTO work_order_attachments (work_order_id, path, original_name, content_type, bytes, "
-        "sha256, uploaded_by, uploaded_at, taken_at) "
-        "VALUES (:order, :path, :name, :content_type, :size, :sha256, :actor, :now, :taken_at)",
-        {
-            "taken_at": taken_at,
-            "order": order_id,
-            "path": path,
-            "name": name,
-            "content_type": content_type,
-            "size": size,
-            "sha256": sha256,
-            "actor": actor,
-            "now": now,
-        },
-    )
-
-
 def count(db: State) -> int:
     return db.execute("SELECT COUNT(*) FROM work_orders").scalar()
 
@@ -374,28 +336,3 @@ def page(
         where.append("contractor = :contractor")
     where += [c for c, v in (("opened_at >= :since", since), ("opened_at < :until", until)) if v is not None]
     return paged(db, "work_orders", where, params, "id", after, limit)
-
-
-def submission(db: State, key: str):
-    """The report a phone sent with this key, if one was recorded (a repeat changes nothing)."""
-    return db.execute("SELECT * FROM work_order_submissions WHERE key = :key", {"key": key}).fetchone()
-
-
-def submitted(db: State, key: str, order_id: str, action: str, made_at: int | None, now: int) -> None:
-    """Record a report's key (in the transaction that records the report)."""
-    db.execute(
-        "INSERT INTO work_order_submissions (key, work_order_id, action, made_at, received_at) "
-        "VALUES (:key, :order, :action, :made_at, :now)",
-        {"key": key, "order": order_id, "action": action, "made_at": made_at, "now": now},
-    )
-
-
-def report_made_at(db: State, order_id: str, received_at: int | None) -> int | None:
-    """The phone's time of a report made offline and received at `received_at`, else None."""
-    if received_at is None:
-        return None
-    return db.execute(
-        "SELECT made_at FROM work_order_submissions WHERE work_order_id = :order AND action = 'done' "
-        "AND received_at = :at",
-        {"order": order_id, "at": received_at},
-    ).scalar()

@@ -21,7 +21,6 @@ from wastewatch.config import load_config
 from wastewatch.maintenance import work_orders
 from wastewatch.maintenance.reaction import changing
 from wastewatch.maintenance.report.monthly import MonthlyReports
-from wastewatch.maintenance.work_orders import records
 from wastewatch.store import open_store
 from wastewatch.store.backup import BackupError, backup, backups, verify
 from wastewatch.store.state import connect, transaction
@@ -84,7 +83,7 @@ def history(path):
         picture = photo()
         stored = store_photo(plant.config.data_dir, order["id"], picture)
         with transaction(plant.ctx.db):
-            records.attach_photo(
+            work_orders.attach_photo(
                 plant.ctx.db, order["id"], stored, picture.name, picture.content_type, len(picture.data),
                 picture.sha256, "李师傅", plant.clock.now,
             )  # fmt: skip

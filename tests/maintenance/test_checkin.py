@@ -183,6 +183,13 @@ def test_the_report_carries_the_check_in_and_a_photo_taken_the_day_before_is_fla
     assert flags["photos"] == ("failed", "2 张中 1 张的拍摄时间早于签到")
     assert flags["span"] == ("passed", "签到后 25 分钟报完成")
     assert judged.verdict == "flagged"
+    # The scorecards read many visits at once: the same judgement.
+    [(_, batched)] = visit.of_orders(desk.ctx.db, desk.config, [desk.order(order["id"])]).items()
+    assert said(batched) == said(judged)
+
+
+def said(judged) -> tuple:
+    return judged.verdict, [(f.name, f.state, f.why.text("zh-CN")) for f in judged.flags]
 
 
 def visited_field(page: str) -> str:
@@ -235,6 +242,11 @@ def test_the_scorecard_counts_visits_passed_flagged_and_without_check_in(desk):
         desk.at(n * DAY + 10 * HOUR)
         with changing(desk.ctx):
             work_orders.done(desk.ctx, order["id"], "qingyuan", "", desk.clock.now, checklist={})
+    orders = [o for o in desk.work_orders() if o["kind"] == "routine_inspection"]
+    batched = visit.of_orders(desk.ctx.db, desk.config, orders)
+    assert {o["id"]: said(batched[o["id"]]) for o in orders} == {
+        o["id"]: said(visit.of_order(desk.ctx.db, desk.config, o)) for o in orders
+    }
     report = figures.build(desk.ctx, "2026-10")
     [card] = report.scorecards
     assert (card["visits_checked"], card["visits_flagged"], card["visits_unchecked"]) == (1, 1, 1)
