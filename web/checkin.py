@@ -87,7 +87,7 @@ def visited(ctx, order) -> str:
     """The visit time a routine order's report form starts with, as its field takes it: when
     the check-in the report will carry was made, now without one. The person may correct it;
     the visit's checks read the check-in's own times, not this field."""
-    made = visit.of_order(ctx.db, ctx.config, order).checkin
+    made = checkins.carried(checkins.of_order(ctx.db, order["id"]), order["resolved_at"])
     at = ctx.now() if made is None else min(checkins.began(made), ctx.now())
     return datetime.fromtimestamp(at, ctx.config.tz).strftime("%Y-%m-%dT%H:%M")
 

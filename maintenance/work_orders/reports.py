@@ -5,10 +5,9 @@ many at once for the month's scorecards."""
 from wastewatch.store.state import State
 
 
-def attachments(db: State, order_id: str):
-    return db.execute(
-        "SELECT * FROM work_order_attachments WHERE work_order_id = :id ORDER BY id", {"id": order_id}
-    ).fetchall()
+def attachments(db: State, order_id: str) -> list:
+    """An order's photos, in the order sent."""
+    return attachments_of(db, [order_id])[order_id]
 
 
 def attach_photo(
@@ -59,13 +58,9 @@ def submitted(db: State, key: str, order_id: str, action: str, made_at: int | No
 
 def report_made_at(db: State, order_id: str, received_at: int | None) -> int | None:
     """The phone's time of a report made offline and received at `received_at`, else None."""
-    if received_at is None:
+    if received_at is None:  # not reported: nothing to read
         return None
-    return db.execute(
-        "SELECT made_at FROM work_order_submissions WHERE work_order_id = :order AND action = 'done' "
-        "AND received_at = :at",
-        {"order": order_id, "at": received_at},
-    ).scalar()
+    return reports_made_at(db, [order_id]).get((order_id, received_at))
 
 
 def attachments_of(db: State, order_ids: list[str]) -> dict[str, list]:
